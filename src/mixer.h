@@ -1,0 +1,78 @@
+/*
+ * mixer.h - the whole console's DSP on plain float buffers: channel strips
+ * (strip.c), aux buses and monitor (mixer.c), master chain (master.c).
+ * No JACK, no stdio: unit tests and the benchmark drive it directly.
+ *
+ * Threads:
+ *   mixer_new, mixer_free                 control thread, never while RT runs
+ *   mixer_apply, mixer_process            the RT thread only (or a test)
+ *   mixer_meter_take, mixer_latency,
+ *   mixer_lanes/outputs                   any thread (atomics / immutable)
+ *
+ * Channel numbering: channels 0..mono-1 are mono, mono..mono+stereo-1 are
+ * stereo.  Input lanes: one per mono channel, two (L then R) per stereo
+ * channel, in channel order.  Outputs, in this order: master L, master R,
+ * monitor L, monitor R, then bus 1 L, bus 1 R, bus 2 L, ...
+ */
+#ifndef JMX_MIXER_H
+#define JMX_MIXER_H
+
+#include <stdint.h>
+
+#include "params.h"
+
+#define JMX_MAX_CHANNELS 256u
+#define JMX_MAX_BUSES 32u
+
+struct mixer_config {
+	unsigned mono;   /* mono channels */
+	unsigned stereo; /* stereo channels, after the mono ones */
+	unsigned buses;  /* stereo aux buses */
+	double rate;     /* sample rate, Hz */
+};
+
+/* A parameter change for the RT thread.  Indices are zero-based. */
+enum rt_msg_kind {
+	RT_SET = 0, /* set target of (id, i1, i2) to value (engineering units) */
+};
+
+struct rt_msg {
+	uint16_t id;   /* enum param_id */
+	uint16_t i1;   /* channel or bus */
+	uint16_t i2;   /* band or bus for two-index scopes */
+	uint16_t kind; /* enum rt_msg_kind */
+	float value;
+	float arg; /* reserved: ramp time etc. */
+};
+
+struct mixer;
+
+/* Control thread.  Allocates and pre-faults everything for the largest
+ * period; every parameter starts at its table default.  NULL on failure. */
+struct mixer *mixer_new(const struct mixer_config *cfg);
+void mixer_free(struct mixer *m);
+
+/* RT.  Apply one change (already validated and clamped by control). */
+void mixer_apply(struct mixer *m, const struct rt_msg *msg);
+
+/* RT.  Render nframes (any number up to JMX_MAX_FRAMES; processed in
+ * chunks of JMX_CHUNK).  in[] has mixer_lanes() pointers, out[] has
+ * mixer_outputs() pointers.  Sets flush-to-zero on the calling thread. */
+void mixer_process(struct mixer *m, const float *const *in, float *const *out, unsigned nframes);
+
+unsigned mixer_lanes(const struct mixer *m);   /* input buffers */
+unsigned mixer_outputs(const struct mixer *m); /* 4 + 2 * buses */
+
+/* Frames of delay from input to master and monitor outputs (limiter
+ * lookahead); constant for a given sample rate, bypassed or not.  The
+ * aux bus outputs have no added delay. */
+unsigned mixer_latency(const struct mixer *m);
+
+/* Any thread.  Read and reset a meter: P_CH_METER, P_BUS_METER,
+ * P_MASTER_METER give out[0] = peak dBFS, out[1] = RMS dBFS; the gain
+ * reduction meters give out[0] = dB of reduction (>= 0).  Values are the
+ * maximum since the last take.  Returns the number of values written
+ * (0 for an unknown id or index). */
+int mixer_meter_take(struct mixer *m, enum param_id id, unsigned idx, float out[2]);
+
+#endif

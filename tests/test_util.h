@@ -1,0 +1,132 @@
+/*
+ * test_util.h - assertions and measurement helpers for the offline tests.
+ *
+ * Every check prints file:line and the values on failure and counts it;
+ * a test's main returns test_exit().  Measurements are computed here,
+ * independently of the code under test (no calls into src/ DSP helpers).
+ */
+#ifndef JMX_TEST_UTIL_H
+#define JMX_TEST_UTIL_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static int test_failures;
+static int test_checks;
+
+#define CHECK(cond, ...)                                                  \
+	do {                                                              \
+		test_checks++;                                            \
+		if (!(cond)) {                                            \
+			test_failures++;                                  \
+			fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                     \
+			fputc('\n', stderr);                              \
+		}                                                         \
+	} while (0)
+
+/* |a - b| <= tol, with a message naming what was compared. */
+#define CHECK_NEAR(a, b, tol, what)                                                          \
+	do {                                                                                 \
+		double a_ = (a), b_ = (b), t_ = (tol);                                       \
+		CHECK(fabs(a_ - b_) <= t_, "%s: got %.6g, want %.6g +- %.3g", what, a_, b_, t_); \
+	} while (0)
+
+static inline int test_exit(const char *name)
+{
+	printf("%s: %d checks, %d failed\n", name, test_checks, test_failures);
+	return test_failures ? 1 : 0;
+}
+
+static inline double db20(double x)
+{
+	return 20.0 * log10(x > 1e-30 ? x : 1e-30);
+}
+
+/* Amplitude of the component at hz in x[0..n) by correlation with a
+ * quadrature pair (exact for a whole number of cycles). */
+static inline double tone_amplitude(const float *x, size_t n, double hz, double rate)
+{
+	double re = 0, im = 0;
+	for (size_t i = 0; i < n; i++) {
+		double ph = 2.0 * M_PI * hz * (double)i / rate;
+		re += x[i] * cos(ph);
+		im += x[i] * sin(ph);
+	}
+	return 2.0 * sqrt(re * re + im * im) / (double)n;
+}
+
+static inline double rms(const float *x, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)x[i] * x[i];
+	return n ? sqrt(s / (double)n) : 0;
+}
+
+static inline double peak_abs(const float *x, size_t n)
+{
+	double p = 0;
+	for (size_t i = 0; i < n; i++)
+		if (fabs(x[i]) > p)
+			p = fabs(x[i]);
+	return p;
+}
+
+/* True peak by 8x oversampling with a long Kaiser-windowed sinc (64 taps a
+ * phase): independent of the limiter's own detector. */
+static inline double tu_bessel_i0(double v)
+{
+	double s = 1, t = 1;
+	for (int k = 1; k < 40; k++) {
+		t *= (v / 2) / k;
+		s += t * t;
+	}
+	return s;
+}
+
+static inline double true_peak_8x(const float *x, size_t n)
+{
+	enum { OS = 8, HALF = 32 };
+	const double beta = 8.0;
+	double kern[OS][2 * HALF];
+	double i0b = tu_bessel_i0(beta);
+	for (int p = 1; p < OS; p++) {
+		double frac = (double)p / OS;
+		for (int k = -HALF + 1; k <= HALF; k++) {
+			double t = (double)k - frac; /* distance from the sample */
+			double sinc = sin(M_PI * t) / (M_PI * t);
+			double r = t / HALF;
+			double w = fabs(r) >= 1.0 ? 0.0 : tu_bessel_i0(beta * sqrt(1.0 - r * r)) / i0b;
+			kern[p][k + HALF - 1] = sinc * w;
+		}
+	}
+	double peak = peak_abs(x, n);
+	for (size_t i = 0; i + 1 < n; i++) {
+		for (int p = 1; p < OS; p++) {
+			double acc = 0;
+			for (int k = -HALF + 1; k <= HALF; k++) {
+				long j = (long)i + k;
+				if (j < 0 || j >= (long)n)
+					continue;
+				acc += x[j] * kern[p][k + HALF - 1];
+			}
+			if (fabs(acc) > peak)
+				peak = fabs(acc);
+		}
+	}
+	return peak;
+}
+
+static inline void fill_sine(float *x, size_t n, double amp, double hz, double rate, double phase)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)(amp * sin(2.0 * M_PI * hz * (double)i / rate + phase));
+}
+
+#endif
