@@ -19,6 +19,7 @@
 #ifndef JMX_PARAMS_H
 #define JMX_PARAMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum param_scope {

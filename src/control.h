@@ -1,0 +1,52 @@
+/*
+ * control.h - the control thread's event loop: poll() over registered file
+ * descriptors (the OSC socket, the signal self-pipe, engine wake-ups) and
+ * periodic timers (meters, feedback, housekeeping).
+ *
+ * Threads: control_new, control_add_fd, control_add_timer, control_run and control_free on the
+ * control (main) thread.  control_wake and control_signal may be called
+ * from any thread, including signal handlers and JACK's notification
+ * threads: they only write one byte to a pipe.
+ */
+#ifndef JMX_CONTROL_H
+#define JMX_CONTROL_H
+
+#include <stdint.h>
+
+struct control;
+
+typedef void (*control_fd_fn)(void *ctx, int fd, short revents);
+typedef void (*control_timer_fn)(void *ctx, uint64_t now_ms);
+
+/* Wake-up reasons carried by the self-pipe. */
+enum control_event {
+	CTL_EV_WAKE = 'w',     /* generic: run due timers now */
+	CTL_EV_SIGTERM = 't',  /* SIGINT or SIGTERM: orderly shutdown */
+	CTL_EV_SIGHUP = 'h',   /* SIGHUP */
+	CTL_EV_SHUTDOWN = 's', /* JACK server went away */
+};
+
+typedef void (*control_event_fn)(void *ctx, enum control_event ev);
+
+struct control *control_new(void);
+void control_free(struct control *c);
+
+int control_add_fd(struct control *c, int fd, control_fd_fn fn, void *ctx);
+void control_remove_fd(struct control *c, int fd);
+int control_add_timer(struct control *c, unsigned period_ms, control_timer_fn fn, void *ctx);
+void control_set_event_handler(struct control *c, control_event_fn fn, void *ctx);
+
+/* Async-signal-safe: post an event to the loop. */
+void control_post(struct control *c, enum control_event ev);
+
+/* Installs SIGINT/SIGTERM/SIGHUP handlers that post events to c, and
+ * ignores SIGPIPE. */
+int control_install_signals(struct control *c);
+
+/* Run until control_stop. */
+void control_run(struct control *c);
+void control_stop(struct control *c);
+
+uint64_t control_now_ms(void);
+
+#endif

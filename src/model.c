@@ -1,0 +1,234 @@
+/*
+ * model.c - control-side parameter store and RT publication; see model.h.
+ *
+ * Threads: control thread only.
+ */
+#include "model.h"
+
+#include "dsp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MODEL_LISTENERS 8
+
+struct model {
+	struct param_shape shape;
+	struct rtq *to_rt;
+	unsigned offset[P_COUNT + 1];
+	float *value;          /* flat, table order */
+	unsigned char *dirty;  /* flat: staged for RT but not yet queued */
+	unsigned *dirty_list;  /* flat indices of dirty entries */
+	unsigned n_dirty;
+	char (*names)[MODEL_NAME_MAX]; /* per flat index of string params */
+	unsigned long generation;
+	struct {
+		model_listener fn;
+		void *ctx;
+	} listener[MODEL_LISTENERS];
+	unsigned n_listeners;
+};
+
+void model_dims(const struct model *m, enum param_id id, unsigned *n1, unsigned *n2)
+{
+	switch (param_table[id].scope) {
+	case SC_GLOBAL:
+		*n1 = 1, *n2 = 1;
+		break;
+	case SC_CH:
+		*n1 = m->shape.channels, *n2 = 1;
+		break;
+	case SC_CH_BAND:
+		*n1 = m->shape.channels, *n2 = JMX_BANDS;
+		break;
+	case SC_CH_BUS:
+		*n1 = m->shape.channels, *n2 = m->shape.buses;
+		break;
+	case SC_BUS:
+		*n1 = m->shape.buses, *n2 = 1;
+		break;
+	case SC_MASTER_BAND:
+		*n1 = 1, *n2 = JMX_BANDS;
+		break;
+	default:
+		*n1 = 0, *n2 = 0;
+	}
+}
+
+static int model_flat(const struct model *m, enum param_id id, unsigned i1, unsigned i2, unsigned *flat)
+{
+	unsigned n1, n2;
+	if ((unsigned)id >= P_COUNT)
+		return -1;
+	model_dims(m, id, &n1, &n2);
+	if (i1 >= n1 || i2 >= n2)
+		return -1;
+	*flat = m->offset[id] + i1 * n2 + i2;
+	return 0;
+}
+
+struct model *model_new(const struct param_shape *shape, struct rtq *to_rt)
+{
+	struct model *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->shape = *shape;
+	m->to_rt = to_rt;
+	for (unsigned id = 0; id <= P_COUNT; id++)
+		m->offset[id] = param_offset((enum param_id)id, shape);
+	unsigned total = m->offset[P_COUNT];
+	m->value = calloc(total, sizeof *m->value);
+	m->dirty = calloc(total, 1);
+	m->dirty_list = calloc(total, sizeof *m->dirty_list);
+	m->names = calloc(total, sizeof *m->names);
+	if (!m->value || !m->dirty || !m->dirty_list || !m->names) {
+		model_free(m);
+		return NULL;
+	}
+	for (unsigned id = 0; id < P_COUNT; id++) {
+		unsigned n1, n2;
+		model_dims(m, (enum param_id)id, &n1, &n2);
+		for (unsigned i1 = 0; i1 < n1; i1++)
+			for (unsigned i2 = 0; i2 < n2; i2++)
+				m->value[m->offset[id] + i1 * n2 + i2] = param_default((enum param_id)id, i2);
+	}
+	return m;
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	free(m->value);
+	free(m->dirty);
+	free(m->dirty_list);
+	free(m->names);
+	free(m);
+}
+
+const struct param_shape *model_shape(const struct model *m)
+{
+	return &m->shape;
+}
+
+static void model_notify(struct model *m, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                         int clamped)
+{
+	m->generation++;
+	for (unsigned i = 0; i < m->n_listeners; i++)
+		m->listener[i].fn(m->listener[i].ctx, id, i1, i2, origin, clamped);
+}
+
+enum model_result model_set(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
+                            const void *origin)
+{
+	unsigned flat;
+	if (model_flat(m, id, i1, i2, &flat) < 0)
+		return MODEL_ERANGE;
+	if (param_table[id].type == PT_STRING || param_table[id].type == PT_METER)
+		return MODEL_EINVAL;
+	if (!isfinite(value))
+		return MODEL_EINVAL;
+	float v = param_clamp(id, value);
+	int clamped = v != value;
+	if (v == 0.0f)
+		v = 0.0f; /* no -0.0 in the model */
+	m->value[flat] = v;
+	if (!m->dirty[flat]) {
+		m->dirty[flat] = 1;
+		m->dirty_list[m->n_dirty++] = flat;
+	}
+	model_notify(m, id, i1, i2, origin, clamped);
+	return clamped ? MODEL_CLAMPED : MODEL_OK;
+}
+
+float model_get(const struct model *m, enum param_id id, unsigned i1, unsigned i2)
+{
+	unsigned flat;
+	if (model_flat(m, id, i1, i2, &flat) < 0)
+		return NAN;
+	return m->value[flat];
+}
+
+enum model_result model_set_string(struct model *m, enum param_id id, unsigned i1, const char *s,
+                                   const void *origin)
+{
+	unsigned flat;
+	if (model_flat(m, id, i1, 0, &flat) < 0)
+		return MODEL_ERANGE;
+	if (param_table[id].type != PT_STRING || !s)
+		return MODEL_EINVAL;
+	size_t len = strlen(s);
+	if (len >= MODEL_NAME_MAX)
+		return MODEL_EINVAL;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return MODEL_EINVAL;
+	memcpy(m->names[flat], s, len + 1);
+	model_notify(m, id, i1, 0, origin, 0);
+	return MODEL_OK;
+}
+
+const char *model_get_string(const struct model *m, enum param_id id, unsigned i1)
+{
+	unsigned flat;
+	if (model_flat(m, id, i1, 0, &flat) < 0 || param_table[id].type != PT_STRING)
+		return NULL;
+	return m->names[flat];
+}
+
+/* Flat index -> (id, i1, i2) by walking the offsets (few dozen ids). */
+static void model_unflat(const struct model *m, unsigned flat, struct rt_msg *msg)
+{
+	unsigned id = 0;
+	while (id + 1 < P_COUNT && m->offset[id + 1] <= flat)
+		id++;
+	unsigned n1, n2, rel = flat - m->offset[id];
+	model_dims(m, (enum param_id)id, &n1, &n2);
+	msg->id = (uint16_t)id;
+	msg->i1 = (uint16_t)(rel / n2);
+	msg->i2 = (uint16_t)(rel % n2);
+}
+
+void model_commit(struct model *m)
+{
+	unsigned done = 0;
+	if (!m->to_rt) {
+		for (unsigned i = 0; i < m->n_dirty; i++)
+			m->dirty[m->dirty_list[i]] = 0;
+		m->n_dirty = 0;
+		return;
+	}
+	/* A batch that fits is published whole, so it lands in one period;
+	 * a larger one (a full recall) goes in queue-sized pieces. */
+	while (done < m->n_dirty) {
+		unsigned flat = m->dirty_list[done];
+		struct rt_msg msg = { 0 };
+		model_unflat(m, flat, &msg);
+		msg.kind = RT_SET;
+		msg.value = m->value[flat];
+		if (rtq_push(m->to_rt, &msg) < 0)
+			break;
+		m->dirty[flat] = 0;
+		done++;
+	}
+	rtq_publish(m->to_rt);
+	memmove(m->dirty_list, m->dirty_list + done, (m->n_dirty - done) * sizeof *m->dirty_list);
+	m->n_dirty -= done;
+}
+
+unsigned long model_generation(const struct model *m)
+{
+	return m->generation;
+}
+
+int model_add_listener(struct model *m, model_listener fn, void *ctx)
+{
+	if (m->n_listeners >= MODEL_LISTENERS)
+		return -1;
+	m->listener[m->n_listeners].fn = fn;
+	m->listener[m->n_listeners].ctx = ctx;
+	m->n_listeners++;
+	return 0;
+}
