@@ -24,6 +24,7 @@
 
 #include "dsp.h"
 #include "log.h"
+#include "recring.h"
 
 #define ENGINE_QUEUE_RECORDS 16384u
 
@@ -43,6 +44,10 @@ struct engine {
 	atomic_ulong cycles;
 	atomic_int active;
 	unsigned xruns_reported;
+	atomic_uint graph_gen; /* ports (un)registered, connections made or broken */
+	unsigned mono, stereo, buses;
+	char server[64];
+	struct recring *rec; /* master frames to the recorder, or NULL; set before activation */
 };
 
 static int engine_process(jack_nframes_t nframes, void *arg)
@@ -64,6 +69,10 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 	} else {
 		mixer_process(e->mixer, e->in_buf, e->out_buf, nframes);
 	}
+	/* whole periods or nothing; a period that does not fit is counted
+	 * and becomes silence in the file, never a wait */
+	if (e->rec)
+		recring_push(e->rec, e->out_buf[0], e->out_buf[1], nframes);
 	atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
 	return 0;
 }
@@ -80,6 +89,24 @@ static int engine_bufsize(jack_nframes_t n, void *arg)
 	struct engine *e = arg;
 	atomic_store(&e->period, n);
 	return 0;
+}
+
+/* JACK notification thread: only count; the control thread looks. */
+static void engine_port_registered(jack_port_id_t port, int reg, void *arg)
+{
+	struct engine *e = arg;
+	(void)port;
+	(void)reg;
+	atomic_fetch_add_explicit(&e->graph_gen, 1, memory_order_release);
+}
+
+static void engine_port_connected(jack_port_id_t a, jack_port_id_t b, int connect, void *arg)
+{
+	struct engine *e = arg;
+	(void)a;
+	(void)b;
+	(void)connect;
+	atomic_fetch_add_explicit(&e->graph_gen, 1, memory_order_release);
 }
 
 static void engine_shutdown(jack_status_t code, const char *reason, void *arg)
@@ -179,30 +206,60 @@ static int engine_register_ports(struct engine *e, const struct engine_config *c
 	return 0;
 }
 
-struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
+static int engine_client_open(struct engine *e, const char *name, const char *server)
 {
 	jack_status_t status = 0;
 	jack_options_t opts = JackNoStartServer | JackUseExactName;
+	if (server)
+		opts |= JackServerName;
+	e->client = server ? jack_client_open(name, opts, &status, server) : jack_client_open(name, opts, &status);
+	if (!e->client) {
+		if (status & JackNameNotUnique)
+			log_err("JACK client name '%s' is already in use (choose another with --name)", name);
+		else if (status & JackServerFailed)
+			log_err("cannot connect to JACK server '%s': is jackd running? (status 0x%x)",
+			        server ? server : "default", (unsigned)status);
+		else
+			log_err("cannot open JACK client '%s' (status 0x%x)", name, (unsigned)status);
+		return -1;
+	}
+	return 0;
+}
+
+/* Ports and callbacks of a freshly opened client (before activation). */
+static int engine_client_setup(struct engine *e)
+{
+	struct engine_config cfg = { NULL, NULL, e->mono, e->stereo, e->buses };
+	if (engine_register_ports(e, &cfg) < 0)
+		return -1;
+	if (jack_set_process_callback(e->client, engine_process, e) ||
+	    jack_set_xrun_callback(e->client, engine_xrun, e) ||
+	    jack_set_buffer_size_callback(e->client, engine_bufsize, e) ||
+	    jack_set_latency_callback(e->client, engine_latency, e) ||
+	    jack_set_port_registration_callback(e->client, engine_port_registered, e) ||
+	    jack_set_port_connect_callback(e->client, engine_port_connected, e)) {
+		log_err("cannot set JACK callbacks");
+		return -1;
+	}
+	jack_on_info_shutdown(e->client, engine_shutdown, e);
+	return 0;
+}
+
+struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
+{
 	struct engine *e = calloc(1, sizeof *e);
 	if (!e) {
 		log_err("out of memory");
 		return NULL;
 	}
 	e->ctl = ctl;
+	e->mono = cfg->mono;
+	e->stereo = cfg->stereo;
+	e->buses = cfg->buses;
 	if (cfg->server)
-		opts |= JackServerName;
-	e->client = cfg->server ? jack_client_open(cfg->name, opts, &status, cfg->server)
-	                        : jack_client_open(cfg->name, opts, &status);
-	if (!e->client) {
-		if (status & JackNameNotUnique)
-			log_err("JACK client name '%s' is already in use (choose another with --name)", cfg->name);
-		else if (status & JackServerFailed)
-			log_err("cannot connect to JACK server '%s': is jackd running? (status 0x%x)",
-			        cfg->server ? cfg->server : "default", (unsigned)status);
-		else
-			log_err("cannot open JACK client '%s' (status 0x%x)", cfg->name, (unsigned)status);
+		snprintf(e->server, sizeof e->server, "%s", cfg->server);
+	if (engine_client_open(e, cfg->name, cfg->server) < 0)
 		goto fail;
-	}
 	e->rate = jack_get_sample_rate(e->client);
 	atomic_init(&e->period, jack_get_buffer_size(e->client));
 
@@ -226,16 +283,8 @@ struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
 		log_err("out of memory");
 		goto fail;
 	}
-	if (engine_register_ports(e, cfg) < 0)
+	if (engine_client_setup(e) < 0)
 		goto fail;
-	if (jack_set_process_callback(e->client, engine_process, e) ||
-	    jack_set_xrun_callback(e->client, engine_xrun, e) ||
-	    jack_set_buffer_size_callback(e->client, engine_bufsize, e) ||
-	    jack_set_latency_callback(e->client, engine_latency, e)) {
-		log_err("cannot set JACK callbacks");
-		goto fail;
-	}
-	jack_on_info_shutdown(e->client, engine_shutdown, e);
 	log_info("JACK client '%s' on server '%s': %u Hz, %u frames, %u input ports, %u output ports, "
 	         "master latency %u frames",
 	         jack_get_client_name(e->client), cfg->server ? cfg->server : "default", e->rate,
@@ -351,6 +400,11 @@ void engine_close(struct engine *e)
 	free(e);
 }
 
+void engine_set_recorder(struct engine *e, struct recring *ring)
+{
+	e->rec = ring;
+}
+
 struct rtq *engine_queue(struct engine *e)
 {
 	return &e->queue;
@@ -374,4 +428,81 @@ unsigned engine_period(const struct engine *e)
 const char *engine_client_name(const struct engine *e)
 {
 	return jack_get_client_name(e->client);
+}
+
+/* ---- connections (control thread) ------------------------------------ */
+
+static jack_port_t *engine_own_port(struct engine *e, const char *shortname)
+{
+	for (unsigned i = 0; i < e->lanes; i++)
+		if (!strcmp(jack_port_short_name(e->in_ports[i]), shortname))
+			return e->in_ports[i];
+	for (unsigned o = 0; o < e->outputs; o++)
+		if (!strcmp(jack_port_short_name(e->out_ports[o]), shortname))
+			return e->out_ports[o];
+	return NULL;
+}
+
+void engine_foreach_connection(struct engine *e, engine_conn_fn fn, void *ctx)
+{
+	for (unsigned k = 0; k < e->lanes + e->outputs; k++) {
+		jack_port_t *p = k < e->lanes ? e->in_ports[k] : e->out_ports[k - e->lanes];
+		const char **peers = jack_port_get_all_connections(e->client, p);
+		if (!peers)
+			continue;
+		for (unsigned i = 0; peers[i]; i++)
+			fn(ctx, jack_port_short_name(p), peers[i]);
+		jack_free(peers);
+	}
+}
+
+int engine_connect_peer(struct engine *e, const char *port, const char *peer)
+{
+	jack_port_t *mine = engine_own_port(e, port);
+	if (!mine)
+		return -ENODEV;
+	if (!jack_port_by_name(e->client, peer))
+		return -ENOENT;
+	int out = (jack_port_flags(mine) & JackPortIsOutput) != 0;
+	const char *src = out ? jack_port_name(mine) : peer;
+	const char *dst = out ? peer : jack_port_name(mine);
+	int r = jack_connect(e->client, src, dst);
+	if (r == 0)
+		log_info("connected %s -> %s", src, dst);
+	return r == 0 || r == EEXIST ? 0 : -1;
+}
+
+int engine_port_exists(struct engine *e, const char *name)
+{
+	return jack_port_by_name(e->client, name) != NULL;
+}
+
+unsigned engine_graph_generation(const struct engine *e)
+{
+	return atomic_load_explicit((atomic_uint *)&e->graph_gen, memory_order_acquire);
+}
+
+int engine_rename(struct engine *e, const char *name)
+{
+	if (!strcmp(name, jack_get_client_name(e->client)))
+		return 0;
+	if (atomic_load(&e->active))
+		jack_deactivate(e->client);
+	atomic_store(&e->active, 0);
+	jack_client_close(e->client);
+	e->client = NULL;
+	if (engine_client_open(e, name, e->server[0] ? e->server : NULL) < 0)
+		return -1;
+	if (jack_get_sample_rate(e->client) != e->rate) {
+		/* the mixer's coefficients are for the old rate */
+		log_err("JACK sample rate changed from %u to %u Hz: restart jackmixd", e->rate,
+		        (unsigned)jack_get_sample_rate(e->client));
+		return -1;
+	}
+	atomic_store(&e->period, jack_get_buffer_size(e->client));
+	if (engine_client_setup(e) < 0 || engine_start(e) < 0)
+		return -1;
+	atomic_fetch_add(&e->graph_gen, 1);
+	log_info("JACK client renamed to '%s'", jack_get_client_name(e->client));
+	return 0;
 }

@@ -11,12 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control.h"
 #include "engine.h"
 #include "log.h"
 #include "model.h"
+#include "nsm.h"
+#include "osc.h"
 #include "params.h"
+#include "recorder.h"
+#include "recorder_osc.h"
+#include "session.h"
+#include "snapshot.h"
 
 #define MAX_PATTERNS 16
 
@@ -30,6 +37,14 @@ struct options {
 	unsigned n_connect_master;
 	int verbosity;
 	int dump_osc;
+	struct osc_config osc;
+	const char *state;        /* -s FILE */
+	const char *snapshot_dir; /* --snapshot-dir DIR */
+	const char *record_dir;   /* --record-dir DIR */
+	double preroll;           /* --preroll SECONDS */
+	double record_buffer;     /* --record-buffer SECONDS */
+	enum recorder_format record_format;
+	enum recorder_sample record_sample;
 };
 
 struct app {
@@ -37,6 +52,12 @@ struct app {
 	struct control *ctl;
 	struct engine *engine;
 	struct model *model;
+	struct osc *osc;
+	struct session *session;
+	struct nsm *nsm;
+	struct recorder *rec;
+	struct recorder_osc *rec_osc;
+	char client_name[64]; /* outlives JACK clients (NSM switch renames) */
 	int exit_code;
 };
 
@@ -52,12 +73,27 @@ static void usage(FILE *f)
 	        "  -b, --buses N              stereo aux buses, 0..%u (default 2)\n"
 	        "  -i, --connect-inputs GLOB  connect channel inputs in order to JACK ports matching GLOB\n"
 	        "  -o, --connect-master GLOB  connect master_L/R to JACK ports matching GLOB\n"
+	        "  -p, --osc-port PORT        OSC UDP port (default %u)\n"
+	        "      --listen ADDR          address to receive OSC on (default 127.0.0.1)\n"
+	        "      --allow CIDR           accept OSC from this network too (repeatable; loopback always)\n"
+	        "      --feedback-port PORT   feedback port of auto-registered clients (default %u, 0 = off)\n"
+	        "      --feedback HOST:PORT   always send feedback there (repeatable)\n"
+	        "  -s, --state FILE           load the console from FILE at start, save it there 2 s after\n"
+	        "                             changes and at shutdown\n"
+	        "      --snapshot-dir DIR     scenes (/snapshot/...) live here\n"
+	        "                             (default $XDG_STATE_HOME/jackmixd/snapshots)\n"
+	        "      --record-dir DIR       master recordings go here (default $XDG_MUSIC_DIR or ~/Music/jackmixd)\n"
+	        "      --record-format FMT    wav (RF64 past 4 GiB) or flac (default wav)\n"
+	        "      --record-bits BITS     16, 24 (TPDF dither) or 32f (float; wav only) (default 24)\n"
+	        "      --preroll SECONDS      a take starts this long before /record/start, 0..60 (default 0)\n"
+	        "      --record-buffer SECONDS  RAM between the audio and the disk beyond the pre-roll, 1..600\n"
+	        "                             (default 10): the longest disk stall a take survives intact\n"
 	        "      --dump-osc             print the parameter table (OSC namespace) and exit\n"
 	        "  -v, --verbose              more log output (repeatable)\n"
 	        "  -q, --quiet                errors only\n"
 	        "  -h, --help                 this help\n"
 	        "  -V, --version              print the version and exit\n",
-	        JMX_MAX_CHANNELS, JMX_MAX_BUSES);
+	        JMX_MAX_CHANNELS, JMX_MAX_BUSES, OSC_DEFAULT_PORT, OSC_DEFAULT_FEEDBACK_PORT);
 }
 
 /* Strict unsigned parse: the whole argument, in range, else an error that
@@ -75,21 +111,11 @@ static int parse_uint(const char *opt, const char *arg, unsigned min, unsigned m
 	return 0;
 }
 
-static void dump_osc(FILE *f)
-{
-	fprintf(f, "# path\ttype\tunit\tmin\tmax\tdefault\tdoc\n");
-	for (unsigned id = 0; id < P_COUNT; id++) {
-		const struct param_info *p = &param_table[id];
-		static const char *const types[] = { "f", "i", "i", "s", "ro" };
-		fprintf(f, "%s\t%s\t%s\t%g\t%g\t%g\t%s\n", p->path, types[p->type], p->unit[0] ? p->unit : "-",
-		        p->min, p->max, p->def[0], p->doc);
-	}
-}
-
 /* Returns 0 to run, 1 to exit successfully now, -1 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STEREO = 256, OPT_DUMP_OSC };
+	enum { OPT_STEREO = 256, OPT_DUMP_OSC, OPT_LISTEN, OPT_ALLOW, OPT_FEEDBACK_PORT, OPT_FEEDBACK, OPT_SNAPDIR,
+	       OPT_RECDIR, OPT_RECFMT, OPT_RECBITS, OPT_PREROLL, OPT_RECBUF };
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "server", required_argument, NULL, 'S' },
@@ -98,6 +124,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "buses", required_argument, NULL, 'b' },
 		{ "connect-inputs", required_argument, NULL, 'i' },
 		{ "connect-master", required_argument, NULL, 'o' },
+		{ "osc-port", required_argument, NULL, 'p' },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "feedback-port", required_argument, NULL, OPT_FEEDBACK_PORT },
+		{ "feedback", required_argument, NULL, OPT_FEEDBACK },
+		{ "state", required_argument, NULL, 's' },
+		{ "snapshot-dir", required_argument, NULL, OPT_SNAPDIR },
+		{ "record-dir", required_argument, NULL, OPT_RECDIR },
+		{ "record-format", required_argument, NULL, OPT_RECFMT },
+		{ "record-bits", required_argument, NULL, OPT_RECBITS },
+		{ "preroll", required_argument, NULL, OPT_PREROLL },
+		{ "record-buffer", required_argument, NULL, OPT_RECBUF },
 		{ "dump-osc", no_argument, NULL, OPT_DUMP_OSC },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -114,8 +152,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->mono = 8;
 	o->stereo = 0;
 	o->buses = 2;
+	o->record_sample = REC_PCM24;
+	osc_config_init(&o->osc);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:S:c:b:i:o:vqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:S:c:b:i:o:p:s:vqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!*optarg || strlen(optarg) > 63) {
@@ -149,6 +189,72 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			list[(*n)++] = optarg;
+			break;
+		}
+		case 'p':
+			if (parse_uint("--osc-port", optarg, 0, 65535, &o->osc.port) < 0)
+				return -1;
+			break;
+		case OPT_LISTEN:
+			o->osc.listen = optarg;
+			break;
+		case OPT_ALLOW:
+			if (o->osc.n_allow >= OSC_MAX_ALLOW) {
+				fprintf(stderr, "jackmixd: --allow: at most %u networks\n", OSC_MAX_ALLOW);
+				return -1;
+			}
+			o->osc.allow[o->osc.n_allow++] = optarg;
+			break;
+		case OPT_FEEDBACK_PORT:
+			if (parse_uint("--feedback-port", optarg, 0, 65535, &o->osc.feedback_port) < 0)
+				return -1;
+			break;
+		case OPT_FEEDBACK:
+			if (o->osc.n_feedback >= OSC_MAX_FIXED) {
+				fprintf(stderr, "jackmixd: --feedback: at most %u targets\n", OSC_MAX_FIXED);
+				return -1;
+			}
+			o->osc.feedback[o->osc.n_feedback++] = optarg;
+			break;
+		case 's':
+		case OPT_SNAPDIR:
+			if (!*optarg) {
+				fprintf(stderr, "jackmixd: %s: needs a path\n", c == 's' ? "--state" : "--snapshot-dir");
+				return -1;
+			}
+			*(c == 's' ? &o->state : &o->snapshot_dir) = optarg;
+			break;
+		case OPT_RECDIR:
+			if (!*optarg || strlen(optarg) > 900) {
+				fprintf(stderr, "jackmixd: --record-dir: needs a path of at most 900 bytes\n");
+				return -1;
+			}
+			o->record_dir = optarg;
+			break;
+		case OPT_RECFMT:
+			if (recorder_parse_format(optarg, &o->record_format) < 0) {
+				fprintf(stderr, "jackmixd: --record-format: '%s' is not wav or flac\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_RECBITS:
+			if (recorder_parse_sample(optarg, &o->record_sample) < 0) {
+				fprintf(stderr, "jackmixd: --record-bits: '%s' is not 16, 24 or 32f\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_PREROLL:
+		case OPT_RECBUF: {
+			char *end;
+			double lo = c == OPT_PREROLL ? 0 : 1, hi = c == OPT_PREROLL ? RECORDER_MAX_PREROLL : 600;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v >= lo && v <= hi)) {
+				fprintf(stderr, "jackmixd: %s: '%s' is not a number of seconds in %g..%g\n",
+				        c == OPT_PREROLL ? "--preroll" : "--record-buffer", optarg, lo, hi);
+				return -1;
+			}
+			*(c == OPT_PREROLL ? &o->preroll : &o->record_buffer) = v;
 			break;
 		}
 		case OPT_DUMP_OSC:
@@ -186,6 +292,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		        JMX_MAX_CHANNELS);
 		return -1;
 	}
+	if (o->record_format == REC_FMT_FLAC && o->record_sample == REC_FLOAT) {
+		fprintf(stderr, "jackmixd: --record-format flac: --record-bits must be 16 or 24\n");
+		return -1;
+	}
+	char err[256];
+	if (osc_config_check(&o->osc, err, sizeof err) < 0) {
+		fprintf(stderr, "jackmixd: %s\n", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -210,12 +325,164 @@ static void on_event(void *ctx, enum control_event ev)
 	}
 }
 
+/* The OSC layer's view of the engine (callbacks, so that it builds
+ * without JACK for tests and fuzzing). */
+static unsigned host_rate(void *ctx)
+{
+	return engine_rate(((struct app *)ctx)->engine);
+}
+
+static unsigned host_period(void *ctx)
+{
+	return engine_period(((struct app *)ctx)->engine);
+}
+
+static int host_meter_take(void *ctx, enum param_id id, unsigned idx, float out[2])
+{
+	struct app *app = ctx;
+	int n = app->rec ? recorder_osc_meter(app->rec, id, out) : -1;
+	return n >= 0 ? n : mixer_meter_take(engine_mixer(app->engine), id, idx, out);
+}
+
+/* The master recorder and loudness meter: its ring must exist (and be
+ * locked by engine_start's mlockall) before the RT thread runs. */
+static int recorder_start_up(struct app *app)
+{
+	char dir[1024];
+	struct recorder_config rc;
+	memset(&rc, 0, sizeof rc);
+	rc.dir = app->opt.record_dir ? app->opt.record_dir : recorder_default_dir(dir, sizeof dir);
+	rc.rate = engine_rate(app->engine);
+	rc.format = app->opt.record_format;
+	rc.sample = app->opt.record_sample;
+	rc.preroll_s = app->opt.preroll;
+	rc.buffer_s = app->opt.record_buffer;
+	rc.reserve_bytes = -1;
+	rc.originator = "jackmixd " PACKAGE_VERSION;
+	app->rec = recorder_new(&rc);
+	if (!app->rec)
+		return -1;
+	engine_set_recorder(app->engine, recorder_ring(app->rec));
+	return 0;
+}
+
 static void on_housekeeping(void *ctx, uint64_t now)
 {
 	struct app *app = ctx;
 	(void)now;
 	model_commit(app->model); /* anything a full queue held back */
 	engine_tick(app->engine);
+}
+
+/* Everything that needs the JACK client, in dependency order: engine,
+ * model, session (state loaded before activation), OSC, activation, then
+ * connections.  Runs once, from main or from the first NSM open. */
+static int console_start(struct app *app, const char *name, const struct session_config *sc)
+{
+	struct param_shape shape = { app->opt.mono + app->opt.stereo, app->opt.buses };
+	snprintf(app->client_name, sizeof app->client_name, "%s", name);
+	struct engine_config ec = { app->client_name, app->opt.server, app->opt.mono, app->opt.stereo,
+		                    app->opt.buses };
+	app->engine = engine_open(&ec, app->ctl);
+	if (!app->engine)
+		return -1;
+	snprintf(app->client_name, sizeof app->client_name, "%s", engine_client_name(app->engine));
+	app->model = model_new(&shape, engine_queue(app->engine));
+	if (!app->model) {
+		log_err("out of memory");
+		return -1;
+	}
+	app->session = session_new(sc, app->ctl, app->model, app->engine);
+	if (!app->session)
+		return -1;
+	session_load_state(app->session);
+	if (recorder_start_up(app) < 0)
+		return -1;
+	struct osc_host host = { app->client_name, PACKAGE_VERSION, app,
+		                 host_rate, host_period, host_meter_take };
+	app->osc = osc_new(&app->opt.osc, &host, app->model, app->ctl);
+	if (!app->osc)
+		return -1;
+	app->rec_osc = recorder_osc_new(app->rec, app->osc, app->ctl);
+	if (!app->rec_osc)
+		return -1;
+	session_attach_osc(app->session, app->osc);
+	if (control_add_timer(app->ctl, 10, on_housekeeping, app) < 0)
+		return -1;
+	if (engine_start(app->engine) < 0)
+		return -1;
+	session_restore_connections(app->session);
+	for (unsigned i = 0; i < app->opt.n_connect_inputs; i++)
+		engine_connect_inputs(app->engine, app->opt.connect_inputs[i]);
+	for (unsigned i = 0; i < app->opt.n_connect_master; i++)
+		engine_connect_master(app->engine, app->opt.connect_master[i]);
+	return 0;
+}
+
+/* ---- NSM ---------------------------------------------------------------- */
+
+static void nsm_on_dirty(void *ctx, int dirty)
+{
+	struct app *app = ctx;
+	nsm_set_dirty(app->nsm, dirty);
+}
+
+static int nsm_on_open(void *ctx, const char *path, const char *display_name, const char *client_id, char *err,
+                       size_t errlen)
+{
+	struct app *app = ctx;
+	char state[4096], snaps[4096];
+	(void)display_name;
+
+	int fd = snapshot_dir_open(path); /* the instance directory is ours to create */
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-fd));
+		return -1;
+	}
+	close(fd);
+	if ((size_t)snprintf(state, sizeof state, "%s/jackmixd.state", path) >= sizeof state ||
+	    (size_t)snprintf(snaps, sizeof snaps, "%s/snapshots", path) >= sizeof snaps) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	if (!app->engine) {
+		struct session_config sc = { state, snaps, 0 };
+		if (console_start(app, client_id, &sc) < 0) {
+			snprintf(err, errlen, "cannot start (see the log)");
+			return -1;
+		}
+	} else {
+		/* :switch: a new session for the running console */
+		if (strcmp(client_id, app->client_name) != 0) {
+			session_engine_closing(app->session);
+			if (engine_rename(app->engine, client_id) < 0) {
+				snprintf(err, errlen, "cannot reopen the JACK client as '%s'", client_id);
+				app->exit_code = 1;
+				control_stop(app->ctl);
+				return -1;
+			}
+			snprintf(app->client_name, sizeof app->client_name, "%s", client_id);
+		}
+		if (session_switch(app->session, state, snaps, err, errlen) < 0)
+			return -1;
+		session_restore_connections(app->session);
+	}
+	session_on_dirty(app->session, nsm_on_dirty, app);
+	return 0;
+}
+
+static int nsm_on_save(void *ctx, char *err, size_t errlen)
+{
+	struct app *app = ctx;
+	return app->session ? session_save_state(app->session, err, errlen) : -1;
+}
+
+static void nsm_on_failed(void *ctx, const char *why)
+{
+	struct app *app = ctx;
+	(void)why;
+	app->exit_code = 1;
+	control_stop(app->ctl);
 }
 
 int main(int argc, char **argv)
@@ -227,13 +494,10 @@ int main(int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? 0 : 2;
 	if (app.opt.dump_osc) {
-		dump_osc(stdout);
+		osc_dump_namespace(stdout);
 		return 0;
 	}
 	log_set_level(LOG_INFO + app.opt.verbosity);
-
-	struct engine_config ec = { app.opt.name, app.opt.server, app.opt.mono, app.opt.stereo, app.opt.buses };
-	struct param_shape shape = { app.opt.mono + app.opt.stereo, app.opt.buses };
 
 	app.exit_code = 1;
 	app.ctl = control_new();
@@ -244,28 +508,33 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	control_set_event_handler(app.ctl, on_event, &app);
-	app.engine = engine_open(&ec, app.ctl);
-	if (!app.engine)
-		goto out;
-	app.model = model_new(&shape, engine_queue(app.engine));
-	if (!app.model) {
-		log_err("out of memory");
-		goto out;
+	const char *nsm_url = getenv("NSM_URL");
+	if (nsm_url && *nsm_url) {
+		/* the session manager names us and says where files go: no
+		 * JACK client until /nsm/client/open (console_start then) */
+		struct nsm_callbacks cb = { &app, nsm_on_open, nsm_on_save, nsm_on_failed };
+		if (app.opt.state || app.opt.snapshot_dir)
+			log_info("NSM: --state and --snapshot-dir are ignored, the session decides");
+		app.nsm = nsm_new(nsm_url, argv[0], app.ctl, &cb);
+		if (!app.nsm)
+			goto out;
+	} else {
+		struct session_config sc = { app.opt.state, app.opt.snapshot_dir, 1 };
+		if (console_start(&app, app.opt.name, &sc) < 0)
+			goto out;
 	}
-	if (control_add_timer(app.ctl, 10, on_housekeeping, &app) < 0)
-		goto out;
-	if (engine_start(app.engine) < 0)
-		goto out;
-	for (unsigned i = 0; i < app.opt.n_connect_inputs; i++)
-		engine_connect_inputs(app.engine, app.opt.connect_inputs[i]);
-	for (unsigned i = 0; i < app.opt.n_connect_master; i++)
-		engine_connect_master(app.engine, app.opt.connect_master[i]);
-
 	app.exit_code = 0;
 	log_info("running");
 	control_run(app.ctl);
+	if (app.session && !app.nsm)
+		session_shutdown(app.session); /* under NSM only /nsm/client/save saves */
 out:
+	nsm_free(app.nsm);
+	session_free(app.session);
+	recorder_osc_free(app.rec_osc);
+	osc_free(app.osc);
 	engine_close(app.engine);
+	recorder_free(app.rec); /* after the RT thread stopped: the take gets every frame */
 	model_free(app.model);
 	control_free(app.ctl);
 	return app.exit_code;

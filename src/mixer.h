@@ -33,7 +33,12 @@ struct mixer_config {
 
 /* A parameter change for the RT thread.  Indices are zero-based. */
 enum rt_msg_kind {
-	RT_SET = 0, /* set target of (id, i1, i2) to value (engineering units) */
+	RT_SET = 0,  /* set target of (id, i1, i2) to value (engineering units) */
+	RT_RAMP = 1, /* move from the current value to value over arg milliseconds,
+	              * sample-accurately along the parameter's taper (dB for
+	              * faders, octaves for frequencies); switches change at the
+	              * end.  A later RT_SET or RT_RAMP of the same parameter
+	              * cancels it from wherever it has got to. */
 };
 
 struct rt_msg {
@@ -42,7 +47,7 @@ struct rt_msg {
 	uint16_t i2;   /* band or bus for two-index scopes */
 	uint16_t kind; /* enum rt_msg_kind */
 	float value;
-	float arg; /* reserved: ramp time etc. */
+	float arg;      /* RT_RAMP: duration in milliseconds */
 };
 
 struct mixer;

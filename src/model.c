@@ -19,6 +19,7 @@ struct model {
 	unsigned offset[P_COUNT + 1];
 	float *value;          /* flat, table order */
 	unsigned char *dirty;  /* flat: staged for RT but not yet queued */
+	float *ramp_ms;        /* flat: > 0 when the staged change is a ramp */
 	unsigned *dirty_list;  /* flat indices of dirty entries */
 	unsigned n_dirty;
 	char (*names)[MODEL_NAME_MAX]; /* per flat index of string params */
@@ -80,9 +81,10 @@ struct model *model_new(const struct param_shape *shape, struct rtq *to_rt)
 	unsigned total = m->offset[P_COUNT];
 	m->value = calloc(total, sizeof *m->value);
 	m->dirty = calloc(total, 1);
+	m->ramp_ms = calloc(total, sizeof *m->ramp_ms);
 	m->dirty_list = calloc(total, sizeof *m->dirty_list);
 	m->names = calloc(total, sizeof *m->names);
-	if (!m->value || !m->dirty || !m->dirty_list || !m->names) {
+	if (!m->value || !m->dirty || !m->ramp_ms || !m->dirty_list || !m->names) {
 		model_free(m);
 		return NULL;
 	}
@@ -102,6 +104,7 @@ void model_free(struct model *m)
 		return;
 	free(m->value);
 	free(m->dirty);
+	free(m->ramp_ms);
 	free(m->dirty_list);
 	free(m->names);
 	free(m);
@@ -120,8 +123,8 @@ static void model_notify(struct model *m, enum param_id id, unsigned i1, unsigne
 		m->listener[i].fn(m->listener[i].ctx, id, i1, i2, origin, clamped);
 }
 
-enum model_result model_set(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
-                            const void *origin)
+static enum model_result model_stage(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
+                                     float ramp_ms, const void *origin)
 {
 	unsigned flat;
 	if (model_flat(m, id, i1, i2, &flat) < 0)
@@ -135,12 +138,27 @@ enum model_result model_set(struct model *m, enum param_id id, unsigned i1, unsi
 	if (v == 0.0f)
 		v = 0.0f; /* no -0.0 in the model */
 	m->value[flat] = v;
+	m->ramp_ms[flat] = ramp_ms;
 	if (!m->dirty[flat]) {
 		m->dirty[flat] = 1;
 		m->dirty_list[m->n_dirty++] = flat;
 	}
 	model_notify(m, id, i1, i2, origin, clamped);
 	return clamped ? MODEL_CLAMPED : MODEL_OK;
+}
+
+enum model_result model_set(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
+                            const void *origin)
+{
+	return model_stage(m, id, i1, i2, value, 0.0f, origin);
+}
+
+enum model_result model_ramp(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
+                             float ms, const void *origin)
+{
+	if (!isfinite(ms) || ms < 0.0f)
+		return MODEL_EINVAL;
+	return model_stage(m, id, i1, i2, value, ms, origin);
 }
 
 float model_get(const struct model *m, enum param_id id, unsigned i1, unsigned i2)
@@ -206,8 +224,9 @@ void model_commit(struct model *m)
 		unsigned flat = m->dirty_list[done];
 		struct rt_msg msg = { 0 };
 		model_unflat(m, flat, &msg);
-		msg.kind = RT_SET;
+		msg.kind = m->ramp_ms[flat] > 0.0f ? RT_RAMP : RT_SET;
 		msg.value = m->value[flat];
+		msg.arg = m->ramp_ms[flat];
 		if (rtq_push(m->to_rt, &msg) < 0)
 			break;
 		m->dirty[flat] = 0;

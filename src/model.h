@@ -45,6 +45,10 @@ enum model_result { MODEL_OK = 0, MODEL_CLAMPED = 1, MODEL_EINVAL = -1, MODEL_ER
  * nothing; finite out-of-range values are clamped (MODEL_CLAMPED). */
 enum model_result model_set(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
                             const void *origin);
+/* Like model_set, but the RT thread moves there over ms milliseconds
+ * (RT_RAMP).  The model holds the target at once. */
+enum model_result model_ramp(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
+                             float ms, const void *origin);
 float model_get(const struct model *m, enum param_id id, unsigned i1, unsigned i2);
 
 /* Names: printable UTF-8 without control characters, < MODEL_NAME_MAX

@@ -1,0 +1,658 @@
+/*
+ * mixer.c - the console around the channel strips: lane layout, parameter
+ * dispatch, chunking, aux buses, master hand-off, solo/monitor and meters.
+ *
+ * Threads: mixer_new and mixer_free on the control thread while RT is not
+ * running; mixer_apply and mixer_process on the RT thread only;
+ * mixer_meter_take, mixer_latency, mixer_lanes and mixer_outputs from any
+ * thread (meters are C11 atomics, the rest is immutable after mixer_new).
+ *
+ * Invariants:
+ * - All memory is allocated and pre-faulted in mixer_new; scratch is sized
+ *   for one chunk, whatever the JACK period.
+ * - Chunks are aligned to the mixer's own frame counter: a period that
+ *   ends inside a chunk leaves it to be finished by the next one, so
+ *   smoothing, and hence the output, does not depend on the period size.
+ * - Internal lane layout: mono channels first, one silent pad if their
+ *   count is odd, then stereo pairs on even lanes, so that a pair never
+ *   straddles two groups (stereo-linked dynamics stay inside a vector).
+ * - Solo never touches the master path.  The solo sum is delayed by the
+ *   master latency so the monitor's latency does not change when solo
+ *   engages, and the monitor crossfades between the master copy and the
+ *   solo sum with a fade value that travels through the same delay.
+ * - Ramps (RT_RAMP) are stepped once per chunk: each sets the point of its
+ *   path (dB, octaves or linear, along the parameter's taper) at the end
+ *   of the chunk, and the strip goes straight there instead of smoothing,
+ *   interpolating linearly inside the chunk; switches change at the end.
+ *   Any later message for the same parameter cancels the ramp where it
+ *   is.  Master parameters are handed to master_set, which smooths them.
+ *   The mixer keeps the current value of every parameter instance for
+ *   ramps to start from.
+ * - Meters hold "max since last read" as float bits in atomics (the order
+ *   of non-negative float bits is the numeric order): RT raises them with
+ *   a compare-and-swap only when it has a larger value, readers take them
+ *   with atomic_exchange(0).  They are linear on the RT side (peak,
+ *   mean square, 1/gate gain, compressor dB); readers convert to dB.
+ */
+#include "mixer.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp.h"
+#include "master.h"
+#include "strip.h"
+
+#define RMS_TAU_S 0.3 /* RMS meter window (one-pole on the mean square) */
+
+enum { CM_PEAK, CM_MS, CM_GATE, CM_COMP, CM_N }; /* channel meter cells */
+
+struct smoothed {
+	float cur, prev, tgt;
+	int jump; /* the next step goes all the way (a ramp point) */
+};
+
+/* A parameter moving along a ramp (RT_RAMP), in the taper's domain. */
+struct mixer_ramp {
+	uint16_t id, i1, i2;
+	unsigned flat;     /* index into val[] */
+	float from, to;    /* dB, ln(value) or value */
+	uint32_t len, done; /* frames */
+};
+
+struct mixer {
+	struct mixer_config cfg;
+	unsigned nch, lanes, ngroups, nout;
+	struct strip_group *grp;
+	int (*gext)[JMX_LANES]; /* group lane -> external input lane, -1 pad */
+	int (*gch)[JMX_LANES];  /* group lane -> channel, -1 pad */
+	unsigned *ch_lane;      /* channel -> internal lane of its first lane */
+	unsigned char *ch_solo;
+	unsigned solo_count;
+
+	struct strip_chunk ck;
+	unsigned pos; /* frame position inside the current chunk */
+	vf *x;        /* every group's lane signals, JMX_CHUNK vectors each */
+	struct strip_mix_list *mix; /* per accumulator, rebuilt every chunk */
+	uint16_t *mix_idx;
+	float *ml, *mr; /* master pair for one piece */
+	float *sl, *sr; /* solo pair for one piece */
+
+	struct master *ms;
+	unsigned lat;
+
+	struct smoothed afl, solo, mon;
+	struct smoothed *bus; /* fader x mute, linear */
+	float *bus_db;
+	unsigned char *bus_mute;
+
+	/* current value of every parameter instance (flat, table order), for
+	 * ramps to start from; the ramps in flight and each instance's ramp */
+	unsigned flat_off[P_COUNT + 1];
+	float *val;
+	int32_t *ramp_of;
+	struct mixer_ramp *ramps;
+	unsigned nramps;
+
+	/* monitor delay: solo L, solo R, fade, interleaved */
+	float *dl;
+	unsigned dl_mask, dl_w;
+
+	_Atomic uint32_t *ch_met;  /* CM_N per channel */
+	_Atomic uint32_t *bus_met; /* peak, ms per bus */
+	_Atomic uint32_t master_met[2];
+	float *bus_ms; /* RMS state: L, R per bus */
+	float master_ms[2];
+};
+
+/* ---- helpers -------------------------------------------------------- */
+
+static void *alloc_rt(size_t n)
+{
+	void *p = NULL;
+	if (n == 0)
+		n = 64;
+	if (posix_memalign(&p, 64, n) != 0)
+		return NULL;
+	memset(p, 0, n); /* pre-fault */
+	return p;
+}
+
+static void meter_raise(_Atomic uint32_t *cell, float v)
+{
+	uint32_t nb, ob;
+	if (!(v > 0.0f)) /* also NaN */
+		return;
+	memcpy(&nb, &v, sizeof nb);
+	ob = atomic_load_explicit(cell, memory_order_relaxed);
+	while (nb > ob && !atomic_compare_exchange_weak_explicit(cell, &ob, nb, memory_order_relaxed,
+								 memory_order_relaxed))
+		;
+}
+
+static float meter_take(_Atomic uint32_t *cell)
+{
+	uint32_t b = atomic_exchange_explicit(cell, 0, memory_order_relaxed);
+	float v;
+	memcpy(&v, &b, sizeof v);
+	return v;
+}
+
+static void sm_step(struct smoothed *s, float coef)
+{
+	s->prev = s->cur;
+	s->cur += coef * (s->tgt - s->cur);
+	if (fabsf(s->tgt - s->cur) < 1e-6f || s->jump)
+		s->cur = s->tgt;
+	s->jump = 0;
+}
+
+static void sm_snap(struct smoothed *s)
+{
+	s->cur = s->prev = s->tgt;
+}
+
+static float sm_at(const struct smoothed *s, float r)
+{
+	return s->prev + r * (s->cur - s->prev);
+}
+
+static float fader_lin(float db, int mute)
+{
+	return mute ? 0.0f : dsp_db2lin(db);
+}
+
+/* ---- parameters ----------------------------------------------------- */
+
+/* Flat index of instance (i1, i2) of id, or -1 if it does not exist. */
+static long flat_index(const struct mixer *m, enum param_id id, unsigned i1, unsigned i2)
+{
+	unsigned base = m->flat_off[id], nb = m->cfg.buses;
+	switch (param_table[id].scope) {
+	case SC_GLOBAL:
+		return base;
+	case SC_CH:
+		return i1 < m->nch ? (long)(base + i1) : -1;
+	case SC_CH_BAND:
+		return i1 < m->nch && i2 < JMX_BANDS ? (long)(base + i1 * JMX_BANDS + i2) : -1;
+	case SC_CH_BUS:
+		return i1 < m->nch && i2 < nb ? (long)(base + i1 * nb + i2) : -1;
+	case SC_BUS:
+		return i1 < nb ? (long)(base + i1) : -1;
+	case SC_MASTER_BAND:
+		return i2 < JMX_BANDS ? (long)(base + i2) : -1;
+	}
+	return -1;
+}
+
+/* Set a parameter now.  jump: the value is a point on a ramp's path, so
+ * the next chunk goes straight to it instead of smoothing towards it. */
+static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, float v, int jump)
+{
+	const struct param_info *pi = &param_table[id];
+	switch (pi->scope) {
+	case SC_CH:
+	case SC_CH_BAND:
+	case SC_CH_BUS: {
+		if (id == P_CH_SOLO) {
+			unsigned char on = v >= 0.5f;
+			if (on != m->ch_solo[i1]) {
+				m->ch_solo[i1] = on;
+				m->solo_count += on ? 1 : (unsigned)-1;
+				m->solo.tgt = m->solo_count > 0;
+			}
+		}
+		unsigned il = m->ch_lane[i1], nl = i1 < m->cfg.mono ? 1 : 2;
+		for (unsigned k = 0; k < nl; k++) {
+			struct strip_group *g = &m->grp[(il + k) / JMX_LANES];
+			strip_lane_set(g, (il + k) % JMX_LANES, id, i2, v);
+			if (jump)
+				strip_lane_jump(g, (il + k) % JMX_LANES, id, i2);
+		}
+		return;
+	}
+	case SC_BUS:
+		if (id == P_BUS_FADER)
+			m->bus_db[i1] = v;
+		else if (id == P_BUS_MUTE)
+			m->bus_mute[i1] = v >= 0.5f;
+		else
+			return;
+		m->bus[i1].tgt = fader_lin(m->bus_db[i1], m->bus_mute[i1]);
+		m->bus[i1].jump = jump;
+		return;
+	case SC_GLOBAL:
+	case SC_MASTER_BAND:
+		if (id == P_MON_FADER) {
+			m->mon.tgt = fader_lin(v, 0);
+			m->mon.jump = jump;
+		} else if (id == P_MON_AFL) {
+			m->afl.tgt = v >= 0.5f;
+		} else {
+			/* master.c smooths whatever it is given */
+			master_set(m->ms, id, pi->scope == SC_MASTER_BAND ? i2 : 0, v);
+		}
+		return;
+	}
+}
+
+/* A ramp moves along the parameter's taper: dB for faders and sends,
+ * log (octaves) for frequencies, times and Q, linear otherwise. */
+static float to_path(enum param_id id, float v)
+{
+	return param_table[id].taper == TP_LOG ? logf(v) : v;
+}
+
+static float from_path(enum param_id id, float p)
+{
+	return param_table[id].taper == TP_LOG ? expf(p) : p;
+}
+
+static void ramp_drop(struct mixer *m, unsigned k)
+{
+	m->ramp_of[m->ramps[k].flat] = -1;
+	m->ramps[k] = m->ramps[--m->nramps];
+	if (k < m->nramps)
+		m->ramp_of[m->ramps[k].flat] = (int32_t)k;
+}
+
+void mixer_apply(struct mixer *m, const struct rt_msg *msg)
+{
+	enum param_id id = (enum param_id)msg->id;
+	float v = msg->value;
+
+	if (msg->id >= P_COUNT || !isfinite(v))
+		return;
+	const struct param_info *pi = &param_table[id];
+	if (pi->type == PT_STRING || pi->type == PT_METER)
+		return;
+	long flat = flat_index(m, id, msg->i1, msg->i2);
+	if (flat < 0)
+		return;
+	if (m->ramp_of[flat] >= 0) /* a new value cancels a running ramp */
+		ramp_drop(m, (unsigned)m->ramp_of[flat]);
+	if (msg->kind == RT_RAMP && isfinite(msg->arg) && msg->arg > 0.0f) {
+		struct mixer_ramp *r = &m->ramps[m->nramps];
+		double len = (double)msg->arg * 0.001 * m->cfg.rate;
+		r->id = msg->id;
+		r->i1 = msg->i1;
+		r->i2 = msg->i2;
+		r->flat = (unsigned)flat;
+		r->from = to_path(id, m->val[flat]);
+		r->to = to_path(id, v);
+		r->len = len < 1.0 ? 1u : len > 4e9 ? 4000000000u : (uint32_t)len;
+		r->done = 0;
+		m->ramp_of[flat] = (int32_t)m->nramps++;
+		return;
+	}
+	if (msg->kind != RT_SET && msg->kind != RT_RAMP)
+		return;
+	m->val[flat] = v;
+	apply_now(m, id, msg->i1, msg->i2, v, 0);
+}
+
+/* Once per chunk: every ramp sets the point of its path at the end of the
+ * chunk; continuous parameters jump there (the chunk interpolates), switches
+ * and enums change when the ramp ends. */
+static void ramps_step(struct mixer *m)
+{
+	for (unsigned k = 0; k < m->nramps;) {
+		struct mixer_ramp *r = &m->ramps[k];
+		enum param_id id = (enum param_id)r->id;
+		int end = r->len - r->done <= JMX_CHUNK;
+		r->done = end ? r->len : r->done + JMX_CHUNK;
+		if (param_table[id].type == PT_FLOAT) {
+			float x = (float)r->done / (float)r->len;
+			float v = end ? from_path(id, r->to) : from_path(id, r->from + x * (r->to - r->from));
+			m->val[r->flat] = v;
+			apply_now(m, id, r->i1, r->i2, v, 1);
+		} else if (end) {
+			m->val[r->flat] = r->to;
+			apply_now(m, id, r->i1, r->i2, r->to, 0);
+		}
+		if (end)
+			ramp_drop(m, k);
+		else
+			k++;
+	}
+}
+
+/* ---- construction --------------------------------------------------- */
+
+void mixer_free(struct mixer *m)
+{
+	if (!m)
+		return;
+	if (m->ms)
+		master_free(m->ms);
+	free(m->grp);
+	free(m->gext);
+	free(m->gch);
+	free(m->ch_lane);
+	free(m->ch_solo);
+	free(m->x);
+	free(m->mix);
+	free(m->mix_idx);
+	free(m->ml);
+	free(m->mr);
+	free(m->sl);
+	free(m->sr);
+	free(m->bus);
+	free(m->bus_db);
+	free(m->bus_mute);
+	free(m->dl);
+	free((void *)m->ch_met);
+	free((void *)m->bus_met);
+	free(m->bus_ms);
+	free(m->val);
+	free(m->ramp_of);
+	free(m->ramps);
+	free(m);
+}
+
+struct mixer *mixer_new(const struct mixer_config *cfg)
+{
+	if (!cfg || !(cfg->rate >= 8000.0 && cfg->rate <= 768000.0) || cfg->mono + cfg->stereo > JMX_MAX_CHANNELS ||
+	    cfg->buses > JMX_MAX_BUSES || cfg->buses > STRIP_MAX_BUSES)
+		return NULL;
+	struct mixer *m = alloc_rt(sizeof *m);
+	if (!m)
+		return NULL;
+	m->cfg = *cfg;
+	m->nch = cfg->mono + cfg->stereo;
+	m->lanes = cfg->mono + 2 * cfg->stereo;
+	unsigned base = (cfg->mono + 1) & ~1u, nint = base + 2 * cfg->stereo;
+	m->ngroups = (nint + JMX_LANES - 1) / JMX_LANES;
+	m->nout = STRIP_OUT_BUS + 2 * cfg->buses;
+
+	m->grp = alloc_rt(m->ngroups * sizeof *m->grp);
+	m->gext = alloc_rt(m->ngroups * sizeof *m->gext);
+	m->gch = alloc_rt(m->ngroups * sizeof *m->gch);
+	m->ch_lane = alloc_rt(m->nch * sizeof *m->ch_lane);
+	m->ch_solo = alloc_rt(m->nch);
+	m->x = alloc_rt((size_t)m->ngroups * JMX_CHUNK * sizeof(vf));
+	m->mix = alloc_rt(m->nout * sizeof *m->mix);
+	m->mix_idx = alloc_rt((size_t)m->nout * m->ngroups * sizeof *m->mix_idx);
+	m->ml = alloc_rt(JMX_CHUNK * sizeof(float));
+	m->mr = alloc_rt(JMX_CHUNK * sizeof(float));
+	m->sl = alloc_rt(JMX_CHUNK * sizeof(float));
+	m->sr = alloc_rt(JMX_CHUNK * sizeof(float));
+	m->bus = alloc_rt(cfg->buses * sizeof *m->bus);
+	m->bus_db = alloc_rt(cfg->buses * sizeof *m->bus_db);
+	m->bus_mute = alloc_rt(cfg->buses);
+	m->ch_met = alloc_rt(m->nch * CM_N * sizeof *m->ch_met);
+	m->bus_met = alloc_rt(cfg->buses * 2 * sizeof *m->bus_met);
+	m->bus_ms = alloc_rt(cfg->buses * 2 * sizeof *m->bus_ms);
+	struct param_shape shape = { m->nch, cfg->buses };
+	for (unsigned id = 0; id <= P_COUNT; id++)
+		m->flat_off[id] = param_offset((enum param_id)id, &shape);
+	unsigned nflat = m->flat_off[P_COUNT];
+	m->val = alloc_rt(nflat * sizeof *m->val);
+	m->ramp_of = alloc_rt(nflat * sizeof *m->ramp_of);
+	m->ramps = alloc_rt(nflat * sizeof *m->ramps);
+	m->ms = master_new(cfg->rate);
+	if (!m->grp || !m->gext || !m->gch || !m->ch_lane || !m->ch_solo || !m->x || !m->mix || !m->mix_idx ||
+	    !m->ml || !m->mr || !m->sl || !m->sr || !m->bus || !m->bus_db || !m->bus_mute || !m->ch_met || !m->bus_met || !m->bus_ms ||
+	    !m->val || !m->ramp_of || !m->ramps || !m->ms)
+		goto fail;
+	for (unsigned i = 0; i < nflat; i++)
+		m->ramp_of[i] = -1;
+
+	for (unsigned o = 0; o < m->nout; o++)
+		m->mix[o].idx = m->mix_idx + (size_t)o * m->ngroups;
+	m->lat = master_latency(m->ms);
+	unsigned dl = 1;
+	while (dl < m->lat + JMX_CHUNK + 1)
+		dl <<= 1;
+	m->dl = alloc_rt((size_t)dl * 3 * sizeof(float));
+	if (!m->dl)
+		goto fail;
+	m->dl_mask = dl - 1;
+
+	for (unsigned g = 0; g < m->ngroups; g++) {
+		strip_group_init(&m->grp[g], cfg->rate, cfg->buses);
+		for (unsigned l = 0; l < JMX_LANES; l++)
+			m->gext[g][l] = m->gch[g][l] = -1;
+	}
+	for (unsigned c = 0; c < m->nch; c++) {
+		unsigned mono = c < cfg->mono, s = c - cfg->mono;
+		unsigned il = mono ? c : base + 2 * s, ext = mono ? c : cfg->mono + 2 * s;
+		m->ch_lane[c] = il;
+		for (unsigned k = 0; k < (mono ? 1u : 2u); k++) {
+			struct strip_group *g = &m->grp[(il + k) / JMX_LANES];
+			unsigned l = (il + k) % JMX_LANES;
+			m->gext[(il + k) / JMX_LANES][l] = (int)(ext + k);
+			m->gch[(il + k) / JMX_LANES][l] = (int)c;
+			strip_lane_assign(g, l, mono ? 0 : (int)k + 1);
+		}
+	}
+
+	/* every parameter at its table default */
+	for (int id = 0; id < P_COUNT; id++) {
+		enum param_scope sc = param_table[id].scope;
+		unsigned n1 = sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS ? m->nch
+			      : sc == SC_BUS                                   ? cfg->buses
+									       : 1;
+		unsigned n2 = sc == SC_CH_BAND || sc == SC_MASTER_BAND ? JMX_BANDS : sc == SC_CH_BUS ? cfg->buses : 1;
+		if (param_instances((enum param_id)id, &shape) == 0)
+			continue;
+		for (unsigned i1 = 0; i1 < n1; i1++)
+			for (unsigned i2 = 0; i2 < n2; i2++) {
+				struct rt_msg msg = { (uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_SET,
+						      param_default((enum param_id)id, i2), 0.0f };
+				mixer_apply(m, &msg);
+			}
+	}
+	for (unsigned g = 0; g < m->ngroups; g++)
+		strip_group_snap(&m->grp[g]);
+	sm_snap(&m->afl);
+	sm_snap(&m->solo);
+	sm_snap(&m->mon);
+	for (unsigned b = 0; b < cfg->buses; b++)
+		sm_snap(&m->bus[b]);
+
+	m->ck.coef = dsp_smooth_coef(cfg->rate, JMX_CHUNK);
+	for (unsigned a = 0; a < JMX_CHUNK; a++)
+		m->ck.ramp[a] = (float)(a + 1) / (float)JMX_CHUNK;
+	for (unsigned n = 1; n <= JMX_CHUNK; n++)
+		m->ck.rms_coef[n] = (float)(1.0 - exp(-(double)n / (RMS_TAU_S * cfg->rate)));
+	return m;
+fail:
+	mixer_free(m);
+	return NULL;
+}
+
+unsigned mixer_lanes(const struct mixer *m)
+{
+	return m->lanes;
+}
+
+unsigned mixer_outputs(const struct mixer *m)
+{
+	return 4 + 2 * m->cfg.buses;
+}
+
+unsigned mixer_latency(const struct mixer *m)
+{
+	return m->lat;
+}
+
+/* ---- rendering ------------------------------------------------------ */
+
+static void chunk_begin(struct mixer *m)
+{
+	float c = m->ck.coef;
+	ramps_step(m); /* first: its points are this chunk's targets */
+	sm_step(&m->afl, c);
+	sm_step(&m->solo, c);
+	sm_step(&m->mon, c);
+	for (unsigned b = 0; b < m->cfg.buses; b++)
+		sm_step(&m->bus[b], c);
+	m->ck.afl = m->afl.cur;
+	m->ck.afl_moved = m->afl.cur != m->afl.prev;
+}
+
+static float peak_ms(const float *x, unsigned n, float *ss)
+{
+	float pk = 0.0f, s = 0.0f;
+	for (unsigned j = 0; j < n; j++) {
+		float a = fabsf(x[j]);
+		pk = a > pk ? a : pk;
+		s += x[j] * x[j];
+	}
+	*ss = s;
+	return pk;
+}
+
+/* Level meter of one output pair; ms[] is its RMS state. */
+static void meter_pair(struct mixer *m, _Atomic uint32_t *cells, float ms[2], const float *l, const float *r,
+		       unsigned n)
+{
+	float sl, sr, pl = peak_ms(l, n, &sl), pr = peak_ms(r, n, &sr), c = m->ck.rms_coef[n];
+	ms[0] += c * (sl / (float)n - ms[0]);
+	ms[1] += c * (sr / (float)n - ms[1]);
+	ms[0] = dsp_finite_or_zero(ms[0]);
+	ms[1] = dsp_finite_or_zero(ms[1]);
+	meter_raise(&cells[0], pl > pr ? pl : pr);
+	meter_raise(&cells[1], ms[0] > ms[1] ? ms[0] : ms[1]);
+}
+
+/* Frames pos..pos+n-1 of the current chunk; in[] is read from frame off,
+ * out[] already points at the piece. */
+static void render_piece(struct mixer *m, const float *const *in, unsigned off, float *const *out, unsigned n)
+{
+	const unsigned pos = m->pos;
+	const float *ramp = m->ck.ramp + pos;
+	const float *src[JMX_LANES];
+
+	if (pos == 0)
+		chunk_begin(m);
+
+	for (unsigned gi = 0; gi < m->ngroups; gi++) {
+		struct strip_group *g = &m->grp[gi];
+		if (pos == 0)
+			strip_chunk_begin(g, &m->ck);
+		for (unsigned l = 0; l < JMX_LANES; l++)
+			src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
+		strip_process(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n);
+		for (unsigned l = 0; l < JMX_LANES; l++) {
+			int c = m->gch[gi][l];
+			if (c < 0)
+				continue;
+			struct strip_meter sm;
+			_Atomic uint32_t *cell = &m->ch_met[(unsigned)c * CM_N];
+			strip_meter_read(g, l, &sm);
+			meter_raise(&cell[CM_PEAK], sm.peak);
+			meter_raise(&cell[CM_MS], sm.ms);
+			meter_raise(&cell[CM_GATE], sm.gate_inv > 1.0f ? sm.gate_inv : 0.0f);
+			meter_raise(&cell[CM_COMP], sm.comp_db);
+		}
+	}
+
+	if (pos == 0)
+		strip_mix_plan(m->grp, m->ngroups, m->nout, m->mix);
+
+	/* the sums, then the master chain in place */
+	float *ml = m->ml, *mr = m->mr, *sl = m->sl, *sr = m->sr;
+	for (unsigned o = 0; o < m->nout; o++) {
+		float *dst = o == STRIP_OUT_MASTER	   ? ml
+			     : o == STRIP_OUT_MASTER + 1 ? mr
+			     : o == STRIP_OUT_SOLO	   ? sl
+			     : o == STRIP_OUT_SOLO + 1	   ? sr
+							   : out[4 + o - STRIP_OUT_BUS];
+		strip_mix(m->grp, m->x, &m->ck, &m->mix[o], o, dst, pos, n);
+	}
+	master_process(m->ms, ml, mr, n);
+
+	/* monitor: solo sum through the latency delay, crossfaded with the
+	 * master copy, then the monitor fader */
+	float *dl = m->dl, *mon_l = out[2], *mon_r = out[3];
+	unsigned w = m->dl_w, mask = m->dl_mask, lat = m->lat;
+	for (unsigned j = 0; j < n; j++) {
+		float *wp = &dl[3 * (w & mask)];
+		wp[0] = sl[j];
+		wp[1] = sr[j];
+		wp[2] = sm_at(&m->solo, ramp[j]);
+		const float *rp = &dl[3 * ((w - lat) & mask)];
+		float s = rp[2], g = sm_at(&m->mon, ramp[j]);
+		mon_l[j] = g * (rp[0] * s + ml[j] * (1.0f - s));
+		mon_r[j] = g * (rp[1] * s + mr[j] * (1.0f - s));
+		w++;
+	}
+	m->dl_w = w & mask;
+
+	memcpy(out[0], ml, n * sizeof(float));
+	memcpy(out[1], mr, n * sizeof(float));
+	meter_pair(m, m->master_met, m->master_ms, ml, mr, n);
+
+	for (unsigned b = 0; b < m->cfg.buses; b++) {
+		float *bl = out[4 + 2 * b], *br = out[5 + 2 * b];
+		for (unsigned j = 0; j < n; j++) {
+			float g = sm_at(&m->bus[b], ramp[j]);
+			bl[j] *= g;
+			br[j] *= g;
+		}
+		meter_pair(m, &m->bus_met[2 * b], &m->bus_ms[2 * b], bl, br, n);
+	}
+
+	m->pos = (pos + n) % JMX_CHUNK;
+}
+
+void mixer_process(struct mixer *m, const float *const *in, float *const *out, unsigned nframes)
+{
+	dsp_denormals_off();
+	if (nframes > JMX_MAX_FRAMES)
+		nframes = JMX_MAX_FRAMES;
+	unsigned done = 0;
+	while (done < nframes) {
+		unsigned n = JMX_CHUNK - m->pos;
+		if (n > nframes - done)
+			n = nframes - done;
+		float *o[4 + 2 * JMX_MAX_BUSES];
+		for (unsigned k = 0; k < mixer_outputs(m); k++)
+			o[k] = out[k] + done;
+		render_piece(m, in, done, o, n);
+		done += n;
+	}
+}
+
+int mixer_meter_take(struct mixer *m, enum param_id id, unsigned idx, float out[2])
+{
+	float v;
+	switch (id) {
+	case P_CH_METER:
+		if (idx >= m->nch)
+			return 0;
+		out[0] = dsp_lin2db(meter_take(&m->ch_met[idx * CM_N + CM_PEAK]));
+		out[1] = dsp_lin2db(sqrtf(meter_take(&m->ch_met[idx * CM_N + CM_MS])));
+		return 2;
+	case P_CH_GATE_GR:
+		if (idx >= m->nch)
+			return 0;
+		v = meter_take(&m->ch_met[idx * CM_N + CM_GATE]);
+		out[0] = v > 1.0f ? 20.0f * log10f(v) : 0.0f;
+		return 1;
+	case P_CH_DYN_GR:
+		if (idx >= m->nch)
+			return 0;
+		out[0] = meter_take(&m->ch_met[idx * CM_N + CM_COMP]);
+		return 1;
+	case P_BUS_METER:
+		if (idx >= m->cfg.buses)
+			return 0;
+		out[0] = dsp_lin2db(meter_take(&m->bus_met[2 * idx]));
+		out[1] = dsp_lin2db(sqrtf(meter_take(&m->bus_met[2 * idx + 1])));
+		return 2;
+	case P_MASTER_METER:
+		out[0] = dsp_lin2db(meter_take(&m->master_met[0]));
+		out[1] = dsp_lin2db(sqrtf(meter_take(&m->master_met[1])));
+		return 2;
+	case P_MASTER_COMP_GR:
+	case P_MASTER_LIMITER_GR:
+		return master_meter_take(m->ms, id, out);
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,1005 @@
+/*
+ * recorder.c - master recorder and loudness meter on a disk thread; see
+ * recorder.h.
+ *
+ * Threads: three roles meet here.
+ *   RT       pushes frames with recring_push (recring.c); nothing in this
+ *            file runs on it.
+ *   control  recorder_start/stop/status/...: validates, stamps the command
+ *            with the ring position and wall time of "now", queues it
+ *            (rtq, control -> disk) and kicks the disk thread.
+ *   disk     rec_thread: pulls gap records, feeds the live loudness meter,
+ *            writes the take, updates the header, reports back through
+ *            atomics (status) and an event queue (rtq, disk -> control)
+ *            plus a byte on a pipe that the control loop polls.
+ *
+ * Invariants:
+ * - The ring keeps at least the pre-roll behind the newest frame: the tail
+ *   is released only up to min(live meter, take writer, head - preroll).
+ * - Each consumer (live meter, take writer) walks the ring with a cursor
+ *   and puts a gap's silence exactly where the gap record says, so meter
+ *   and file see the same stream.
+ * - A take starts at (ring position of the start command - preroll),
+ *   clamped to the oldest frame still held, and ends at the ring position
+ *   of the stop command: what the engineer heard when pressing the button,
+ *   however far behind the disk is.
+ * - After a write error the file is truncated to the last whole frame
+ *   libsndfile reported written, so the header it writes on close is exact.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "recorder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sndfile.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rtqueue.h"
+
+#define REC_SEG 8192u         /* frames per write / analysis step */
+#define REC_LOCAL_GAPS 512u   /* power of two, > RECRING_GAPS */
+#define REC_CMDS 16u
+#define REC_EVENTS 32u
+#define REC_IDLE_WAIT_MS 100u
+#define REC_FREE_POLL_MS 2000u
+
+enum rec_op { OP_START = 1, OP_STOP, OP_QUIT };
+
+struct rec_cmd {
+	int op;
+	unsigned take_id;
+	uint32_t pos;    /* ring position of "now" when the command was given */
+	int64_t wall_ns; /* CLOCK_REALTIME at the same moment */
+	int format, sample;
+	char name[RECORDER_NAME_MAX + 1];
+};
+
+struct rec_msg { /* event plus the take it belongs to */
+	struct recorder_event ev;
+	unsigned take_id;
+};
+
+/* A consumer's walk through the ring and the gap list. */
+struct rec_cursor {
+	uint32_t pos;      /* next ring frame */
+	unsigned gap;      /* next gap record (index into the local gap list) */
+	uint32_t gap_left; /* frames of silence still to emit for the current gap */
+};
+
+struct rec_take {
+	SNDFILE *sf;
+	int fd, dirfd;
+	int is_wav;
+	enum recorder_format format;
+	enum recorder_sample sample;
+	unsigned take_id;
+	off_t data_off;      /* where the audio starts (WAV) */
+	unsigned frame_bytes;
+	struct rec_cursor cur;
+	uint64_t frames, dropped;
+	int stopping;
+	uint32_t stop_pos;
+	uint64_t next_hdr_ms;
+	int write_failed;
+	char err[200];
+	char path[RECORDER_PATH_MAX];
+	SF_BROADCAST_INFO bext;
+};
+
+struct recorder {
+	struct recring ring;
+	struct rtq cmds;   /* control -> disk */
+	struct rtq events; /* disk -> control */
+	int evpipe[2];
+	pthread_t thread;
+	int thread_ok;
+
+	/* immutable after recorder_new */
+	char dir[RECORDER_PATH_MAX];
+	unsigned rate;
+	uint32_t preroll;
+	unsigned header_ms;
+	long long reserve; /* < 0: 2 s of audio at the take's format */
+	char originator[32];
+
+	/* control thread */
+	unsigned take_id;
+	int ctl_active;
+	enum recorder_format fmt;
+	enum recorder_sample smp;
+	char ctl_path[RECORDER_PATH_MAX];
+	struct recorder_event last_stop;
+
+	/* disk thread */
+	struct loudness *live, *take_loud;
+	struct recring_gap gaps[REC_LOCAL_GAPS];
+	unsigned g_first, g_last;
+	struct rec_cursor live_cur;
+	int recording;
+	struct rec_take tk;
+	int32_t *ibuf;
+	float *zero;
+	uint32_t dither;
+	uint64_t next_free_ms;
+	int quit;
+
+	/* published by the disk thread */
+	atomic_int st_active;
+	atomic_ullong st_frames, st_dropped;
+	atomic_llong st_free;
+	atomic_uint ev_lost;
+};
+
+static uint64_t rec_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int32_t rec_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+/* ---- names and options (pure) ---- */
+
+int recorder_name_ok(const char *name)
+{
+	size_t n = 0;
+	if (!name || name[0] == '.' || !name[0])
+		return 0;
+	for (const char *p = name; *p; p++, n++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '_' || c == '.'))
+			return 0;
+	}
+	return n <= RECORDER_NAME_MAX;
+}
+
+int recorder_parse_format(const char *s, enum recorder_format *f)
+{
+	if (!strcmp(s, "wav") || !strcmp(s, "rf64"))
+		*f = REC_FMT_WAV;
+	else if (!strcmp(s, "flac"))
+		*f = REC_FMT_FLAC;
+	else
+		return -1;
+	return 0;
+}
+
+int recorder_parse_sample(const char *s, enum recorder_sample *smp)
+{
+	if (!strcmp(s, "16"))
+		*smp = REC_PCM16;
+	else if (!strcmp(s, "24"))
+		*smp = REC_PCM24;
+	else if (!strcmp(s, "32f") || !strcmp(s, "float"))
+		*smp = REC_FLOAT;
+	else
+		return -1;
+	return 0;
+}
+
+const char *recorder_format_name(enum recorder_format f)
+{
+	return f == REC_FMT_FLAC ? "flac" : "wav";
+}
+
+const char *recorder_sample_name(enum recorder_sample s)
+{
+	return s == REC_PCM16 ? "16" : s == REC_PCM24 ? "24" : "32f";
+}
+
+const char *recorder_default_dir(char *buf, size_t len)
+{
+	const char *x = getenv("XDG_MUSIC_DIR");
+	const char *home = getenv("HOME");
+	if (x && x[0] == '/')
+		snprintf(buf, len, "%s", x);
+	else
+		snprintf(buf, len, "%s/Music/jackmixd", home && *home ? home : ".");
+	return buf;
+}
+
+static unsigned rec_sample_bytes(enum recorder_sample s)
+{
+	return s == REC_PCM16 ? 2 : s == REC_PCM24 ? 3 : 4;
+}
+
+static long long rec_reserve(const struct recorder *r, enum recorder_sample s)
+{
+	if (r->reserve >= 0)
+		return r->reserve;
+	return 2LL * r->rate * RECRING_CHANNELS * rec_sample_bytes(s);
+}
+
+/* ---- events (disk -> control) ---- */
+
+static void rec_emit(struct recorder *r, enum recorder_event_kind kind, const char *msg)
+{
+	struct rec_msg m;
+	memset(&m, 0, sizeof m);
+	m.ev.kind = kind;
+	m.take_id = r->tk.take_id;
+	snprintf(m.ev.path, sizeof m.ev.path, "%s", r->tk.path);
+	if (msg)
+		snprintf(m.ev.msg, sizeof m.ev.msg, "%s", msg);
+	m.ev.frames = r->tk.frames;
+	m.ev.dropped = r->tk.dropped;
+	if (r->take_loud)
+		loudness_get(r->take_loud, &m.ev.loud);
+	if (rtq_push(&r->events, &m) < 0) {
+		atomic_fetch_add(&r->ev_lost, 1);
+		return;
+	}
+	rtq_publish(&r->events);
+	char b = 'e';
+	if (write(r->evpipe[1], &b, 1) < 0) {
+		/* pipe full: the control loop is already due to read */
+	}
+}
+
+/* ---- the ring seen by the disk thread ---- */
+
+/* Move gap records from the RT side into the local list (sorted by
+ * position, as the RT thread published them). */
+static void rec_pull_gaps(struct recorder *r)
+{
+	struct recring_gap g;
+	while (r->g_last - r->g_first < REC_LOCAL_GAPS && recring_pop_gap(&r->ring, &g) == 0)
+		r->gaps[r->g_last++ & (REC_LOCAL_GAPS - 1)] = g;
+}
+
+static void rec_cursor_set(struct recorder *r, struct rec_cursor *c, uint32_t pos)
+{
+	c->pos = pos;
+	c->gap_left = 0;
+	c->gap = r->g_first;
+	while (c->gap != r->g_last && rec_diff(r->gaps[c->gap & (REC_LOCAL_GAPS - 1)].at, pos) < 0)
+		c->gap++;
+}
+
+/* Next run of at most max frames before `end`: returns the count and sets
+ * *data to the frames, or to NULL for silence standing in for lost ones.
+ * 0 when the cursor has reached end. */
+static uint32_t rec_step(struct recorder *r, struct rec_cursor *c, uint32_t end, uint32_t max,
+                         const float **data)
+{
+	uint32_t n;
+	if (!c->gap_left && c->gap != r->g_last && r->gaps[c->gap & (REC_LOCAL_GAPS - 1)].at == c->pos &&
+	    c->pos != end) {
+		c->gap_left = r->gaps[c->gap & (REC_LOCAL_GAPS - 1)].len;
+		c->gap++;
+	}
+	if (c->gap_left) {
+		n = c->gap_left < max ? c->gap_left : max;
+		c->gap_left -= n;
+		*data = NULL;
+		return n;
+	}
+	if (rec_diff(end, c->pos) <= 0)
+		return 0;
+	n = end - c->pos;
+	if (c->gap != r->g_last) {
+		uint32_t at = r->gaps[c->gap & (REC_LOCAL_GAPS - 1)].at;
+		if (rec_diff(at, c->pos) > 0 && rec_diff(at, end) < 0)
+			n = at - c->pos;
+	}
+	uint32_t contig = recring_contig(&r->ring, c->pos);
+	if (n > contig)
+		n = contig;
+	if (n > max)
+		n = max;
+	*data = recring_at(&r->ring, c->pos);
+	c->pos += n;
+	return n;
+}
+
+/* ---- writing a take ---- */
+
+static uint32_t rec_rand(struct recorder *r)
+{
+	/* xorshift32: plenty for dither, and the disk thread owns it */
+	uint32_t x = r->dither;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return r->dither = x;
+}
+
+/* Float frames to left-justified int32 at 16 or 24 bits with TPDF dither
+ * of +-1 LSB (the difference of two uniform variables), rounded and
+ * clipped.  In double: at 24 bits a float sum would round the dither
+ * itself to half an LSB. */
+static void rec_quantise(struct recorder *r, const float *src, int32_t *dst, size_t n, int bits)
+{
+	const double scale = bits == 16 ? 32768.0 : 8388608.0;
+	const double lo = -scale, hi = scale - 1.0;
+	const int shift = 32 - bits;
+	const double u = 1.0 / 16777216.0; /* 2^-24: 24 random bits -> [0,1) */
+	for (size_t i = 0; i < n; i++) {
+		double x = src[i];
+		if (!(x == x)) /* NaN: the mixer should never send one */
+			x = 0.0;
+		double d = (double)(rec_rand(r) >> 8) * u - (double)(rec_rand(r) >> 8) * u;
+		double v = rint(x * scale + d);
+		if (v < lo)
+			v = lo;
+		if (v > hi)
+			v = hi;
+		dst[i] = (int32_t)v * (1 << shift);
+	}
+}
+
+/* Write n frames (NULL = digital silence).  0, or -1 after recording the
+ * error in the take. */
+static int rec_write(struct recorder *r, const float *src, uint32_t n)
+{
+	struct rec_take *t = &r->tk;
+	sf_count_t got;
+
+	if (t->sample == REC_FLOAT) {
+		got = sf_writef_float(t->sf, src ? src : r->zero, n);
+	} else if (!src) {
+		memset(r->ibuf, 0, (size_t)n * RECRING_CHANNELS * sizeof *r->ibuf);
+		got = sf_writef_int(t->sf, r->ibuf, n);
+	} else {
+		rec_quantise(r, src, r->ibuf, (size_t)n * RECRING_CHANNELS, t->sample == REC_PCM16 ? 16 : 24);
+		got = sf_writef_int(t->sf, r->ibuf, n);
+	}
+	if (got > 0)
+		t->frames += (uint64_t)got;
+	if (got != (sf_count_t)n) {
+		t->write_failed = 1;
+		snprintf(t->err, sizeof t->err, "write error (%s)", sf_strerror(t->sf));
+		return -1;
+	}
+	return 0;
+}
+
+static int rec_mkdirs(const char *dir, char *err, size_t errlen)
+{
+	char p[RECORDER_PATH_MAX];
+	snprintf(p, sizeof p, "%s", dir);
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == 0) {
+			char c = *s;
+			*s = 0;
+			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+				snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+				return -1;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+static void rec_bext_text(char *dst, size_t cap, const char *src)
+{
+	/* fixed-size bext fields: NUL-padded, not necessarily terminated */
+	memset(dst, 0, cap);
+	memcpy(dst, src, strnlen(src, cap));
+}
+
+static int16_t rec_bext_value(float v, float floor_)
+{
+	/* EBU Tech 3285 v2: the value x 100, 0x7FFF when not known */
+	if (!(v > floor_) || fabsf(v) > 327.0f)
+		return 0x7FFF;
+	return (int16_t)lrintf(v * 100.0f);
+}
+
+static void rec_bext_fill(struct recorder *r, const struct loudness_values *lv)
+{
+	SF_BROADCAST_INFO *b = &r->tk.bext;
+	if (!lv) {
+		b->loudness_value = b->loudness_range = b->max_true_peak_level = 0x7FFF;
+		b->max_momentary_loudness = b->max_shortterm_loudness = 0x7FFF;
+		return;
+	}
+	b->loudness_value = rec_bext_value(lv->i, LOUDNESS_FLOOR);
+	b->loudness_range = lv->i > LOUDNESS_FLOOR ? rec_bext_value(lv->lra, -1.0f) : 0x7FFF;
+	b->max_true_peak_level = rec_bext_value(lv->tp, LOUDNESS_FLOOR);
+	b->max_momentary_loudness = rec_bext_value(lv->max_m, LOUDNESS_FLOOR);
+	b->max_shortterm_loudness = rec_bext_value(lv->max_s, LOUDNESS_FLOOR);
+}
+
+/* Open the file of a new take.  0, or -1 with a reason in err. */
+static int rec_open(struct recorder *r, const struct rec_cmd *cmd, uint32_t start, char *err, size_t errlen)
+{
+	struct rec_take *t = &r->tk;
+	char base[RECORDER_NAME_MAX + 32], file[RECORDER_NAME_MAX + 48];
+	const char *ext = cmd->format == REC_FMT_FLAC ? "flac" : "wav";
+	int64_t first_ns = cmd->wall_ns - (int64_t)((double)(uint32_t)(cmd->pos - start) * 1e9 / r->rate);
+	time_t first_s = (time_t)(first_ns / 1000000000);
+	struct tm tm;
+	SF_INFO info;
+
+	localtime_r(&first_s, &tm);
+	if (cmd->name[0]) {
+		snprintf(base, sizeof base, "%s", cmd->name);
+		size_t bl = strlen(base), el = strlen(ext);
+		/* "take.wav" names the file itself: do not make it take.wav.wav */
+		if (bl > el + 1 && base[bl - el - 1] == '.' && !strcmp(base + bl - el, ext))
+			base[bl - el - 1] = 0;
+	} else {
+		strftime(base, sizeof base, "master-%Y-%m-%dT%H-%M-%S", &tm);
+	}
+	if (rec_mkdirs(r->dir, err, errlen) < 0)
+		return -1;
+	t->dirfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dirfd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", r->dir, strerror(errno));
+		return -1;
+	}
+	struct statvfs vfs;
+	if (fstatvfs(t->dirfd, &vfs) == 0) {
+		long long avail = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
+		atomic_store(&r->st_free, avail);
+		if (avail < rec_reserve(r, cmd->sample)) {
+			snprintf(err, errlen, "disk almost full (%lld bytes free in %s)", avail, r->dir);
+			close(t->dirfd);
+			t->dirfd = -1;
+			return -1;
+		}
+	}
+	/* never overwrite an earlier take: add -2, -3 ... */
+	t->fd = -1;
+	for (unsigned k = 1; k < 1000 && t->fd < 0; k++) {
+		if (k == 1)
+			snprintf(file, sizeof file, "%s.%s", base, ext);
+		else
+			snprintf(file, sizeof file, "%s-%u.%s", base, k, ext);
+		t->fd = openat(t->dirfd, file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (t->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (t->fd < 0) {
+		snprintf(err, errlen, "cannot create %s/%s: %s", r->dir, file, strerror(errno));
+		goto fail;
+	}
+	snprintf(t->path, sizeof t->path, "%.900s/%.100s", r->dir, file);
+
+	memset(&info, 0, sizeof info);
+	info.samplerate = (int)r->rate;
+	info.channels = RECRING_CHANNELS;
+	t->format = cmd->format;
+	t->sample = cmd->sample;
+	t->is_wav = cmd->format == REC_FMT_WAV;
+	int sub = cmd->sample == REC_PCM16 ? SF_FORMAT_PCM_16 : cmd->sample == REC_PCM24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
+	/* RF64 with auto-downgrade: a plain RIFF/WAVE file (with a JUNK chunk
+	 * reserving room for ds64) while it is below 4 GiB, RF64 past it, so
+	 * the switch needs no rewrite of the audio. */
+	info.format = (t->is_wav ? SF_FORMAT_RF64 : SF_FORMAT_FLAC) | sub;
+	if (!sf_format_check(&info)) {
+		snprintf(err, errlen, "libsndfile cannot write %s at %s bits", ext, recorder_sample_name(cmd->sample));
+		goto fail;
+	}
+	t->sf = sf_open_fd(t->fd, SFM_WRITE, &info, 0);
+	if (!t->sf) {
+		snprintf(err, errlen, "cannot write %s: %s", t->path, sf_strerror(NULL));
+		goto fail;
+	}
+	t->frame_bytes = RECRING_CHANNELS * rec_sample_bytes(cmd->sample);
+
+	char date[16], clock[16], history[128];
+	strftime(date, sizeof date, "%Y-%m-%d", &tm);
+	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+	if (t->is_wav) {
+		sf_command(t->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
+		SF_BROADCAST_INFO *b = &t->bext;
+		struct tm mid = tm;
+		mid.tm_hour = mid.tm_min = mid.tm_sec = 0;
+		time_t midnight = mktime(&mid);
+		double since = (double)first_ns / 1e9 - (double)midnight;
+		uint64_t tref = since > 0 ? (uint64_t)llround(since * r->rate) : 0;
+		char desc[256];
+
+		memset(b, 0, sizeof *b);
+		snprintf(desc, sizeof desc, "jackmixd master recording %s", file);
+		rec_bext_text(b->description, sizeof b->description, desc);
+		rec_bext_text(b->originator, sizeof b->originator, r->originator);
+		rec_bext_text(b->origination_date, sizeof b->origination_date, date);
+		rec_bext_text(b->origination_time, sizeof b->origination_time, clock);
+		b->time_reference_low = (uint32_t)tref;
+		b->time_reference_high = (uint32_t)(tref >> 32);
+		b->version = 2;
+		rec_bext_fill(r, NULL);
+		/* EBU R 98 coding history; the same length at open and close so
+		 * the header never changes size under the audio */
+		snprintf(history, sizeof history, "A=PCM,F=%u,W=%s,M=stereo,T=%s\r\n", r->rate,
+		         cmd->sample == REC_PCM16 ? "16" : cmd->sample == REC_PCM24 ? "24" : "32", r->originator);
+		b->coding_history_size = (uint32_t)strlen(history);
+		memcpy(b->coding_history, history, b->coding_history_size);
+		if (sf_command(t->sf, SFC_SET_BROADCAST_INFO, b, sizeof *b) != SF_TRUE)
+			log_warn("recorder: cannot write the bext chunk of %s", t->path);
+		t->data_off = lseek(t->fd, 0, SEEK_CUR);
+	} else {
+		char when[32];
+		snprintf(when, sizeof when, "%sT%s", date, clock);
+		sf_set_string(t->sf, SF_STR_SOFTWARE, r->originator);
+		sf_set_string(t->sf, SF_STR_DATE, when);
+		sf_set_string(t->sf, SF_STR_TITLE, file);
+	}
+	return 0;
+fail:
+	if (t->fd >= 0) {
+		unlinkat(t->dirfd, file, 0);
+		close(t->fd);
+		t->fd = -1;
+	}
+	close(t->dirfd);
+	t->dirfd = -1;
+	t->path[0] = 0;
+	return -1;
+}
+
+static void rec_start(struct recorder *r, const struct rec_cmd *cmd)
+{
+	struct rec_take *t = &r->tk;
+	char err[RECORDER_PATH_MAX + 256];
+	uint32_t start = cmd->pos - r->preroll;
+
+	/* only what the ring still holds: less pre-roll right after start-up */
+	if (rec_diff(start, recring_tail(&r->ring)) < 0 || rec_diff(cmd->pos, start) < 0)
+		start = recring_tail(&r->ring);
+	memset(t, 0, sizeof *t);
+	t->fd = t->dirfd = -1;
+	t->take_id = cmd->take_id;
+	if (rec_open(r, cmd, start, err, sizeof err) < 0) {
+		log_err("recorder: %s", err);
+		rec_emit(r, REC_EV_ERROR, err);
+		return;
+	}
+	rec_cursor_set(r, &t->cur, start);
+	t->next_hdr_ms = rec_now_ms() + r->header_ms;
+	/* the take's loudness, and the live meter restarted from the take's
+	 * first sample, so both describe exactly the audio in the file */
+	loudness_reset(r->take_loud);
+	loudness_reset(r->live);
+	rec_cursor_set(r, &r->live_cur, start);
+	r->recording = 1;
+	atomic_store(&r->st_frames, 0);
+	atomic_store(&r->st_dropped, 0);
+	atomic_store(&r->st_active, 1);
+	log_info("recording %s (%.1f s pre-roll, %s %s)", t->path, (double)(uint32_t)(cmd->pos - start) / r->rate,
+	         recorder_format_name(t->format), recorder_sample_name(t->sample));
+	rec_emit(r, REC_EV_STARTED, NULL);
+}
+
+/* Header, bext loudness, close, sync.  reason: NULL for a normal stop. */
+static void rec_finish(struct recorder *r, const char *reason)
+{
+	struct rec_take *t = &r->tk;
+	struct loudness_values lv;
+	char msg[RECORDER_PATH_MAX + 256] = "";
+
+	loudness_compute(r->take_loud, &lv);
+	if (t->write_failed && t->is_wav) {
+		/* drop a partial frame so the header libsndfile writes on close
+		 * describes exactly the whole frames it reported written */
+		if (ftruncate(t->fd, t->data_off + (off_t)(t->frames * t->frame_bytes)) < 0)
+			log_warn("recorder: cannot truncate %s: %s", t->path, strerror(errno));
+	}
+	if (t->is_wav) {
+		rec_bext_fill(r, &lv);
+		if (sf_command(t->sf, SFC_SET_BROADCAST_INFO, &t->bext, sizeof t->bext) != SF_TRUE)
+			log_warn("recorder: cannot update the bext chunk of %s", t->path);
+	}
+	int rc = sf_close(t->sf);
+	t->sf = NULL;
+	if (fdatasync(t->fd) < 0 && !reason)
+		snprintf(msg, sizeof msg, "cannot sync %s: %s", t->path, strerror(errno));
+	close(t->fd);
+	fsync(t->dirfd);
+	close(t->dirfd);
+	t->fd = t->dirfd = -1;
+	if (rc && !reason && !msg[0])
+		snprintf(msg, sizeof msg, "closing %s: %s", t->path, sf_error_number(rc));
+	if (reason)
+		snprintf(msg, sizeof msg, "%s: take stopped, %s kept with %.1f s", reason, t->path,
+		         (double)t->frames / r->rate);
+	r->recording = 0;
+	atomic_store(&r->st_frames, t->frames);
+	atomic_store(&r->st_dropped, t->dropped);
+	atomic_store(&r->st_active, 0);
+	if (msg[0])
+		log_err("recorder: %s", msg);
+	else
+		log_info("recorded %s: %.1f s, %llu dropped frames, %.1f LUFS integrated, %.1f dBTP", t->path,
+		         (double)t->frames / r->rate, (unsigned long long)t->dropped, lv.i, lv.tp);
+	rec_emit(r, REC_EV_STOPPED, msg[0] ? msg : NULL);
+}
+
+/* Give the producer back everything no consumer needs, keeping the
+ * pre-roll. */
+static void rec_release(struct recorder *r, uint32_t head)
+{
+	uint32_t tail = recring_tail(&r->ring);
+	uint32_t keep = head - r->preroll;
+	if (rec_diff(keep, r->live_cur.pos) > 0)
+		keep = r->live_cur.pos;
+	if (r->recording && rec_diff(keep, r->tk.cur.pos) > 0)
+		keep = r->tk.cur.pos;
+	if (rec_diff(keep, tail) > 0) {
+		recring_release(&r->ring, keep);
+		tail = keep;
+	}
+	/* gap records behind the tail can never be needed again (but keep
+	 * one a cursor is still expanding) */
+	while (r->g_first != r->g_last && rec_diff(r->gaps[r->g_first & (REC_LOCAL_GAPS - 1)].at, tail) < 0 &&
+	       r->g_first != r->live_cur.gap && (!r->recording || r->g_first != r->tk.cur.gap))
+		r->g_first++;
+}
+
+/* Write what the ring holds for the take, up to head (or the stop
+ * position).  Finishes the take at its stop position or on an error. */
+static void rec_write_pass(struct recorder *r, uint32_t head)
+{
+	struct rec_take *t = &r->tk;
+	const float *data;
+	uint32_t n;
+	uint32_t end = t->stopping ? t->stop_pos : head;
+
+	if (t->stopping && rec_diff(end, head) > 0)
+		end = head;
+	while ((n = rec_step(r, &t->cur, end, REC_SEG, &data)) > 0) {
+		if (rec_write(r, data, n) < 0) {
+			rec_finish(r, t->err);
+			return;
+		}
+		if (!data)
+			t->dropped += n;
+		loudness_add(r->take_loud, data ? data : r->zero, n);
+		rec_release(r, head); /* room for the RT thread at once, after a stall too */
+	}
+	atomic_store_explicit(&r->st_frames, t->frames, memory_order_relaxed);
+	atomic_store_explicit(&r->st_dropped, t->dropped, memory_order_relaxed);
+	if (t->stopping && rec_diff(t->cur.pos, t->stop_pos) >= 0 && !t->cur.gap_left) {
+		rec_finish(r, NULL);
+		return;
+	}
+	uint64_t now = rec_now_ms();
+	if (now >= t->next_hdr_ms) {
+		struct statvfs vfs;
+		t->next_hdr_ms = now + r->header_ms;
+		/* a crash or power cut leaves a file whose header covers all
+		 * but the last header_ms */
+		if (t->is_wav)
+			sf_command(t->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+		fdatasync(t->fd);
+		if (fstatvfs(t->fd, &vfs) == 0) {
+			long long avail = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
+			atomic_store(&r->st_free, avail);
+			if (avail < rec_reserve(r, t->sample)) {
+				char why[96];
+				snprintf(why, sizeof why, "disk almost full (%lld bytes free)", avail);
+				rec_finish(r, why);
+			}
+		}
+	}
+}
+
+static void rec_live_pass(struct recorder *r, uint32_t head)
+{
+	const float *data;
+	uint32_t n;
+	while ((n = rec_step(r, &r->live_cur, head, REC_SEG, &data)) > 0) {
+		loudness_add(r->live, data ? data : r->zero, n);
+		rec_release(r, head);
+	}
+}
+
+/* The newest frame, with every gap record before it in the local list
+ * (head first: a gap is published before the frames after it). */
+static uint32_t rec_sync(struct recorder *r)
+{
+	uint32_t head = recring_head(&r->ring);
+	rec_pull_gaps(r);
+	return head;
+}
+
+/* Write the rest of a stopping take and close it. */
+static void rec_drain_take(struct recorder *r)
+{
+	while (r->recording)
+		rec_write_pass(r, rec_sync(r));
+}
+
+static void rec_command(struct recorder *r, const struct rec_cmd *cmd)
+{
+	struct rec_take *t = &r->tk;
+	switch (cmd->op) {
+	case OP_START:
+		if (r->recording && t->stopping)
+			rec_drain_take(r); /* the previous take ends before this one starts */
+		if (!r->recording)
+			rec_start(r, cmd);
+		break;
+	case OP_STOP:
+	case OP_QUIT:
+		if (r->recording && !t->stopping) {
+			t->stopping = 1;
+			t->stop_pos = cmd->pos;
+		}
+		if (cmd->op == OP_QUIT)
+			r->quit = 1;
+		break;
+	}
+}
+
+static void *rec_thread(void *arg)
+{
+	struct recorder *r = arg;
+	struct rec_cmd cmd;
+
+	for (;;) {
+		uint32_t head = rec_sync(r);
+		while (rtq_pop(&r->cmds, &cmd) == 0)
+			rec_command(r, &cmd);
+		rec_live_pass(r, head);
+		if (r->recording)
+			rec_write_pass(r, head);
+		if (r->quit && r->recording) {
+			rec_drain_take(r); /* everything up to the stop position */
+			head = rec_sync(r);
+		}
+		rec_release(r, head);
+		if (r->quit)
+			break;
+		uint64_t now = rec_now_ms();
+		if (!r->recording && now >= r->next_free_ms) {
+			struct statvfs vfs;
+			r->next_free_ms = now + REC_FREE_POLL_MS;
+			atomic_store(&r->st_free, statvfs(r->dir, &vfs) == 0
+			                                  ? (long long)vfs.f_bavail * (long long)vfs.f_frsize
+			                                  : -1LL);
+		}
+		recring_wait(&r->ring, REC_IDLE_WAIT_MS);
+	}
+	return NULL;
+}
+
+/* ---- control side ---- */
+
+struct recorder *recorder_new(const struct recorder_config *cfg)
+{
+	struct recorder *r = calloc(1, sizeof *r);
+	if (!r) {
+		log_err("recorder: out of memory");
+		return NULL;
+	}
+	r->evpipe[0] = r->evpipe[1] = -1;
+	if (strlen(cfg->dir) > 900) {
+		log_err("recorder: directory name too long: %.60s...", cfg->dir);
+		free(r);
+		return NULL;
+	}
+	snprintf(r->dir, sizeof r->dir, "%s", cfg->dir);
+	r->rate = cfg->rate;
+	double pre = cfg->preroll_s < 0 ? 0 : cfg->preroll_s > RECORDER_MAX_PREROLL ? RECORDER_MAX_PREROLL : cfg->preroll_s;
+	r->preroll = (uint32_t)llround(pre * cfg->rate);
+	r->header_ms = cfg->header_ms ? cfg->header_ms : 1000;
+	r->reserve = cfg->reserve_bytes;
+	snprintf(r->originator, sizeof r->originator, "%s", cfg->originator ? cfg->originator : "jackmixd");
+	r->fmt = cfg->format;
+	r->smp = cfg->sample;
+	r->dither = 0x9E3779B9u;
+	atomic_init(&r->st_free, -1);
+	/* a file size limit must end a take (EFBIG, handled like a full
+	 * disk), not kill the console */
+	signal(SIGXFSZ, SIG_IGN);
+
+	double room = cfg->buffer_s > 0 ? cfg->buffer_s : 10.0;
+	uint32_t wake = cfg->wake_frames ? cfg->wake_frames : cfg->rate / 50;
+	if (recring_new(&r->ring, (uint32_t)llround((pre + room) * cfg->rate), wake) < 0 ||
+	    rtq_init(&r->cmds, REC_CMDS, sizeof(struct rec_cmd)) < 0 ||
+	    rtq_init(&r->events, REC_EVENTS, sizeof(struct rec_msg)) < 0) {
+		log_err("recorder: cannot allocate %.0f s of ring", pre + room);
+		goto fail;
+	}
+	r->ibuf = calloc((size_t)REC_SEG * RECRING_CHANNELS, sizeof *r->ibuf);
+	r->zero = calloc((size_t)REC_SEG * RECRING_CHANNELS, sizeof *r->zero);
+	r->live = loudness_new(cfg->rate, RECRING_CHANNELS);
+	r->take_loud = loudness_new(cfg->rate, RECRING_CHANNELS);
+	if (!r->ibuf || !r->zero || !r->live || !r->take_loud) {
+		log_err("recorder: out of memory");
+		goto fail;
+	}
+	if (pipe2(r->evpipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		log_err("recorder: pipe: %s", strerror(errno));
+		goto fail;
+	}
+	if (pthread_create(&r->thread, NULL, rec_thread, r) != 0) {
+		log_err("recorder: cannot start the disk thread");
+		goto fail;
+	}
+	r->thread_ok = 1;
+	return r;
+fail:
+	recorder_free(r);
+	return NULL;
+}
+
+/* Stamp a command with "now" and queue it.  0, or -1 when the queue is
+ * full (the disk thread has been stuck for many commands): wait is 1
+ * only for the final quit, which must get through. */
+static int recorder_post(struct recorder *r, struct rec_cmd *cmd, int wait)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	cmd->pos = recring_head(&r->ring);
+	cmd->wall_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	while (rtq_push(&r->cmds, cmd) < 0) {
+		if (!wait)
+			return -1;
+		recring_kick(&r->ring);
+		usleep(1000);
+	}
+	rtq_publish(&r->cmds);
+	recring_kick(&r->ring);
+	return 0;
+}
+
+void recorder_free(struct recorder *r)
+{
+	if (!r)
+		return;
+	if (r->thread_ok) {
+		struct rec_cmd cmd;
+		memset(&cmd, 0, sizeof cmd);
+		cmd.op = OP_QUIT;
+		recorder_post(r, &cmd, 1);
+		pthread_join(r->thread, NULL);
+	}
+	loudness_free(r->live);
+	loudness_free(r->take_loud);
+	free(r->ibuf);
+	free(r->zero);
+	rtq_destroy(&r->cmds);
+	rtq_destroy(&r->events);
+	recring_free(&r->ring);
+	if (r->evpipe[0] >= 0)
+		close(r->evpipe[0]);
+	if (r->evpipe[1] >= 0)
+		close(r->evpipe[1]);
+	free(r);
+}
+
+struct recring *recorder_ring(struct recorder *r)
+{
+	return &r->ring;
+}
+
+int recorder_start(struct recorder *r, const char *name, char *err, size_t errlen)
+{
+	struct rec_cmd cmd;
+
+	if (name && *name && !recorder_name_ok(name)) {
+		snprintf(err, errlen, "bad take name (1-%d letters, digits, '-', '_', '.', not starting with '.')",
+		         RECORDER_NAME_MAX);
+		return -1;
+	}
+	if (r->ctl_active) {
+		snprintf(err, errlen, "already recording");
+		return -1;
+	}
+	memset(&cmd, 0, sizeof cmd);
+	cmd.op = OP_START;
+	cmd.take_id = ++r->take_id;
+	cmd.format = r->fmt;
+	cmd.sample = r->smp;
+	if (name)
+		snprintf(cmd.name, sizeof cmd.name, "%s", name);
+	if (recorder_post(r, &cmd, 0) < 0) {
+		r->take_id--;
+		snprintf(err, errlen, "recorder busy: the disk is not responding");
+		return -1;
+	}
+	r->ctl_active = 1;
+	r->ctl_path[0] = 0;
+	return 0;
+}
+
+int recorder_stop(struct recorder *r, char *err, size_t errlen)
+{
+	struct rec_cmd cmd;
+	if (!r->ctl_active) {
+		snprintf(err, errlen, "not recording");
+		return -1;
+	}
+	memset(&cmd, 0, sizeof cmd);
+	cmd.op = OP_STOP;
+	cmd.take_id = r->take_id;
+	if (recorder_post(r, &cmd, 0) < 0) {
+		snprintf(err, errlen, "recorder busy: the disk is not responding");
+		return -1;
+	}
+	r->ctl_active = 0;
+	return 0;
+}
+
+int recorder_set_format(struct recorder *r, enum recorder_format f, enum recorder_sample s, char *err,
+                        size_t errlen)
+{
+	if (f == REC_FMT_FLAC && s == REC_FLOAT) {
+		snprintf(err, errlen, "FLAC holds 16 or 24-bit integers, not 32-bit float");
+		return -1;
+	}
+	r->fmt = f;
+	r->smp = s;
+	return 0;
+}
+
+int recorder_event_fd(const struct recorder *r)
+{
+	return r->evpipe[0];
+}
+
+int recorder_next_event(struct recorder *r, struct recorder_event *ev)
+{
+	struct rec_msg m;
+	char buf[64];
+
+	while (read(r->evpipe[0], buf, sizeof buf) > 0)
+		;
+	if (rtq_pop(&r->events, &m) < 0)
+		return -1;
+	*ev = m.ev;
+	if (m.take_id == r->take_id) {
+		if (m.ev.kind == REC_EV_STARTED)
+			snprintf(r->ctl_path, sizeof r->ctl_path, "%s", m.ev.path);
+		else /* stopped, or failed to start: this take is over */
+			r->ctl_active = 0;
+	}
+	if (m.ev.kind == REC_EV_STOPPED)
+		r->last_stop = m.ev;
+	return 0;
+}
+
+void recorder_status(struct recorder *r, struct recorder_status *st)
+{
+	memset(st, 0, sizeof *st);
+	st->active = r->ctl_active || atomic_load(&r->st_active);
+	snprintf(st->path, sizeof st->path, "%s", r->ctl_path[0] ? r->ctl_path : r->last_stop.path);
+	st->frames = atomic_load(&r->st_frames);
+	st->dropped = atomic_load(&r->st_dropped);
+	st->seconds = (double)st->frames / r->rate;
+	st->disk_free = atomic_load(&r->st_free);
+	st->lost_total = recring_lost(&r->ring);
+	st->format = r->fmt;
+	st->sample = r->smp;
+	if (!st->active && r->last_stop.kind == REC_EV_STOPPED)
+		st->take = r->last_stop.loud; /* exactly what went into bext */
+	else
+		loudness_get(r->take_loud, &st->take);
+}
+
+void recorder_loudness(struct recorder *r, struct loudness_values *v)
+{
+	loudness_get(r->live, v);
+}
+
+void recorder_loudness_reset(struct recorder *r)
+{
+	loudness_request_reset(r->live);
+	recring_kick(&r->ring);
+}

@@ -1,0 +1,754 @@
+/*
+ * session.c - state file, autosave, scenes and JACK connection memory; see
+ * session.h.  The file format and the file-system work are snapshot.c's.
+ *
+ * Threads: control thread only: the OSC command handlers, the
+ * housekeeping timer and the calls from main.  JACK is touched only here
+ * on the control thread (listing and making connections); graph changes
+ * arrive as a counter the notification thread bumps.
+ *
+ * Invariants:
+ * - The saved picture of our patching is view = known + doubt + pending:
+ *   "known" is what JACK reported at the last look, "pending" the saved
+ *   connections whose peer does not exist (not yet, or no longer: a port
+ *   that disappears while connected moves to pending, so unplugging an
+ *   interface does not erase its patching), "doubt" connections that
+ *   vanished while the peer port still existed, decided at the next look
+ *   (a closing client is disconnected just before its ports go).  A
+ *   connection the user breaks while both ports exist is forgotten.
+ * - "Dirty" is a generation count (model changes + changes of view) that
+ *   differs from the one last saved or loaded; autosave writes only after
+ *   SESSION_AUTOSAVE_MS without a change, retries a failed write after the
+ *   same delay, and never writes identical bytes twice.
+ * - A state file that failed to parse at start-up is renamed aside before
+ *   anything could overwrite it; if that fails, autosave stays off.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "snapshot.h"
+
+#define SESSION_TICK_MS     100u
+#define SESSION_MAX_FADE_MS 600000.0f /* 10 minutes */
+#define SESSION_LIST_CHUNK  100u      /* names per /snapshot/list reply */
+
+struct session {
+	struct control *ctl;
+	struct model *model;
+	struct engine *engine;
+	struct osc *osc;
+	int autosave;
+
+	char state_path[PATH_MAX]; /* as shown in messages */
+	char state_name[NAME_MAX + 1];
+	int state_dirfd; /* -1: no state file */
+	char scene_path[PATH_MAX];
+	int scene_dirfd; /* -1: not (yet) usable */
+
+	struct snapshot_conns known, pending, doubt, view;
+	unsigned graph_seen;
+	int graph_valid;
+	int recheck; /* look at the graph again at the next tick */
+	unsigned long conn_gen;
+
+	unsigned long gen_seen, gen_saved;
+	uint64_t changed_at, retry_at;
+	char *last_text;
+	size_t last_len;
+
+	void (*dirty_fn)(void *ctx, int dirty);
+	void *dirty_ctx;
+	int dirty_said;
+};
+
+int session_default_snapshot_dir(char *buf, size_t len)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+	if (x && x[0] == '/')
+		n = snprintf(buf, len, "%s/jackmixd/snapshots", x);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, len, "%s/.local/state/jackmixd/snapshots", home);
+	else
+		return -1;
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+static unsigned long session_gen(const struct session *s)
+{
+	return model_generation(s->model) + s->conn_gen;
+}
+
+/* ---- paths ------------------------------------------------------------- */
+
+/* Resolve the state file to a directory fd and a name in it.  A symlinked
+ * state file is followed once here, so saving replaces the file it points
+ * to rather than the link. */
+static int session_open_state(struct session *s, const char *path)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	const char *use = path;
+
+	if (s->state_dirfd >= 0)
+		close(s->state_dirfd);
+	s->state_dirfd = -1;
+	s->state_path[0] = 0;
+	if (!path)
+		return 0;
+	if (realpath(path, real))
+		use = real;
+	snprintf(s->state_path, sizeof s->state_path, "%s", path);
+	const char *slash = strrchr(use, '/');
+	if (strlen(slash ? slash + 1 : use) > NAME_MAX) {
+		log_err("%s: file name too long", path);
+		return -1;
+	}
+	if (slash) {
+		size_t n = (size_t)(slash - use);
+		if (n >= sizeof dir) {
+			log_err("%s: path too long", path);
+			return -1;
+		}
+		memcpy(dir, use, n);
+		dir[n ? n : 1] = 0;
+		if (!n)
+			dir[0] = '/';
+		snprintf(s->state_name, sizeof s->state_name, "%s", slash + 1);
+	} else {
+		snprintf(dir, sizeof dir, ".");
+		memcpy(s->state_name, use, strlen(use) + 1);
+	}
+	if (!s->state_name[0] || !strcmp(s->state_name, ".") || !strcmp(s->state_name, "..")) {
+		log_err("%s: not a file name", path);
+		return -1;
+	}
+	s->state_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->state_dirfd < 0) {
+		log_err("%s: cannot open directory %s: %s", path, dir, strerror(errno));
+		return -1;
+	}
+	unsigned n = snapshot_sweep(s->state_dirfd, s->state_name);
+	if (n)
+		log_info("%s: removed %u temporary file(s) left by an interrupted save", path, n);
+	return 0;
+}
+
+/* The scene directory is created on first use (a daemon that never
+ * saves a scene leaves no directory behind); at start-up it is only
+ * opened, and swept, if it exists. */
+static int session_open_scenes(struct session *s, int create)
+{
+	if (s->scene_dirfd >= 0)
+		return 0;
+	if (!s->scene_path[0])
+		return -1;
+	int fd = create ? snapshot_dir_open(s->scene_path)
+	                : open(s->scene_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (create)
+			log_warn("snapshot directory %s: %s", s->scene_path, strerror(-fd));
+		return -1;
+	}
+	s->scene_dirfd = fd;
+	unsigned n = snapshot_sweep(fd, NULL);
+	if (n)
+		log_info("%s: removed %u temporary file(s) left by an interrupted save", s->scene_path, n);
+	return 0;
+}
+
+static void session_set_scene_dir(struct session *s, const char *dir)
+{
+	if (s->scene_dirfd >= 0)
+		close(s->scene_dirfd);
+	s->scene_dirfd = -1;
+	s->scene_path[0] = 0;
+	if (dir)
+		snprintf(s->scene_path, sizeof s->scene_path, "%s", dir);
+	else if (session_default_snapshot_dir(s->scene_path, sizeof s->scene_path) < 0)
+		log_warn(
+		    "neither XDG_STATE_HOME nor HOME is set: no snapshot directory (use --snapshot-dir)");
+	if (s->scene_path[0])
+		session_open_scenes(s, 0);
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static void session_collect(void *ctx, const char *port, const char *peer)
+{
+	struct snapshot_conns *c = ctx;
+	if (snapshot_conns_add(c, port, peer) < 0)
+		log_warn("cannot remember connection %s <-> %s", port, peer);
+}
+
+/* Connect what is pending and whose peer exists now. */
+static void session_try_pending(struct session *s)
+{
+	for (unsigned i = 0; i < s->pending.n;) {
+		struct snapshot_conn *c = &s->pending.v[i];
+		int r = engine_connect_peer(s->engine, c->port, c->peer);
+		if (r == -ENOENT) {
+			i++;
+			continue;
+		}
+		if (r == 0)
+			snapshot_conns_add(&s->known, c->port, c->peer);
+		else if (r == -ENODEV)
+			log_warn("saved connection of %s (to %s): this console has no such port", c->port,
+			         c->peer);
+		else
+			log_warn("cannot connect %s to %s", c->port, c->peer);
+		snapshot_conns_remove(&s->pending, i);
+	}
+}
+
+static void session_update_view(struct session *s)
+{
+	struct snapshot_conns v = {0};
+	for (unsigned i = 0; i < s->known.n; i++)
+		snapshot_conns_add(&v, s->known.v[i].port, s->known.v[i].peer);
+	for (unsigned i = 0; i < s->pending.n; i++)
+		snapshot_conns_add(&v, s->pending.v[i].port, s->pending.v[i].peer);
+	for (unsigned i = 0; i < s->doubt.n; i++)
+		snapshot_conns_add(&v, s->doubt.v[i].port, s->doubt.v[i].peer);
+	if (!snapshot_conns_equal(&v, &s->view)) {
+		s->conn_gen++;
+		snapshot_conns_free(&s->view);
+		s->view = v;
+	} else {
+		snapshot_conns_free(&v);
+	}
+}
+
+/* A connection that is gone: its peer went away (remember it) or is
+ * still there.  A closing client is disconnected a moment before its
+ * ports are unregistered, so "still there" is decided at the next look. */
+static void session_lost(struct session *s, const struct snapshot_conn *c, struct snapshot_conns *doubt)
+{
+	if (!engine_port_exists(s->engine, c->peer)) {
+		log_info("%s went away: will connect it to %s again when it returns", c->peer, c->port);
+		snapshot_conns_add(&s->pending, c->port, c->peer);
+	} else if (doubt) {
+		snapshot_conns_add(doubt, c->port, c->peer);
+	}
+	/* else: broken by hand while both ports exist: forgotten */
+}
+
+/* The graph changed: look at our connections again. */
+static void session_refresh(struct session *s)
+{
+	struct snapshot_conns now = {0}, doubt = {0};
+
+	if (!s->engine)
+		return;
+	engine_foreach_connection(s->engine, session_collect, &now);
+	for (unsigned i = 0; i < s->known.n; i++)
+		if (snapshot_conns_find(&now, s->known.v[i].port, s->known.v[i].peer) < 0)
+			session_lost(s, &s->known.v[i], &doubt);
+	for (unsigned i = 0; i < s->doubt.n; i++)
+		if (snapshot_conns_find(&now, s->doubt.v[i].port, s->doubt.v[i].peer) < 0)
+			session_lost(s, &s->doubt.v[i], NULL);
+	snapshot_conns_free(&s->doubt);
+	s->doubt = doubt;
+	s->recheck = doubt.n > 0;
+	for (unsigned i = 0; i < s->pending.n;) {
+		if (snapshot_conns_find(&now, s->pending.v[i].port, s->pending.v[i].peer) >= 0)
+			snapshot_conns_remove(&s->pending, i);
+		else
+			i++;
+	}
+	snapshot_conns_free(&s->known);
+	s->known = now;
+	session_try_pending(s);
+	session_update_view(s);
+}
+
+static void session_connect_saved(struct session *s, const struct snapshot_conns *saved)
+{
+	for (unsigned i = 0; i < saved->n; i++)
+		if (snapshot_conns_find(&s->known, saved->v[i].port, saved->v[i].peer) < 0)
+			snapshot_conns_add(&s->pending, saved->v[i].port, saved->v[i].peer);
+	if (s->engine && s->graph_valid) /* JACK connects active clients only */
+		session_try_pending(s);
+	session_update_view(s);
+}
+
+static void session_log_pending(const struct session *s)
+{
+	for (unsigned i = 0; i < s->pending.n; i++)
+		log_info("%s is not there (yet): %s will be connected to it when it appears",
+		         s->pending.v[i].peer, s->pending.v[i].port);
+}
+
+void session_restore_connections(struct session *s)
+{
+	if (!s->engine)
+		return;
+	s->graph_seen = engine_graph_generation(s->engine);
+	s->graph_valid = 1;
+	session_refresh(s);
+	session_log_pending(s);
+}
+
+void session_engine_closing(struct session *s)
+{
+	for (unsigned i = 0; i < s->known.n; i++)
+		snapshot_conns_add(&s->pending, s->known.v[i].port, s->known.v[i].peer);
+	for (unsigned i = 0; i < s->doubt.n; i++)
+		snapshot_conns_add(&s->pending, s->doubt.v[i].port, s->doubt.v[i].peer);
+	snapshot_conns_clear(&s->known);
+	snapshot_conns_clear(&s->doubt);
+	s->graph_valid = 0;
+}
+
+/* ---- state file -------------------------------------------------------- */
+
+/* Parse path into a staging copy; on success make the console equal to it
+ * (instantly: this is a load, not a recall) and adopt its connections. */
+static int session_load_from(struct session *s, int *missing, char *err, size_t errlen)
+{
+	struct snapshot *snap = snapshot_new(model_shape(s->model));
+	int r;
+
+	*missing = 0;
+	if (!snap) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r = snapshot_read(snap, s->state_dirfd, s->state_name, s->state_path, 0, err, errlen);
+	if (r == -ENOENT) {
+		*missing = 1;
+		/* a new session: defaults, and no saved connections */
+	} else if (r < 0) {
+		snapshot_free(snap);
+		return -1;
+	}
+	unsigned n = snapshot_apply(snap, s->model, 0.0f, 0, s);
+	model_commit(s->model);
+	snapshot_conns_clear(&s->pending);
+	snapshot_conns_clear(&s->doubt);
+	session_connect_saved(s, &snap->conns);
+	if (!*missing)
+		log_info("%s: loaded (%u values differ from the defaults, %u connections)", s->state_path, n,
+		         snap->conns.n);
+	snapshot_free(snap);
+	s->gen_saved = s->gen_seen = session_gen(s);
+	free(s->last_text);
+	s->last_text = NULL;
+	return 0;
+}
+
+int session_load_state(struct session *s)
+{
+	char err[512], aside[NAME_MAX + 64];
+	int missing;
+
+	if (s->state_dirfd < 0)
+		return 0;
+	if (session_load_from(s, &missing, err, sizeof err) == 0) {
+		if (missing)
+			log_info("%s does not exist yet: starting from defaults", s->state_path);
+		return 0;
+	}
+	log_err("%s", err);
+	int r = snapshot_set_aside(s->state_dirfd, s->state_name, aside, sizeof aside);
+	if (r < 0) {
+		log_err("%s: cannot rename the damaged file aside (%s): autosave is off so that it is not "
+		        "overwritten",
+		        s->state_path, strerror(-r));
+		s->autosave = 0;
+		return -1;
+	}
+	log_err("%s: kept as %s; starting from defaults", s->state_path, aside);
+	return 0;
+}
+
+int session_save_state(struct session *s, char *err, size_t errlen)
+{
+	size_t len;
+	char *text;
+	unsigned long g = session_gen(s);
+
+	if (s->state_dirfd < 0) {
+		snprintf(err, errlen, "no state file (start with -s FILE)");
+		return -1;
+	}
+	text = snapshot_format(s->model, &s->view, &len);
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (s->last_text && s->last_len == len && !memcmp(s->last_text, text, len)) {
+		free(text);
+		s->gen_saved = g;
+		return 0;
+	}
+	int r = snapshot_write_atomic(s->state_dirfd, s->state_name, text, len, 0, err, errlen);
+	if (r < 0) {
+		free(text);
+		log_err("%s: %s", s->state_path, err);
+		return -1;
+	}
+	free(s->last_text);
+	s->last_text = text;
+	s->last_len = len;
+	s->gen_saved = g;
+	log_debug("%s saved", s->state_path);
+	return 0;
+}
+
+void session_shutdown(struct session *s)
+{
+	char err[512];
+	/* no last look at JACK here: the server may be gone (that is one
+	 * reason to shut down); the timer looked at most 100 ms ago */
+	if (s->autosave && s->state_dirfd >= 0 && session_gen(s) != s->gen_saved)
+		session_save_state(s, err, sizeof err);
+}
+
+int session_switch(struct session *s, const char *state_path, const char *snapshot_dir, char *err,
+                   size_t errlen)
+{
+	int missing;
+	if (session_open_state(s, state_path) < 0) {
+		snprintf(err, errlen, "%s: cannot use this path", state_path);
+		return -1;
+	}
+	session_set_scene_dir(s, snapshot_dir);
+	if (session_load_from(s, &missing, err, errlen) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void session_tick(void *ctx, uint64_t now)
+{
+	struct session *s = ctx;
+	char err[512];
+
+	if (s->graph_valid && s->engine) {
+		unsigned g = engine_graph_generation(s->engine);
+		if (g != s->graph_seen || s->recheck) {
+			s->graph_seen = g;
+			session_refresh(s);
+		}
+	}
+	unsigned long gen = session_gen(s);
+	if (gen != s->gen_seen) {
+		s->gen_seen = gen;
+		s->changed_at = now;
+	}
+	int dirty = gen != s->gen_saved;
+	if (s->autosave && dirty && s->state_dirfd >= 0 && now - s->changed_at >= SESSION_AUTOSAVE_MS &&
+	    now >= s->retry_at) {
+		if (session_save_state(s, err, sizeof err) < 0)
+			s->retry_at = now + SESSION_AUTOSAVE_MS;
+		dirty = session_gen(s) != s->gen_saved;
+	}
+	if (dirty != s->dirty_said && s->dirty_fn) {
+		s->dirty_said = dirty;
+		s->dirty_fn(s->dirty_ctx, dirty);
+	}
+}
+
+void session_on_dirty(struct session *s, void (*fn)(void *ctx, int dirty), void *ctx)
+{
+	s->dirty_fn = fn;
+	s->dirty_ctx = ctx;
+	s->dirty_said = 0;
+}
+
+/* ---- scenes ------------------------------------------------------------ */
+
+int session_scene_save(struct session *s, const char *name, char *err, size_t errlen)
+{
+	size_t len;
+	if (!snapshot_name_valid(name)) {
+		snprintf(err, errlen,
+		         "invalid snapshot name (1-%d of A-Z a-z 0-9 . _ -, not starting with '.')",
+		         SNAPSHOT_NAME_MAX);
+		return -1;
+	}
+	if (session_open_scenes(s, 1) < 0) {
+		snprintf(err, errlen, "no usable snapshot directory");
+		return -1;
+	}
+	char *text = snapshot_format(s->model, &s->view, &len);
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int r = snapshot_scene_save(s->scene_dirfd, name, text, len, err, errlen);
+	free(text);
+	if (r < 0) {
+		log_err("snapshot '%s': %s", name, err);
+		return -1;
+	}
+	log_info("snapshot '%s' saved", name);
+	return 0;
+}
+
+int session_scene_load(struct session *s, const char *name, float fade_ms, int connect, char *err,
+                       size_t errlen)
+{
+	if (!isfinite(fade_ms) || fade_ms < 0.0f || fade_ms > SESSION_MAX_FADE_MS) {
+		snprintf(err, errlen, "fade time must be 0..%g ms", (double)SESSION_MAX_FADE_MS);
+		return -1;
+	}
+	if (!snapshot_name_valid(name)) {
+		snprintf(err, errlen,
+		         "invalid snapshot name (1-%d of A-Z a-z 0-9 . _ -, not starting with '.')",
+		         SNAPSHOT_NAME_MAX);
+		return -1;
+	}
+	if (session_open_scenes(s, 1) < 0) {
+		snprintf(err, errlen, "no usable snapshot directory");
+		return -1;
+	}
+	struct snapshot *snap = snapshot_new(model_shape(s->model));
+	if (!snap) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (snapshot_scene_read(snap, s->scene_dirfd, name, err, errlen) < 0) {
+		snapshot_free(snap);
+		return -1;
+	}
+	unsigned n = snapshot_apply(snap, s->model, fade_ms, SNAPSHOT_RECALL, s);
+	model_commit(s->model);
+	if (connect) {
+		session_connect_saved(s, &snap->conns);
+		session_log_pending(s);
+	}
+	snapshot_free(snap);
+	log_info("snapshot '%s' recalled over %g ms: %u parameters changed", name, (double)fade_ms, n);
+	return 0;
+}
+
+int session_scene_delete(struct session *s, const char *name, char *err, size_t errlen)
+{
+	if (session_open_scenes(s, 1) < 0) {
+		snprintf(err, errlen, "no usable snapshot directory");
+		return -1;
+	}
+	if (snapshot_scene_delete(s->scene_dirfd, name, err, errlen) < 0)
+		return -1;
+	log_info("snapshot '%s' deleted", name);
+	return 0;
+}
+
+/* ---- OSC commands ------------------------------------------------------ */
+
+static void session_reply(struct osc *o, lo_message m, const char *path)
+{
+	size_t len = 0;
+	void *buf = lo_message_serialise(m, path, NULL, &len);
+	if (buf) {
+		osc_reply_raw(o, buf, len);
+		free(buf);
+	}
+	lo_message_free(m);
+}
+
+static void session_reply_name(struct osc *o, const char *path, const char *name, int n)
+{
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	lo_message_add_string(m, name);
+	if (n >= 0)
+		lo_message_add_int32(m, n);
+	session_reply(o, m, path);
+}
+
+static const char *session_arg_name(struct osc *o, const char *path, const struct osc_arg *argv, int argc,
+                                    int max)
+{
+	if (argc < 1 || argc > max || !argv[0].str) {
+		osc_reply_error(o, path,
+		                max == 1 ? "expects s:name" : "expects s:name [f:fade_ms] [i:connect]");
+		return NULL;
+	}
+	/* the reason names what is wrong; the name itself never becomes a
+	 * path unless it passed snapshot_name_valid */
+	if (!snapshot_name_valid(argv[0].str)) {
+		osc_reply_error(o, path,
+		                "invalid snapshot name (1-64 of A-Z a-z 0-9 . _ -, not starting with '.')");
+		return NULL;
+	}
+	return argv[0].str;
+}
+
+static void session_cmd_save(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
+{
+	struct session *s = ctx;
+	char err[512];
+	const char *name = session_arg_name(o, path, argv, argc, 1);
+	if (!name)
+		return;
+	if (session_scene_save(s, name, err, sizeof err) < 0)
+		osc_reply_error(o, path, err);
+	else
+		session_reply_name(o, path, name, -1);
+}
+
+static void session_cmd_load(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
+{
+	struct session *s = ctx;
+	char err[512];
+	float fade = 0.0f;
+	int connect = 0;
+	const char *name = session_arg_name(o, path, argv, argc, 3);
+	if (!name)
+		return;
+	if (argc >= 2) {
+		if (argv[1].str || !isfinite(argv[1].num)) {
+			osc_reply_error(o, path, "fade_ms must be a number");
+			return;
+		}
+		fade = (float)argv[1].num;
+	}
+	if (argc >= 3) {
+		if (argv[2].str) {
+			osc_reply_error(o, path, "connect must be 0 or 1");
+			return;
+		}
+		connect = argv[2].num > 0.0;
+	}
+	if (session_scene_load(s, name, fade, connect, err, sizeof err) < 0)
+		osc_reply_error(o, path, err);
+	else
+		session_reply_name(o, path, name, -1);
+}
+
+static void session_cmd_delete(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
+                               int argc)
+{
+	struct session *s = ctx;
+	char err[512];
+	const char *name = session_arg_name(o, path, argv, argc, 1);
+	if (!name)
+		return;
+	if (session_scene_delete(s, name, err, sizeof err) < 0)
+		osc_reply_error(o, path, err);
+	else
+		session_reply_name(o, path, name, -1);
+}
+
+static void session_cmd_list(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
+{
+	struct session *s = ctx;
+	char **names;
+	unsigned n;
+	(void)argv;
+	if (argc) {
+		osc_reply_error(o, path, "takes no arguments");
+		return;
+	}
+	if (session_open_scenes(s, 1) < 0) {
+		osc_reply_error(o, path, "no usable snapshot directory");
+		return;
+	}
+	if (snapshot_scene_list(s->scene_dirfd, &names, &n) < 0) {
+		osc_reply_error(o, path, "cannot read the snapshot directory");
+		return;
+	}
+	/* one message for up to SESSION_LIST_CHUNK names, several if more:
+	 * a datagram stays well under common path MTU reassembly limits */
+	unsigned i = 0;
+	do {
+		lo_message m = lo_message_new();
+		if (!m)
+			break;
+		for (unsigned k = 0; k < SESSION_LIST_CHUNK && i < n; k++, i++)
+			lo_message_add_string(m, names[i]);
+		session_reply(o, m, path);
+	} while (i < n);
+	free(names);
+}
+
+static void session_cmd_state_save(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
+                                   int argc)
+{
+	struct session *s = ctx;
+	char err[512];
+	(void)argv;
+	if (argc) {
+		osc_reply_error(o, path, "takes no arguments");
+		return;
+	}
+	if (s->graph_valid && s->engine && engine_graph_generation(s->engine) != s->graph_seen) {
+		s->graph_seen = engine_graph_generation(s->engine);
+		session_refresh(s);
+	}
+	if (session_save_state(s, err, sizeof err) < 0)
+		osc_reply_error(o, path, err);
+	else
+		session_reply_name(o, path, s->state_path, -1);
+}
+
+void session_attach_osc(struct session *s, struct osc *o)
+{
+	s->osc = o;
+	osc_add_command(o, "/snapshot/save", session_cmd_save, s);
+	osc_add_command(o, "/snapshot/load", session_cmd_load, s);
+	osc_add_command(o, "/snapshot/list", session_cmd_list, s);
+	osc_add_command(o, "/snapshot/delete", session_cmd_delete, s);
+	osc_add_command(o, "/state/save", session_cmd_state_save, s);
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+struct session *session_new(const struct session_config *cfg, struct control *ctl, struct model *m,
+                            struct engine *e)
+{
+	struct session *s = calloc(1, sizeof *s);
+	if (!s) {
+		log_err("out of memory");
+		return NULL;
+	}
+	s->ctl = ctl;
+	s->model = m;
+	s->engine = e;
+	s->autosave = cfg->autosave;
+	s->state_dirfd = -1;
+	s->scene_dirfd = -1;
+	if (session_open_state(s, cfg->state_path) < 0) {
+		session_free(s);
+		return NULL;
+	}
+	session_set_scene_dir(s, cfg->snapshot_dir);
+	s->gen_saved = s->gen_seen = session_gen(s);
+	if (ctl && control_add_timer(ctl, SESSION_TICK_MS, session_tick, s) < 0) {
+		log_err("too many timers");
+		session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	if (s->state_dirfd >= 0)
+		close(s->state_dirfd);
+	if (s->scene_dirfd >= 0)
+		close(s->scene_dirfd);
+	snapshot_conns_free(&s->known);
+	snapshot_conns_free(&s->pending);
+	snapshot_conns_free(&s->doubt);
+	snapshot_conns_free(&s->view);
+	free(s->last_text);
+	free(s);
+}

@@ -1,0 +1,85 @@
+/*
+ * session.h - the daemon's persistent state at run time: the state file
+ * (-s: loaded at start, autosaved 2 s after the last change and on clean
+ * shutdown), scenes in the snapshot directory (/snapshot/... OSC
+ * commands, crossfaded recall with recall safes), and the JACK
+ * connections of our ports (restored at start, peers that register later
+ * connected when they appear, peers that vanish remembered).
+ *
+ * Threads: control thread only.  It learns about JACK graph changes from
+ * engine_graph_generation (an atomic counter bumped by JACK's notification
+ * thread) in its own timer, and only then talks to JACK.
+ */
+#ifndef JMX_SESSION_H
+#define JMX_SESSION_H
+
+#include <stddef.h>
+
+#include "control.h"
+#include "engine.h"
+#include "model.h"
+#include "osc.h"
+
+#define SESSION_AUTOSAVE_MS 2000u
+
+struct session_config {
+	const char *state_path;   /* state file, or NULL for none */
+	const char *snapshot_dir; /* scene directory, or NULL for the default */
+	int autosave;             /* save 2 s after the last change and at shutdown */
+};
+
+struct session;
+
+/* Default scene directory: $XDG_STATE_HOME/jackmixd/snapshots, else
+ * $HOME/.local/state/jackmixd/snapshots.  0, or -1 when neither is set. */
+int session_default_snapshot_dir(char *buf, size_t len);
+
+/* Resolves the paths (the scene directory is created on first use),
+ * sweeps temporary files left by a crash and registers the housekeeping
+ * timer with ctl.
+ * engine may be NULL (tests): then connections are neither saved nor
+ * restored.  NULL after a log line on failure. */
+struct session *session_new(const struct session_config *cfg, struct control *ctl, struct model *m,
+                            struct engine *e);
+void session_free(struct session *s);
+
+/* Bind the /snapshot/... and /state/save commands. */
+void session_attach_osc(struct session *s, struct osc *o);
+
+/* Start-up: load the state file if there is one.  A file that does not
+ * parse is logged and renamed aside, and the console starts from its
+ * defaults.  Returns 0, or -1 when a damaged file could not be set aside
+ * (autosave is then disabled, so it is never overwritten). */
+int session_load_state(struct session *s);
+
+/* After the JACK client is active: connect our ports to the saved peers
+ * that exist; the others are connected when they register. */
+void session_restore_connections(struct session *s);
+
+/* Write the state file now.  0, or -1 with a message in err (logged). */
+int session_save_state(struct session *s, char *err, size_t errlen);
+
+/* Clean shutdown: save if autosave is on and anything changed. */
+void session_shutdown(struct session *s);
+
+/* NSM: new state file and scene directory (the state is loaded from the
+ * new file, or reset to defaults when it does not exist). */
+int session_switch(struct session *s, const char *state_path, const char *snapshot_dir, char *err,
+                   size_t errlen);
+
+/* NSM: before the JACK client is closed and reopened under a new name;
+ * every connection is kept as pending and made again afterwards by
+ * session_restore_connections. */
+void session_engine_closing(struct session *s);
+
+/* Told whenever the state becomes different from the saved one (dirty)
+ * or equal again (saved). */
+void session_on_dirty(struct session *s, void (*fn)(void *ctx, int dirty), void *ctx);
+
+/* Scenes (also reachable over OSC).  0, or -1 with a message in err. */
+int session_scene_save(struct session *s, const char *name, char *err, size_t errlen);
+int session_scene_load(struct session *s, const char *name, float fade_ms, int connect, char *err,
+                       size_t errlen);
+int session_scene_delete(struct session *s, const char *name, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * strip.h - channel strips, eight audio lanes at a time (structure of
+ * arrays): trim/polarity -> high-pass -> gate -> 4-band EQ -> compressor,
+ * then the composite gains that mix each lane into master, solo and aux
+ * bus accumulators (fader, mute, pan, sends).
+ *
+ * Threads: strip_group_init on the control thread (inside mixer_new);
+ * everything else on the RT thread (or a test).  No allocation, no I/O.
+ *
+ * Invariants: a group holds JMX_LANES lanes; unused lanes are silent pads.
+ * The two lanes of a stereo channel are adjacent and start on an even lane,
+ * so stereo-linked dynamics only ever look at the neighbour inside the same
+ * vector.  Smoothed values advance once per JMX_CHUNK frames of absolute
+ * time (the mixer aligns chunks to its own frame counter), so the output
+ * does not depend on how JACK cuts time into periods.
+ */
+#ifndef JMX_STRIP_H
+#define JMX_STRIP_H
+
+#include <stdint.h>
+
+#include "dsp.h"
+#include "dsp_biquad.h"
+#include "params.h"
+
+#define STRIP_MAX_BUSES 32u
+
+/* Per-lane values smoothed once per chunk (index into cur/prev/tgt). */
+enum strip_sm {
+	SM_IN,                        /* trim x polarity, linear, signed */
+	SM_HPF_MIX,                   /* high-pass wet fraction 0..1 */
+	SM_HPF_LHZ,                   /* ln(corner Hz) */
+	SM_GATE_MIX,                  /* gate in 0..1 */
+	SM_EQ_DB,                     /* effective band gain dB, + band */
+	SM_EQ_LHZ = SM_EQ_DB + JMX_BANDS, /* ln(band Hz), + band */
+	SM_EQ_LQ = SM_EQ_LHZ + JMX_BANDS, /* ln(Q), + band */
+	SM_COMP_MIX = SM_EQ_LQ + JMX_BANDS, /* compressor in 0..1 */
+	SM_POST,                      /* make-up gain while comp is in, else 1 */
+	SM_FADER,                     /* fader x (1 - mute), linear */
+	SM_PAN_L,                     /* lane's share of the left side */
+	SM_PAN_R,                     /* lane's share of the right side */
+	SM_SOLO,                      /* 0..1 */
+	SM_COUNT
+};
+
+/* Biquads of a strip: the high-pass and the EQ bands. */
+enum { STRIP_BQ_HPF = 0, STRIP_BQ_EQ = 1, STRIP_BQ_N = 1 + JMX_BANDS };
+
+/* Composite mix gains: which accumulator a lane feeds. */
+enum { STRIP_OUT_MASTER = 0, STRIP_OUT_SOLO = 2, STRIP_OUT_BUS = 4 }; /* + 2 per bus */
+#define STRIP_MAX_OUT (STRIP_OUT_BUS + 2u * STRIP_MAX_BUSES)
+
+/* Gate and compressor compute their gain once per STRIP_DYN_BLOCK frames
+ * (blocks aligned to the chunk) from the peak of the previous block, and
+ * interpolate the gain linearly across the block. */
+#define STRIP_DYN_BLOCK 4u
+
+/* One biquad over the eight lanes.  The high-pass runs in direct form I
+ * (s = x1 x2 y1 y2: its recurrence is one FMA long), the EQ bands in
+ * transposed direct form II (s = s1 s2: two states, so four bands fit in
+ * the registers together). */
+struct strip_bq {
+	vf c0[5]; /* b0 b1 b2 a1 a2 at the start of the chunk */
+	vf c1[5]; /* at its end; equal to c0 unless the filter moves */
+	vf s[4];
+};
+
+/* Block-rate dynamics: running peak of the current block, applied gain at
+ * its start and end. */
+struct strip_dyn {
+	vf pk, e0, e1;
+};
+
+/* What the control side set for one lane (engineering units). */
+struct strip_lane {
+	int side; /* 0 mono, 1 left of a stereo pair, 2 right, -1 pad */
+	float trim_db;
+	int polarity;
+	int eq_on;
+	int eq_type[JMX_BANDS];      /* type the filter runs now */
+	int eq_type_want[JMX_BANDS]; /* type asked for; switched at 0 dB */
+	float eq_db[JMX_BANDS];
+	int dyn_on;
+	float makeup_db;
+	float fader_db;
+	int mute;
+	float pan;
+};
+
+struct strip_group {
+	vf cur[SM_COUNT];  /* value at the end of the current chunk */
+	vf prev[SM_COUNT]; /* value at its start */
+	vf tgt[SM_COUNT];
+	vi jump[SM_COUNT]; /* lanes whose next step lands on the target */
+	vf send_cur[STRIP_MAX_BUSES], send_tgt[STRIP_MAX_BUSES]; /* linear */
+	vi send_jump[STRIP_MAX_BUSES];
+	vf pre_cur[STRIP_MAX_BUSES], pre_tgt[STRIP_MAX_BUSES];   /* 0 post .. 1 pre */
+
+	vf side_l, side_r; /* pre-fader feed of a lane to the left/right side */
+	vi link;           /* all ones on the lanes of stereo channels */
+
+	struct strip_bq bq[STRIP_BQ_N];
+
+	/* gate: linear threshold and floor, one-pole coefficients per block,
+	 * hold in frames (+ one block); state: gain and hold counter */
+	vf gate_thr, gate_floor, gate_att, gate_rel, gate_hold;
+	vf gate_g, gate_h, gate_gmin;
+	struct strip_dyn gate;
+
+	/* compressor, levels in log2 units (1 = 6.02 dB), coefficients per
+	 * block; state: smoothed reduction */
+	vf comp_thr, comp_kh, comp_inv2k, comp_slope, comp_att, comp_rel;
+	vf comp_y, comp_ymax;
+	struct strip_dyn comp;
+
+	/* meter of the current piece (post-compressor; the post-fader gain is
+	 * applied when it is read) and the RMS state */
+	vf met_pk, met_ms;
+
+	/* composite mix gains at chunk start and end, per accumulator */
+	vf og0[STRIP_MAX_OUT], og1[STRIP_MAX_OUT];
+	vf met_g0, met_g1;
+
+	struct strip_lane lane[JMX_LANES];
+
+	double rate;
+	unsigned buses, nout;
+	unsigned sm_active;   /* enum strip_sm bits: values that may move */
+	unsigned send_active; /* bus bits: send level or pre/post may move */
+	unsigned idle;        /* nothing moved in the last chunk either */
+	unsigned gains_static; /* og0 == og1 in this chunk */
+	unsigned type_wait; /* some EQ band waits at 0 dB to change type */
+	unsigned bq_ramp;   /* biquads whose coefficients move in this chunk */
+	unsigned bq_dirty;  /* biquads to redesign at the next chunk */
+	unsigned run_hpf, run_gate, run_eq, run_comp;
+	unsigned char out_on[STRIP_MAX_OUT]; /* accumulator gets anything */
+};
+
+/* Values shared by all groups for one chunk. */
+struct strip_chunk {
+	float coef;                    /* one-pole step per chunk */
+	float afl;                     /* solo AFL fraction 0..1 (1 = AFL) */
+	int afl_moved;                 /* afl changed in this chunk */
+	float ramp[JMX_CHUNK];         /* (a + 1) / JMX_CHUNK */
+	float rms_coef[JMX_CHUNK + 1]; /* RMS meter one-pole for n frames */
+};
+
+/* Control thread: every lane a pad, every value at its table default
+ * once strip_lane_set has been called for the used lanes. */
+void strip_group_init(struct strip_group *g, double rate, unsigned buses);
+
+/* Make lane a mono lane (side 0) or one side of a stereo pair (1, 2). */
+void strip_lane_assign(struct strip_group *g, unsigned lane, int side);
+
+/* Set one parameter of one lane; id is a P_CH_* id, i2 the band or bus.
+ * Non-finite values are ignored. */
+void strip_lane_set(struct strip_group *g, unsigned lane, enum param_id id, unsigned i2, float v);
+
+/* The next chunk moves the value(s) that parameter id feeds on lane l
+ * straight to the target instead of one smoothing step: a ramp computed
+ * elsewhere sets a point on its path every chunk and the chunk
+ * interpolates linearly to it. */
+void strip_lane_jump(struct strip_group *g, unsigned lane, enum param_id id, unsigned i2);
+
+/* Jump every smoothed value to its target (start-up, tests). */
+void strip_group_snap(struct strip_group *g);
+
+/* RT: advance the smoothed values one chunk, redesign moving filters and
+ * compute the composite gains of the chunk. */
+void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck);
+
+/* RT: render frames pos..pos+n-1 of the current chunk through the
+ * channel processing (up to the compressor and the meter).  src[l] is the
+ * input of lane l at this piece (NULL for a pad); the lane signals are
+ * left in x[0..n), frame-major. */
+void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
+		   vf *x, unsigned pos, unsigned n);
+
+/* The groups that feed one accumulator, those with static gains first. */
+struct strip_mix_list {
+	unsigned n_static, n_ramp;
+	uint16_t *idx; /* room for every group */
+};
+
+/* RT, once per chunk after strip_chunk_begin of every group: lists[o]
+ * for each of the nout accumulators. */
+void strip_mix_plan(const struct strip_group *grp, unsigned ngroups, unsigned nout, struct strip_mix_list *lists);
+
+/* RT: accumulator o (STRIP_OUT_*) for frames pos..pos+n-1 of the chunk:
+ * out[j] = sum over the listed groups and their lanes of the lane signal
+ * times its composite gain.  xall holds each group's x, JMX_CHUNK vectors
+ * apart. */
+void strip_mix(const struct strip_group *grp, const vf *xall, const struct strip_chunk *ck,
+	       const struct strip_mix_list *ml, unsigned o, float *out, unsigned pos, unsigned n);
+
+/* RT: meters of lane l for the last piece, kept linear so that the RT
+ * thread needs no logarithm: post-fader peak, mean square (RMS meter
+ * state), gate reduction as 1/gain (>= 1), compressor reduction in dB. */
+struct strip_meter {
+	float peak, ms, gate_inv, comp_db;
+};
+void strip_meter_read(const struct strip_group *g, unsigned lane, struct strip_meter *out);
+
+/* Vector helpers, also used by mixer.c (no vf passed by value across a
+ * function boundary here, so no ABI dependence on the target clone). */
+#define vf_set1(a) ((vf){ (a), (a), (a), (a), (a), (a), (a), (a) })
+
+static inline float vf_hsum(const vf *v)
+{
+	float s = 0.0f;
+	for (unsigned i = 0; i < JMX_LANES; i++)
+		s += (*v)[i];
+	return s;
+}
+
+#endif

@@ -1,0 +1,213 @@
+# jack-env.sh - shared helpers for the integration tests: a private JACK
+# server (dummy driver) per test, waits with timeouts, process bookkeeping.
+# Sourced (POSIX sh), never run.  Typical use:
+#
+#   . "${srcdir:-.}/jack-env.sh"
+#   jmx_require jackd jack_lsp            # exit 77 if a tool is missing
+#   jmx_setup                             # temp dir $JMX_TMP, EXIT trap
+#   jmx_jack_start || jmx_fail "no JACK"  # sets JMX_SERVER, exports
+#   some_client & jmx_track $!            # stopped at exit if still there
+#   jmx_wait_ports CLIENT 4 10 || jmx_fail "no ports"
+#   jmx_stop_pid $pid 10; status=$?       # SIGTERM, wait, exit status
+#
+# Invariants: only PIDs registered with jmx_track are ever signalled, by
+# PID (never by name); every wait has a timeout; the server name contains
+# the test's PID so parallel tests never share a server.
+
+JMX_PIDS=
+JMX_TMP=
+JMX_SERVER=
+JMX_JACKD_PID=
+
+jmx_note() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+}
+
+jmx_fail() {
+	jmx_note "FAIL: $*"
+	exit 1
+}
+
+# Skip (exit 77) when a required external tool is genuinely missing.
+jmx_require() {
+	for jmx_t in "$@"; do
+		command -v "$jmx_t" >/dev/null 2>&1 || {
+			jmx_note "SKIP: '$jmx_t' not found"
+			exit 77
+		}
+	done
+}
+
+# Print a log file to stderr, indented, with a title (at most $3 lines).
+jmx_show() {
+	[ -f "$2" ] || { jmx_note "$1: (no file $2)"; return 0; }
+	jmx_note "---- $1 ($2) ----"
+	tail -n "${3:-60}" "$2" | sed 's/^/    /' >&2
+}
+
+jmx_track() {
+	JMX_PIDS="$1 $JMX_PIDS"
+}
+
+jmx_untrack() {
+	jmx_keep=
+	for jmx_p in $JMX_PIDS; do
+		[ "$jmx_p" = "$1" ] || jmx_keep="$jmx_keep $jmx_p"
+	done
+	JMX_PIDS=$jmx_keep
+}
+
+# True while the process exists and is not a zombie.
+jmx_alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) in
+	Z | X | "") return 1 ;;
+	esac
+	return 0
+}
+
+# jmx_wait_gone PID TIMEOUT_S: wait for a process to end; 1 on timeout.
+jmx_wait_gone() {
+	jmx_n=$(($2 * 10))
+	while jmx_alive "$1"; do
+		[ "$jmx_n" -gt 0 ] || return 1
+		jmx_n=$((jmx_n - 1))
+		sleep 0.1
+	done
+	return 0
+}
+
+# jmx_stop_pid PID [TIMEOUT_S]: SIGTERM, wait, SIGKILL after the timeout.
+# Returns the exit status of the process (137 or so if it had to be
+# killed; 124 is printed as a note).
+jmx_stop_pid() {
+	kill -TERM "$1" 2>/dev/null
+	if ! jmx_wait_gone "$1" "${2:-5}"; then
+		jmx_note "pid $1 ignored SIGTERM for ${2:-5} s: SIGKILL"
+		kill -KILL "$1" 2>/dev/null
+		jmx_wait_gone "$1" 5
+	fi
+	wait "$1" 2>/dev/null
+	jmx_rc=$?
+	jmx_untrack "$1"
+	return $jmx_rc
+}
+
+jmx_cleanup() {
+	for jmx_p in $JMX_PIDS; do
+		jmx_alive "$jmx_p" && jmx_stop_pid "$jmx_p" 3 >/dev/null 2>&1
+	done
+	JMX_PIDS=
+	if [ -n "$JMX_TMP" ] && [ -d "$JMX_TMP" ] && [ -z "${JMX_KEEP_TMP:-}" ]; then
+		rm -rf "$JMX_TMP"
+	fi
+}
+
+# Temp dir and traps.  JMX_KEEP_TMP=1 keeps the dir for a post-mortem.
+jmx_setup() {
+	JMX_TMP=$(mktemp -d "${TMPDIR:-/tmp}/jmx-test.XXXXXX") || jmx_fail "mktemp"
+	trap 'jmx_cleanup' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	trap 'exit 141' PIPE
+}
+
+# jmx_jack_start: private jackd with the dummy driver (48 kHz, 128 frames,
+# or JMX_RATE / JMX_PERIOD); extra jackd options in JMX_JACKD_OPTS.  Sets
+# and exports JMX_SERVER and JACK_DEFAULT_SERVER; returns 1 (after printing
+# the server log) if it is not answering within 10 s.
+jmx_jack_start() {
+	JMX_SERVER="jmx-test-$$"
+	JACK_DEFAULT_SERVER=$JMX_SERVER
+	JACK_NO_AUDIO_RESERVATION=1
+	JACK_NO_START_SERVER=1
+	export JMX_SERVER JACK_DEFAULT_SERVER JACK_NO_AUDIO_RESERVATION JACK_NO_START_SERVER
+	# shellcheck disable=SC2086 # JMX_JACKD_OPTS is a word list
+	jackd ${JMX_JACKD_OPTS:-} -n "$JMX_SERVER" -d dummy -r "${JMX_RATE:-48000}" \
+		-p "${JMX_PERIOD:-128}" >"$JMX_TMP/jackd.log" 2>&1 &
+	JMX_JACKD_PID=$!
+	jmx_track "$JMX_JACKD_PID"
+	jmx_n=100
+	while [ "$jmx_n" -gt 0 ]; do
+		if ! jmx_alive "$JMX_JACKD_PID"; then
+			jmx_note "jackd exited during start-up"
+			jmx_show "jackd log" "$JMX_TMP/jackd.log"
+			return 1
+		fi
+		jack_lsp -s "$JMX_SERVER" >/dev/null 2>&1 && return 0
+		jmx_n=$((jmx_n - 1))
+		sleep 0.1
+	done
+	jmx_note "jackd not answering after 10 s"
+	jmx_show "jackd log" "$JMX_TMP/jackd.log"
+	return 1
+}
+
+jmx_jack_stop() {
+	[ -n "$JMX_JACKD_PID" ] || return 0
+	jmx_stop_pid "$JMX_JACKD_PID" 5
+	jmx_rc=$?
+	JMX_JACKD_PID=
+	return $jmx_rc
+}
+
+# Number of ports of CLIENT on our server.
+jmx_count_ports() {
+	jack_lsp -s "$JMX_SERVER" 2>/dev/null | grep -c "^$1:"
+}
+
+# jmx_wait_ports CLIENT COUNT TIMEOUT_S: until CLIENT has >= COUNT ports.
+jmx_wait_ports() {
+	jmx_n=$(($3 * 10))
+	while [ "$(jmx_count_ports "$1")" -lt "$2" ]; do
+		[ "$jmx_n" -gt 0 ] || return 1
+		jmx_n=$((jmx_n - 1))
+		sleep 0.1
+	done
+	return 0
+}
+
+# A UDP port nobody listens on now (20000-59999), chosen at random so
+# parallel tests rarely collide; the caller should still check that its
+# server came up.
+jmx_free_udp_port() {
+	jmx_used=$( (ss -Hlun 2>/dev/null || netstat -lun 2>/dev/null) |
+		awk '{ n = split($4, a, ":"); print a[n] }')
+	jmx_n=0
+	while [ "$jmx_n" -lt 200 ]; do
+		jmx_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		jmx_port=$((20000 + jmx_r % 40000))
+		if ! printf '%s\n' "$jmx_used" | grep -qx "$jmx_port"; then
+			echo "$jmx_port"
+			return 0
+		fi
+		jmx_n=$((jmx_n + 1))
+	done
+	return 1
+}
+
+# jmx_shim_report FILE: "FORBIDDEN CYCLES" from an RT shim report, or
+# nothing if the file has no report line.
+jmx_shim_report() {
+	sed -n 's/^rtshim: \([0-9][0-9]*\) forbidden calls, \([0-9][0-9]*\) rt cycles observed.*/\1 \2/p' \
+		"$1" 2>/dev/null | head -n 1
+}
+
+# jmx_shim_count FILE NAME: how many NAME calls the report lists (0 if none).
+jmx_shim_count() {
+	jmx_c=$(sed -n '1s/.*[: ]'"$2"'=\([0-9][0-9]*\).*/\1/p' "$1" 2>/dev/null)
+	echo "${jmx_c:-0}"
+}
+
+# jmx_connect SRC DST [TIMEOUT_S]: jack_connect, retried while the other
+# client is still between registering its ports and activating.
+jmx_connect() {
+	jmx_n=$((${3:-5} * 10))
+	until jack_connect "$1" "$2" >/dev/null 2>&1; do
+		[ "$jmx_n" -gt 0 ] || { jack_connect "$1" "$2"; return 1; }
+		jmx_n=$((jmx_n - 1))
+		sleep 0.1
+	done
+	return 0
+}

@@ -1,0 +1,231 @@
+#!/bin/sh
+# state-files.sh - the state file and scenes of the running daemon on a
+# private jackd, over real OSC:
+#   - round trip: every parameter kind (float in units and normalised, bool,
+#     enum by name, name string) set to a non-default value, saved as a
+#     scene, changed, recalled: /dump identical, and the same level at the
+#     master outputs; restart with -s: /dump identical again;
+#   - autosave: not before 2 s after the last change, then on its own; and
+#     on SIGTERM;
+#   - JACK connections: restored at restart (--connect-* ones saved too), a
+#     peer that registers later is connected when it appears, one that goes
+#     away and comes back is connected again;
+#   - hostile scene names and a symlink planted in the scene directory:
+#     /error, and no file outside the directory created or changed;
+#   - a damaged state file at start-up is set aside, never overwritten.
+. "${srcdir:-.}/jack-env.sh"
+jmx_require jackd jack_lsp jack_connect
+jmx_setup
+JMX_RATE=48000 JMX_PERIOD=256 jmx_jack_start || jmx_fail "cannot start jackd"
+
+T=$JMX_TMP
+port=$(jmx_free_udp_port) || jmx_fail "no free UDP port"
+name="jmx-state-$$"
+state=$T/console.state
+snaps=$T/scenes
+osc() { ./jmx_osc -t 2000 "$port" "$@"; }
+set_() { ./jmx_osc -t 0 "$port" "$@"; }
+dump() { ./jmx_osc -t 5000 -u /dump/done "$port" /dump | grep -v -e '^/dump/done' -e '/meter' -e '/gr ' | sort; }
+fail=0
+check() { # check DESCRIPTION COMMAND...
+	d=$1
+	shift
+	if ! "$@"; then
+		jmx_note "FAIL: $d"
+		fail=1
+	fi
+}
+
+start_daemon() { # start_daemon LOG [extra options]
+	dlog=$1
+	shift
+	../src/jackmixd -n "$name" -c 3 --stereo-channels 1 -b 2 -p "$port" --feedback-port 0 -s "$state" \
+		--snapshot-dir "$snaps" "$@" >"$dlog" 2>&1 &
+	daemon=$!
+	jmx_track $daemon
+	jmx_wait_ports "$name" 13 10 || { jmx_show daemon "$dlog"; jmx_fail "daemon ports missing"; }
+	n=50
+	until ./jmx_osc -t 300 "$port" /info >/dev/null 2>&1; do
+		[ $n -gt 0 ] || { jmx_show daemon "$dlog"; jmx_fail "daemon does not answer OSC"; }
+		n=$((n - 1))
+		sleep 0.1
+	done
+}
+
+# a tone into in_1 and a meter on master_L/R
+./jmx_tone -n tone -c 1 -f 997 -a -12 -m "$T/meter" >"$T/tone.log" 2>&1 &
+jmx_track $!
+jmx_wait_ports tone 3 10 || jmx_fail "tone client missing"
+meter() { # peak dBFS of the last 100 ms, after 1.2 s of settling
+	sleep 1.2
+	sed -n 's/^peak_dbfs=\([-0-9.]*\).*/\1/p' "$T/meter"
+}
+
+# ---- 1: start without a state file, connect, set every kind ----
+start_daemon "$T/d1.log" -i 'tone:out_*' -o 'tone:in_*'
+check "no state file yet" [ ! -e "$state" ]
+set_ /ch/1/fader/db f -6.5
+set_ /ch/1/pan f 0.25
+set_ /ch/1/eq/on i 1
+set_ /ch/1/eq/2/db f 4.5
+set_ /ch/1/eq/2/hz/norm f 0.5
+set_ /ch/1/eq/1/type s peak
+set_ /ch/1/dyn/on T
+set_ /ch/1/dyn/ratio f 4
+set_ /ch/1/send/2/level/db f -3
+set_ /ch/1/send/2/pre i 1
+set_ /ch/4/pan f 0.7
+set_ /ch/2/name s 'Snare "top" \ü'
+set_ /bus/2/name s 'Mon 2'
+set_ /master/width f 1.5
+set_ /master/eq/3/type s lshelf
+set_ /master/limiter/ceiling/db f -3
+set_ /mon/afl i 1
+set_ /ch/3/solo i 1
+sleep 0.3
+level_a=$(meter)
+dump >"$T/dump.a"
+check "dump has every instance ($(wc -l <"$T/dump.a") lines)" [ "$(wc -l <"$T/dump.a")" -gt 300 ]
+check "the name went in" grep -qx '/ch/2/name Snare "top" \\ü' "$T/dump.a"
+out=$(osc /snapshot/save s scene-A)
+check "scene saved: '$out'" [ "$out" = "/snapshot/save scene-A" ]
+
+# ---- 2: change everything we set, recall, compare ----
+set_ /ch/1/fader/db f -30
+set_ /ch/1/pan f 0.9
+set_ /ch/1/eq/on i 0
+set_ /ch/1/eq/2/db f -8
+set_ /ch/1/eq/1/type s hshelf
+set_ /ch/2/name s 'other'
+set_ /master/width f 0.2
+set_ /mon/afl i 0
+set_ /ch/3/solo i 0
+sleep 0.3
+level_b=$(meter)
+check "the change is audible ($level_a vs $level_b dBFS)" \
+	awk -v a="$level_a" -v b="$level_b" 'BEGIN { exit !(a - b > 10) }'
+out=$(osc /snapshot/load s scene-A)
+check "scene recalled: '$out'" [ "$out" = "/snapshot/load scene-A" ]
+dump >"$T/dump.b"
+check "recalled state equals the saved one" cmp -s "$T/dump.a" "$T/dump.b"
+level_c=$(meter)
+check "same output level after recall ($level_a vs $level_c dBFS)" \
+	awk -v a="$level_a" -v c="$level_c" 'BEGIN { d = a - c; exit !(d < 0.05 && d > -0.05) }'
+
+# ---- 3: autosave debounce ----
+rm -f "$state"
+set_ /ch/2/trim/db f 3
+sleep 1.2
+check "no autosave within 1.2 s of a change" [ ! -e "$state" ]
+sleep 1.6
+check "autosaved about 2 s after the last change" [ -f "$state" ]
+check "autosaved file parses" ./jmx_statecheck -c 4 -b 2 "$state"
+set_ /ch/2/trim/db f 0
+dump >"$T/dump.a"
+check "the --connect-* connections are saved" grep -q '^/jack/connect "in_1" "tone:out_1"$' "$state"
+jmx_stop_pid $daemon 5
+check "exit 0 on SIGTERM" [ $? -eq 0 ]
+check "saved at shutdown" grep -qx '/ch/2/trim/db 0' "$state"
+check "no temporary files" [ -z "$(ls -A "$T" "$snaps" | grep '\.tmp\.')" ]
+
+# ---- 4: restart: values and connections come back ----
+jack_disconnect tone:out_1 "$name:in_1" 2>/dev/null
+start_daemon "$T/d2.log"
+dump >"$T/dump.b"
+check "restart restores every value" cmp -s "$T/dump.a" "$T/dump.b"
+check "restart restores in_1 <- tone:out_1" eval 'jack_lsp -c "$name:in_1" | grep -q "tone:out_1"'
+check "restart restores master_L -> tone:in_L" eval 'jack_lsp -c "$name:master_L" | grep -q "tone:in_L"'
+level_d=$(meter)
+check "same output level after restart ($level_a vs $level_d dBFS)" \
+	awk -v a="$level_a" -v d="$level_d" 'BEGIN { x = a - d; exit !(x < 0.05 && x > -0.05) }'
+
+# ---- 5: peers that register late, go away and come back ----
+jack_connect "$name:bus_1_L" tone:in_R || jmx_fail "jack_connect"
+osc /state/save >/dev/null
+check "a manual connection is saved" grep -q '^/jack/connect "bus_1_L" "tone:in_R"$' "$state"
+jmx_stop_pid $daemon 5
+# add two connections to a client that does not exist yet (hand-edited
+# file: the checksum line becomes a bare "end")
+sed -i -e '/^end crc32 /d' "$state"
+printf '/jack/connect "in_2" "late:out_1"\n/jack/connect "mon_L" "late:in_L"\nend\n' >>"$state"
+start_daemon "$T/d3.log"
+check "pending peer logged" grep -q "late:out_1 is not there (yet)" "$T/d3.log"
+./jmx_tone -n late -c 1 >"$T/late.log" 2>&1 &
+late=$!
+jmx_track $late
+n=30
+until jack_lsp -c "$name:in_2" 2>/dev/null | grep -q "late:out_1"; do
+	[ $n -gt 0 ] || break
+	n=$((n - 1))
+	sleep 0.1
+done
+check "late peer connected when it appeared" eval 'jack_lsp -c "$name:in_2" | grep -q "late:out_1"'
+check "late peer, other direction" eval 'jack_lsp -c "$name:mon_L" | grep -q "late:in_L"'
+jmx_stop_pid $late 5
+sleep 0.5
+osc /state/save >/dev/null
+check "a vanished peer stays in the state file" grep -q '^/jack/connect "in_2" "late:out_1"$' "$state"
+./jmx_tone -n late -c 1 >"$T/late.log" 2>&1 &
+late=$!
+jmx_track $late
+n=30
+until jack_lsp -c "$name:in_2" 2>/dev/null | grep -q "late:out_1"; do
+	[ $n -gt 0 ] || break
+	n=$((n - 1))
+	sleep 0.1
+done
+check "a returning peer is connected again" eval 'jack_lsp -c "$name:in_2" | grep -q "late:out_1"'
+jack_disconnect late:out_1 "$name:in_2"
+sleep 0.5
+osc /state/save >/dev/null
+check "a connection the user breaks is forgotten" eval '! grep -q "late:out_1" "$state"'
+jmx_stop_pid $late 5
+
+# ---- 6: hostile names, planted symlink ----
+mkdir -p "$T/outside"
+echo precious >"$T/outside/file"
+ln -s "$T/outside/file" "$snaps/evil.scene"
+ln -s "$T/outside" "$snaps/dir.scene"
+before=$(ls -laR "$T/outside" "$snaps"; cat "$T/outside/file")
+for bad in "" "." ".." ".hidden" "../x" "../../outside/file" "/etc/passwd" "a/b" "a b" "$(printf 'a\001b')" \
+	"$(printf 'a\nb')" "x*" "01234567890123456789012345678901234567890123456789012345678901234"; do
+	for cmd in save load delete; do
+		out=$(osc /snapshot/$cmd s "$bad")
+		check "/snapshot/$cmd '$bad' rejected: '$out'" eval 'case "$out" in "/error /snapshot/$cmd "*) true ;; *) false ;; esac'
+	done
+done
+for cmd in save load delete; do
+	out=$(osc /snapshot/$cmd s evil)
+	check "/snapshot/$cmd through a symlink rejected: '$out'" eval 'case "$out" in "/error "*) true ;; *) false ;; esac'
+done
+out=$(osc /snapshot/save s dir)
+check "save over a directory symlink rejected: '$out'" eval 'case "$out" in "/error "*) true ;; *) false ;; esac'
+after=$(ls -laR "$T/outside" "$snaps"; cat "$T/outside/file")
+check "nothing outside the scene directory changed" [ "$before" = "$after" ]
+out=$(osc /snapshot/list)
+check "list shows regular files only: '$out'" [ "$out" = "/snapshot/list scene-A" ]
+out=$(osc /snapshot/load sf scene-A nan)
+check "NaN fade rejected: '$out'" eval 'case "$out" in "/error "*) true ;; *) false ;; esac'
+out=$(osc /snapshot/delete s scene-A)
+check "delete: '$out'" [ "$out" = "/snapshot/delete scene-A" ]
+out=$(osc /snapshot/list)
+check "list after delete: '$out'" [ "$out" = "/snapshot/list" ]
+jmx_stop_pid $daemon 5
+
+# ---- 7: damaged state file at start-up ----
+printf 'jackmixd-state 1\n/ch/1/fader/db -12\n/ch/1/mute 7\nend\n' >"$state"
+cp "$state" "$T/damaged.copy"
+start_daemon "$T/d4.log"
+check "the damage is logged with file:line" grep -q "console.state:3: " "$T/d4.log"
+aside=$(ls "$T" | grep '^console.state.corrupt-')
+check "the damaged file is kept aside ('$aside')" cmp -s "$T/damaged.copy" "$T/$aside"
+out=$(osc /ch/1/fader/db)
+check "started from defaults: '$out'" [ "$out" = "/ch/1/fader/db 0" ]
+jmx_stop_pid $daemon 5
+check "the kept file is untouched" cmp -s "$T/damaged.copy" "$T/$aside"
+
+if [ $fail -ne 0 ]; then
+	for f in "$T"/d*.log; do jmx_show daemon "$f" 30; done
+	exit 1
+fi
+exit 0
