@@ -39,7 +39,8 @@ typedef int32_t vi __attribute__((vector_size(JMX_LANES * sizeof(int32_t))));
  * AVX2+FMA clone chosen by the loader (GCC/clang ifunc).  Disabled with
  * --enable-native, where the compiler already targets this CPU. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(JMX_NATIVE) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(JMX_NO_CLONES)
+    !defined(__SANITIZE_ADDRESS__) && !defined(JMX_NO_CLONES) && \
+    !(defined(__clang__) && __clang_major__ < 15) /* clang 14 cannot link the clones */
 #define JMX_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define JMX_HOT

@@ -4,8 +4,9 @@
  * then the composite gains that mix each lane into master, solo and aux
  * bus accumulators (fader, mute, pan, sends).
  *
- * Threads: strip_group_init on the control thread (inside mixer_new);
- * everything else on the RT thread (or a test).  No allocation, no I/O.
+ * Threads: strip_group_init, strip_lane_assign and strip_group_snap on the
+ * control thread (inside mixer_new); everything else on the RT thread (or
+ * a test).  No allocation, no I/O.
  *
  * Invariants: a group holds JMX_LANES lanes; unused lanes are silent pads.
  * The two lanes of a stereo channel are adjacent and start on an even lane,
