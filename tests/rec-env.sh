@@ -34,11 +34,19 @@ rec_start_daemon() {
 }
 
 rec_start_tone() {
+	# a meter file left by an earlier tone would make rec_frames go back
+	rm -f "$JMX_TMP/tone.meter"
 	./jmx_tone -n "tone-$$" -c 1 -f "$1" -a "$2" -m "$JMX_TMP/tone.meter" >"$JMX_TMP/tone.log" 2>&1 &
 	tone=$!
 	jmx_track $tone
 	jmx_wait_ports "tone-$$" 3 10 || { jmx_show tone "$JMX_TMP/tone.log"; jmx_fail "tone ports missing"; }
-	jack_connect -s "$JMX_SERVER" "tone-$$:out_1" "$name:in_1" || jmx_fail "jack_connect tone"
+	jmx_connect "tone-$$:out_1" "$name:in_1" || jmx_fail "jack_connect tone"
+	jmx_n=50
+	until [ -s "$JMX_TMP/tone.meter" ]; do
+		[ "$jmx_n" -gt 0 ] || jmx_fail "the tone client writes no meter file"
+		jmx_n=$((jmx_n - 1))
+		sleep 0.1
+	done
 }
 
 rec_frames() {

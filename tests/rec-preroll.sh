@@ -23,7 +23,7 @@ clicktake() { # TAKE SETTLE_S CLICK_TO_START_S
 	c=$!
 	jmx_track $c
 	jmx_wait_ports "click-$1-$$" 1 10 || jmx_fail "rec_click ports"
-	jack_connect -s "$JMX_SERVER" "click-$1-$$:out" "$name:in_1" || jmx_fail "jack_connect"
+	jmx_connect "click-$1-$$:out" "$name:in_1" || jmx_fail "jack_connect"
 	wait $c || { jmx_show rec_click "$JMX_TMP/click.err"; jmx_fail "rec_click failed"; }
 	jmx_untrack $c
 	rec_wait_line "$dlog" "recorded .*/$1.wav" 10 || { jmx_show daemon "$dlog"; jmx_fail "take $1 not finished"; }
