@@ -2,9 +2,10 @@
  * control.c - poll() loop of the control thread; see control.h.
  *
  * Threads: everything on the control thread except control_post and the
- * signal handler, which only write() one byte to the self-pipe (async-
+ * signal handlers, which only write() one byte to the self-pipe (async-
  * signal-safe, never blocks: the pipe is non-blocking and a full pipe
- * already guarantees a wake-up).
+ * already guarantees a wake-up) or, for a second stop signal and the
+ * shutdown watchdog, write() a line to stderr and _exit().
  *
  * Invariants: timers never run early; a slow handler delays later timers
  * but does not make them fire in bursts (next deadline = now + period
@@ -47,6 +48,16 @@ struct control {
 };
 
 static struct control *control_signal_target;
+static volatile sig_atomic_t control_stopping; /* a SIGINT/SIGTERM was seen */
+
+/* Async-signal-safe: one fixed line to stderr, then _exit. */
+static void control_die(const char *msg, size_t len, int status)
+{
+	if (write(STDERR_FILENO, msg, len) < 0) {
+		/* nothing left to tell it to */
+	}
+	_exit(status);
+}
 
 uint64_t control_now_ms(void)
 {
@@ -133,10 +144,33 @@ void control_post(struct control *c, enum control_event ev)
 
 static void control_on_signal(int sig)
 {
+	static const char again[] = "jackmixd: second stop signal: exiting at once\n";
 	struct control *c = control_signal_target;
+	if (sig != SIGHUP) {
+		if (control_stopping)
+			control_die(again, sizeof again - 1, 128 + sig);
+		control_stopping = 1;
+	}
 	if (!c)
 		return;
 	control_post(c, sig == SIGHUP ? CTL_EV_SIGHUP : CTL_EV_SIGTERM);
+}
+
+static void control_on_alarm(int sig)
+{
+	static const char msg[] = "jackmixd: shutdown took too long: exiting at once\n";
+	(void)sig;
+	control_die(msg, sizeof msg - 1, 1);
+}
+
+void control_arm_watchdog(unsigned seconds)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = control_on_alarm;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) == 0)
+		alarm(seconds);
 }
 
 int control_install_signals(struct control *c)

@@ -40,8 +40,15 @@ void control_set_event_handler(struct control *c, control_event_fn fn, void *ctx
 void control_post(struct control *c, enum control_event ev);
 
 /* Installs SIGINT/SIGTERM/SIGHUP handlers that post events to c, and
- * ignores SIGPIPE. */
+ * ignores SIGPIPE.  The first SIGINT or SIGTERM asks for an orderly
+ * shutdown (CTL_EV_SIGTERM); a second one exits at once, with status
+ * 128 + the signal number, without finishing anything. */
 int control_install_signals(struct control *c);
+
+/* Main thread, when the shutdown begins: if the process is still there
+ * after `seconds`, it writes one line to stderr and exits with status 1
+ * (a disk or a JACK server that hangs must not keep it alive). */
+void control_arm_watchdog(unsigned seconds);
 
 /* Run until control_stop. */
 void control_run(struct control *c);

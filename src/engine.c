@@ -9,7 +9,11 @@
  * the control loop.
  *
  * Invariants: the mixer and every buffer the RT thread uses exist before
- * jack_activate and outlive jack_deactivate.
+ * jack_activate and outlive jack_deactivate.  When the server goes away
+ * the client is closed on the control thread (engine_lost) and reopened
+ * by engine_reopen: e->client is NULL in between, and only the control
+ * thread looks at it.  The mixer is replaced only while no client exists
+ * (a server back at another rate), so the RT thread never sees it change.
  */
 #include "engine.h"
 
@@ -21,12 +25,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
+#include "autoplay.h"
 #include "dsp.h"
 #include "log.h"
+#include "midi.h"
 #include "recring.h"
 
 #define ENGINE_QUEUE_RECORDS 16384u
+
+/* In a RealtimeSanitizer build (clang -fsanitize=realtime) the process
+ * callback is a real-time context: RTSan reports any blocking call made
+ * from it or from anything it calls (tests/rtsan.sh). */
+#if defined(__has_feature)
+#if __has_feature(realtime_sanitizer)
+#define ENGINE_NONBLOCKING __attribute__((nonblocking))
+#endif
+#endif
+#ifndef ENGINE_NONBLOCKING
+#define ENGINE_NONBLOCKING
+#endif
+/* An AddressSanitizer build maps terabytes of shadow memory: mlockall
+ * would try to pin it all (tests/asan.sh). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ENGINE_NO_MLOCK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ENGINE_NO_MLOCK 1
+#endif
+#endif
 
 struct engine {
 	jack_client_t *client;
@@ -42,22 +70,42 @@ struct engine {
 	atomic_uint period;
 	atomic_uint xruns;
 	atomic_ulong cycles;
+	atomic_ullong frames;  /* rendered since start-up */
+	atomic_ulong late;     /* periods whose processing took longer than the period */
+	atomic_uint load_max;  /* longest processing, per mille of its period, since read */
 	atomic_int active;
+	atomic_int freewheel;  /* JACK is freewheeling: nothing to the recorder */
+	atomic_int lost;       /* the server shut us down; control closes the client */
+	char lost_reason[160]; /* written before lost is set */
+	unsigned reconnects;
+	int refused_said;      /* logged that the returned server refused us */
+	char name[64];         /* the client name to (re)open with */
 	unsigned xruns_reported;
 	atomic_uint graph_gen; /* ports (un)registered, connections made or broken */
 	unsigned mono, stereo, buses;
 	char server[64];
 	struct recring *rec; /* master frames to the recorder, or NULL; set before activation */
+	struct autoplay *autoplay; /* automation lanes, or NULL; set before activation */
+	jack_port_t *midi_in, *midi_out; /* control surfaces (midi.h) */
+	struct midi *midi;               /* their rings, or NULL; set before activation */
 };
 
+static int engine_process(jack_nframes_t nframes, void *arg) ENGINE_NONBLOCKING;
 static int engine_process(jack_nframes_t nframes, void *arg)
 {
 	struct engine *e = arg;
 	struct rt_msg msg;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0); /* vDSO: no system call */
 	dsp_denormals_off();
 	while (rtq_pop(&e->queue, &msg) == 0)
 		mixer_apply(e->mixer, &msg);
+	if (e->autoplay) { /* automation runs on JACK transport time */
+		jack_position_t pos;
+		jack_transport_state_t ts = jack_transport_query(e->client, &pos);
+		autoplay_cycle(e->autoplay, e->mixer, pos.frame, ts == JackTransportRolling, nframes);
+	}
 	for (unsigned i = 0; i < e->lanes; i++)
 		e->in_buf[i] = jack_port_get_buffer(e->in_ports[i], nframes);
 	for (unsigned i = 0; i < e->outputs; i++)
@@ -70,10 +118,29 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 		mixer_process(e->mixer, e->in_buf, e->out_buf, nframes);
 	}
 	/* whole periods or nothing; a period that does not fit is counted
-	 * and becomes silence in the file, never a wait */
-	if (e->rec)
+	 * and becomes silence in the file, never a wait.  Freewheeling
+	 * periods are not recorded (see engine_freewheeling). */
+	if (e->rec && !atomic_load_explicit(&e->freewheel, memory_order_relaxed))
 		recring_push(e->rec, e->out_buf[0], e->out_buf[1], nframes);
+	/* raw MIDI in and out through preallocated rings only */
+	if (e->midi_in && e->midi_out)
+		midi_process(e->midi, jack_port_get_buffer(e->midi_in, nframes),
+		             jack_port_get_buffer(e->midi_out, nframes), nframes);
+	atomic_fetch_add_explicit(&e->frames, nframes, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
+	/* our own share of a period: what an xrun can be blamed on us */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!atomic_load_explicit(&e->freewheel, memory_order_relaxed) && e->rate) {
+		uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+		uint64_t budget = (uint64_t)nframes * 1000000000u / e->rate;
+		unsigned pm = budget ? (unsigned)(ns * 1000u / budget) : 0;
+		unsigned cur = atomic_load_explicit(&e->load_max, memory_order_relaxed);
+		while (pm > cur && !atomic_compare_exchange_weak_explicit(&e->load_max, &cur, pm, memory_order_relaxed,
+		                                                          memory_order_relaxed))
+			;
+		if (ns > budget)
+			atomic_fetch_add_explicit(&e->late, 1, memory_order_relaxed);
+	}
 	return 0;
 }
 
@@ -84,11 +151,19 @@ static int engine_xrun(void *arg)
 	return 0;
 }
 
+/* Any period up to JMX_MAX_FRAMES renders in JMX_CHUNK pieces from the
+ * buffers mixer_new sized for the largest one: nothing to allocate here. */
 static int engine_bufsize(jack_nframes_t n, void *arg)
 {
 	struct engine *e = arg;
 	atomic_store(&e->period, n);
 	return 0;
+}
+
+static void engine_freewheel(int starting, void *arg)
+{
+	struct engine *e = arg;
+	atomic_store(&e->freewheel, starting != 0);
 }
 
 /* JACK notification thread: only count; the control thread looks. */
@@ -109,11 +184,16 @@ static void engine_port_connected(jack_port_id_t a, jack_port_id_t b, int connec
 	atomic_fetch_add_explicit(&e->graph_gen, 1, memory_order_release);
 }
 
+/* JACK's thread, once, when the server goes away or throws us out: note
+ * why and let the control thread deal with it (engine_lost). */
 static void engine_shutdown(jack_status_t code, const char *reason, void *arg)
 {
 	struct engine *e = arg;
 	(void)code;
-	(void)reason;
+	if (!atomic_load(&e->lost)) {
+		snprintf(e->lost_reason, sizeof e->lost_reason, "%s", reason ? reason : "");
+		atomic_store(&e->lost, 1);
+	}
 	atomic_store(&e->active, 0);
 	control_post(e->ctl, CTL_EV_SHUTDOWN);
 }
@@ -203,24 +283,75 @@ static int engine_register_ports(struct engine *e, const struct engine_config *c
 		if (!(e->out_ports[o++] = engine_register(e, name, 1)))
 			return -1;
 	}
+	/* last, so that the audio ports keep their order and a script that
+	 * waits for N ports still sees every audio port first */
+	e->midi_in = jack_port_register(e->client, "midi_in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
+	e->midi_out = jack_port_register(e->client, "midi_out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
+	if (!e->midi_in || !e->midi_out) {
+		log_err("JACK refused to register the MIDI ports midi_in/midi_out");
+		return -1;
+	}
 	return 0;
+}
+
+/* libjack prints its own errors (several lines per failed open, and once
+ * a second while we retry an absent server).  Around our own opens they
+ * are caught here instead, the first one kept for our one line.  The hook
+ * is process-wide; it is set only on the control thread, and at worst
+ * another JACK thread's message is lost in the moment it is set. */
+static char engine_jack_msg[200];
+
+static void engine_jack_capture(const char *msg)
+{
+	if (!engine_jack_msg[0])
+		snprintf(engine_jack_msg, sizeof engine_jack_msg, "%s", msg);
+}
+
+static jack_client_t *engine_jack_open(const char *name, jack_options_t opts, jack_status_t *status,
+                                       const char *server)
+{
+	jack_client_t *c;
+	engine_jack_msg[0] = 0;
+	jack_set_error_function(engine_jack_capture);
+	jack_set_info_function(engine_jack_capture);
+	c = server ? jack_client_open(name, opts | JackServerName, status, server)
+	           : jack_client_open(name, opts, status);
+	jack_set_error_function(NULL);
+	jack_set_info_function(NULL);
+	return c;
+}
+
+/* JACK2 answers an exact name that is taken with JackServerError, not
+ * JackNameNotUnique: ask again without insisting on the name and see
+ * whether the server had to change it. */
+static int engine_name_taken(const char *name, const char *server)
+{
+	jack_status_t st = 0;
+	jack_client_t *probe = engine_jack_open(name, JackNoStartServer, &st, server);
+	int taken = probe && strcmp(jack_get_client_name(probe), name) != 0;
+	if (probe)
+		jack_client_close(probe);
+	return taken;
 }
 
 static int engine_client_open(struct engine *e, const char *name, const char *server)
 {
 	jack_status_t status = 0;
-	jack_options_t opts = JackNoStartServer | JackUseExactName;
-	if (server)
-		opts |= JackServerName;
-	e->client = server ? jack_client_open(name, opts, &status, server) : jack_client_open(name, opts, &status);
+	snprintf(e->name, sizeof e->name, "%s", name);
+	e->client = engine_jack_open(name, JackNoStartServer | JackUseExactName, &status, server);
 	if (!e->client) {
-		if (status & JackNameNotUnique)
-			log_err("JACK client name '%s' is already in use (choose another with --name)", name);
+		char why[sizeof engine_jack_msg];
+		snprintf(why, sizeof why, "%s", engine_jack_msg);
+		if ((status & JackNameNotUnique) ||
+		    (!(status & JackServerFailed) && engine_name_taken(name, server)))
+			log_err("JACK client name '%s' is already in use on server '%s' (choose another with --name)",
+			        name, server ? server : "default");
 		else if (status & JackServerFailed)
-			log_err("cannot connect to JACK server '%s': is jackd running? (status 0x%x)",
-			        server ? server : "default", (unsigned)status);
+			log_err("cannot connect to JACK server '%s': is jackd running? (--server)",
+			        server ? server : "default");
 		else
-			log_err("cannot open JACK client '%s' (status 0x%x)", name, (unsigned)status);
+			log_err("cannot open JACK client '%s' on server '%s' (status 0x%x%s%s)", name,
+			        server ? server : "default", (unsigned)status, why[0] ? ": " : "", why);
 		return -1;
 	}
 	return 0;
@@ -237,7 +368,8 @@ static int engine_client_setup(struct engine *e)
 	    jack_set_buffer_size_callback(e->client, engine_bufsize, e) ||
 	    jack_set_latency_callback(e->client, engine_latency, e) ||
 	    jack_set_port_registration_callback(e->client, engine_port_registered, e) ||
-	    jack_set_port_connect_callback(e->client, engine_port_connected, e)) {
+	    jack_set_port_connect_callback(e->client, engine_port_connected, e) ||
+	    jack_set_freewheel_callback(e->client, engine_freewheel, e)) {
 		log_err("cannot set JACK callbacks");
 		return -1;
 	}
@@ -297,8 +429,14 @@ fail:
 
 int engine_start(struct engine *e)
 {
+#ifdef ENGINE_NO_MLOCK
+	log_info("AddressSanitizer build: memory is not locked");
+#else
 	if (mlockall(MCL_CURRENT) < 0)
-		log_warn("cannot lock memory (%s): audio may glitch under memory pressure", strerror(errno));
+		log_warn("cannot lock memory (%s; see ulimit -l): running anyway, audio may glitch under memory "
+		         "pressure",
+		         strerror(errno));
+#endif
 	if (jack_activate(e->client)) {
 		log_err("cannot activate the JACK client");
 		return -1;
@@ -364,12 +502,12 @@ static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs
 
 int engine_connect_inputs(struct engine *e, const char *glob)
 {
-	return engine_connect_glob(e, glob, 1);
+	return e->client ? engine_connect_glob(e, glob, 1) : -1;
 }
 
 int engine_connect_master(struct engine *e, const char *glob)
 {
-	return engine_connect_glob(e, glob, 0);
+	return e->client ? engine_connect_glob(e, glob, 0) : -1;
 }
 
 void engine_tick(struct engine *e)
@@ -400,6 +538,50 @@ void engine_close(struct engine *e)
 	free(e);
 }
 
+void engine_set_midi(struct engine *e, struct midi *m)
+{
+	e->midi = m;
+}
+
+int engine_connect_midi(struct engine *e, const char *glob)
+{
+	const char *own = e->client ? jack_get_client_name(e->client) : NULL;
+	int made = 0, matched = 0;
+	if (!own)
+		return -1;
+	size_t ownlen = strlen(own);
+	for (int dir = 0; dir < 2; dir++) {
+		/* dir 0: their outputs -> midi_in; dir 1: midi_out -> their inputs */
+		const char **all = jack_get_ports(e->client, NULL, JACK_DEFAULT_MIDI_TYPE,
+		                                  dir ? JackPortIsInput : JackPortIsOutput);
+		for (unsigned i = 0; all && all[i]; i++) {
+			if (fnmatch(glob, all[i], 0) != 0 ||
+			    (strncmp(all[i], own, ownlen) == 0 && all[i][ownlen] == ':'))
+				continue;
+			matched++;
+			const char *src = dir ? jack_port_name(e->midi_out) : all[i];
+			const char *dst = dir ? all[i] : jack_port_name(e->midi_in);
+			int r = jack_connect(e->client, src, dst);
+			if (r == 0 || r == EEXIST) {
+				made++;
+				log_info("connected %s -> %s", src, dst);
+			} else {
+				log_warn("cannot connect %s -> %s", src, dst);
+			}
+		}
+		if (all)
+			jack_free(all);
+	}
+	if (!matched)
+		log_warn("no JACK MIDI ports match '%s'", glob);
+	return made;
+}
+
+void engine_set_autoplay(struct engine *e, struct autoplay *ap)
+{
+	e->autoplay = ap;
+}
+
 void engine_set_recorder(struct engine *e, struct recring *ring)
 {
 	e->rec = ring;
@@ -427,7 +609,7 @@ unsigned engine_period(const struct engine *e)
 
 const char *engine_client_name(const struct engine *e)
 {
-	return jack_get_client_name(e->client);
+	return e->client ? jack_get_client_name(e->client) : e->name;
 }
 
 /* ---- connections (control thread) ------------------------------------ */
@@ -440,11 +622,17 @@ static jack_port_t *engine_own_port(struct engine *e, const char *shortname)
 	for (unsigned o = 0; o < e->outputs; o++)
 		if (!strcmp(jack_port_short_name(e->out_ports[o]), shortname))
 			return e->out_ports[o];
+	if (e->midi_in && !strcmp(jack_port_short_name(e->midi_in), shortname))
+		return e->midi_in;
+	if (e->midi_out && !strcmp(jack_port_short_name(e->midi_out), shortname))
+		return e->midi_out;
 	return NULL;
 }
 
 void engine_foreach_connection(struct engine *e, engine_conn_fn fn, void *ctx)
 {
+	if (!e->client)
+		return;
 	for (unsigned k = 0; k < e->lanes + e->outputs; k++) {
 		jack_port_t *p = k < e->lanes ? e->in_ports[k] : e->out_ports[k - e->lanes];
 		const char **peers = jack_port_get_all_connections(e->client, p);
@@ -454,10 +642,21 @@ void engine_foreach_connection(struct engine *e, engine_conn_fn fn, void *ctx)
 			fn(ctx, jack_port_short_name(p), peers[i]);
 		jack_free(peers);
 	}
+	jack_port_t *midi[2] = { e->midi_in, e->midi_out };
+	for (unsigned k = 0; k < 2; k++) {
+		const char **peers = midi[k] ? jack_port_get_all_connections(e->client, midi[k]) : NULL;
+		if (!peers)
+			continue;
+		for (unsigned i = 0; peers[i]; i++)
+			fn(ctx, jack_port_short_name(midi[k]), peers[i]);
+		jack_free(peers);
+	}
 }
 
 int engine_connect_peer(struct engine *e, const char *port, const char *peer)
 {
+	if (!e->client)
+		return -1;
 	jack_port_t *mine = engine_own_port(e, port);
 	if (!mine)
 		return -ENODEV;
@@ -474,7 +673,7 @@ int engine_connect_peer(struct engine *e, const char *port, const char *peer)
 
 int engine_port_exists(struct engine *e, const char *name)
 {
-	return jack_port_by_name(e->client, name) != NULL;
+	return e->client && jack_port_by_name(e->client, name) != NULL;
 }
 
 unsigned engine_graph_generation(const struct engine *e)
@@ -484,6 +683,10 @@ unsigned engine_graph_generation(const struct engine *e)
 
 int engine_rename(struct engine *e, const char *name)
 {
+	if (!e->client) {
+		snprintf(e->name, sizeof e->name, "%s", name); /* for engine_reopen */
+		return 0;
+	}
 	if (!strcmp(name, jack_get_client_name(e->client)))
 		return 0;
 	if (atomic_load(&e->active))
@@ -505,4 +708,117 @@ int engine_rename(struct engine *e, const char *name)
 	atomic_fetch_add(&e->graph_gen, 1);
 	log_info("JACK client renamed to '%s'", jack_get_client_name(e->client));
 	return 0;
+}
+
+/* ---- server loss and return (control thread) -------------------------- */
+
+int engine_connected(const struct engine *e)
+{
+	return e->client != NULL;
+}
+
+const char *engine_lost_reason(const struct engine *e)
+{
+	return atomic_load((atomic_int *)&e->lost) ? e->lost_reason : "";
+}
+
+void engine_lost(struct engine *e)
+{
+	if (!e->client)
+		return;
+	/* the server is gone: no process cycle can run any more, and closing
+	 * frees what the library still holds of the client */
+	atomic_store(&e->active, 0);
+	jack_set_error_function(engine_jack_capture); /* "Server is not running" */
+	jack_client_close(e->client);
+	jack_set_error_function(NULL);
+	e->client = NULL;
+	memset(e->in_ports, 0, e->lanes * sizeof *e->in_ports);
+	memset(e->out_ports, 0, e->outputs * sizeof *e->out_ports);
+	e->midi_in = e->midi_out = NULL;
+	atomic_store(&e->freewheel, 0);
+	atomic_fetch_add(&e->graph_gen, 1);
+}
+
+int engine_reopen(struct engine *e)
+{
+	jack_status_t status = 0;
+	const char *server = e->server[0] ? e->server : NULL;
+
+	if (e->client)
+		return 1;
+	e->client = engine_jack_open(e->name, JackNoStartServer | JackUseExactName, &status, server);
+	if (!e->client) {
+		if (status & JackServerFailed)
+			return 0; /* still away: quietly, once a second */
+		if (!e->refused_said) /* say it once, not every second */
+			log_err("JACK is back, but refused the client '%s' (status 0x%x%s%s): retrying", e->name,
+			        (unsigned)status, engine_jack_msg[0] ? ": " : "", engine_jack_msg);
+		e->refused_said = 1;
+		return -1;
+	}
+	e->refused_said = 0;
+	atomic_store(&e->lost, 0);
+	atomic_store(&e->freewheel, 0);
+	atomic_store(&e->period, jack_get_buffer_size(e->client));
+	unsigned rate = jack_get_sample_rate(e->client);
+	if (rate != e->rate) {
+		/* coefficients, smoothing and the limiter's lookahead are for
+		 * the old rate: a new mixer, every value at its default until
+		 * the caller re-sends the model; what the queue still holds was
+		 * meant for the old one (no RT thread runs: we may drain it) */
+		struct mixer_config mc = { e->mono, e->stereo, e->buses, (double)rate };
+		struct mixer *m = mixer_new(&mc);
+		if (!m) {
+			log_err("cannot allocate the mixer for %u Hz: retrying", rate);
+			goto fail;
+		}
+		struct rt_msg msg;
+		while (rtq_pop(&e->queue, &msg) == 0)
+			;
+		mixer_free(e->mixer);
+		e->mixer = m;
+		log_info("JACK sample rate changed from %u to %u Hz: mixer rebuilt", e->rate, rate);
+		e->rate = rate;
+	}
+	if (engine_client_setup(e) < 0)
+		goto fail;
+	e->reconnects++;
+	log_info("JACK client '%s' on server '%s' again: %u Hz, %u frames", jack_get_client_name(e->client),
+	         server ? server : "default", e->rate, atomic_load(&e->period));
+	return 1;
+fail:
+	jack_client_close(e->client);
+	e->client = NULL;
+	return -1;
+}
+
+int engine_freewheeling(const struct engine *e)
+{
+	return atomic_load((atomic_int *)&e->freewheel);
+}
+
+unsigned long engine_xrun_count(const struct engine *e)
+{
+	return atomic_load((atomic_uint *)&e->xruns);
+}
+
+unsigned long long engine_frames(const struct engine *e)
+{
+	return atomic_load((atomic_ullong *)&e->frames);
+}
+
+unsigned engine_reconnects(const struct engine *e)
+{
+	return e->reconnects;
+}
+
+unsigned long engine_late_cycles(const struct engine *e)
+{
+	return atomic_load((atomic_ulong *)&e->late);
+}
+
+float engine_load_take(struct engine *e)
+{
+	return (float)atomic_exchange(&e->load_max, 0) / 10.0f;
 }

@@ -56,7 +56,8 @@ unsigned engine_graph_generation(const struct engine *e);
 /* Control thread (NSM switch): close the JACK client and open it again
  * under a new name, same ports, same mixer, and activate it.  Connections
  * are lost (the caller restores them).  0, or -1 when the engine is
- * left without a client (the caller must exit). */
+ * left without a client (the caller must exit).  While disconnected it
+ * only changes the name engine_reopen will use. */
 int engine_rename(struct engine *e, const char *name);
 
 /* Control, before engine_start: the RT thread pushes master_L/R into
@@ -64,6 +65,60 @@ int engine_rename(struct engine *e, const char *name);
  * activation. */
 struct recring;
 void engine_set_recorder(struct engine *e, struct recring *ring);
+
+/* Control, before engine_start: automation (autoplay.h) gets the JACK
+ * transport position every period, before the mixer renders it. */
+struct autoplay;
+void engine_set_autoplay(struct engine *e, struct autoplay *ap);
+
+/* MIDI control surfaces: the ports midi_in and midi_out are registered
+ * with the audio ports (after them).  Control, before engine_start: the
+ * process callback hands their buffers to midi_process(m) (midi.h); m
+ * must outlive the activation. */
+struct midi;
+void engine_set_midi(struct engine *e, struct midi *m);
+/* Connect midi_in from every JACK MIDI output port matching glob and
+ * midi_out to every MIDI input port matching it.  The number of
+ * connections made, -1 without a client. */
+int engine_connect_midi(struct engine *e, const char *glob);
+
+/* ---- JACK server loss and return (control thread) ----
+ * The shutdown callback posts CTL_EV_SHUTDOWN; the control thread then
+ * calls engine_lost, which closes the dead client (ports and connections
+ * are gone with the server; the mixer, the queue and the recorder ring
+ * stay).  From then on engine_reopen is tried every second: it opens the
+ * client again under the same name, rebuilds the mixer when the server
+ * came back at another sample rate (every parameter at its default: the
+ * caller re-sends the whole model), and registers the ports; engine_start
+ * then activates it.  While disconnected the functions that need a
+ * client do nothing (connect: -1, exists: 0, foreach: no calls). */
+int engine_connected(const struct engine *e);
+/* Close the dead client after the server went away.  Idempotent. */
+void engine_lost(struct engine *e);
+/* Why JACK said it shut us down ("" if it gave no reason). */
+const char *engine_lost_reason(const struct engine *e);
+/* 1: a client is open with its ports, not yet active (call engine_start,
+ * then check engine_rate: a different rate means a new mixer);
+ * 0: no server (yet), quietly; -1: the server is there but refused us
+ * (logged).  Only while disconnected. */
+int engine_reopen(struct engine *e);
+
+/* Freewheel policy: while JACK freewheels the console keeps mixing at
+ * whatever speed JACK runs it, but no frames go to the recorder (a take
+ * holds real-time audio only and resumes with the first real-time period;
+ * the loudness meter pauses with it). */
+int engine_freewheeling(const struct engine *e);
+/* Counters for status reports: xruns and frames rendered since start-up,
+ * times the server came back. */
+unsigned long engine_xrun_count(const struct engine *e);
+unsigned long long engine_frames(const struct engine *e);
+unsigned engine_reconnects(const struct engine *e);
+/* The process callback's own time: periods it took longer than the
+ * period to process (JACK xruns the daemon itself caused; not counted
+ * while freewheeling), and the longest processing since the last take,
+ * in percent of its period. */
+unsigned long engine_late_cycles(const struct engine *e);
+float engine_load_take(struct engine *e);
 
 struct rtq *engine_queue(struct engine *e);
 struct mixer *engine_mixer(struct engine *e);

@@ -1,21 +1,32 @@
 /*
- * main.c - command line, start-up in dependency order, shutdown in reverse.
+ * main.c - command line, start-up in dependency order, shutdown in reverse,
+ * and what the daemon does when the world changes under it: the JACK
+ * server going away and coming back (perhaps at another sample rate),
+ * SIGHUP (reload the state file), SIGINT/SIGTERM (orderly shutdown).
  *
  * Threads: the main thread, which becomes the control thread once
  * start-up is done.  Only main() decides the exit status.
+ *
+ * Invariants: while the JACK server is away the console keeps its model,
+ * its OSC surface and its state file; the take that was running is
+ * finished at the loss and a new one starts when the server is back.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <lo/lo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "automation.h"
 #include "control.h"
 #include "engine.h"
 #include "log.h"
+#include "midi.h"
 #include "model.h"
 #include "nsm.h"
 #include "osc.h"
@@ -26,6 +37,8 @@
 #include "snapshot.h"
 
 #define MAX_PATTERNS 16
+#define RECONNECT_MS 1000u    /* retry period while the JACK server is away */
+#define SHUTDOWN_WATCHDOG_S 10u /* a shutdown stuck longer than this exits at once */
 
 struct options {
 	const char *name;
@@ -35,6 +48,9 @@ struct options {
 	unsigned n_connect_inputs;
 	const char *connect_master[MAX_PATTERNS];
 	unsigned n_connect_master;
+	const char *connect_midi[MAX_PATTERNS]; /* --connect-midi */
+	unsigned n_connect_midi;
+	struct midi_config midi; /* --midi-map, --mcu */
 	int verbosity;
 	int dump_osc;
 	struct osc_config osc;
@@ -57,8 +73,12 @@ struct app {
 	struct nsm *nsm;
 	struct recorder *rec;
 	struct recorder_osc *rec_osc;
+	struct midi *midi;
+	struct automation *autom;
 	char client_name[64]; /* outlives JACK clients (NSM switch renames) */
 	int exit_code;
+	int resume_take;      /* a take was running when the server went away */
+	uint64_t lost_at;     /* control_now_ms() of the loss, 0 = connected */
 };
 
 static void usage(FILE *f)
@@ -88,6 +108,10 @@ static void usage(FILE *f)
 	        "      --preroll SECONDS      a take starts this long before /record/start, 0..60 (default 0)\n"
 	        "      --record-buffer SECONDS  RAM between the audio and the disk beyond the pre-roll, 1..600\n"
 	        "                             (default 10): the longest disk stall a take survives intact\n"
+	        "      --connect-midi GLOB    connect midi_in/midi_out to JACK MIDI ports matching GLOB\n"
+	        "      --midi-map FILE        MIDI mappings (default $XDG_STATE_HOME/jackmixd/midi.map);\n"
+	        "                             /midi/learn saves there\n"
+	        "      --mcu                  midi_in/midi_out speak Mackie Control (motor faders, LCD)\n"
 	        "      --dump-osc             print the parameter table (OSC namespace) and exit\n"
 	        "  -v, --verbose              more log output (repeatable)\n"
 	        "  -q, --quiet                errors only\n"
@@ -115,7 +139,8 @@ static int parse_uint(const char *opt, const char *arg, unsigned min, unsigned m
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_STEREO = 256, OPT_DUMP_OSC, OPT_LISTEN, OPT_ALLOW, OPT_FEEDBACK_PORT, OPT_FEEDBACK, OPT_SNAPDIR,
-	       OPT_RECDIR, OPT_RECFMT, OPT_RECBITS, OPT_PREROLL, OPT_RECBUF };
+	       OPT_RECDIR, OPT_RECFMT, OPT_RECBITS, OPT_PREROLL, OPT_RECBUF,
+	       OPT_CONNECT_MIDI, OPT_MIDI_MAP, OPT_MCU };
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "server", required_argument, NULL, 'S' },
@@ -136,6 +161,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "record-bits", required_argument, NULL, OPT_RECBITS },
 		{ "preroll", required_argument, NULL, OPT_PREROLL },
 		{ "record-buffer", required_argument, NULL, OPT_RECBUF },
+		{ "connect-midi", required_argument, NULL, OPT_CONNECT_MIDI },
+		{ "midi-map", required_argument, NULL, OPT_MIDI_MAP },
+		{ "mcu", no_argument, NULL, OPT_MCU },
 		{ "dump-osc", no_argument, NULL, OPT_DUMP_OSC },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -257,6 +285,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 			*(c == OPT_PREROLL ? &o->preroll : &o->record_buffer) = v;
 			break;
 		}
+		case OPT_CONNECT_MIDI:
+			if (o->n_connect_midi >= MAX_PATTERNS) {
+				fprintf(stderr, "jackmixd: --connect-midi: at most %d patterns\n", MAX_PATTERNS);
+				return -1;
+			}
+			o->connect_midi[o->n_connect_midi++] = optarg;
+			break;
+		case OPT_MIDI_MAP:
+			if (!*optarg) {
+				fprintf(stderr, "jackmixd: --midi-map: needs a path\n");
+				return -1;
+			}
+			o->midi.map_path = optarg;
+			break;
+		case OPT_MCU:
+			o->midi.mcu = 1;
+			break;
 		case OPT_DUMP_OSC:
 			o->dump_osc = 1;
 			break;
@@ -292,6 +337,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		        JMX_MAX_CHANNELS);
 		return -1;
 	}
+	if (o->midi.mcu && o->midi.map_path) {
+		fprintf(stderr, "jackmixd: --mcu and --midi-map exclude each other (one protocol on midi_in)\n");
+		return -1;
+	}
 	if (o->record_format == REC_FMT_FLAC && o->record_sample == REC_FLOAT) {
 		fprintf(stderr, "jackmixd: --record-format flac: --record-bits must be 16 or 24\n");
 		return -1;
@@ -304,6 +353,173 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* ---- engine status on the OSC surface ---------------------------------- */
+
+/* /engine/status s:state i:rate i:period h:xruns h:late f:dsp_max
+ * h:frames i:reconnects i:freewheel, as a reply to the sender or to every
+ * feedback client (osc.c's command table documents it). */
+static void app_engine_status(struct app *app, struct osc *o, int reply)
+{
+	struct engine *e = app->engine;
+	size_t len = 0;
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	lo_message_add_string(m, e && engine_connected(e) ? "running" : "disconnected");
+	lo_message_add_int32(m, e ? (int32_t)engine_rate(e) : 0);
+	lo_message_add_int32(m, e ? (int32_t)engine_period(e) : 0);
+	lo_message_add_int64(m, e ? (int64_t)engine_xrun_count(e) : 0);
+	lo_message_add_int64(m, e ? (int64_t)engine_late_cycles(e) : 0);
+	lo_message_add_float(m, e ? engine_load_take(e) : 0.0f);
+	lo_message_add_int64(m, e ? (int64_t)engine_frames(e) : 0);
+	lo_message_add_int32(m, e ? (int32_t)engine_reconnects(e) : 0);
+	lo_message_add_int32(m, e ? engine_freewheeling(e) : 0);
+	void *buf = lo_message_serialise(m, "/engine/status", NULL, &len);
+	if (buf) {
+		if (reply)
+			osc_reply_raw(o, buf, len);
+		else
+			osc_broadcast_raw(o, "/engine/status", buf, len);
+		free(buf);
+	}
+	lo_message_free(m);
+}
+
+static void app_cmd_engine_status(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
+                                  int argc)
+{
+	(void)argv;
+	if (argc) {
+		osc_reply_error(o, path, "takes no arguments");
+		return;
+	}
+	app_engine_status(ctx, o, 1);
+}
+
+/* ---- the JACK server goes away and comes back ---------------------------- */
+
+/* CTL_EV_SHUTDOWN: the take is finished with a valid header (the ring
+ * holds everything up to the last period), the connections we had become
+ * "pending" in the session, the dead client is closed; OSC, the model and
+ * the state file carry on. */
+static void app_engine_lost(struct app *app)
+{
+	char err[256];
+	struct recorder_status st;
+
+	if (!app->engine || !engine_connected(app->engine))
+		return;
+	const char *why = engine_lost_reason(app->engine);
+	log_err("the JACK server went away%s%s: parameters stay settable, reconnecting every %.0f s",
+	        why[0] ? ": " : "", why, RECONNECT_MS / 1000.0);
+	session_engine_closing(app->session);
+	engine_lost(app->engine);
+	app->lost_at = control_now_ms();
+	if (app->rec) {
+		recorder_status(app->rec, &st);
+		if (st.active && recorder_stop(app->rec, err, sizeof err) == 0) {
+			app->resume_take = 1;
+			log_info("recording stopped; a new take starts when JACK is back");
+		}
+	}
+	if (app->osc)
+		app_engine_status(app, app->osc, 0);
+}
+
+/* A server back at another rate: a recorder (ring, pre-roll, loudness
+ * meter, file header) for the new rate, keeping the chosen format.  The
+ * old one has finished its take already (stopped at the loss). */
+static void app_recorder_rebuild(struct app *app)
+{
+	char dir[1024];
+	struct recorder_status st;
+	struct recorder_config rc;
+
+	recorder_status(app->rec, &st);
+	memset(&rc, 0, sizeof rc);
+	rc.dir = app->opt.record_dir ? app->opt.record_dir : recorder_default_dir(dir, sizeof dir);
+	rc.rate = engine_rate(app->engine);
+	rc.format = st.format;
+	rc.sample = st.sample;
+	rc.preroll_s = app->opt.preroll;
+	rc.buffer_s = app->opt.record_buffer;
+	rc.reserve_bytes = -1;
+	rc.originator = "jackmixd " PACKAGE_VERSION;
+	struct recorder *r = recorder_new(&rc);
+	if (!r) {
+		log_err("no recorder for %u Hz: takes keep the old rate in their header", rc.rate);
+		return;
+	}
+	engine_set_recorder(app->engine, recorder_ring(r));
+	recorder_osc_rebind(app->rec_osc, r);
+	recorder_free(app->rec);
+	app->rec = r;
+}
+
+/* Timer: while disconnected, try the server once a second. */
+static void app_reconnect_tick(void *ctx, uint64_t now)
+{
+	struct app *app = ctx;
+	char err[256];
+
+	if (!app->engine || engine_connected(app->engine))
+		return;
+	unsigned old_rate = engine_rate(app->engine);
+	if (engine_reopen(app->engine) <= 0)
+		return;
+	if (engine_rate(app->engine) != old_rate) {
+		model_resend_all(app->model); /* the new mixer starts from defaults */
+		if (app->rec)
+			app_recorder_rebuild(app);
+	}
+	model_commit(app->model); /* in the queue before the first period */
+	if (engine_start(app->engine) < 0) {
+		engine_lost(app->engine);
+		return;
+	}
+	session_restore_connections(app->session);
+	log_info("reconnected to JACK after %.1f s away", (double)(now - app->lost_at) / 1000.0);
+	app->lost_at = 0;
+	if (app->osc)
+		app_engine_status(app, app->osc, 0);
+	if (app->resume_take && app->rec) {
+		app->resume_take = 0;
+		if (recorder_start(app->rec, NULL, err, sizeof err) < 0)
+			log_err("cannot resume recording: %s", err);
+	}
+}
+
+/* ---- signals -------------------------------------------------------------- */
+
+/* SIGHUP: make the console equal to the state file again (after an edit
+ * by hand or a restored backup).  A file that does not parse changes
+ * nothing; a missing one is not taken to mean "defaults". */
+static void app_reload(struct app *app)
+{
+	char err[512];
+	struct stat sb;
+
+	if (app->nsm) {
+		log_info("SIGHUP: under NSM the session manager loads and saves: ignored");
+		return;
+	}
+	if (!app->opt.state || !app->session) {
+		log_info("SIGHUP: no state file (-s): nothing to reload");
+		return;
+	}
+	if (stat(app->opt.state, &sb) < 0) {
+		log_warn("SIGHUP: %s: %s: the console keeps its state", app->opt.state, strerror(errno));
+		return;
+	}
+	if (session_switch(app->session, app->opt.state, app->opt.snapshot_dir, err, sizeof err) < 0) {
+		log_err("SIGHUP: %s not reloaded: the console keeps its state", app->opt.state);
+		return;
+	}
+	if (app->engine && engine_connected(app->engine))
+		session_restore_connections(app->session);
+	log_info("SIGHUP: %s reloaded", app->opt.state);
+}
+
 static void on_event(void *ctx, enum control_event ev)
 {
 	struct app *app = ctx;
@@ -313,12 +529,10 @@ static void on_event(void *ctx, enum control_event ev)
 		control_stop(app->ctl);
 		break;
 	case CTL_EV_SIGHUP:
-		log_info("SIGHUP: nothing to reload");
+		app_reload(app);
 		break;
 	case CTL_EV_SHUTDOWN:
-		log_err("the JACK server went away");
-		app->exit_code = 1;
-		control_stop(app->ctl);
+		app_engine_lost(app);
 		break;
 	default:
 		break;
@@ -341,6 +555,8 @@ static int host_meter_take(void *ctx, enum param_id id, unsigned idx, float out[
 {
 	struct app *app = ctx;
 	int n = app->rec ? recorder_osc_meter(app->rec, id, out) : -1;
+	if (n < 0)
+		n = midi_meter_take(app->midi, id, idx, out); /* shared with a Mackie surface */
 	return n >= 0 ? n : mixer_meter_take(engine_mixer(app->engine), id, idx, out);
 }
 
@@ -374,6 +590,42 @@ static void on_housekeeping(void *ctx, uint64_t now)
 	engine_tick(app->engine);
 }
 
+/* Automation: the live mixer for the values the RT thread publishes, and
+ * the lanes in the state file and scenes. */
+static struct mixer *autom_mixer(void *ctx)
+{
+	return engine_mixer(((struct app *)ctx)->engine);
+}
+
+static const struct lanes *autom_lanes_get(void *ctx)
+{
+	return automation_lanes(ctx);
+}
+
+static void autom_lanes_load(void *ctx, const struct lanes *from, int recall)
+{
+	automation_load(ctx, from, recall);
+}
+
+static unsigned long autom_lanes_gen(void *ctx)
+{
+	return automation_generation(ctx);
+}
+
+static int automation_start_up(struct app *app)
+{
+	struct automation_config ac = { app->model, engine_queue(app->engine), app->ctl,
+		                        (double)engine_rate(app->engine), autom_mixer, app };
+	app->autom = automation_new(&ac);
+	if (!app->autom)
+		return -1;
+	struct session_lanes sl = { app->autom, autom_lanes_get, autom_lanes_load, autom_lanes_gen };
+	session_set_lanes(app->session, &sl);
+	automation_set_quiet_origin(app->autom, app->session); /* a recall is not a touch */
+	engine_set_autoplay(app->engine, automation_autoplay(app->autom));
+	return 0;
+}
+
 /* Everything that needs the JACK client, in dependency order: engine,
  * model, session (state loaded before activation), OSC, activation, then
  * connections.  Runs once, from main or from the first NSM open. */
@@ -395,6 +647,8 @@ static int console_start(struct app *app, const char *name, const struct session
 	app->session = session_new(sc, app->ctl, app->model, app->engine);
 	if (!app->session)
 		return -1;
+	if (automation_start_up(app) < 0)
+		return -1;
 	session_load_state(app->session);
 	if (recorder_start_up(app) < 0)
 		return -1;
@@ -407,7 +661,15 @@ static int console_start(struct app *app, const char *name, const struct session
 	if (!app->rec_osc)
 		return -1;
 	session_attach_osc(app->session, app->osc);
-	if (control_add_timer(app->ctl, 10, on_housekeeping, app) < 0)
+	automation_attach_osc(app->autom, app->osc);
+	osc_add_command(app->osc, "/engine/status", app_cmd_engine_status, app);
+	app->midi = midi_new(&app->opt.midi, app->ctl, app->model, app->engine);
+	if (!app->midi)
+		return -1;
+	engine_set_midi(app->engine, app->midi);
+	midi_attach_osc(app->midi, app->osc);
+	if (control_add_timer(app->ctl, 10, on_housekeeping, app) < 0 ||
+	    control_add_timer(app->ctl, RECONNECT_MS, app_reconnect_tick, app) < 0)
 		return -1;
 	if (engine_start(app->engine) < 0)
 		return -1;
@@ -416,6 +678,8 @@ static int console_start(struct app *app, const char *name, const struct session
 		engine_connect_inputs(app->engine, app->opt.connect_inputs[i]);
 	for (unsigned i = 0; i < app->opt.n_connect_master; i++)
 		engine_connect_master(app->engine, app->opt.connect_master[i]);
+	for (unsigned i = 0; i < app->opt.n_connect_midi; i++)
+		engine_connect_midi(app->engine, app->opt.connect_midi[i]);
 	return 0;
 }
 
@@ -526,6 +790,9 @@ int main(int argc, char **argv)
 	app.exit_code = 0;
 	log_info("running");
 	control_run(app.ctl);
+	/* whatever hangs from here on (a dead disk, a wedged server) cannot
+	 * keep the daemon from exiting */
+	control_arm_watchdog(SHUTDOWN_WATCHDOG_S);
 	if (app.session && !app.nsm)
 		session_shutdown(app.session); /* under NSM only /nsm/client/save saves */
 out:
@@ -534,6 +801,8 @@ out:
 	recorder_osc_free(app.rec_osc);
 	osc_free(app.osc);
 	engine_close(app.engine);
+	midi_free(app.midi); /* its rings outlive the RT thread */
+	automation_free(app.autom); /* its lane sets too; after OSC, which calls into it */
 	recorder_free(app.rec); /* after the RT thread stopped: the take gets every frame */
 	model_free(app.model);
 	control_free(app.ctl);

@@ -14,7 +14,9 @@
  * - The output is always the input delayed by exactly lim.delay frames
  *   (master_latency), limiter in or out, so JACK latency never changes.
  * - No parameter is applied as a step.  Gains move one pole per call
- *   (JMX_SMOOTH_TAU_MS) and are interpolated linearly across the call;
+ *   (except the points of a ramp or an automation lane, master_jump,
+ *   which the next call reaches exactly, interpolating across it)
+ *   by JMX_SMOOTH_TAU_MS and are interpolated linearly across the call;
  *   EQ frequency and Q move in the log domain and gain in dB, and the
  *   biquad coefficients are recomputed only while something moves and
  *   interpolated across the call.  A convex combination of two stable
@@ -82,9 +84,11 @@
 _Static_assert(JMX_LANES == TP_OS, "one vf holds the eight phases");
 
 /* A value that moves one pole per call towards its target and snaps to it
- * once within eps, so settled values are exact (bit-exact identities). */
+ * once within eps, so settled values are exact (bit-exact identities);
+ * with jump set the next step goes all the way. */
 struct smooth {
 	float cur, tgt;
+	int jump;
 };
 
 struct eq_band {
@@ -147,8 +151,14 @@ static inline float max_f(float a, float b)
 
 static int smooth_step(struct smooth *s, float c, float eps)
 {
+	int jump = s->jump;
+	s->jump = 0;
 	if (s->cur == s->tgt)
 		return 0;
+	if (jump) {
+		s->cur = s->tgt;
+		return 1;
+	}
 	float prev = s->cur;
 	s->cur += c * (s->tgt - s->cur);
 	/* A step below half an ulp would leave cur stuck short of the target
@@ -310,6 +320,48 @@ void master_set(struct master *ms, enum param_id id, unsigned band, float value)
 	}
 }
 
+void master_jump(struct master *ms, enum param_id id, unsigned band)
+{
+	struct eq_band *b = &ms->band[band < JMX_BANDS ? band : 0];
+	struct smooth *s = NULL;
+	switch (id) {
+	case P_MASTER_FADER:
+		s = &ms->gain;
+		break;
+	case P_MASTER_EQ_HZ:
+		s = &b->lhz;
+		break;
+	case P_MASTER_EQ_DB:
+		s = &b->db;
+		break;
+	case P_MASTER_EQ_Q:
+		s = &b->lq;
+		break;
+	case P_MASTER_COMP_THR:
+		s = &ms->comp.thr;
+		break;
+	case P_MASTER_COMP_RATIO:
+		s = &ms->comp.lratio;
+		break;
+	case P_MASTER_COMP_KNEE:
+		s = &ms->comp.knee;
+		break;
+	case P_MASTER_COMP_MAKEUP:
+		s = &ms->comp.makeup;
+		break;
+	case P_MASTER_WIDTH:
+		s = &ms->width;
+		break;
+	case P_MASTER_LIMITER_CEILING:
+		s = &ms->lim.ceil_db;
+		break;
+	default:
+		break; /* switches and times: nothing is smoothed */
+	}
+	if (s)
+		s->jump = 1;
+}
+
 /* ---- EQ ---- */
 
 static struct biquad_coef band_design(const struct master *ms, const struct eq_band *b)
@@ -379,6 +431,7 @@ static void band_process(struct master *ms, struct eq_band *b, float *l, float *
 		b->type = b->type_tgt;
 		b->lhz.cur = b->lhz.tgt;
 		b->lq.cur = b->lq.tgt;
+		b->db.jump = b->lhz.jump = b->lq.jump = 0;
 		b->k_valid = 0;
 		band_track(b->z[0], l, n);
 		band_track(b->z[1], r, n);

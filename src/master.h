@@ -4,7 +4,7 @@
  * master fader and mute -> lookahead true-peak limiter.
  *
  * Threads: master_new/master_free on the control thread (never while RT
- * runs); master_set, master_process on the RT thread; master_latency and
+ * runs); master_set, master_jump, master_process on the RT thread; master_latency and
  * master_meter_take from any thread.
  *
  * Invariants: master_process takes at most JMX_CHUNK frames per call and
@@ -24,6 +24,11 @@ void master_free(struct master *ms);
 /* RT.  id is one of the P_MASTER_* parameters; band is 0..3 for the EQ
  * band parameters, else 0.  value is in engineering units, clamped. */
 void master_set(struct master *ms, enum param_id id, unsigned band, float value);
+
+/* RT, after master_set: the value just set is a point of a path computed
+ * elsewhere (a ramp, an automation lane): the next master_process goes
+ * straight there, interpolating across the call, instead of smoothing. */
+void master_jump(struct master *ms, enum param_id id, unsigned band);
 
 /* RT.  In place, n <= JMX_CHUNK. */
 void master_process(struct master *ms, float *l, float *r, unsigned n);

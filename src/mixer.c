@@ -25,9 +25,15 @@
  *   of the chunk, and the strip goes straight there instead of smoothing,
  *   interpolating linearly inside the chunk; switches change at the end.
  *   Any later message for the same parameter cancels the ramp where it
- *   is.  Master parameters are handed to master_set, which smooths them.
+ *   is (RT_HOLD only that); its last point is its exact target.  Master
+ *   parameters are handed to master_set, which smooths them, except the
+ *   points of a ramp or a lane, which master_jump takes straight.
  *   The mixer keeps the current value of every parameter instance for
- *   ramps to start from.
+ *   ramps to start from, and publishes it (relaxed atomics) for
+ *   feedback of moving values.
+ * - Automation (autoplay.c) runs through the chunk hook, once per chunk
+ *   after the ramps have stepped, and moves parameters with mixer_point:
+ *   the same "point at the end of the chunk" as a ramp.
  * - Meters hold "max since last read" as float bits in atomics (the order
  *   of non-negative float bits is the numeric order): RT raises them with
  *   a compare-and-swap only when it has a larger value, readers take them
@@ -59,6 +65,7 @@ struct mixer_ramp {
 	uint16_t id, i1, i2;
 	unsigned flat;     /* index into val[] */
 	float from, to;    /* dB, ln(value) or value */
+	float target;      /* the value itself, for the last point */
 	uint32_t len, done; /* frames */
 };
 
@@ -95,6 +102,9 @@ struct mixer {
 	int32_t *ramp_of;
 	struct mixer_ramp *ramps;
 	unsigned nramps;
+	_Atomic uint32_t *pub; /* float bits of val[], for other threads */
+	mixer_chunk_fn hook;
+	void *hook_ctx;
 
 	/* monitor delay: solo L, solo R, fade, interleaved */
 	float *dl;
@@ -164,6 +174,14 @@ static float fader_lin(float db, int mute)
 	return mute ? 0.0f : dsp_db2lin(db);
 }
 
+static void set_val(struct mixer *m, unsigned flat, float v)
+{
+	uint32_t b;
+	m->val[flat] = v;
+	memcpy(&b, &v, sizeof b);
+	atomic_store_explicit(&m->pub[flat], b, memory_order_relaxed);
+}
+
 /* ---- parameters ----------------------------------------------------- */
 
 /* Flat index of instance (i1, i2) of id, or -1 if it does not exist. */
@@ -231,8 +249,11 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 		} else if (id == P_MON_AFL) {
 			m->afl.tgt = v >= 0.5f;
 		} else {
-			/* master.c smooths whatever it is given */
+			/* master.c smooths whatever it is given, except a
+			 * ramp's or a lane's points */
 			master_set(m->ms, id, pi->scope == SC_MASTER_BAND ? i2 : 0, v);
+			if (jump)
+				master_jump(m->ms, id, pi->scope == SC_MASTER_BAND ? i2 : 0);
 		}
 		return;
 	}
@@ -273,6 +294,8 @@ void mixer_apply(struct mixer *m, const struct rt_msg *msg)
 		return;
 	if (m->ramp_of[flat] >= 0) /* a new value cancels a running ramp */
 		ramp_drop(m, (unsigned)m->ramp_of[flat]);
+	if (msg->kind == RT_HOLD)
+		return; /* val[] holds the point the ramp had reached */
 	if (msg->kind == RT_RAMP && isfinite(msg->arg) && msg->arg > 0.0f) {
 		struct mixer_ramp *r = &m->ramps[m->nramps];
 		double len = (double)msg->arg * 0.001 * m->cfg.rate;
@@ -282,6 +305,7 @@ void mixer_apply(struct mixer *m, const struct rt_msg *msg)
 		r->flat = (unsigned)flat;
 		r->from = to_path(id, m->val[flat]);
 		r->to = to_path(id, v);
+		r->target = v;
 		r->len = len < 1.0 ? 1u : len > 4e9 ? 4000000000u : (uint32_t)len;
 		r->done = 0;
 		m->ramp_of[flat] = (int32_t)m->nramps++;
@@ -289,8 +313,56 @@ void mixer_apply(struct mixer *m, const struct rt_msg *msg)
 	}
 	if (msg->kind != RT_SET && msg->kind != RT_RAMP)
 		return;
-	m->val[flat] = v;
+	set_val(m, (unsigned)flat, v);
 	apply_now(m, id, msg->i1, msg->i2, v, 0);
+}
+
+void mixer_point(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, float v)
+{
+	if ((unsigned)id >= P_COUNT || !isfinite(v))
+		return;
+	const struct param_info *pi = &param_table[id];
+	if (pi->type == PT_STRING || pi->type == PT_METER)
+		return;
+	long flat = flat_index(m, id, i1, i2);
+	if (flat < 0)
+		return;
+	if (m->ramp_of[flat] >= 0)
+		ramp_drop(m, (unsigned)m->ramp_of[flat]);
+	v = param_clamp(id, v);
+	set_val(m, (unsigned)flat, v);
+	apply_now(m, id, i1, i2, v, pi->type == PT_FLOAT);
+}
+
+int mixer_ramping(const struct mixer *m, unsigned flat)
+{
+	return flat < m->flat_off[P_COUNT] && m->ramp_of[flat] >= 0;
+}
+
+unsigned mixer_flat_count(const struct mixer *m)
+{
+	return m->flat_off[P_COUNT];
+}
+
+float mixer_value(const struct mixer *m, unsigned flat)
+{
+	return flat < m->flat_off[P_COUNT] ? m->val[flat] : NAN;
+}
+
+float mixer_value_published(const struct mixer *m, unsigned flat)
+{
+	float v;
+	if (flat >= m->flat_off[P_COUNT])
+		return NAN;
+	uint32_t b = atomic_load_explicit(&m->pub[flat], memory_order_relaxed);
+	memcpy(&v, &b, sizeof v);
+	return v;
+}
+
+void mixer_set_chunk_hook(struct mixer *m, mixer_chunk_fn fn, void *ctx)
+{
+	m->hook = fn;
+	m->hook_ctx = ctx;
 }
 
 /* Once per chunk: every ramp sets the point of its path at the end of the
@@ -305,12 +377,12 @@ static void ramps_step(struct mixer *m)
 		r->done = end ? r->len : r->done + JMX_CHUNK;
 		if (param_table[id].type == PT_FLOAT) {
 			float x = (float)r->done / (float)r->len;
-			float v = end ? from_path(id, r->to) : from_path(id, r->from + x * (r->to - r->from));
-			m->val[r->flat] = v;
+			float v = end ? r->target : from_path(id, r->from + x * (r->to - r->from));
+			set_val(m, r->flat, v);
 			apply_now(m, id, r->i1, r->i2, v, 1);
 		} else if (end) {
-			m->val[r->flat] = r->to;
-			apply_now(m, id, r->i1, r->i2, r->to, 0);
+			set_val(m, r->flat, r->target);
+			apply_now(m, id, r->i1, r->i2, r->target, 0);
 		}
 		if (end)
 			ramp_drop(m, k);
@@ -349,6 +421,7 @@ void mixer_free(struct mixer *m)
 	free(m->val);
 	free(m->ramp_of);
 	free(m->ramps);
+	free((void *)m->pub);
 	free(m);
 }
 
@@ -392,10 +465,11 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	m->val = alloc_rt(nflat * sizeof *m->val);
 	m->ramp_of = alloc_rt(nflat * sizeof *m->ramp_of);
 	m->ramps = alloc_rt(nflat * sizeof *m->ramps);
+	m->pub = alloc_rt(nflat * sizeof *m->pub);
 	m->ms = master_new(cfg->rate);
 	if (!m->grp || !m->gext || !m->gch || !m->ch_lane || !m->ch_solo || !m->x || !m->mix || !m->mix_idx ||
 	    !m->ml || !m->mr || !m->sl || !m->sr || !m->bus || !m->bus_db || !m->bus_mute || !m->ch_met || !m->bus_met || !m->bus_ms ||
-	    !m->val || !m->ramp_of || !m->ramps || !m->ms)
+	    !m->val || !m->ramp_of || !m->ramps || !m->pub || !m->ms)
 		goto fail;
 	for (unsigned i = 0; i < nflat; i++)
 		m->ramp_of[i] = -1;
@@ -481,10 +555,12 @@ unsigned mixer_latency(const struct mixer *m)
 
 /* ---- rendering ------------------------------------------------------ */
 
-static void chunk_begin(struct mixer *m)
+static void chunk_begin(struct mixer *m, unsigned off)
 {
 	float c = m->ck.coef;
 	ramps_step(m); /* first: its points are this chunk's targets */
+	if (m->hook) /* automation: lanes override ramps, so after them */
+		m->hook(m->hook_ctx, m, off);
 	sm_step(&m->afl, c);
 	sm_step(&m->solo, c);
 	sm_step(&m->mon, c);
@@ -528,7 +604,7 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 	const float *src[JMX_LANES];
 
 	if (pos == 0)
-		chunk_begin(m);
+		chunk_begin(m, off);
 
 	for (unsigned gi = 0; gi < m->ngroups; gi++) {
 		struct strip_group *g = &m->grp[gi];

@@ -6,8 +6,12 @@
  * Threads:
  *   mixer_new, mixer_free                 control thread, never while RT runs
  *   mixer_apply, mixer_process            the RT thread only (or a test)
+ *   mixer_point, mixer_value,
+ *   mixer_ramping,
+ *   mixer_set_chunk_hook                  the RT thread only (or a test)
  *   mixer_meter_take, mixer_latency,
- *   mixer_lanes/outputs                   any thread (atomics / immutable)
+ *   mixer_lanes/outputs, mixer_flat_count,
+ *   mixer_value_published                 any thread (atomics / immutable)
  *
  * Channel numbering: channels 0..mono-1 are mono, mono..mono+stereo-1 are
  * stereo.  Input lanes: one per mono channel, two (L then R) per stereo
@@ -39,6 +43,7 @@ enum rt_msg_kind {
 	              * faders, octaves for frequencies); switches change at the
 	              * end.  A later RT_SET or RT_RAMP of the same parameter
 	              * cancels it from wherever it has got to. */
+	RT_HOLD = 2, /* stop a running ramp where it has got to (value unused) */
 };
 
 struct rt_msg {
@@ -79,5 +84,34 @@ unsigned mixer_latency(const struct mixer *m);
  * maximum since the last take.  Returns the number of values written
  * (0 for an unknown id or index). */
 int mixer_meter_take(struct mixer *m, enum param_id id, unsigned idx, float out[2]);
+
+/* ---- automation (autoplay.c) ----
+ * Parameter instances are numbered as in params.h (param_flat with the
+ * shape { mono + stereo, buses }), the same numbering the model uses. */
+unsigned mixer_flat_count(const struct mixer *m);
+
+/* RT: the value the mixer holds for instance flat (a set's target, or
+ * the point a ramp or a lane has reached at the end of the chunk). */
+float mixer_value(const struct mixer *m, unsigned flat);
+
+/* Any thread: the same, as the RT thread last published it (relaxed
+ * atomics; for feedback of moving values). */
+float mixer_value_published(const struct mixer *m, unsigned flat);
+
+/* RT: a point of a path computed elsewhere (an automation lane): cancels
+ * a running ramp, and a continuous parameter goes straight there by the
+ * end of the next chunk, interpolating inside it, instead of smoothing;
+ * switches and enums are set as RT_SET does.  No-op for a bad index. */
+void mixer_point(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, float v);
+
+/* RT: whether instance flat is moving along a ramp (RT_RAMP). */
+int mixer_ramping(const struct mixer *m, unsigned flat);
+
+/* RT (or before the RT thread runs): fn is called at the start of every
+ * chunk, after ramps have stepped and before anything renders; offset is
+ * the frame of the current mixer_process call at which the chunk starts
+ * (a chunk that began in the previous call was announced there). */
+typedef void (*mixer_chunk_fn)(void *ctx, struct mixer *m, unsigned offset);
+void mixer_set_chunk_hook(struct mixer *m, mixer_chunk_fn fn, void *ctx);
 
 #endif

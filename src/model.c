@@ -237,6 +237,21 @@ void model_commit(struct model *m)
 	m->n_dirty -= done;
 }
 
+void model_resend_all(struct model *m)
+{
+	for (unsigned id = 0; id < P_COUNT; id++) {
+		if (param_table[id].type == PT_STRING || param_table[id].type == PT_METER)
+			continue;
+		for (unsigned flat = m->offset[id]; flat < m->offset[id + 1]; flat++) {
+			m->ramp_ms[flat] = 0.0f;
+			if (!m->dirty[flat]) {
+				m->dirty[flat] = 1;
+				m->dirty_list[m->n_dirty++] = flat;
+			}
+		}
+	}
+}
+
 unsigned long model_generation(const struct model *m)
 {
 	return m->generation;

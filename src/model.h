@@ -60,6 +60,12 @@ const char *model_get_string(const struct model *m, enum param_id id, unsigned i
 /* Publish every staged change to the RT thread at once. */
 void model_commit(struct model *m);
 
+/* Stage every numeric value again, as a plain set (no ramp), for an RT
+ * side that starts from scratch (a mixer rebuilt at a new sample rate);
+ * model_commit then publishes them, in queue-sized pieces if need be.
+ * Not a change: no listener is told, the generation stays. */
+void model_resend_all(struct model *m);
+
 /* Changes since the model was created or last marked clean (autosave). */
 unsigned long model_generation(const struct model *m);
 

@@ -68,13 +68,18 @@
 #define OSC_ERRLOG_SLOTS    1024u
 #define OSC_ERRLOG_RESET_MS 600000u
 #define OSC_DENYLOG_SLOTS   64u
+#define OSC_MAX_RAMP_MS     3600000.0 /* timed moves: up to an hour */
 
 enum {
 	FORM_UNIT = 1,   /* engineering units (the table's path) */
 	FORM_NORM = 2,   /* normalised 0..1 */
 	FORM_TEXT = 4,   /* fader value as text, read-only */
 	FORM_TOGGLE = 8, /* boolean flip on values > 0 */
+	FORM_AUTO = 16,  /* <base>/auto: automation mode (automation.c) */
+	FORM_TOUCH = 32, /* <base>/touch: a control is held */
+	FORM_STOP = 64,  /* <base>/stop: a timed move stops where it is */
 };
+#define FORM_AUTOMATION (FORM_AUTO | FORM_TOUCH | FORM_STOP)
 
 enum osc_cmd {
 	CMD_NONE,
@@ -87,7 +92,7 @@ enum osc_cmd {
 	CMD_STATS,
 	CMD_EXT
 };
-#define OSC_MAX_EXT      16u /* commands handled outside this module */
+#define OSC_MAX_EXT      32u /* commands handled outside this module */
 #define OSC_MAX_EXT_ARGS 8
 
 static const struct {
@@ -111,6 +116,14 @@ static const struct {
      "TouchOSC."},
     {"/stats", CMD_STATS, "",
      "Replies /stats i:datagrams i:denied i:malformed i:messages i:applied i:errors i:sent i:send_failed."},
+    /* implemented in main.c, bound with osc_add_command */
+    {"/engine/status", CMD_EXT, "",
+     "Replies /engine/status s:state i:sample_rate i:period h:xruns h:late f:dsp_max h:frames "
+     "i:reconnects i:freewheel: state is running or disconnected (the JACK server went away: parameters "
+     "stay settable, the daemon reconnects when it returns); xruns JACK reported; late: periods the "
+     "daemon itself took longer than a period to process; dsp_max: its longest processing since the "
+     "last /engine/status, in percent of a period; frames rendered; times the server came back; 1 while "
+     "JACK freewheels.  Feedback clients get it whenever the state changes."},
     /* implemented in session.c, bound with osc_add_command */
     {"/snapshot/save", CMD_EXT, "s:name",
      "Saves the console (every value, names, JACK connections) as scene name in the snapshot directory; "
@@ -140,9 +153,40 @@ static const struct {
      "then get /error s:/record/status s:reason and the final /record/status."},
     {"/record/format", CMD_EXT, "[s:wav|flac] [s:16|24|32f]",
      "Sets the format of the next take (FLAC: 16 or 24 only); replies /record/format s:format s:bits."},
+    /* implemented in automation.c, bound with osc_add_command */
+    {"/automation/mode", CMD_EXT, "s:mode [s:prefix]",
+     "Sets the automation mode of every automatable parameter (under prefix, e.g. /ch/3, if given): off, "
+     "read (play the lane against JACK transport), write (record while the transport rolls), touch "
+     "(record while touched and rolling, else play), latch (as touch, and keep recording after the release "
+     "until the transport stops).  Replies /automation/mode s:mode i:lanes (how many changed); a change of "
+     "one lane (<base>/auto) is fed back to every client."},
+    {"/automation/clear", CMD_EXT, "[s:prefix]",
+     "Deletes the points of every lane (under prefix, if given); modes stay.  Replies /automation/clear "
+     "i:lanes."},
+    {"/automation/status", CMD_EXT, "",
+     "Replies /automation/status s:transport i:frame i:lanes i:points i:recording h:dropped: transport "
+     "rolling or stopped and its frame, lanes with a mode or points, their points, lanes recording now, "
+     "and recorded values lost to a full buffer since start-up."},
+    {"/master/fade", CMD_EXT, "[f:seconds]",
+     "Fades the master fader to -90 dB (off) over seconds, in the audio thread, even in dB; a set of "
+     "/master/fader or /master/fader/db, or /master/fader/stop, cancels it.  Feedback clients get "
+     "/master/fade f:seconds_left at the start and every second, and f:0 at the end or on cancel; "
+     "without an argument, replies the same."},
     {"/master/loudness/reset", CMD_EXT, "",
      "Starts a new loudness integration (I, LRA, TP, maxima) of /master/loudness/...; replies "
      "/master/loudness/reset i:1.  A record start also restarts it, from the take's first sample."},
+    /* implemented in midi.c, bound with osc_add_command */
+    {"/midi/learn", CMD_EXT, "[s:path] [s:options]",
+     "Maps the next MIDI control that moves on midi_in (CC, 14-bit CC pair, note or pitch bend) to the "
+     "parameter path, replacing the mappings of that control and of that path in the current bank; options "
+     "as in the mapping file (e.g. \"pickup range -60 6\").  Replies /midi/learn s:path at once; when a control "
+     "was learned, feedback clients get /midi/learned s:path s:mapping and the mapping file is saved.  "
+     "Without arguments: stop learning.  Not with --mcu."},
+    {"/midi/forget", CMD_EXT, "s:path",
+     "Removes every MIDI mapping of path (all: every mapping) and saves the mapping file; replies "
+     "/midi/forget s:path i:removed."},
+    {"/midi/map", CMD_EXT, "",
+     "Replies /midi/map s:mapping ... (the mapping file's lines; 32 a message)."},
 };
 
 /* Normalised sender or target address: IPv4-mapped IPv6 folded to IPv4. */
@@ -246,6 +290,8 @@ struct osc {
 
 	osc_send_fn send_hook;
 	void *send_ctx;
+
+	struct osc_automation autom; /* all NULL until automation binds */
 
 	uint64_t errlog[OSC_ERRLOG_SLOTS];
 	unsigned errlog_n;
@@ -731,6 +777,17 @@ static void osc_for_each_address(void (*fn)(void *ctx, const char *tmpl, unsigne
 			snprintf(buf, sizeof buf, "%s/text", p->npath);
 			fn(ctx, buf, id, FORM_TEXT);
 		}
+		if (param_automatable((enum param_id)id)) {
+			int n = (int)param_auto_base((enum param_id)id);
+			snprintf(buf, sizeof buf, "%.*s/auto", n, p->path);
+			fn(ctx, buf, id, FORM_AUTO);
+			snprintf(buf, sizeof buf, "%.*s/touch", n, p->path);
+			fn(ctx, buf, id, FORM_TOUCH);
+			if (p->type == PT_FLOAT) {
+				snprintf(buf, sizeof buf, "%.*s/stop", n, p->path);
+				fn(ctx, buf, id, FORM_STOP);
+			}
+		}
 	}
 }
 
@@ -996,6 +1053,8 @@ static int osc_encode_value(struct osc *o, unsigned id, unsigned i1, unsigned i2
 		return 0;
 	}
 	float v = model_get(o->model, (enum param_id)id, i1, i2);
+	if (o->autom.value)
+		v = o->autom.value(o->autom.ctx, (enum param_id)id, i1, i2, v);
 	switch (form) {
 	case FORM_UNIT:
 		osc_format_path(p->path, id, i1, i2, path, sizeof path);
@@ -1265,12 +1324,29 @@ static void osc_set(struct osc *o, const char *path, const struct osc_route *r, 
 {
 	const struct param_info *p = &param_table[r->id];
 	enum param_id id = (enum param_id)r->id;
-	double d;
+	double d, ramp_ms = -1;
 	float v;
 
 	if (p->type == PT_METER || r->form == FORM_TEXT) {
 		osc_error(o, path, "read-only");
 		return;
+	}
+	if (argc == 2 && p->type == PT_FLOAT && (r->form == FORM_UNIT || r->form == FORM_NORM)) {
+		/* a timed move: value, then the time in milliseconds */
+		if (types[1] == 'T' || types[1] == 'F' ||
+		    osc_arg_number(types[1], (const void *)argv[1], &ramp_ms) < 0) {
+			osc_error(o, path, "expected one argument, or a value and a ramp time in ms");
+			return;
+		}
+		if (!isfinite(ramp_ms) || ramp_ms < 0 || ramp_ms > OSC_MAX_RAMP_MS) {
+			osc_error(o, path, "expected one argument, or a value and a ramp time of 0..3600000 ms");
+			return;
+		}
+		if (!o->autom.ramp) {
+			osc_error(o, path, "expected one argument (timed moves are not available)");
+			return;
+		}
+		argc = 1;
 	}
 	if (r->form == FORM_TOGGLE && argc == 0) {
 		d = 1; /* a bare toggle flips */
@@ -1323,7 +1399,8 @@ static void osc_set(struct osc *o, const char *path, const struct osc_route *r, 
 		v = (float)d;
 		o->cur.form = FORM_UNIT;
 	}
-	enum model_result res = model_set(o->model, id, i1, i2, v, o);
+	enum model_result res = ramp_ms >= 0 ? o->autom.ramp(o->autom.ctx, id, i1, i2, v, (float)ramp_ms, o)
+	                                     : model_set(o->model, id, i1, i2, v, o);
 	o->cur.force_clamp = 0;
 	if (res < 0)
 		osc_error(o, path, "rejected");
@@ -1634,6 +1711,49 @@ static void osc_command(struct osc *o, const char *path, enum osc_cmd cmd, const
 	}
 }
 
+void osc_set_automation(struct osc *o, const struct osc_automation *hooks)
+{
+	if (hooks)
+		o->autom = *hooks;
+	else
+		memset(&o->autom, 0, sizeof o->autom);
+}
+
+void osc_value_changed(struct osc *o, enum param_id id, unsigned i1, unsigned i2)
+{
+	if ((unsigned)id < P_COUNT && i1 < o->n1[id] && i2 < o->n2[id])
+		osc_on_change(o, id, i1, i2, NULL, 0); /* no echo suppression */
+}
+
+/* <base>/auto, /touch, /stop: arguments converted, then automation.c. */
+static void osc_automation_cmd(struct osc *o, const char *path, const struct osc_route *r, unsigned i1,
+                               unsigned i2, const char *types, lo_arg **argv, int argc)
+{
+	struct osc_arg a[2];
+	if (!o->autom.command) {
+		osc_error(o, path, "not available");
+		return;
+	}
+	if (argc > 2) {
+		osc_error(o, path, "too many arguments");
+		return;
+	}
+	for (int k = 0; k < argc; k++) {
+		a[k].type = types[k];
+		a[k].num = NAN;
+		a[k].str = NULL;
+		if (types[k] == 's' || types[k] == 'S')
+			a[k].str = (const char *)argv[k];
+		else if (osc_arg_number(types[k], (const void *)argv[k], &a[k].num) < 0) {
+			osc_error(o, path, "unsupported argument type");
+			return;
+		}
+	}
+	enum osc_param_cmd c = r->form == FORM_AUTO ? OSC_PARAM_AUTO : r->form == FORM_TOUCH ? OSC_PARAM_TOUCH
+	                                                                                       : OSC_PARAM_STOP;
+	o->autom.command(o->autom.ctx, o, path, c, (enum param_id)r->id, i1, i2, a, argc);
+}
+
 /* The one liblo method: every message of every datagram lands here. */
 static int osc_handle(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *ud)
 {
@@ -1658,6 +1778,8 @@ static int osc_handle(const char *path, const char *types, lo_arg **argv, int ar
 	}
 	if (r->cmd != CMD_NONE)
 		osc_command(o, path, r->cmd, types, argv, argc);
+	else if (r->form & FORM_AUTOMATION)
+		osc_automation_cmd(o, path, r, i1, i2, types, argv, argc);
 	else if (argc == 0 && r->form != FORM_TOGGLE)
 		osc_query(o, r, i1, i2);
 	else
@@ -2189,6 +2311,18 @@ static void osc_dump_helper(void *ctx, const char *tmpl, unsigned id, unsigned f
 	else if (form == FORM_TEXT)
 		fprintf(d->f, "%s\ttext\t%s as text, e.g. \"-6.0 dB\"; read-only, fed back with the value.\n",
 		        tmpl, p->path);
+	else if (form == FORM_AUTO)
+		fprintf(d->f,
+		        "%s\tauto\tAutomation mode of %s: s:off, read, write, touch or latch; no argument: replies "
+		        "s:mode i:points.\n",
+		        tmpl, p->path);
+	else if (form == FORM_TOUCH)
+		fprintf(d->f,
+		        "%s\ttouch\tA control of %s is held (i:1) or released (i:0): touch and latch modes record "
+		        "while it is held.\n",
+		        tmpl, p->path);
+	else if (form == FORM_STOP)
+		fprintf(d->f, "%s\tstop\tStops a timed move of %s where it has got to.\n", tmpl, p->path);
 }
 
 void osc_dump_namespace(FILE *f)

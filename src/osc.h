@@ -117,6 +117,30 @@ void osc_reply_raw(struct osc *o, const void *buf, size_t len);
  * pushes and asynchronous /error reports of other modules. */
 void osc_broadcast_raw(struct osc *o, const char *path, const void *buf, size_t len);
 
+/* Automation (automation.c), bound at run time like the commands:
+ * every automatable parameter (param_automatable) has the addresses
+ * <base>/auto and <base>/touch, every continuous one <base>/stop (base:
+ * param_auto_base); a set of a continuous parameter may carry a second
+ * number, a ramp time in milliseconds.  Unbound, the addresses reply
+ * /error "not available" and a ramp time is an error. */
+enum osc_param_cmd { OSC_PARAM_AUTO, OSC_PARAM_TOUCH, OSC_PARAM_STOP };
+struct osc_automation {
+	void *ctx;
+	/* <base>/auto, /touch, /stop with their arguments (argc may be 0) */
+	void (*command)(void *ctx, struct osc *o, const char *path, enum osc_param_cmd cmd, enum param_id id,
+	                unsigned i1, unsigned i2, const struct osc_arg *argv, int argc);
+	/* a set with a ramp time (validated: finite, >= 0) */
+	enum model_result (*ramp)(void *ctx, enum param_id id, unsigned i1, unsigned i2, float value, float ms,
+	                          const void *origin);
+	/* the value to feed back and reply for an instance: the model's
+	 * value, unless automation is moving the parameter elsewhere */
+	float (*value)(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value);
+};
+void osc_set_automation(struct osc *o, const struct osc_automation *hooks);
+/* The value an instance shows changed without a model change (a ramp or
+ * a lane moving it): queue its feedback to every value client. */
+void osc_value_changed(struct osc *o, enum param_id id, unsigned i1, unsigned i2);
+
 /* Divert every outgoing datagram to fn instead of the socket (tests). */
 typedef void (*osc_send_fn)(void *ctx, const void *buf, size_t len, const struct sockaddr *to,
                             socklen_t tolen);

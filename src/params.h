@@ -169,4 +169,36 @@ float param_from_norm(enum param_id id, float norm);
 /* Clamp to [min,max]; booleans and enums are rounded. */
 float param_clamp(enum param_id id, float v);
 
+/* Automation (lanes.h, automation.c): every parameter the audio thread
+ * renders can have a lane, except the recall-safe flag, which only scene
+ * recall on the control side reads. */
+static inline int param_automatable(enum param_id id)
+{
+	enum param_type t = param_table[id].type;
+	return (t == PT_FLOAT || t == PT_BOOL || t == PT_ENUM) && id != P_CH_SAFE;
+}
+
+/* Length of the prefix of path that the automation addresses of a
+ * parameter hang off (<base>/auto, /touch, /stop): the unit path without
+ * its unit when that is the normalised path ("/ch/<n>/fader" of
+ * "/ch/<n>/fader/db"), else the whole unit path ("/ch/<n>/eq/<b>/hz"). */
+static inline size_t param_auto_base(enum param_id id)
+{
+	const struct param_info *p = &param_table[id];
+	size_t n = 0, k;
+	if (p->npath) {
+		while (p->npath[n] && p->npath[n] == p->path[n])
+			n++;
+		if (!p->npath[n] && p->path[n] == '/') {
+			for (k = n + 1; p->path[k] && p->path[k] != '/'; k++)
+				;
+			if (!p->path[k])
+				return n; /* path = npath + "/unit" */
+		}
+	}
+	for (n = 0; p->path[n]; n++)
+		;
+	return n;
+}
+
 #endif

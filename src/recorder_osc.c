@@ -211,6 +211,15 @@ void recorder_osc_free(struct recorder_osc *ro)
 	free(ro);
 }
 
+void recorder_osc_rebind(struct recorder_osc *ro, struct recorder *rec)
+{
+	control_remove_fd(ro->ctl, ro->fd);
+	ro->rec = rec;
+	ro->fd = recorder_event_fd(rec);
+	if (control_add_fd(ro->ctl, ro->fd, rosc_on_event, ro) < 0)
+		log_err("control loop full: recorder events are not reported");
+}
+
 int recorder_osc_meter(struct recorder *rec, enum param_id id, float out[2])
 {
 	struct loudness_values v;

@@ -28,6 +28,11 @@ struct recorder_osc;
 struct recorder_osc *recorder_osc_new(struct recorder *rec, struct osc *osc, struct control *ctl);
 void recorder_osc_free(struct recorder_osc *ro);
 
+/* Control thread: serve another recorder from now on (the daemon builds a
+ * new one when JACK comes back at another sample rate); the caller frees
+ * the old one afterwards. */
+void recorder_osc_rebind(struct recorder_osc *ro, struct recorder *rec);
+
 /* For the OSC host's meter_take: the loudness rows.  Returns the number of
  * values written (1), or -1 when id is not a loudness row. */
 int recorder_osc_meter(struct recorder *rec, enum param_id id, float out[2]);

@@ -69,6 +69,8 @@ struct session {
 	void (*dirty_fn)(void *ctx, int dirty);
 	void *dirty_ctx;
 	int dirty_said;
+
+	struct session_lanes lanes; /* all NULL: no automation */
 };
 
 int session_default_snapshot_dir(char *buf, size_t len)
@@ -86,7 +88,21 @@ int session_default_snapshot_dir(char *buf, size_t len)
 
 static unsigned long session_gen(const struct session *s)
 {
-	return model_generation(s->model) + s->conn_gen;
+	unsigned long g = model_generation(s->model) + s->conn_gen;
+	return s->lanes.generation ? g + s->lanes.generation(s->lanes.ctx) : g;
+}
+
+void session_set_lanes(struct session *s, const struct session_lanes *hooks)
+{
+	s->lanes = *hooks;
+	s->gen_saved = s->gen_seen = session_gen(s);
+}
+
+/* The state or a scene as text, with the lanes when there are any. */
+static char *session_format(struct session *s, size_t *len)
+{
+	const struct lanes *l = s->lanes.get ? s->lanes.get(s->lanes.ctx) : NULL;
+	return snapshot_format_lanes(s->model, l, &s->view, len);
 }
 
 /* ---- paths ------------------------------------------------------------- */
@@ -334,6 +350,8 @@ static int session_load_from(struct session *s, int *missing, char *err, size_t 
 	}
 	unsigned n = snapshot_apply(snap, s->model, 0.0f, 0, s);
 	model_commit(s->model);
+	if (s->lanes.load)
+		s->lanes.load(s->lanes.ctx, snap->lanes, 0);
 	snapshot_conns_clear(&s->pending);
 	snapshot_conns_clear(&s->doubt);
 	session_connect_saved(s, &snap->conns);
@@ -382,7 +400,7 @@ int session_save_state(struct session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "no state file (start with -s FILE)");
 		return -1;
 	}
-	text = snapshot_format(s->model, &s->view, &len);
+	text = session_format(s, &len);
 	if (!text) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -483,7 +501,7 @@ int session_scene_save(struct session *s, const char *name, char *err, size_t er
 		snprintf(err, errlen, "no usable snapshot directory");
 		return -1;
 	}
-	char *text = snapshot_format(s->model, &s->view, &len);
+	char *text = session_format(s, &len);
 	if (!text) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -526,6 +544,8 @@ int session_scene_load(struct session *s, const char *name, float fade_ms, int c
 	}
 	unsigned n = snapshot_apply(snap, s->model, fade_ms, SNAPSHOT_RECALL, s);
 	model_commit(s->model);
+	if (s->lanes.load)
+		s->lanes.load(s->lanes.ctx, snap->lanes, 1);
 	if (connect) {
 		session_connect_saved(s, &snap->conns);
 		session_log_pending(s);

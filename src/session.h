@@ -43,6 +43,18 @@ struct session *session_new(const struct session_config *cfg, struct control *ct
                             struct engine *e);
 void session_free(struct session *s);
 
+/* Automation lanes are part of the state file and of scenes; the
+ * session reaches them through these hooks (automation.c). */
+struct lanes;
+struct session_lanes {
+	void *ctx;
+	const struct lanes *(*get)(void *ctx);
+	/* make the lanes equal to from; recall: a scene (safe channels kept) */
+	void (*load)(void *ctx, const struct lanes *from, int recall);
+	unsigned long (*generation)(void *ctx); /* changes, for autosave */
+};
+void session_set_lanes(struct session *s, const struct session_lanes *hooks);
+
 /* Bind the /snapshot/... and /state/save commands. */
 void session_attach_osc(struct session *s, struct osc *o);
 

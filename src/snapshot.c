@@ -100,7 +100,10 @@ struct snapshot *snapshot_new(const struct param_shape *shape)
 	if (!s)
 		return NULL;
 	s->values = model_new(shape, NULL);
-	if (!s->values) {
+	s->lanes = lanes_new(shape);
+	if (!s->values || !s->lanes) {
+		model_free(s->values);
+		lanes_free(s->lanes);
 		free(s);
 		return NULL;
 	}
@@ -113,6 +116,7 @@ void snapshot_free(struct snapshot *s)
 		return;
 	model_free(s->values);
 	snapshot_conns_free(&s->conns);
+	lanes_free(s->lanes);
 	free(s);
 }
 
@@ -626,6 +630,14 @@ int snapshot_parse(struct snapshot *s, const char *file, const char *text, size_
 			snap_err(err, errlen, file, ps.line, "expected '/path value'");
 			goto out;
 		}
+		char why[256];
+		int lr = lanes_parse_line(s->lanes, p, (size_t)(end - p), why, sizeof why);
+		if (lr < 0) {
+			snap_err(err, errlen, file, ps.line, "%s", why);
+			goto out;
+		}
+		if (lr > 0)
+			continue;
 		if (snap_param_line(&ps, p, end) < 0)
 			goto out;
 	}
@@ -783,7 +795,18 @@ static void snap_write_block(struct sbuf *b, const struct model *m, enum param_s
 				snap_write_one(b, m, (enum param_id)id, i1, i2);
 }
 
+static void snap_lane_line(void *ctx, const char *line)
+{
+	sb_add(ctx, "%s\n", line);
+}
+
 char *snapshot_format(const struct model *m, const struct snapshot_conns *conns, size_t *len)
+{
+	return snapshot_format_lanes(m, NULL, conns, len);
+}
+
+char *snapshot_format_lanes(const struct model *m, const struct lanes *lanes, const struct snapshot_conns *conns,
+                            size_t *len)
 {
 	struct sbuf b = {0};
 	const struct param_shape *shape = model_shape(m);
@@ -820,6 +843,10 @@ char *snapshot_format(const struct model *m, const struct snapshot_conns *conns,
 		sb_add(&b, " ");
 		sb_quoted(&b, conns->v[i].peer);
 		sb_add(&b, "\n");
+	}
+	if (lanes && lanes_any(lanes)) {
+		sb_add(&b, "\n");
+		lanes_format(lanes, snap_lane_line, &b);
 	}
 	if (!b.oom) {
 		uint32_t crc = snap_crc32(b.p, b.len);

@@ -19,13 +19,18 @@
  *   /ch/1/eq/1/type lshelf
  *   ...
  *   /jack/connect "in_1" "system:capture_1"
+ *   /automation/rate 48000
+ *   /ch/1/fader/auto read
+ *   /ch/1/fader/auto/point 96000 -6.5
  *   end crc32 89abcdef
  *
  * Paths are the concrete engineering-unit OSC paths of the parameter table
  * (numbers from 1, leading zeros accepted); values are finite numbers in
  * range, 0/1 for switches, a name or an index for enums, double-quoted
  * strings (\" \\ \xHH escapes) for names.  A parameter the file does not
- * mention takes its default.  Every line ends with a newline.  The "end"
+ * mention takes its default.  Automation lanes (lanes.h: a mode and
+ * (frame, value) points per automatable parameter) follow the values; a
+ * lane the file does not mention is off and empty.  Every line ends with a newline.  The "end"
  * line must be the last line; its CRC-32 (of every byte before the end
  * line, lower-case hex) is checked when present, so a hand-edited file may
  * end with a bare "end".
@@ -42,6 +47,7 @@
 
 #include <stddef.h>
 
+#include "lanes.h"
 #include "model.h"
 #include "params.h"
 
@@ -74,10 +80,11 @@ int snapshot_conns_equal(const struct snapshot_conns *a, const struct snapshot_c
 void snapshot_conns_free(struct snapshot_conns *c);
 
 /* A parsed state: a staging model (no RT queue, defaults where the file
- * is silent) and the saved connections. */
+ * is silent), the saved connections and the automation lanes. */
 struct snapshot {
 	struct model *values;
 	struct snapshot_conns conns;
+	struct lanes *lanes;
 };
 
 struct snapshot *snapshot_new(const struct param_shape *shape);
@@ -98,6 +105,9 @@ int snapshot_read(struct snapshot *s, int dirfd, const char *name, const char *f
 /* Render the model's values and the given connections in the format
  * above.  Returns a malloc'd buffer (length in *len) or NULL. */
 char *snapshot_format(const struct model *m, const struct snapshot_conns *conns, size_t *len);
+/* The same with automation lanes (NULL: none). */
+char *snapshot_format_lanes(const struct model *m, const struct lanes *lanes, const struct snapshot_conns *conns,
+                            size_t *len);
 
 enum snapshot_apply_flags {
 	SNAPSHOT_RECALL = 1, /* a scene: channels marked safe are left alone, and

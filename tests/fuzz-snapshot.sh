@@ -25,7 +25,7 @@ fi
 src=$top_srcdir/src
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$src" -I"$top_builddir" \
-	"$top_srcdir/tests/fuzz_snapshot.c" "$src/snapshot.c" "$src/model.c" "$src/params.c" \
+	"$top_srcdir/tests/fuzz_snapshot.c" "$src/snapshot.c" "$src/model.c" "$src/params.c" "$src/lanes.c" \
 	-lm -o "$work/fuzz_snapshot" || { echo "fuzz-snapshot: FAIL: cannot build the target"; exit 1; }
 
 # -dict: the format's words make the fuzzer reach deep lines quickly

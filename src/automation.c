@@ -1,0 +1,1017 @@
+/*
+ * automation.c - automation on the control thread: timed moves, lane
+ * modes and touches, recording (collect, thin, merge), hand-over of lane
+ * sets to the RT half, feedback of moving values, lanes in state files;
+ * see automation.h.
+ *
+ * Threads: control thread only (OSC handlers, the model listener, the
+ * timer, main and session).  The RT thread is reached through the
+ * autoplay object (atomics and the lane-set mailbox) and through the
+ * model's queue (RT_HOLD); nothing here waits for it.
+ *
+ * Invariants:
+ * - Recording is what the audio thread played: records arrive from
+ *   autoplay with the transport frame at which each value was reached,
+ *   are thinned in batches of AUTOMATION_THIN_BATCH (each batch on its
+ *   own, so errors never add up beyond the tolerance) and merged into the
+ *   lane when the pass ends (transport stopped or jumped, touch released,
+ *   mode changed).
+ * - A value is shown differently from the model only while automation
+ *   drives it: a timed move in flight (until the audio thread reaches the
+ *   target), or a lane that can play and is not touched.  Anything else
+ *   shows the model, so a hand on a fader never gets echoes of its own
+ *   moves from the audio thread.
+ * - When a lane stops driving a parameter (mode off or write, points
+ *   cleared, a move stopped), the model is set to the value the audio
+ *   thread holds, once it provably holds it (the lane set without the
+ *   lane is active, or two periods after RT_HOLD); a value set meanwhile
+ *   (which the lane may still have overridden) is sent again instead.
+ */
+#include "automation.h"
+
+#include <lo/lo.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp.h"
+#include "log.h"
+
+enum { SYNC_NONE, SYNC_PUBLISH, SYNC_WAIT };
+
+/* A pass being recorded for one instance. */
+struct auto_seg {
+	uint32_t *f;
+	float *v;
+	unsigned n, cap;
+	unsigned base; /* first point of the batch not thinned yet */
+	int open;
+};
+
+struct automation {
+	struct model *model;
+	struct rtq *to_rt;
+	struct control *ctl;
+	struct osc *osc;
+	struct mixer *(*mixer)(void *ctx);
+	void *mctx;
+	double rate;
+	uint32_t glide; /* frames */
+	struct lanes *lanes;
+	struct autoplay *ap;
+	unsigned nflat;
+	uint16_t *fid, *fi1, *fi2; /* instance -> parameter and indices */
+	unsigned *autom;           /* automatable instances */
+	unsigned nautom;
+
+	struct auto_seg *seg;
+	unsigned nrec; /* open segments */
+
+	uint8_t *touch;     /* explicit touch */
+	uint64_t *implicit; /* an implied touch ends then (ms); 0 none */
+
+	/* feedback of moving values, looked at for the instances in watch[]
+	 * only (those a ramp, a sync or a playable lane may drive) */
+	uint8_t *override, *ramping, *renotify;
+	float *shown, *seen;
+	uint8_t *watched;
+	unsigned *watch, nwatch;
+	unsigned nimplicit;
+
+	/* model <- RT value, once the RT thread has caught up */
+	uint8_t *sync, *resend; /* resend: the model changed meanwhile, it wins */
+	unsigned long *sync_gen, *sync_cycle;
+	unsigned nsync;
+
+	int set_dirty;
+	unsigned long generation;
+	const void *quiet;
+
+	int fading;
+	uint64_t fade_end, fade_next;
+	unsigned long dropped_said;
+};
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static long auto_flat(const struct automation *a, enum param_id id, unsigned i1, unsigned i2)
+{
+	if ((unsigned)id >= P_COUNT || !param_automatable(id))
+		return -1;
+	return lanes_flat(a->lanes, id, i1, i2);
+}
+
+static int auto_playable(const struct automation *a, unsigned flat)
+{
+	const struct lanes_lane *l = &a->lanes->lane[flat];
+	return l->n > 0 && (l->mode == AUTOPLAY_READ || l->mode == AUTOPLAY_TOUCH || l->mode == AUTOPLAY_LATCH);
+}
+
+static float auto_published(const struct automation *a, unsigned flat)
+{
+	struct mixer *m = a->mixer ? a->mixer(a->mctx) : NULL;
+	if (!m || mixer_flat_count(m) != a->nflat)
+		return NAN;
+	return mixer_value_published(m, flat);
+}
+
+static float auto_model(const struct automation *a, unsigned flat)
+{
+	return model_get(a->model, (enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat]);
+}
+
+static void auto_notify(struct automation *a, unsigned flat)
+{
+	if (a->osc)
+		osc_value_changed(a->osc, (enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat]);
+}
+
+/* An implied touch ends (an explicit one goes on). */
+static void implicit_end(struct automation *a, unsigned flat)
+{
+	if (!a->implicit[flat])
+		return;
+	a->implicit[flat] = 0;
+	a->nimplicit--;
+	if (!a->touch[flat])
+		autoplay_touch(a->ap, flat, 0);
+}
+
+static void watch_add(struct automation *a, unsigned flat)
+{
+	if (a->watched[flat])
+		return;
+	a->watched[flat] = 1;
+	a->watch[a->nwatch++] = flat;
+	a->seen[flat] = auto_published(a, flat);
+}
+
+/* Prefix of OSC paths: "" and "/" take everything, else a whole-segment
+ * prefix ("/ch/1" takes "/ch/1/fader", not "/ch/10/fader"). */
+static int auto_under(const char *prefix, const char *path)
+{
+	size_t n = strlen(prefix);
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && prefix[0] == '/'))
+		return 1;
+	return !strncmp(prefix, path, n) && (path[n] == 0 || path[n] == '/');
+}
+
+static void auto_send(struct automation *a, int reply, const char *path, lo_message m)
+{
+	size_t len = 0;
+	void *buf = m && a->osc ? lo_message_serialise(m, path, NULL, &len) : NULL;
+	if (buf) {
+		if (reply)
+			osc_reply_raw(a->osc, buf, len);
+		else
+			osc_broadcast_raw(a->osc, path, buf, len);
+		free(buf);
+	}
+	if (m)
+		lo_message_free(m);
+}
+
+static void auto_send_mode(struct automation *a, int reply, const char *path, unsigned flat)
+{
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	lo_message_add_string(m, lanes_mode_name(a->lanes->lane[flat].mode));
+	if (reply)
+		lo_message_add_int32(m, (int32_t)a->lanes->lane[flat].n);
+	auto_send(a, reply, path, m);
+}
+
+static void auto_broadcast_mode(struct automation *a, unsigned flat)
+{
+	char base[LANES_PATH_MAX], path[LANES_PATH_MAX + 8];
+	lanes_base_path((enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat], base, sizeof base);
+	snprintf(path, sizeof path, "%s/auto", base);
+	auto_send_mode(a, 0, path, flat);
+}
+
+static void auto_fade_status(struct automation *a, int reply, float seconds)
+{
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	lo_message_add_float(m, seconds);
+	auto_send(a, reply, "/master/fade", m);
+}
+
+/* ---- syncing the model with what the RT thread holds ------------------- */
+
+static void sync_request(struct automation *a, unsigned flat, int how)
+{
+	if (!a->sync[flat])
+		a->nsync++;
+	a->resend[flat] = 0;
+	a->sync[flat] = (uint8_t)how;
+	a->sync_gen[flat] = 0;
+	a->sync_cycle[flat] = autoplay_cycles(a->ap) + 2;
+	watch_add(a, flat);
+}
+
+static void sync_run(struct automation *a)
+{
+	if (!a->nsync)
+		return;
+	unsigned long gen = autoplay_active_gen(a->ap), cyc = autoplay_cycles(a->ap);
+	int commit = 0;
+	for (unsigned k = 0; k < a->nwatch && a->nsync; k++) {
+		unsigned flat = a->watch[k];
+		if (a->sync[flat] != SYNC_WAIT || gen < a->sync_gen[flat] || cyc < a->sync_cycle[flat])
+			continue;
+		a->sync[flat] = SYNC_NONE;
+		a->nsync--;
+		a->ramping[flat] = 0;
+		float r = auto_published(a, flat), mv = auto_model(a, flat);
+		if (a->resend[flat]) {
+			/* set while the lane still played: it counts from now */
+			a->resend[flat] = 0;
+			if (r != mv) {
+				model_set(a->model, (enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat], mv, a);
+				commit = 1;
+			}
+		} else if (isfinite(r) && r != mv) {
+			model_set(a->model, (enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat], r, a);
+			commit = 1;
+		}
+	}
+	if (commit)
+		model_commit(a->model);
+}
+
+/* ---- lane sets for the RT thread ---------------------------------------- */
+
+static int auto_in_set(const struct lanes_lane *l)
+{
+	switch (l->mode) {
+	case AUTOPLAY_READ:
+		return l->n > 0;
+	case AUTOPLAY_WRITE:
+	case AUTOPLAY_TOUCH:
+	case AUTOPLAY_LATCH:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static struct autoplay_set *auto_build_set(struct automation *a)
+{
+	unsigned nl = 0;
+	size_t np = 0;
+	for (unsigned k = 0; k < a->nautom; k++) {
+		const struct lanes_lane *l = &a->lanes->lane[a->autom[k]];
+		if (auto_in_set(l)) {
+			nl++;
+			np += l->n;
+		}
+	}
+	struct autoplay_set *s = autoplay_set_new(nl, np);
+	if (!s)
+		return NULL;
+	size_t at = 0;
+	unsigned j = 0;
+	for (unsigned k = 0; k < a->nautom; k++) { /* autom[] is in flat order */
+		unsigned flat = a->autom[k];
+		const struct lanes_lane *l = &a->lanes->lane[flat];
+		if (!auto_in_set(l))
+			continue;
+		enum param_id id = (enum param_id)a->fid[flat];
+		struct autoplay_lane *al = &s->lane[j++];
+		al->flat = flat;
+		al->id = a->fid[flat];
+		al->i1 = a->fi1[flat];
+		al->i2 = a->fi2[flat];
+		al->mode = l->mode;
+		al->step = (uint8_t)lanes_step(id);
+		al->n = l->n;
+		al->frame = s->frames + at;
+		al->path = s->paths + at;
+		for (unsigned i = 0; i < l->n; i++) {
+			s->frames[at + i] = l->frame[i];
+			s->paths[at + i] = autoplay_to_path(id, l->value[i]);
+		}
+		at += l->n;
+	}
+	s->n = nl;
+	return s;
+}
+
+static void auto_publish(struct automation *a)
+{
+	struct autoplay_set *s = auto_build_set(a);
+	if (!s) {
+		log_warn("automation: out of memory for the lanes (retrying)");
+		return;
+	}
+	autoplay_set_free(autoplay_publish(a->ap, s));
+	a->set_dirty = 0;
+	for (unsigned k = 0; k < s->n; k++)
+		if (auto_playable(a, s->lane[k].flat))
+			watch_add(a, s->lane[k].flat);
+	for (unsigned k = 0; k < a->nwatch && a->nsync; k++) {
+		unsigned flat = a->watch[k];
+		if (a->sync[flat] == SYNC_PUBLISH) {
+			a->sync[flat] = SYNC_WAIT;
+			a->sync_gen[flat] = s->gen;
+		}
+	}
+}
+
+/* ---- recording ----------------------------------------------------------- */
+
+static void seg_thin(struct automation *a, unsigned flat)
+{
+	struct auto_seg *s = &a->seg[flat];
+	if (s->n - s->base < 3)
+		return;
+	unsigned k = lanes_thin((enum param_id)a->fid[flat], s->f + s->base, s->v + s->base, s->n - s->base);
+	s->n = s->base + k;
+	s->base = s->n - 1; /* kept (an end point): the next batch starts there */
+}
+
+static void seg_open(struct automation *a, unsigned flat)
+{
+	struct auto_seg *s = &a->seg[flat];
+	s->n = s->base = 0;
+	s->open = 1;
+	a->nrec++;
+}
+
+static void seg_close(struct automation *a, unsigned flat)
+{
+	struct auto_seg *s = &a->seg[flat];
+	s->open = 0;
+	s->n = s->base = 0;
+	a->nrec--;
+	if (s->cap > 4 * AUTOMATION_THIN_BATCH) { /* a long pass: give the memory back */
+		free(s->f);
+		free(s->v);
+		s->f = NULL;
+		s->v = NULL;
+		s->cap = 0;
+	}
+}
+
+/* The pass is over: thin what is left, merge it into the lane. */
+static void seg_finish(struct automation *a, unsigned flat)
+{
+	struct auto_seg *s = &a->seg[flat];
+	if (!s->open)
+		return;
+	seg_thin(a, flat);
+	if (s->n) {
+		enum param_id id = (enum param_id)a->fid[flat];
+		uint32_t gout = lanes_step(id) ? JMX_CHUNK : a->glide;
+		if (lanes_merge(a->lanes, flat, s->f, s->v, s->n, JMX_CHUNK, gout) < 0)
+			log_warn("automation: a pass of %u points could not be merged (memory, or more than %u "
+			         "points in the lane): dropped",
+			         s->n, LANES_MAX_POINTS);
+		a->generation++;
+		a->set_dirty = 1;
+	}
+	seg_close(a, flat);
+}
+
+static void seg_add(struct automation *a, unsigned flat, uint32_t f, float v)
+{
+	struct auto_seg *s = &a->seg[flat];
+	if (!isfinite(v))
+		return;
+	v = param_clamp((enum param_id)a->fid[flat], v);
+	if (s->n && f <= s->f[s->n - 1]) {
+		if (f == s->f[s->n - 1]) {
+			s->v[s->n - 1] = v;
+			return;
+		}
+		seg_finish(a, flat); /* time went backwards: a new pass */
+		seg_open(a, flat);
+	}
+	if (s->n == s->cap) {
+		if (s->cap >= LANES_MAX_POINTS)
+			return;
+		unsigned cap = s->cap ? 2 * s->cap : 256;
+		uint32_t *nf = realloc(s->f, cap * sizeof *nf);
+		if (nf)
+			s->f = nf;
+		float *nv = nf ? realloc(s->v, cap * sizeof *nv) : NULL;
+		if (nv)
+			s->v = nv;
+		if (!nf || !nv) {
+			log_warn("automation: out of memory while recording: a point is lost");
+			return;
+		}
+		s->cap = cap;
+	}
+	s->f[s->n] = f;
+	s->v[s->n] = v;
+	s->n++;
+	if (s->n - s->base >= AUTOMATION_THIN_BATCH)
+		seg_thin(a, flat);
+}
+
+static void auto_collect(struct automation *a)
+{
+	struct autoplay_rec r;
+	while (autoplay_take(a->ap, &r) == 0) {
+		if (r.flat >= a->nflat || !param_automatable((enum param_id)a->fid[r.flat]))
+			continue;
+		struct auto_seg *s = &a->seg[r.flat];
+		switch (r.kind) {
+		case AUTOPLAY_REC_START:
+			seg_finish(a, r.flat);
+			seg_open(a, r.flat);
+			seg_add(a, r.flat, r.frame, r.value);
+			break;
+		case AUTOPLAY_REC_POINT:
+			if (!s->open) /* its start was lost to a full ring */
+				seg_open(a, r.flat);
+			seg_add(a, r.flat, r.frame, r.value);
+			break;
+		case AUTOPLAY_REC_END:
+			if (s->open) {
+				seg_add(a, r.flat, r.frame, r.value);
+				seg_finish(a, r.flat);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	unsigned long d = autoplay_dropped(a->ap);
+	if (d != a->dropped_said) {
+		log_warn("automation: %lu recorded value(s) lost (the control thread fell behind)", d - a->dropped_said);
+		a->dropped_said = d;
+	}
+}
+
+/* ---- feedback of moving values ------------------------------------------ */
+
+static void auto_poll(struct automation *a)
+{
+	struct mixer *m = a->mixer ? a->mixer(a->mctx) : NULL;
+	if (!m || mixer_flat_count(m) != a->nflat)
+		return;
+	for (unsigned k = 0; k < a->nwatch;) {
+		unsigned flat = a->watch[k];
+		float r = mixer_value_published(m, flat);
+		int moved = r != a->seen[flat];
+		a->seen[flat] = r;
+		int playable = auto_playable(a, flat);
+		int driven = a->ramping[flat] || a->sync[flat] || (playable && !a->touch[flat] && !a->implicit[flat]);
+		if (!driven) {
+			if (a->override[flat]) {
+				a->override[flat] = 0;
+				auto_notify(a, flat);
+			}
+			a->renotify[flat] = 0;
+			if (!playable) { /* nothing can drive it: stop looking */
+				a->watched[flat] = 0;
+				a->watch[k] = a->watch[--a->nwatch];
+				continue;
+			}
+			k++;
+			continue;
+		}
+		if (r == auto_model(a, flat)) {
+			if (a->override[flat]) {
+				a->override[flat] = 0;
+				auto_notify(a, flat);
+			}
+			if (!a->sync[flat])
+				a->ramping[flat] = 0; /* the move has arrived */
+		} else if (!a->override[flat] || moved || a->renotify[flat]) {
+			a->override[flat] = 1;
+			a->shown[flat] = r;
+			auto_notify(a, flat);
+		}
+		a->renotify[flat] = 0;
+		k++;
+	}
+}
+
+/* ---- the model listener ---------------------------------------------------- */
+
+static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin, int clamped)
+{
+	struct automation *a = ctx;
+	(void)clamped;
+	long flat = auto_flat(a, id, i1, i2);
+	if (flat < 0)
+		return;
+	a->ramping[flat] = 0; /* a ramp sets it again once the model holds it */
+	if (origin == a)
+		return;
+	if (a->sync[flat])
+		a->resend[flat] = 1;
+	if (id == P_MASTER_FADER && a->fading) {
+		a->fading = 0;
+		auto_fade_status(a, 0, 0.0f);
+	}
+	unsigned mode = a->lanes->lane[flat].mode;
+	if ((mode == AUTOPLAY_TOUCH || mode == AUTOPLAY_LATCH) && origin != a->quiet && origin && !a->touch[flat]) {
+		/* a surface without touch messages: the change is the touch */
+		if (!a->implicit[flat]) {
+			autoplay_touch(a->ap, (unsigned)flat, 1);
+			a->nimplicit++;
+		}
+		a->implicit[flat] = control_now_ms() + AUTOMATION_IMPLICIT_MS;
+	}
+	if (a->override[flat])
+		a->renotify[flat] = 1; /* a hand on a playing lane: show it the lane again */
+}
+
+/* ---- the API --------------------------------------------------------------- */
+
+enum model_result automation_ramp(struct automation *a, enum param_id id, unsigned i1, unsigned i2, float value,
+                                  float ms, const void *origin)
+{
+	long flat = auto_flat(a, id, i1, i2);
+	float r = flat >= 0 ? auto_published(a, (unsigned)flat) : NAN;
+	enum model_result res = model_ramp(a->model, id, i1, i2, value, ms, origin);
+	if (res >= 0 && flat >= 0 && ms > 0.0f && isfinite(r) && r != auto_model(a, (unsigned)flat)) {
+		/* show where the move starts, not where it is going */
+		watch_add(a, (unsigned)flat);
+		a->ramping[flat] = 1;
+		if (!a->override[flat]) {
+			a->override[flat] = 1;
+			a->shown[flat] = r;
+		}
+	}
+	return res;
+}
+
+int automation_stop(struct automation *a, enum param_id id, unsigned i1, unsigned i2)
+{
+	long flat = auto_flat(a, id, i1, i2);
+	if (flat < 0 || param_table[id].type != PT_FLOAT)
+		return -1;
+	if (id == P_MASTER_FADER && a->fading) {
+		a->fading = 0;
+		auto_fade_status(a, 0, 0.0f);
+	}
+	if (a->to_rt) { /* harmless when nothing moves: RT_HOLD only stops a ramp */
+		struct rt_msg msg = { (uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_HOLD, 0.0f, 0.0f };
+		if (rtq_push(a->to_rt, &msg) == 0) {
+			rtq_publish(a->to_rt);
+			sync_request(a, (unsigned)flat, SYNC_WAIT);
+			return 0;
+		}
+	}
+	/* no queue (or full): stop where the audio thread was last seen */
+	float r = auto_published(a, (unsigned)flat);
+	if (isfinite(r)) {
+		model_set(a->model, id, i1, i2, r, a);
+		model_commit(a->model);
+	}
+	return 0;
+}
+
+int automation_fade(struct automation *a, float seconds)
+{
+	if (!isfinite(seconds) || seconds < 0.0f || seconds > 3600.0f)
+		return -1;
+	if (automation_ramp(a, P_MASTER_FADER, 0, 0, JMX_DB_OFF, seconds * 1000.0f, a) < 0)
+		return -1;
+	model_commit(a->model);
+	uint64_t now = control_now_ms();
+	a->fading = seconds > 0.0f;
+	a->fade_end = now + (uint64_t)(seconds * 1000.0f);
+	a->fade_next = now + 1000;
+	auto_fade_status(a, 0, seconds);
+	return 0;
+}
+
+static int auto_set_mode_flat(struct automation *a, unsigned flat, int mode)
+{
+	struct lanes_lane *l = &a->lanes->lane[flat];
+	if (l->mode == mode)
+		return 0;
+	int was = auto_playable(a, flat);
+	l->mode = (unsigned char)mode;
+	if (was && !auto_playable(a, flat))
+		sync_request(a, flat, SYNC_PUBLISH);
+	if (mode != AUTOPLAY_TOUCH && mode != AUTOPLAY_LATCH)
+		implicit_end(a, flat);
+	a->generation++;
+	a->set_dirty = 1;
+	return 1;
+}
+
+int automation_set_mode(struct automation *a, enum param_id id, unsigned i1, unsigned i2, int mode)
+{
+	long flat = auto_flat(a, id, i1, i2);
+	if (flat < 0 || mode < 0 || mode >= AUTOPLAY_MODES)
+		return -1;
+	if (auto_set_mode_flat(a, (unsigned)flat, mode))
+		auto_broadcast_mode(a, (unsigned)flat);
+	return 0;
+}
+
+unsigned automation_set_mode_all(struct automation *a, const char *prefix, int mode)
+{
+	char base[LANES_PATH_MAX];
+	unsigned n = 0;
+	if (mode < 0 || mode >= AUTOPLAY_MODES)
+		return 0;
+	for (unsigned k = 0; k < a->nautom; k++) {
+		unsigned flat = a->autom[k];
+		lanes_base_path((enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat], base, sizeof base);
+		if (auto_under(prefix, base))
+			n += (unsigned)auto_set_mode_flat(a, flat, mode);
+	}
+	return n;
+}
+
+unsigned automation_clear(struct automation *a, const char *prefix)
+{
+	char base[LANES_PATH_MAX];
+	unsigned n = 0;
+	for (unsigned k = 0; k < a->nautom; k++) {
+		unsigned flat = a->autom[k];
+		if (!a->lanes->lane[flat].n)
+			continue;
+		lanes_base_path((enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat], base, sizeof base);
+		if (!auto_under(prefix, base))
+			continue;
+		if (auto_playable(a, flat))
+			sync_request(a, flat, SYNC_PUBLISH);
+		lanes_clear_points(a->lanes, flat);
+		n++;
+	}
+	if (n) {
+		a->generation++;
+		a->set_dirty = 1;
+	}
+	return n;
+}
+
+int automation_touch(struct automation *a, enum param_id id, unsigned i1, unsigned i2, int on)
+{
+	long flat = auto_flat(a, id, i1, i2);
+	if (flat < 0)
+		return -1;
+	a->touch[flat] = on != 0;
+	implicit_end(a, (unsigned)flat);
+	autoplay_touch(a->ap, (unsigned)flat, on);
+	return 0;
+}
+
+float automation_value(struct automation *a, enum param_id id, unsigned i1, unsigned i2, float model_value)
+{
+	long flat = auto_flat(a, id, i1, i2);
+	return flat >= 0 && a->override[flat] ? a->shown[flat] : model_value;
+}
+
+void automation_set_quiet_origin(struct automation *a, const void *origin)
+{
+	a->quiet = origin;
+}
+
+struct autoplay *automation_autoplay(struct automation *a)
+{
+	return a->ap;
+}
+
+const struct lanes *automation_lanes(struct automation *a)
+{
+	a->lanes->rate = a->rate;
+	return a->lanes;
+}
+
+unsigned long automation_generation(const struct automation *a)
+{
+	return a->generation;
+}
+
+void automation_load(struct automation *a, const struct lanes *from, int recall)
+{
+	struct lanes *tmp = NULL;
+	if (from->nflat != a->nflat)
+		return;
+	if (from->rate > 0 && from->rate != a->rate) {
+		tmp = lanes_new(&from->shape);
+		if (tmp) {
+			for (unsigned f = 0; f < from->nflat; f++)
+				lanes_copy_lane(tmp, f, from);
+			tmp->rate = from->rate;
+			lanes_rescale(tmp, a->rate);
+			from = tmp;
+			log_info("automation: lanes recorded at %.0f Hz rescaled to %.0f Hz", tmp->rate,
+			         a->rate);
+		}
+	}
+	for (unsigned k = 0; k < a->nautom; k++) {
+		unsigned flat = a->autom[k];
+		enum param_id id = (enum param_id)a->fid[flat];
+		enum param_scope sc = param_table[id].scope;
+		if (recall && (sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS) &&
+		    model_get(a->model, P_CH_SAFE, a->fi1[flat], 0) >= 0.5f)
+			continue;
+		if (a->seg[flat].open) /* a pass in progress belongs to the old lanes */
+			seg_close(a, flat);
+		int was = auto_playable(a, flat);
+		if (lanes_copy_lane(a->lanes, flat, from) < 0)
+			log_warn("automation: out of memory loading a lane");
+		if (was && !auto_playable(a, flat))
+			sync_request(a, flat, SYNC_PUBLISH);
+		unsigned mode = a->lanes->lane[flat].mode;
+		if (mode != AUTOPLAY_TOUCH && mode != AUTOPLAY_LATCH)
+			implicit_end(a, flat);
+	}
+	lanes_free(tmp);
+	a->generation++;
+	a->set_dirty = 1;
+	auto_publish(a); /* now, so a state loaded before activation plays from the first period */
+}
+
+/* ---- the timer ------------------------------------------------------------- */
+
+void automation_tick(struct automation *a, uint64_t now)
+{
+	struct autoplay_set *old;
+	while ((old = autoplay_reclaim(a->ap)))
+		autoplay_set_free(old);
+	auto_collect(a);
+	for (unsigned k = 0; k < a->nautom && a->nimplicit; k++) {
+		unsigned flat = a->autom[k];
+		if (a->implicit[flat] && now >= a->implicit[flat])
+			implicit_end(a, flat);
+	}
+	if (a->set_dirty)
+		auto_publish(a);
+	sync_run(a);
+	auto_poll(a);
+	if (a->fading) {
+		long flat = auto_flat(a, P_MASTER_FADER, 0, 0);
+		if (now >= a->fade_end && (flat < 0 || !a->ramping[flat])) {
+			a->fading = 0;
+			auto_fade_status(a, 0, 0.0f);
+		} else if (now >= a->fade_next) {
+			a->fade_next += 1000;
+			auto_fade_status(a, 0, now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
+		}
+	}
+}
+
+static void auto_tick_cb(void *ctx, uint64_t now)
+{
+	automation_tick(ctx, now);
+}
+
+/* ---- OSC ----------------------------------------------------------------- */
+
+static void auto_osc_param(void *ctx, struct osc *o, const char *path, enum osc_param_cmd cmd, enum param_id id,
+                           unsigned i1, unsigned i2, const struct osc_arg *argv, int argc)
+{
+	struct automation *a = ctx;
+	long flat = auto_flat(a, id, i1, i2);
+	if (flat < 0) {
+		osc_reply_error(o, path, "not automatable");
+		return;
+	}
+	switch (cmd) {
+	case OSC_PARAM_AUTO: {
+		if (argc == 1 && argv[0].str) {
+			int mode = lanes_mode_parse(argv[0].str);
+			if (mode < 0) {
+				osc_reply_error(o, path, "mode must be off, read, write, touch or latch");
+				return;
+			}
+			automation_set_mode(a, id, i1, i2, mode);
+		} else if (argc != 0) {
+			osc_reply_error(o, path, "usage: <base>/auto [s:off|read|write|touch|latch]");
+			return;
+		}
+		auto_send_mode(a, 1, path, (unsigned)flat);
+		break;
+	}
+	case OSC_PARAM_TOUCH:
+		if (argc == 1 && !argv[0].str && isfinite(argv[0].num)) {
+			automation_touch(a, id, i1, i2, argv[0].num > 0);
+		} else if (argc == 0) {
+			lo_message m = lo_message_new();
+			if (m)
+				lo_message_add_int32(m, a->touch[flat] || a->implicit[flat]);
+			auto_send(a, 1, path, m);
+		} else {
+			osc_reply_error(o, path, "usage: <base>/touch i:1|0");
+		}
+		break;
+	case OSC_PARAM_STOP:
+		if (argc != 0)
+			osc_reply_error(o, path, "takes no arguments");
+		else
+			automation_stop(a, id, i1, i2);
+		break;
+	}
+}
+
+static enum model_result auto_osc_ramp(void *ctx, enum param_id id, unsigned i1, unsigned i2, float value, float ms,
+                                       const void *origin)
+{
+	return automation_ramp(ctx, id, i1, i2, value, ms, origin);
+}
+
+static float auto_osc_value(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value)
+{
+	return automation_value(ctx, id, i1, i2, model_value);
+}
+
+static void auto_cmd_mode(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
+{
+	struct automation *a = ctx;
+	int mode = argc >= 1 && argv[0].str ? lanes_mode_parse(argv[0].str) : -1;
+	if (argc < 1 || argc > 2 || mode < 0 || (argc == 2 && !argv[1].str)) {
+		osc_reply_error(o, path, "usage: /automation/mode s:off|read|write|touch|latch [s:prefix]");
+		return;
+	}
+	unsigned n = automation_set_mode_all(a, argc == 2 ? argv[1].str : "", mode);
+	lo_message m = lo_message_new();
+	if (m) {
+		lo_message_add_string(m, lanes_mode_name((unsigned)mode));
+		lo_message_add_int32(m, (int32_t)n);
+	}
+	auto_send(a, 1, path, m);
+}
+
+static void auto_cmd_clear(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
+{
+	struct automation *a = ctx;
+	if (argc > 1 || (argc == 1 && !argv[0].str)) {
+		osc_reply_error(o, path, "usage: /automation/clear [s:prefix]");
+		return;
+	}
+	unsigned n = automation_clear(a, argc ? argv[0].str : "");
+	lo_message m = lo_message_new();
+	if (m)
+		lo_message_add_int32(m, (int32_t)n);
+	auto_send(a, 1, path, m);
+}
+
+static void auto_cmd_status(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
+{
+	struct automation *a = ctx;
+	uint32_t frame;
+	int rolling;
+	unsigned lanes = 0, points = 0;
+	(void)argv;
+	if (argc) {
+		osc_reply_error(o, path, "takes no arguments");
+		return;
+	}
+	for (unsigned k = 0; k < a->nautom; k++) {
+		const struct lanes_lane *l = &a->lanes->lane[a->autom[k]];
+		if (l->mode || l->n) {
+			lanes++;
+			points += l->n;
+		}
+	}
+	autoplay_transport(a->ap, &frame, &rolling);
+	lo_message m = lo_message_new();
+	if (m) {
+		lo_message_add_string(m, rolling ? "rolling" : "stopped");
+		lo_message_add_int32(m, (int32_t)frame);
+		lo_message_add_int32(m, (int32_t)lanes);
+		lo_message_add_int32(m, (int32_t)points);
+		lo_message_add_int32(m, (int32_t)a->nrec);
+		lo_message_add_int64(m, (int64_t)autoplay_dropped(a->ap));
+	}
+	auto_send(a, 1, path, m);
+}
+
+static void auto_cmd_fade(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
+{
+	struct automation *a = ctx;
+	uint64_t now = control_now_ms();
+	if (argc == 0) {
+		auto_fade_status(a, 1, a->fading && now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
+		return;
+	}
+	if (argc != 1 || argv[0].str || automation_fade(a, (float)argv[0].num) < 0) {
+		osc_reply_error(o, path, "usage: /master/fade f:seconds (0..3600)");
+		return;
+	}
+	auto_fade_status(a, 1, (float)argv[0].num);
+}
+
+void automation_attach_osc(struct automation *a, struct osc *o)
+{
+	struct osc_automation hooks = { a, auto_osc_param, auto_osc_ramp, auto_osc_value };
+	a->osc = o;
+	osc_set_automation(o, &hooks);
+	osc_add_command(o, "/automation/mode", auto_cmd_mode, a);
+	osc_add_command(o, "/automation/clear", auto_cmd_clear, a);
+	osc_add_command(o, "/automation/status", auto_cmd_status, a);
+	osc_add_command(o, "/master/fade", auto_cmd_fade, a);
+}
+
+/* ---- life cycle ------------------------------------------------------------ */
+
+struct automation *automation_new(const struct automation_config *cfg)
+{
+	struct automation *a = calloc(1, sizeof *a);
+	if (!a) {
+		log_err("out of memory");
+		return NULL;
+	}
+	a->model = cfg->model;
+	a->to_rt = cfg->to_rt;
+	a->ctl = cfg->ctl;
+	a->mixer = cfg->mixer;
+	a->mctx = cfg->ctx;
+	a->rate = cfg->rate > 0 ? cfg->rate : 48000.0;
+	double g = AUTOPLAY_GLIDE_MS * 0.001 * a->rate;
+	a->glide = g < JMX_CHUNK ? JMX_CHUNK : (uint32_t)g;
+	a->lanes = lanes_new(model_shape(cfg->model));
+	if (!a->lanes)
+		goto oom;
+	a->lanes->rate = a->rate;
+	a->nflat = a->lanes->nflat;
+	size_t n = a->nflat ? a->nflat : 1;
+	a->ap = autoplay_new(a->nflat, a->rate);
+	a->fid = calloc(n, sizeof *a->fid);
+	a->fi1 = calloc(n, sizeof *a->fi1);
+	a->fi2 = calloc(n, sizeof *a->fi2);
+	a->autom = calloc(n, sizeof *a->autom);
+	a->seg = calloc(n, sizeof *a->seg);
+	a->touch = calloc(n, 1);
+	a->implicit = calloc(n, sizeof *a->implicit);
+	a->override = calloc(n, 1);
+	a->ramping = calloc(n, 1);
+	a->renotify = calloc(n, 1);
+	a->shown = calloc(n, sizeof *a->shown);
+	a->seen = calloc(n, sizeof *a->seen);
+	a->watched = calloc(n, 1);
+	a->watch = calloc(n, sizeof *a->watch);
+	a->sync = calloc(n, 1);
+	a->resend = calloc(n, 1);
+	a->sync_gen = calloc(n, sizeof *a->sync_gen);
+	a->sync_cycle = calloc(n, sizeof *a->sync_cycle);
+	if (!a->ap || !a->fid || !a->fi1 || !a->fi2 || !a->autom || !a->seg || !a->touch || !a->implicit ||
+	    !a->override || !a->ramping || !a->renotify || !a->shown || !a->seen || !a->watched || !a->watch || !a->sync || !a->resend || !a->sync_gen ||
+	    !a->sync_cycle)
+		goto oom;
+	for (unsigned f = 0; f < a->nflat; f++) {
+		enum param_id id;
+		unsigned i1, i2;
+		lanes_unflat(a->lanes, f, &id, &i1, &i2);
+		a->fid[f] = (uint16_t)id;
+		a->fi1[f] = (uint16_t)i1;
+		a->fi2[f] = (uint16_t)i2;
+		if (param_automatable(id))
+			a->autom[a->nautom++] = f;
+	}
+	if (model_add_listener(cfg->model, auto_on_change, a) < 0) {
+		log_err("automation: cannot listen to the model");
+		automation_free(a);
+		return NULL;
+	}
+	if (cfg->ctl && control_add_timer(cfg->ctl, AUTOMATION_TICK_MS, auto_tick_cb, a) < 0) {
+		log_err("automation: too many timers");
+		automation_free(a);
+		return NULL;
+	}
+	auto_publish(a); /* an empty set: the RT thread always has one */
+	return a;
+oom:
+	log_err("out of memory");
+	automation_free(a);
+	return NULL;
+}
+
+void automation_free(struct automation *a)
+{
+	if (!a)
+		return;
+	for (unsigned f = 0; a->seg && f < a->nflat; f++) {
+		free(a->seg[f].f);
+		free(a->seg[f].v);
+	}
+	autoplay_free(a->ap);
+	lanes_free(a->lanes);
+	free(a->fid);
+	free(a->fi1);
+	free(a->fi2);
+	free(a->autom);
+	free(a->seg);
+	free(a->touch);
+	free(a->implicit);
+	free(a->override);
+	free(a->ramping);
+	free(a->renotify);
+	free(a->shown);
+	free(a->seen);
+	free(a->watched);
+	free(a->watch);
+	free(a->sync);
+	free(a->resend);
+	free(a->sync_gen);
+	free(a->sync_cycle);
+	free(a);
+}

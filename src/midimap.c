@@ -1,0 +1,1234 @@
+/*
+ * midimap.c - generic MIDI mapping, learn, pick-up, feedback and the
+ * mapping file; see midimap.h.
+ *
+ * Threads: control thread only (and the offline tests).
+ *
+ * Invariants:
+ * - Mappings live in one array allocated at creation (MIDIMAP_MAX), so
+ *   learning never allocates; a parse fills a staging array and replaces
+ *   the live one only when the whole text was valid.
+ * - Feedback is pull-based: the model listener only marks mappings dirty;
+ *   midimap_tick compares each dirty mapping's value with what its control
+ *   is known to show ("dev" value and raw MIDI value) and sends only real
+ *   differences, so a fast OSC fader costs at most one MIDI message per
+ *   tick and control, and a full ring just leaves the mapping dirty.
+ * - An absolute control's own change records the value it now shows
+ *   instead of marking it dirty: no echo.  Buttons (toggle, momentary) are
+ *   always told the state, because their LED is the host's to drive.
+ * - The physical position of a control (x_dev, for pick-up) is updated
+ *   only by what the control sends, on every mapping of that control in
+ *   every bank, never by feedback.
+ */
+#include "midimap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dsp.h"
+#include "snapshot.h"
+
+struct mm_entry {
+	struct midimap_spec s;
+	float dev;    /* model value the control shows; NAN unknown */
+	int raw_dev;  /* raw MIDI value the control last sent or was sent; -1 unknown */
+	double x_dev; /* physical position 0..1 last sent by the control; < 0 unknown */
+	int picked;   /* pick-up engaged */
+	int dirty;    /* feedback due */
+	float expect; /* what our own last set should store (bools, enums rounded) */
+};
+
+struct midimap {
+	struct model *model;
+	midimap_send_fn send;
+	void *send_ctx;
+	midimap_learned_fn learned;
+	void *learned_ctx;
+
+	struct mm_entry *e;
+	unsigned n;
+	struct mm_entry *stage; /* parse target, MIDIMAP_MAX too */
+	unsigned char mapped[P_COUNT];
+	unsigned bank, nbanks;
+	unsigned long gen;
+	int any_dirty;
+	int staged; /* model changes not yet committed */
+
+	/* 14-bit pairs: per channel and MSB controller */
+	uint8_t msb[16][32];
+	uint8_t msb_pending[16][32];
+	uint64_t msb_at[16][32];
+
+	/* learn */
+	int learning;
+	struct midimap_spec learn;
+	int cand; /* a CC 0-31 seen: 14-bit if its LSB follows */
+	uint8_t cand_chan, cand_num, cand_val;
+	uint64_t cand_at;
+};
+
+/* ---- values along the taper ------------------------------------------- */
+
+static int mm_taper_kind(const struct midimap_spec *s)
+{
+	if (s->taper != MMT_PARAM)
+		return s->taper;
+	switch (param_table[s->id].taper) {
+	case TP_FADER:
+		return MMT_FADER;
+	case TP_LOG:
+		return MMT_LOG;
+	default:
+		return MMT_LIN;
+	}
+}
+
+static double mm_T(int taper, double v)
+{
+	switch (taper) {
+	case MMT_FADER:
+		return dsp_db_to_fader((float)v);
+	case MMT_LOG:
+		return log(v > 1e-30 ? v : 1e-30);
+	default:
+		return v;
+	}
+}
+
+static double mm_Tinv(int taper, double t)
+{
+	switch (taper) {
+	case MMT_FADER:
+		return dsp_fader_to_db((float)t);
+	case MMT_LOG:
+		return exp(t);
+	default:
+		return t;
+	}
+}
+
+/* Control position 0..1 -> engineering value. */
+static double mm_x_to_value(const struct midimap_spec *s, double x)
+{
+	int tk = mm_taper_kind(s);
+	double a = mm_T(tk, s->lo), b = mm_T(tk, s->hi);
+	x = x < 0 ? 0 : x > 1 ? 1 : x;
+	if (x == 0)
+		return s->lo;
+	if (x == 1)
+		return s->hi;
+	return mm_Tinv(tk, a + x * (b - a));
+}
+
+/* Engineering value -> control position 0..1 (clamped). */
+static double mm_value_to_x(const struct midimap_spec *s, double v)
+{
+	int tk = mm_taper_kind(s);
+	double a = mm_T(tk, s->lo), b = mm_T(tk, s->hi);
+	if (b == a)
+		return 0;
+	double x = (mm_T(tk, v) - a) / (b - a);
+	return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+static int mm_is_on(const struct midimap_spec *s, double v)
+{
+	return fabs(v - s->hi) < fabs(v - s->lo);
+}
+
+static int mm_raw_max(const struct midimap_spec *s)
+{
+	return s->kind == MM_CC14 || s->kind == MM_PB ? 16383 : 127;
+}
+
+/* Pick-up window: one step of a 7-bit control, a little more for 14 bit
+ * (whose jitter is larger than one step). */
+static double mm_tol(const struct midimap_spec *s)
+{
+	return mm_raw_max(s) == 127 ? 1.0 / 127.0 : 1.0 / 512.0;
+}
+
+static int mm_active(const struct midimap *mm, const struct mm_entry *e)
+{
+	return e->s.bank == 0 || e->s.bank == mm->bank;
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+static void mm_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                         int clamped);
+
+struct midimap *midimap_new(struct model *m, midimap_send_fn send, void *send_ctx)
+{
+	struct midimap *mm = calloc(1, sizeof *mm);
+	if (!mm)
+		return NULL;
+	mm->e = calloc(MIDIMAP_MAX, sizeof *mm->e);
+	mm->stage = calloc(MIDIMAP_MAX, sizeof *mm->stage);
+	if (!mm->e || !mm->stage || model_add_listener(m, mm_on_change, mm) < 0) {
+		free(mm->e);
+		free(mm->stage);
+		free(mm);
+		return NULL;
+	}
+	mm->model = m;
+	mm->send = send;
+	mm->send_ctx = send_ctx;
+	mm->bank = 1;
+	mm->nbanks = 1;
+	return mm;
+}
+
+void midimap_free(struct midimap *mm)
+{
+	if (!mm)
+		return;
+	/* the model may outlive us only if it is freed first: the daemon
+	 * frees the model after the MIDI layer, and never calls back then */
+	free(mm->e);
+	free(mm->stage);
+	free(mm);
+}
+
+void midimap_on_learned(struct midimap *mm, midimap_learned_fn fn, void *ctx)
+{
+	mm->learned = fn;
+	mm->learned_ctx = ctx;
+}
+
+/* Run-time state of a mapping that was just loaded or learned. */
+static void mm_entry_reset(struct mm_entry *e)
+{
+	e->dev = NAN;
+	e->raw_dev = -1;
+	e->x_dev = -1;
+	e->picked = 0;
+	e->dirty = 1;
+}
+
+/* After the set of mappings changed: banks, lookup, and feedback. */
+static void mm_reindex(struct midimap *mm)
+{
+	memset(mm->mapped, 0, sizeof mm->mapped);
+	mm->nbanks = 1;
+	for (unsigned i = 0; i < mm->n; i++) {
+		const struct midimap_spec *s = &mm->e[i].s;
+		if (s->action == MMA_PARAM)
+			mm->mapped[s->id] = 1;
+		if (s->bank > mm->nbanks)
+			mm->nbanks = s->bank;
+		if (s->action == MMA_BANK_SET && s->bank_arg > mm->nbanks)
+			mm->nbanks = s->bank_arg;
+	}
+	if (mm->bank > mm->nbanks)
+		mm->bank = 1;
+	mm->any_dirty = 1;
+}
+
+/* ---- paths ------------------------------------------------------------- */
+
+/* Match a concrete path against a table pattern with <n>/<a>/<b>
+ * placeholders; num[0..2] receive the 1-based numbers. */
+static int mm_match(const char *pat, const char *s, unsigned num[3])
+{
+	while (*pat) {
+		if (pat[0] == '<' && pat[1] && pat[2] == '>') {
+			int slot = pat[1] == 'n' ? 0 : pat[1] == 'a' ? 1 : 2;
+			unsigned long v = 0;
+			unsigned d = 0;
+			while (*s >= '0' && *s <= '9' && d < 6) {
+				v = v * 10 + (unsigned)(*s - '0');
+				s++, d++;
+			}
+			if (d == 0 || (*s >= '0' && *s <= '9'))
+				return 0;
+			num[slot] = (unsigned)v;
+			pat += 3;
+			continue;
+		}
+		if (*s != *pat)
+			return 0;
+		s++, pat++;
+	}
+	return *s == 0;
+}
+
+/* Concrete path (unit or normalised form) -> parameter instance.  0, or
+ * -1 with a reason. */
+static int mm_resolve(const struct model *m, const char *path, enum param_id *id, unsigned *i1, unsigned *i2,
+                      char *why, size_t whylen)
+{
+	for (unsigned k = 0; k < P_COUNT; k++) {
+		const struct param_info *p = &param_table[k];
+		unsigned num[3] = {0, 0, 0}, n1, n2, a = 0, b = 0;
+		if (!mm_match(p->path, path, num) && !(p->npath && mm_match(p->npath, path, num)))
+			continue;
+		if (p->type == PT_STRING || p->type == PT_METER) {
+			snprintf(why, whylen, "%s: %s cannot be set from MIDI", path,
+			         p->type == PT_STRING ? "a name" : "a meter");
+			return -1;
+		}
+		model_dims(m, (enum param_id)k, &n1, &n2);
+		switch (p->scope) {
+		case SC_GLOBAL:
+			break;
+		case SC_CH:
+			a = num[0];
+			break;
+		case SC_CH_BAND:
+			a = num[0], b = num[2];
+			break;
+		case SC_CH_BUS:
+			a = num[0], b = num[1];
+			break;
+		case SC_BUS:
+			a = num[1];
+			break;
+		case SC_MASTER_BAND:
+			b = num[2];
+			break;
+		}
+		int has_a = p->scope != SC_GLOBAL && p->scope != SC_MASTER_BAND;
+		int has_b = p->scope == SC_CH_BAND || p->scope == SC_CH_BUS || p->scope == SC_MASTER_BAND;
+		if (has_a && (a < 1 || a > n1)) {
+			snprintf(why, whylen, "%s: %s %u out of range (1..%u)", path,
+			         p->scope == SC_BUS ? "bus" : "channel", a, n1);
+			return -1;
+		}
+		if (has_b && (b < 1 || b > n2)) {
+			snprintf(why, whylen, "%s: %s %u out of range (1..%u)", path,
+			         p->scope == SC_CH_BUS ? "bus" : "band", b, n2);
+			return -1;
+		}
+		*id = (enum param_id)k;
+		*i1 = has_a ? a - 1 : 0;
+		*i2 = has_b ? b - 1 : 0;
+		return 0;
+	}
+	snprintf(why, whylen, "unknown parameter path '%.200s'", path);
+	return -1;
+}
+
+/* The unit path of an instance. */
+static void mm_path(enum param_id id, unsigned i1, unsigned i2, char *out, size_t len)
+{
+	const char *p = param_table[id].path;
+	size_t o = 0;
+	while (*p && o + 12 < len) {
+		if (p[0] == '<' && p[1] && p[2] == '>') {
+			unsigned v =
+			    p[1] == 'b' || (p[1] == 'a' && param_table[id].scope == SC_CH_BUS) ? i2 : i1;
+			o += (size_t)snprintf(out + o, len - o, "%u", v + 1);
+			p += 3;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = 0;
+}
+
+/* ---- one line of the file ---------------------------------------------- */
+
+#define MM_MAX_TOK 16
+
+static int mm_uint(const char *t, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	if (!t || *t < '0' || *t > '9')
+		return -1;
+	errno = 0;
+	unsigned long v = strtoul(t, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int mm_float(const char *t, float *out)
+{
+	char *end;
+	if (!t)
+		return -1;
+	errno = 0;
+	double v = strtod(t, &end);
+	if (errno || end == t || *end || !isfinite(v))
+		return -1;
+	*out = (float)v;
+	return 0;
+}
+
+/* Options after the path: tok[0..n).  The spec's target is set. */
+static int mm_options(const struct model *m, struct midimap_spec *s, char **tok, unsigned n, char *why,
+                      size_t whylen)
+{
+	const struct param_info *p = &param_table[s->id];
+	int have_mode = 0;
+	(void)m;
+	for (unsigned i = 0; i < n; i++) {
+		const char *t = tok[i];
+		if (!strcmp(t, "range")) {
+			if (i + 2 >= n || mm_float(tok[i + 1], &s->lo) < 0 ||
+			    mm_float(tok[i + 2], &s->hi) < 0) {
+				snprintf(why, whylen, "range needs two numbers: range LO HI");
+				return -1;
+			}
+			i += 2;
+		} else if (!strcmp(t, "taper")) {
+			const char *v = i + 1 < n ? tok[++i] : "";
+			if (!strcmp(v, "param"))
+				s->taper = MMT_PARAM;
+			else if (!strcmp(v, "lin"))
+				s->taper = MMT_LIN;
+			else if (!strcmp(v, "log"))
+				s->taper = MMT_LOG;
+			else if (!strcmp(v, "fader"))
+				s->taper = MMT_FADER;
+			else {
+				snprintf(why, whylen, "taper must be param, lin, log or fader");
+				return -1;
+			}
+		} else if (!strcmp(t, "toggle") || !strcmp(t, "momentary")) {
+			if (have_mode) {
+				snprintf(why, whylen, "toggle and momentary exclude each other");
+				return -1;
+			}
+			if (s->kind == MM_CC14 || s->kind == MM_PB) {
+				snprintf(why, whylen, "%s applies to notes and 7-bit CCs only", t);
+				return -1;
+			}
+			s->mode = t[0] == 't' ? MMM_TOGGLE : MMM_MOMENTARY;
+			have_mode = 1;
+		} else if (!strcmp(t, "pickup")) {
+			s->pickup = 1;
+		} else if (!strcmp(t, "bank")) {
+			if (i + 1 >= n || mm_uint(tok[i + 1], 1, MIDIMAP_BANKS, &s->bank) < 0) {
+				snprintf(why, whylen, "bank needs a number 1..%u", MIDIMAP_BANKS);
+				return -1;
+			}
+			i++;
+		} else {
+			snprintf(why, whylen, "unknown option '%.40s'", t);
+			return -1;
+		}
+	}
+	if (s->pickup && s->mode != MMM_ABS) {
+		snprintf(why, whylen, "pickup applies to absolute controls (faders, knobs), not buttons");
+		return -1;
+	}
+	if (s->lo == s->hi) {
+		snprintf(why, whylen, "empty range");
+		return -1;
+	}
+	float mn = s->lo < s->hi ? s->lo : s->hi, mx = s->lo < s->hi ? s->hi : s->lo;
+	if (mn < p->min || mx > p->max) {
+		snprintf(why, whylen, "range %g..%g outside the parameter's %g..%g", (double)s->lo,
+		         (double)s->hi, (double)p->min, (double)p->max);
+		return -1;
+	}
+	if (s->taper == MMT_LOG && mn <= 0) {
+		snprintf(why, whylen, "taper log needs a range above 0");
+		return -1;
+	}
+	if (s->taper == MMT_FADER && (mn < JMX_DB_OFF || mx > 10.0f)) {
+		snprintf(why, whylen, "taper fader needs a range within -90..10 dB");
+		return -1;
+	}
+	return 0;
+}
+
+/* Split at blanks, stopping at '#'.  Returns the number of tokens, or -1
+ * when there are too many. */
+static int mm_split(char *line, char **tok)
+{
+	int n = 0;
+	char *p = line;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (n == MM_MAX_TOK)
+			return -1;
+		tok[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '#')
+			p++;
+		if (*p == '#') {
+			*p = 0;
+			break;
+		}
+		if (*p)
+			*p++ = 0;
+	}
+	return n;
+}
+
+/* Parse the control part and target of a mapping line.  Returns 1 for a
+ * mapping, 0 for a blank or header line, -1 with a reason. */
+static int mm_parse_line(const struct model *m, char *line, struct midimap_spec *s, char *why, size_t whylen)
+{
+	char *tok[MM_MAX_TOK];
+	int n = mm_split(line, tok);
+	unsigned k = 0, v;
+
+	if (n < 0) {
+		snprintf(why, whylen, "too many words");
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	if (!strcmp(tok[0], "jackmixd-midimap")) {
+		if (n != 2 || strcmp(tok[1], "1")) {
+			snprintf(why, whylen, "unsupported format (this is jackmixd-midimap 1)");
+			return -1;
+		}
+		return 0;
+	}
+	memset(s, 0, sizeof *s);
+	if (!strcmp(tok[0], "cc"))
+		s->kind = MM_CC;
+	else if (!strcmp(tok[0], "cc14"))
+		s->kind = MM_CC14;
+	else if (!strcmp(tok[0], "note"))
+		s->kind = MM_NOTE;
+	else if (!strcmp(tok[0], "pb"))
+		s->kind = MM_PB;
+	else {
+		snprintf(why, whylen, "unknown control '%.40s' (cc, cc14, note or pb)", tok[0]);
+		return -1;
+	}
+	k = 1;
+	if ((unsigned)n <= k || mm_uint(tok[k], 1, 16, &v) < 0) {
+		snprintf(why, whylen, "MIDI channel must be 1..16");
+		return -1;
+	}
+	s->chan = (uint8_t)(v - 1);
+	k++;
+	if (s->kind != MM_PB) {
+		unsigned hi = s->kind == MM_CC14 ? 31 : 127;
+		if ((unsigned)n <= k || mm_uint(tok[k], 0, hi, &v) < 0) {
+			snprintf(why, whylen, "%s number must be 0..%u",
+			         s->kind == MM_NOTE ? "note" : "controller", hi);
+			return -1;
+		}
+		s->num = (uint8_t)v;
+		k++;
+	}
+	if ((unsigned)n <= k) {
+		snprintf(why, whylen, "missing parameter path (or bank next|prev|N)");
+		return -1;
+	}
+	if (!strcmp(tok[k], "bank")) {
+		if (s->kind == MM_CC14 || s->kind == MM_PB) {
+			snprintf(why, whylen, "bank buttons are notes or 7-bit CCs");
+			return -1;
+		}
+		if ((unsigned)n != k + 2) {
+			snprintf(why, whylen, "bank needs one of next, prev or a number 1..%u",
+			         MIDIMAP_BANKS);
+			return -1;
+		}
+		if (!strcmp(tok[k + 1], "next"))
+			s->action = MMA_BANK_NEXT;
+		else if (!strcmp(tok[k + 1], "prev"))
+			s->action = MMA_BANK_PREV;
+		else if (mm_uint(tok[k + 1], 1, MIDIMAP_BANKS, &s->bank_arg) == 0)
+			s->action = MMA_BANK_SET;
+		else {
+			snprintf(why, whylen, "bank needs one of next, prev or a number 1..%u",
+			         MIDIMAP_BANKS);
+			return -1;
+		}
+		s->mode = MMM_TOGGLE;
+		return 1;
+	}
+	s->action = MMA_PARAM;
+	if (mm_resolve(m, tok[k], &s->id, &s->i1, &s->i2, why, whylen) < 0)
+		return -1;
+	s->lo = param_table[s->id].min;
+	s->hi = param_table[s->id].max;
+	s->taper = MMT_PARAM;
+	s->mode = s->kind == MM_NOTE ? MMM_TOGGLE : MMM_ABS;
+	return mm_options(m, s, tok + k + 1, (unsigned)n - k - 1, why, whylen) < 0 ? -1 : 1;
+}
+
+int midimap_line(const struct midimap *mm, unsigned i, char *buf, size_t len)
+{
+	static const char *const kinds[] = {"cc", "cc14", "note", "pb"};
+	static const char *const tapers[] = {"param", "lin", "log", "fader"};
+	char path[160];
+	int o;
+
+	if (i >= mm->n)
+		return -1;
+	const struct midimap_spec *s = &mm->e[i].s;
+	if (s->kind == MM_PB)
+		o = snprintf(buf, len, "pb %u", s->chan + 1u);
+	else
+		o = snprintf(buf, len, "%s %u %u", kinds[s->kind], s->chan + 1u, (unsigned)s->num);
+#define MM_ADD(...)                                                                                          \
+	do {                                                                                                 \
+		if (o >= 0 && (size_t)o < len)                                                               \
+			o += snprintf(buf + o, len - (size_t)o, __VA_ARGS__);                                \
+	} while (0)
+	switch (s->action) {
+	case MMA_BANK_NEXT:
+		MM_ADD(" bank next");
+		break;
+	case MMA_BANK_PREV:
+		MM_ADD(" bank prev");
+		break;
+	case MMA_BANK_SET:
+		MM_ADD(" bank %u", s->bank_arg);
+		break;
+	case MMA_PARAM:
+		mm_path(s->id, s->i1, s->i2, path, sizeof path);
+		MM_ADD(" %s", path);
+		if (s->lo != param_table[s->id].min || s->hi != param_table[s->id].max)
+			MM_ADD(" range %.9g %.9g", (double)s->lo, (double)s->hi);
+		if (s->taper != MMT_PARAM)
+			MM_ADD(" taper %s", tapers[s->taper]);
+		if (s->mode == MMM_MOMENTARY)
+			MM_ADD(" momentary");
+		else if (s->mode == MMM_TOGGLE && s->kind != MM_NOTE)
+			MM_ADD(" toggle");
+		if (s->pickup)
+			MM_ADD(" pickup");
+		if (s->bank)
+			MM_ADD(" bank %u", s->bank);
+		break;
+	}
+#undef MM_ADD
+	return o >= 0 && (size_t)o < len ? o : -1;
+}
+
+/* ---- the file ---------------------------------------------------------- */
+
+int midimap_parse(struct midimap *mm, const char *file, const char *text, size_t len, char *err,
+                  size_t errlen)
+{
+	char line[MIDIMAP_LINE_MAX + 2], why[256];
+	unsigned lineno = 0, n = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		size_t end = pos;
+		while (end < len && text[end] != '\n')
+			end++;
+		lineno++;
+		if (end - pos > MIDIMAP_LINE_MAX) {
+			snprintf(err, errlen, "%s:%u: line longer than %u bytes", file, lineno,
+			         MIDIMAP_LINE_MAX);
+			return -1;
+		}
+		memcpy(line, text + pos, end - pos);
+		line[end - pos] = 0;
+		if (memchr(text + pos, 0, end - pos)) {
+			snprintf(err, errlen, "%s:%u: NUL byte", file, lineno);
+			return -1;
+		}
+		pos = end + 1;
+		struct midimap_spec s;
+		int r = mm_parse_line(mm->model, line, &s, why, sizeof why);
+		if (r < 0) {
+			snprintf(err, errlen, "%s:%u: %s", file, lineno, why);
+			return -1;
+		}
+		if (r == 0)
+			continue;
+		if (n == MIDIMAP_MAX) {
+			snprintf(err, errlen, "%s:%u: more than %u mappings", file, lineno, MIDIMAP_MAX);
+			return -1;
+		}
+		memset(&mm->stage[n], 0, sizeof mm->stage[n]);
+		mm->stage[n].s = s;
+		mm_entry_reset(&mm->stage[n]);
+		n++;
+	}
+	struct mm_entry *t = mm->e;
+	mm->e = mm->stage;
+	mm->stage = t;
+	mm->n = n;
+	mm->gen++;
+	mm_reindex(mm);
+	return 0;
+}
+
+int midimap_load(struct midimap *mm, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return e == ENOENT ? -ENOENT : -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MIDIMAP_MAX_BYTES) {
+		snprintf(err, errlen, "%s: not a regular file of at most %u bytes", path, MIDIMAP_MAX_BYTES);
+		close(fd);
+		return -1;
+	}
+	size_t len = (size_t)st.st_size, got = 0;
+	char *buf = malloc(len + 1);
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		close(fd);
+		return -1;
+	}
+	while (got < len) {
+		ssize_t r = read(fd, buf + got, len - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != len) {
+		snprintf(err, errlen, "%s: read error", path);
+		free(buf);
+		return -1;
+	}
+	int r = midimap_parse(mm, path, buf, len, err, errlen);
+	free(buf);
+	return r;
+}
+
+char *midimap_format(const struct midimap *mm, size_t *len)
+{
+	static const char head[] =
+	    "# jackmixd MIDI map: CONTROL CHANNEL NUMBER PATH [options]\n"
+	    "#   cc CH CC | cc14 CH MSB | note CH NOTE | pb CH, then a parameter path or bank next|prev|N\n"
+	    "#   options: range LO HI, taper param|lin|log|fader, toggle|momentary, pickup, bank N\n"
+	    "jackmixd-midimap 1\n";
+	size_t cap = sizeof head + (size_t)mm->n * (MIDIMAP_LINE_MAX + 1), o = sizeof head - 1;
+	char *buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	memcpy(buf, head, o);
+	for (unsigned i = 0; i < mm->n; i++) {
+		int r = midimap_line(mm, i, buf + o, cap - o - 1);
+		if (r < 0) {
+			free(buf);
+			return NULL;
+		}
+		o += (size_t)r;
+		buf[o++] = '\n';
+	}
+	buf[o] = 0;
+	*len = o;
+	return buf;
+}
+
+int midimap_save(const struct midimap *mm, const char *path, char *err, size_t errlen)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	const char *use = realpath(path, real) ? real : path;
+	const char *slash = strrchr(use, '/');
+	const char *name = slash ? slash + 1 : use;
+	size_t len;
+	int r, fd;
+
+	if (!*name || strlen(use) >= sizeof dir) {
+		snprintf(err, errlen, "%s: not a file name", path);
+		return -1;
+	}
+	if (slash) {
+		size_t dn = (size_t)(slash - use);
+		memcpy(dir, use, dn ? dn : 1);
+		dir[dn ? dn : 1] = 0;
+	} else {
+		strcpy(dir, ".");
+	}
+	fd = snapshot_dir_open(dir);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(-fd));
+		return -1;
+	}
+	char *text = midimap_format(mm, &len);
+	if (!text) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r = snapshot_write_atomic(fd, name, text, len, 0, err, errlen);
+	free(text);
+	close(fd);
+	return r < 0 ? -1 : 0;
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static void mm_set(struct midimap *mm, struct mm_entry *e, double v)
+{
+	e->expect = param_clamp(e->s.id, (float)v);
+	if (model_set(mm->model, e->s.id, e->s.i1, e->s.i2, (float)v, e) >= 0)
+		mm->staged = 1;
+}
+
+/* An absolute position from a control (cc, cc14, pb). */
+static void mm_abs(struct midimap *mm, struct mm_entry *e, int raw)
+{
+	double x = (double)raw / mm_raw_max(&e->s);
+	if (e->s.pickup && !e->picked) {
+		double cx = mm_value_to_x(&e->s, model_get(mm->model, e->s.id, e->s.i1, e->s.i2));
+		double prev = e->x_dev;
+		if (fabs(x - cx) <= mm_tol(&e->s) || (prev >= 0 && (prev - cx) * (x - cx) <= 0))
+			e->picked = 1;
+		if (!e->picked)
+			return;
+	}
+	e->raw_dev = raw;
+	mm_set(mm, e, mm_x_to_value(&e->s, x));
+}
+
+static void mm_bank_set(struct midimap *mm, unsigned bank)
+{
+	if (bank < 1 || bank > mm->nbanks || bank == mm->bank)
+		return;
+	mm->bank = bank;
+	for (unsigned i = 0; i < mm->n; i++) {
+		struct mm_entry *e = &mm->e[i];
+		e->dirty = 1;
+		if (e->s.bank == 0)
+			continue; /* on every bank: the control shows it already */
+		e->raw_dev = -1;  /* shows another bank's value */
+		e->dev = NAN;
+		if (e->s.pickup) {
+			double cx = mm_value_to_x(&e->s, model_get(mm->model, e->s.id, e->s.i1, e->s.i2));
+			e->picked = e->x_dev >= 0 && fabs(e->x_dev - cx) <= mm_tol(&e->s);
+		}
+	}
+	mm->any_dirty = 1;
+}
+
+/* A button press or release (note, or CC in toggle/momentary mode). */
+static void mm_button(struct midimap *mm, struct mm_entry *e, int press)
+{
+	switch (e->s.action) {
+	case MMA_BANK_NEXT:
+		if (press)
+			mm_bank_set(mm, mm->bank % mm->nbanks + 1);
+		return;
+	case MMA_BANK_PREV:
+		if (press)
+			mm_bank_set(mm, (mm->bank + mm->nbanks - 2) % mm->nbanks + 1);
+		return;
+	case MMA_BANK_SET:
+		if (press)
+			mm_bank_set(mm, e->s.bank_arg);
+		return;
+	case MMA_PARAM:
+		break;
+	}
+	if (e->s.mode == MMM_MOMENTARY) {
+		mm_set(mm, e, press ? e->s.hi : e->s.lo);
+	} else if (press) {
+		float v = model_get(mm->model, e->s.id, e->s.i1, e->s.i2);
+		mm_set(mm, e, mm_is_on(&e->s, v) ? e->s.lo : e->s.hi);
+	}
+	e->dirty = 1; /* the LED is ours to drive */
+	mm->any_dirty = 1;
+}
+
+/* Every mapping of one control: record the position on all banks, act on
+ * the active ones. */
+static void mm_dispatch(struct midimap *mm, enum midimap_kind kind, uint8_t chan, uint8_t num, int raw,
+                        int press)
+{
+	for (unsigned i = 0; i < mm->n; i++) {
+		struct mm_entry *e = &mm->e[i];
+		if (e->s.kind != kind || e->s.chan != chan || (kind != MM_PB && e->s.num != num))
+			continue;
+		if (e->s.mode == MMM_ABS && e->s.action == MMA_PARAM) {
+			if (mm_active(mm, e))
+				mm_abs(mm, e, raw);
+			e->x_dev = (double)raw / mm_raw_max(&e->s);
+		} else if (mm_active(mm, e)) {
+			mm_button(mm, e, press);
+		}
+	}
+}
+
+static int mm_has_cc14(const struct midimap *mm, uint8_t chan, uint8_t msb)
+{
+	for (unsigned i = 0; i < mm->n; i++)
+		if (mm->e[i].s.kind == MM_CC14 && mm->e[i].s.chan == chan && mm->e[i].s.num == msb)
+			return 1;
+	return 0;
+}
+
+static void mm_learn_commit(struct midimap *mm, enum midimap_kind kind, uint8_t chan, uint8_t num, int raw);
+
+/* While learning: 1 when the message was taken. */
+static int mm_learn_input(struct midimap *mm, uint8_t st, uint8_t chan, const uint8_t *msg, size_t len,
+                          uint64_t now)
+{
+	if (mm->cand) {
+		if (st == 0xB0 && chan == mm->cand_chan && len >= 3 && msg[1] == mm->cand_num + 32) {
+			mm->cand = 0;
+			mm_learn_commit(mm, MM_CC14, chan, mm->cand_num, (mm->cand_val << 7) | msg[2]);
+			return 1;
+		}
+		if (st == 0xB0 && chan == mm->cand_chan && len >= 3 && msg[1] == mm->cand_num) {
+			mm->cand_val = msg[2]; /* the same control moving on: still undecided */
+			return 1;
+		}
+		mm->cand = 0;
+		mm_learn_commit(mm, MM_CC, mm->cand_chan, mm->cand_num, mm->cand_val);
+		return 0; /* the new message is handled as input */
+	}
+	if (st == 0xB0 && len >= 3) {
+		if (msg[1] < 32) {
+			mm->cand = 1;
+			mm->cand_chan = chan;
+			mm->cand_num = msg[1];
+			mm->cand_val = msg[2];
+			mm->cand_at = now;
+		} else {
+			mm_learn_commit(mm, MM_CC, chan, msg[1], msg[2]);
+		}
+		return 1;
+	}
+	if (st == 0x90 && len >= 3 && msg[2] > 0) {
+		mm_learn_commit(mm, MM_NOTE, chan, msg[1], 127);
+		return 1;
+	}
+	if (st == 0xE0 && len >= 3) {
+		mm_learn_commit(mm, MM_PB, chan, 0, msg[1] | (msg[2] << 7));
+		return 1;
+	}
+	return 0;
+}
+
+void midimap_input(struct midimap *mm, const uint8_t *msg, size_t len, uint64_t now)
+{
+	if (len < 1 || msg[0] < 0x80 || msg[0] >= 0xF0)
+		return; /* system messages map to nothing */
+	uint8_t st = msg[0] & 0xF0, chan = msg[0] & 0x0F;
+	if (len < (st == 0xC0 || st == 0xD0 ? 2u : 3u))
+		return;
+	if (mm->learning && mm_learn_input(mm, st, chan, msg, len, now))
+		return;
+	switch (st) {
+	case 0x80:
+	case 0x90: {
+		int press = st == 0x90 && msg[2] > 0;
+		mm_dispatch(mm, MM_NOTE, chan, msg[1], 0, press);
+		break;
+	}
+	case 0xB0: {
+		uint8_t num = msg[1], val = msg[2];
+		if (num < 32 && mm_has_cc14(mm, chan, num)) {
+			mm->msb[chan][num] = val;
+			mm->msb_pending[chan][num] = 1;
+			mm->msb_at[chan][num] = now;
+		} else if (num >= 32 && num < 64 && mm_has_cc14(mm, chan, num - 32)) {
+			mm->msb_pending[chan][num - 32] = 0;
+			mm_dispatch(mm, MM_CC14, chan, num - 32, (mm->msb[chan][num - 32] << 7) | val, 0);
+		}
+		/* the same number may be a 7-bit mapping too; CC buttons press at 64 */
+		for (unsigned i = 0; i < mm->n; i++)
+			if (mm->e[i].s.kind == MM_CC && mm->e[i].s.chan == chan && mm->e[i].s.num == num) {
+				mm_dispatch(mm, MM_CC, chan, num, val, val >= 64);
+				break;
+			}
+		break;
+	}
+	case 0xE0:
+		mm_dispatch(mm, MM_PB, chan, 0, msg[1] | (msg[2] << 7), 0);
+		break;
+	default:
+		break;
+	}
+}
+
+void midimap_flush(struct midimap *mm)
+{
+	if (mm->staged) {
+		model_commit(mm->model);
+		mm->staged = 0;
+	}
+}
+
+/* ---- feedback ----------------------------------------------------------- */
+
+static void mm_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                         int clamped)
+{
+	struct midimap *mm = ctx;
+	(void)clamped;
+	if ((unsigned)id >= P_COUNT || !mm->mapped[id])
+		return;
+	for (unsigned i = 0; i < mm->n; i++) {
+		struct mm_entry *e = &mm->e[i];
+		if (e->s.action != MMA_PARAM || e->s.id != id || e->s.i1 != i1 || e->s.i2 != i2)
+			continue;
+		float v = model_get(mm->model, id, i1, i2);
+		/* a switch or a list set from a knob is rounded by the model:
+		 * that is the value the control asked for, not a correction
+		 * to send back to it (a motor fader would fight the hand) */
+		if (origin == e && e->s.mode == MMM_ABS && v == e->expect) {
+			e->dev = v; /* the control shows what it sent */
+			continue;
+		}
+		if (e->s.pickup && origin != e &&
+		    (e->x_dev < 0 || fabs(mm_value_to_x(&e->s, v) - e->x_dev) > mm_tol(&e->s)))
+			e->picked = 0;
+		e->dirty = 1;
+		mm->any_dirty = 1;
+	}
+}
+
+/* Feedback for one mapping.  0 sent or nothing to send, -1 ring full. */
+static int mm_feedback(struct midimap *mm, struct mm_entry *e)
+{
+	const struct midimap_spec *s = &e->s;
+	uint8_t msg[6];
+	int raw;
+	float v = 0;
+
+	if (s->action == MMA_BANK_NEXT || s->action == MMA_BANK_PREV)
+		return 0;
+	if (s->action == MMA_BANK_SET) {
+		raw = mm->bank == s->bank_arg ? 127 : 0;
+	} else {
+		v = model_get(mm->model, s->id, s->i1, s->i2);
+		if (!isnan(e->dev) && v == e->dev && e->raw_dev >= 0)
+			return 0;
+		if (s->mode == MMM_ABS)
+			raw = (int)lround(mm_value_to_x(s, v) * mm_raw_max(s));
+		else
+			raw = mm_is_on(s, v) ? 127 : 0;
+	}
+	if (raw == e->raw_dev) {
+		e->dev = v;
+		return 0;
+	}
+	switch (s->kind) {
+	case MM_CC:
+		msg[0] = 0xB0 | s->chan, msg[1] = s->num, msg[2] = (uint8_t)raw;
+		break;
+	case MM_CC14:
+		msg[0] = 0xB0 | s->chan, msg[1] = s->num, msg[2] = (uint8_t)(raw >> 7);
+		msg[3] = 0xB0 | s->chan, msg[4] = (uint8_t)(s->num + 32), msg[5] = (uint8_t)(raw & 127);
+		break;
+	case MM_NOTE:
+		msg[0] = 0x90 | s->chan, msg[1] = s->num, msg[2] = (uint8_t)raw;
+		break;
+	case MM_PB:
+		msg[0] = 0xE0 | s->chan, msg[1] = (uint8_t)(raw & 127), msg[2] = (uint8_t)(raw >> 7);
+		break;
+	}
+	if (mm->send(mm->send_ctx, msg, 3) < 0)
+		return -1;
+	if (s->kind == MM_CC14 && mm->send(mm->send_ctx, msg + 3, 3) < 0) {
+		e->raw_dev = -1; /* half a pair went out: send both again */
+		return -1;
+	}
+	e->raw_dev = raw;
+	e->dev = v;
+	return 0;
+}
+
+void midimap_tick(struct midimap *mm, uint64_t now)
+{
+	/* late MSBs: a device that sends only 7 bits of a 14-bit pair */
+	for (unsigned i = 0; i < mm->n; i++) {
+		struct mm_entry *e = &mm->e[i];
+		if (e->s.kind != MM_CC14 || !mm->msb_pending[e->s.chan][e->s.num] ||
+		    now - mm->msb_at[e->s.chan][e->s.num] < MIDIMAP_MSB_MS)
+			continue;
+		mm->msb_pending[e->s.chan][e->s.num] = 0;
+		mm_dispatch(mm, MM_CC14, e->s.chan, e->s.num, mm->msb[e->s.chan][e->s.num] << 7, 0);
+	}
+	if (mm->learning && mm->cand && now - mm->cand_at >= MIDIMAP_LEARN_MS) {
+		mm->cand = 0;
+		mm_learn_commit(mm, MM_CC, mm->cand_chan, mm->cand_num, mm->cand_val);
+	}
+	midimap_flush(mm);
+	if (!mm->any_dirty)
+		return;
+	mm->any_dirty = 0;
+	for (unsigned i = 0; i < mm->n; i++) {
+		struct mm_entry *e = &mm->e[i];
+		if (!e->dirty || !mm_active(mm, e))
+			continue;
+		if (mm_feedback(mm, e) < 0) {
+			mm->any_dirty = 1; /* the ring is full: the rest next tick */
+			return;
+		}
+		e->dirty = 0;
+	}
+}
+
+void midimap_refresh(struct midimap *mm)
+{
+	for (unsigned i = 0; i < mm->n; i++) {
+		mm->e[i].dirty = 1;
+		mm->e[i].raw_dev = -1;
+		mm->e[i].dev = NAN;
+	}
+	mm->any_dirty = 1;
+}
+
+/* ---- learn and forget -------------------------------------------------- */
+
+int midimap_learn(struct midimap *mm, const char *path, const char *options, char *err, size_t errlen)
+{
+	char buf[MIDIMAP_LINE_MAX + 1], *tok[MM_MAX_TOK];
+	struct midimap_spec s;
+	int n = 0;
+
+	mm->cand = 0;
+	if (!path) {
+		mm->learning = 0;
+		return 0;
+	}
+	memset(&s, 0, sizeof s);
+	if (mm_resolve(mm->model, path, &s.id, &s.i1, &s.i2, err, errlen) < 0)
+		return -1;
+	if (options) {
+		if (strlen(options) > MIDIMAP_LINE_MAX) {
+			snprintf(err, errlen, "options too long");
+			return -1;
+		}
+		strcpy(buf, options);
+		n = mm_split(buf, tok);
+		if (n < 0) {
+			snprintf(err, errlen, "too many options");
+			return -1;
+		}
+	}
+	/* the kind is not known yet: check the options against a note and an
+	 * absolute control, and keep the words for the real one */
+	s.action = MMA_PARAM;
+	s.lo = param_table[s.id].min;
+	s.hi = param_table[s.id].max;
+	s.kind = MM_CC;
+	s.mode = MMM_ABS;
+	struct midimap_spec t = s;
+	if (mm_options(mm->model, &t, tok, (unsigned)n, err, errlen) < 0)
+		return -1;
+	mm->learn = t;
+	mm->learning = 1;
+	return 0;
+}
+
+int midimap_learning(const struct midimap *mm)
+{
+	return mm->learning;
+}
+
+static int mm_same_control(const struct midimap_spec *a, enum midimap_kind kind, uint8_t chan, uint8_t num)
+{
+	if (a->chan != chan)
+		return 0;
+	/* a cc14 pair occupies two 7-bit numbers */
+	if (a->kind == MM_CC14 && kind == MM_CC)
+		return num == a->num || num == a->num + 32;
+	if (a->kind == MM_CC && kind == MM_CC14)
+		return a->num == num || a->num == num + 32;
+	return a->kind == kind && (kind == MM_PB || a->num == num);
+}
+
+static void mm_remove(struct midimap *mm, unsigned i)
+{
+	memmove(&mm->e[i], &mm->e[i + 1], (mm->n - i - 1) * sizeof mm->e[0]);
+	mm->n--;
+}
+
+static void mm_learn_commit(struct midimap *mm, enum midimap_kind kind, uint8_t chan, uint8_t num, int raw)
+{
+	struct midimap_spec s = mm->learn;
+	char line[MIDIMAP_LINE_MAX + 1], path[160];
+
+	mm->learning = 0;
+	s.kind = kind;
+	s.chan = chan;
+	s.num = kind == MM_PB ? 0 : num;
+	if (kind == MM_NOTE && s.mode == MMM_ABS)
+		s.mode = MMM_TOGGLE;
+	if ((kind == MM_CC14 || kind == MM_PB) && s.mode != MMM_ABS)
+		s.mode = MMM_ABS; /* buttons are notes or 7-bit CCs */
+	if (s.mode != MMM_ABS)
+		s.pickup = 0;
+	if (!s.bank && mm->nbanks > 1)
+		s.bank = mm->bank;
+	for (unsigned i = 0; i < mm->n;) {
+		const struct midimap_spec *o = &mm->e[i].s;
+		int same_path = o->action == MMA_PARAM && o->id == s.id && o->i1 == s.i1 && o->i2 == s.i2;
+		if (o->bank == s.bank && (same_path || mm_same_control(o, kind, chan, s.num)))
+			mm_remove(mm, i);
+		else
+			i++;
+	}
+	if (mm->n == MIDIMAP_MAX)
+		return;
+	struct mm_entry *e = &mm->e[mm->n++];
+	memset(e, 0, sizeof *e);
+	e->s = s;
+	mm_entry_reset(e);
+	if (s.mode == MMM_ABS) {
+		e->x_dev = (double)raw / mm_raw_max(&s);
+		double cx = mm_value_to_x(&s, model_get(mm->model, s.id, s.i1, s.i2));
+		e->picked = fabs(e->x_dev - cx) <= mm_tol(&s);
+	}
+	mm->gen++;
+	mm_reindex(mm);
+	if (mm->learned && midimap_line(mm, mm->n - 1, line, sizeof line) >= 0) {
+		mm_path(s.id, s.i1, s.i2, path, sizeof path);
+		mm->learned(mm->learned_ctx, path, line);
+	}
+}
+
+int midimap_forget(struct midimap *mm, const char *path, char *err, size_t errlen)
+{
+	enum param_id id;
+	unsigned i1, i2;
+	int all = !strcmp(path, "all"), removed = 0;
+
+	if (!all && mm_resolve(mm->model, path, &id, &i1, &i2, err, errlen) < 0)
+		return -1;
+	for (unsigned i = 0; i < mm->n;) {
+		const struct midimap_spec *s = &mm->e[i].s;
+		if (all || (s->action == MMA_PARAM && s->id == id && s->i1 == i1 && s->i2 == i2)) {
+			mm_remove(mm, i);
+			removed++;
+		} else {
+			i++;
+		}
+	}
+	if (removed) {
+		mm->gen++;
+		mm_reindex(mm);
+	}
+	return removed;
+}
+
+unsigned midimap_count(const struct midimap *mm)
+{
+	return mm->n;
+}
+
+const struct midimap_spec *midimap_get(const struct midimap *mm, unsigned i)
+{
+	return i < mm->n ? &mm->e[i].s : NULL;
+}
+
+unsigned midimap_bank(const struct midimap *mm)
+{
+	return mm->bank;
+}
+
+unsigned long midimap_generation(const struct midimap *mm)
+{
+	return mm->gen;
+}

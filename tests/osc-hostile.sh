@@ -1,0 +1,111 @@
+#!/bin/sh
+# osc-hostile.sh - hostile OSC input against the running daemon, while it
+# plays (jmx_hostile does the sending and the checking, see jmx_hostile.c):
+#
+#  1. private jackd; jackmixd -c 4 --stereo-channels 1 -b 2; jmx_tone puts
+#     a -20 dBFS sine on all six inputs and meters master_L/R; the level
+#     with every parameter at its default is the reference;
+#  2. hostile numbers on every float parameter (NaN, +-inf, 1e39, FLT_MAX,
+#     -0.0, 1e-40, int32/int64 extremes, wrong types and counts; the
+#     normalised addresses too): refused with exactly one /error and no
+#     change, or clamped to the table's range as documented;
+#  3. hostile indices (-1, 0, N+1, 2^31-1, 1x, ...): refused, nothing
+#     else touched; leading zeros are the plain index;
+#  4. malformed datagrams, 50 times each, and 20 000 bundles with future
+#     timetags (applied at once: timetags are ignored);
+#  5. the state stays finite: /dump holds every instance inside its range,
+#     the master output is a finite level, and with every parameter back
+#     at its default the master is at the reference level again (+-0.5 dB:
+#     no filter or envelope left in a bad state);
+#  6. the daemon's RSS grew by less than 8 MiB (or JMX_RSS_SLACK_KB), its
+#     file descriptors and threads are the same as before.
+# Skips (77) only when jackd, jack_lsp or jack_connect is missing.
+
+srcdir=${srcdir:-.}
+top_builddir=${top_builddir:-..}
+. "$srcdir/jack-env.sh"
+
+jmx_require jackd jack_lsp jack_connect awk
+daemon=$top_builddir/src/jackmixd
+hostile=./jmx_hostile
+tone=./jmx_tone
+for x in "$daemon" "$hostile" "$tone"; do
+	[ -x "$x" ] || jmx_fail "$x not built"
+done
+
+jmx_setup
+T=$JMX_TMP
+dname=jmx-hostile-$$
+tname=jmx-hostile-tone-$$
+fail=0
+
+bad() {
+	jmx_note "FAIL: $*"
+	fail=1
+}
+
+die() {
+	jmx_note "FAIL: $*"
+	jmx_show "daemon log" "$T/daemon.log" 30
+	exit 1
+}
+
+# rss_kb PID, fds PID, threads PID
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+fds() { ls "/proc/$1/fd" | wc -l; }
+threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
+
+# meter: the tone's latest reading of the master (dBFS), after a fresh one
+meter() {
+	sleep 0.4
+	sed -n 's/^peak_dbfs=\([^ ]*\) .*/\1/p' "$T/meter"
+}
+
+jmx_jack_start || jmx_fail "the private JACK server did not start"
+port=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
+"$daemon" -S "$JMX_SERVER" -n "$dname" -c 4 --stereo-channels 1 -b 2 -p "$port" --feedback-port 0 \
+	>"$T/daemon.log" 2>&1 &
+dpid=$!
+jmx_track $dpid
+jmx_wait_ports "$dname" 14 15 || die "jackmixd did not register its 14 ports"
+$tone -n "$tname" -c 6 -a -20 -m "$T/meter" >"$T/tone.log" 2>&1 &
+jmx_track $!
+jmx_wait_ports "$tname" 8 10 || die "jmx_tone did not register its ports"
+k=1
+for p in in_1 in_2 in_3 in_4 in_5_L in_5_R; do
+	jmx_connect "$tname:out_$k" "$dname:$p" || die "cannot connect $tname:out_$k"
+	k=$((k + 1))
+done
+jmx_connect "$dname:master_L" "$tname:in_L" || die "cannot connect master_L"
+jmx_connect "$dname:master_R" "$tname:in_R" || die "cannot connect master_R"
+sleep 1
+ref=$(meter)
+awk -v v="$ref" 'BEGIN { exit !(v > -40 && v < 0) }' || die "no tone on the master to start with ($ref dBFS)"
+rss0=$(rss_kb $dpid) fd0=$(fds $dpid) th0=$(threads $dpid)
+
+$hostile numbers "$port" 5 2 || bad "hostile numbers (see above)"
+$hostile indices "$port" 5 2 || bad "hostile indices (see above)"
+$hostile malformed "$port" || bad "malformed datagrams (see above)"
+jmx_alive $dpid || die "jackmixd died"
+$hostile dumpcheck "$port" 5 2 || bad "/dump after the hostile input (see above)"
+mid=$(meter)
+awk -v v="$mid" 'BEGIN { exit !(v == v + 0 && v >= -200 && v < 20) }' ||
+	bad "the master is not a finite level after the hostile input: '$mid'"
+m=$($hostile get "$port" /master/meter) || bad "no answer to /master/meter"
+printf '%s\n' "$m" | awk '{ for (i = 2; i <= NF; i++) if (!($i == $i + 0) || $i ~ /nan|inf/) exit 1 }' ||
+	bad "/master/meter is not finite: $m"
+$hostile defaults "$port" 5 2 || bad "could not put the defaults back"
+sleep 0.5
+back=$(meter)
+awk -v a="$back" -v b="$ref" 'BEGIN { d = a - b; exit !(d < 0.5 && d > -0.5) }' ||
+	bad "master at $back dBFS with the defaults back, was $ref: the DSP did not recover"
+rss1=$(rss_kb $dpid) fd1=$(fds $dpid) th1=$(threads $dpid)
+jmx_note "master: $ref dBFS before, $mid after the hostile input, $back with the defaults back"
+jmx_note "daemon: RSS $rss0 -> $rss1 kB, fds $fd0 -> $fd1, threads $th0 -> $th1"
+[ $((rss1 - rss0)) -lt "${JMX_RSS_SLACK_KB:-8192}" ] || bad "RSS grew by $((rss1 - rss0)) kB"
+[ "$fd1" -eq "$fd0" ] || bad "file descriptors: $fd0 before, $fd1 after"
+[ "$th1" -eq "$th0" ] || bad "threads: $th0 before, $th1 after"
+jmx_stop_pid $dpid 5 || bad "jackmixd exited with $? on SIGTERM, want 0"
+[ $fail -eq 0 ] || { jmx_show "daemon log" "$T/daemon.log" 20; exit 1; }
+echo "osc-hostile.sh: PASS"
+exit 0
