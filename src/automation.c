@@ -104,7 +104,8 @@ static long auto_flat(const struct automation *a, enum param_id id, unsigned i1,
 static int auto_playable(const struct automation *a, unsigned flat)
 {
 	const struct lanes_lane *l = &a->lanes->lane[flat];
-	return l->n > 0 && (l->mode == AUTOPLAY_READ || l->mode == AUTOPLAY_TOUCH || l->mode == AUTOPLAY_LATCH);
+	return l->n > 0 &&
+	       (l->mode == AUTOPLAY_READ || l->mode == AUTOPLAY_TOUCH || l->mode == AUTOPLAY_LATCH);
 }
 
 static float auto_published(const struct automation *a, unsigned flat)
@@ -232,7 +233,8 @@ static void sync_run(struct automation *a)
 			/* set while the lane still played: it counts from now */
 			a->resend[flat] = 0;
 			if (r != mv) {
-				model_set(a->model, (enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat], mv, a);
+				model_set(a->model, (enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat],
+				          mv, a);
 				commit = 1;
 			}
 		} else if (isfinite(r) && r != mv) {
@@ -369,9 +371,10 @@ static void seg_finish(struct automation *a, unsigned flat)
 		enum param_id id = (enum param_id)a->fid[flat];
 		uint32_t gout = lanes_step(id) ? JMX_CHUNK : a->glide;
 		if (lanes_merge(a->lanes, flat, s->f, s->v, s->n, JMX_CHUNK, gout) < 0)
-			log_warn("automation: a pass of %u points could not be merged (memory, or more than %u "
-			         "points in the lane): dropped",
-			         s->n, LANES_MAX_POINTS);
+			log_warn(
+			    "automation: a pass of %u points could not be merged (memory, or more than %u "
+			    "points in the lane): dropped",
+			    s->n, LANES_MAX_POINTS);
 		a->generation++;
 		a->set_dirty = 1;
 	}
@@ -445,7 +448,8 @@ static void auto_collect(struct automation *a)
 	}
 	unsigned long d = autoplay_dropped(a->ap);
 	if (d != a->dropped_said) {
-		log_warn("automation: %lu recorded value(s) lost (the control thread fell behind)", d - a->dropped_said);
+		log_warn("automation: %lu recorded value(s) lost (the control thread fell behind)",
+		         d - a->dropped_said);
 		a->dropped_said = d;
 	}
 }
@@ -463,7 +467,8 @@ static void auto_poll(struct automation *a)
 		int moved = r != a->seen[flat];
 		a->seen[flat] = r;
 		int playable = auto_playable(a, flat);
-		int driven = a->ramping[flat] || a->sync[flat] || (playable && !a->touch[flat] && !a->implicit[flat]);
+		int driven =
+		    a->ramping[flat] || a->sync[flat] || (playable && !a->touch[flat] && !a->implicit[flat]);
 		if (!driven) {
 			if (a->override[flat]) {
 				a->override[flat] = 0;
@@ -497,7 +502,8 @@ static void auto_poll(struct automation *a)
 
 /* ---- the model listener ---------------------------------------------------- */
 
-static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin, int clamped)
+static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                           int clamped)
 {
 	struct automation *a = ctx;
 	(void)clamped;
@@ -514,7 +520,8 @@ static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2
 		auto_fade_status(a, 0, 0.0f);
 	}
 	unsigned mode = a->lanes->lane[flat].mode;
-	if ((mode == AUTOPLAY_TOUCH || mode == AUTOPLAY_LATCH) && origin != a->quiet && origin && !a->touch[flat]) {
+	if ((mode == AUTOPLAY_TOUCH || mode == AUTOPLAY_LATCH) && origin != a->quiet && origin &&
+	    !a->touch[flat]) {
 		/* a surface without touch messages: the change is the touch */
 		if (!a->implicit[flat]) {
 			autoplay_touch(a->ap, (unsigned)flat, 1);
@@ -528,8 +535,8 @@ static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2
 
 /* ---- the API --------------------------------------------------------------- */
 
-enum model_result automation_ramp(struct automation *a, enum param_id id, unsigned i1, unsigned i2, float value,
-                                  float ms, const void *origin)
+enum model_result automation_ramp(struct automation *a, enum param_id id, unsigned i1, unsigned i2,
+                                  float value, float ms, const void *origin)
 {
 	long flat = auto_flat(a, id, i1, i2);
 	float r = flat >= 0 ? auto_published(a, (unsigned)flat) : NAN;
@@ -556,7 +563,7 @@ int automation_stop(struct automation *a, enum param_id id, unsigned i1, unsigne
 		auto_fade_status(a, 0, 0.0f);
 	}
 	if (a->to_rt) { /* harmless when nothing moves: RT_HOLD only stops a ramp */
-		struct rt_msg msg = { (uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_HOLD, 0.0f, 0.0f };
+		struct rt_msg msg = {(uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_HOLD, 0.0f, 0.0f};
 		if (rtq_push(a->to_rt, &msg) == 0) {
 			rtq_publish(a->to_rt);
 			sync_request(a, (unsigned)flat, SYNC_WAIT);
@@ -754,7 +761,8 @@ void automation_tick(struct automation *a, uint64_t now)
 			auto_fade_status(a, 0, 0.0f);
 		} else if (now >= a->fade_next) {
 			a->fade_next += 1000;
-			auto_fade_status(a, 0, now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
+			auto_fade_status(a, 0,
+			                 now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
 		}
 	}
 }
@@ -766,8 +774,8 @@ static void auto_tick_cb(void *ctx, uint64_t now)
 
 /* ---- OSC ----------------------------------------------------------------- */
 
-static void auto_osc_param(void *ctx, struct osc *o, const char *path, enum osc_param_cmd cmd, enum param_id id,
-                           unsigned i1, unsigned i2, const struct osc_arg *argv, int argc)
+static void auto_osc_param(void *ctx, struct osc *o, const char *path, enum osc_param_cmd cmd,
+                           enum param_id id, unsigned i1, unsigned i2, const struct osc_arg *argv, int argc)
 {
 	struct automation *a = ctx;
 	long flat = auto_flat(a, id, i1, i2);
@@ -812,8 +820,8 @@ static void auto_osc_param(void *ctx, struct osc *o, const char *path, enum osc_
 	}
 }
 
-static enum model_result auto_osc_ramp(void *ctx, enum param_id id, unsigned i1, unsigned i2, float value, float ms,
-                                       const void *origin)
+static enum model_result auto_osc_ramp(void *ctx, enum param_id id, unsigned i1, unsigned i2, float value,
+                                       float ms, const void *origin)
 {
 	return automation_ramp(ctx, id, i1, i2, value, ms, origin);
 }
@@ -890,7 +898,8 @@ static void auto_cmd_fade(void *ctx, struct osc *o, const char *path, const stru
 	struct automation *a = ctx;
 	uint64_t now = control_now_ms();
 	if (argc == 0) {
-		auto_fade_status(a, 1, a->fading && now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
+		auto_fade_status(
+		    a, 1, a->fading && now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
 		return;
 	}
 	if (argc != 1 || argv[0].str || automation_fade(a, (float)argv[0].num) < 0) {
@@ -902,7 +911,7 @@ static void auto_cmd_fade(void *ctx, struct osc *o, const char *path, const stru
 
 void automation_attach_osc(struct automation *a, struct osc *o)
 {
-	struct osc_automation hooks = { a, auto_osc_param, auto_osc_ramp, auto_osc_value };
+	struct osc_automation hooks = {a, auto_osc_param, auto_osc_ramp, auto_osc_value};
 	a->osc = o;
 	osc_set_automation(o, &hooks);
 	osc_add_command(o, "/automation/mode", auto_cmd_mode, a);
@@ -954,8 +963,8 @@ struct automation *automation_new(const struct automation_config *cfg)
 	a->sync_gen = calloc(n, sizeof *a->sync_gen);
 	a->sync_cycle = calloc(n, sizeof *a->sync_cycle);
 	if (!a->ap || !a->fid || !a->fi1 || !a->fi2 || !a->autom || !a->seg || !a->touch || !a->implicit ||
-	    !a->override || !a->ramping || !a->renotify || !a->shown || !a->seen || !a->watched || !a->watch || !a->sync || !a->resend || !a->sync_gen ||
-	    !a->sync_cycle)
+	    !a->override || !a->ramping || !a->renotify || !a->shown || !a->seen || !a->watched ||
+	    !a->watch || !a->sync || !a->resend || !a->sync_gen || !a->sync_cycle)
 		goto oom;
 	for (unsigned f = 0; f < a->nflat; f++) {
 		enum param_id id;

@@ -38,9 +38,9 @@
 #include "osc.h"
 #include "rtqueue.h"
 
-#define AUTOMATION_TICK_MS         10u
-#define AUTOMATION_IMPLICIT_MS     500u /* an implied touch ends after this long without a change */
-#define AUTOMATION_THIN_BATCH      8192u /* recorded points thinned in batches of this many */
+#define AUTOMATION_TICK_MS     10u
+#define AUTOMATION_IMPLICIT_MS 500u  /* an implied touch ends after this long without a change */
+#define AUTOMATION_THIN_BATCH  8192u /* recorded points thinned in batches of this many */
 
 struct automation_config {
 	struct model *model;
@@ -76,8 +76,8 @@ void automation_set_quiet_origin(struct automation *a, const void *origin);
 void automation_tick(struct automation *a, uint64_t now_ms);
 
 /* ---- the API behind the OSC addresses (also for tests) ---- */
-enum model_result automation_ramp(struct automation *a, enum param_id id, unsigned i1, unsigned i2, float value,
-                                  float ms, const void *origin);
+enum model_result automation_ramp(struct automation *a, enum param_id id, unsigned i1, unsigned i2,
+                                  float value, float ms, const void *origin);
 int automation_stop(struct automation *a, enum param_id id, unsigned i1, unsigned i2);
 /* seconds >= 0; 0 cuts the master now */
 int automation_fade(struct automation *a, float seconds);

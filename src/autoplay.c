@@ -66,7 +66,10 @@ struct autoplay {
 
 	/* transport, RT only */
 	uint32_t frame, prev_frame, prev_n;
-	int rolling, prev_rolling, started, jumped;
+	uint32_t skip_max; /* frames: a longer jump ends a recorded pass */
+	int rolling, prev_rolling, started;
+	int jumped; /* the transport jumped: playing lanes glide */
+	int split;  /* ... and a recording pass ends and starts anew */
 	/* ... as the control thread sees it */
 	atomic_uint pub_frame;
 	atomic_int pub_rolling;
@@ -83,6 +86,7 @@ struct autoplay *autoplay_new(unsigned nflat, double rate)
 	double g = AUTOPLAY_GLIDE_MS * 0.001 * rate;
 	ap->glide = g < JMX_CHUNK ? JMX_CHUNK : (uint32_t)g;
 	ap->coef = dsp_smooth_coef(rate, JMX_CHUNK);
+	ap->skip_max = (uint32_t)(AUTOPLAY_SKIP_MS * 0.001 * rate);
 	atomic_init(&ap->pending, NULL);
 	atomic_init(&ap->retired, NULL);
 	atomic_init(&ap->active_gen, 0);
@@ -197,20 +201,21 @@ void autoplay_transport(const struct autoplay *ap, uint32_t *frame, int *rolling
 
 static void rec_push(struct autoplay *ap, uint32_t flat, enum autoplay_rec_kind kind, uint32_t frame, float v)
 {
-	struct autoplay_rec r = { flat, frame, v, (uint32_t)kind };
+	struct autoplay_rec r = {flat, frame, v, (uint32_t)kind};
 	if (rtq_push(&ap->ring, &r) < 0)
 		atomic_fetch_add_explicit(&ap->dropped, 1, memory_order_relaxed);
 }
 
 /* The pass is over: the control may still be on its way to where it
  * was put; from here the mixer smooths it there as usual. */
-static void rec_end(struct autoplay *ap, struct mixer *m, const struct autoplay_lane *l, struct autoplay_state *st)
+static void rec_end(struct autoplay *ap, struct mixer *m, const struct autoplay_lane *l,
+                    struct autoplay_state *st)
 {
 	rec_push(ap, l->flat, AUTOPLAY_REC_END, st->rec_frame, st->rec_val);
 	st->rec = 0;
 	if (!l->step && st->target != st->applied && !mixer_ramping(m, l->flat) &&
 	    mixer_value(m, l->flat) == st->applied) {
-		struct rt_msg msg = { l->id, l->i1, l->i2, RT_SET, st->target, 0.0f };
+		struct rt_msg msg = {l->id, l->i1, l->i2, RT_SET, st->target, 0.0f};
 		mixer_apply(m, &msg);
 	}
 }
@@ -297,11 +302,11 @@ static float rec_smooth(struct autoplay *ap, struct mixer *m, const struct autop
 }
 
 static void lane_record(struct autoplay *ap, struct mixer *m, const struct autoplay_lane *l,
-                        struct autoplay_state *st, uint32_t fe, float cur, int jumped)
+                        struct autoplay_state *st, uint32_t fe, float cur, int split)
 {
 	if (!l->step)
 		cur = rec_smooth(ap, m, l, st, cur);
-	if (!st->rec || jumped) {
+	if (!st->rec || split) {
 		if (st->rec)
 			rec_push(ap, l->flat, AUTOPLAY_REC_END, st->rec_frame, st->rec_val);
 		rec_push(ap, l->flat, AUTOPLAY_REC_START, fe, cur);
@@ -346,9 +351,9 @@ static void autoplay_chunk(void *ctx, struct mixer *m, unsigned off)
 {
 	struct autoplay *ap = ctx;
 	const struct autoplay_set *set = ap->cur;
-	int jumped = ap->jumped, rolling = ap->rolling;
+	int jumped = ap->jumped, split = ap->split, rolling = ap->rolling;
 
-	ap->jumped = 0;
+	ap->jumped = ap->split = 0;
 	if (!set)
 		return;
 	/* the frame at this chunk's end, where its points are reached */
@@ -360,7 +365,7 @@ static void autoplay_chunk(void *ctx, struct mixer *m, unsigned off)
 		int want = lane_want(st, l, touched, rolling);
 		float cur = mixer_value(m, l->flat);
 		if (want == WANT_REC)
-			lane_record(ap, m, l, st, fe, cur, jumped);
+			lane_record(ap, m, l, st, fe, cur, split);
 		else if (st->rec)
 			rec_end(ap, m, l, st);
 		if (want == WANT_PLAY)
@@ -386,12 +391,17 @@ void autoplay_cycle(struct autoplay *ap, struct mixer *m, uint32_t frame, int ro
 			atomic_store_explicit(&ap->active_gen, s->gen, memory_order_release);
 		}
 	}
-	/* Located or looped: lanes jump (and glide).  A short skip forward is
-	 * no locate: JACK skips a period or two after an xrun, and a pass
-	 * that records goes on through it (the lane joins the two sides). */
+	/* Located or looped: playing lanes jump (and glide), a recorded pass
+	 * ends and a new one starts.  A skip forward of a few periods is what
+	 * JACK does after an xrun: no glide up to the glide time, and a pass
+	 * goes on through up to AUTOPLAY_SKIP_MS (the lane joins the two
+	 * sides across frames that were never played). */
 	uint32_t expect = ap->prev_frame + (ap->prev_rolling ? ap->prev_n : 0);
-	if (ap->started && frame != expect && (frame < expect || frame - expect > ap->glide))
-		ap->jumped = 1;
+	if (ap->started && frame != expect) {
+		uint32_t fwd = frame > expect ? frame - expect : UINT32_MAX;
+		ap->jumped |= fwd > ap->glide;
+		ap->split |= fwd > ap->skip_max;
+	}
 	ap->started = 1;
 	ap->frame = frame;
 	ap->rolling = rolling != 0;

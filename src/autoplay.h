@@ -37,6 +37,8 @@
  * jump of the transport (locate, loop) or a lane that starts playing
  * (touch released, mode changed) glides from where the parameter is to
  * the lane over AUTOPLAY_GLIDE_MS, along the lane, so nothing clicks.
+ * A jump also ends a pass being recorded (a new one starts), except a
+ * short skip forward (AUTOPLAY_SKIP_MS: JACK after an xrun).
  * While a continuous parameter records, the values that arrive are
  * smoothed here (JMX_SMOOTH_TAU_MS, along the taper) and handed to the
  * mixer as the points of a path, chunk by chunk, so the recorded points
@@ -63,18 +65,26 @@
 #include "params.h"
 
 #define AUTOPLAY_GLIDE_MS 20.0
+#define AUTOPLAY_SKIP_MS  100.0  /* a forward jump up to this long does not end a recorded pass */
 #define AUTOPLAY_RING     65536u /* records RT -> control */
 
-enum autoplay_mode { AUTOPLAY_OFF, AUTOPLAY_READ, AUTOPLAY_WRITE, AUTOPLAY_TOUCH, AUTOPLAY_LATCH, AUTOPLAY_MODES };
+enum autoplay_mode {
+	AUTOPLAY_OFF,
+	AUTOPLAY_READ,
+	AUTOPLAY_WRITE,
+	AUTOPLAY_TOUCH,
+	AUTOPLAY_LATCH,
+	AUTOPLAY_MODES
+};
 
 /* One lane of a set.  path[] holds the values along the taper
  * (autoplay_to_path). */
 struct autoplay_lane {
 	uint32_t flat; /* parameter instance (mixer_flat_count numbering) */
 	uint16_t id, i1, i2;
-	uint8_t mode; /* enum autoplay_mode */
-	uint8_t step; /* switch or enum: hold, never interpolate or glide */
-	uint32_t n;   /* points */
+	uint8_t mode;          /* enum autoplay_mode */
+	uint8_t step;          /* switch or enum: hold, never interpolate or glide */
+	uint32_t n;            /* points */
 	const uint32_t *frame; /* strictly increasing */
 	const float *path;
 };

@@ -22,7 +22,7 @@
 #include "autoplay.h"
 #include "dsp.h"
 
-static const char *const lanes_modes[AUTOPLAY_MODES] = { "off", "read", "write", "touch", "latch" };
+static const char *const lanes_modes[AUTOPLAY_MODES] = {"off", "read", "write", "touch", "latch"};
 
 /* ---- the table --------------------------------------------------------- */
 
@@ -111,7 +111,10 @@ void lanes_base_path(enum param_id id, unsigned i1, unsigned i2, char *buf, size
 	tmpl[n] = 0;
 	for (const char *s = tmpl; *s && k + 12 < len;) {
 		if (s[0] == '<' && s[1] && s[2] == '>') {
-			unsigned v = s[1] == 'n' ? i1 : s[1] == 'b' ? i2 : param_table[id].scope == SC_BUS ? i1 : i2;
+			unsigned v = s[1] == 'n'                       ? i1
+			             : s[1] == 'b'                     ? i2
+			             : param_table[id].scope == SC_BUS ? i1
+			                                               : i2;
 			k += (size_t)snprintf(buf + k, len - k, "%u", v + 1);
 			s += 3;
 		} else {
@@ -214,7 +217,7 @@ int lanes_copy_lane(struct lanes *dst, unsigned flat, const struct lanes *src)
 
 static float lane_eval(enum param_id id, const struct lanes_lane *l, uint32_t frame)
 {
-	struct autoplay_lane al = { 0, (uint16_t)id, 0, 0, 0, (uint8_t)lanes_step(id), l->n, l->frame, NULL };
+	struct autoplay_lane al = {0, (uint16_t)id, 0, 0, 0, (uint8_t)lanes_step(id), l->n, l->frame, NULL};
 	float path[2];
 	uint32_t hint = 0;
 	if (l->n == 0)
@@ -439,7 +442,7 @@ static long lanes_resolve(struct lanes *L, const char *base, size_t len, char *e
 {
 	char tmpl[LANES_PATH_MAX];
 	for (unsigned k = 0; k < P_COUNT; k++) {
-		unsigned num[3] = { 0, 0, 0 }, i1 = 0, i2 = 0;
+		unsigned num[3] = {0, 0, 0}, i1 = 0, i2 = 0;
 		size_t tn = param_auto_base((enum param_id)k);
 		if (!param_automatable((enum param_id)k) || tn >= sizeof tmpl)
 			continue;
@@ -581,15 +584,16 @@ int lanes_parse_line(struct lanes *L, const char *line, size_t len, char *err, s
 			const struct param_info *pi = &param_table[id];
 			tl = lanes_token(&p, end, &tok);
 			if (lanes_number(tok, tl, &a) < 0 || a < 0 || a > 4294967295.0 || a != floor(a)) {
-				lanes_err(err, errlen, "%.*s: frame must be a whole number 0..4294967295", (int)plen,
-				          path);
+				lanes_err(err, errlen, "%.*s: frame must be a whole number 0..4294967295",
+				          (int)plen, path);
 				return -1;
 			}
 			tl = lanes_token(&p, end, &tok);
 			if (lanes_number(tok, tl, &b) < 0 || b < pi->min || b > pi->max ||
 			    (pi->type != PT_FLOAT && b != floor(b))) {
-				lanes_err(err, errlen, "%.*s: value must be a %snumber in %g..%g", (int)plen, path,
-				          pi->type != PT_FLOAT ? "whole " : "", (double)pi->min, (double)pi->max);
+				lanes_err(err, errlen, "%.*s: value must be a %snumber in %g..%g", (int)plen,
+				          path, pi->type != PT_FLOAT ? "whole " : "", (double)pi->min,
+				          (double)pi->max);
 				return -1;
 			}
 			if (l->n && (double)l->frame[l->n - 1] >= a) {

@@ -54,7 +54,7 @@ struct lanes {
 	struct param_shape shape;
 	unsigned nflat;
 	unsigned off[P_COUNT + 1];
-	double rate; /* the frames' sample rate; 0 = not known */
+	double rate;             /* the frames' sample rate; 0 = not known */
 	struct lanes_lane *lane; /* per instance, numbered as in params.h */
 	/* parser state */
 	unsigned char *seen_mode;

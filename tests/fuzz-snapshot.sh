@@ -31,7 +31,7 @@ src=$top_srcdir/src
 # -dict: the format's words make the fuzzer reach deep lines quickly
 dict=$work/dict
 for w in jackmixd-state end crc32 /jack/connect /ch/ /bus/ /master/ /mon/ /fader/db /eq/ /hz /type \
-	/name /send/ /level/db lshelf hshelf peak; do
+	/name /send/ /level/db lshelf hshelf peak /auto /auto/point /automation/rate read write touch latch; do
 	printf '"%s"\n' "$w"
 done >"$dict"
 "$work/fuzz_snapshot" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \

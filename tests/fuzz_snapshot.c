@@ -41,11 +41,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	size_t len, len2;
-	char *text = snapshot_format(s->values, &s->conns, &len);
+	char *text = snapshot_format_lanes(s->values, s->lanes, &s->conns, &len);
 	struct snapshot *s2 = snapshot_new(&shape);
 	if (!text || !s2 || snapshot_parse(s2, "again", text, len, err, sizeof err) < 0)
 		abort();
-	char *text2 = snapshot_format(s2->values, &s2->conns, &len2);
+	char *text2 = snapshot_format_lanes(s2->values, s2->lanes, &s2->conns, &len2);
 	if (!text2 || len != len2 || memcmp(text, text2, len) != 0)
 		abort();
 	free(text);

@@ -94,9 +94,15 @@ jmx_stop_pid() {
 }
 
 jmx_cleanup() {
+	# clients first, the server last: a server killed while clients hang
+	# on it keeps its slot in JACK's registry (8 servers a machine)
 	for jmx_p in $JMX_PIDS; do
+		[ "$jmx_p" = "$JMX_JACKD_PID" ] && continue
 		jmx_alive "$jmx_p" && jmx_stop_pid "$jmx_p" 3 >/dev/null 2>&1
 	done
+	if [ -n "$JMX_JACKD_PID" ] && jmx_alive "$JMX_JACKD_PID"; then
+		jmx_stop_pid "$JMX_JACKD_PID" 5 >/dev/null 2>&1
+	fi
 	JMX_PIDS=
 	if [ -n "$JMX_TMP" ] && [ -d "$JMX_TMP" ] && [ -z "${JMX_KEEP_TMP:-}" ]; then
 		rm -rf "$JMX_TMP"

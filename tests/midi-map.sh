@@ -238,6 +238,7 @@ start_daemon "$T/daemon4.log"
 jmx_wait_ports "$name" 14 10 || { jmx_show daemon "$T/daemon4.log"; jmx_fail "daemon with a damaged default map did not start"; }
 jmx_stop_pid $daemon 10 || { jmx_show daemon "$T/daemon4.log"; jmx_fail "daemon did not exit 0"; }
 grep -q "midi.map:2: unknown control 'this'" "$T/daemon4.log" || { jmx_show daemon "$T/daemon4.log"; jmx_fail "no file:line for the default map"; }
-ls "$XDG_STATE_HOME/jackmixd/" | grep -q '^midi\.map\.corrupt-' && [ ! -e "$XDG_STATE_HOME/jackmixd/midi.map" ] ||
+set -- "$XDG_STATE_HOME"/jackmixd/midi.map.corrupt-*
+[ -f "$1" ] && [ ! -e "$XDG_STATE_HOME/jackmixd/midi.map" ] ||
 	{ ls -la "$XDG_STATE_HOME/jackmixd/" >&2; jmx_fail "the damaged default map was not set aside"; }
 exit 0

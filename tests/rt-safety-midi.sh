@@ -16,12 +16,12 @@
 # rt-safety.sh's negative control proves the shim sees a JACK process
 # thread; here the cycle count proves it saw the daemon's.
 srcdir=${srcdir:-.}
+top_builddir=${top_builddir:-..}
 . "$srcdir/jack-env.sh"
 jmx_require jackd jack_lsp
 shim=$PWD/.libs/rtshim.so
 daemon=$top_builddir/src/jackmixd
 [ -f "$shim" ] || jmx_fail "$shim not built (make check builds it)"
-[ -x "$daemon" ] || daemon=../src/jackmixd
 [ -x "$daemon" ] || jmx_fail "jackmixd not built"
 jmx_setup
 JMX_PERIOD=${JMX_PERIOD:-256}
@@ -106,6 +106,7 @@ jmx_stop_pid $dpid 10 || die "daemon A did not exit 0"
 elapsed=$(($(date +%s) - start))
 jmx_stop_pid $mpid 5 >/dev/null 2>&1
 check_report "daemon A (mapping)" "$T/a.report" "$elapsed"
+# shellcheck disable=SC2046 # split "IN OUT"
 set -- $(sed -n 's/.*MIDI: \([0-9]*\) message(s) in, \([0-9]*\) out.*/\1 \2/p' "$T/a.log")
 [ $# -eq 2 ] || die "daemon A logged no MIDI totals"
 jmx_note "daemon A: $1 MIDI messages in, $2 out"

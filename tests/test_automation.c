@@ -42,7 +42,7 @@
 #define DC     0.5f
 #define MAXS   (48000u * 12u) /* samples a capture can hold */
 
-static const struct param_shape SHAPE = { 2, 1 };
+static const struct param_shape SHAPE = {2, 1};
 
 /* ---- lane data ---------------------------------------------------------- */
 
@@ -59,10 +59,12 @@ static void test_base_paths(void)
 		CHECK(k > 1 && k <= strlen(p), "%s: base length %zu", p, k);
 		/* the base is the unit path, or it less exactly one "/unit" */
 		CHECK(p[k] == 0 || (p[k] == '/' && !strchr(p + k + 1, '/')), "%s: base %.*s", p, (int)k, p);
-		CHECK(param_table[id].type != PT_STRING && param_table[id].type != PT_METER, "%s automatable", p);
+		CHECK(param_table[id].type != PT_STRING && param_table[id].type != PT_METER, "%s automatable",
+		      p);
 	}
 	CHECK(!param_automatable(P_CH_SAFE), "the recall-safe flag is not automatable");
-	CHECK(param_automatable(P_CH_FADER) && param_automatable(P_CH_MUTE) && param_automatable(P_CH_EQ_TYPE),
+	CHECK(param_automatable(P_CH_FADER) && param_automatable(P_CH_MUTE) &&
+	          param_automatable(P_CH_EQ_TYPE),
 	      "fader, mute and EQ type are automatable");
 	CHECK(n >= 40, "%u automatable parameters", n);
 	lanes_base_path(P_CH_FADER, 2, 0, buf, sizeof buf);
@@ -82,10 +84,10 @@ static void test_base_paths(void)
 static void test_eval(void)
 {
 	/* a fader lane: straight in dB; a frequency lane: straight in octaves */
-	uint32_t f[4] = { 1000, 2000, 4000, 4001 };
-	float db[4] = { -40, 0, -20, -20 };
-	float hz_path[2] = { logf(100), logf(1600) };
-	struct autoplay_lane l = { 0, P_CH_FADER, 0, 0, AUTOPLAY_READ, 0, 4, f, db };
+	uint32_t f[4] = {1000, 2000, 4000, 4001};
+	float db[4] = {-40, 0, -20, -20};
+	float hz_path[2] = {logf(100), logf(1600)};
+	struct autoplay_lane l = {0, P_CH_FADER, 0, 0, AUTOPLAY_READ, 0, 4, f, db};
 	uint32_t hint = 0;
 	CHECK(autoplay_lane_eval(&l, 0, &hint) == -40.0f, "before the first point: its value");
 	CHECK(autoplay_lane_eval(&l, 9000, &hint) == -20.0f, "after the last point: its value");
@@ -102,18 +104,19 @@ static void test_eval(void)
 		bad += a != b;
 	}
 	CHECK(bad == 0, "%d evaluations depend on the hint", bad);
-	struct autoplay_lane hz = { 0, P_CH_EQ_HZ, 0, 0, AUTOPLAY_READ, 0, 2, f, hz_path };
+	struct autoplay_lane hz = {0, P_CH_EQ_HZ, 0, 0, AUTOPLAY_READ, 0, 2, f, hz_path};
 	hint = 0;
 	CHECK_NEAR(autoplay_from_path(P_CH_EQ_HZ, autoplay_lane_eval(&hz, 1500, &hint)), 400.0, 0.01,
 	           "a frequency lane half way: 2 of 4 octaves");
 	/* a switch holds the earlier point */
-	float mute[3] = { 0, 1, 0 };
-	struct autoplay_lane sw = { 0, P_CH_MUTE, 0, 0, AUTOPLAY_READ, 1, 3, f, mute };
+	float mute[3] = {0, 1, 0};
+	struct autoplay_lane sw = {0, P_CH_MUTE, 0, 0, AUTOPLAY_READ, 1, 3, f, mute};
 	hint = 0;
 	CHECK(autoplay_lane_eval(&sw, 1999, &hint) == 0.0f && autoplay_lane_eval(&sw, 2000, &hint) == 1.0f &&
-	          autoplay_lane_eval(&sw, 3999, &hint) == 1.0f && autoplay_lane_eval(&sw, 4000, &hint) == 0.0f,
+	          autoplay_lane_eval(&sw, 3999, &hint) == 1.0f &&
+	          autoplay_lane_eval(&sw, 4000, &hint) == 0.0f,
 	      "a switch lane steps at its points");
-	struct autoplay_lane empty = { 0, P_CH_FADER, 0, 0, AUTOPLAY_READ, 0, 0, f, db };
+	struct autoplay_lane empty = {0, P_CH_FADER, 0, 0, AUTOPLAY_READ, 0, 0, f, db};
 	CHECK(isnan(autoplay_lane_eval(&empty, 10, &hint)), "an empty lane has no value");
 }
 
@@ -176,8 +179,8 @@ static void test_thin(void)
 	memcpy(v2, v, sizeof v);
 	n2 = lanes_thin(P_CH_EQ_HZ, f2, v2, N);
 	err = thin_error(P_CH_EQ_HZ, f, v, N, f2, v2, n2);
-	CHECK(err <= lanes_tolerance(P_CH_EQ_HZ) + 1e-6 && n2 < N / 5, "sweep: %u points, error %.5f (ln)", n2,
-	      err);
+	CHECK(err <= lanes_tolerance(P_CH_EQ_HZ) + 1e-6 && n2 < N / 5, "sweep: %u points, error %.5f (ln)",
+	      n2, err);
 	/* a switch keeps its changes */
 	for (unsigned i = 0; i < N; i++)
 		v[i] = (float)((i / 1000) % 2);
@@ -201,16 +204,17 @@ static void test_merge(void)
 {
 	struct lanes *L = lanes_new(&SHAPE);
 	unsigned flat = (unsigned)lanes_flat(L, P_CH_FADER, 0, 0);
-	uint32_t of[3] = { 0, 48000, 96000 };
-	float ov[3] = { -30, -10, -30 };
+	uint32_t of[3] = {0, 48000, 96000};
+	float ov[3] = {-30, -10, -30};
 	CHECK(lanes_set_points(L, flat, of, ov, 3) == 0, "set points");
-	uint32_t nf[3] = { 24000, 30000, 36000 };
-	float nv[3] = { 0, 0, 0 };
+	uint32_t nf[3] = {24000, 30000, 36000};
+	float nv[3] = {0, 0, 0};
 	CHECK(lanes_merge(L, flat, nf, nv, 3, 64, 960) == 0, "merge");
 	const struct lanes_lane *l = &L->lane[flat];
 	CHECK_NEAR(lanes_eval(L, flat, 0), -30, 1e-5, "before: old line");
 	CHECK_NEAR(lanes_eval(L, flat, 12000), -25, 1e-4, "old line kept up to the guard");
-	CHECK_NEAR(lanes_eval(L, flat, 24000 - 64), -20 - 10.0 * 64 / 24000, 1e-3, "guard in on the old line");
+	CHECK_NEAR(lanes_eval(L, flat, 24000 - 64), -20 - 10.0 * 64 / 24000, 1e-3,
+	           "guard in on the old line");
 	CHECK_NEAR(lanes_eval(L, flat, 30000), 0, 1e-6, "the pass");
 	CHECK_NEAR(lanes_eval(L, flat, 36000 + 960), -10 - 20.0 * (12000 - 960) / 48000, 1e-3,
 	           "guard out on the old line");
@@ -221,10 +225,11 @@ static void test_merge(void)
 	CHECK(inc && l->n == 1 + 1 + 3 + 1 + 2, "frames increase, %u points (want 8)", l->n);
 	/* a pass over everything replaces everything, and returns to the old
 	 * lane's last value after it */
-	uint32_t af[2] = { 0, 200000 };
-	float av[2] = { -5, -5 };
+	uint32_t af[2] = {0, 200000};
+	float av[2] = {-5, -5};
 	lanes_merge(L, flat, af, av, 2, 64, 960);
-	CHECK(l->n == 3 && l->value[0] == -5 && l->value[1] == -5 && l->value[2] == -30 && l->frame[2] == 200960,
+	CHECK(l->n == 3 && l->value[0] == -5 && l->value[1] == -5 && l->value[2] == -30 &&
+	          l->frame[2] == 200960,
 	      "full pass: %u points", l->n);
 	lanes_free(L);
 }
@@ -268,10 +273,12 @@ static void test_text(void)
 	struct lanes *L = lanes_new(&SHAPE), *M = lanes_new(&SHAPE);
 	static struct textbuf t;
 	char err[256];
-	unsigned fa = (unsigned)lanes_flat(L, P_CH_FADER, 1, 0), fb = (unsigned)lanes_flat(L, P_CH_EQ_HZ, 0, 2),
-	         fc = (unsigned)lanes_flat(L, P_MASTER_MUTE, 0, 0), fd = (unsigned)lanes_flat(L, P_CH_SEND_LEVEL, 1, 0);
-	uint32_t f[3] = { 0, 4800, 4294967295u };
-	float va[3] = { -90, -6.123457f, 10 }, vb[3] = { 20, 1234.5f, 20000 }, vc[3] = { 0, 1, 0 };
+	unsigned fa = (unsigned)lanes_flat(L, P_CH_FADER, 1, 0),
+	         fb = (unsigned)lanes_flat(L, P_CH_EQ_HZ, 0, 2),
+	         fc = (unsigned)lanes_flat(L, P_MASTER_MUTE, 0, 0),
+	         fd = (unsigned)lanes_flat(L, P_CH_SEND_LEVEL, 1, 0);
+	uint32_t f[3] = {0, 4800, 4294967295u};
+	float va[3] = {-90, -6.123457f, 10}, vb[3] = {20, 1234.5f, 20000}, vc[3] = {0, 1, 0};
 	lanes_set_points(L, fa, f, va, 3);
 	lanes_set_points(L, fb, f, vb, 3);
 	lanes_set_points(L, fc, f, vc, 3);
@@ -281,8 +288,9 @@ static void test_text(void)
 	L->rate = 44100;
 	lanes_format(L, collect, &t);
 	CHECK(strstr(t.s, "/automation/rate 44100\n") && strstr(t.s, "/ch/2/fader/auto read\n") &&
-	          strstr(t.s, "/ch/2/fader/auto/point 4800 -6.123457\n") && strstr(t.s, "/ch/1/eq/3/hz/auto off\n") &&
-	          strstr(t.s, "/master/mute/auto latch\n") && strstr(t.s, "/ch/2/send/1/level/auto write\n"),
+	          strstr(t.s, "/ch/2/fader/auto/point 4800 -6.123457\n") &&
+	          strstr(t.s, "/ch/1/eq/3/hz/auto off\n") && strstr(t.s, "/master/mute/auto latch\n") &&
+	          strstr(t.s, "/ch/2/send/1/level/auto write\n"),
 	      "format:\n%s", t.s);
 	CHECK(parse_text(M, t.s, err, sizeof err) == 0, "parse back: %s", err);
 	int same = M->rate == 44100;
@@ -307,8 +315,8 @@ static void test_text(void)
 	expect_bad("/automation/rate 12", "rate");
 	struct lanes *O = lanes_new(&SHAPE);
 	const char *dec = "/ch/1/fader/auto/point 10 0\n/ch/1/fader/auto/point 10 1\n";
-	CHECK(parse_text(O, dec, err, sizeof err) == -1 && strstr(err, "increase"), "frames must increase: %s",
-	      err);
+	CHECK(parse_text(O, dec, err, sizeof err) == -1 && strstr(err, "increase"),
+	      "frames must increase: %s", err);
 	lanes_free(O);
 	O = lanes_new(&SHAPE);
 	const char *twice = "/ch/1/fader/auto read\n/ch/1/fader/auto off\n";
@@ -323,7 +331,8 @@ static void test_text(void)
 	size_t len = 0;
 	char *text = snapshot_format_lanes(m, L, NULL, &len);
 	struct snapshot *s = snapshot_new(&SHAPE);
-	CHECK(text && snapshot_parse(s, "mem", text, len, err, sizeof err) == 0, "state file with lanes: %s", err);
+	CHECK(text && snapshot_parse(s, "mem", text, len, err, sizeof err) == 0, "state file with lanes: %s",
+	      err);
 	same = 1;
 	for (unsigned k = 0; k < L->nflat; k++) {
 		const struct lanes_lane *a = &L->lane[k], *b = &s->lanes->lane[k];
@@ -377,7 +386,7 @@ static float rig_out[6][PERIOD];
 static void rig_run(struct rig *r, unsigned periods)
 {
 	static float in1[PERIOD], in2[PERIOD];
-	const float *in[2] = { in1, in2 };
+	const float *in[2] = {in1, in2};
 	float *out[6];
 	struct rt_msg msg;
 	for (unsigned k = 0; k < 6; k++)
@@ -410,12 +419,12 @@ static double rig_db(const struct rig *r, unsigned k)
 
 static void rig_init(struct rig *r)
 {
-	struct mixer_config mc = { 2, 0, 1, RATE };
+	struct mixer_config mc = {2, 0, 1, RATE};
 	memset(r, 0, sizeof *r);
 	rtq_init(&r->q, 16384, sizeof(struct rt_msg));
 	r->m = mixer_new(&mc);
 	r->model = model_new(&SHAPE, &r->q);
-	struct automation_config ac = { r->model, &r->q, NULL, RATE, rig_mixer, r };
+	struct automation_config ac = {r->model, &r->q, NULL, RATE, rig_mixer, r};
 	r->a = automation_new(&ac);
 	r->ap = automation_autoplay(r->a);
 	r->lat = mixer_latency(r->m);
@@ -470,12 +479,14 @@ static void test_ramp(void)
 	unsigned s0 = r.n; /* the ramp starts with this period */
 	CHECK(automation_ramp(r.a, P_CH_FADER, 0, 0, 0.0f, 1000.0f, NULL) == MODEL_OK, "ramp accepted");
 	model_commit(r.model);
-	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, 0.0f) == -40.0f, "feedback shows the start, not the target");
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, 0.0f) == -40.0f,
+	      "feedback shows the start, not the target");
 	float shown_mid = 0;
 	for (int k = 0; k < 420; k++) { /* 1.12 s */
 		rig_run(&r, 1);
 		if (k == 190)
-			shown_mid = automation_value(r.a, P_CH_FADER, 0, 0, model_get(r.model, P_CH_FADER, 0, 0));
+			shown_mid =
+			    automation_value(r.a, P_CH_FADER, 0, 0, model_get(r.model, P_CH_FADER, 0, 0));
 	}
 	CHECK(shown_mid > -25 && shown_mid < -15, "feedback half way: %.2f dB", shown_mid);
 	double worst = 0;
@@ -599,8 +610,8 @@ static void test_write_read(void)
 	/* the thinning tolerance, and a little for gain interpolated inside a
 	 * chunk against dB along the lane */
 	double tol = lanes_tolerance(P_CH_FADER) + 0.01;
-	CHECK(worst <= tol, "read pass strays %.4f dB from the write pass (at frame %u), tolerance %.2f", worst, at,
-	      tol);
+	CHECK(worst <= tol, "read pass strays %.4f dB from the write pass (at frame %u), tolerance %.2f",
+	      worst, at, tol);
 	printf("  read pass vs write pass: worst %.4f dB over %u samples\n", worst, compared);
 
 	/* stopped: the value at the position holds */
@@ -614,8 +625,9 @@ static void test_write_read(void)
 	/* mode off: the parameter stays where the lane left it, the model follows */
 	automation_set_mode(r.a, P_CH_FADER, 0, 0, AUTOPLAY_OFF);
 	rig_run(&r, 10);
-	CHECK(fabs(model_get(r.model, P_CH_FADER, 0, 0) - want) < 0.01, "model %.3f after the lane stopped, lane %.3f",
-	      (double)model_get(r.model, P_CH_FADER, 0, 0), (double)want);
+	CHECK(fabs(model_get(r.model, P_CH_FADER, 0, 0) - want) < 0.01,
+	      "model %.3f after the lane stopped, lane %.3f", (double)model_get(r.model, P_CH_FADER, 0, 0),
+	      (double)want);
 	CHECK(fabs(rig_db(&r, r.n - 1 - r.lat) - want) < 0.01, "and the sound stayed there");
 	rig_free(&r);
 }
@@ -627,8 +639,8 @@ static void test_locate(void)
 	rig_init(&r);
 	struct lanes *src = lanes_new(&SHAPE);
 	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
-	uint32_t f[2] = { 0, 96000 };
-	float v[2] = { -40, 0 };
+	uint32_t f[2] = {0, 96000};
+	float v[2] = {-40, 0};
 	lanes_set_points(src, flat, f, v, 2);
 	src->lane[flat].mode = AUTOPLAY_READ;
 	src->rate = RATE;
@@ -655,10 +667,11 @@ static void test_locate(void)
 			maxstep = d;
 		mono &= r.g[k + r.lat] >= r.g[k + r.lat - 1] - 1e-7f;
 	}
-	CHECK(rig_db(&r, k0 + 128) < target0 - 10, "no jump: 128 frames after the locate at %.2f dB (target %.2f)",
-	      rig_db(&r, k0 + 128), target0);
+	CHECK(rig_db(&r, k0 + 128) < target0 - 10,
+	      "no jump: 128 frames after the locate at %.2f dB (target %.2f)", rig_db(&r, k0 + 128), target0);
 	CHECK(mono, "the glide moves one way");
-	CHECK(maxstep <= 1.5 * steep, "largest gain step %.6f per sample, the glide allows %.6f", maxstep, steep);
+	CHECK(maxstep <= 1.5 * steep, "largest gain step %.6f per sample, the glide allows %.6f", maxstep,
+	      steep);
 	double after = rig_db(&r, k0 + (unsigned)glide + 128);
 	double want = -40 + 40 * (84000 + glide + 128) / 96000.0;
 	CHECK(fabs(after - want) < 0.02, "on the lane after the glide: %.3f dB, want %.3f", after, want);
@@ -675,8 +688,8 @@ static void test_touch_latch(int latch)
 	rig_init(&r);
 	struct lanes *src = lanes_new(&SHAPE);
 	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
-	uint32_t f[2] = { 0, 192000 };
-	float v[2] = { -20, -20 };
+	uint32_t f[2] = {0, 192000};
+	float v[2] = {-20, -20};
 	lanes_set_points(src, flat, f, v, 2);
 	src->lane[flat].mode = latch ? AUTOPLAY_LATCH : AUTOPLAY_TOUCH;
 	src->rate = RATE;
@@ -710,13 +723,14 @@ static void test_touch_latch(int latch)
 	CHECK_NEAR(lanes_eval(L, flat, end + (uint32_t)glide + 2 * PERIOD), -20, 1e-3,
 	           "after the pass and its glide: the old lane");
 	if (!latch)
-		CHECK_NEAR(lanes_eval(L, flat, (t_off + t_stop) / 2), -20, 1e-3, "touch: nothing recorded after the release");
+		CHECK_NEAR(lanes_eval(L, flat, (t_off + t_stop) / 2), -20, 1e-3,
+		           "touch: nothing recorded after the release");
 	CHECK(L->lane[flat].n <= 24, "%u points for one touch (want few)", L->lane[flat].n);
 	/* while it played after a touch release the audio went back to the lane */
 	if (!latch) {
 		long k = rig_at(&r, t_off + (uint32_t)glide + 1024, 0);
-		CHECK(k >= 0 && fabs(rig_db(&r, (unsigned)k) + 20) < 0.01, "released: back on the lane (%.3f dB)",
-		      k >= 0 ? rig_db(&r, (unsigned)k) : 0.0);
+		CHECK(k >= 0 && fabs(rig_db(&r, (unsigned)k) + 20) < 0.01,
+		      "released: back on the lane (%.3f dB)", k >= 0 ? rig_db(&r, (unsigned)k) : 0.0);
 	}
 	printf("  %s: %u points after the pass\n", latch ? "latch" : "touch", L->lane[flat].n);
 	lanes_free(src);
@@ -754,10 +768,66 @@ static void test_swaps(void)
 		if (e > worst)
 			worst = e;
 	}
-	CHECK(worst <= lanes_tolerance(P_CH_FADER) + 0.02, "the lane strays %.3f dB from what was heard", worst);
+	CHECK(worst <= lanes_tolerance(P_CH_FADER) + 0.02, "the lane strays %.3f dB from what was heard",
+	      worst);
 	r.rolling = 0;
 	rig_run(&r, 5);
 	rig_free(&r); /* sets still in the mailbox are freed here (valgrind/ASan) */
+}
+
+/* A skip forward of a few periods (JACK after an xrun) does not end a
+ * write pass; a jump back (a loop) does, and the next pass writes again. */
+static void test_skips(void)
+{
+	struct rig r;
+	rig_init(&r);
+	struct lanes *src = lanes_new(&SHAPE);
+	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
+	uint32_t f[2] = {0, 480000};
+	float v[2] = {-30, -30};
+	double tol = lanes_tolerance(P_CH_FADER) + 1e-3;
+	lanes_set_points(src, flat, f, v, 2);
+	src->lane[flat].mode = AUTOPLAY_WRITE;
+	src->rate = RATE;
+	automation_load(r.a, src, 0);
+	const struct lanes *L = automation_lanes(r.a);
+	rig_set(&r, P_CH_FADER, 0, -10);
+	r.frame = 0;
+	r.rolling = 1;
+	rig_run(&r, 375); /* 1 s */
+	uint32_t gap = r.frame;
+	r.frame += 2400; /* 50 ms never played */
+	rig_run(&r, 188);
+	uint32_t end = r.frame;
+	r.rolling = 0;
+	rig_run(&r, 5); /* the pass is merged when it ends */
+	double worst = 0;
+	for (uint32_t fr = 24000; fr < end - 2 * PERIOD; fr += 64) {
+		double e = fabs(lanes_eval(L, flat, fr) + 10);
+		worst = e > worst ? e : worst;
+	}
+	CHECK(worst < tol, "a 50 ms skip inside a pass: the lane strays %.2f dB from it", worst);
+	CHECK_NEAR(lanes_eval(L, flat, gap + 1200), -10, tol, "across the skip");
+	/* a loop: from 1 s, -20 dB from 1.27 s, back to 0.5 s at 1.37 s */
+	r.frame = 48000;
+	r.rolling = 1;
+	rig_run(&r, 100);
+	uint32_t change = r.frame;
+	rig_set(&r, P_CH_FADER, 0, -20);
+	rig_run(&r, 40);
+	uint32_t loop = r.frame;
+	r.frame = 24000;
+	rig_run(&r, 100);
+	end = r.frame;
+	r.rolling = 0;
+	rig_run(&r, 5);
+	CHECK_NEAR(lanes_eval(L, flat, end - 4 * PERIOD), -20, tol, "the pass after the loop");
+	CHECK_NEAR(lanes_eval(L, flat, change - 1024), -10, tol,
+	           "the pass before the loop, before the change");
+	CHECK_NEAR(lanes_eval(L, flat, loop - 256), -20, tol, "the pass before the loop, after the change");
+	CHECK_NEAR(lanes_eval(L, flat, 300000), -30, 1e-4, "beyond both passes: the old lane");
+	lanes_free(src);
+	rig_free(&r);
 }
 
 int main(void)
@@ -773,5 +843,6 @@ int main(void)
 	test_touch_latch(0);
 	test_touch_latch(1);
 	test_swaps();
+	test_skips();
 	return test_exit("test_automation");
 }
