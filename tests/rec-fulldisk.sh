@@ -44,8 +44,8 @@ info=$(./rec_inspect info "$mnt/full.wav") || { jmx_note "FAIL: the file does no
 jmx_note "reported $frames frames; file: $info"
 case $info in *"frames=$frames "*"strict=ok"*) ;; *) jmx_note "FAIL: file vs report or header"; fail=1 ;; esac
 [ "${frames:-0}" -gt 24000 ] || { jmx_note "FAIL: only $frames frames kept"; fail=1; }
-tone=$(./rec_inspect tone "$mnt/full.wav" 1000.3 48000)
-case $tone in "silent=0 "*) ;; *) jmx_note "FAIL: silence in the take: $tone"; fail=1 ;; esac
+fit=$(./rec_inspect tone "$mnt/full.wav" 1000.3 48000)
+case $fit in "silent=0 "*) ;; *) jmx_note "FAIL: silence in the take: $fit"; fail=1 ;; esac
 
 # the console is still there
 jmx_alive $daemon || jmx_fail "the daemon died"

@@ -31,12 +31,12 @@ for buf in 10 1; do
 	final=$(grep "/record/status .* 0 \"stall-$buf.wav\"" "$fblog" | tail -n 1)
 	frames=$(rec_status_field "$final" 6)
 	dropped=$(rec_status_field "$final" 7)
-	tone=$(./rec_inspect tone "$JMX_TMP/takes/stall-$buf.wav" 1000.3 48000)
+	fit=$(./rec_inspect tone "$JMX_TMP/takes/stall-$buf.wav" 1000.3 48000)
 	info=$(./rec_inspect info "$JMX_TMP/takes/stall-$buf.wav")
-	jmx_note "ring $buf s: reported frames=$frames dropped=$dropped; file: $tone; $info"
-	silent=$(printf '%s\n' "$tone" | sed 's/silent=\([0-9]*\).*/\1/')
-	dev=$(printf '%s\n' "$tone" | sed 's/.*maxdev=\([^ ]*\).*/\1/')
-	gapdev=$(printf '%s\n' "$tone" | sed 's/.*gapdev=//')
+	jmx_note "ring $buf s: reported frames=$frames dropped=$dropped; file: $fit; $info"
+	silent=$(printf '%s\n' "$fit" | sed 's/silent=\([0-9]*\).*/\1/')
+	dev=$(printf '%s\n' "$fit" | sed 's/.*maxdev=\([^ ]*\).*/\1/')
+	gapdev=$(printf '%s\n' "$fit" | sed 's/.*gapdev=//')
 	xruns=$(rec_xruns_since "recording .*stall-$buf")
 	case $info in *"frames=$frames "*"strict=ok"*) ;; *) jmx_note "FAIL: file length vs reported"; fail=1 ;; esac
 	rec_near "$frames" $((f1 - f0)) 12000 || { jmx_note "FAIL: $frames frames, the graph ran $((f1 - f0))"; fail=1; }
