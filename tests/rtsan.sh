@@ -24,6 +24,7 @@ top_srcdir=${top_srcdir:-..}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 . "$srcdir/jack-env.sh"
 . "$top_srcdir/tests/san-env.sh"
+san_nested_guard
 san_clang
 jmx_require jackd jack_lsp jack_connect jack_bufsize jack_freewheel awk objdump
 for x in ./jmx_tone ./jmx_osc ./jmx_hostile; do

@@ -4,6 +4,12 @@
 # place, so that a VPATH build from it is not possible).  Sourced (POSIX
 # sh), never run.
 #
+#   san_nested_guard     exit 77 when running inside a sanitizer copy's own
+#                        make check (never meant to happen: a guard
+#                        against running the suite recursively)
+#   san_make ARGS        make without the calling make's MAKEFLAGS: under
+#                        make check they carry TEST_LOGS (the outer test
+#                        list, this script included) and jobserver fds
 #   san_clang            clang-22 (SAN_CC) or exit 77 when it is missing
 #   san_tree DIR         copy $top_srcdir's sources into DIR: everything
 #                        but build products, logs and test scratch
@@ -12,6 +18,19 @@
 #   san_build DIR LOG CFLAGS [make targets]
 #                        configure DIR with CC=clang and CFLAGS (also used
 #                        to link), then make; 1 (after showing LOG) on failure
+
+san_nested_guard() {
+	if [ -n "${JMX_SAN_NESTED:-}" ]; then
+		echo "${0##*/}: SKIP: inside a sanitizer build's own test run"
+		exit 77
+	fi
+	JMX_SAN_NESTED=1
+	export JMX_SAN_NESTED
+}
+
+san_make() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES make "$@"
+}
 
 san_clang() {
 	SAN_CC=${SAN_CC:-clang-22}
@@ -38,7 +57,7 @@ san_build() {
 	sb_dir=$1 sb_log=$2 sb_flags=$3
 	shift 3
 	if ! (cd "$sb_dir" && ./configure CC="$SAN_CC" CFLAGS="$sb_flags" LDFLAGS="$sb_flags" >"$sb_log" 2>&1 &&
-		make -j2 "$@" >>"$sb_log" 2>&1); then
+		san_make -j2 "$@" >>"$sb_log" 2>&1); then
 		tail -n 40 "$sb_log"
 		return 1
 	fi
