@@ -48,7 +48,7 @@ pushes=$(grep -c '/record/status .* 1 "master-' "$fblog")
 cmp=$(./rec_inspect compare "$take" "$JMX_TMP/jc.wav") || jmx_fail "rec_inspect compare"
 jmx_note "compare: $cmp"
 off=$(printf '%s\n' "$cmp" | sed 's/offset=\([-0-9]*\).*/\1/')
-matched=$(printf '%s\n' "$cmp" | sed 's/.*matched=\([0-9]*\).*/\1/')
+matched=$(printf '%s\n' "$cmp" | sed 's/.* matched=\([0-9]*\).*/\1/')
 unmatched=$(printf '%s\n' "$cmp" | sed 's/.*unmatched=\([0-9]*\).*/\1/')
 resyncs=$(printf '%s\n' "$cmp" | sed 's/.*resyncs=\([0-9]*\).*/\1/')
 xruns=$(sed -n '/info: recording/,$p' "$dlog" | grep -c 'xrun')
