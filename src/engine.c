@@ -10,16 +10,20 @@
  *
  * Invariants: the mixer and every buffer the RT thread uses exist before
  * jack_activate and outlive jack_deactivate.  When the server goes away
- * the client is closed on the control thread (engine_lost) and reopened
- * by engine_reopen: e->client is NULL in between, and only the control
- * thread looks at it.  The mixer is replaced only while no client exists
- * (a server back at another rate), so the RT thread never sees it change.
+ * e->client becomes NULL (engine_lost) until engine_reopen has a new one;
+ * only the control thread looks at it.  The calls that can block on a
+ * dying or hung server (closing the dead client, opening a new one) run
+ * on a short-lived opener thread, one at a time, so the control loop (and
+ * OSC) never waits for JACK while it is away.  The mixer is replaced only
+ * while no client exists (a server back at another rate), so the RT
+ * thread never sees it change.
  */
 #include "engine.h"
 
 #include <errno.h>
 #include <fnmatch.h>
 #include <jack/jack.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,10 @@
 #include "recring.h"
 
 #define ENGINE_QUEUE_RECORDS 16384u
+#define ENGINE_RETRY_MS 1000u /* between two attempts to reach a server that is away */
+#define ENGINE_OPENER_STACK (512u * 1024u)
+
+enum { OPENER_IDLE, OPENER_RUNNING, OPENER_DONE };
 
 /* In a RealtimeSanitizer build (clang -fsanitize=realtime) the process
  * callback is a real-time context: RTSan reports any blocking call made
@@ -80,6 +88,17 @@ struct engine {
 	unsigned reconnects;
 	int refused_said;      /* logged that the returned server refused us */
 	char name[64];         /* the client name to (re)open with */
+	/* the opener thread (engine_reopen): the control thread starts it
+	 * with dead and open_name set, it stores opened, open_status and
+	 * open_msg and then sets opener to OPENER_DONE (release) */
+	pthread_t opener_thread;
+	atomic_int opener;
+	uint64_t opener_started; /* control_now_ms() of the last attempt */
+	jack_client_t *dead;     /* the lost client, closed by the opener */
+	jack_client_t *opened;
+	jack_status_t open_status;
+	char open_name[64];
+	char open_msg[200];
 	unsigned xruns_reported;
 	atomic_uint graph_gen; /* ports (un)registered, connections made or broken */
 	unsigned mono, stereo, buses;
@@ -131,12 +150,12 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 	/* our own share of a period: what an xrun can be blamed on us */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!atomic_load_explicit(&e->freewheel, memory_order_relaxed) && e->rate) {
-		uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
-		uint64_t budget = (uint64_t)nframes * 1000000000u / e->rate;
-		unsigned pm = budget ? (unsigned)(ns * 1000u / budget) : 0;
+		int64_t ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+		int64_t budget = (int64_t)nframes * 1000000000 / e->rate;
+		unsigned pm = budget > 0 && ns > 0 ? (unsigned)(ns * 1000 / budget) : 0;
 		unsigned cur = atomic_load_explicit(&e->load_max, memory_order_relaxed);
-		while (pm > cur && !atomic_compare_exchange_weak_explicit(&e->load_max, &cur, pm, memory_order_relaxed,
-		                                                          memory_order_relaxed))
+		while (pm > cur && !atomic_compare_exchange_weak_explicit(&e->load_max, &cur, pm,
+		                                                          memory_order_relaxed, memory_order_relaxed))
 			;
 		if (ns > budget)
 			atomic_fetch_add_explicit(&e->late, 1, memory_order_relaxed);
@@ -344,7 +363,8 @@ static int engine_client_open(struct engine *e, const char *name, const char *se
 		snprintf(why, sizeof why, "%s", engine_jack_msg);
 		if ((status & JackNameNotUnique) ||
 		    (!(status & JackServerFailed) && engine_name_taken(name, server)))
-			log_err("JACK client name '%s' is already in use on server '%s' (choose another with --name)",
+			log_err("JACK client name '%s' is already in use on server '%s' (choose another with "
+			        "--name)",
 			        name, server ? server : "default");
 		else if (status & JackServerFailed)
 			log_err("cannot connect to JACK server '%s': is jackd running? (--server)",
@@ -433,8 +453,8 @@ int engine_start(struct engine *e)
 	log_info("AddressSanitizer build: memory is not locked");
 #else
 	if (mlockall(MCL_CURRENT) < 0)
-		log_warn("cannot lock memory (%s; see ulimit -l): running anyway, audio may glitch under memory "
-		         "pressure",
+		log_warn("cannot lock memory (%s; see ulimit -l): running anyway, audio may glitch under "
+		         "memory pressure",
 		         strerror(errno));
 #endif
 	if (jack_activate(e->client)) {
@@ -523,6 +543,24 @@ void engine_close(struct engine *e)
 {
 	if (!e)
 		return;
+	if (atomic_load(&e->opener) != OPENER_IDLE) {
+		/* an attempt under way: give it a moment; one stuck on a hung
+		 * server keeps the engine (we are exiting anyway) */
+		for (int i = 0; i < 100 && atomic_load(&e->opener) == OPENER_RUNNING; i++) {
+			struct timespec ts = { 0, 10000000 };
+			nanosleep(&ts, NULL);
+		}
+		if (atomic_load(&e->opener) == OPENER_RUNNING) {
+			log_warn("JACK does not answer: leaving without closing the client");
+			return;
+		}
+		pthread_join(e->opener_thread, NULL);
+		atomic_store(&e->opener, OPENER_IDLE);
+		if (e->opened)
+			jack_client_close(e->opened);
+	}
+	if (e->dead)
+		jack_client_close(e->dead);
 	if (e->client) {
 		if (atomic_load(&e->active))
 			jack_deactivate(e->client);
@@ -726,36 +764,92 @@ void engine_lost(struct engine *e)
 {
 	if (!e->client)
 		return;
-	/* the server is gone: no process cycle can run any more, and closing
-	 * frees what the library still holds of the client */
+	/* the server is gone: no process cycle can run any more.  Closing
+	 * the client may wait for a server that is only half gone: the
+	 * opener thread does it before its first attempt. */
 	atomic_store(&e->active, 0);
-	jack_set_error_function(engine_jack_capture); /* "Server is not running" */
-	jack_client_close(e->client);
-	jack_set_error_function(NULL);
+	e->dead = e->client;
 	e->client = NULL;
 	memset(e->in_ports, 0, e->lanes * sizeof *e->in_ports);
 	memset(e->out_ports, 0, e->outputs * sizeof *e->out_ports);
 	e->midi_in = e->midi_out = NULL;
 	atomic_store(&e->freewheel, 0);
 	atomic_fetch_add(&e->graph_gen, 1);
+	e->opener_started = control_now_ms(); /* first attempt a period after the loss */
+}
+
+/* The opener thread: close the dead client, try the server once.  It
+ * touches only the open_* fields and JACK (no other JACK call is made
+ * while we have no client). */
+static void *engine_opener(void *arg)
+{
+	struct engine *e = arg;
+	const char *server = e->server[0] ? e->server : NULL;
+
+	if (e->dead) {
+		jack_set_error_function(engine_jack_capture); /* "Server is not running" */
+		jack_client_close(e->dead);
+		jack_set_error_function(NULL);
+		e->dead = NULL;
+	}
+	e->open_status = 0;
+	e->opened = engine_jack_open(e->open_name, JackNoStartServer | JackUseExactName, &e->open_status, server);
+	snprintf(e->open_msg, sizeof e->open_msg, "%s", engine_jack_msg);
+	atomic_store_explicit(&e->opener, OPENER_DONE, memory_order_release);
+	control_post(e->ctl, CTL_EV_WAKE);
+	return NULL;
 }
 
 int engine_reopen(struct engine *e)
 {
-	jack_status_t status = 0;
 	const char *server = e->server[0] ? e->server : NULL;
 
 	if (e->client)
 		return 1;
-	e->client = engine_jack_open(e->name, JackNoStartServer | JackUseExactName, &status, server);
+	switch (atomic_load_explicit(&e->opener, memory_order_acquire)) {
+	case OPENER_RUNNING:
+		return 0; /* a server that hangs only delays the next attempt */
+	case OPENER_IDLE:
+		if (control_now_ms() - e->opener_started < ENGINE_RETRY_MS)
+			return 0;
+		e->opener_started = control_now_ms();
+		snprintf(e->open_name, sizeof e->open_name, "%s", e->name);
+		atomic_store(&e->opener, OPENER_RUNNING);
+		/* a small stack: glibc keeps it cached after the join, and the
+		 * next mlockall would pin a default 8 MiB one */
+		pthread_attr_t attr;
+		int rc = pthread_attr_init(&attr);
+		if (rc == 0) {
+			pthread_attr_setstacksize(&attr, ENGINE_OPENER_STACK);
+			rc = pthread_create(&e->opener_thread, &attr, engine_opener, e);
+			pthread_attr_destroy(&attr);
+		}
+		if (rc != 0) {
+			atomic_store(&e->opener, OPENER_IDLE);
+			log_err("cannot start a thread to reach JACK: retrying");
+			return -1;
+		}
+		return 0;
+	}
+	pthread_join(e->opener_thread, NULL);
+	atomic_store(&e->opener, OPENER_IDLE);
+	e->client = e->opened;
+	e->opened = NULL;
 	if (!e->client) {
-		if (status & JackServerFailed)
+		if (e->open_status & JackServerFailed)
 			return 0; /* still away: quietly, once a second */
 		if (!e->refused_said) /* say it once, not every second */
-			log_err("JACK is back, but refused the client '%s' (status 0x%x%s%s): retrying", e->name,
-			        (unsigned)status, engine_jack_msg[0] ? ": " : "", engine_jack_msg);
+			log_err("JACK is back, but refused the client '%s' (status 0x%x%s%s): retrying",
+			        e->open_name, (unsigned)e->open_status, e->open_msg[0] ? ": " : "", e->open_msg);
 		e->refused_said = 1;
 		return -1;
+	}
+	if (strcmp(e->open_name, e->name) != 0) {
+		/* renamed (NSM) while the attempt was under way: again */
+		jack_client_close(e->client);
+		e->client = NULL;
+		e->opener_started = 0;
+		return 0;
 	}
 	e->refused_said = 0;
 	atomic_store(&e->lost, 0);

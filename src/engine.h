@@ -97,10 +97,13 @@ int engine_connected(const struct engine *e);
 void engine_lost(struct engine *e);
 /* Why JACK said it shut us down ("" if it gave no reason). */
 const char *engine_lost_reason(const struct engine *e);
-/* 1: a client is open with its ports, not yet active (call engine_start,
- * then check engine_rate: a different rate means a new mixer);
- * 0: no server (yet), quietly; -1: the server is there but refused us
- * (logged).  Only while disconnected. */
+/* Call often (every 100 ms or so) while disconnected.  Once a second it
+ * starts an attempt on a thread of its own (closing the dead client
+ * first), so that a server that hangs cannot stall the caller; a later
+ * call picks up the result.  1: a client is open with its ports, not yet
+ * active (call engine_start, then check engine_rate: a different rate
+ * means a new mixer); 0: no server (yet) or an attempt under way,
+ * quietly; -1: the server is there but refused us (logged once). */
 int engine_reopen(struct engine *e);
 
 /* Freewheel policy: while JACK freewheels the console keeps mixing at

@@ -37,7 +37,7 @@
 #include "snapshot.h"
 
 #define MAX_PATTERNS 16
-#define RECONNECT_MS 1000u    /* retry period while the JACK server is away */
+#define RECONNECT_POLL_MS 100u /* while the JACK server is away (engine_reopen paces the attempts) */
 #define SHUTDOWN_WATCHDOG_S 10u /* a shutdown stuck longer than this exits at once */
 
 struct options {
@@ -410,8 +410,8 @@ static void app_engine_lost(struct app *app)
 	if (!app->engine || !engine_connected(app->engine))
 		return;
 	const char *why = engine_lost_reason(app->engine);
-	log_err("the JACK server went away%s%s: parameters stay settable, reconnecting every %.0f s",
-	        why[0] ? ": " : "", why, RECONNECT_MS / 1000.0);
+	log_err("the JACK server went away%s%s: parameters stay settable, retrying every second",
+	        why[0] ? ": " : "", why);
 	session_engine_closing(app->session);
 	engine_lost(app->engine);
 	app->lost_at = control_now_ms();
@@ -456,7 +456,8 @@ static void app_recorder_rebuild(struct app *app)
 	app->rec = r;
 }
 
-/* Timer: while disconnected, try the server once a second. */
+/* Timer: while disconnected, look for the server (engine_reopen tries
+ * once a second, off this thread). */
 static void app_reconnect_tick(void *ctx, uint64_t now)
 {
 	struct app *app = ctx;
@@ -669,7 +670,7 @@ static int console_start(struct app *app, const char *name, const struct session
 	engine_set_midi(app->engine, app->midi);
 	midi_attach_osc(app->midi, app->osc);
 	if (control_add_timer(app->ctl, 10, on_housekeeping, app) < 0 ||
-	    control_add_timer(app->ctl, RECONNECT_MS, app_reconnect_tick, app) < 0)
+	    control_add_timer(app->ctl, RECONNECT_POLL_MS, app_reconnect_tick, app) < 0)
 		return -1;
 	if (engine_start(app->engine) < 0)
 		return -1;

@@ -22,7 +22,11 @@
 #       is connected by the daemon itself (remembered connections) and
 #       meters -29 dBFS again: the fader survived, also in a mixer
 #       rebuilt for 44.1 kHz;
-#  3. /record/stop; every take is strictly valid, one per server life, the
+#  3. a server that hangs: stopped with SIGTERM, started again and at once
+#     frozen (SIGSTOP), so the daemon's next attempt to reach it cannot
+#     finish: OSC still answers within a second, three times over 3 s;
+#     after SIGCONT the daemon is back within 3 s;
+#  4. /record/stop; every take is strictly valid, one per server life, the
 #     last one at 44100 Hz; SIGTERM: exit 0; the state file holds the
 #     value set while disconnected.
 # Skips (77) only when jackd, jack_lsp or jack_connect is missing.
@@ -207,15 +211,42 @@ while [ $r -le "$rounds" ]; do
 	r=$((r + 1))
 done
 
+# ---- a server that hangs while the daemon tries to reach it
+kill -TERM "$JMX_JACKD_PID"
+jmx_wait_gone "$JMX_JACKD_PID" 10 || die "hang: jackd ignored SIGTERM"
+wait "$JMX_JACKD_PID" 2>/dev/null
+jmx_untrack "$JMX_JACKD_PID"
+JMX_JACKD_PID=
+jmx_wait_gone $tone_pid 10 && wait $tone_pid 2>/dev/null
+jmx_untrack $tone_pid
+n=0
+until [ "$(status 2)" = disconnected ]; do
+	n=$((n + 1))
+	[ $n -lt 20 ] || die "hang: the daemon did not notice the server going"
+done
+jmx_jack_start || die "hang: the private JACK server did not restart"
+kill -STOP "$JMX_JACKD_PID"
+for k in 1 2 3; do
+	sleep 1
+	t0=$(date +%s%N)
+	st=$("$osc" -t 1000 "$port" /engine/status | awk '{ print $2 }')
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$st" = disconnected ] || { kill -CONT "$JMX_JACKD_PID"; die "hang: no answer from the daemon ($k)"; }
+done
+kill -CONT "$JMX_JACKD_PID"
+jmx_wait_ports "$dname" 8 3 || die "hang: jackmixd's ports not back within 3 s of the server thawing"
+jmx_note "frozen server: OSC answered throughout (last in $ms ms), back after it thawed"
+sleep 1
+
 "$osc" "$port" /record/stop >/dev/null || die "/record/stop failed"
 n=0
-until [ "$(grep -c "info: recorded " "$T/daemon.log")" -ge $((rounds + 1)) ]; do
+until [ "$(grep -c "info: recorded " "$T/daemon.log")" -ge $((rounds + 2)) ]; do
 	n=$((n + 1))
 	[ $n -lt 50 ] || die "the last take was not finished after /record/stop"
 	sleep 0.1
 done
 ntakes=$(ls "$T/rec" | wc -l)
-[ "$ntakes" -eq $((rounds + 1)) ] || die "$ntakes takes in $T/rec, want $((rounds + 1)) (one per server life)"
+[ "$ntakes" -eq $((rounds + 2)) ] || die "$ntakes takes in $T/rec, want $((rounds + 2)) (one per server life)"
 for f in "$T/rec"/*; do
 	info=$("$inspect" info "$f") || die "rec_inspect failed on $f"
 	case $info in
