@@ -21,6 +21,7 @@
 
 #include "autoplay.h"
 #include "dsp.h"
+#include "snapshot.h"
 
 static const char *const lanes_modes[AUTOPLAY_MODES] = {"off", "read", "write", "touch", "latch"};
 
@@ -618,24 +619,6 @@ int lanes_parse_line(struct lanes *L, const char *line, size_t len, char *err, s
 	return 1;
 }
 
-/* Shortest decimal that reads back as the same float. */
-static void lanes_fmt_float(char *out, size_t n, float v)
-{
-	float a = fabsf(v);
-	if (a == 0.0f || (a >= 1e-4f && a < 1e9f)) {
-		for (int d = 0; d <= 12; d++) {
-			snprintf(out, n, "%.*f", d, (double)v);
-			if (strtof(out, NULL) == v)
-				return;
-		}
-	}
-	for (int prec = 1; prec <= 9; prec++) {
-		snprintf(out, n, "%.*g", prec, (double)v);
-		if (strtof(out, NULL) == v)
-			return;
-	}
-}
-
 void lanes_format(const struct lanes *L, lanes_emit_fn emit, void *ctx)
 {
 	char line[LANES_PATH_MAX + 64], base[LANES_PATH_MAX], num[32];
@@ -654,7 +637,7 @@ void lanes_format(const struct lanes *L, lanes_emit_fn emit, void *ctx)
 		snprintf(line, sizeof line, "%s/auto %s", base, lanes_mode_name(l->mode));
 		emit(ctx, line);
 		for (unsigned i = 0; i < l->n; i++) {
-			lanes_fmt_float(num, sizeof num, l->value[i] == 0.0f ? 0.0f : l->value[i]);
+			snapshot_fmt_float(num, sizeof num, l->value[i] == 0.0f ? 0.0f : l->value[i]);
 			snprintf(line, sizeof line, "%s/auto/point %u %s", base, (unsigned)l->frame[i], num);
 			emit(ctx, line);
 		}

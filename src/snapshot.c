@@ -711,7 +711,7 @@ static void sb_quoted(struct sbuf *b, const char *s)
 
 /* Shortest decimal that reads back as the same float, in plain notation
  * where that is readable ("80", "0.7071", "-6.5"). */
-static void snap_fmt_float(char *out, size_t n, float v)
+void snapshot_fmt_float(char *out, size_t n, float v)
 {
 	float a = fabsf(v);
 	if (a == 0.0f || (a >= 1e-4f && a < 1e9f)) {
@@ -766,7 +766,7 @@ static void snap_write_one(struct sbuf *b, const struct model *m, enum param_id 
 		}
 	}
 	char num[32];
-	snap_fmt_float(num, sizeof num, v);
+	snapshot_fmt_float(num, sizeof num, v);
 	sb_add(b, "%s %s\n", path, num);
 }
 

@@ -7,8 +7,9 @@
  *   jmx_osc [-t MS] [-u UNTIL] [-r N [-d US]] PORT PATH [TYPES [ARG...]]
  *
  * It waits up to MS milliseconds (default 2000) for the first reply whose
- * path is PATH or /error; with -u it keeps printing until a message whose
- * path is UNTIL arrives (e.g. -u /dump/done) or the time is up.
+ * path is PATH or /error and prints only that; with -u it prints every
+ * message until one whose path is UNTIL arrives (e.g. -u /dump/done) or
+ * the time is up.
  * -t 0 sends and exits at once (a set has no reply).  -r N sends the
  * message N times, US microseconds apart (default 0), without waiting;
  * float arguments step by 0.1 dB-sized increments (k mod 50) so that each
@@ -32,6 +33,11 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
 {
 	(void)m;
 	(void)ud;
+	/* Without -u only the awaited reply is printed: feedback for another
+	 * path can reach us too (our ephemeral port may be one the daemon
+	 * already sends feedback to), and must not pass for the answer. */
+	if (!until && strcmp(path, want) != 0 && strcmp(path, "/error") != 0)
+		return 0;
 	printf("%s", path);
 	for (int i = 0; i < argc; i++) {
 		switch (types[i]) {
