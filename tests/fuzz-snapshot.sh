@@ -3,9 +3,11 @@
 # (-fsanitize=fuzzer,address,undefined) against the state-file parser and
 # run it for FUZZ_SECONDS (default 20) from the seed corpus in
 # tests/fuzz-corpus/snapshot.  New inputs go to a scratch directory, not
-# into the tree.  Skips (77) only when clang-22 or its libFuzzer runtime is
-# not installed.  A crash leaves crash-* files in the build's tests
-# directory.
+# into the tree, unless FUZZ_MERGE=1 (then the ones that reach new code are
+# merged into the committed corpus; FUZZ_MERGE_FROM names more directories
+# of inputs to merge).  Skips (77) only when clang-22 or its libFuzzer
+# runtime is not installed.  A crash leaves crash-* files in the build's
+# tests directory.
 set -u
 top_srcdir=${top_srcdir:-..}
 top_builddir=${top_builddir:-..}
@@ -42,5 +44,13 @@ if [ $rc -ne 0 ]; then
 	tail -n 60 "$work/log"
 	echo "fuzz-snapshot: FAIL: the fuzzer found a problem (exit $rc)"
 	exit 1
+fi
+# FUZZ_MERGE=1: the corpus grows by what this run found that reaches new
+# code (libFuzzer's -merge keeps only those); commit the new files
+if [ -n "${FUZZ_MERGE:-}" ]; then
+	before=$(ls "$top_srcdir/tests/fuzz-corpus/snapshot" | wc -l)
+	"$work/fuzz_snapshot" -merge=1 -dict="$dict" "$top_srcdir/tests/fuzz-corpus/snapshot" "$work/corpus" ${FUZZ_MERGE_FROM:-} \
+		2>"$work/merge.log" || { tail -n 20 "$work/merge.log"; echo "fuzz-snapshot: FAIL: merge"; exit 1; }
+	echo "fuzz-snapshot: corpus $before -> $(ls "$top_srcdir/tests/fuzz-corpus/snapshot" | wc -l) inputs"
 fi
 exit 0
