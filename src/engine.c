@@ -72,6 +72,11 @@ struct engine {
 	unsigned lanes, outputs;
 	jack_port_t **in_ports;
 	jack_port_t **out_ports;
+	/* the client the process callback runs in: set before jack_activate,
+	 * kept (with the ports above) until that client is closed, because
+	 * a cycle of a lost client can still be running when the control
+	 * thread learns of the loss and sets client to NULL */
+	jack_client_t *rt_client;
 	const float **in_buf;  /* RT scratch: port buffers of this cycle */
 	float **out_buf;
 	unsigned rate;
@@ -122,7 +127,7 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 		mixer_apply(e->mixer, &msg);
 	if (e->autoplay) { /* automation runs on JACK transport time */
 		jack_position_t pos;
-		jack_transport_state_t ts = jack_transport_query(e->client, &pos);
+		jack_transport_state_t ts = jack_transport_query(e->rt_client, &pos);
 		autoplay_cycle(e->autoplay, e->mixer, pos.frame, ts == JackTransportRolling, nframes);
 	}
 	for (unsigned i = 0; i < e->lanes; i++)
@@ -457,6 +462,7 @@ int engine_start(struct engine *e)
 		         "memory pressure",
 		         strerror(errno));
 #endif
+	e->rt_client = e->client;
 	if (jack_activate(e->client)) {
 		log_err("cannot activate the JACK client");
 		return -1;
@@ -764,15 +770,14 @@ void engine_lost(struct engine *e)
 {
 	if (!e->client)
 		return;
-	/* the server is gone: no process cycle can run any more.  Closing
-	 * the client may wait for a server that is only half gone: the
-	 * opener thread does it before its first attempt. */
+	/* The server is gone, but a process cycle may still be finishing:
+	 * the ports and rt_client stay as they are until the client is
+	 * closed (jack_client_close waits for that cycle).  Closing may also
+	 * wait for a server that is only half gone, so the opener thread
+	 * does it before its first attempt. */
 	atomic_store(&e->active, 0);
 	e->dead = e->client;
 	e->client = NULL;
-	memset(e->in_ports, 0, e->lanes * sizeof *e->in_ports);
-	memset(e->out_ports, 0, e->outputs * sizeof *e->out_ports);
-	e->midi_in = e->midi_out = NULL;
 	atomic_store(&e->freewheel, 0);
 	atomic_fetch_add(&e->graph_gen, 1);
 	e->opener_started = control_now_ms(); /* first attempt a period after the loss */
@@ -833,6 +838,11 @@ int engine_reopen(struct engine *e)
 	}
 	pthread_join(e->opener_thread, NULL);
 	atomic_store(&e->opener, OPENER_IDLE);
+	/* the lost client is closed now: no cycle of it can run */
+	memset(e->in_ports, 0, e->lanes * sizeof *e->in_ports);
+	memset(e->out_ports, 0, e->outputs * sizeof *e->out_ports);
+	e->midi_in = e->midi_out = NULL;
+	e->rt_client = NULL;
 	e->client = e->opened;
 	e->opened = NULL;
 	if (!e->client) {
