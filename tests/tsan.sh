@@ -1,12 +1,17 @@
 #!/bin/sh
 # tsan.sh - ThreadSanitizer on the lock-free handoffs: test_tsan_queues.c
 # (rtqueue.h with the control->RT state records, recring.c from RT to
-# disk; two threads each, JMX_TSAN_RECORDS records, default 5 000 000)
-# built with clang-22 -fsanitize=thread and run: no report, every check
-# passes.  Negative control first: the same test with a deliberate data
-# race (-DJMX_TSAN_NEGATIVE) must be reported, so a clean run means the
-# sanitizer was watching.  Skips (77) only when clang-22 is not installed
-# or cannot link -fsanitize=thread.
+# disk, and autoplay.c's lane-set swap: control publishes, the RT thread
+# takes and plays a set through a real mixer, control reclaims and frees;
+# two threads each, JMX_TSAN_RECORDS records, default 5 000 000, and one
+# lane set per 100) built with clang-22 -fsanitize=thread, the RT library
+# sources it links instrumented too, and run: no report, every check
+# passes.  A set freed or scribbled on while the RT thread can still read
+# it is a reported race, as is any publish/take/retire/reclaim without
+# its acquire/release.  Negative control first: the same test with a
+# deliberate data race (-DJMX_TSAN_NEGATIVE) must be reported, so a clean
+# run means the sanitizer was watching.  Skips (77) only when clang-22 is
+# not installed or cannot link -fsanitize=thread.
 set -u
 top_srcdir=${top_srcdir:-..}
 CLANG=${TSAN_CC:-clang-22}
@@ -20,11 +25,18 @@ if ! "$CLANG" -fsanitize=thread "$work/probe.c" -o "$work/probe" >/dev/null 2>&1
 	exit 77
 fi
 src=$top_srcdir/src
+cflags="-std=gnu11 -g -O1 -fsanitize=thread"
+# what the test links of the RT library (libjmxdsp in src/Makefile.am),
+# instrumented too, compiled once for both builds
+mkdir "$work/lib" || exit 1
+for f in params mixer strip master recring autoplay; do
+	"$CLANG" $cflags -c "$src/$f.c" -o "$work/lib/$f.o" || { echo "tsan.sh: FAIL: cannot build $f.c"; exit 1; }
+done
 build() { # OUTPUT [extra flags]
 	out=$1
 	shift
-	"$CLANG" -std=gnu11 -g -O1 -fsanitize=thread "$@" -I"$src" "$top_srcdir/tests/test_tsan_queues.c" \
-		"$src/recring.c" -lpthread -lm -o "$out"
+	"$CLANG" $cflags "$@" -I"$src" "$top_srcdir/tests/test_tsan_queues.c" "$work"/lib/*.o -lpthread -lm \
+		-o "$out"
 }
 build "$work/neg" -DJMX_TSAN_NEGATIVE || { echo "tsan.sh: FAIL: cannot build the negative control"; exit 1; }
 build "$work/tsan" || { echo "tsan.sh: FAIL: cannot build test_tsan_queues"; exit 1; }
