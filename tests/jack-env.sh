@@ -119,6 +119,47 @@ jmx_setup() {
 	trap 'exit 141' PIPE
 }
 
+# jmx_jack_reclaim: give back the registry slots of our own dead servers.
+# JACK2 has 8 server slots a machine (/dev/shm/jack-shm-registry) and
+# frees a slot only when its server exits cleanly or when a server of the
+# same name starts again; a jackd killed with SIGKILL (jack-restart.sh
+# does that on purpose; a hung one gets it from jmx_stop_pid) under a
+# name nobody uses again keeps its slot until reboot, and after eight of
+# those no jackd starts at all.  So: for every jmx-test-PID slot whose
+# test PID is gone and whose server does not answer, start a server of
+# that name (it takes the slot over) and stop it cleanly (it frees it).
+# One test at a time (a lock directory); our own tests' names only.
+jmx_jack_reclaim() {
+	jmx_reg=/dev/shm/jack-shm-registry
+	[ -r "$jmx_reg" ] || return 0
+	jmx_lock=${TMPDIR:-/tmp}/jmx-jack-reclaim.lock
+	# a lock left by a test killed meanwhile does not count after a minute
+	[ -n "$(find "$jmx_lock" -maxdepth 0 -mmin +1 2>/dev/null)" ] && rmdir "$jmx_lock" 2>/dev/null
+	mkdir "$jmx_lock" 2>/dev/null || return 0
+	for jmx_name in $(tr -c 'a-zA-Z0-9:_-' '\n' <"$jmx_reg" |
+		sed -n "s/^jack-$(id -u):\(jmx-test-[0-9][0-9]*\):\$/\1/p" | sort -u); do
+		jmx_owner=${jmx_name#jmx-test-}
+		[ "$jmx_owner" = "$$" ] && continue
+		kill -0 "$jmx_owner" 2>/dev/null && continue # its test still runs
+		JACK_NO_START_SERVER=1 jack_lsp -s "$jmx_name" >/dev/null 2>&1 && continue
+		jmx_note "reclaiming JACK's registry slot of the dead server $jmx_name"
+		jackd -n "$jmx_name" -d dummy -p 1024 >/dev/null 2>&1 &
+		jmx_rp=$!
+		jmx_track $jmx_rp
+		jmx_n=50
+		while [ $jmx_n -gt 0 ] && jmx_alive $jmx_rp &&
+			! JACK_NO_START_SERVER=1 jack_lsp -s "$jmx_name" >/dev/null 2>&1; do
+			jmx_n=$((jmx_n - 1))
+			sleep 0.1
+		done
+		kill -TERM $jmx_rp 2>/dev/null
+		jmx_wait_gone $jmx_rp 5 || kill -KILL $jmx_rp 2>/dev/null
+		wait $jmx_rp 2>/dev/null
+		jmx_untrack $jmx_rp
+	done
+	rmdir "$jmx_lock"
+}
+
 # jmx_jack_start: private jackd with the dummy driver (48 kHz, 128 frames,
 # or JMX_RATE / JMX_PERIOD); extra jackd options in JMX_JACKD_OPTS.  Sets
 # and exports JMX_SERVER and JACK_DEFAULT_SERVER; returns 1 (after printing
@@ -129,6 +170,7 @@ jmx_jack_start() {
 	JACK_NO_AUDIO_RESERVATION=1
 	JACK_NO_START_SERVER=1
 	export JMX_SERVER JACK_DEFAULT_SERVER JACK_NO_AUDIO_RESERVATION JACK_NO_START_SERVER
+	jmx_jack_reclaim
 	# shellcheck disable=SC2086 # JMX_JACKD_OPTS is a word list
 	jackd ${JMX_JACKD_OPTS:-} -n "$JMX_SERVER" -d dummy -r "${JMX_RATE:-48000}" \
 		-p "${JMX_PERIOD:-128}" >"$JMX_TMP/jackd.log" 2>&1 &

@@ -22,16 +22,35 @@ rounds=${JMX_CRASH_ROUNDS:-80}
 temps() { ls -A "$T" "$snaps" 2>/dev/null | grep -c '\.tmp\.'; }
 rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
 
-hits=0
-i=0
-while [ $i -lt "$rounds" ]; do
-	i=$((i + 1))
+start_daemon() {
 	../src/jackmixd -n "$name" -c 2 -b 1 -p "$port" --feedback-port 0 -s "$state" --snapshot-dir "$snaps" \
 		>"$T/daemon.log" 2>&1 &
 	daemon=$!
 	jmx_track $daemon
+}
+
+hits=0
+i=0
+while [ $i -lt "$rounds" ]; do
+	i=$((i + 1))
+	retried=0
+	start_daemon
 	n=100
 	until ./jmx_osc -t 200 "$port" /info >/dev/null 2>&1; do
+		if ! jmx_alive $daemon && [ ! -s "$T/daemon.log" ] && [ $retried -eq 0 ]; then
+			# died before its first log line, i.e. inside libjack's
+			# jack_client_open: JACK2 can hand a client that reconnects
+			# at once after a kill -9 a segment it is still cleaning up
+			# (SIGBUS).  Not the state files' business: once more.
+			wait $daemon 2>/dev/null
+			jmx_note "round $i: the daemon died in JACK's client start-up (status $?): starting it again"
+			jmx_untrack $daemon
+			retried=1
+			sleep 0.2
+			start_daemon
+			n=100
+			continue
+		fi
 		if [ $n -le 0 ] || ! jmx_alive $daemon; then
 			jmx_show daemon "$T/daemon.log"
 			jmx_fail "round $i: the daemon did not come up"
