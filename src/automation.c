@@ -1,8 +1,8 @@
 /*
  * automation.c - automation on the control thread: timed moves, lane
  * modes and touches, recording (collect, thin, merge), hand-over of lane
- * sets to the RT half, feedback of moving values, lanes in state files;
- * see automation.h.
+ * sets to the RT half, feedback of moving values (the shown value and its
+ * display watchers), lanes in state files; see automation.h.
  *
  * Threads: control thread only (OSC handlers, the model listener, the
  * timer, main and session).  The RT thread is reached through the
@@ -17,10 +17,12 @@
  *   lane when the pass ends (transport stopped or jumped, touch released,
  *   mode changed).
  * - A value is shown differently from the model only while automation
- *   drives it: a timed move in flight (until the audio thread reaches the
- *   target), or a lane that can play and is not touched.  Anything else
- *   shows the model, so a hand on a fader never gets echoes of its own
- *   moves from the audio thread.
+ *   drives it: a timed move or a recall's fade in flight (until the audio
+ *   thread reaches the target), or a lane that can play and is not
+ *   touched.  Anything else shows the model, so a hand on a fader never
+ *   gets echoes of its own moves from the audio thread.
+ * - Every surface shows the same value: the watchers are told each change
+ *   of it here, in one place (auto_notify), and read automation_value.
  * - When a lane stops driving a parameter (mode off or write, points
  *   cleared, a move stopped), the model is set to the value the audio
  *   thread holds, once it provably holds it (the lane set without the
@@ -86,6 +88,13 @@ struct automation {
 	int set_dirty;
 	unsigned long generation;
 	const void *quiet;
+	int recall_fade; /* the quiet origin's changes are ramps (a faded recall) */
+
+	struct {
+		automation_watch_fn fn;
+		void *ctx;
+	} watcher[AUTOMATION_WATCHERS];
+	unsigned nwatchers;
 
 	int fading;
 	uint64_t fade_end, fade_next;
@@ -123,8 +132,8 @@ static float auto_model(const struct automation *a, unsigned flat)
 
 static void auto_notify(struct automation *a, unsigned flat)
 {
-	if (a->osc)
-		osc_value_changed(a->osc, (enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat]);
+	for (unsigned k = 0; k < a->nwatchers; k++)
+		a->watcher[k].fn(a->watcher[k].ctx, (enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat]);
 }
 
 /* An implied touch ends (an explicit one goes on). */
@@ -145,6 +154,21 @@ static void watch_add(struct automation *a, unsigned flat)
 	a->watched[flat] = 1;
 	a->watch[a->nwatch++] = flat;
 	a->seen[flat] = auto_published(a, flat);
+}
+
+/* The model was just told to move to a new value over time and r is
+ * where the audio thread still is: show the move from there, not its
+ * target; auto_poll follows it until the audio thread arrives. */
+static void move_watch(struct automation *a, unsigned flat, float r)
+{
+	if (!isfinite(r) || r == auto_model(a, flat))
+		return;
+	watch_add(a, flat);
+	a->ramping[flat] = 1;
+	if (!a->override[flat]) {
+		a->override[flat] = 1;
+		a->shown[flat] = r;
+	}
 }
 
 /* Prefix of OSC paths: "" and "/" take everything, else a whole-segment
@@ -456,6 +480,14 @@ static void auto_collect(struct automation *a)
 
 /* ---- feedback of moving values ------------------------------------------ */
 
+/* Something other than the model may be moving the value: a move in
+ * flight, a sync pending, or a lane that plays and is not held. */
+static int auto_driven(const struct automation *a, unsigned flat)
+{
+	return a->ramping[flat] || a->sync[flat] ||
+	       (auto_playable(a, flat) && !a->touch[flat] && !a->implicit[flat]);
+}
+
 static void auto_poll(struct automation *a)
 {
 	struct mixer *m = a->mixer ? a->mixer(a->mctx) : NULL;
@@ -467,9 +499,7 @@ static void auto_poll(struct automation *a)
 		int moved = r != a->seen[flat];
 		a->seen[flat] = r;
 		int playable = auto_playable(a, flat);
-		int driven =
-		    a->ramping[flat] || a->sync[flat] || (playable && !a->touch[flat] && !a->implicit[flat]);
-		if (!driven) {
+		if (!auto_driven(a, flat)) {
 			if (a->override[flat]) {
 				a->override[flat] = 0;
 				auto_notify(a, flat);
@@ -513,6 +543,12 @@ static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2
 	a->ramping[flat] = 0; /* a ramp sets it again once the model holds it */
 	if (origin == a)
 		return;
+	if (a->recall_fade && origin == a->quiet && param_table[id].type == PT_FLOAT) {
+		/* a faded recall: model_ramp, not yet committed, so the audio
+		 * thread is still where the move starts.  Switches are left
+		 * out: the recall sets some at once, and they show the model */
+		move_watch(a, (unsigned)flat, auto_published(a, (unsigned)flat));
+	}
 	if (a->sync[flat])
 		a->resend[flat] = 1;
 	if (id == P_MASTER_FADER && a->fading) {
@@ -529,8 +565,14 @@ static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2
 		}
 		a->implicit[flat] = control_now_ms() + AUTOMATION_IMPLICIT_MS;
 	}
-	if (a->override[flat])
+	if (!a->override[flat])
+		return;
+	if (auto_driven(a, flat))
 		a->renotify[flat] = 1; /* a hand on a playing lane: show it the lane again */
+	else
+		a->override[flat] = 0; /* the value just set is what counts now: no
+		                        * surface may be shown the old move meanwhile
+		                        * (it would fight the hand that made it) */
 }
 
 /* ---- the API --------------------------------------------------------------- */
@@ -541,15 +583,8 @@ enum model_result automation_ramp(struct automation *a, enum param_id id, unsign
 	long flat = auto_flat(a, id, i1, i2);
 	float r = flat >= 0 ? auto_published(a, (unsigned)flat) : NAN;
 	enum model_result res = model_ramp(a->model, id, i1, i2, value, ms, origin);
-	if (res >= 0 && flat >= 0 && ms > 0.0f && isfinite(r) && r != auto_model(a, (unsigned)flat)) {
-		/* show where the move starts, not where it is going */
-		watch_add(a, (unsigned)flat);
-		a->ramping[flat] = 1;
-		if (!a->override[flat]) {
-			a->override[flat] = 1;
-			a->shown[flat] = r;
-		}
-	}
+	if (res >= 0 && flat >= 0 && ms > 0.0f)
+		move_watch(a, (unsigned)flat, r);
 	return res;
 }
 
@@ -678,6 +713,21 @@ float automation_value(struct automation *a, enum param_id id, unsigned i1, unsi
 void automation_set_quiet_origin(struct automation *a, const void *origin)
 {
 	a->quiet = origin;
+}
+
+void automation_recall_fade(struct automation *a, int on)
+{
+	a->recall_fade = on != 0;
+}
+
+int automation_add_watcher(struct automation *a, automation_watch_fn fn, void *ctx)
+{
+	if (a->nwatchers >= AUTOMATION_WATCHERS)
+		return -1;
+	a->watcher[a->nwatchers].fn = fn;
+	a->watcher[a->nwatchers].ctx = ctx;
+	a->nwatchers++;
+	return 0;
 }
 
 struct autoplay *automation_autoplay(struct automation *a)
@@ -909,15 +959,25 @@ static void auto_cmd_fade(void *ctx, struct osc *o, const char *path, const stru
 	auto_fade_status(a, 1, (float)argv[0].num);
 }
 
-void automation_attach_osc(struct automation *a, struct osc *o)
+static void auto_osc_watch(void *ctx, enum param_id id, unsigned i1, unsigned i2)
+{
+	osc_value_changed(ctx, id, i1, i2);
+}
+
+int automation_attach_osc(struct automation *a, struct osc *o)
 {
 	struct osc_automation hooks = {a, auto_osc_param, auto_osc_ramp, auto_osc_value};
+	if (automation_add_watcher(a, auto_osc_watch, o) < 0) {
+		log_err("automation: too many display watchers");
+		return -1;
+	}
 	a->osc = o;
 	osc_set_automation(o, &hooks);
 	osc_add_command(o, "/automation/mode", auto_cmd_mode, a);
 	osc_add_command(o, "/automation/clear", auto_cmd_clear, a);
 	osc_add_command(o, "/automation/status", auto_cmd_status, a);
 	osc_add_command(o, "/master/fade", auto_cmd_fade, a);
+	return 0;
 }
 
 /* ---- life cycle ------------------------------------------------------------ */

@@ -9,9 +9,11 @@
  *     one), /automation/clear; what the RT half (autoplay.c) records is
  *     collected here, thinned and merged into the lanes (lanes.c), and
  *     every change of the lanes is handed to the RT half as a new set;
- *   feedback: a value that a ramp or a playing lane moves is shown (OSC
- *     feedback and query replies) as the audio thread has it, coalesced
- *     by the OSC layer like any other change;
+ *   feedback: a value that a ramp, a scene recall's fade or a playing
+ *     lane moves is shown as the audio thread has it (automation_value),
+ *     and every change of that shown value is told to the display
+ *     watchers (the OSC layer, which coalesces it like any other change,
+ *     and the MIDI surfaces), so every surface shows one value;
  *   files: the lanes for the state file and scenes (session.c), and
  *     loading them back.
  *
@@ -63,12 +65,29 @@ void automation_free(struct automation *a);
 /* What the engine hands to the RT thread (engine_set_autoplay). */
 struct autoplay *automation_autoplay(struct automation *a);
 
-/* Bind the OSC commands, the automation addresses, ramps and feedback. */
-void automation_attach_osc(struct automation *a, struct osc *o);
+/* Bind the OSC commands, the automation addresses, ramps and feedback
+ * (the OSC layer becomes a display watcher).  0, or -1 after a log line. */
+int automation_attach_osc(struct automation *a, struct osc *o);
+
+/* A display watcher: told, from automation_tick, whenever the value an
+ * instance shows (automation_value) changes without a model change (a
+ * move, a fade or a lane moved it, or stopped driving it and it shows the
+ * model again).  Model changes are not told here: a watcher listens to
+ * the model for those and reads automation_value then. */
+typedef void (*automation_watch_fn)(void *ctx, enum param_id id, unsigned i1, unsigned i2);
+#define AUTOMATION_WATCHERS 4
+/* 0, or -1 when AUTOMATION_WATCHERS are registered already. */
+int automation_add_watcher(struct automation *a, automation_watch_fn fn, void *ctx);
 
 /* Changes from this origin (scene recall, state load) never imply a
  * touch. */
 void automation_set_quiet_origin(struct automation *a, const void *origin);
+
+/* A scene recall with a fade (on = 1) until it is called with 0: the
+ * continuous parameters the quiet origin changes meanwhile ramp in the
+ * audio thread (model_ramp), and are shown moving from where the audio
+ * is, as automation_ramp's moves are. */
+void automation_recall_fade(struct automation *a, int on);
 
 /* The timer (every AUTOMATION_TICK_MS): collect recordings, hand new lane
  * sets over, reclaim old ones, end implied touches, feed back moving

@@ -613,6 +613,18 @@ static unsigned long autom_lanes_gen(void *ctx)
 	return automation_generation(ctx);
 }
 
+static void autom_recall_fade(void *ctx, int on)
+{
+	automation_recall_fade(ctx, on);
+}
+
+/* Every surface shows one value: automation's (the model's unless a move,
+ * a faded recall or a lane drives the parameter). */
+static float autom_shown(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value)
+{
+	return automation_value(ctx, id, i1, i2, model_value);
+}
+
 static int automation_start_up(struct app *app)
 {
 	struct automation_config ac = { app->model, engine_queue(app->engine), app->ctl,
@@ -620,7 +632,8 @@ static int automation_start_up(struct app *app)
 	app->autom = automation_new(&ac);
 	if (!app->autom)
 		return -1;
-	struct session_lanes sl = { app->autom, autom_lanes_get, autom_lanes_load, autom_lanes_gen };
+	struct session_lanes sl = { app->autom, autom_lanes_get, autom_lanes_load, autom_lanes_gen,
+		                    autom_recall_fade };
 	session_set_lanes(app->session, &sl);
 	automation_set_quiet_origin(app->autom, app->session); /* a recall is not a touch */
 	engine_set_autoplay(app->engine, automation_autoplay(app->autom));
@@ -662,13 +675,19 @@ static int console_start(struct app *app, const char *name, const struct session
 	if (!app->rec_osc)
 		return -1;
 	session_attach_osc(app->session, app->osc);
-	automation_attach_osc(app->autom, app->osc);
+	if (automation_attach_osc(app->autom, app->osc) < 0)
+		return -1;
 	osc_add_command(app->osc, "/engine/status", app_cmd_engine_status, app);
 	app->midi = midi_new(&app->opt.midi, app->ctl, app->model, app->engine);
 	if (!app->midi)
 		return -1;
 	engine_set_midi(app->engine, app->midi);
 	midi_attach_osc(app->midi, app->osc);
+	midi_set_shown(app->midi, autom_shown, app->autom);
+	if (automation_add_watcher(app->autom, midi_moved, app->midi) < 0) {
+		log_err("automation: too many display watchers");
+		return -1;
+	}
 	if (control_add_timer(app->ctl, 10, on_housekeeping, app) < 0 ||
 	    control_add_timer(app->ctl, RECONNECT_POLL_MS, app_reconnect_tick, app) < 0)
 		return -1;

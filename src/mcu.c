@@ -13,6 +13,9 @@
  *   surface moved already shows the value it produced.
  * - A touched fader is never sent a position; releasing it makes its
  *   position unknown, so it is sent exactly once.
+ * - What it should show is the shown value (mcu_get), the model's unless
+ *   automation moves the parameter; such moves arrive as mcu_moved and
+ *   are synced by the same tick as model changes.
  */
 #include "mcu.h"
 
@@ -55,6 +58,8 @@ struct mcu {
 	void *send_ctx;
 	mcu_meter_fn meter;
 	void *meter_ctx;
+	mcu_shown_fn shown;
+	void *shown_ctx;
 
 	unsigned offset;
 	int mode;
@@ -78,11 +83,16 @@ struct mcu {
 	float acc[2][JMX_MAX_CHANNELS][2];
 };
 
-static void mcu_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
-                          int clamped)
+/* What the surface should show for an instance. */
+static float mcu_get(const struct mcu *u, enum param_id id, unsigned i1, unsigned i2)
 {
-	struct mcu *u = ctx;
-	(void)i1, (void)i2, (void)origin, (void)clamped;
+	float v = model_get(u->model, id, i1, i2);
+	return u->shown ? u->shown(u->shown_ctx, id, i1, i2, v) : v;
+}
+
+/* Cheap: the tick compares everything the surface shows anyway. */
+static void mcu_changed(struct mcu *u, enum param_id id)
+{
 	switch (id) {
 	case P_CH_FADER:
 	case P_CH_MUTE:
@@ -97,6 +107,26 @@ static void mcu_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2,
 	default:
 		break;
 	}
+}
+
+static void mcu_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                          int clamped)
+{
+	(void)i1, (void)i2, (void)origin, (void)clamped;
+	mcu_changed(ctx, id);
+}
+
+void mcu_moved(struct mcu *u, enum param_id id, unsigned i1, unsigned i2)
+{
+	(void)i1, (void)i2;
+	mcu_changed(u, id);
+}
+
+void mcu_set_shown(struct mcu *u, mcu_shown_fn fn, void *ctx)
+{
+	u->shown = fn;
+	u->shown_ctx = ctx;
+	u->changed = 1;
 }
 
 static void mcu_acc_clear(struct mcu *u, int who)
@@ -236,9 +266,9 @@ static int mcu_sync_faders(struct mcu *u)
 		if (u->touched[f])
 			continue;
 		if (f == MCU_STRIPS)
-			v = model_get(u->model, P_MASTER_FADER, 0, 0);
+			v = mcu_get(u, P_MASTER_FADER, 0, 0);
 		else
-			v = c >= 0 ? model_get(u->model, P_CH_FADER, (unsigned)c, 0) : JMX_DB_OFF;
+			v = c >= 0 ? mcu_get(u, P_CH_FADER, (unsigned)c, 0) : JMX_DB_OFF;
 		if (u->fader_raw[f] >= 0 && v == u->fader_val[f])
 			continue;
 		int raw = mcu_fader_raw(v);
@@ -269,8 +299,8 @@ static int mcu_sync_leds(struct mcu *u)
 {
 	for (unsigned s = 0; s < MCU_STRIPS; s++) {
 		int c = mcu_chan(u, s);
-		int solo = c >= 0 && model_get(u->model, P_CH_SOLO, (unsigned)c, 0) > 0.5f;
-		int mute = c >= 0 && model_get(u->model, P_CH_MUTE, (unsigned)c, 0) > 0.5f;
+		int solo = c >= 0 && mcu_get(u, P_CH_SOLO, (unsigned)c, 0) > 0.5f;
+		int mute = c >= 0 && mcu_get(u, P_CH_MUTE, (unsigned)c, 0) > 0.5f;
 		if (mcu_led(u, N_SOLO + s, solo) < 0 || mcu_led(u, N_MUTE + s, mute) < 0 ||
 		    mcu_led(u, N_SELECT + s, c >= 0 && c == u->selected) < 0)
 			return -1;
@@ -285,11 +315,11 @@ static int mcu_ring_value(const struct mcu *u, int c)
 	if (c < 0)
 		return 0;
 	if (u->mode == MCU_PAN) {
-		float p = model_get(u->model, P_CH_PAN, (unsigned)c, 0);
+		float p = mcu_get(u, P_CH_PAN, (unsigned)c, 0);
 		return 1 + (int)lroundf(p * 10.0f);
 	}
-	float db = model_get(u->model, P_CH_SEND_LEVEL, (unsigned)c, u->bus);
-	int pre = model_get(u->model, P_CH_SEND_PRE, (unsigned)c, u->bus) > 0.5f;
+	float db = mcu_get(u, P_CH_SEND_LEVEL, (unsigned)c, u->bus);
+	int pre = mcu_get(u, P_CH_SEND_PRE, (unsigned)c, u->bus) > 0.5f;
 	return (pre ? 0x40 : 0) | 0x20 | (int)lroundf(dsp_db_to_fader(db) * 11.0f);
 }
 
@@ -333,14 +363,14 @@ static void mcu_cell(const struct mcu *u, unsigned line, unsigned s, char cell[M
 		else
 			snprintf(t, sizeof t, "Ch %d", c + 1);
 	} else if (c >= 0 && u->mode == MCU_PAN) {
-		int d = (int)lroundf((model_get(u->model, P_CH_PAN, (unsigned)c, 0) - 0.5f) * 200.0f);
+		int d = (int)lroundf((mcu_get(u, P_CH_PAN, (unsigned)c, 0) - 0.5f) * 200.0f);
 		d = d < -100 ? -100 : d > 100 ? 100 : d;
 		if (d == 0)
 			snprintf(t, sizeof t, "C");
 		else
 			snprintf(t, sizeof t, "%c%d", d < 0 ? 'L' : 'R', d < 0 ? -d : d);
 	} else if (c >= 0) {
-		float db = model_get(u->model, P_CH_SEND_LEVEL, (unsigned)c, u->bus);
+		float db = mcu_get(u, P_CH_SEND_LEVEL, (unsigned)c, u->bus);
 		if (db <= JMX_DB_OFF)
 			snprintf(t, sizeof t, "-inf");
 		else
@@ -423,7 +453,9 @@ static void mcu_fader(struct mcu *u, unsigned f, int raw)
 		mcu_set(u, P_MASTER_FADER, 0, 0, db);
 	else
 		mcu_set(u, P_CH_FADER, (unsigned)c, 0, db);
-	/* the fader shows this now */
+	/* the fader shows this now (the value it produced; the tick still
+	 * sends another one if something else is shown, e.g. a lane playing
+	 * in read mode, unless the fader is touched) */
 	u->fader_raw[f] = raw;
 	u->fader_val[f] = f == MCU_STRIPS ? model_get(u->model, P_MASTER_FADER, 0, 0)
 	                                  : model_get(u->model, P_CH_FADER, (unsigned)c, 0);
@@ -431,7 +463,8 @@ static void mcu_fader(struct mcu *u, unsigned f, int raw)
 
 static void mcu_toggle(struct mcu *u, enum param_id id, unsigned c, unsigned i2)
 {
-	mcu_set(u, id, c, i2, model_get(u->model, id, c, i2) > 0.5f ? 0.0f : 1.0f);
+	/* toggle what the LED shows */
+	mcu_set(u, id, c, i2, mcu_get(u, id, c, i2) > 0.5f ? 0.0f : 1.0f);
 }
 
 static void mcu_vpot(struct mcu *u, unsigned s, uint8_t v)
@@ -442,10 +475,11 @@ static void mcu_vpot(struct mcu *u, unsigned s, uint8_t v)
 	if (c < 0 || ticks == 0)
 		return;
 	if (u->mode == MCU_PAN) {
-		double p = model_get(u->model, P_CH_PAN, (unsigned)c, 0) + d;
+		/* relative to what the ring shows */
+		double p = mcu_get(u, P_CH_PAN, (unsigned)c, 0) + d;
 		mcu_set(u, P_CH_PAN, (unsigned)c, 0, (float)(p < 0 ? 0 : p > 1 ? 1 : p));
 	} else {
-		double n = dsp_db_to_fader(model_get(u->model, P_CH_SEND_LEVEL, (unsigned)c, u->bus)) + d;
+		double n = dsp_db_to_fader(mcu_get(u, P_CH_SEND_LEVEL, (unsigned)c, u->bus)) + d;
 		n = n < 0 ? 0 : n > 1 ? 1 : n;
 		mcu_set(u, P_CH_SEND_LEVEL, (unsigned)c, u->bus, dsp_fader_to_db((float)n));
 	}

@@ -9,7 +9,9 @@
  * the same notes from us, 127 on, 0 off):
  *   faders         pitch bend on channels 1-8 (strips), 9 (master);
  *                  position = fader law (X32, as /ch/N/fader) x 16383;
- *                  sent back whenever the value changes, except while the
+ *                  sent back whenever the value shown changes (a timed
+ *                  move, a faded recall or a playing automation lane
+ *                  moves it like any other change), except while the
  *                  fader is touched and except the value it just sent
  *   touch          notes 104-111 (strips), 112 (master); on release the
  *                  host sends the fader its position once
@@ -60,11 +62,20 @@
 typedef int (*mcu_send_fn)(void *ctx, const uint8_t *msg, size_t len);
 /* mixer_meter_take, or a test's stand-in. */
 typedef int (*mcu_meter_fn)(void *ctx, enum param_id id, unsigned idx, float out[2]);
+/* The value the surface should show for an instance, given the model's
+ * (automation_value in the daemon). */
+typedef float (*mcu_shown_fn)(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value);
 
 struct mcu;
 
 struct mcu *mcu_new(struct model *m, mcu_send_fn send, void *send_ctx, mcu_meter_fn meter, void *meter_ctx);
 void mcu_free(struct mcu *u);
+/* Faders, LEDs, rings, the LCD and relative V-pots use fn's value (unset:
+ * the model's). */
+void mcu_set_shown(struct mcu *u, mcu_shown_fn fn, void *ctx);
+/* The shown value of an instance changed without a model change (an
+ * automation display watcher): the surface is updated at the next tick. */
+void mcu_moved(struct mcu *u, enum param_id id, unsigned i1, unsigned i2);
 
 /* One complete message from the surface; model changes are committed by
  * mcu_flush at the end of a batch. */

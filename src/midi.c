@@ -13,7 +13,8 @@
  *   poll(), so MIDI input is applied within microseconds without the RT
  *   thread making a system call that could block, and without a polling
  *   timer.
- * - control: everything else (parsing, mapping, feedback, files, OSC).
+ * - control: everything else (parsing, mapping, feedback of the shown
+ *   value, files, OSC).
  *
  * Invariants: a message is a run of fixed-size records (the first carries
  * the length), pushed with one publish after checking space for all of
@@ -488,6 +489,25 @@ static void midi_cmd_map(void *ctx, struct osc *o, const char *path, const struc
 				lo_message_add_string(msg, line);
 		midi_reply(o, msg, path, 0);
 	} while (i < n);
+}
+
+/* ---- the shown value ----------------------------------------------------- */
+
+void midi_set_shown(struct midi *m, midi_shown_fn fn, void *ctx)
+{
+	if (m->mcu)
+		mcu_set_shown(m->mcu, fn, ctx);
+	if (m->map)
+		midimap_set_shown(m->map, fn, ctx);
+}
+
+void midi_moved(void *mv, enum param_id id, unsigned i1, unsigned i2)
+{
+	struct midi *m = mv;
+	if (m->mcu)
+		mcu_moved(m->mcu, id, i1, i2);
+	if (m->map)
+		midimap_moved(m->map, id, i1, i2);
 }
 
 void midi_attach_osc(struct midi *m, struct osc *o)

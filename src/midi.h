@@ -54,6 +54,15 @@ void midi_free(struct midi *m);
 /* Bind /midi/learn, /midi/forget and /midi/map. */
 void midi_attach_osc(struct midi *m, struct osc *o);
 
+/* Control: what the surface shows is fn's value for an instance given
+ * the model's (automation_value in the daemon: where a move, a faded
+ * recall or a playing lane has the audio), and midi_moved tells it that
+ * value changed without a model change (an automation display watcher,
+ * automation_add_watcher; ctx is the struct midi). */
+typedef float (*midi_shown_fn)(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value);
+void midi_set_shown(struct midi *m, midi_shown_fn fn, void *ctx);
+void midi_moved(void *m, enum param_id id, unsigned i1, unsigned i2);
+
 /* RT: one process cycle.  in/out are the JACK MIDI port buffers (either
  * may be NULL); m may be NULL, then midi_out is just cleared. */
 void midi_process(struct midi *m, void *in, void *out, uint32_t nframes);

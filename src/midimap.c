@@ -19,6 +19,10 @@
  * - The physical position of a control (x_dev, for pick-up) is updated
  *   only by what the control sends, on every mapping of that control in
  *   every bank, never by feedback.
+ * - Every value read for a surface (feedback, pick-up, toggles) goes
+ *   through mm_value: the shown value, which differs from the model only
+ *   while automation drives the parameter; a change of it arrives as
+ *   midimap_moved and is fed back by the same tick as a model change.
  */
 #include "midimap.h"
 
@@ -52,6 +56,8 @@ struct midimap {
 	void *send_ctx;
 	midimap_learned_fn learned;
 	void *learned_ctx;
+	midimap_shown_fn shown;
+	void *shown_ctx;
 
 	struct mm_entry *e;
 	unsigned n;
@@ -161,6 +167,14 @@ static int mm_active(const struct midimap *mm, const struct mm_entry *e)
 	return e->s.bank == 0 || e->s.bank == mm->bank;
 }
 
+/* What a mapping's parameter shows (the model's value unless automation
+ * moves it). */
+static float mm_value(const struct midimap *mm, const struct midimap_spec *s)
+{
+	float v = model_get(mm->model, s->id, s->i1, s->i2);
+	return mm->shown ? mm->shown(mm->shown_ctx, s->id, s->i1, s->i2, v) : v;
+}
+
 /* ---- construction ------------------------------------------------------ */
 
 static void mm_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
@@ -202,6 +216,15 @@ void midimap_on_learned(struct midimap *mm, midimap_learned_fn fn, void *ctx)
 {
 	mm->learned = fn;
 	mm->learned_ctx = ctx;
+}
+
+void midimap_set_shown(struct midimap *mm, midimap_shown_fn fn, void *ctx)
+{
+	mm->shown = fn;
+	mm->shown_ctx = ctx;
+	for (unsigned i = 0; i < mm->n; i++)
+		mm->e[i].dirty = 1; /* the tick sends what now differs */
+	mm->any_dirty = 1;
 }
 
 /* Run-time state of a mapping that was just loaded or learned. */
@@ -778,7 +801,7 @@ static void mm_abs(struct midimap *mm, struct mm_entry *e, int raw)
 {
 	double x = (double)raw / mm_raw_max(&e->s);
 	if (e->s.pickup && !e->picked) {
-		double cx = mm_value_to_x(&e->s, model_get(mm->model, e->s.id, e->s.i1, e->s.i2));
+		double cx = mm_value_to_x(&e->s, mm_value(mm, &e->s));
 		double prev = e->x_dev;
 		if (fabs(x - cx) <= mm_tol(&e->s) || (prev >= 0 && (prev - cx) * (x - cx) <= 0))
 			e->picked = 1;
@@ -802,7 +825,7 @@ static void mm_bank_set(struct midimap *mm, unsigned bank)
 		e->raw_dev = -1;  /* shows another bank's value */
 		e->dev = NAN;
 		if (e->s.pickup) {
-			double cx = mm_value_to_x(&e->s, model_get(mm->model, e->s.id, e->s.i1, e->s.i2));
+			double cx = mm_value_to_x(&e->s, mm_value(mm, &e->s));
 			e->picked = e->x_dev >= 0 && fabs(e->x_dev - cx) <= mm_tol(&e->s);
 		}
 	}
@@ -831,8 +854,8 @@ static void mm_button(struct midimap *mm, struct mm_entry *e, int press)
 	if (e->s.mode == MMM_MOMENTARY) {
 		mm_set(mm, e, press ? e->s.hi : e->s.lo);
 	} else if (press) {
-		float v = model_get(mm->model, e->s.id, e->s.i1, e->s.i2);
-		mm_set(mm, e, mm_is_on(&e->s, v) ? e->s.lo : e->s.hi);
+		/* toggle what the LED shows (a lane may be playing the switch) */
+		mm_set(mm, e, mm_is_on(&e->s, mm_value(mm, &e->s)) ? e->s.lo : e->s.hi);
 	}
 	e->dirty = 1; /* the LED is ours to drive */
 	mm->any_dirty = 1;
@@ -960,31 +983,47 @@ void midimap_flush(struct midimap *mm)
 
 /* ---- feedback ----------------------------------------------------------- */
 
-static void mm_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
-                         int clamped)
+/* The value of (id, i1, i2) changed (origin: a mapping, or anything
+ * else, NULL for a move the audio thread made): feedback due. */
+static void mm_changed(struct midimap *mm, enum param_id id, unsigned i1, unsigned i2, const void *origin)
 {
-	struct midimap *mm = ctx;
-	(void)clamped;
 	if ((unsigned)id >= P_COUNT || !mm->mapped[id])
 		return;
 	for (unsigned i = 0; i < mm->n; i++) {
 		struct mm_entry *e = &mm->e[i];
 		if (e->s.action != MMA_PARAM || e->s.id != id || e->s.i1 != i1 || e->s.i2 != i2)
 			continue;
-		float v = model_get(mm->model, id, i1, i2);
 		/* a switch or a list set from a knob is rounded by the model:
 		 * that is the value the control asked for, not a correction
 		 * to send back to it (a motor fader would fight the hand) */
-		if (origin == e && e->s.mode == MMM_ABS && v == e->expect) {
-			e->dev = v; /* the control shows what it sent */
+		if (origin == e && e->s.mode == MMM_ABS && model_get(mm->model, id, i1, i2) == e->expect) {
+			/* the control shows what it sent; the tick still sends
+			 * it another value if something else is shown (a lane
+			 * playing in read mode overrides the hand) */
+			e->dev = e->expect;
+			e->dirty = 1;
+			mm->any_dirty = 1;
 			continue;
 		}
+		float v = mm_value(mm, &e->s);
 		if (e->s.pickup && origin != e &&
 		    (e->x_dev < 0 || fabs(mm_value_to_x(&e->s, v) - e->x_dev) > mm_tol(&e->s)))
 			e->picked = 0;
 		e->dirty = 1;
 		mm->any_dirty = 1;
 	}
+}
+
+static void mm_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                         int clamped)
+{
+	(void)clamped;
+	mm_changed(ctx, id, i1, i2, origin);
+}
+
+void midimap_moved(struct midimap *mm, enum param_id id, unsigned i1, unsigned i2)
+{
+	mm_changed(mm, id, i1, i2, NULL);
 }
 
 /* Feedback for one mapping.  0 sent or nothing to send, -1 ring full. */
@@ -1000,7 +1039,7 @@ static int mm_feedback(struct midimap *mm, struct mm_entry *e)
 	if (s->action == MMA_BANK_SET) {
 		raw = mm->bank == s->bank_arg ? 127 : 0;
 	} else {
-		v = model_get(mm->model, s->id, s->i1, s->i2);
+		v = mm_value(mm, s);
 		if (!isnan(e->dev) && v == e->dev && e->raw_dev >= 0)
 			return 0;
 		if (s->mode == MMM_ABS)
@@ -1178,7 +1217,7 @@ static void mm_learn_commit(struct midimap *mm, enum midimap_kind kind, uint8_t 
 	mm_entry_reset(e);
 	if (s.mode == MMM_ABS) {
 		e->x_dev = (double)raw / mm_raw_max(&s);
-		double cx = mm_value_to_x(&s, model_get(mm->model, s.id, s.i1, s.i2));
+		double cx = mm_value_to_x(&s, mm_value(mm, &s));
 		e->picked = fabs(e->x_dev - cx) <= mm_tol(&s);
 	}
 	mm->gen++;

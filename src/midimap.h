@@ -3,7 +3,9 @@
  * MSB/LSB pairs), notes (toggle or momentary) and pitch bend mapped onto
  * any settable parameter of the table, with a range, a taper, optional
  * pick-up (soft takeover) and an optional bank; learn and forget; feedback
- * of every change to the mapped controls; the mapping file.
+ * of every change to the mapped controls (of the value a surface should
+ * show: the model's, or where a move, a fade or a playing lane has the
+ * audio, see midimap_set_shown); the mapping file.
  *
  * Threads: control thread only.  Nothing here touches JACK: messages
  * arrive whole through midimap_input, and leave through the send callback
@@ -32,9 +34,11 @@
  * Invariants: a control position x in 0..1 maps to the value
  * T^-1(T(lo) + x (T(hi) - T(lo))) for the taper function T; feedback
  * inverts it.  A change that came from a control is never sent back to
- * that control (unless the model clamped it); every other mapping of the
- * same parameter gets it.  A pick-up mapping whose parameter was changed
- * by anything else is disengaged until the control crosses the value.
+ * that control (unless the model clamped it, or something else shows
+ * another value, e.g. a lane playing in read mode); every other mapping
+ * of the same parameter gets it.  A pick-up mapping whose parameter was
+ * changed or moved by anything else is disengaged until the control
+ * crosses the value (the shown value: what is heard).
  */
 #ifndef JMX_MIDIMAP_H
 #define JMX_MIDIMAP_H
@@ -75,6 +79,9 @@ struct midimap_spec {
 };
 
 typedef int (*midimap_send_fn)(void *ctx, const uint8_t *msg, size_t len);
+/* The value a surface should show for an instance, given the model's
+ * (automation_value in the daemon). */
+typedef float (*midimap_shown_fn)(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value);
 /* Told when learning completes: the new mapping as a file line. */
 typedef void (*midimap_learned_fn)(void *ctx, const char *path, const char *line);
 
@@ -84,6 +91,12 @@ struct midimap;
 struct midimap *midimap_new(struct model *m, midimap_send_fn send, void *send_ctx);
 void midimap_free(struct midimap *mm);
 void midimap_on_learned(struct midimap *mm, midimap_learned_fn fn, void *ctx);
+/* Feedback, pick-up and toggles use fn's value (unset: the model's). */
+void midimap_set_shown(struct midimap *mm, midimap_shown_fn fn, void *ctx);
+/* The shown value of an instance changed without a model change (an
+ * automation display watcher): its mappings are sent it at the next tick,
+ * at most one message per tick and control like any feedback. */
+void midimap_moved(struct midimap *mm, enum param_id id, unsigned i1, unsigned i2);
 
 /* Parse a whole file's text; on success the mappings replace the current
  * ones (and are all sent their values).  0, or -1 with "file:line: reason"

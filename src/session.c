@@ -542,7 +542,12 @@ int session_scene_load(struct session *s, const char *name, float fade_ms, int c
 		snapshot_free(snap);
 		return -1;
 	}
+	int faded = fade_ms > 0.0f && s->lanes.recall_fade;
+	if (faded)
+		s->lanes.recall_fade(s->lanes.ctx, 1);
 	unsigned n = snapshot_apply(snap, s->model, fade_ms, SNAPSHOT_RECALL, s);
+	if (faded)
+		s->lanes.recall_fade(s->lanes.ctx, 0);
 	model_commit(s->model);
 	if (s->lanes.load)
 		s->lanes.load(s->lanes.ctx, snap->lanes, 1);

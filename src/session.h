@@ -52,6 +52,9 @@ struct session_lanes {
 	/* make the lanes equal to from; recall: a scene (safe channels kept) */
 	void (*load)(void *ctx, const struct lanes *from, int recall);
 	unsigned long (*generation)(void *ctx); /* changes, for autosave */
+	/* a recall with a fade changes the model between on = 1 and on = 0:
+	 * its continuous parameters ramp (shown moving; may be NULL) */
+	void (*recall_fade)(void *ctx, int on);
 };
 void session_set_lanes(struct session *s, const struct session_lanes *hooks);
 

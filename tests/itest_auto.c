@@ -13,7 +13,10 @@
  *                     dB-linear path within 0.2 dB at every 10 ms and ends
  *                     exactly on the target; feedback moves with it;
  *                     /stop holds the value and the model follows;
- *                     /master/fade reaches silence
+ *                     /master/fade reaches silence; a scene recall with
+ *                     a 1 s fade (-40 -> 0 dB) is fed back moving: at
+ *                     least 10 values strictly between, rising, the last
+ *                     exactly 0 (the scene directory must be set)
  *   lanes OUT         write a fader ride while the transport rolls, read
  *                     it back (within 0.2 dB and one period), feedback of
  *                     the lane's moves (coalesced to 30 Hz, on the lane),
@@ -487,6 +490,79 @@ static void measure_ref(void)
 	CHECK(fabs(ref_db - want) < 0.1, "reference level %.3f dBFS, want %.3f", ref_db, want);
 }
 
+/* A scene recall with a fade moves the fader in the audio thread; its
+ * feedback must move with it.  Subscribed at 30 Hz, a 1 s fade can show
+ * up to 30 values on the way; 10 leaves room for a control thread late by
+ * up to 100 ms at a time, and fails a console that shows only the target
+ * (1 value) or the start and the target. */
+static void run_recall_fade(void)
+{
+	struct msg m;
+	sendf("/ch/1/fader/db", 0);
+	sleep_ms(300);
+	osc_drain();
+	sends("/snapshot/save", "fade");
+	CHECK(osc_wait("/snapshot/save", 2000, &m) && !strcmp(m.str[0], "fade"), "/snapshot/save fade: %s %s",
+	      m.path, m.str[0]);
+	lo_message sm = lo_message_new();
+	lo_message_add_int32(sm, 0);
+	lo_message_add_int32(sm, 30);
+	lo_message_add_string(sm, "values,/ch/1/fader/db");
+	int tries;
+	for (tries = 0; tries < 5; tries++) {
+		sendf("/ch/1/fader/db", -40);
+		sleep_ms(300);
+		send_msg("/subscribe", lo_message_clone(sm));
+		sleep_ms(600); /* the state burst */
+		osc_drain();
+		unsigned x0 = atomic_load(&nxrun);
+		lo_message lm = lo_message_new();
+		lo_message_add_string(lm, "fade");
+		lo_message_add_float(lm, 1000.0f);
+		send_msg("/snapshot/load", lm);
+		double fb[256];
+		unsigned nfb = 0, at_start = 0, mid = 0;
+		int rising = 1, between = 1;
+		uint64_t end = now_ms() + 2000;
+		while (now_ms() < end && !(nfb && fb[nfb - 1] == 0.0))
+			if (osc_recv(20, &m) && !strcmp(m.path, "/ch/1/fader/db") && m.argc == 1 && nfb < 256)
+				fb[nfb++] = m.num[0];
+		sleep_ms(300); /* nothing may follow the target */
+		while (osc_recv(0, &m))
+			if (!strcmp(m.path, "/ch/1/fader/db") && m.argc == 1 && nfb < 256)
+				fb[nfb++] = m.num[0];
+		send0("/unsubscribe");
+		for (unsigned i = 0; i + 1 < nfb; i++) {
+			if (fb[i] == -40.0 && mid == 0) { /* the start, shown before it moves */
+				at_start++;
+				continue;
+			}
+			if (!(fb[i] > -40.0 && fb[i] < 0.0))
+				between = 0;
+			if (i && fb[i] < fb[i - 1])
+				rising = 0;
+			mid++;
+		}
+		if (nfb > 1 && fb[nfb - 1] < fb[nfb - 2])
+			rising = 0;
+		printf("  recall, 1 s fade: %u feedback values (%u at the start, %u on the way), last %.3f\n",
+		       nfb, at_start, mid, nfb ? fb[nfb - 1] : NAN);
+		if (mid < 10 && atomic_load(&nxrun) > x0 + 8) {
+			printf("  (%u xruns during the fade: again)\n", atomic_load(&nxrun) - x0);
+			continue;
+		}
+		CHECK(between, "recall fade feedback: a value outside (-40, 0) on the way");
+		CHECK(rising, "recall fade feedback goes back somewhere");
+		CHECK(mid >= 10, "recall fade feedback: %u values on the way, want at least 10", mid);
+		CHECK(nfb && fb[nfb - 1] == 0.0, "recall fade feedback ends on %.4f, want exactly 0",
+		      nfb ? fb[nfb - 1] : NAN);
+		break;
+	}
+	lo_message_free(sm);
+	CHECK(tries < 5, "the recall fade kept hitting xruns");
+	CHECK(query("/ch/1/fader/db", &m) && m.num[0] == 0.0, "after the fade the fader reads %g", m.num[0]);
+}
+
 static void run_ramp(void)
 {
 	struct msg m;
@@ -617,6 +693,8 @@ static void run_ramp(void)
 	CHECK(peak_abs(cap, 4800) == 0.0, "silence after /master/fade (peak %g)", peak_abs(cap, 4800));
 	CHECK(query("/master/fader/db", &m) && m.num[0] == -90.0, "master fader at %g", m.num[0]);
 	sendf("/master/fader/db", 0);
+
+	run_recall_fade();
 }
 
 /* Level of the tone over the capture frames [fr, fr + n) of a pass, or

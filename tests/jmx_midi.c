@@ -16,6 +16,17 @@
  *                              are skipped)
  *   none [@MS] HEX...          no message starting with HEX... arrives
  *                              within MS (default 300)
+ *   follow [@MS] MIN FROM TO HEX...
+ *                              a control moved by the daemon: messages
+ *                              starting with HEX... (others skipped) until
+ *                              one carries TO (within MS, default 5000);
+ *                              every value before it lies strictly between
+ *                              FROM and TO and moves only towards TO, and
+ *                              there are at least MIN of them.  The value
+ *                              is the last data byte, or the 14 bits of a
+ *                              pitch bend (HEX = E0..EF).  Prints them
+ *   transport start|stop|locate FRAME
+ *                              JACK transport (locate waits until there)
  *   drain [@MS]                wait MS (default 300), discard what came
  *   sleep MS
  *   dc LEVEL                   NAME:dc outputs LEVEL
@@ -45,6 +56,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jack/transport.h>
 
 #include "midi_peer.h"
 
@@ -152,6 +165,68 @@ static void cmd_none(char **tok, int n)
 	}
 }
 
+static void cmd_follow(char **tok, int n)
+{
+	uint8_t want[PEER_MSG_MAX];
+	long ms = 5000;
+	int at = n > 0 && tok[0][0] == '@';
+	if (at)
+		ms = atol(tok[0] + 1);
+	if (n - at < 4)
+		fail("follow [@MS] MIN FROM TO HEX...");
+	long min = atol(tok[at]), from = atol(tok[at + 1]), to = atol(tok[at + 2]);
+	size_t len = hex_bytes(tok + at + 3, n - at - 3, want, NULL);
+	int pb = len == 1 && (want[0] & 0xF0) == 0xE0;
+	long vals[1024], dir = to > from ? 1 : -1;
+	unsigned nv = 0;
+	char list[4096];
+	size_t o = 0;
+	struct peer_msg m;
+	long end = peer_now_ms() + ms;
+	for (;;) {
+		long left = end - peer_now_ms();
+		if (!peer_recv(&P, &m, left > 0 ? left : 0))
+			fail("follow: %ld never came within %ld ms (%u values on the way)", to, ms, nv);
+		if (m.len < len + 1 || memcmp(m.data, want, len) || (pb && m.len != 3))
+			continue;
+		long v = pb ? (long)(m.data[1] | m.data[2] << 7) : (long)m.data[m.len - 1];
+		if (v == to)
+			break;
+		if ((v - from) * dir <= 0 || (to - v) * dir <= 0)
+			fail("follow: %ld is not strictly between %ld and %ld", v, from, to);
+		if (nv && (v - vals[nv - 1]) * dir < 0)
+			fail("follow: %ld after %ld goes back (from %ld to %ld)", v, vals[nv - 1], from, to);
+		if (nv < sizeof vals / sizeof vals[0])
+			vals[nv++] = v;
+		o += (size_t)snprintf(list + o, o < sizeof list ? sizeof list - o : 0, " %ld", v);
+	}
+	printf("follow: %u value(s) on the way from %ld to %ld:%s\n", nv, from, to, nv ? list : " none");
+	fflush(stdout);
+	if ((long)nv < min)
+		fail("follow: %u value(s) on the way from %ld to %ld, want at least %ld", nv, from, to, min);
+}
+
+static void cmd_transport(char **tok, int n)
+{
+	if (n == 1 && !strcmp(tok[0], "start")) {
+		jack_transport_start(P.tx);
+	} else if (n == 1 && !strcmp(tok[0], "stop")) {
+		jack_transport_stop(P.tx);
+	} else if (n == 2 && !strcmp(tok[0], "locate")) {
+		jack_nframes_t f = (jack_nframes_t)strtoul(tok[1], NULL, 10);
+		jack_position_t pos;
+		long end = peer_now_ms() + 3000;
+		jack_transport_locate(P.tx, f);
+		while (jack_transport_query(P.tx, &pos), pos.frame != f)
+			if (peer_now_ms() > end)
+				fail("transport: not at %u within 3 s (at %u)", f, pos.frame);
+			else
+				usleep(2000);
+	} else {
+		fail("transport start|stop|locate FRAME");
+	}
+}
+
 static void cmd_drain(char **tok, int n)
 {
 	long ms = n > 0 && tok[0][0] == '@' ? atol(tok[0] + 1) : 300;
@@ -242,6 +317,10 @@ static void run(char *line)
 		cmd_expect(tok + 1, n - 1);
 	} else if (!strcmp(c, "none")) {
 		cmd_none(tok + 1, n - 1);
+	} else if (!strcmp(c, "follow")) {
+		cmd_follow(tok + 1, n - 1);
+	} else if (!strcmp(c, "transport")) {
+		cmd_transport(tok + 1, n - 1);
 	} else if (!strcmp(c, "drain")) {
 		cmd_drain(tok + 1, n - 1);
 	} else if (!strcmp(c, "sleep") && n == 2) {

@@ -3,7 +3,7 @@
  * JACK MIDI client (midi_peer.h) that plays the surface's side of the
  * protocol against a running `jackmixd --mcu` and checks every reply.
  *
- *   mcu_surface -n NAME -d DAEMON -p OSC_PORT
+ *   mcu_surface -n NAME -d DAEMON -p OSC_PORT -s SCENE_DIR
  *
  * The daemon must have 12 mono channels and 2 buses.  The surface connects
  * itself (NAME:out -> DAEMON:midi_in, DAEMON:midi_out -> NAME_rx:in,
@@ -21,7 +21,16 @@
  *   push; names on the scribble strip (exact SysEx); meters from a DC
  *   level; banking by 8 and by 1 (names, faders, no feedback from channels
  *   out of view); SEND mode (bus cycling, ring fill, pre/post on push);
- *   the master fader; a scene recall moving the motor faders.
+ *   the master fader; a scene recall moving the motor faders; values
+ *   that move by themselves moving the motor faders: a timed move, a
+ *   recall with a fade and an automation lane playing while the JACK
+ *   transport rolls (at least ONWAY positions strictly between start and
+ *   end, never going back, ending on exactly the end's position), a
+ *   touched fader left alone while a move runs under it and told the end
+ *   exactly once on release.
+ *
+ *   -s DIR is the daemon's scene directory (the lane is written into a
+ *   saved scene there).
  * Exit status 0 when everything held, 1 otherwise (file:line for each
  * failure), or 3 when something failed but JACK reported an xrun during
  * the run (lost MIDI, and the daemon's refresh after it): run it again.
@@ -29,6 +38,7 @@
  * Threads: main, and the JACK process callbacks of midi_peer.h.
  */
 #include <getopt.h>
+#include <jack/transport.h>
 #include <math.h>
 
 #include "midi_peer.h"
@@ -37,7 +47,7 @@
 #define STRIPS 8
 
 static struct peer P;
-static const char *daemon_name;
+static const char *daemon_name, *scene_dir;
 
 /* ---- the emulated surface ---------------------------------------------- */
 
@@ -294,6 +304,162 @@ static void pb(unsigned f, int raw)
 	peer_send3(&P, (uint8_t)(0xE0 | f), (uint8_t)(raw & 127), (uint8_t)(raw >> 7));
 }
 
+/* Positions of fader f from the daemon until it is told to: every one
+ * before lies strictly between from and to and none goes back; at least
+ * min of them.  1 if all that held. */
+#define ONWAY 5 /* see midi-map.sh: 5 of up to ~70 a 1 s move can show */
+static int follow_fader(unsigned f, int from, int to, unsigned min, long ms, const char *what)
+{
+	struct peer_msg m;
+	long end = peer_now_ms() + ms, dir = to > from ? 1 : -1;
+	int prev = from;
+	unsigned n = 0;
+	for (;;) {
+		long left = end - peer_now_ms();
+		if (left <= 0 || !peer_recv(&P, &m, left)) {
+			CHECK(0, "%s: fader %u never reached %d (%u positions on the way, at %d)", what,
+			      f + 1, to, n, S.fader[f]);
+			return 0;
+		}
+		surface_apply(&m);
+		if (m.len != 3 || m.data[0] != (0xE0 | f))
+			continue;
+		int v = m.data[1] | m.data[2] << 7;
+		if (v == to)
+			break;
+		if ((long)(v - from) * dir <= 0 || (long)(to - v) * dir <= 0 || (long)(v - prev) * dir < 0) {
+			CHECK(0, "%s: fader %u at %d after %d: not on the way from %d to %d", what, f + 1, v,
+			      prev, from, to);
+			return 0;
+		}
+		prev = v;
+		n++;
+	}
+	printf("mcu_surface: %s: %u positions on the way from %d to %d\n", what, n, from, to);
+	CHECK(n >= min, "%s: %u positions on the way from %d to %d, want at least %u", what, n, from, to,
+	      min);
+	return n >= min;
+}
+
+static void osc_ff(const char *path, float v, float ms)
+{
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, v);
+	lo_message_add_float(m, ms);
+	peer_osc_send(&P, path, m);
+	lo_message_free(m);
+}
+
+/* /snapshot/save or /snapshot/load NAME [fade]: the reply names it. */
+static void scene(const char *cmd, const char *name, float fade_ms)
+{
+	char want[160];
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, name);
+	if (fade_ms > 0)
+		lo_message_add_float(m, fade_ms);
+	peer_osc_send(&P, cmd, m);
+	lo_message_free(m);
+	snprintf(want, sizeof want, "%s %s", cmd, name);
+	CHECK(peer_osc_wait(&P, cmd, 2000) && !strcmp(P.reply, want), "%s: %s", want, P.reply);
+}
+
+static void transport_locate(jack_nframes_t f)
+{
+	jack_position_t pos;
+	long end = peer_now_ms() + 3000;
+	jack_transport_locate(P.tx, f);
+	while (jack_transport_query(P.tx, &pos), pos.frame != f && peer_now_ms() < end)
+		usleep(2000);
+	CHECK(pos.frame == f, "transport at %u, want %u", pos.frame, f);
+}
+
+/* Values that move by themselves move the motor faders. */
+static void moving(void)
+{
+	char path[600];
+	int r40 = raw_of_db(-40), r20 = raw_of_db(-20), r0 = raw_of_db(0), r30 = raw_of_db(-30);
+
+	/* a timed move on channel 3 (strip 3): -20 -> 0 dB over 1 s */
+	peer_osc_setf(&P, "/ch/3/fader/db", -20.0f);
+	CHECK(wait_int(&S.fader[2], r20, 2000), "fader 3 at -20 dB");
+	pump(200);
+	osc_ff("/ch/3/fader/db", 0.0f, 1000.0f);
+	follow_fader(2, r20, r0, ONWAY, 5000, "timed move");
+
+	/* a touched fader is left alone while a move runs under it, and is
+	 * told the end once on release */
+	unsigned before = S.fader_msgs[2];
+	peer_send3(&P, 0x90, 0x6A, 0x7F);
+	pump(100);
+	osc_ff("/ch/3/fader/db", -30.0f, 600.0f);
+	pump(700);
+	/* the query shows the audio's value: -30 exactly once it arrived */
+	for (long end = peer_now_ms() + 5000; get("/ch/3/fader/db") != -30.0 && peer_now_ms() < end;)
+		pump(50);
+	CHECK(S.fader_msgs[2] == before, "no position to a touched fader while it moves (%u sent)",
+	      S.fader_msgs[2] - before);
+	peer_send3(&P, 0x90, 0x6A, 0x00);
+	EXPECT3(0xE2, (uint8_t)(r30 & 127), (uint8_t)(r30 >> 7), "release after the move: told where it is");
+	pump(300);
+	CHECK(S.fader_msgs[2] == before + 1, "exactly one position after release, got %u",
+	      S.fader_msgs[2] - before);
+
+	/* a recall with a fade: channel 3 back to 0 dB over 1 s */
+	peer_osc_setf(&P, "/ch/3/fader/db", 0.0f);
+	CHECK(wait_int(&S.fader[2], r0, 2000), "fader 3 at 0 dB");
+	scene("/snapshot/save", "mcufade", 0);
+	peer_osc_setf(&P, "/ch/3/fader/db", -40.0f);
+	CHECK(wait_int(&S.fader[2], r40, 2000), "fader 3 at -40 dB");
+	pump(200);
+	scene("/snapshot/load", "mcufade", 1000.0f);
+	follow_fader(2, r40, r0, ONWAY, 5000, "recall with a fade");
+
+	/* an automation lane on channel 4 (strip 4): -40 dB at frame 0, 0 dB
+	 * one second later; read mode, the transport rolls */
+	peer_osc_setf(&P, "/ch/4/fader/db", -40.0f);
+	CHECK(wait_int(&S.fader[3], r40, 2000), "fader 4 at -40 dB");
+	transport_locate(0);
+	scene("/snapshot/save", "mculane", 0);
+	snprintf(path, sizeof path, "%s/mculane.scene", scene_dir);
+	{
+		/* the saved scene without its end line, then the lane */
+		FILE *f = fopen(path, "r");
+		static char text[1 << 20];
+		size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+		if (f)
+			fclose(f);
+		text[n] = 0;
+		char *e = strstr(text, "\nend");
+		CHECK(n > 0 && e, "read %s", path);
+		if (e)
+			e[1] = 0;
+		f = fopen(path, "w");
+		CHECK(f != NULL, "rewrite %s", path);
+		if (f) {
+			fprintf(f,
+			        "%s/automation/rate 48000\n/ch/4/fader/auto read\n"
+			        "/ch/4/fader/auto/point 0 -40\n/ch/4/fader/auto/point 48000 0\nend\n",
+			        text);
+			fclose(f);
+		}
+	}
+	scene("/snapshot/load", "mculane", 0);
+	before = S.fader_msgs[3];
+	pump(300);
+	CHECK(S.fader_msgs[3] == before, "the lane at its start: fader 4 stays (%u sent)",
+	      S.fader_msgs[3] - before);
+	jack_transport_start(P.tx);
+	follow_fader(3, r40, r0, ONWAY, 5000, "lane playing");
+	jack_transport_stop(P.tx);
+	before = S.fader_msgs[3];
+	osc_s("/ch/4/fader/auto", "off");
+	pump(400);
+	CHECK(S.fader_msgs[3] == before, "the lane off: fader 4 stays (%u sent)", S.fader_msgs[3] - before);
+	/* 0 whether the model has caught up yet or the lane's end is shown */
+	CHECK_NEAR(get("/ch/4/fader/db"), 0.0, 0.001, "the lane off: /ch/4 stays where it played");
+}
+
 /* ---- the scenario ------------------------------------------------------- */
 
 static void scenario(void)
@@ -482,6 +648,9 @@ static void scenario(void)
 	lo_message_free(msg);
 	CHECK(wait_int(&S.fader[1], r, 2000), "recall: fader 2 back to -20 dB (%d), got %d", r, S.fader[1]);
 
+	/* 14. moves, fades and lanes */
+	moving();
+
 	pump(200);
 	CHECK(S.violations == 0, "%u protocol violation(s)", S.violations);
 	printf("mcu_surface: %u LCD messages, faders %d %d %d, meter 1 level %d\n", S.lcd_msgs, S.fader[0],
@@ -494,9 +663,11 @@ int main(int argc, char **argv)
 	unsigned port = 0;
 	int opt;
 	char a[160], b[160];
-	while ((opt = getopt(argc, argv, "n:d:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:p:s:")) != -1) {
 		if (opt == 'n')
 			name = optarg;
+		else if (opt == 's')
+			scene_dir = optarg;
 		else if (opt == 'd')
 			daemon_name = optarg;
 		else if (opt == 'p')
@@ -504,8 +675,8 @@ int main(int argc, char **argv)
 		else
 			return 2;
 	}
-	if (!daemon_name || !port) {
-		fprintf(stderr, "usage: mcu_surface -n NAME -d DAEMON -p OSC_PORT\n");
+	if (!daemon_name || !port || !scene_dir) {
+		fprintf(stderr, "usage: mcu_surface -n NAME -d DAEMON -p OSC_PORT -s SCENE_DIR\n");
 		return 2;
 	}
 	memset(&S, 0, sizeof S);

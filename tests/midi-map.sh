@@ -8,6 +8,13 @@
 #     crosses the value), each checked over OSC;
 #   - feedback to midi_out on OSC changes and on a scene recall, in the
 #     control's scale, and no echo to the control that sent a value;
+#   - values that move by themselves are shown moving on the control: a
+#     timed move (/ch/1/fader/db f 0 f 2000), a scene recall with a fade
+#     and an automation lane playing while the JACK transport rolls each
+#     send at least 5 values on the way, each strictly between the start
+#     and the end, never going back, and end on exactly the end's CC;
+#     a hand that grabs a moving fader stops the move there and is sent
+#     nothing more;
 #   - /midi/learn (answered, then /midi/learned to a subscriber, the
 #     mapping file rewritten), /midi/map, /midi/forget, /error on a bad
 #     path;
@@ -48,6 +55,7 @@ law() { awk -v f="$1" 'BEGIN { if (f <= 0) d = -90; else if (f >= 1) d = 10; els
 	else if (f >= .25) d = 80 * f - 50; else if (f >= .0625) d = 160 * f - 70; else d = 480 * f - 90; printf "%.6f", d }'; }
 cc_of_db() { awk -v d="$1" 'BEGIN { if (d >= -10) f = (d + 30) / 40; else if (d >= -30) f = (d + 50) / 80;
 	else if (d >= -60) f = (d + 70) / 160; else f = (d + 90) / 480; v = f * 127; r = int(v + 0.5); printf "%02X", r }'; }
+dec() { printf '%d' "0x$1"; }
 
 # device SCRIPT DAEMONLOG [daemon options]: jmx_midi runs SCRIPT against a
 # fresh daemon until the script touches SCRIPT.done; then the daemon is
@@ -123,6 +131,22 @@ m40=$(cc_of_db -40)
 m0=$(cc_of_db 0)
 pan06=$(awk 'BEGIN { printf "%02X", int((0.6 - 0.25) / 0.5 * 127 + 0.5) }')
 maxmed=$((3 * period))
+d20=$(dec "$m20")
+d40=$(dec "$m40")
+d0=$(dec "$m0")
+v48=$(law "$(awk 'BEGIN { print 48 / 127 }')")
+# How many values a move shows on the way: the daemon looks at the audio
+# thread's value every 10 ms (automation) and sends a changed CC every
+# 10 ms (MIDI tick), so a 1 s move from -40 to 0 dB (CC 24 -> 95, 70
+# steps between) can show up to ~70; 5 leaves a control thread that is
+# late by up to 200 ms at a time on a loaded machine room to pass, while
+# a surface that only sees the target (0) or the start and the target
+# (1) fails.
+onway=5
+# an automation lane for /ch/1/fader: -40 dB at frame 0, 0 dB 1 s later
+# (rescaled by the daemon if JACK runs at another rate)
+printf '/automation/rate 48000\n/ch/1/fader/auto read\n/ch/1/fader/auto/point 0 -40\n/ch/1/fader/auto/point 48000 0\nend\n' \
+	>"$T/lane.lines"
 
 cat >"$T/s1" <<EOF
 connect $dev:dc $name:in_1
@@ -178,6 +202,43 @@ osc /ch/1/fader/db f -40
 expect B0 07 $m40
 call /snapshot/load s midi = /snapshot/load midi
 expect B0 07 $m20
+# values that move by themselves are shown moving: a timed move ...
+osc /ch/1/fader/db f -40
+expect B0 07 $m40
+osc /ch/1/fader/db f 0 f 2000
+follow @6000 $onway $d40 $d0 B0 07
+none @300 B0 07
+# ... a recall with a fade (0 dB -> -20 dB over 1 s) ...
+call /snapshot/load s midi f 1000 = /snapshot/load midi
+follow @6000 $onway $d0 $d20 B0 07
+none @300 B0 07
+get /ch/1/fader/db -20 0
+# ... a hand that grabs a moving fader takes it over: the move stops
+# there, and the control is sent nothing (no echo, no more of the move)
+osc /ch/1/fader/db f -40
+expect B0 07 $m40
+osc /ch/1/fader/db f 0 f 3000
+sleep 1000
+send B0 07 30
+drain @200
+none @600 B0 07
+get /ch/1/fader/db $v48 0.001
+# ... and an automation lane playing (read mode) while the transport rolls
+osc /ch/1/fader/db f -40
+expect B0 07 $m40
+transport locate 0
+call /snapshot/save s lane = /snapshot/save lane
+shell sed -i '/^end/d' $T/scenes/lane.scene && cat $T/lane.lines >>$T/scenes/lane.scene
+call /snapshot/load s lane = /snapshot/load lane
+none @300 B0 07
+transport start
+follow @6000 $onway $d40 $d0 B0 07
+transport stop
+none @300 B0 07
+# the lane off: the console stays where the lane left it, the control too
+osc /ch/1/fader/auto s off
+none @400 B0 07
+get /ch/1/fader/db 0 0.001
 # learn, map, forget
 osc /subscribe i 0 i 60 s values,/midi
 call /midi/learn s /ch/4/eq/1/db = /midi/learn /ch/4/eq/1/db

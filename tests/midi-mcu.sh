@@ -29,7 +29,7 @@ session() {
 	jmx_track $daemon
 	# 12 inputs, master, monitor, 2 buses, then midi_in and midi_out
 	jmx_wait_ports "$name" 22 10 || { jmx_show daemon "$T/daemon.log"; jmx_fail "daemon ports missing"; }
-	./mcu_surface -n "jmx-surface-$$" -d "$name" -p "$port"
+	./mcu_surface -n "jmx-surface-$$" -d "$name" -p "$port" -s "$T/scenes"
 	rc=$?
 	jmx_stop_pid $daemon 10 || { jmx_show daemon "$T/daemon.log"; jmx_fail "daemon did not exit 0 on SIGTERM"; }
 	grep -q "MIDI: Mackie Control" "$T/daemon.log" || { jmx_show daemon "$T/daemon.log"; jmx_fail "no MCU mode in the log"; }

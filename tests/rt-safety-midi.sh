@@ -9,7 +9,8 @@
 #      add more, so midi_out carries a steady stream too;
 #   B  --mcu: the whole simulated Mackie Control session of mcu_surface
 #      (faders, buttons, V-pots in; motor faders, LEDs, LCD SysEx and
-#      meters out).
+#      meters out; timed moves, a faded recall and a playing automation
+#      lane moving the motor faders).
 # Each must exit 0 on SIGTERM with a shim report of 0 forbidden calls over
 # at least a quarter of the cycles the elapsed time implies, and A's log
 # must show the traffic: >= 4000 messages in, >= 100 out, >= 1 dropped.
@@ -124,7 +125,7 @@ jmx_track $dpid
 jmx_wait_ports "$name" 22 15 || die "daemon B did not start"
 # the surface's checks are midi-mcu.sh's business (with its retries after
 # xruns); here it is the traffic, and its result is only reported
-./mcu_surface -n "jmx-rtsurf-$$" -d "$name" -p "$port" >"$T/b.out" 2>&1
+./mcu_surface -n "jmx-rtsurf-$$" -d "$name" -p "$port" -s "$T/scenes" >"$T/b.out" 2>&1
 jmx_note "mcu_surface: $(tail -n 1 "$T/b.out")"
 jmx_stop_pid $dpid 10 || die "daemon B did not exit 0"
 elapsed=$(($(date +%s) - start))

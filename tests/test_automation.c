@@ -22,7 +22,15 @@
  *     unchanged;
  *   - lane sets replaced every period while rolling are all reclaimed,
  *     and a lane that leaves the set while recording ends its pass;
- *   - a lane that stops playing leaves the model at the value it played.
+ *   - a lane that stops playing leaves the model at the value it played;
+ *   - display watchers (what MIDI surfaces and OSC are told): a timed
+ *     move, a scene recall's fade (model_ramp from the quiet origin between
+ *     automation_recall_fade 1 and 0) and a playing lane are told as a
+ *     value per period that moved, every one strictly between start and
+ *     end and never going back, the last equal to the model (or the
+ *     lane's end); a plain recall and a switch are shown at once and told
+ *     nothing; a hand that sets a moving value is shown its own value at
+ *     once and is told nothing more.
  */
 #include <stdint.h>
 #include <string.h>
@@ -830,6 +838,154 @@ static void test_skips(void)
 	rig_free(&r);
 }
 
+/* ---- display watchers ---------------------------------------------------- */
+
+#define WMAX 4096u
+static struct {
+	struct automation *a;
+	struct model *model;
+	unsigned n, other, more;
+	float v[WMAX];
+} W;
+
+/* A surface: it reads the shown value when told, as midimap and mcu do. */
+static void watch_fn(void *ctx, enum param_id id, unsigned i1, unsigned i2)
+{
+	if (ctx) { /* the other watchers only count */
+		W.more++;
+		return;
+	}
+	if (id != P_CH_FADER || i1 != 0 || i2 != 0) {
+		W.other++;
+		return;
+	}
+	if (W.n < WMAX)
+		W.v[W.n++] = automation_value(W.a, id, i1, i2, model_get(W.model, id, i1, i2));
+}
+
+/* What the watcher saw since W.n = 0, for a move from `from` to `to`:
+ * values on the way (strictly between, none going back); the last one
+ * must be `to`.  The number on the way, or -1 when a value was wrong. */
+static int watch_check(const char *what, float from, float to)
+{
+	float dir = to > from ? 1.0f : -1.0f;
+	for (unsigned k = 0; k + 1 < W.n; k++) {
+		float v = W.v[k];
+		if ((v - from) * dir <= 0 || (to - v) * dir <= 0 || (k && (v - W.v[k - 1]) * dir < 0)) {
+			CHECK(0, "%s: value %u is %.4f: not on the way from %.1f to %.1f", what, k, (double)v,
+			      (double)from, (double)to);
+			return -1;
+		}
+	}
+	CHECK(W.n && W.v[W.n - 1] == to, "%s: the last value told is %.6f, want exactly %.1f", what,
+	      W.n ? (double)W.v[W.n - 1] : NAN, (double)to);
+	return W.n ? (int)W.n - 1 : 0;
+}
+
+static void test_watchers(void)
+{
+	static int session, surface; /* origins */
+	struct rig r;
+	rig_init(&r);
+	memset(&W, 0, sizeof W);
+	W.a = r.a;
+	W.model = r.model;
+	automation_set_quiet_origin(r.a, &session);
+	for (unsigned k = 0; k < AUTOMATION_WATCHERS; k++)
+		CHECK(automation_add_watcher(r.a, watch_fn, k ? &W : NULL) == 0, "watcher %u", k);
+	CHECK(automation_add_watcher(r.a, watch_fn, &W) < 0, "one watcher too many is refused");
+	unsigned more = AUTOMATION_WATCHERS - 1;
+
+	/* 1. a timed move -40 -> 0 dB over 1 s.  The audio thread publishes
+	 * a new value every period and the tick runs after each, so every
+	 * period but the last (which lands on the target) tells a value on
+	 * the way: 48000 / 128 - 1 = 374; one period may go to the set-up */
+	rig_set(&r, P_CH_FADER, 0, -40);
+	rig_run(&r, 10);
+	W.n = W.more = 0;
+	automation_ramp(r.a, P_CH_FADER, 0, 0, 0.0f, 1000.0f, &surface);
+	model_commit(r.model);
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, 0.0f) == -40.0f, "the move shows its start at once");
+	rig_run(&r, (unsigned)(RATE / PERIOD) + 20);
+	unsigned want = (unsigned)(RATE / PERIOD) - 2;
+	int on = watch_check("timed move", -40.0f, 0.0f);
+	CHECK(on >= 0 && (unsigned)on >= want, "timed move: %d values on the way, want >= %u", on, want);
+	CHECK(W.more == more * W.n, "every watcher is told: %u, want %u", W.more, more * W.n);
+	printf("  watchers, timed move: %u values told\n", W.n);
+
+	/* 2. a scene recall with a fade (as session_scene_load does it) */
+	rig_set(&r, P_CH_FADER, 0, -40);
+	rig_run(&r, 10);
+	W.n = 0;
+	automation_recall_fade(r.a, 1);
+	model_ramp(r.model, P_CH_FADER, 0, 0, 0.0f, 1000.0f, &session);
+	automation_recall_fade(r.a, 0);
+	model_commit(r.model);
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, 0.0f) == -40.0f,
+	      "a faded recall shows where the audio is, not the target");
+	rig_run(&r, (unsigned)(RATE / PERIOD) + 20);
+	on = watch_check("recall fade", -40.0f, 0.0f);
+	CHECK(on >= 0 && (unsigned)on >= want, "recall fade: %d values on the way, want >= %u", on, want);
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, 0.0f) == 0.0f, "the fade arrived: shown = model");
+	printf("  watchers, recall with a 1 s fade: %u values told\n", W.n);
+
+	/* 3. a recall without a fade, and a switch: shown at once, nothing told */
+	W.n = W.other = W.more = 0;
+	model_set(r.model, P_CH_FADER, 0, 0, -20.0f, &session);
+	model_commit(r.model);
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, -20.0f) == -20.0f, "a plain recall is shown at once");
+	automation_recall_fade(r.a, 1);
+	model_set(r.model, P_CH_MUTE, 0, 0, 1.0f, &session);
+	automation_recall_fade(r.a, 0);
+	model_commit(r.model);
+	CHECK(automation_value(r.a, P_CH_MUTE, 0, 0, 1.0f) == 1.0f,
+	      "a switch in a faded recall shows the model");
+	rig_run(&r, 20);
+	CHECK(W.n == 0 && W.other == 0 && W.more == 0, "nothing told for values that do not move (%u, %u)",
+	      W.n, W.other);
+	rig_set(&r, P_CH_MUTE, 0, 0);
+
+	/* 4. a hand on a moving fader: its value is shown at once, and
+	 * nothing else is told (a motor fader would fight the hand) */
+	rig_set(&r, P_CH_FADER, 0, -40);
+	rig_run(&r, 10);
+	automation_ramp(r.a, P_CH_FADER, 0, 0, 0.0f, 1000.0f, &surface);
+	model_commit(r.model);
+	rig_run(&r, 150);
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, 0.0f) < -5.0f, "half way");
+	W.n = 0;
+	model_set(r.model, P_CH_FADER, 0, 0, -10.0f, &surface);
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, -10.0f) == -10.0f,
+	      "the hand's value is shown at once, before the audio thread has it (shown %.3f)",
+	      (double)automation_value(r.a, P_CH_FADER, 0, 0, -10.0f));
+	model_commit(r.model);
+	rig_run(&r, 300);
+	CHECK(W.n == 0, "nothing told after the hand took over (%u, first %.3f)", W.n,
+	      W.n ? (double)W.v[0] : 0.0);
+
+	/* 5. a lane playing (read mode, rolling): -40 dB at 0, 0 dB at 1 s */
+	struct lanes *src = lanes_new(&SHAPE);
+	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
+	uint32_t f[2] = {0, 48000};
+	float v[2] = {-40, 0};
+	lanes_set_points(src, flat, f, v, 2);
+	src->lane[flat].mode = AUTOPLAY_READ;
+	src->rate = RATE;
+	rig_set(&r, P_CH_FADER, 0, -40);
+	r.frame = 0;
+	automation_load(r.a, src, 0);
+	rig_run(&r, 20);
+	W.n = 0;
+	r.rolling = 1;
+	rig_run(&r, (unsigned)(RATE / PERIOD) + 20);
+	r.rolling = 0;
+	on = watch_check("lane", -40.0f, 0.0f);
+	CHECK(on >= 0 && (unsigned)on >= want, "lane: %d values on the way, want >= %u", on, want);
+	printf("  watchers, a lane -40 -> 0 dB in 1 s: %u values told\n", W.n);
+	lanes_free(src);
+	rig_free(&r);
+}
+
 int main(void)
 {
 	test_base_paths();
@@ -844,5 +1000,6 @@ int main(void)
 	test_touch_latch(1);
 	test_swaps();
 	test_skips();
+	test_watchers();
 	return test_exit("test_automation");
 }

@@ -27,7 +27,16 @@
  *     they were;
  *   - the Mackie Control meter fan-out (mcu.c): a peak taken by the OSC
  *     meters is still shown on the surface and the other way round, each
- *     exactly once.
+ *     exactly once;
+ *   - the shown value (what automation says a surface should show, here a
+ *     stand-in): a value that moves by itself (midimap_moved, mcu_moved)
+ *     is sent along its way, one message per tick and control however
+ *     often it is told, every one strictly between start and end and in
+ *     order; a control's own change is not sent back, unless something
+ *     else is shown (a lane in read mode); pick-up and toggles go by the
+ *     shown value; an MCU fader follows the move, and a touched one is
+ *     sent nothing until it is released, then exactly the shown value;
+ *     LEDs show switches that move by themselves.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -721,6 +730,170 @@ static void test_mcu_meters(void)
 	mcu_free(u);
 }
 
+/* ---- the shown value --------------------------------------------------- */
+
+/* A stand-in for automation_value: instance (id, i1, 0) shows fake[id][i1]
+ * while faking[id][i1] is set. */
+static float fake[P_COUNT][8];
+static int faking[P_COUNT][8];
+
+static float fake_shown(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value)
+{
+	(void)ctx;
+	return i2 == 0 && i1 < 8 && faking[id][i1] ? fake[id][i1] : model_value;
+}
+
+static void fake_move(enum param_id id, unsigned i1, float v)
+{
+	fake[id][i1] = v;
+	faking[id][i1] = 1;
+	midimap_moved(mm, id, i1, 0);
+}
+
+/* The 7-bit values sent on (status, number), in order. */
+static unsigned cap_values(uint8_t a, uint8_t b, int *out, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < ncap && n < max; i++)
+		if (cap_len[i] == 3 && cap[i][0] == a && cap[i][1] == b)
+			out[n++] = cap[i][2];
+	return n;
+}
+
+static void test_shown(void)
+{
+	int v[CAP_MAX];
+	reset_console();
+	memset(faking, 0, sizeof faking);
+	CHECK(load("cc 1 7 /ch/1/fader/db\n"
+	           "cc 1 20 /ch/2/fader/db pickup\n"
+	           "note 1 40 /ch/3/mute\n") == 0,
+	      "map rejected");
+	midimap_set_shown(mm, fake_shown, NULL);
+	tick(MIDIMAP_TICK_MS);
+
+	/* a move -40 -> 0 dB in 40 steps of the shown value alone (the model
+	 * stays at 0): sent along the way, in order, ending on 0 dB */
+	ncap = 0;
+	int from = (int)lround(x32_pos(-40) * 127), to = (int)lround(x32_pos(0) * 127);
+	for (int k = 0; k <= 40; k++) {
+		fake_move(P_CH_FADER, 0, -40.0f + (float)k);
+		midimap_moved(mm, P_CH_FADER, 0, 0); /* told twice: still one message */
+		tick(MIDIMAP_TICK_MS);
+	}
+	unsigned n = cap_values(0xB0, 7, v, CAP_MAX);
+	int ok = n >= 2 && v[0] == from && v[n - 1] == to;
+	for (unsigned k = 1; k + 1 < n; k++)
+		ok &= v[k] > from && v[k] < to && v[k] > v[k - 1];
+	/* one message per tick at most, and only when the CC changes: one per
+	 * step whose CC differs from the step before */
+	unsigned want = 0;
+	for (int k = 0, last = -1; k <= 40; k++) {
+		int c = (int)lround(x32_pos(-40.0 + k) * 127);
+		want += c != last;
+		last = c;
+	}
+	CHECK(ok && n == want, "a move of the shown value: %u CCs from %d to %d (first %d, last %d), want %u",
+	      n, from, to, n ? v[0] : -1, n ? v[n - 1] : -1, want);
+	CHECK(get(P_CH_FADER, 0, 0) == 0.0f, "the model was not touched");
+	faking[P_CH_FADER][0] = 0;
+	midimap_moved(mm, P_CH_FADER, 0, 0);
+	tick(MIDIMAP_TICK_MS);
+
+	/* a control's own change is not sent back ... */
+	ncap = 0;
+	in3(0xB0, 7, 40);
+	tick(MIDIMAP_TICK_MS);
+	CHECK(cap_count(0xB0, 7) == 0, "no echo to the control (%u sent)", cap_count(0xB0, 7));
+	/* ... unless something else is shown: a lane in read mode plays on */
+	fake[P_CH_FADER][0] = -20.0f;
+	faking[P_CH_FADER][0] = 1;
+	in3(0xB0, 7, 50);
+	tick(MIDIMAP_TICK_MS);
+	CHECK(cap_find(0xB0, 7, (uint8_t)lround(x32_pos(-20) * 127)) >= 0 && cap_count(0xB0, 7) == 1,
+	      "the control is told the lane's value when the lane overrides it (%u sent)",
+	      cap_count(0xB0, 7));
+	faking[P_CH_FADER][0] = 0;
+
+	/* pick-up by the shown value: /ch/2 shows -40 dB (CC 23.8) while the
+	 * model says 0 dB (CC 95.25); the control at 24 picks it up */
+	fake_move(P_CH_FADER, 1, -40.0f);
+	tick(MIDIMAP_TICK_MS);
+	in3(0xB0, 20, 60);
+	CHECK(get(P_CH_FADER, 1, 0) == 0.0f, "pick-up: far from the shown value, nothing");
+	in3(0xB0, 20, 24);
+	CHECK_NEAR(get(P_CH_FADER, 1, 0), x32_db(24 / 127.0), 1e-3, "pick-up at the shown value");
+	faking[P_CH_FADER][1] = 0;
+
+	/* a toggle flips what its LED shows */
+	ncap = 0;
+	fake_move(P_CH_MUTE, 2, 1.0f);
+	tick(MIDIMAP_TICK_MS);
+	CHECK(cap_find(0x90, 40, 127) >= 0, "the LED shows a switch that moved by itself");
+	in3(0x90, 40, 127);
+	CHECK(get(P_CH_MUTE, 2, 0) == 0.0f, "pressing a lit toggle turns it off");
+	faking[P_CH_MUTE][2] = 0;
+	midimap_set_shown(mm, NULL, NULL);
+
+	/* Mackie Control: faders and LEDs follow the shown value */
+	struct mcu *u = mcu_new(model, cap_send, NULL, fake_meter, NULL);
+	CHECK(u != NULL, "mcu_new");
+	if (!u)
+		return;
+	reset_console();
+	mcu_set_shown(u, fake_shown, NULL);
+	uint64_t t = 200000;
+	mcu_tick(u, t);
+	ncap = 0;
+	int r40 = (int)lround(x32_pos(-40) * 16383), r0 = (int)lround(x32_pos(0) * 16383), prev = r40,
+	    bad = 0;
+	unsigned moves = 0;
+	for (int k = 0; k <= 40; k++) {
+		fake[P_CH_FADER][0] = -40.0f + (float)k;
+		faking[P_CH_FADER][0] = 1;
+		mcu_moved(u, P_CH_FADER, 0, 0);
+		mcu_tick(u, t += MCU_TICK_MS);
+	}
+	for (unsigned i = 0; i < ncap; i++)
+		if (cap_len[i] == 3 && cap[i][0] == 0xE0) {
+			int raw = cap[i][1] | cap[i][2] << 7;
+			bad |= moves && !(raw > prev && raw <= r0); /* rising, never past the end */
+			prev = raw;
+			moves++;
+		}
+	CHECK(moves == 41 && !bad && prev == r0,
+	      "MCU fader 1 follows the move: %u positions, last %d (want 41, %d)", moves, prev, r0);
+	/* touched: nothing while the value moves; on release, exactly it */
+	uint8_t touch[3] = {0x90, 0x68, 0x7F};
+	mcu_input(u, touch, 3, t);
+	ncap = 0;
+	for (int k = 0; k <= 10; k++) {
+		fake[P_CH_FADER][0] = -(float)k;
+		mcu_moved(u, P_CH_FADER, 0, 0);
+		mcu_tick(u, t += MCU_TICK_MS);
+	}
+	unsigned e0 = 0;
+	for (unsigned i = 0; i < ncap; i++)
+		e0 += cap[i][0] == 0xE0;
+	CHECK(e0 == 0, "a touched fader is sent nothing (%u)", e0);
+	touch[2] = 0;
+	mcu_input(u, touch, 3, t);
+	mcu_tick(u, t += MCU_TICK_MS);
+	int r10 = (int)lround(x32_pos(-10) * 16383);
+	CHECK(cap_find(0xE0, (uint8_t)(r10 & 127), (uint8_t)(r10 >> 7)) >= 0,
+	      "release: told the shown -10 dB");
+	/* a mute that a lane plays lights its LED */
+	ncap = 0;
+	fake[P_CH_MUTE][1] = 1.0f;
+	faking[P_CH_MUTE][1] = 1;
+	mcu_moved(u, P_CH_MUTE, 1, 0);
+	mcu_tick(u, t += MCU_TICK_MS);
+	CHECK(cap_find(0x90, 0x11, 0x7F) >= 0, "MCU mute 2 LED from the shown value");
+	memset(faking, 0, sizeof faking);
+	mcu_free(u);
+	reset_console();
+}
+
 int main(void)
 {
 	const struct param_shape shape = {8, 2};
@@ -741,6 +914,7 @@ int main(void)
 	test_file();
 	test_reject();
 	test_mcu_meters();
+	test_shown();
 	midimap_free(mm);
 	model_free(model);
 	return test_exit("test_midimap");
