@@ -160,6 +160,9 @@ struct mcu *mcu_new(struct model *m, mcu_send_fn send, void *send_ctx, mcu_meter
 
 void mcu_free(struct mcu *u)
 {
+	if (!u)
+		return;
+	model_remove_listener(u->model, mcu_on_change, u);
 	free(u);
 }
 

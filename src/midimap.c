@@ -205,8 +205,8 @@ void midimap_free(struct midimap *mm)
 {
 	if (!mm)
 		return;
-	/* the model may outlive us only if it is freed first: the daemon
-	 * frees the model after the MIDI layer, and never calls back then */
+	/* the model outlives us (the daemon frees it after the MIDI layer) */
+	model_remove_listener(mm->model, mm_on_change, mm);
 	free(mm->e);
 	free(mm->stage);
 	free(mm);

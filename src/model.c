@@ -266,3 +266,12 @@ int model_add_listener(struct model *m, model_listener fn, void *ctx)
 	m->n_listeners++;
 	return 0;
 }
+
+void model_remove_listener(struct model *m, model_listener fn, void *ctx)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < m->n_listeners; i++)
+		if (m->listener[i].fn != fn || m->listener[i].ctx != ctx)
+			m->listener[k++] = m->listener[i]; /* the others keep their order */
+	m->n_listeners = k;
+}

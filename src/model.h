@@ -70,5 +70,8 @@ void model_resend_all(struct model *m);
 unsigned long model_generation(const struct model *m);
 
 int model_add_listener(struct model *m, model_listener fn, void *ctx);
+/* A listener that goes away before the model (never from inside a
+ * listener call). */
+void model_remove_listener(struct model *m, model_listener fn, void *ctx);
 
 #endif
