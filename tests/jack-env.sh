@@ -29,14 +29,41 @@ jmx_fail() {
 }
 
 # Skip (exit 77) when a required external tool is genuinely missing.
+# jmx_have TOOL: an executable of that name on PATH (not a function:
+# the JACK tools below are wrapped in functions of the same name)
+jmx_have() {
+	jmx_ifs=$IFS
+	IFS=:
+	for jmx_d in $PATH; do
+		if [ -x "${jmx_d:-.}/$1" ]; then
+			IFS=$jmx_ifs
+			return 0
+		fi
+	done
+	IFS=$jmx_ifs
+	return 1
+}
+
 jmx_require() {
 	for jmx_t in "$@"; do
-		command -v "$jmx_t" >/dev/null 2>&1 || {
+		jmx_have "$jmx_t" || {
 			jmx_note "SKIP: '$jmx_t' not found"
 			exit 77
 		}
 	done
 }
+
+# The JACK command-line tools have no timeout of their own, and a client
+# of a server that is stuck (or of a JACK2 race between two clients of
+# the same name opening and closing) can wait on a semaphore forever: in
+# every test they run under timeout(1), so that a stuck one is a failed
+# call that the caller's loop retries or reports, never a hung test.
+JMX_TOOL_TIMEOUT=${JMX_TOOL_TIMEOUT:-20}
+jack_lsp() { timeout -k 5 "$JMX_TOOL_TIMEOUT" jack_lsp "$@"; }
+jack_connect() { timeout -k 5 "$JMX_TOOL_TIMEOUT" jack_connect "$@"; }
+jack_disconnect() { timeout -k 5 "$JMX_TOOL_TIMEOUT" jack_disconnect "$@"; }
+jack_bufsize() { timeout -k 5 "$JMX_TOOL_TIMEOUT" jack_bufsize "$@"; }
+jack_freewheel() { timeout -k 5 "$JMX_TOOL_TIMEOUT" jack_freewheel "$@"; }
 
 # Print a log file to stderr, indented, with a title (at most $3 lines).
 jmx_show() {
@@ -141,14 +168,14 @@ jmx_jack_reclaim() {
 		jmx_owner=${jmx_name#jmx-test-}
 		[ "$jmx_owner" = "$$" ] && continue
 		kill -0 "$jmx_owner" 2>/dev/null && continue # its test still runs
-		JACK_NO_START_SERVER=1 jack_lsp -s "$jmx_name" >/dev/null 2>&1 && continue
+		jack_lsp -s "$jmx_name" >/dev/null 2>&1 && continue
 		jmx_note "reclaiming JACK's registry slot of the dead server $jmx_name"
 		jackd -n "$jmx_name" -d dummy -p 1024 >/dev/null 2>&1 &
 		jmx_rp=$!
 		jmx_track $jmx_rp
 		jmx_n=50
 		while [ $jmx_n -gt 0 ] && jmx_alive $jmx_rp &&
-			! JACK_NO_START_SERVER=1 jack_lsp -s "$jmx_name" >/dev/null 2>&1; do
+			! jack_lsp -s "$jmx_name" >/dev/null 2>&1; do
 			jmx_n=$((jmx_n - 1))
 			sleep 0.1
 		done

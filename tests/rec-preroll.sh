@@ -38,15 +38,31 @@ clicktake() { # TAKE SETTLE_S CLICK_TO_START_S
 	# the start message is asynchronous: it reaches the daemon a little
 	# after rec_click counted, and on a loaded machine either client's
 	# cycle may run late; four periods (21 ms) either way
+	off=0
 	if [ "$got" -gt $((want + 1024)) ] || [ "$got" -lt $((want - 1024)) ]; then
-		jmx_note "FAIL: $1: click at frame $got, want $want +- 1024"
-		fail=1
+		off=1
 	fi
 }
 
-clicktake pre1 6 3
-clicktake pre2 0.5 1 # 5 s back from here is inside pre1
-info=$(./rec_inspect info "$JMX_TMP/takes/pre1.wav")
+# A take whose start message was held up longer than that by the
+# scheduler is taken again (up to three times, each a new take): a wrong
+# pre-roll is off every time, a late message only now and then.
+take() { # TAKE SETTLE_S CLICK_TO_START_S
+	for k in 1 2 3; do
+		t=$1
+		[ $k -eq 1 ] || t=$1-again$k
+		clicktake "$t" "$2" "$3"
+		[ $off -eq 0 ] && return 0
+		jmx_note "$t: click at frame $got, want $want +- 1024: again"
+	done
+	jmx_note "FAIL: $1: the click was off in three takes"
+	fail=1
+}
+
+take pre1 6 3
+pre1=$t
+take pre2 0.5 1 # 5 s back from here is inside the last pre1
+info=$(./rec_inspect info "$JMX_TMP/takes/$pre1.wav")
 frames=$(printf '%s\n' "$info" | sed 's/frames=\([0-9]*\).*/\1/')
 rec_near "$frames" $((48000 * 6)) 2400 || { jmx_note "FAIL: pre1 has $frames frames: want 5 s pre-roll + 1 s"; fail=1; }
 
