@@ -109,6 +109,8 @@ struct engine {
 	unsigned mono, stereo, buses;
 	char server[64];
 	struct recring *rec; /* master frames to the recorder, or NULL; set before activation */
+	int rec_stems;       /* rec has a stem column per input lane: push the mixer's tap too */
+	int stems;           /* every mixer (also one rebuilt at a new rate) keeps a tap */
 	struct autoplay *autoplay; /* automation lanes, or NULL; set before activation */
 	jack_port_t *midi_in, *midi_out; /* control surfaces (midi.h) */
 	struct midi *midi;               /* their rings, or NULL; set before activation */
@@ -143,9 +145,12 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 	}
 	/* whole periods or nothing; a period that does not fit is counted
 	 * and becomes silence in the file, never a wait.  Freewheeling
-	 * periods are not recorded (see engine_freewheeling). */
+	 * periods are not recorded (see engine_freewheeling).  The stems
+	 * (the mixer's post-trim tap of this very period) go into the same
+	 * ring frames as the master, so they cannot drift apart. */
 	if (e->rec && !atomic_load_explicit(&e->freewheel, memory_order_relaxed))
-		recring_push(e->rec, e->out_buf[0], e->out_buf[1], nframes);
+		recring_push_ext(e->rec, e->out_buf[0], e->out_buf[1],
+		                 e->rec_stems && nframes <= JMX_MAX_FRAMES ? mixer_tap(e->mixer) : NULL, nframes);
 	/* raw MIDI in and out through preallocated rings only */
 	if (e->midi_in && e->midi_out)
 		midi_process(e->midi, jack_port_get_buffer(e->midi_in, nframes),
@@ -629,6 +634,24 @@ void engine_set_autoplay(struct engine *e, struct autoplay *ap)
 void engine_set_recorder(struct engine *e, struct recring *ring)
 {
 	e->rec = ring;
+	e->rec_stems = 0;
+	if (ring && recring_stems(ring)) {
+		if (recring_stems(ring) == e->lanes && e->stems)
+			e->rec_stems = 1;
+		else /* a wiring bug: the stems stay silent, nothing worse */
+			log_err("recorder ring with %u stems, but %u input lanes%s: stems are silent",
+			        recring_stems(ring), e->lanes, e->stems ? "" : " and no tap");
+	}
+}
+
+int engine_set_stems(struct engine *e)
+{
+	if (mixer_tap_new(e->mixer) < 0) {
+		log_err("cannot allocate the stems' tap (%u lanes)", e->lanes);
+		return -1;
+	}
+	e->stems = 1;
+	return 0;
 }
 
 struct rtq *engine_queue(struct engine *e)
@@ -873,7 +896,8 @@ int engine_reopen(struct engine *e)
 		 * meant for the old one (no RT thread runs: we may drain it) */
 		struct mixer_config mc = { e->mono, e->stereo, e->buses, (double)rate };
 		struct mixer *m = mixer_new(&mc);
-		if (!m) {
+		if (!m || (e->stems && mixer_tap_new(m) < 0)) {
+			mixer_free(m);
 			log_err("cannot allocate the mixer for %u Hz: retrying", rate);
 			goto fail;
 		}
@@ -882,7 +906,8 @@ int engine_reopen(struct engine *e)
 			;
 		mixer_free(e->mixer);
 		e->mixer = m;
-		log_info("JACK sample rate changed from %u to %u Hz: mixer rebuilt", e->rate, rate);
+		log_info("JACK sample rate changed from %u to %u Hz: mixer rebuilt, master latency %u frames", e->rate,
+		         rate, mixer_latency(m));
 		e->rate = rate;
 	}
 	if (engine_client_setup(e) < 0)

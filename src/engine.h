@@ -65,6 +65,12 @@ int engine_rename(struct engine *e, const char *name);
  * activation. */
 struct recring;
 void engine_set_recorder(struct engine *e, struct recring *ring);
+/* Control, before engine_start and engine_set_recorder: the recorder
+ * takes stems, so the mixer keeps a post-trim tap (mixer_tap_new; so does
+ * a mixer rebuilt for another rate) and the RT thread pushes it with the
+ * master into the same ring frames, which must then have a stem column
+ * per input lane (recring_wide_new).  0, or -1 when out of memory. */
+int engine_set_stems(struct engine *e);
 
 /* Control, before engine_start: automation (autoplay.h) gets the JACK
  * transport position every period, before the mixer renders it. */

@@ -61,6 +61,7 @@ struct options {
 	double record_buffer;     /* --record-buffer SECONDS */
 	enum recorder_format record_format;
 	enum recorder_sample record_sample;
+	enum recorder_stems record_stems; /* --record-stems MODE */
 };
 
 struct app {
@@ -108,6 +109,8 @@ static void usage(FILE *f)
 	        "      --preroll SECONDS      a take starts this long before /record/start, 0..60 (default 0)\n"
 	        "      --record-buffer SECONDS  RAM between the audio and the disk beyond the pre-roll, 1..600\n"
 	        "                             (default 10): the longest disk stall a take survives intact\n"
+	        "      --record-stems MODE    with every take, each channel after its trim: off, multi (one\n"
+	        "                             file, a channel per input lane) or split (a file per channel)\n"
 	        "      --connect-midi GLOB    connect midi_in/midi_out to JACK MIDI ports matching GLOB\n"
 	        "      --midi-map FILE        MIDI mappings (default $XDG_STATE_HOME/jackmixd/midi.map);\n"
 	        "                             /midi/learn saves there\n"
@@ -139,7 +142,7 @@ static int parse_uint(const char *opt, const char *arg, unsigned min, unsigned m
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_STEREO = 256, OPT_DUMP_OSC, OPT_LISTEN, OPT_ALLOW, OPT_FEEDBACK_PORT, OPT_FEEDBACK, OPT_SNAPDIR,
-	       OPT_RECDIR, OPT_RECFMT, OPT_RECBITS, OPT_PREROLL, OPT_RECBUF,
+	       OPT_RECDIR, OPT_RECFMT, OPT_RECBITS, OPT_PREROLL, OPT_RECBUF, OPT_RECSTEMS,
 	       OPT_CONNECT_MIDI, OPT_MIDI_MAP, OPT_MCU };
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -161,6 +164,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "record-bits", required_argument, NULL, OPT_RECBITS },
 		{ "preroll", required_argument, NULL, OPT_PREROLL },
 		{ "record-buffer", required_argument, NULL, OPT_RECBUF },
+		{ "record-stems", required_argument, NULL, OPT_RECSTEMS },
 		{ "connect-midi", required_argument, NULL, OPT_CONNECT_MIDI },
 		{ "midi-map", required_argument, NULL, OPT_MIDI_MAP },
 		{ "mcu", no_argument, NULL, OPT_MCU },
@@ -271,6 +275,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			break;
+		case OPT_RECSTEMS:
+			if (recorder_parse_stems(optarg, &o->record_stems) < 0) {
+				fprintf(stderr, "jackmixd: --record-stems: '%s' is not off, multi or split\n", optarg);
+				return -1;
+			}
+			break;
 		case OPT_PREROLL:
 		case OPT_RECBUF: {
 			char *end;
@@ -346,6 +356,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	char err[256];
+	if (recorder_stems_check(o->record_stems, o->mono + 2 * o->stereo, o->record_format, err, sizeof err) < 0) {
+		fprintf(stderr, "jackmixd: --record-stems %s: %s\n", recorder_stems_name(o->record_stems), err);
+		return -1;
+	}
 	if (osc_config_check(&o->osc, err, sizeof err) < 0) {
 		fprintf(stderr, "jackmixd: %s\n", err);
 		return -1;
@@ -427,8 +441,9 @@ static void app_engine_lost(struct app *app)
 }
 
 /* A server back at another rate: a recorder (ring, pre-roll, loudness
- * meter, file header) for the new rate, keeping the chosen format.  The
- * old one has finished its take already (stopped at the loss). */
+ * meter, file header) for the new rate, keeping the chosen format and
+ * stems (the engine gave the new mixer its tap).  The old one has
+ * finished its take already (stopped at the loss). */
 static void app_recorder_rebuild(struct app *app)
 {
 	char dir[1024];
@@ -445,6 +460,9 @@ static void app_recorder_rebuild(struct app *app)
 	rc.buffer_s = app->opt.record_buffer;
 	rc.reserve_bytes = -1;
 	rc.originator = "jackmixd " PACKAGE_VERSION;
+	rc.stems = app->opt.record_stems;
+	rc.stem_mono = app->opt.mono;
+	rc.stem_stereo = app->opt.stereo;
 	struct recorder *r = recorder_new(&rc);
 	if (!r) {
 		log_err("no recorder for %u Hz: takes keep the old rate in their header", rc.rate);
@@ -576,6 +594,13 @@ static int recorder_start_up(struct app *app)
 	rc.buffer_s = app->opt.record_buffer;
 	rc.reserve_bytes = -1;
 	rc.originator = "jackmixd " PACKAGE_VERSION;
+	rc.stems = app->opt.record_stems;
+	rc.stem_mono = app->opt.mono;
+	rc.stem_stereo = app->opt.stereo;
+	/* the stems' tap (the mixer's) and the wider ring: memory only when
+	 * asked for */
+	if (rc.stems != REC_STEMS_OFF && engine_set_stems(app->engine) < 0)
+		return -1;
 	app->rec = recorder_new(&rc);
 	if (!app->rec)
 		return -1;

@@ -2,20 +2,25 @@
  * mixer.c - the console around the channel strips: lane layout, parameter
  * dispatch, chunking, aux buses, master hand-off, solo/monitor and meters.
  *
- * Threads: mixer_new and mixer_free on the control thread while RT is not
- * running; mixer_apply and mixer_process on the RT thread only;
- * mixer_meter_take, mixer_latency, mixer_lanes and mixer_outputs from any
- * thread (meters are C11 atomics, the rest is immutable after mixer_new).
+ * Threads: mixer_new, mixer_tap_new and mixer_free on the control thread
+ * while RT is not running; mixer_apply, mixer_process and mixer_tap on
+ * the RT thread only; mixer_meter_take, mixer_latency, mixer_lanes and
+ * mixer_outputs from any thread (meters are C11 atomics, the rest is
+ * immutable after mixer_new).
  *
  * Invariants:
- * - All memory is allocated and pre-faulted in mixer_new; scratch is sized
- *   for one chunk, whatever the JACK period.
+ * - All memory is allocated and pre-faulted in mixer_new (the stems' tap
+ *   in mixer_tap_new); scratch is sized for one chunk, whatever the JACK
+ *   period (the tap for the largest period: it holds a whole one).
  * - Chunks are aligned to the mixer's own frame counter: a period that
  *   ends inside a chunk leaves it to be finished by the next one, so
  *   smoothing, and hence the output, does not depend on the period size.
  * - Internal lane layout: mono channels first, one silent pad if their
  *   count is odd, then stereo pairs on even lanes, so that a pair never
  *   straddles two groups (stereo-linked dynamics stay inside a vector).
+ * - The stems' tap (mixer_tap_new) is a copy of every lane right after
+ *   trim and polarity, gathered into the period's frames in input-lane
+ *   order; without a tap nothing is copied.
  * - Solo never touches the master path.  The solo sum is delayed by the
  *   master latency so the monitor's latency does not change when solo
  *   engages, and the monitor crossfades between the master copy and the
@@ -69,6 +74,11 @@ struct mixer_ramp {
 	uint32_t len, done; /* frames */
 };
 
+/* Lanes lane..lane+len-1 of a group are input lanes ext..ext+len-1. */
+struct tap_run {
+	unsigned lane, ext, len;
+};
+
 struct mixer {
 	struct mixer_config cfg;
 	unsigned nch, lanes, ngroups, nout;
@@ -86,6 +96,9 @@ struct mixer {
 	uint16_t *mix_idx;
 	float *ml, *mr; /* master pair for one piece */
 	float *sl, *sr; /* solo pair for one piece */
+	float *tap;     /* stems: JMX_MAX_FRAMES frames of `lanes` floats, or NULL */
+	vf *tapx;       /* one group's lanes after trim, JMX_CHUNK vectors */
+	struct tap_run (*tap_run)[2]; /* per group: lanes -> consecutive input lanes */
 
 	struct master *ms;
 	unsigned lat;
@@ -411,6 +424,9 @@ void mixer_free(struct mixer *m)
 	free(m->mr);
 	free(m->sl);
 	free(m->sr);
+	free(m->tap);
+	free(m->tapx);
+	free(m->tap_run);
 	free(m->bus);
 	free(m->bus_db);
 	free(m->bus_mute);
@@ -538,6 +554,54 @@ fail:
 	return NULL;
 }
 
+int mixer_tap_new(struct mixer *m)
+{
+	if (m->tap)
+		return 0;
+	/* a whole period of the largest size: the engine pushes it after
+	 * mixer_process returns, and a period is not cut into pieces there */
+	m->tap = alloc_rt((size_t)JMX_MAX_FRAMES * (m->lanes ? m->lanes : 1) * sizeof(float));
+	m->tapx = alloc_rt(JMX_CHUNK * sizeof(vf));
+	m->tap_run = alloc_rt(m->ngroups * sizeof *m->tap_run);
+	if (!m->tap || !m->tapx || !m->tap_run)
+		goto fail;
+	/* the lane layout (mixer.h) allows at most two runs a group: mono
+	 * lanes, the pad after an odd number of them, stereo pairs */
+	for (unsigned g = 0; g < m->ngroups; g++) {
+		unsigned r = 0;
+		for (unsigned l = 0; l < JMX_LANES; l++) {
+			int e = m->gext[g][l];
+			struct tap_run *t = &m->tap_run[g][r];
+			if (e < 0)
+				continue;
+			if (t->len && t->lane + t->len == l && t->ext + t->len == (unsigned)e) {
+				t->len++;
+				continue;
+			}
+			if (t->len && ++r == 2)
+				goto fail;
+			t = &m->tap_run[g][r];
+			t->lane = l;
+			t->ext = (unsigned)e;
+			t->len = 1;
+		}
+	}
+	return 0;
+fail:
+	free(m->tap);
+	free(m->tapx);
+	free(m->tap_run);
+	m->tap = NULL;
+	m->tapx = NULL;
+	m->tap_run = NULL;
+	return -1;
+}
+
+const float *mixer_tap(const struct mixer *m)
+{
+	return m->tap;
+}
+
 unsigned mixer_lanes(const struct mixer *m)
 {
 	return m->lanes;
@@ -595,6 +659,32 @@ static void meter_pair(struct mixer *m, _Atomic uint32_t *cells, float ms[2], co
 	meter_raise(&cells[1], ms[0] > ms[1] ? ms[0] : ms[1]);
 }
 
+/* The stems' tap of group gi for this piece: its lanes after trim, frame
+ * by frame, to the period's frames at frame off, in input-lane order.  A
+ * group's lanes map to runs of consecutive input lanes (at most two: the
+ * pad after an odd number of mono channels splits one), so each run of
+ * a frame is one short contiguous copy; a whole group is one vector. */
+static void tap_gather(struct mixer *m, unsigned gi, unsigned off, unsigned n)
+{
+	const unsigned nl = m->lanes;
+	for (unsigned r = 0; r < 2; r++) {
+		const struct tap_run *t = &m->tap_run[gi][r];
+		if (!t->len)
+			continue;
+		float *d = m->tap + (size_t)off * nl + t->ext;
+		if (t->len == JMX_LANES) {
+			for (unsigned j = 0; j < n; j++, d += nl)
+				memcpy(d, &m->tapx[j], sizeof m->tapx[j]);
+			continue;
+		}
+		for (unsigned j = 0; j < n; j++, d += nl) {
+			const float *s = (const float *)&m->tapx[j] + t->lane;
+			for (unsigned k = 0; k < t->len; k++)
+				d[k] = s[k];
+		}
+	}
+}
+
 /* Frames pos..pos+n-1 of the current chunk; in[] is read from frame off,
  * out[] already points at the piece. */
 static void render_piece(struct mixer *m, const float *const *in, unsigned off, float *const *out, unsigned n)
@@ -612,7 +702,9 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 			strip_chunk_begin(g, &m->ck);
 		for (unsigned l = 0; l < JMX_LANES; l++)
 			src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
-		strip_process(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n);
+		strip_process(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n, m->tap ? m->tapx : NULL);
+		if (m->tap)
+			tap_gather(m, gi, off, n);
 		for (unsigned l = 0; l < JMX_LANES; l++) {
 			int c = m->gch[gi][l];
 			if (c < 0)

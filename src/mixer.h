@@ -4,8 +4,8 @@
  * No JACK, no stdio: unit tests and the benchmark drive it directly.
  *
  * Threads:
- *   mixer_new, mixer_free                 control thread, never while RT runs
- *   mixer_apply, mixer_process            the RT thread only (or a test)
+ *   mixer_new, mixer_tap_new, mixer_free  control thread, never while RT runs
+ *   mixer_apply, mixer_process, mixer_tap the RT thread only (or a test)
  *   mixer_point, mixer_value,
  *   mixer_ramping,
  *   mixer_set_chunk_hook                  the RT thread only (or a test)
@@ -72,6 +72,18 @@ void mixer_process(struct mixer *m, const float *const *in, float *const *out, u
 
 unsigned mixer_lanes(const struct mixer *m);   /* input buffers */
 unsigned mixer_outputs(const struct mixer *m); /* 4 + 2 * buses */
+
+/* Control thread, before the RT thread runs: keep a copy of every input
+ * lane after trim and polarity (before the high-pass) for the recorder's
+ * stems.  Allocates and pre-faults a period of the largest size; a no-op
+ * when the tap exists.  0, or -1 when out of memory (no tap then). */
+int mixer_tap_new(struct mixer *m);
+
+/* RT, after mixer_process: the tap's frames of that call, frame-major,
+ * mixer_lanes() floats a frame in input-lane order (the order of in[]);
+ * NULL without a tap.  Frame k here is frame k of in[] after trim and
+ * polarity; the master outputs carry it mixer_latency() frames later. */
+const float *mixer_tap(const struct mixer *m);
 
 /* Frames of delay from input to master and monitor outputs (limiter
  * lookahead); constant for a given sample rate, bypassed or not.  The

@@ -137,7 +137,8 @@ static const struct {
     {"/state/save", CMD_EXT, "", "Writes the state file (-s) now; replies /state/save s:file."},
     /* implemented in recorder_osc.c, bound with osc_add_command */
     {"/record/start", CMD_EXT, "[s:name]",
-     "Starts recording the master (after the limiter) to the record directory, --preroll seconds back; "
+     "Starts recording the master (after the limiter), and with --record-stems every channel after its "
+     "trim, to the record directory, --preroll seconds back; "
      "name: 1-64 of A-Z a-z 0-9 . _ - not starting with a dot (default master-<local time of the first "
      "sample>), never overwriting (-2, -3 ... added).  Replies /record/start with the arguments of "
      "/record/status; feedback clients get /record/status when the file is open and every second while "
@@ -149,10 +150,13 @@ static const struct {
     {"/record/status", CMD_EXT, "",
      "Replies /record/status i:active s:file f:seconds h:frames h:dropped_frames h:disk_free_bytes "
      "s:format f:take_I f:take_LRA f:take_TP f:take_max_M f:take_max_S (the take's EBU R128 values, "
-     "LUFS/LU/dBTP, -120 = none).  A full disk or an I/O error ends a take by itself: feedback clients "
+     "LUFS/LU/dBTP, -120 = none) s:stems (off, multi, split: --record-stems) s:stem_file (the multi file "
+     "or the first of the split ones, \"\" without stems) i:stem_files h:stem_dropped_frames (each stem file "
+     "is as long as the master file, with the same silence for lost frames).  A full disk or an I/O error ends a take by itself: feedback clients "
      "then get /error s:/record/status s:reason and the final /record/status."},
     {"/record/format", CMD_EXT, "[s:wav|flac] [s:16|24|32f]",
-     "Sets the format of the next take (FLAC: 16 or 24 only); replies /record/format s:format s:bits."},
+     "Sets the format of the next take and its stems (FLAC: 16 or 24 only, and at most 8 channels a file, "
+     "so not with multi stems of more than 8 input lanes); replies /record/format s:format s:bits."},
     /* implemented in automation.c, bound with osc_add_command */
     {"/automation/mode", CMD_EXT, "s:mode [s:prefix]",
      "Sets the automation mode of every automatable parameter (under prefix, e.g. /ch/3, if given): off, "

@@ -25,6 +25,13 @@
  *   however far behind the disk is.
  * - After a write error the file is truncated to the last whole frame
  *   libsndfile reported written, so the header it writes on close is exact.
+ * - Stems: the ring's frames carry the master and, in a second plane, one
+ *   column per input lane (recring.h), so a take's stem files are cut
+ *   from the very frames its master file is cut from: same first frame,
+ *   same gaps, same length.  All files of a take are created together
+ *   (O_EXCL, one -2, -3 ... suffix for all of them) and written, synced
+ *   and closed together; after a write error every WAV of the take is
+ *   truncated to the frames all of them hold.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -50,6 +57,7 @@
 #include "rtqueue.h"
 
 #define REC_SEG 8192u         /* frames per write / analysis step */
+#define REC_SCRATCH (REC_SEG * RECRING_CHANNELS) /* samples per libsndfile call */
 #define REC_LOCAL_GAPS 512u   /* power of two, > RECRING_GAPS */
 #define REC_CMDS 16u
 #define REC_EVENTS 32u
@@ -79,24 +87,35 @@ struct rec_cursor {
 	uint32_t gap_left; /* frames of silence still to emit for the current gap */
 };
 
-struct rec_take {
+/* One file of a take: the master (files[0]) or a stem file.  col, nch
+ * and chan are fixed at recorder_new; the rest belongs to the take. */
+struct rec_file {
+	unsigned col, nch;   /* the columns it holds (stem files: of the stem plane) */
+	unsigned chan;       /* split stems: channel number from 1; else 0 */
 	SNDFILE *sf;
-	int fd, dirfd;
+	int fd;
+	off_t data_off;      /* where the audio starts (WAV) */
+	unsigned frame_bytes;
+	uint64_t frames;     /* frames libsndfile reported written */
+	char name[RECORDER_NAME_MAX + 64]; /* in the record directory */
+	SF_BROADCAST_INFO bext;
+};
+
+struct rec_take {
+	int dirfd;
 	int is_wav;
 	enum recorder_format format;
 	enum recorder_sample sample;
 	unsigned take_id;
-	off_t data_off;      /* where the audio starts (WAV) */
-	unsigned frame_bytes;
 	struct rec_cursor cur;
-	uint64_t frames, dropped;
+	uint64_t frames, dropped; /* in every file of the take */
 	int stopping;
 	uint32_t stop_pos;
 	uint64_t next_hdr_ms;
 	int write_failed;
 	char err[200];
-	char path[RECORDER_PATH_MAX];
-	SF_BROADCAST_INFO bext;
+	char path[RECORDER_PATH_MAX];      /* the master file */
+	char stem_path[RECORDER_PATH_MAX]; /* the multi file or the first split one; "" */
 };
 
 struct recorder {
@@ -114,6 +133,10 @@ struct recorder {
 	unsigned header_ms;
 	long long reserve; /* < 0: 2 s of audio at the take's format */
 	char originator[32];
+	enum recorder_stems stems;
+	unsigned stem_lanes;
+	struct rec_file *files; /* master, then the stem files */
+	unsigned nfiles;
 
 	/* control thread */
 	unsigned take_id;
@@ -121,6 +144,7 @@ struct recorder {
 	enum recorder_format fmt;
 	enum recorder_sample smp;
 	char ctl_path[RECORDER_PATH_MAX];
+	char ctl_stem_path[RECORDER_PATH_MAX];
 	struct recorder_event last_stop;
 
 	/* disk thread */
@@ -130,8 +154,9 @@ struct recorder {
 	struct rec_cursor live_cur;
 	int recording;
 	struct rec_take tk;
-	int32_t *ibuf;
-	float *zero;
+	int32_t *ibuf;  /* REC_SCRATCH samples quantised */
+	float *zero;    /* REC_SCRATCH samples of silence */
+	float *cbuf;    /* REC_SCRATCH samples: one file's columns gathered */
 	uint32_t dither;
 	uint64_t next_free_ms;
 	int quit;
@@ -205,6 +230,42 @@ const char *recorder_sample_name(enum recorder_sample s)
 	return s == REC_PCM16 ? "16" : s == REC_PCM24 ? "24" : "32f";
 }
 
+int recorder_parse_stems(const char *s, enum recorder_stems *st)
+{
+	if (!strcmp(s, "off"))
+		*st = REC_STEMS_OFF;
+	else if (!strcmp(s, "multi"))
+		*st = REC_STEMS_MULTI;
+	else if (!strcmp(s, "split"))
+		*st = REC_STEMS_SPLIT;
+	else
+		return -1;
+	return 0;
+}
+
+const char *recorder_stems_name(enum recorder_stems st)
+{
+	return st == REC_STEMS_MULTI ? "multi" : st == REC_STEMS_SPLIT ? "split" : "off";
+}
+
+int recorder_stems_check(enum recorder_stems st, unsigned lanes, enum recorder_format f, char *err, size_t errlen)
+{
+	/* FLAC stops at 8 channels (FLAC__MAX_CHANNELS); one file per
+	 * channel is at most stereo */
+	if (st == REC_STEMS_MULTI && f == REC_FMT_FLAC && lanes > REC_FLAC_MAX_CHANNELS) {
+		snprintf(err, errlen,
+		         "FLAC holds at most %u channels and multi stems need %u (one per input lane): use wav, or "
+		         "split stems",
+		         REC_FLAC_MAX_CHANNELS, lanes);
+		return -1;
+	}
+	if (st != REC_STEMS_OFF && (lanes == 0 || lanes > RECRING_MAX_STEMS)) {
+		snprintf(err, errlen, "stems of %u input lanes: 1..%u", lanes, RECRING_MAX_STEMS);
+		return -1;
+	}
+	return 0;
+}
+
 const char *recorder_default_dir(char *buf, size_t len)
 {
 	const char *x = getenv("XDG_MUSIC_DIR");
@@ -225,7 +286,7 @@ static long long rec_reserve(const struct recorder *r, enum recorder_sample s)
 {
 	if (r->reserve >= 0)
 		return r->reserve;
-	return 2LL * r->rate * RECRING_CHANNELS * rec_sample_bytes(s);
+	return 2LL * r->rate * (RECRING_CHANNELS + recring_stems(&r->ring)) * rec_sample_bytes(s);
 }
 
 /* ---- events (disk -> control) ---- */
@@ -239,6 +300,8 @@ static void rec_emit(struct recorder *r, enum recorder_event_kind kind, const ch
 	snprintf(m.ev.path, sizeof m.ev.path, "%s", r->tk.path);
 	if (msg)
 		snprintf(m.ev.msg, sizeof m.ev.msg, "%s", msg);
+	snprintf(m.ev.stem_path, sizeof m.ev.stem_path, "%s", r->tk.stem_path);
+	m.ev.stem_files = r->tk.stem_path[0] ? r->nfiles - 1 : 0;
 	m.ev.frames = r->tk.frames;
 	m.ev.dropped = r->tk.dropped;
 	if (r->take_loud)
@@ -275,11 +338,14 @@ static void rec_cursor_set(struct recorder *r, struct rec_cursor *c, uint32_t po
 }
 
 /* Next run of at most max frames before `end`: returns the count and sets
- * *data to the frames, or to NULL for silence standing in for lost ones.
- * 0 when the cursor has reached end. */
+ * *data to the master's frames, or to NULL for silence standing in for
+ * lost ones, and (if stems is not NULL) *stems to the same frames' stems
+ * or NULL.  0 when the cursor has reached end. */
 static uint32_t rec_step(struct recorder *r, struct rec_cursor *c, uint32_t end, uint32_t max,
-                         const float **data)
+                         const float **data, const float **stems)
 {
+	if (stems)
+		*stems = NULL;
 	uint32_t n;
 	if (!c->gap_left && c->gap != r->g_last && r->gaps[c->gap & (REC_LOCAL_GAPS - 1)].at == c->pos &&
 	    c->pos != end) {
@@ -306,6 +372,8 @@ static uint32_t rec_step(struct recorder *r, struct rec_cursor *c, uint32_t end,
 	if (n > max)
 		n = max;
 	*data = recring_at(&r->ring, c->pos);
+	if (stems && recring_stems(&r->ring))
+		*stems = recring_stems_at(&r->ring, c->pos);
 	c->pos += n;
 	return n;
 }
@@ -346,29 +414,70 @@ static void rec_quantise(struct recorder *r, const float *src, int32_t *dst, siz
 	}
 }
 
-/* Write n frames (NULL = digital silence).  0, or -1 after recording the
+/* Columns col..col+nch-1 of n frames of ch floats, packed. */
+static void rec_gather(float *dst, const float *src, unsigned ch, unsigned col, unsigned nch, uint32_t n)
+{
+	if (nch == 1) {
+		for (uint32_t i = 0; i < n; i++)
+			dst[i] = src[(size_t)i * ch + col];
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(dst + (size_t)i * nch, src + (size_t)i * ch + col, nch * sizeof *dst);
+}
+
+/* Write n frames to one file, its columns only, at most REC_SCRATCH
+ * samples a call: src holds frames of ch floats (the master's plane or
+ * the stems' one), NULL = digital silence.  0, or -1 after recording the
  * error in the take. */
-static int rec_write(struct recorder *r, const float *src, uint32_t n)
+static int rec_file_write(struct recorder *r, struct rec_file *f, const float *src, unsigned ch, uint32_t n)
 {
 	struct rec_take *t = &r->tk;
-	sf_count_t got;
+	const uint32_t step = REC_SCRATCH / f->nch;
 
-	if (t->sample == REC_FLOAT) {
-		got = sf_writef_float(t->sf, src ? src : r->zero, n);
-	} else if (!src) {
-		memset(r->ibuf, 0, (size_t)n * RECRING_CHANNELS * sizeof *r->ibuf);
-		got = sf_writef_int(t->sf, r->ibuf, n);
-	} else {
-		rec_quantise(r, src, r->ibuf, (size_t)n * RECRING_CHANNELS, t->sample == REC_PCM16 ? 16 : 24);
-		got = sf_writef_int(t->sf, r->ibuf, n);
+	for (uint32_t done = 0; done < n;) {
+		uint32_t m = n - done < step ? n - done : step;
+		const float *p = NULL;
+		sf_count_t got;
+		if (src && f->nch == ch) {
+			p = src + (size_t)done * ch; /* the master, a multi stem file: as they are */
+		} else if (src) {
+			rec_gather(r->cbuf, src + (size_t)done * ch, ch, f->col, f->nch, m);
+			p = r->cbuf;
+		}
+		if (t->sample == REC_FLOAT) {
+			got = sf_writef_float(f->sf, p ? p : r->zero, m);
+		} else if (!p) {
+			memset(r->ibuf, 0, (size_t)m * f->nch * sizeof *r->ibuf);
+			got = sf_writef_int(f->sf, r->ibuf, m);
+		} else {
+			rec_quantise(r, p, r->ibuf, (size_t)m * f->nch, t->sample == REC_PCM16 ? 16 : 24);
+			got = sf_writef_int(f->sf, r->ibuf, m);
+		}
+		if (got > 0)
+			f->frames += (uint64_t)got;
+		if (got != (sf_count_t)m) {
+			t->write_failed = 1;
+			snprintf(t->err, sizeof t->err, "write error in %.100s (%s)", f->name, sf_strerror(f->sf));
+			return -1;
+		}
+		done += m;
 	}
-	if (got > 0)
-		t->frames += (uint64_t)got;
-	if (got != (sf_count_t)n) {
-		t->write_failed = 1;
-		snprintf(t->err, sizeof t->err, "write error (%s)", sf_strerror(t->sf));
+	return 0;
+}
+
+/* Write n frames to every file of the take: the master's from data, the
+ * stem files' from stems (both NULL for silence).  0, or -1 after
+ * recording the error (the files may then differ in length: rec_finish
+ * evens them out). */
+static int rec_write(struct recorder *r, const float *data, const float *stems, uint32_t n)
+{
+	if (rec_file_write(r, &r->files[0], data, RECRING_CHANNELS, n) < 0)
 		return -1;
-	}
+	for (unsigned i = 1; i < r->nfiles; i++)
+		if (rec_file_write(r, &r->files[i], stems, r->stem_lanes, n) < 0)
+			return -1;
+	r->tk.frames += n;
 	return 0;
 }
 
@@ -407,9 +516,8 @@ static int16_t rec_bext_value(float v, float floor_)
 	return (int16_t)lrintf(v * 100.0f);
 }
 
-static void rec_bext_fill(struct recorder *r, const struct loudness_values *lv)
+static void rec_bext_fill(SF_BROADCAST_INFO *b, const struct loudness_values *lv)
 {
-	SF_BROADCAST_INFO *b = &r->tk.bext;
 	if (!lv) {
 		b->loudness_value = b->loudness_range = b->max_true_peak_level = 0x7FFF;
 		b->max_momentary_loudness = b->max_shortterm_loudness = 0x7FFF;
@@ -422,16 +530,145 @@ static void rec_bext_fill(struct recorder *r, const struct loudness_values *lv)
 	b->max_shortterm_loudness = rec_bext_value(lv->max_s, LOUDNESS_FLOOR);
 }
 
-/* Open the file of a new take.  0, or -1 with a reason in err. */
+/* Name of file i of a take whose master is <base>[-k].<ext>: the stems
+ * take the master's name with ".stems" or ".chNN" before the extension,
+ * so nothing but the validated take name goes into any of them. */
+static void rec_file_name(const struct recorder *r, unsigned i, const char *base, unsigned k, const char *ext,
+                          char *out, size_t len)
+{
+	char b[RECORDER_NAME_MAX + 48];
+	if (k == 1)
+		snprintf(b, sizeof b, "%s", base);
+	else
+		snprintf(b, sizeof b, "%s-%u", base, k);
+	if (i == 0)
+		snprintf(out, len, "%s.%s", b, ext);
+	else if (r->stems == REC_STEMS_MULTI)
+		snprintf(out, len, "%s.stems.%s", b, ext);
+	else
+		snprintf(out, len, "%s.ch%02u.%s", b, r->files[i].chan, ext);
+}
+
+/* Close, unlink and forget every file of the take opened so far: a start
+ * that failed leaves nothing behind. */
+static void rec_discard(struct recorder *r)
+{
+	for (unsigned i = 0; i < r->nfiles; i++) {
+		struct rec_file *f = &r->files[i];
+		if (f->sf)
+			sf_close(f->sf);
+		f->sf = NULL;
+		if (f->fd >= 0) {
+			unlinkat(r->tk.dirfd, f->name, 0);
+			close(f->fd);
+		}
+		f->fd = -1;
+	}
+}
+
+/* Create every file of the take under suffix k, exclusively.  1 when all
+ * exist now, 0 when one of the names is taken (nothing left behind), -1
+ * on another error (in err). */
+static int rec_create(struct recorder *r, const char *base, unsigned k, const char *ext, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < r->nfiles; i++) {
+		struct rec_file *f = &r->files[i];
+		rec_file_name(r, i, base, k, ext, f->name, sizeof f->name);
+		f->fd = openat(r->tk.dirfd, f->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f->fd < 0) {
+			int e = errno;
+			if (e != EEXIST)
+				snprintf(err, errlen, "cannot create %s/%s: %s", r->dir, f->name, strerror(e));
+			rec_discard(r);
+			return e == EEXIST ? 0 : -1;
+		}
+	}
+	return 1;
+}
+
+/* libsndfile on an open descriptor, and the file's metadata.  0, or -1
+ * with a reason in err. */
+static int rec_file_open(struct recorder *r, struct rec_file *f, const struct rec_cmd *cmd, const struct tm *tm,
+                         uint64_t tref, char *err, size_t errlen)
+{
+	struct rec_take *t = &r->tk;
+	const char *ext = cmd->format == REC_FMT_FLAC ? "flac" : "wav";
+	char date[16], clock[16], history[128], desc[256];
+	SF_INFO info;
+
+	memset(&info, 0, sizeof info);
+	info.samplerate = (int)r->rate;
+	info.channels = (int)f->nch;
+	int sub = cmd->sample == REC_PCM16 ? SF_FORMAT_PCM_16 : cmd->sample == REC_PCM24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
+	/* RF64 with auto-downgrade: a plain RIFF/WAVE file (with a JUNK chunk
+	 * reserving room for ds64) while it is below 4 GiB, RF64 past it, so
+	 * the switch needs no rewrite of the audio. */
+	info.format = (t->is_wav ? SF_FORMAT_RF64 : SF_FORMAT_FLAC) | sub;
+	if (!sf_format_check(&info)) {
+		snprintf(err, errlen, "libsndfile cannot write %u-channel %s at %s bits", f->nch, ext,
+		         recorder_sample_name(cmd->sample));
+		return -1;
+	}
+	f->sf = sf_open_fd(f->fd, SFM_WRITE, &info, 0);
+	if (!f->sf) {
+		snprintf(err, errlen, "cannot write %s/%s: %s", r->dir, f->name, sf_strerror(NULL));
+		return -1;
+	}
+	f->frame_bytes = f->nch * rec_sample_bytes(cmd->sample);
+	f->frames = 0;
+
+	if (f == &r->files[0])
+		snprintf(desc, sizeof desc, "jackmixd master recording %s", f->name);
+	else if (f->chan)
+		snprintf(desc, sizeof desc, "jackmixd channel %u after trim, stem of %s", f->chan, r->files[0].name);
+	else
+		snprintf(desc, sizeof desc, "jackmixd input lanes after trim, stems of %s", r->files[0].name);
+	strftime(date, sizeof date, "%Y-%m-%d", tm);
+	strftime(clock, sizeof clock, "%H:%M:%S", tm);
+	if (t->is_wav) {
+		sf_command(f->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
+		SF_BROADCAST_INFO *b = &f->bext;
+		memset(b, 0, sizeof *b);
+		rec_bext_text(b->description, sizeof b->description, desc);
+		rec_bext_text(b->originator, sizeof b->originator, r->originator);
+		rec_bext_text(b->origination_date, sizeof b->origination_date, date);
+		rec_bext_text(b->origination_time, sizeof b->origination_time, clock);
+		/* one time reference for every file of the take: a DAW lines
+		 * the stems up with the master by it */
+		b->time_reference_low = (uint32_t)tref;
+		b->time_reference_high = (uint32_t)(tref >> 32);
+		b->version = 2;
+		rec_bext_fill(b, NULL);
+		/* EBU R 98 coding history; the same length at open and close so
+		 * the header never changes size under the audio */
+		snprintf(history, sizeof history, "A=PCM,F=%u,W=%s,M=%s,T=%s\r\n", r->rate,
+		         cmd->sample == REC_PCM16 ? "16" : cmd->sample == REC_PCM24 ? "24" : "32",
+		         f->nch == 1 ? "mono" : f->nch == 2 ? "stereo" : "multichannel", r->originator);
+		b->coding_history_size = (uint32_t)strlen(history);
+		memcpy(b->coding_history, history, b->coding_history_size);
+		if (sf_command(f->sf, SFC_SET_BROADCAST_INFO, b, sizeof *b) != SF_TRUE)
+			log_warn("recorder: cannot write the bext chunk of %s", f->name);
+		f->data_off = lseek(f->fd, 0, SEEK_CUR);
+	} else {
+		char when[32];
+		snprintf(when, sizeof when, "%sT%s", date, clock);
+		sf_set_string(f->sf, SF_STR_SOFTWARE, r->originator);
+		sf_set_string(f->sf, SF_STR_DATE, when);
+		sf_set_string(f->sf, SF_STR_TITLE, f->name);
+		sf_set_string(f->sf, SF_STR_COMMENT, desc);
+	}
+	return 0;
+}
+
+/* Open the files of a new take.  0, or -1 with a reason in err. */
 static int rec_open(struct recorder *r, const struct rec_cmd *cmd, uint32_t start, char *err, size_t errlen)
 {
 	struct rec_take *t = &r->tk;
-	char base[RECORDER_NAME_MAX + 32], file[RECORDER_NAME_MAX + 48];
+	char base[RECORDER_NAME_MAX + 32];
 	const char *ext = cmd->format == REC_FMT_FLAC ? "flac" : "wav";
 	int64_t first_ns = cmd->wall_ns - (int64_t)((double)(uint32_t)(cmd->pos - start) * 1e9 / r->rate);
 	time_t first_s = (time_t)(first_ns / 1000000000);
 	struct tm tm;
-	SF_INFO info;
 
 	localtime_r(&first_s, &tm);
 	if (cmd->name[0]) {
@@ -461,94 +698,38 @@ static int rec_open(struct recorder *r, const struct rec_cmd *cmd, uint32_t star
 			return -1;
 		}
 	}
-	/* never overwrite an earlier take: add -2, -3 ... */
-	t->fd = -1;
-	for (unsigned k = 1; k < 1000 && t->fd < 0; k++) {
-		if (k == 1)
-			snprintf(file, sizeof file, "%s.%s", base, ext);
-		else
-			snprintf(file, sizeof file, "%s-%u.%s", base, k, ext);
-		t->fd = openat(t->dirfd, file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (t->fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (t->fd < 0) {
-		snprintf(err, errlen, "cannot create %s/%s: %s", r->dir, file, strerror(errno));
+	/* never overwrite an earlier take or stem: add -2, -3 ... to the
+	 * names of all files of the take alike */
+	int made = 0;
+	for (unsigned k = 1; k < 1000 && made == 0; k++)
+		made = rec_create(r, base, k, ext, err, errlen);
+	if (made <= 0) {
+		if (made == 0)
+			snprintf(err, errlen, "cannot create %s/%s.%s: 999 takes of that name", r->dir, base, ext);
 		goto fail;
 	}
-	snprintf(t->path, sizeof t->path, "%.900s/%.100s", r->dir, file);
+	snprintf(t->path, sizeof t->path, "%.900s/%.100s", r->dir, r->files[0].name);
+	if (r->nfiles > 1)
+		snprintf(t->stem_path, sizeof t->stem_path, "%.900s/%.100s", r->dir, r->files[1].name);
 
-	memset(&info, 0, sizeof info);
-	info.samplerate = (int)r->rate;
-	info.channels = RECRING_CHANNELS;
 	t->format = cmd->format;
 	t->sample = cmd->sample;
 	t->is_wav = cmd->format == REC_FMT_WAV;
-	int sub = cmd->sample == REC_PCM16 ? SF_FORMAT_PCM_16 : cmd->sample == REC_PCM24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
-	/* RF64 with auto-downgrade: a plain RIFF/WAVE file (with a JUNK chunk
-	 * reserving room for ds64) while it is below 4 GiB, RF64 past it, so
-	 * the switch needs no rewrite of the audio. */
-	info.format = (t->is_wav ? SF_FORMAT_RF64 : SF_FORMAT_FLAC) | sub;
-	if (!sf_format_check(&info)) {
-		snprintf(err, errlen, "libsndfile cannot write %s at %s bits", ext, recorder_sample_name(cmd->sample));
-		goto fail;
-	}
-	t->sf = sf_open_fd(t->fd, SFM_WRITE, &info, 0);
-	if (!t->sf) {
-		snprintf(err, errlen, "cannot write %s: %s", t->path, sf_strerror(NULL));
-		goto fail;
-	}
-	t->frame_bytes = RECRING_CHANNELS * rec_sample_bytes(cmd->sample);
-
-	char date[16], clock[16], history[128];
-	strftime(date, sizeof date, "%Y-%m-%d", &tm);
-	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
-	if (t->is_wav) {
-		sf_command(t->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
-		SF_BROADCAST_INFO *b = &t->bext;
-		struct tm mid = tm;
-		mid.tm_hour = mid.tm_min = mid.tm_sec = 0;
-		time_t midnight = mktime(&mid);
-		double since = (double)first_ns / 1e9 - (double)midnight;
-		uint64_t tref = since > 0 ? (uint64_t)llround(since * r->rate) : 0;
-		char desc[256];
-
-		memset(b, 0, sizeof *b);
-		snprintf(desc, sizeof desc, "jackmixd master recording %s", file);
-		rec_bext_text(b->description, sizeof b->description, desc);
-		rec_bext_text(b->originator, sizeof b->originator, r->originator);
-		rec_bext_text(b->origination_date, sizeof b->origination_date, date);
-		rec_bext_text(b->origination_time, sizeof b->origination_time, clock);
-		b->time_reference_low = (uint32_t)tref;
-		b->time_reference_high = (uint32_t)(tref >> 32);
-		b->version = 2;
-		rec_bext_fill(r, NULL);
-		/* EBU R 98 coding history; the same length at open and close so
-		 * the header never changes size under the audio */
-		snprintf(history, sizeof history, "A=PCM,F=%u,W=%s,M=stereo,T=%s\r\n", r->rate,
-		         cmd->sample == REC_PCM16 ? "16" : cmd->sample == REC_PCM24 ? "24" : "32", r->originator);
-		b->coding_history_size = (uint32_t)strlen(history);
-		memcpy(b->coding_history, history, b->coding_history_size);
-		if (sf_command(t->sf, SFC_SET_BROADCAST_INFO, b, sizeof *b) != SF_TRUE)
-			log_warn("recorder: cannot write the bext chunk of %s", t->path);
-		t->data_off = lseek(t->fd, 0, SEEK_CUR);
-	} else {
-		char when[32];
-		snprintf(when, sizeof when, "%sT%s", date, clock);
-		sf_set_string(t->sf, SF_STR_SOFTWARE, r->originator);
-		sf_set_string(t->sf, SF_STR_DATE, when);
-		sf_set_string(t->sf, SF_STR_TITLE, file);
-	}
+	struct tm mid = tm;
+	mid.tm_hour = mid.tm_min = mid.tm_sec = 0;
+	time_t midnight = mktime(&mid);
+	double since = (double)first_ns / 1e9 - (double)midnight;
+	uint64_t tref = since > 0 ? (uint64_t)llround(since * r->rate) : 0;
+	for (unsigned i = 0; i < r->nfiles; i++)
+		if (rec_file_open(r, &r->files[i], cmd, &tm, tref, err, errlen) < 0)
+			goto fail;
 	return 0;
 fail:
-	if (t->fd >= 0) {
-		unlinkat(t->dirfd, file, 0);
-		close(t->fd);
-		t->fd = -1;
-	}
+	rec_discard(r);
 	close(t->dirfd);
 	t->dirfd = -1;
 	t->path[0] = 0;
+	t->stem_path[0] = 0;
 	return -1;
 }
 
@@ -562,7 +743,11 @@ static void rec_start(struct recorder *r, const struct rec_cmd *cmd)
 	if (rec_diff(start, recring_tail(&r->ring)) < 0 || rec_diff(cmd->pos, start) < 0)
 		start = recring_tail(&r->ring);
 	memset(t, 0, sizeof *t);
-	t->fd = t->dirfd = -1;
+	t->dirfd = -1;
+	for (unsigned i = 0; i < r->nfiles; i++) {
+		r->files[i].sf = NULL;
+		r->files[i].fd = -1;
+	}
 	t->take_id = cmd->take_id;
 	if (rec_open(r, cmd, start, err, sizeof err) < 0) {
 		log_err("recorder: %s", err);
@@ -582,6 +767,9 @@ static void rec_start(struct recorder *r, const struct rec_cmd *cmd)
 	atomic_store(&r->st_active, 1);
 	log_info("recording %s (%.1f s pre-roll, %s %s)", t->path, (double)(uint32_t)(cmd->pos - start) / r->rate,
 	         recorder_format_name(t->format), recorder_sample_name(t->sample));
+	if (r->nfiles > 1)
+		log_info("recording %u stem file%s (%s, after trim): %s%s", r->nfiles - 1, r->nfiles > 2 ? "s" : "",
+		         recorder_stems_name(r->stems), t->stem_path, r->nfiles > 2 ? " ..." : "");
 	rec_emit(r, REC_EV_STARTED, NULL);
 }
 
@@ -593,27 +781,42 @@ static void rec_finish(struct recorder *r, const char *reason)
 	char msg[RECORDER_PATH_MAX + 256] = "";
 
 	loudness_compute(r->take_loud, &lv);
-	if (t->write_failed && t->is_wav) {
-		/* drop a partial frame so the header libsndfile writes on close
-		 * describes exactly the whole frames it reported written */
-		if (ftruncate(t->fd, t->data_off + (off_t)(t->frames * t->frame_bytes)) < 0)
-			log_warn("recorder: cannot truncate %s: %s", t->path, strerror(errno));
+	if (t->write_failed) {
+		/* every file keeps the frames all of them hold (the stems stay
+		 * as long as the master); a WAV also loses a partial frame, so
+		 * the header libsndfile writes on close describes exactly the
+		 * whole frames it reported written */
+		uint64_t common = r->files[0].frames;
+		for (unsigned i = 1; i < r->nfiles; i++)
+			if (r->files[i].frames < common)
+				common = r->files[i].frames;
+		t->frames = t->is_wav ? common : r->files[0].frames; /* FLAC cannot be cut */
+		for (unsigned i = 0; i < r->nfiles && t->is_wav; i++) {
+			struct rec_file *f = &r->files[i];
+			if (ftruncate(f->fd, f->data_off + (off_t)(common * f->frame_bytes)) < 0)
+				log_warn("recorder: cannot truncate %s: %s", f->name, strerror(errno));
+		}
 	}
 	if (t->is_wav) {
-		rec_bext_fill(r, &lv);
-		if (sf_command(t->sf, SFC_SET_BROADCAST_INFO, &t->bext, sizeof t->bext) != SF_TRUE)
+		struct rec_file *f = &r->files[0];
+		rec_bext_fill(&f->bext, &lv);
+		if (sf_command(f->sf, SFC_SET_BROADCAST_INFO, &f->bext, sizeof f->bext) != SF_TRUE)
 			log_warn("recorder: cannot update the bext chunk of %s", t->path);
 	}
-	int rc = sf_close(t->sf);
-	t->sf = NULL;
-	if (fdatasync(t->fd) < 0 && !reason)
-		snprintf(msg, sizeof msg, "cannot sync %s: %s", t->path, strerror(errno));
-	close(t->fd);
+	for (unsigned i = 0; i < r->nfiles; i++) {
+		struct rec_file *f = &r->files[i];
+		int rc = sf_close(f->sf);
+		f->sf = NULL;
+		if (fdatasync(f->fd) < 0 && !reason && !msg[0])
+			snprintf(msg, sizeof msg, "cannot sync %s/%s: %s", r->dir, f->name, strerror(errno));
+		close(f->fd);
+		f->fd = -1;
+		if (rc && !reason && !msg[0])
+			snprintf(msg, sizeof msg, "closing %s/%s: %s", r->dir, f->name, sf_error_number(rc));
+	}
 	fsync(t->dirfd);
 	close(t->dirfd);
-	t->fd = t->dirfd = -1;
-	if (rc && !reason && !msg[0])
-		snprintf(msg, sizeof msg, "closing %s: %s", t->path, sf_error_number(rc));
+	t->dirfd = -1;
 	if (reason)
 		snprintf(msg, sizeof msg, "%s: take stopped, %s kept with %.1f s", reason, t->path,
 		         (double)t->frames / r->rate);
@@ -655,14 +858,14 @@ static void rec_release(struct recorder *r, uint32_t head)
 static void rec_write_pass(struct recorder *r, uint32_t head)
 {
 	struct rec_take *t = &r->tk;
-	const float *data;
+	const float *data, *stems;
 	uint32_t n;
 	uint32_t end = t->stopping ? t->stop_pos : head;
 
 	if (t->stopping && rec_diff(end, head) > 0)
 		end = head;
-	while ((n = rec_step(r, &t->cur, end, REC_SEG, &data)) > 0) {
-		if (rec_write(r, data, n) < 0) {
+	while ((n = rec_step(r, &t->cur, end, REC_SEG, &data, &stems)) > 0) {
+		if (rec_write(r, data, stems, n) < 0) {
 			rec_finish(r, t->err);
 			return;
 		}
@@ -683,10 +886,12 @@ static void rec_write_pass(struct recorder *r, uint32_t head)
 		t->next_hdr_ms = now + r->header_ms;
 		/* a crash or power cut leaves a file whose header covers all
 		 * but the last header_ms */
-		if (t->is_wav)
-			sf_command(t->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
-		fdatasync(t->fd);
-		if (fstatvfs(t->fd, &vfs) == 0) {
+		for (unsigned i = 0; i < r->nfiles; i++) {
+			if (t->is_wav)
+				sf_command(r->files[i].sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+			fdatasync(r->files[i].fd);
+		}
+		if (fstatvfs(r->files[0].fd, &vfs) == 0) {
 			long long avail = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
 			atomic_store(&r->st_free, avail);
 			if (avail < rec_reserve(r, t->sample)) {
@@ -702,7 +907,7 @@ static void rec_live_pass(struct recorder *r, uint32_t head)
 {
 	const float *data;
 	uint32_t n;
-	while ((n = rec_step(r, &r->live_cur, head, REC_SEG, &data)) > 0) {
+	while ((n = rec_step(r, &r->live_cur, head, REC_SEG, &data, NULL)) > 0) {
 		loudness_add(r->live, data ? data : r->zero, n);
 		rec_release(r, head);
 	}
@@ -808,19 +1013,56 @@ struct recorder *recorder_new(const struct recorder_config *cfg)
 	 * disk), not kill the console */
 	signal(SIGXFSZ, SIG_IGN);
 
-	double room = cfg->buffer_s > 0 ? cfg->buffer_s : 10.0;
-	uint32_t wake = cfg->wake_frames ? cfg->wake_frames : cfg->rate / 50;
-	if (recring_new(&r->ring, (uint32_t)llround((pre + room) * cfg->rate), wake) < 0 ||
-	    rtq_init(&r->cmds, REC_CMDS, sizeof(struct rec_cmd)) < 0 ||
-	    rtq_init(&r->events, REC_EVENTS, sizeof(struct rec_msg)) < 0) {
-		log_err("recorder: cannot allocate %.0f s of ring", pre + room);
+	/* the files of a take: the master, then the stems (one file, or one
+	 * per channel: mono channels first, then stereo, as the lanes) */
+	char err[256];
+	unsigned lanes = cfg->stem_mono + 2 * cfg->stem_stereo;
+	r->stems = cfg->stems;
+	if (recorder_stems_check(cfg->stems, lanes, cfg->format, err, sizeof err) < 0) {
+		log_err("recorder: %s", err);
 		goto fail;
 	}
-	r->ibuf = calloc((size_t)REC_SEG * RECRING_CHANNELS, sizeof *r->ibuf);
-	r->zero = calloc((size_t)REC_SEG * RECRING_CHANNELS, sizeof *r->zero);
+	r->stem_lanes = cfg->stems == REC_STEMS_OFF ? 0 : lanes;
+	r->nfiles = 1 + (cfg->stems == REC_STEMS_MULTI   ? 1
+	                 : cfg->stems == REC_STEMS_SPLIT ? cfg->stem_mono + cfg->stem_stereo
+	                                                 : 0);
+	r->files = calloc(r->nfiles, sizeof *r->files);
+	if (!r->files) {
+		log_err("recorder: out of memory");
+		goto fail;
+	}
+	r->files[0].nch = RECRING_CHANNELS;
+	if (cfg->stems == REC_STEMS_MULTI) {
+		r->files[1].col = 0;
+		r->files[1].nch = lanes;
+	}
+	for (unsigned c = 0; cfg->stems == REC_STEMS_SPLIT && c < cfg->stem_mono + cfg->stem_stereo; c++) {
+		struct rec_file *f = &r->files[1 + c];
+		int mono = c < cfg->stem_mono;
+		f->col = mono ? c : cfg->stem_mono + 2 * (c - cfg->stem_mono);
+		f->nch = mono ? 1 : 2;
+		f->chan = c + 1;
+	}
+	for (unsigned i = 0; i < r->nfiles; i++)
+		r->files[i].fd = -1;
+	r->tk.dirfd = -1;
+
+	double room = cfg->buffer_s > 0 ? cfg->buffer_s : 10.0;
+	uint32_t wake = cfg->wake_frames ? cfg->wake_frames : cfg->rate / 50;
+	unsigned ch = RECRING_CHANNELS + r->stem_lanes;
+	if (recring_wide_new(&r->ring, (uint32_t)llround((pre + room) * cfg->rate), r->stem_lanes, wake) < 0 ||
+	    rtq_init(&r->cmds, REC_CMDS, sizeof(struct rec_cmd)) < 0 ||
+	    rtq_init(&r->events, REC_EVENTS, sizeof(struct rec_msg)) < 0) {
+		log_err("recorder: cannot allocate %.0f s of ring (%u channels: %.0f MiB)", pre + room, ch,
+		        (pre + room) * cfg->rate * ch * sizeof(float) / 1048576.0);
+		goto fail;
+	}
+	r->ibuf = calloc(REC_SCRATCH, sizeof *r->ibuf);
+	r->zero = calloc(REC_SCRATCH, sizeof *r->zero);
+	r->cbuf = calloc(REC_SCRATCH, sizeof *r->cbuf);
 	r->live = loudness_new(cfg->rate, RECRING_CHANNELS);
 	r->take_loud = loudness_new(cfg->rate, RECRING_CHANNELS);
-	if (!r->ibuf || !r->zero || !r->live || !r->take_loud) {
+	if (!r->ibuf || !r->zero || !r->cbuf || !r->live || !r->take_loud) {
 		log_err("recorder: out of memory");
 		goto fail;
 	}
@@ -874,6 +1116,8 @@ void recorder_free(struct recorder *r)
 	loudness_free(r->take_loud);
 	free(r->ibuf);
 	free(r->zero);
+	free(r->cbuf);
+	free(r->files);
 	rtq_destroy(&r->cmds);
 	rtq_destroy(&r->events);
 	recring_free(&r->ring);
@@ -916,6 +1160,7 @@ int recorder_start(struct recorder *r, const char *name, char *err, size_t errle
 	}
 	r->ctl_active = 1;
 	r->ctl_path[0] = 0;
+	r->ctl_stem_path[0] = 0;
 	return 0;
 }
 
@@ -944,6 +1189,8 @@ int recorder_set_format(struct recorder *r, enum recorder_format f, enum recorde
 		snprintf(err, errlen, "FLAC holds 16 or 24-bit integers, not 32-bit float");
 		return -1;
 	}
+	if (recorder_stems_check(r->stems, r->stem_lanes, f, err, errlen) < 0)
+		return -1;
 	r->fmt = f;
 	r->smp = s;
 	return 0;
@@ -965,8 +1212,10 @@ int recorder_next_event(struct recorder *r, struct recorder_event *ev)
 		return -1;
 	*ev = m.ev;
 	if (m.take_id == r->take_id) {
-		if (m.ev.kind == REC_EV_STARTED)
+		if (m.ev.kind == REC_EV_STARTED) {
 			snprintf(r->ctl_path, sizeof r->ctl_path, "%s", m.ev.path);
+			snprintf(r->ctl_stem_path, sizeof r->ctl_stem_path, "%s", m.ev.stem_path);
+		}
 		else /* stopped, or failed to start: this take is over */
 			r->ctl_active = 0;
 	}
@@ -987,6 +1236,15 @@ void recorder_status(struct recorder *r, struct recorder_status *st)
 	st->lost_total = recring_lost(&r->ring);
 	st->format = r->fmt;
 	st->sample = r->smp;
+	st->stems = r->stems;
+	/* the stems are cut from the master's ring frames: the same length
+	 * and the same silence for lost frames, by construction */
+	if (r->ctl_path[0] || !r->last_stop.path[0])
+		snprintf(st->stem_path, sizeof st->stem_path, "%s", r->ctl_stem_path);
+	else
+		snprintf(st->stem_path, sizeof st->stem_path, "%s", r->last_stop.stem_path);
+	st->stem_files = st->stem_path[0] ? r->nfiles - 1 : 0;
+	st->stem_dropped = st->stem_files ? st->dropped : 0;
 	if (!st->active && r->last_stop.kind == REC_EV_STOPPED)
 		st->take = r->last_stop.loud; /* exactly what went into bext */
 	else

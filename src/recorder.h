@@ -5,7 +5,10 @@
  * 16/24-bit PCM with TPDF dither, or 32-bit float), updates the header
  * every second so a crash leaves a playable file, stops a take cleanly on
  * a full disk or an I/O error, writes a BWF bext chunk with the take's
- * EBU R128 values, and runs the live loudness meter of the master.
+ * EBU R128 values, and runs the live loudness meter of the master.  On
+ * request every take also gets the channels' stems (each input lane after
+ * trim and polarity): one multichannel file, or one file per channel,
+ * next to the master file and sample-aligned with it.
  *
  * Threads:
  *   recorder_new, recorder_free          control (main) thread; free joins
@@ -17,7 +20,8 @@
  *   recorder_next_event, recorder_status,
  *   recorder_loudness, recorder_loudness_reset,
  *   recorder_event_fd                    control thread only
- *   recorder_name_ok, recorder_parse_*   pure, any thread
+ *   recorder_name_ok, recorder_parse_*,
+ *   recorder_stems_check                 pure, any thread
  * The disk thread is internal: it alone calls libsndfile and libebur128.
  *
  * Invariants: the RT thread never waits for the disk: a period that does
@@ -26,7 +30,11 @@
  * and starts `preroll` seconds before the start command (as far as the
  * history reaches).  A take's file always ends with a valid header, also
  * after a write error; between header updates at most header_ms of audio
- * is unaccounted for.
+ * is unaccounted for.  Stem files hold exactly the frames of the master
+ * file (frame k of each comes from the same JACK frame; the master, after
+ * the limiter, carries an input frame mixer_latency() frames later than
+ * the stems do), in the take's format, with the same silence where the
+ * ring lost frames.
  */
 #ifndef JMX_RECORDER_H
 #define JMX_RECORDER_H
@@ -41,8 +49,14 @@
 #define RECORDER_PATH_MAX 1024
 #define RECORDER_MAX_PREROLL 60.0 /* seconds */
 
+#define REC_FLAC_MAX_CHANNELS 8u /* a FLAC stream holds no more */
+
 enum recorder_format { REC_FMT_WAV = 0, REC_FMT_FLAC = 1 };
 enum recorder_sample { REC_PCM16 = 0, REC_PCM24 = 1, REC_FLOAT = 2 };
+/* Stems next to the master file NAME.EXT: none; NAME.stems.EXT with one
+ * channel per input lane in lane order; or NAME.ch01.EXT ... one file
+ * per channel (mono or stereo), numbered like the channels. */
+enum recorder_stems { REC_STEMS_OFF = 0, REC_STEMS_MULTI = 1, REC_STEMS_SPLIT = 2 };
 
 struct recorder_config {
 	const char *dir;            /* where takes go (created when needed) */
@@ -55,6 +69,8 @@ struct recorder_config {
 	long long reserve_bytes;    /* stop a take when less is free; < 0 = 2 s of audio */
 	const char *originator;     /* bext originator / FLAC software tag */
 	unsigned wake_frames;       /* RT wakes the disk thread every this many frames; 0 = rate/50 */
+	enum recorder_stems stems;  /* the ring then has a stem plane, a column per input lane */
+	unsigned stem_mono, stem_stereo; /* the console's channels, for the stems */
 };
 
 enum recorder_event_kind {
@@ -70,6 +86,8 @@ struct recorder_event {
 	uint64_t frames;  /* frames in the file (including silence for dropped frames) */
 	uint64_t dropped; /* frames of silence standing in for frames the ring lost */
 	struct loudness_values loud; /* of the take, as written to bext */
+	char stem_path[RECORDER_PATH_MAX]; /* the multi stem file or the first split one, "" none */
+	unsigned stem_files;               /* stem files of the take (each as long as the master) */
 };
 
 struct recorder_status {
@@ -83,6 +101,10 @@ struct recorder_status {
 	enum recorder_format format;
 	enum recorder_sample sample;
 	struct loudness_values take; /* loudness of the current/last take */
+	enum recorder_stems stems;
+	unsigned stem_files;     /* of the current/last take, 0 without stems */
+	char stem_path[RECORDER_PATH_MAX]; /* its multi file or first split file, "" none */
+	uint64_t stem_dropped;   /* silent frames standing in for lost ones in each stem file */
 };
 
 struct recorder;
@@ -106,7 +128,8 @@ int recorder_start(struct recorder *r, const char *name, char *err, size_t errle
 /* Stop at the frame being played now.  0, or -1 (not recording, or the
  * disk thread stuck).  REC_EV_STOPPED follows once everything is on disk. */
 int recorder_stop(struct recorder *r, char *err, size_t errlen);
-/* Format of the next take. 0, or -1 with a reason (FLAC cannot hold float). */
+/* Format of the next take. 0, or -1 with a reason (FLAC cannot hold float,
+ * nor multi stems of more than 8 lanes). */
 int recorder_set_format(struct recorder *r, enum recorder_format f, enum recorder_sample s, char *err,
                         size_t errlen);
 
@@ -125,11 +148,17 @@ void recorder_loudness_reset(struct recorder *r);
 /* Take names: 1..RECORDER_NAME_MAX letters, digits, '-', '_', '.', not
  * starting with '.' (the snapshot rules).  1 if acceptable. */
 int recorder_name_ok(const char *name);
-/* Option values: "wav"/"flac", "16"/"24"/"32f"; 0 or -1. */
+/* Option values: "wav"/"flac", "16"/"24"/"32f", "off"/"multi"/"split";
+ * 0 or -1. */
 int recorder_parse_format(const char *s, enum recorder_format *f);
 int recorder_parse_sample(const char *s, enum recorder_sample *smp);
+int recorder_parse_stems(const char *s, enum recorder_stems *st);
 const char *recorder_format_name(enum recorder_format f);
 const char *recorder_sample_name(enum recorder_sample s);
+const char *recorder_stems_name(enum recorder_stems st);
+/* Whether stems of `lanes` input lanes fit format f (a FLAC file holds at
+ * most REC_FLAC_MAX_CHANNELS).  0, or -1 with a reason in err. */
+int recorder_stems_check(enum recorder_stems st, unsigned lanes, enum recorder_format f, char *err, size_t errlen);
 /* Default directory: $XDG_MUSIC_DIR, else $HOME/Music/jackmixd (into buf). */
 const char *recorder_default_dir(char *buf, size_t len);
 

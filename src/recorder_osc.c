@@ -6,10 +6,12 @@
  * the event fd and the timer in the control loop).
  *
  * Invariants: every accepted command gets a reply to its sender; a command
- * refused (bad name, already recording, FLAC float ...) gets one /error and
- * changes nothing.  What happens later on the disk thread (file open,
- * stop, failure) reaches feedback clients as /record/status and, for a
- * failure, /error, because by then the sender is no longer "current".
+ * refused (bad name, already recording, FLAC float, FLAC for more than 8
+ * stem channels ...) gets one /error and changes nothing.  What happens
+ * later on the disk thread (file open, stop, failure) reaches feedback
+ * clients as /record/status and, for a failure, /error, because by then
+ * the sender is no longer "current".  /record/status only ever grows at
+ * its end (the stems' fields came last), so older clients keep working.
  */
 #include "recorder_osc.h"
 
@@ -68,6 +70,12 @@ static void rosc_status(struct recorder_osc *ro, const char *path, int reply)
 	lo_message_add_float(m, st.take.tp);
 	lo_message_add_float(m, st.take.max_m);
 	lo_message_add_float(m, st.take.max_s);
+	/* appended, so that clients reading the fields before keep working */
+	const char *sbase = strrchr(st.stem_path, '/');
+	lo_message_add_string(m, recorder_stems_name(st.stems));
+	lo_message_add_string(m, sbase ? sbase + 1 : st.stem_path);
+	lo_message_add_int32(m, (int32_t)st.stem_files);
+	lo_message_add_int64(m, (int64_t)st.stem_dropped);
 	rosc_send(ro, path, m, reply);
 }
 

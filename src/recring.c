@@ -1,15 +1,22 @@
 /*
  * recring.c - RT-to-disk frame ring; see recring.h.
  *
- * Threads: recring_push is the recorder's whole RT path and lives in the
- * RT convenience library, so tests/check-rt-symbols.sh follows its calls
- * (plain loops, atomics and sem_post only).  recring_pop_gap and
- * recring_kick run on the disk and control threads; recring_new and
+ * Threads: recring_push and recring_push_ext are the recorder's whole RT
+ * path and live in the RT convenience library, so
+ * tests/check-rt-symbols.sh follows their calls (plain loops, memcpy,
+ * atomics and sem_post only).  recring_pop_gap and recring_kick run on
+ * the disk and control threads; recring_new, recring_wide_new and
  * recring_free on the control thread before activation and after
  * deactivation (the gate's *_new / *_free convention).  The blocking
  * wait is inline in recring.h, so it never enters this library.
  *
- * Invariants: see recring.h.  A loss is published as one gap record when
+ * Invariants: see recring.h.  The stems are a second plane of the
+ * master's frames rather than a ring of their own, so one head, one tail
+ * and one gap list describe both: alignment between master and stems
+ * needs no bookkeeping at all.  A plane of their own (not extra columns
+ * in the master's frames) keeps the push one copy of the mixer's
+ * frame-major tap and lets the disk thread write the master and a multi
+ * stem file straight from the ring.  A loss is published as one gap record when
  * the next period fits, so a whole overflow episode costs one record; if
  * the gap queue itself is full the loss simply grows until it has room,
  * which keeps the stream length exact at the price of more silence.
@@ -19,21 +26,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-int recring_new(struct recring *q, uint32_t frames, uint32_t wake_frames)
+int recring_wide_new(struct recring *q, uint32_t frames, unsigned stems, uint32_t wake_frames)
 {
 	uint32_t cap = 1024;
 
 	memset(q, 0, sizeof *q);
-	if (frames > (1u << 30))
+	if (frames > (1u << 30) || stems > RECRING_MAX_STEMS)
 		return -1;
 	while (cap < frames)
 		cap <<= 1;
 	q->buf = calloc((size_t)cap * RECRING_CHANNELS, sizeof(float));
-	if (!q->buf)
+	q->xbuf = stems ? calloc((size_t)cap * stems, sizeof(float)) : NULL;
+	if (!q->buf || (stems && !q->xbuf)) {
+		free(q->buf);
+		free(q->xbuf);
+		q->buf = q->xbuf = NULL;
 		return -1;
+	}
 	/* calloc may hand back untouched zero pages: write every page so the
 	 * RT thread never takes a page fault (mlockall then pins them). */
 	memset(q->buf, 0, (size_t)cap * RECRING_CHANNELS * sizeof(float));
+	if (stems)
+		memset(q->xbuf, 0, (size_t)cap * stems * sizeof(float));
+	q->stems = stems;
 	q->cap = cap;
 	q->mask = cap - 1;
 	q->wake_frames = wake_frames ? wake_frames : 1;
@@ -45,10 +60,16 @@ int recring_new(struct recring *q, uint32_t frames, uint32_t wake_frames)
 	atomic_init(&q->overflows, 0);
 	if (sem_init(&q->wake, 0, 0) < 0) {
 		free(q->buf);
-		q->buf = NULL;
+		free(q->xbuf);
+		q->buf = q->xbuf = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+int recring_new(struct recring *q, uint32_t frames, uint32_t wake_frames)
+{
+	return recring_wide_new(q, frames, RECRING_CHANNELS, wake_frames);
 }
 
 void recring_free(struct recring *q)
@@ -57,7 +78,8 @@ void recring_free(struct recring *q)
 		return;
 	sem_destroy(&q->wake);
 	free(q->buf);
-	q->buf = NULL;
+	free(q->xbuf);
+	q->buf = q->xbuf = NULL;
 }
 
 /* RT: try to publish the pending loss.  0 when there is none left. */
@@ -75,8 +97,9 @@ static int recring_flush_gap(struct recring *q, uint32_t at)
 	return 0;
 }
 
-uint32_t recring_push(struct recring *q, const float *l, const float *r, uint32_t n)
+uint32_t recring_push_ext(struct recring *q, const float *l, const float *r, const float *ext, uint32_t n)
 {
+	const unsigned nx = q->stems;
 	uint32_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
 	uint32_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
 
@@ -102,6 +125,11 @@ uint32_t recring_push(struct recring *q, const float *l, const float *r, uint32_
 			d[2 * k] = l[i + k];
 			d[2 * k + 1] = r[i + k];
 		}
+		/* the tap is frame-major like the plane: one copy a run */
+		if (nx && ext)
+			memcpy(q->xbuf + (size_t)pos * nx, ext + (size_t)i * nx, (size_t)run * nx * sizeof(float));
+		else if (nx)
+			memset(q->xbuf + (size_t)pos * nx, 0, (size_t)run * nx * sizeof(float));
 		i += run;
 	}
 	atomic_store_explicit(&q->head, head + n, memory_order_release);
@@ -111,6 +139,11 @@ uint32_t recring_push(struct recring *q, const float *l, const float *r, uint32_
 		sem_post(&q->wake);
 	}
 	return n;
+}
+
+uint32_t recring_push(struct recring *q, const float *l, const float *r, uint32_t n)
+{
+	return recring_push_ext(q, l, r, NULL, n);
 }
 
 int recring_pop_gap(struct recring *q, struct recring_gap *g)

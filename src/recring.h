@@ -1,12 +1,14 @@
 /*
  * recring.h - the ring that carries master frames from the RT thread to
- * the disk thread: interleaved stereo float frames, a side queue of "gap"
- * records that says where frames were lost, and a semaphore that wakes the
- * disk thread.
+ * the disk thread: interleaved stereo float frames and, when the recorder
+ * takes stems, a second plane of the same frames with one column per
+ * input lane; a side queue of "gap" records that says where frames were
+ * lost, and a semaphore that wakes the disk thread.
  *
  * Threads:
- *   recring_new, recring_free          control thread, while no RT runs
- *   recring_push                       the RT thread only (the producer)
+ *   recring_new, recring_wide_new,
+ *   recring_free                       control thread, while no RT runs
+ *   recring_push, recring_push_ext     the RT thread only (the producer)
  *   recring_head, recring_lost         any thread (atomics)
  *   recring_kick                       any non-RT thread
  *   everything else                    the disk thread only (the consumer)
@@ -20,7 +22,10 @@
  * exactly len frames of silence at ring position `at` and keep every file
  * sample-aligned.  A gap record is always published before the frames
  * that follow it (release order), so a consumer that sees frames past
- * `at` also sees the gap.
+ * `at` also sees the gap.  Frame `pos` of the stem plane and frame `pos`
+ * of the master plane are the same instant and share one head, one tail
+ * and one gap list: whatever is lost is lost in both at once, and every
+ * file cut from the ring stays aligned with every other.
  */
 #ifndef JMX_RECRING_H
 #define JMX_RECRING_H
@@ -31,7 +36,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#define RECRING_CHANNELS 2u
+#define RECRING_CHANNELS 2u /* master L, R */
+#define RECRING_MAX_STEMS 1024u
 #define RECRING_GAPS 256u /* power of two */
 
 struct recring_gap {
@@ -52,7 +58,9 @@ struct recring {
 	atomic_uint gap_tail;
 	/* fixed after init */
 	_Alignas(64) float *buf;       /* cap * RECRING_CHANNELS floats */
+	float *xbuf;                   /* cap * stems floats, or NULL */
 	uint32_t cap, mask;            /* frames, power of two */
+	unsigned stems;                /* stem columns a frame (0: master only) */
 	uint32_t wake_frames;          /* sem_post at least this often */
 	struct recring_gap gaps[RECRING_GAPS];
 	sem_t wake;
@@ -60,14 +68,26 @@ struct recring {
 
 /* Control: allocate and pre-fault at least `frames` frames (rounded up to
  * a power of two, at most 2^30).  wake_frames: how many frames the producer
- * pushes between two wake-ups of the consumer.  0 or -1. */
+ * pushes between two wake-ups of the consumer.  0 or -1.  recring_new
+ * makes a master-only ring; recring_wide_new adds a plane of `stems`
+ * columns (0..RECRING_MAX_STEMS) to the same frames. */
 int recring_new(struct recring *q, uint32_t frames, uint32_t wake_frames);
+int recring_wide_new(struct recring *q, uint32_t frames, unsigned stems, uint32_t wake_frames);
 void recring_free(struct recring *q);
 
 /* RT: append n frames of left and right.  Never blocks; sem_post is the
  * only system call it may make.  Returns n when written, 0 when the frames
- * were lost (counted). */
+ * were lost (counted).  On a ring with stems they get silence. */
 uint32_t recring_push(struct recring *q, const float *l, const float *r, uint32_t n);
+/* RT: the same with the stems: ext holds n frames of recring_stems(q)
+ * interleaved floats (NULL: silence); ignored on a master-only ring. */
+uint32_t recring_push_ext(struct recring *q, const float *l, const float *r, const float *ext, uint32_t n);
+
+/* Any thread: stem columns a frame (fixed at init). */
+static inline unsigned recring_stems(const struct recring *q)
+{
+	return q->stems;
+}
 
 /* Any thread: frames published so far (the position a take started "now"
  * would begin at), and frames lost so far. */
@@ -87,6 +107,13 @@ static inline unsigned long recring_lost(const struct recring *q)
 static inline const float *recring_at(const struct recring *q, uint32_t pos)
 {
 	return q->buf + (size_t)(pos & q->mask) * RECRING_CHANNELS;
+}
+
+/* Consumer: the stems of frame `pos` (recring_stems(q) floats a frame;
+ * contiguous exactly as far as the master's). */
+static inline const float *recring_stems_at(const struct recring *q, uint32_t pos)
+{
+	return q->xbuf + (size_t)(pos & q->mask) * q->stems;
 }
 
 static inline uint32_t recring_contig(const struct recring *q, uint32_t pos)

@@ -2,7 +2,9 @@
  * strip.c - channel strip DSP for groups of JMX_LANES lanes in lock-step:
  * input sanitising and trim/polarity, 12 dB/oct high-pass, gate, 4-band
  * EQ, compressor and meter per group (strip_process), then the mix of all
- * groups into the master, solo and aux bus sums (strip_mix).
+ * groups into the master, solo and aux bus sums (strip_mix).  On request
+ * strip_process copies the lanes right after trim/polarity to a tap (the
+ * recorder's stems).
  *
  * Threads: strip_group_init, strip_lane_assign and strip_group_snap run
  * on the control thread inside mixer_new; everything else on the RT
@@ -912,13 +914,16 @@ ALWAYS_INLINE void scrub(vf *v)
 }
 
 JMX_HOT void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-			   vf *x, unsigned pos, unsigned n)
+			   vf *x, unsigned pos, unsigned n, vf *tap)
 {
 	if (pos == 0) {
 		g->gate_gmin = vf_set1(1.0f);
 		g->comp_ymax = vf_set1(0.0f);
 	}
 	stage_input(g, ck, src, x, pos, n);
+	/* the stems' tap: every stage after this one works in place */
+	if (tap)
+		memcpy(tap, x, n * sizeof *x);
 	stage_hpf(g, ck, x, pos, n);
 	stage_gate(g, ck, x, pos, n);
 	stage_eq(g, ck, x, pos, n);

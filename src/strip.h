@@ -173,9 +173,11 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck);
 /* RT: render frames pos..pos+n-1 of the current chunk through the
  * channel processing (up to the compressor and the meter).  src[l] is the
  * input of lane l at this piece (NULL for a pad); the lane signals are
- * left in x[0..n), frame-major. */
+ * left in x[0..n), frame-major.  tap: NULL, or n vectors that get the
+ * lanes after input sanitising, trim and polarity, before the high-pass
+ * (the recorder's stems). */
 void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-		   vf *x, unsigned pos, unsigned n);
+		   vf *x, unsigned pos, unsigned n, vf *tap);
 
 /* The groups that feed one accumulator, those with static gains first. */
 struct strip_mix_list {

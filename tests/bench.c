@@ -6,7 +6,7 @@
  * plain buffers exactly as the JACK callback would.
  *
  *   jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]
- *                  [-s seconds] [--moving] [--scaling]
+ *                  [-s seconds] [--moving] [--scaling] [--record | --stems]
  *
  * Prints microseconds per period (mean CPU time of the rendering thread,
  * which is what other load on the machine disturbs least, and the worst
@@ -16,7 +16,11 @@
  * prints the same for 8, 16, ... 512 lanes (512 as 256 stereo channels:
  * a console holds at most JMX_MAX_CHANNELS channels).  --moving sweeps
  * every channel's EQ frequency all the time, the worst case for filter
- * coefficient updates.
+ * coefficient updates.  --record adds what the process callback does for
+ * the recorder, pushing master L/R into a recorder ring of 10 s (as the
+ * daemon does; the consumer is stubbed out); --stems does that with
+ * --record-stems on: the mixer's post-trim tap and a ring with a column
+ * per input lane more.
  *
  * Instructions per channel-sample with callgrind (a fixed amount of work;
  * the set-up and warm-up cost is removed by running two durations):
@@ -36,11 +40,13 @@
 
 #include "dsp.h"
 #include "mixer.h"
+#include "recring.h"
 
 struct opts {
 	unsigned mono, stereo, buses, period;
 	double rate, seconds;
 	int moving;
+	int record; /* 1: master to a ring, 2: master and stems */
 };
 
 static double now(clockid_t clk)
@@ -129,6 +135,14 @@ static int run(const struct opts *o, struct result *res)
 	for (unsigned k = 0; k < nout; k++)
 		out[k] = outbuf + (size_t)k * o->period;
 	engage(m, o);
+	struct recring q;
+	memset(&q, 0, sizeof q);
+	if (o->record && ((o->record == 2 && mixer_tap_new(m) < 0) ||
+			  recring_wide_new(&q, (uint32_t)(10 * o->rate), o->record == 2 ? lanes : 0,
+					   (uint32_t)(o->rate / 50)) < 0)) {
+		fprintf(stderr, "jackmixd-bench: out of memory for the recorder ring\n");
+		return -1;
+	}
 
 	const unsigned periods = (unsigned)(o->seconds * o->rate / o->period + 0.5);
 	const unsigned warm = (unsigned)(0.5 * o->rate / o->period);
@@ -143,6 +157,10 @@ static int run(const struct opts *o, struct result *res)
 			in[l] = inbuf + l * len + (size_t)(p % ring) * o->period;
 		double a = now(CLOCK_MONOTONIC);
 		mixer_process(m, in, out, o->period);
+		if (o->record) {
+			recring_push_ext(&q, out[0], out[1], mixer_tap(m), o->period);
+			recring_release(&q, recring_head(&q)); /* the consumer, cheaply */
+		}
 		double d = now(CLOCK_MONOTONIC) - a;
 		if (p >= warm && d > tmax)
 			tmax = d;
@@ -158,6 +176,7 @@ static int run(const struct opts *o, struct result *res)
 	free(outbuf);
 	free(in);
 	free(out);
+	recring_free(&q);
 	mixer_free(m);
 	return 0;
 }
@@ -165,13 +184,13 @@ static int run(const struct opts *o, struct result *res)
 static void usage(void)
 {
 	fprintf(stderr, "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
-			"                      [-s seconds] [--moving] [--scaling]\n");
+			"                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 128, 0, 4, 64, 48000.0, 10.0, 0 };
+	struct opts o = { 128, 0, 4, 64, 48000.0, 10.0, 0, 0 };
 	int scaling = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -181,6 +200,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--moving")) {
 			o.moving = 1;
+			continue;
+		}
+		if (!strcmp(a, "--record") || !strcmp(a, "--stems")) {
+			o.record = a[2] == 'r' ? 1 : 2;
 			continue;
 		}
 		if (i + 1 >= argc || a[0] != '-' || strlen(a) != 2)
@@ -213,8 +236,9 @@ int main(int argc, char **argv)
 	    o.period < 1 || o.period > JMX_MAX_FRAMES || !(o.rate >= 8000) || !(o.seconds > 0))
 		usage();
 
-	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses, %g s of audio a run%s\n", o.rate, o.period,
-	       o.buses, o.seconds, o.moving ? ", EQ sweeping" : "");
+	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses, %g s of audio a run%s%s\n", o.rate, o.period,
+	       o.buses, o.seconds, o.moving ? ", EQ sweeping" : "",
+	       o.record == 2 ? ", master and stems to the recorder ring" : o.record ? ", master to the recorder ring" : "");
 	printf("%6s %6s %6s %12s %12s %10s %14s\n", "lanes", "mono", "stereo", "us/period", "worst wall", "% of core",
 	       "ns/ch-sample");
 	static const unsigned table[] = { 8, 16, 32, 64, 128, 256, 512 };

@@ -23,6 +23,19 @@
  *       upstream breaks this too); and across each silent gap, of the 50 ms
  *       after it from the sinusoid fitted to the 50 ms before it, so audio
  *       after a gap that is a sample early or late shows up
+ *   rec_inspect fit FILE CH RATE THR HZ...
+ *       HZ=DBFS ... for channel CH (from 1): the peak level of each
+ *       sinusoid, from one least-squares fit of all of them (and DC) at
+ *       once, the median of 5 windows over the file without its first and
+ *       last 0.2 s (an xrun upstream spoils one window, not the result);
+ *       frames with |x| > THR, and 2 on either side, are left out (clicks).
+ *       -200 stands for nothing at all
+ *   rec_inspect align STEM SCH MASTER MCH LATENCY THR
+ *       clicks=N aligned=M offsets=D,... stem_sign=S master_sign=S: every
+ *       run of frames of STEM channel SCH with |x| > THR is a click at its
+ *       first frame k; MASTER channel MCH must have its largest |x| within
+ *       512 frames of k + LATENCY exactly there (offset 0); D are the
+ *       offsets seen, S the signs (+ or -, the first click's)
  *
  * Threads: single-threaded test tool.  Exit status 0, or 1 on an error.
  */
@@ -245,6 +258,145 @@ static int cmd_tone(const char *path, double hz, double rate)
 	return 0;
 }
 
+/* Solve the n x n system a x = b in place (partial pivoting).  -1 when
+ * singular. */
+static int solve(double *a, double *b, int n)
+{
+	for (int c = 0; c < n; c++) {
+		int p = c;
+		for (int i = c + 1; i < n; i++)
+			if (fabs(a[i * n + c]) > fabs(a[p * n + c]))
+				p = i;
+		if (fabs(a[p * n + c]) < 1e-300)
+			return -1;
+		if (p != c) {
+			for (int j = 0; j < n; j++) {
+				double t = a[c * n + j];
+				a[c * n + j] = a[p * n + j];
+				a[p * n + j] = t;
+			}
+			double t = b[c];
+			b[c] = b[p];
+			b[p] = t;
+		}
+		for (int i = c + 1; i < n; i++) {
+			double f = a[i * n + c] / a[c * n + c];
+			for (int j = c; j < n; j++)
+				a[i * n + j] -= f * a[c * n + j];
+			b[i] -= f * b[c];
+		}
+	}
+	for (int c = n - 1; c >= 0; c--) {
+		for (int j = c + 1; j < n; j++)
+			b[c] -= a[c * n + j] * b[j];
+		b[c] /= a[c * n + c];
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+#define FIT_MAX 8
+#define FIT_WINDOWS 5
+
+static int cmd_fit(const char *path, int ch, double rate, double thr, const double *hz, int nhz)
+{
+	SF_INFO info;
+	float *x = load(path, &info);
+	if (!x || ch < 1 || ch > info.channels)
+		return 1;
+	const int nc = info.channels, nb = 1 + 2 * nhz;
+	long long n = info.frames, skip = (long long)(0.2 * rate);
+	if (n < 2 * skip + FIT_WINDOWS * 1000) {
+		fprintf(stderr, "rec_inspect: %s: too short to fit (%lld frames)\n", path, n);
+		return 1;
+	}
+	unsigned char *out = calloc((size_t)n, 1);
+	for (long long i = 0; i < n; i++)
+		if (fabs(x[i * nc + ch - 1]) > thr)
+			for (long long j = i - 2; j <= i + 2; j++)
+				if (j >= 0 && j < n)
+					out[j] = 1;
+	double amp[FIT_MAX][FIT_WINDOWS];
+	long long wl = (n - 2 * skip) / FIT_WINDOWS;
+	for (int w = 0; w < FIT_WINDOWS; w++) {
+		double a[(1 + 2 * FIT_MAX) * (1 + 2 * FIT_MAX)] = { 0 }, b[1 + 2 * FIT_MAX] = { 0 }, v[1 + 2 * FIT_MAX];
+		for (long long i = skip + w * wl; i < skip + (w + 1) * wl; i++) {
+			if (out[i])
+				continue;
+			v[0] = 1.0;
+			for (int k = 0; k < nhz; k++) {
+				double ph = 2 * M_PI * hz[k] * (double)i / rate;
+				v[1 + 2 * k] = sin(ph);
+				v[2 + 2 * k] = cos(ph);
+			}
+			double y = x[i * nc + ch - 1];
+			for (int r = 0; r < nb; r++) {
+				b[r] += v[r] * y;
+				for (int c = 0; c < nb; c++)
+					a[r * nb + c] += v[r] * v[c];
+			}
+		}
+		if (solve(a, b, nb) < 0) {
+			fprintf(stderr, "rec_inspect: singular fit (frequencies too close?)\n");
+			return 1;
+		}
+		for (int k = 0; k < nhz; k++)
+			amp[k][w] = hypot(b[1 + 2 * k], b[2 + 2 * k]);
+	}
+	for (int k = 0; k < nhz; k++) {
+		qsort(amp[k], FIT_WINDOWS, sizeof(double), cmp_double);
+		double m = amp[k][FIT_WINDOWS / 2];
+		printf("%s%g=%.4f", k ? " " : "", hz[k], m > 1e-10 ? 20 * log10(m) : -200.0);
+	}
+	printf("\n");
+	free(out);
+	free(x);
+	return 0;
+}
+
+static int cmd_align(const char *stem, int sch, const char *master, int mch, long long lat, double thr)
+{
+	SF_INFO is, im;
+	float *s = load(stem, &is), *m = load(master, &im);
+	if (!s || !m || sch < 1 || sch > is.channels || mch < 1 || mch > im.channels)
+		return 1;
+	long long clicks = 0, aligned = 0;
+	char ssign = '?', msign = '?';
+	printf("offsets=");
+	for (long long k = 0; k < is.frames; k++) {
+		float v = s[k * is.channels + sch - 1];
+		if (!(fabs(v) > thr) || (k > 0 && fabs(s[(k - 1) * is.channels + sch - 1]) > thr))
+			continue;
+		long long at = k + lat, best = -1;
+		if (at + 512 >= im.frames)
+			continue; /* too close to the end to look around it */
+		double big = -1;
+		for (long long j = at - 512; j <= at + 512; j++) {
+			double a = j >= 0 ? fabs(m[j * im.channels + mch - 1]) : -1;
+			if (a > big) {
+				big = a;
+				best = j;
+			}
+		}
+		if (!clicks) {
+			ssign = v < 0 ? '-' : '+';
+			msign = m[best * im.channels + mch - 1] < 0 ? '-' : '+';
+		}
+		printf("%s%lld", clicks ? "," : "", best - at);
+		clicks++;
+		aligned += best == at;
+	}
+	printf(" clicks=%lld aligned=%lld stem_sign=%c master_sign=%c\n", clicks, aligned, ssign, msign);
+	free(s);
+	free(m);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "info"))
@@ -257,6 +409,15 @@ int main(int argc, char **argv)
 		return cmd_compare(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "tone"))
 		return cmd_tone(argv[2], atof(argv[3]), atof(argv[4]));
-	fprintf(stderr, "usage: rec_inspect info [--open] FILE | onset FILE THR | compare A B | tone FILE HZ RATE\n");
+	if (argc >= 7 && argc <= 6 + FIT_MAX && !strcmp(argv[1], "fit")) {
+		double hz[FIT_MAX];
+		for (int k = 6; k < argc; k++)
+			hz[k - 6] = atof(argv[k]);
+		return cmd_fit(argv[2], atoi(argv[3]), atof(argv[4]), atof(argv[5]), hz, argc - 6);
+	}
+	if (argc == 8 && !strcmp(argv[1], "align"))
+		return cmd_align(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]), atoll(argv[6]), atof(argv[7]));
+	fprintf(stderr, "usage: rec_inspect info [--open] FILE | onset FILE THR | compare A B | tone FILE HZ RATE |\n"
+	                "       fit FILE CH RATE THR HZ... | align STEM SCH MASTER MCH LATENCY THR\n");
 	return 1;
 }

@@ -14,7 +14,10 @@
 #     must itself be clean), master_L/R metered by jmx_tone;
 #  4. every DSP switch on, then JMX_RT_SECONDS (10) s of random values for
 #     every settable parameter of src/params.h (paths, ranges and defaults
-#     are read from the table itself, so this follows it), with oscsend;
+#     are read from the table itself, so this follows it), with oscsend,
+#     while a take records the master and split stems (--record-stems:
+#     the mixer's post-trim tap and the wide recorder ring on the RT
+#     thread);
 #  5. proof that the OSC traffic reached the audio path: after resetting
 #     every parameter to its default the master carries the tones; muting
 #     the master silences it; unmuting brings them back;
@@ -111,6 +114,7 @@ fbport=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
 start=$(date +%s)
 LD_PRELOAD=$shim JMX_RTSHIM_REPORT=$T/daemon.report "$daemon" -S "$JMX_SERVER" -n "$dname" \
 	-c $mono --stereo-channels $stereo -b $buses -p "$port" --feedback-port "$fbport" \
+	--record-dir "$T/takes" --record-stems split \
 	>"$T/daemon.log" 2>&1 &
 daemon_pid=$!
 jmx_track $daemon_pid
@@ -241,8 +245,19 @@ send_all "$T/engage.osc"
 jmx_note "engaged $sent DSP switches"
 seed=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 expand random "$seed" $((seconds * 2000)) >"$T/random.osc"
+oscsend 127.0.0.1 "$port" /record/start s rt || die "oscsend /record/start"
 send_all "$T/random.osc" $(($(date +%s) + seconds))
 jmx_note "sent $sent random parameter changes in ${seconds} s (awk seed $seed)"
+oscsend 127.0.0.1 "$port" /record/stop || die "oscsend /record/stop"
+n=50
+until grep -q 'info: recorded .*/rt\.wav' "$T/daemon.log"; do
+	[ $n -gt 0 ] || die "the take with stems did not finish"
+	n=$((n - 1))
+	sleep 0.1
+done
+nstems=$(ls "$T/takes" | grep -c '^rt\.ch[0-9]*\.wav$')
+[ "$nstems" -eq $nchan ] || die "$nstems stem files for $nchan channels: $(ls "$T/takes")"
+jmx_note "recorded the master and $nstems stem files meanwhile"
 [ "$osc_errors" -eq 0 ] || die "oscsend failed $osc_errors times: $(head -n 3 "$T/oscsend.err")"
 jmx_alive $daemon_pid || die "jackmixd died while parameters were changing"
 

@@ -1,10 +1,12 @@
 /*
- * test_recorder.c - offline tests of the master recorder and the loudness
- * meter: frames go through the real ring (recring.c) and the real disk
- * thread into a temporary directory, and come back through libsndfile and
- * through a strict RIFF/RF64 chunk walker written here.  No JACK: this
- * thread plays the RT producer and the control thread at once (one
- * producer, one commander, as in the daemon).
+ * test_recorder.c - offline tests of the master recorder, its stems and
+ * the loudness meter: frames go through the real ring (recring.c, with
+ * its stem plane) and the real disk thread into a temporary directory,
+ * and come back through libsndfile and through a strict RIFF/RF64 chunk
+ * walker written here; the stems' source, the mixer's post-trim tap, is
+ * checked on plain buffers.  No JACK: this thread plays the RT producer
+ * and the control thread at once (one producer, one commander, as in the
+ * daemon).
  *
  *   test_recorder                 run every check
  *   test_recorder --ffmpeg-take DIR
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include "loudness.h"
+#include "mixer.h"
 #include "recorder.h"
 #include "recring.h"
 #include "test_util.h"
@@ -567,6 +570,437 @@ out:
 		setrlimit(RLIMIT_FSIZE, &old);
 }
 
+/* ---- stems ---- */
+
+/* The console of the stem tests: 2 mono channels and 1 stereo one, so 4
+ * input lanes; the ring has the master and then these. */
+#define ST_MONO 2u
+#define ST_STEREO 1u
+#define ST_LANES (ST_MONO + 2u * ST_STEREO)
+#define ST_COLS (2u + ST_LANES)
+
+/* Ring column c of frame k: unique over (k, c) (sig_hash(k, c) alone
+ * would make column 2 of frame k equal column 0 of frame k + 1, and a
+ * stem one frame late would pass). */
+static float wide_val(uint64_t k, unsigned c)
+{
+	return sig_hash(32 * k + c, 0);
+}
+
+static struct recorder *mk_stems(const char *dir, enum recorder_format f, enum recorder_sample s,
+                                 enum recorder_stems mode, double preroll, double buffer_s, long long reserve)
+{
+	struct recorder_config c;
+	memset(&c, 0, sizeof c);
+	c.dir = dir;
+	c.rate = RATE;
+	c.format = f;
+	c.sample = s;
+	c.preroll_s = preroll;
+	c.buffer_s = buffer_s;
+	c.header_ms = 1000;
+	c.reserve_bytes = reserve;
+	c.originator = "jackmixd-test";
+	c.stems = mode;
+	c.stem_mono = ST_MONO;
+	c.stem_stereo = ST_STEREO;
+	return recorder_new(&c);
+}
+
+/* As push(), every column of the wide ring through recring_push_ext. */
+static unsigned push_wide(struct recorder *rec, uint64_t *k, uint64_t frames, int wait, unsigned char *lost_map)
+{
+	struct recring *q = recorder_ring(rec);
+	float l[PERIOD], r[PERIOD], x[PERIOD * ST_LANES];
+	unsigned lost = 0;
+	for (uint64_t done = 0; done < frames; done += PERIOD) {
+		unsigned n = frames - done < PERIOD ? (unsigned)(frames - done) : PERIOD;
+		for (unsigned i = 0; i < n; i++) {
+			l[i] = wide_val(*k + i, 0);
+			r[i] = wide_val(*k + i, 1);
+			for (unsigned c = 0; c < ST_LANES; c++)
+				x[i * ST_LANES + c] = wide_val(*k + i, 2 + c);
+		}
+		if (wait)
+			while (ring_space(q) < n)
+				usleep(200);
+		if (recring_push_ext(q, l, r, x, n) == 0) {
+			lost++;
+			if (lost_map)
+				lost_map[*k / PERIOD] = 1;
+		}
+		*k += n;
+	}
+	return lost;
+}
+
+/* Compare a file with ring columns col..col+nch-1 of frames first..: the
+ * samples exact (float) or within the dither's 1.5 LSB (PCM), lost
+ * periods exact silence.  Returns the samples off. */
+static uint64_t wide_compare(const char *path, uint64_t first, unsigned col, unsigned nch, enum recorder_sample s,
+                             const unsigned char *lost_map, uint64_t *frames, int *channels)
+{
+	SF_INFO info;
+	memset(&info, 0, sizeof info);
+	SNDFILE *sf = sf_open(path, SFM_READ, &info);
+	*frames = 0;
+	*channels = 0;
+	if (!sf)
+		return UINT64_MAX;
+	*channels = info.channels;
+	double tol = s == REC_FLOAT ? 0 : (s == REC_PCM16 ? 1.5 / 32768 : 1.5 / 8388608) + 1e-12;
+	float buf[1024 * ST_COLS];
+	uint64_t wrong = 0, i = 0;
+	sf_count_t got;
+	while (info.channels == (int)nch && (got = sf_readf_float(sf, buf, 1024)) > 0) {
+		for (sf_count_t j = 0; j < got; j++, i++) {
+			uint64_t k = first + i;
+			int gone = lost_map && lost_map[k / PERIOD];
+			for (unsigned c = 0; c < nch; c++) {
+				float v = buf[j * nch + c];
+				wrong += gone ? v != 0.0f : fabs(v - wide_val(k, col + c)) > tol;
+			}
+		}
+	}
+	*frames = i;
+	sf_close(sf);
+	return wrong;
+}
+
+/* Stems through the real ring and disk thread: the right files (names,
+ * channels), each exactly as long as the master, every sample of every
+ * lane in its place, the same pre-roll, and the same silence where the
+ * ring lost periods; the events and the status say so. */
+static void test_stems(enum recorder_stems mode, enum recorder_format f, enum recorder_sample s)
+{
+	char dir[600], err[256], what[64], name[RECORDER_PATH_MAX + 64];
+	struct recorder_event ev;
+	uint64_t k = 0;
+	const double pre = 0.25;
+	const uint64_t pre_frames = (uint64_t)(pre * RATE);
+	unsigned char *lost_map = calloc(64 * RATE / PERIOD, 1);
+	snprintf(what, sizeof what, "stems %s %s/%s", recorder_stems_name(mode), recorder_format_name(f),
+	         recorder_sample_name(s));
+	subdir(dir, sizeof dir, mode == REC_STEMS_MULTI ? "stems-multi" : "stems-split");
+	/* a small ring (pre-roll + 50 ms): bursts that do not wait lose periods */
+	struct recorder *rec = mk_stems(dir, f, s, mode, pre, 0.05, -1);
+	CHECK(rec != NULL, "%s: recorder_new", what);
+	if (!rec)
+		goto out;
+	CHECK(recring_stems(recorder_ring(rec)) == ST_LANES, "%s: the ring has %u stem columns, want %u", what,
+	      recring_stems(recorder_ring(rec)), ST_LANES);
+	/* history for the pre-roll, whole periods (lost_map counts in them) */
+	push_wide(rec, &k, 188 * PERIOD, 1, NULL);
+	usleep(200000);
+	uint64_t start = k, first = start - pre_frames;
+	CHECK(recorder_start(rec, "st", err, sizeof err) == 0, "%s: start: %s", what, err);
+	CHECK(wait_kind(rec, REC_EV_STARTED, &ev, 5000) == 0, "%s: STARTED", what);
+	unsigned lost = push_wide(rec, &k, 94 * PERIOD, 1, lost_map);
+	for (int burst = 0; burst < 20; burst++)
+		lost += push_wide(rec, &k, 8192, 0, lost_map);
+	lost += push_wide(rec, &k, PERIOD, 1, lost_map); /* carries the last gap record */
+	CHECK(lost > 0, "%s: the bursts must overrun the ring (lost %u periods)", what, lost);
+	CHECK(recorder_stop(rec, err, sizeof err) == 0, "%s: stop", what);
+	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "%s: STOPPED", what);
+	CHECK(ev.msg[0] == 0, "%s: clean stop, got '%s'", what, ev.msg);
+	uint64_t total = k - first;
+	CHECK(ev.frames == total, "%s: %llu frames, played %llu from the pre-roll on", what,
+	      (unsigned long long)ev.frames, (unsigned long long)total);
+	CHECK(ev.dropped == (uint64_t)lost * PERIOD, "%s: %llu dropped, lost %u periods", what,
+	      (unsigned long long)ev.dropped, lost);
+	const char *ext = f == REC_FMT_FLAC ? "flac" : "wav";
+	unsigned nfiles = mode == REC_STEMS_MULTI ? 1 : ST_MONO + ST_STEREO;
+	CHECK(ev.stem_files == nfiles, "%s: event says %u stem files, want %u", what, ev.stem_files, nfiles);
+	snprintf(name, sizeof name, "%s/st.%s", dir, ext);
+	CHECK(!strcmp(ev.path, name), "%s: master %s", what, ev.path);
+	snprintf(name, sizeof name, mode == REC_STEMS_MULTI ? "%s/st.stems.%s" : "%s/st.ch01.%s", dir, ext);
+	CHECK(!strcmp(ev.stem_path, name), "%s: stem path %s, want %s", what, ev.stem_path, name);
+	struct recorder_status st;
+	recorder_status(rec, &st);
+	CHECK(st.stems == mode && st.stem_files == nfiles && !strcmp(st.stem_path, name) &&
+	          st.stem_dropped == ev.dropped,
+	      "%s: status stems %s, %u files, %s, %llu dropped", what, recorder_stems_name(st.stems), st.stem_files,
+	      st.stem_path, (unsigned long long)st.stem_dropped);
+
+	/* every file against the ring's columns */
+	uint64_t frames;
+	int ch;
+	uint64_t wrong = wide_compare(ev.path, first, 0, 2, s, lost_map, &frames, &ch);
+	CHECK(wrong == 0 && frames == total && ch == 2, "%s: master: %llu samples off, %llu frames, %d channels", what,
+	      (unsigned long long)wrong, (unsigned long long)frames, ch);
+	for (unsigned i = 0; i < nfiles; i++) {
+		unsigned col = 2, nch = ST_LANES;
+		if (mode == REC_STEMS_SPLIT) {
+			col = 2 + (i < ST_MONO ? i : ST_MONO + 2 * (i - ST_MONO));
+			nch = i < ST_MONO ? 1 : 2;
+			snprintf(name, sizeof name, "%s/st.ch%02u.%s", dir, i + 1, ext);
+		}
+		wrong = wide_compare(name, first, col, nch, s, lost_map, &frames, &ch);
+		CHECK(wrong == 0 && frames == total && ch == (int)nch,
+		      "%s: %s: %llu samples off, %llu frames (master %llu), %d channels (want %u)", what, name,
+		      (unsigned long long)wrong, (unsigned long long)frames, (unsigned long long)total, ch, nch);
+		if (f == REC_FMT_WAV) {
+			struct wav w;
+			CHECK(wav_strict(name, &w, 1) == 0, "%s: %s: strict header: %s", what, name, w.why);
+			CHECK(w.have_bext, "%s: %s has a bext chunk (its time reference)", what, name);
+		}
+	}
+	recorder_free(rec);
+out:
+	free(lost_map);
+}
+
+/* Names: a stem name that exists already moves the whole take to the next
+ * suffix (nothing overwritten, no stray file); FLAC refuses more than 8
+ * channels in one file, at construction and for the next take, and such a
+ * refusal changes nothing. */
+static void test_stems_names(void)
+{
+	char dir[600], path[700], err[256];
+	struct recorder_event ev;
+	uint64_t k = 0;
+	subdir(dir, sizeof dir, "stems-names");
+	mkdir(dir, 0755);
+	snprintf(path, sizeof path, "%s/clash.ch02.wav", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	CHECK(fd >= 0 && write(fd, "keep", 4) == 4, "a file in the way");
+	if (fd >= 0)
+		close(fd);
+	struct recorder *rec = mk_stems(dir, REC_FMT_WAV, REC_PCM16, REC_STEMS_SPLIT, 0, 1.0, -1);
+	CHECK(rec != NULL, "recorder_new (names)");
+	if (!rec)
+		return;
+	CHECK(recorder_start(rec, "clash", err, sizeof err) == 0, "start: %s", err);
+	CHECK(wait_kind(rec, REC_EV_STARTED, &ev, 5000) == 0, "names: STARTED");
+	push_wide(rec, &k, RATE / 4, 1, NULL);
+	recorder_stop(rec, err, sizeof err);
+	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "names: STOPPED");
+	CHECK(strstr(ev.path, "/clash-2.wav") && strstr(ev.stem_path, "/clash-2.ch01.wav"),
+	      "a taken stem name moves the take to -2: %s, %s", ev.path, ev.stem_path);
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/clash.wav", dir);
+	CHECK(stat(path, &sb) < 0 && errno == ENOENT, "no clash.wav left from the first attempt");
+	snprintf(path, sizeof path, "%s/clash.ch01.wav", dir);
+	CHECK(stat(path, &sb) < 0 && errno == ENOENT, "no clash.ch01.wav left from the first attempt");
+	snprintf(path, sizeof path, "%s/clash.ch02.wav", dir);
+	CHECK(stat(path, &sb) == 0 && sb.st_size == 4, "the file in the way is untouched");
+	for (unsigned c = 1; c <= 3; c++) {
+		snprintf(path, sizeof path, "%s/clash-2.ch%02u.wav", dir, c);
+		CHECK(stat(path, &sb) == 0, "clash-2.ch%02u.wav exists", c);
+	}
+	recorder_free(rec);
+
+	CHECK(recorder_stems_check(REC_STEMS_MULTI, 9, REC_FMT_FLAC, err, sizeof err) < 0 && strstr(err, "FLAC"),
+	      "multi stems of 9 lanes in FLAC refused: %s", err);
+	CHECK(recorder_stems_check(REC_STEMS_MULTI, 8, REC_FMT_FLAC, err, sizeof err) == 0, "8 lanes in FLAC fit");
+	CHECK(recorder_stems_check(REC_STEMS_SPLIT, 512, REC_FMT_FLAC, err, sizeof err) == 0, "split FLAC of 512 lanes");
+	enum recorder_stems m;
+	CHECK(recorder_parse_stems("multi", &m) == 0 && m == REC_STEMS_MULTI && recorder_parse_stems("split", &m) == 0 &&
+	          m == REC_STEMS_SPLIT && recorder_parse_stems("off", &m) == 0 && m == REC_STEMS_OFF &&
+	          recorder_parse_stems("bogus", &m) < 0 && recorder_parse_stems("", &m) < 0,
+	      "recorder_parse_stems");
+	struct recorder_config c;
+	memset(&c, 0, sizeof c);
+	c.dir = dir;
+	c.rate = RATE;
+	c.format = REC_FMT_FLAC;
+	c.sample = REC_PCM24;
+	c.buffer_s = 1.0;
+	c.stems = REC_STEMS_MULTI;
+	c.stem_mono = 9;
+	rec = recorder_new(&c);
+	CHECK(rec == NULL, "recorder_new: multi FLAC stems of 9 lanes refused");
+	recorder_free(rec);
+	c.format = REC_FMT_WAV;
+	rec = recorder_new(&c);
+	CHECK(rec != NULL, "recorder_new: multi WAV stems of 9 lanes");
+	if (rec) {
+		CHECK(recorder_set_format(rec, REC_FMT_FLAC, REC_PCM16, err, sizeof err) < 0,
+		      "/record/format flac refused with 9 multi stem lanes");
+		struct recorder_status st;
+		recorder_status(rec, &st);
+		CHECK(st.format == REC_FMT_WAV && st.sample == REC_PCM24, "a refused format changes nothing");
+		recorder_free(rec);
+	}
+}
+
+/* A write error in a stem file (the per-file size limit: the 4-channel
+ * stem file reaches it long before the stereo master) stops the take and
+ * leaves every file valid and exactly as long as the others. */
+static void test_stems_write_error(void)
+{
+	char dir[600], path[700], err[256];
+	struct recorder_event ev;
+	struct rlimit old, lim;
+	uint64_t k = 0;
+	subdir(dir, sizeof dir, "stems-efbig");
+	struct recorder *rec = mk_stems(dir, REC_FMT_WAV, REC_FLOAT, REC_STEMS_MULTI, 0, 4.0, 0);
+	CHECK(rec != NULL, "recorder_new (stems write error)");
+	if (!rec)
+		return;
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 1 << 20;
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK(recorder_start(rec, "big", err, sizeof err) == 0, "start: %s", err);
+	CHECK(wait_kind(rec, REC_EV_STARTED, &ev, 5000) == 0, "stems write error: STARTED");
+	setrlimit(RLIMIT_FSIZE, &lim);
+	for (int i = 0; i < 40 && recorder_next_event(rec, &ev) < 0; i++)
+		push_wide(rec, &k, RATE / 8, 1, NULL), usleep(10000);
+	int stopped = ev.kind == REC_EV_STOPPED || wait_kind(rec, REC_EV_STOPPED, &ev, 5000) == 0;
+	setrlimit(RLIMIT_FSIZE, &old);
+	CHECK(stopped && strstr(ev.msg, "write error") && strstr(ev.msg, "big.stems.wav"),
+	      "stems write error: stopped with '%s'", ev.msg);
+	uint64_t frames;
+	int ch;
+	CHECK(ev.frames > RATE / 4, "stems write error: %llu frames kept", (unsigned long long)ev.frames);
+	uint64_t wrong = wide_compare(ev.path, 0, 0, 2, REC_FLOAT, NULL, &frames, &ch);
+	CHECK(wrong == 0 && frames == ev.frames, "stems write error: master %llu frames (%llu off), reported %llu",
+	      (unsigned long long)frames, (unsigned long long)wrong, (unsigned long long)ev.frames);
+	snprintf(path, sizeof path, "%s/big.stems.wav", dir);
+	wrong = wide_compare(path, 0, 2, ST_LANES, REC_FLOAT, NULL, &frames, &ch);
+	CHECK(wrong == 0 && frames == ev.frames, "stems write error: stems %llu frames (%llu off), reported %llu",
+	      (unsigned long long)frames, (unsigned long long)wrong, (unsigned long long)ev.frames);
+	struct wav w;
+	CHECK(wav_strict(ev.path, &w, 1) == 0, "stems write error: master header: %s", w.why);
+	CHECK(wav_strict(path, &w, 1) == 0, "stems write error: stems header: %s", w.why);
+	recorder_free(rec);
+}
+
+static void mx_set(struct mixer *m, enum param_id id, unsigned ch, unsigned i2, float v)
+{
+	struct rt_msg msg = { (uint16_t)id, (uint16_t)ch, (uint16_t)i2, RT_SET, v, 0.0f };
+	mixer_apply(m, &msg);
+}
+
+/* The source of the stems, offline: the mixer's tap (mixer_tap_new,
+ * mixer_tap) holds every input lane times its trim and polarity, frame
+ * for frame (no shift), in input-lane order, whatever the rest of the
+ * strip does; with 3 mono and 2 stereo channels (a pad lane, two groups)
+ * and periods of 100 frames (pieces across chunk boundaries).  Expected:
+ * the input times powf(10, trim / 20), negated for polarity: one float
+ * multiplication, so exact once the trim's smoothing has settled; the
+ * input stage turns NaN, infinities and denormals into 0 and clamps at
+ * +-1000 (JMX_INPUT_LIMIT) before the trim. */
+static void test_mixer_tap(void)
+{
+	enum { MONO = 3, STEREO = 2, LANES = MONO + 2 * STEREO, PER = 100, SETTLE = 480 };
+	static const float trim[MONO + STEREO] = { -6.0f, 3.5f, 0.0f, -12.0f, 20.0f };
+	static const int pol[MONO + STEREO] = { 0, 1, 0, 1, 0 };
+	struct mixer_config cfg = { MONO, STEREO, 2, RATE };
+	struct mixer *m = mixer_new(&cfg);
+	CHECK(m != NULL, "mixer_new");
+	if (!m)
+		return;
+	CHECK(mixer_tap(m) == NULL, "no tap unless asked for");
+	CHECK(mixer_tap_new(m) == 0 && mixer_tap(m) != NULL, "mixer_tap_new");
+	for (unsigned c = 0; c < MONO + STEREO; c++) {
+		mx_set(m, P_CH_TRIM, c, 0, trim[c]);
+		mx_set(m, P_CH_POLARITY, c, 0, (float)pol[c]);
+		/* everything after the tap engaged: none of it may show */
+		mx_set(m, P_CH_HPF_ON, c, 0, 1);
+		mx_set(m, P_CH_GATE_ON, c, 0, 1);
+		mx_set(m, P_CH_EQ_ON, c, 0, 1);
+		mx_set(m, P_CH_EQ_DB, c, 1, 9);
+		mx_set(m, P_CH_DYN_ON, c, 0, 1);
+		mx_set(m, P_CH_FADER, c, 0, -20);
+	}
+	float in[LANES][PER], out[8][PER];
+	const float *inp[LANES];
+	float *outp[8];
+	for (unsigned l = 0; l < LANES; l++)
+		inp[l] = in[l];
+	for (unsigned o = 0; o < mixer_outputs(m); o++)
+		outp[o] = out[o];
+	uint64_t wrong = 0, checked = 0;
+	for (unsigned p = 0; p < SETTLE + 20; p++) {
+		for (unsigned l = 0; l < LANES; l++)
+			for (unsigned j = 0; j < PER; j++)
+				in[l][j] = wide_val((uint64_t)p * PER + j, l);
+		if (p == SETTLE + 5) { /* what the input stage cleans up */
+			in[0][3] = NAN;
+			in[1][4] = INFINITY;
+			in[2][5] = 1e-40f;
+			in[3][6] = 5000.0f;
+			in[4][7] = -5000.0f;
+		}
+		mixer_process(m, inp, outp, PER);
+		if (p < SETTLE) /* 1 s: the trims' smoothing has settled */
+			continue;
+		const float *tap = mixer_tap(m);
+		for (unsigned l = 0; l < LANES; l++) {
+			unsigned c = l < MONO ? l : MONO + (l - MONO) / 2;
+			float g = powf(10.0f, trim[c] * 0.05f);
+			if (pol[c])
+				g = -g;
+			for (unsigned j = 0; j < PER; j++) {
+				float x = in[l][j];
+				if (!isfinite(x) || fabsf(x) < 1.17549435e-38f)
+					x = 0.0f;
+				x = x > 1000.0f ? 1000.0f : x < -1000.0f ? -1000.0f : x;
+				wrong += tap[j * LANES + l] != x * g;
+				checked++;
+			}
+		}
+	}
+	CHECK(wrong == 0, "tap: %llu of %llu samples are not input x trim x polarity", (unsigned long long)wrong,
+	      (unsigned long long)checked);
+	mixer_free(m);
+}
+
+/* Crash safety of the stems: a copy of every file taken mid-take (what a
+ * crash leaves) has a valid header covering all but the last header
+ * period or two, like the master's. */
+static void test_stems_crash(void)
+{
+	char dir[600], err[256], copy[700], cmd[2600];
+	struct recorder_event ev;
+	uint64_t k = 0;
+	subdir(dir, sizeof dir, "stems-crash");
+	struct recorder *rec = mk_stems(dir, REC_FMT_WAV, REC_PCM24, REC_STEMS_SPLIT, 0, 2.0, -1);
+	CHECK(rec != NULL, "recorder_new (stems crash)");
+	if (!rec)
+		return;
+	recorder_start(rec, "live", err, sizeof err);
+	CHECK(wait_kind(rec, REC_EV_STARTED, &ev, 5000) == 0, "stems crash: STARTED");
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* in real time, as JACK would: the header updates are timed */
+	const uint64_t frames = 14 * RATE / 4;
+	float l[PERIOD], r[PERIOD], x[PERIOD * ST_LANES];
+	for (uint64_t done = 0; done < frames; done += PERIOD) {
+		for (unsigned i = 0; i < PERIOD; i++) {
+			l[i] = r[i] = wide_val(k + i, 0);
+			for (unsigned c = 0; c < ST_LANES; c++)
+				x[i * ST_LANES + c] = wide_val(k + i, 2 + c);
+		}
+		recring_push_ext(recorder_ring(rec), l, r, x, PERIOD);
+		k += PERIOD;
+		usleep((useconds_t)(1e6 * PERIOD / RATE));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	for (unsigned c = 1; c <= ST_MONO + ST_STEREO; c++) {
+		snprintf(copy, sizeof copy, "%s/copy.ch%02u.wav", tmpdir, c);
+		snprintf(cmd, sizeof cmd, "cp '%s/live.ch%02u.wav' '%s'", dir, c, copy);
+		CHECK(system(cmd) == 0, "cp of the open stem file %u", c);
+		struct wav w;
+		CHECK(wav_strict(copy, &w, 0) == 0, "mid-take copy of stem %u: strict header: %s", c, w.why);
+		SF_INFO info;
+		memset(&info, 0, sizeof info);
+		SNDFILE *sf = sf_open(copy, SFM_READ, &info);
+		CHECK(sf && (double)info.frames >= (elapsed - 2.0) * RATE,
+		      "mid-take copy of stem %u holds %.2f s of %.2f s played (at least elapsed - 2 s)", c,
+		      sf ? (double)info.frames / RATE : -1.0, elapsed);
+		if (sf)
+			sf_close(sf);
+		unlink(copy);
+	}
+	recorder_stop(rec, err, sizeof err);
+	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "stems crash: STOPPED");
+	recorder_free(rec);
+}
+
 /* ---- loudness against EBU Tech 3341 / 3342 ---- */
 
 struct seg {
@@ -961,6 +1395,14 @@ int main(int argc, char **argv)
 	/* 24-bit stereo: 6-byte frames, so the disk fills in the middle of one */
 	test_full_disk(0, "enospc", REC_PCM24);
 	test_rf64_switch();
+	test_stems(REC_STEMS_MULTI, REC_FMT_WAV, REC_FLOAT);
+	test_stems(REC_STEMS_MULTI, REC_FMT_FLAC, REC_PCM24);
+	test_stems(REC_STEMS_SPLIT, REC_FMT_WAV, REC_PCM16);
+	test_stems(REC_STEMS_SPLIT, REC_FMT_FLAC, REC_PCM16);
+	test_mixer_tap();
+	test_stems_names();
+	test_stems_write_error();
+	test_stems_crash();
 	if (!test_failures && !getenv("JMX_KEEP_TMP")) {
 		char cmd[600];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
