@@ -91,6 +91,7 @@ struct engine {
 	atomic_int lost;       /* the server shut us down; control closes the client */
 	char lost_reason[160]; /* written before lost is set */
 	unsigned reconnects;
+	unsigned mixer_gen; /* mixers built for a new rate (engine_mixer_generation) */
 	int refused_said;      /* logged that the returned server refused us */
 	char name[64];         /* the client name to (re)open with */
 	/* the opener thread (engine_reopen): the control thread starts it
@@ -550,10 +551,10 @@ void engine_tick(struct engine *e)
 	}
 }
 
-void engine_close(struct engine *e)
+int engine_close(struct engine *e)
 {
 	if (!e)
-		return;
+		return 0;
 	if (atomic_load(&e->opener) != OPENER_IDLE) {
 		/* an attempt under way: give it a moment; one stuck on a hung
 		 * server keeps the engine (we are exiting anyway) */
@@ -563,7 +564,7 @@ void engine_close(struct engine *e)
 		}
 		if (atomic_load(&e->opener) == OPENER_RUNNING) {
 			log_warn("JACK does not answer: leaving without closing the client");
-			return;
+			return 1;
 		}
 		pthread_join(e->opener_thread, NULL);
 		atomic_store(&e->opener, OPENER_IDLE);
@@ -585,6 +586,7 @@ void engine_close(struct engine *e)
 	free(e->in_buf);
 	free(e->out_buf);
 	free(e);
+	return 0;
 }
 
 void engine_set_midi(struct engine *e, struct midi *m)
@@ -906,6 +908,7 @@ int engine_reopen(struct engine *e)
 			;
 		mixer_free(e->mixer);
 		e->mixer = m;
+		e->mixer_gen++;
 		log_info("JACK sample rate changed from %u to %u Hz: mixer rebuilt, master latency %u frames", e->rate,
 		         rate, mixer_latency(m));
 		e->rate = rate;
@@ -920,6 +923,11 @@ fail:
 	jack_client_close(e->client);
 	e->client = NULL;
 	return -1;
+}
+
+unsigned engine_mixer_generation(const struct engine *e)
+{
+	return e->mixer_gen;
 }
 
 int engine_freewheeling(const struct engine *e)

@@ -36,7 +36,9 @@ int engine_connect_inputs(struct engine *e, const char *glob);
 int engine_connect_master(struct engine *e, const char *glob);
 /* Control: report RT counters (xruns, queue overflows) since last tick. */
 void engine_tick(struct engine *e);
-void engine_close(struct engine *e);
+/* 0; 1 when a thread still waits on a hung server to answer: it may
+ * still wake the control loop, so the caller keeps that (and exits). */
+int engine_close(struct engine *e);
 
 /* Connections of our ports, for the state file: fn gets our port's short
  * name and the peer's full name, once per connection. */
@@ -111,6 +113,11 @@ const char *engine_lost_reason(const struct engine *e);
  * means a new mixer); 0: no server (yet) or an attempt under way,
  * quietly; -1: the server is there but refused us (logged once). */
 int engine_reopen(struct engine *e);
+/* Counts the mixers engine_reopen built for a new rate.  The caller
+ * compares it with the count it last acted on, not the rate before and
+ * after one call: an attempt can rebuild the mixer and still fail, and
+ * the one that succeeds then sees no change of rate. */
+unsigned engine_mixer_generation(const struct engine *e);
 
 /* Freewheel policy: while JACK freewheels the console keeps mixing at
  * whatever speed JACK runs it, but no frames go to the recorder (a take

@@ -76,6 +76,7 @@ struct app {
 	struct recorder_osc *rec_osc;
 	struct midi *midi;
 	struct automation *autom;
+	unsigned mixer_gen; /* the engine's mixer generation the model was last sent to */
 	char client_name[64]; /* outlives JACK clients (NSM switch renames) */
 	int exit_code;
 	int resume_take;      /* a take was running when the server went away */
@@ -483,10 +484,10 @@ static void app_reconnect_tick(void *ctx, uint64_t now)
 
 	if (!app->engine || engine_connected(app->engine))
 		return;
-	unsigned old_rate = engine_rate(app->engine);
 	if (engine_reopen(app->engine) <= 0)
 		return;
-	if (engine_rate(app->engine) != old_rate) {
+	if (engine_mixer_generation(app->engine) != app->mixer_gen) {
+		app->mixer_gen = engine_mixer_generation(app->engine);
 		model_resend_all(app->model); /* the new mixer starts from defaults */
 		if (app->rec)
 			app_recorder_rebuild(app);
@@ -620,7 +621,10 @@ static void on_housekeeping(void *ctx, uint64_t now)
  * the lanes in the state file and scenes. */
 static struct mixer *autom_mixer(void *ctx)
 {
-	return engine_mixer(((struct app *)ctx)->engine);
+	/* none while JACK is away: nothing moves, so a recall or a timed
+	 * move made meanwhile shows its target, not a stale start */
+	struct engine *e = ((struct app *)ctx)->engine;
+	return e && engine_connected(e) ? engine_mixer(e) : NULL;
 }
 
 static const struct lanes *autom_lanes_get(void *ctx)
@@ -845,11 +849,12 @@ out:
 	session_free(app.session);
 	recorder_osc_free(app.rec_osc);
 	osc_free(app.osc);
-	engine_close(app.engine);
+	int abandoned = engine_close(app.engine);
 	midi_free(app.midi); /* its rings outlive the RT thread */
 	automation_free(app.autom); /* its lane sets too; after OSC, which calls into it */
 	recorder_free(app.rec); /* after the RT thread stopped: the take gets every frame */
 	model_free(app.model);
-	control_free(app.ctl);
+	if (!abandoned) /* else a thread stuck in libjack may still post to it */
+		control_free(app.ctl);
 	return app.exit_code;
 }

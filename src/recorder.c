@@ -1057,6 +1057,9 @@ struct recorder *recorder_new(const struct recorder_config *cfg)
 		        (pre + room) * cfg->rate * ch * sizeof(float) / 1048576.0);
 		goto fail;
 	}
+	if (r->stem_lanes) /* stems multiply it; it is all locked in RAM */
+		log_info("recorder: ring of %.0f s x %u channels: %.0f MiB", pre + room, ch,
+		         (double)r->ring.cap * ch * sizeof(float) / 1048576.0);
 	r->ibuf = calloc(REC_SCRATCH, sizeof *r->ibuf);
 	r->zero = calloc(REC_SCRATCH, sizeof *r->zero);
 	r->cbuf = calloc(REC_SCRATCH, sizeof *r->cbuf);

@@ -69,7 +69,7 @@ int recring_wide_new(struct recring *q, uint32_t frames, unsigned stems, uint32_
 
 int recring_new(struct recring *q, uint32_t frames, uint32_t wake_frames)
 {
-	return recring_wide_new(q, frames, RECRING_CHANNELS, wake_frames);
+	return recring_wide_new(q, frames, 0, wake_frames);
 }
 
 void recring_free(struct recring *q)

@@ -59,6 +59,7 @@ struct session {
 	unsigned graph_seen;
 	int graph_valid;
 	int recheck; /* look at the graph again at the next tick */
+	unsigned pending_fails; /* looks in a row in which a pending connection failed */
 	unsigned long conn_gen;
 
 	unsigned long gen_seen, gen_saved;
@@ -206,13 +207,23 @@ static void session_collect(void *ctx, const char *port, const char *peer)
 		log_warn("cannot remember connection %s <-> %s", port, peer);
 }
 
-/* Connect what is pending and whose peer exists now. */
+/* Connect what is pending and whose peer exists now.  JACK refuses to
+ * connect a port whose client has registered it but is not active yet,
+ * and a returning client's ports appear just before it activates: a
+ * refusal is tried again at the next looks (every tick), and only given
+ * up after SESSION_CONNECT_TRIES of them. */
 static void session_try_pending(struct session *s)
 {
+	int failed = 0;
 	for (unsigned i = 0; i < s->pending.n;) {
 		struct snapshot_conn *c = &s->pending.v[i];
 		int r = engine_connect_peer(s->engine, c->port, c->peer);
 		if (r == -ENOENT) {
+			i++;
+			continue;
+		}
+		if (r != 0 && r != -ENODEV && s->pending_fails < SESSION_CONNECT_TRIES) {
+			failed = 1;
 			i++;
 			continue;
 		}
@@ -225,6 +236,9 @@ static void session_try_pending(struct session *s)
 			log_warn("cannot connect %s to %s", c->port, c->peer);
 		snapshot_conns_remove(&s->pending, i);
 	}
+	s->pending_fails = failed ? s->pending_fails + 1 : 0;
+	if (failed)
+		s->recheck = 1;
 }
 
 static void session_update_view(struct session *s)

@@ -21,6 +21,7 @@
 #include "osc.h"
 
 #define SESSION_AUTOSAVE_MS 2000u
+#define SESSION_CONNECT_TRIES 100u /* looks (10 ms apart) before a refused connection is given up */
 
 struct session_config {
 	const char *state_path;   /* state file, or NULL for none */
