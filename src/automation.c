@@ -480,12 +480,20 @@ static void auto_collect(struct automation *a)
 
 /* ---- feedback of moving values ------------------------------------------ */
 
+/* A touch takes the parameter from its lane in touch and latch mode
+ * only: in read mode the audio thread plays the lane through any touch
+ * (autoplay's lane_want), so the lane is what every surface must show. */
+static int auto_held(const struct automation *a, unsigned flat)
+{
+	unsigned mode = a->lanes->lane[flat].mode;
+	return (mode == AUTOPLAY_TOUCH || mode == AUTOPLAY_LATCH) && (a->touch[flat] || a->implicit[flat]);
+}
+
 /* Something other than the model may be moving the value: a move in
  * flight, a sync pending, or a lane that plays and is not held. */
 static int auto_driven(const struct automation *a, unsigned flat)
 {
-	return a->ramping[flat] || a->sync[flat] ||
-	       (auto_playable(a, flat) && !a->touch[flat] && !a->implicit[flat]);
+	return a->ramping[flat] || a->sync[flat] || (auto_playable(a, flat) && !auto_held(a, flat));
 }
 
 static void auto_poll(struct automation *a)

@@ -654,6 +654,14 @@ static float autom_shown(void *ctx, enum param_id id, unsigned i1, unsigned i2, 
 	return automation_value(ctx, id, i1, i2, model_value);
 }
 
+/* A Mackie fader touch is an explicit touch of what the fader controls,
+ * for as long as the finger is on it: the implied touch of a change
+ * would end AUTOMATION_IMPLICIT_MS after the fader stopped moving. */
+static void autom_touch(void *ctx, enum param_id id, unsigned i1, unsigned i2, int on)
+{
+	automation_touch(ctx, id, i1, i2, on);
+}
+
 static int automation_start_up(struct app *app)
 {
 	struct automation_config ac = { app->model, engine_queue(app->engine), app->ctl,
@@ -713,6 +721,7 @@ static int console_start(struct app *app, const char *name, const struct session
 	engine_set_midi(app->engine, app->midi);
 	midi_attach_osc(app->midi, app->osc);
 	midi_set_shown(app->midi, autom_shown, app->autom);
+	midi_set_touch(app->midi, autom_touch, app->autom);
 	if (automation_add_watcher(app->autom, midi_moved, app->midi) < 0) {
 		log_err("automation: too many display watchers");
 		return -1;

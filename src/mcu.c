@@ -13,6 +13,11 @@
  *   surface moved already shows the value it produced.
  * - A touched fader is never sent a position; releasing it makes its
  *   position unknown, so it is sent exactly once.
+ * - held[f] names the instance whose automation touch fader f holds
+ *   (the touch hook was told "on" for it and not yet "off"); it is set
+ *   and cleared only in mcu_hold/mcu_unhold, so on and off pair up.  A
+ *   bank switch, mcu_release and a new hook end it; touched[f] (the
+ *   motor stays still) is the finger and outlives a bank switch.
  * - What it should show is the shown value (mcu_get), the model's unless
  *   automation moves the parameter; such moves arrive as mcu_moved and
  *   are synced by the same tick as model changes.
@@ -60,12 +65,15 @@ struct mcu {
 	void *meter_ctx;
 	mcu_shown_fn shown;
 	void *shown_ctx;
+	mcu_touch_fn touch;
+	void *touch_ctx;
 
 	unsigned offset;
 	int mode;
 	unsigned bus;
 	int selected; /* channel, or -1 */
 	int touched[MCU_FADERS];
+	int held[MCU_FADERS]; /* channel + 1 (master: 1) touched in automation; 0 none */
 	int changed; /* something the surface shows may differ */
 	int staged;
 	uint64_t next_meter;
@@ -197,6 +205,63 @@ static int mcu_chan(const struct mcu *u, unsigned s)
 static unsigned mcu_max_offset(const struct mcu *u)
 {
 	return u->nch > MCU_STRIPS ? u->nch - MCU_STRIPS : 0;
+}
+
+/* ---- touches ------------------------------------------------------------ */
+
+static void mcu_hold_target(unsigned f, int held, enum param_id *id, unsigned *i1)
+{
+	*id = f == MCU_STRIPS ? P_MASTER_FADER : P_CH_FADER;
+	*i1 = f == MCU_STRIPS ? 0 : (unsigned)held - 1;
+}
+
+static void mcu_unhold(struct mcu *u, unsigned f)
+{
+	enum param_id id;
+	unsigned i1;
+	if (!u->held[f])
+		return;
+	mcu_hold_target(f, u->held[f], &id, &i1);
+	u->held[f] = 0;
+	u->touch(u->touch_ctx, id, i1, 0, 0);
+}
+
+/* Fader f is touched: its current instance is held (a repeated note-on
+ * is no new touch). */
+static void mcu_hold(struct mcu *u, unsigned f)
+{
+	int c = f < MCU_STRIPS ? mcu_chan(u, f) : 0;
+	enum param_id id;
+	unsigned i1;
+	if (!u->touch || u->held[f] == c + 1)
+		return;
+	mcu_unhold(u, f);
+	if (c < 0)
+		return; /* a blank strip controls nothing */
+	u->held[f] = c + 1;
+	mcu_hold_target(f, u->held[f], &id, &i1);
+	u->touch(u->touch_ctx, id, i1, 0, 1);
+}
+
+void mcu_set_touch(struct mcu *u, mcu_touch_fn fn, void *ctx)
+{
+	for (unsigned f = 0; f < MCU_FADERS; f++)
+		mcu_unhold(u, f);
+	u->touch = fn;
+	u->touch_ctx = ctx;
+}
+
+void mcu_release(struct mcu *u)
+{
+	for (unsigned f = 0; f < MCU_FADERS; f++) {
+		mcu_unhold(u, f);
+		/* no release will come for it: the motor may move again */
+		if (u->touched[f]) {
+			u->touched[f] = 0;
+			u->fader_raw[f] = -1;
+			u->changed = 1;
+		}
+	}
 }
 
 /* ---- meters ------------------------------------------------------------ */
@@ -441,6 +506,12 @@ static void mcu_bank(struct mcu *u, long delta)
 	o = o < 0 ? 0 : o > max ? max : o;
 	if ((unsigned)o == u->offset)
 		return;
+	/* a held strip fader now controls another channel: the old one's
+	 * touch ends here, or nothing would ever end it (the release names
+	 * the strip, not the channel).  The new channel is not touched: the
+	 * finger did not come down on it */
+	for (unsigned f = 0; f < MCU_STRIPS; f++)
+		mcu_unhold(u, f);
 	u->offset = (unsigned)o;
 	mcu_acc_clear(u, MCU_SURFACE); /* new channels: no stale peaks */
 	u->changed = 1;
@@ -493,6 +564,10 @@ static void mcu_button(struct mcu *u, unsigned note, int press)
 	if (note >= N_TOUCH && note <= N_TOUCH_MST) {
 		unsigned f = note - N_TOUCH;
 		u->touched[f] = press;
+		if (press)
+			mcu_hold(u, f);
+		else
+			mcu_unhold(u, f);
 		if (!press) {
 			u->fader_raw[f] = -1; /* tell it where it is */
 			u->changed = 1;

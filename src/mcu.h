@@ -14,7 +14,10 @@
  *                  moves it like any other change), except while the
  *                  fader is touched and except the value it just sent
  *   touch          notes 104-111 (strips), 112 (master); on release the
- *                  host sends the fader its position once
+ *                  host sends the fader its position once.  A touch is
+ *                  also an explicit automation touch of the parameter
+ *                  the fader controls (the touch hook), until release,
+ *                  a bank or channel switch, or mcu_release
  *   V-pots         CC 16-23, relative: bits 0-5 ticks, bit 6 set = counter-
  *                  clockwise; one tick = 1/100 of the normalised range.
  *                  PAN mode: /ch/N/pan; SEND mode: /ch/N/send/A/level/db
@@ -66,13 +69,25 @@ typedef int (*mcu_meter_fn)(void *ctx, enum param_id id, unsigned idx, float out
  * (automation_value in the daemon). */
 typedef float (*mcu_shown_fn)(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value);
 
+/* A fader touched (on = 1) or let go (0): automation_touch of the
+ * instance it controls in the daemon.  Calls pair up: every on is
+ * followed by exactly one off for the same instance. */
+typedef void (*mcu_touch_fn)(void *ctx, enum param_id id, unsigned i1, unsigned i2, int on);
+
 struct mcu;
 
 struct mcu *mcu_new(struct model *m, mcu_send_fn send, void *send_ctx, mcu_meter_fn meter, void *meter_ctx);
+/* Calls no hook: a touch still held dies with the caller's state. */
 void mcu_free(struct mcu *u);
 /* Faders, LEDs, rings, the LCD and relative V-pots use fn's value (unset:
  * the model's). */
 void mcu_set_shown(struct mcu *u, mcu_shown_fn fn, void *ctx);
+/* Fader touches go to fn (unset: they only keep the motor still).  A
+ * touch held when the hook changes is released through the old one. */
+void mcu_set_touch(struct mcu *u, mcu_touch_fn fn, void *ctx);
+/* The surface may be gone or replaced: every touch it reported ends (it
+ * will never send the release). */
+void mcu_release(struct mcu *u);
 /* The shown value of an instance changed without a model change (an
  * automation display watcher): the surface is updated at the next tick. */
 void mcu_moved(struct mcu *u, enum param_id id, unsigned i1, unsigned i2);

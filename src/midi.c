@@ -92,6 +92,7 @@ struct midi {
 	unsigned long xruns_seen;
 	uint64_t refresh_at;    /* 0: none pending */
 	uint64_t xrun_refresh;  /* no refresh for xruns before this */
+	uint64_t peers;         /* what feeds midi_in (midi_peers), last seen */
 	unsigned long handled, lat_n, send_full;
 	double lat_sum_us, lat_max_us;
 	unsigned long dropped_said;
@@ -324,10 +325,51 @@ static void midi_save_map(struct midi *m)
 		log_info("%s: %u MIDI mapping(s) saved", m->map_path, midimap_count(m->map));
 }
 
+static void midi_peer_hash(void *ctx, const char *port, const char *peer)
+{
+	uint64_t *h = ctx;
+	if (strcmp(port, "midi_in"))
+		return;
+	for (const char *p = peer;; p++) { /* FNV-1a, the NUL included */
+		*h = (*h ^ (unsigned char)*p) * 0x100000001b3ull;
+		if (!*p)
+			break;
+	}
+}
+
+/* A fingerprint of the ports connected to midi_in (0: no JACK).  Touches
+ * come from there: when it changes, the surface that sent them may be
+ * gone, and its releases with it. */
+static uint64_t midi_peers(struct midi *m)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	if (!m->engine)
+		return h;
+	if (!engine_connected(m->engine))
+		return 0;
+	engine_foreach_connection(m->engine, midi_peer_hash, &h);
+	return h;
+}
+
+/* Held touches end when the surface may have gone (they would stick:
+ * nobody sends their release).  An xrun or an unrelated graph change
+ * keeps them: the finger is still on the fader. */
+static void midi_check_peers(struct midi *m)
+{
+	uint64_t p = midi_peers(m);
+	if (p == m->peers)
+		return;
+	m->peers = p;
+	if (m->mcu)
+		mcu_release(m->mcu);
+}
+
 static void midi_on_tick(void *ctx, uint64_t now)
 {
 	struct midi *m = ctx;
 	midi_drain(m);
+	if (m->engine && m->peers && !engine_connected(m->engine))
+		midi_check_peers(m); /* JACK lost: at once, no graph change will come */
 	if (m->engine) {
 		unsigned g = engine_graph_generation(m->engine);
 		unsigned long x = engine_xrun_count(m->engine);
@@ -348,6 +390,7 @@ static void midi_on_tick(void *ctx, uint64_t now)
 	}
 	if (m->refresh_at && now >= m->refresh_at) {
 		m->refresh_at = 0;
+		midi_check_peers(m);
 		if (m->mcu)
 			mcu_refresh(m->mcu);
 		if (m->map)
@@ -501,6 +544,12 @@ void midi_set_shown(struct midi *m, midi_shown_fn fn, void *ctx)
 		midimap_set_shown(m->map, fn, ctx);
 }
 
+void midi_set_touch(struct midi *m, midi_touch_fn fn, void *ctx)
+{
+	if (m->mcu)
+		mcu_set_touch(m->mcu, fn, ctx);
+}
+
 void midi_moved(void *mv, enum param_id id, unsigned i1, unsigned i2)
 {
 	struct midi *m = mv;
@@ -645,6 +694,7 @@ struct midi *midi_new(const struct midi_config *cfg, struct control *ctl, struct
 		m->graph_seen = engine_graph_generation(e);
 		m->xruns_seen = engine_xrun_count(e);
 	}
+	m->peers = midi_peers(m);
 	if (cfg->mcu)
 		log_info("MIDI: Mackie Control on midi_in/midi_out");
 	return m;

@@ -63,6 +63,15 @@ typedef float (*midi_shown_fn)(void *ctx, enum param_id id, unsigned i1, unsigne
 void midi_set_shown(struct midi *m, midi_shown_fn fn, void *ctx);
 void midi_moved(void *m, enum param_id id, unsigned i1, unsigned i2);
 
+/* Control: with a Mackie surface, a fader touch is an explicit
+ * automation touch of what the fader controls (automation_touch in the
+ * daemon) until release, a bank switch, or until the surface is gone: a
+ * change of what is connected to midi_in, or JACK lost.  The generic
+ * mapping has no touch messages (a change is its touch: automation's
+ * implicit touch). */
+typedef void (*midi_touch_fn)(void *ctx, enum param_id id, unsigned i1, unsigned i2, int on);
+void midi_set_touch(struct midi *m, midi_touch_fn fn, void *ctx);
+
 /* RT: one process cycle.  in/out are the JACK MIDI port buffers (either
  * may be NULL); m may be NULL, then midi_out is just cleared. */
 void midi_process(struct midi *m, void *in, void *out, uint32_t nframes);

@@ -637,6 +637,15 @@ static void run_ramp(void)
 			checked++;
 		}
 		CHECK(checked >= 70, "%u windows along the move (the others near an xrun)", checked);
+		/* a period the dummy server skipped shifts the rest of the move
+		 * by that period (40 dB/s x 256/48000 s = 0.21 dB), and JACK does
+		 * not always tell the capture client which period it was: with
+		 * any xrun in the capture, a move off the line is measured
+		 * again; one without xruns must be on it */
+		if (worst > TOL_DB && atomic_load(&nxrun) > x0) {
+			printf("  (%u xrun(s) and %.3f dB off the line: again)\n", atomic_load(&nxrun) - x0, worst);
+			continue;
+		}
 		/* after the end: exactly the 0 dB level */
 		unsigned a = (unsigned)((t0 + 1.05) * rate);
 		CHECK(a + 9600 <= n, "capture long enough after the move");

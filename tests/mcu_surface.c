@@ -27,7 +27,17 @@
  *   transport rolls (at least ONWAY positions strictly between start and
  *   end, never going back, ending on exactly the end's position), a
  *   touched fader left alone while a move runs under it and told the end
- *   exactly once on release.
+ *   exactly once on release; a fader touch as an automation touch (a
+ *   touch-mode lane of -20 dB on channel 5, transport rolling): touched,
+ *   moved to -6 dB and held still for HOLD_MS (three times the implied
+ *   touch's 500 ms) /ch/5/fader/db stays at the fader's value and the
+ *   motor is sent nothing; released, the lane takes over again along its
+ *   glide (the motor is told its own position, then follows the lane
+ *   down to exactly -20 dB; the 20 ms glide fits in one period here); a
+ *   bank switch and a disconnected surface end a held touch the same way
+ *   (the lane is back; the finger's late release changes nothing); in
+ *   read mode a touch changes nothing (the lane is shown and heard
+ *   throughout).
  *
  *   -s DIR is the daemon's scene directory (the lane is written into a
  *   saved scene there).
@@ -374,10 +384,34 @@ static void transport_locate(jack_nframes_t f)
 	CHECK(pos.frame == f, "transport at %u, want %u", pos.frame, f);
 }
 
+/* Save scene name, then append lines (lanes) to its file. */
+static void scene_with(const char *name, const char *lines)
+{
+	char path[600];
+	scene("/snapshot/save", name, 0);
+	snprintf(path, sizeof path, "%s/%s.scene", scene_dir, name);
+	/* the saved scene without its end line, then the lines */
+	FILE *f = fopen(path, "r");
+	static char text[1 << 20];
+	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	if (f)
+		fclose(f);
+	text[n] = 0;
+	char *e = strstr(text, "\nend");
+	CHECK(n > 0 && e, "read %s", path);
+	if (e)
+		e[1] = 0;
+	f = fopen(path, "w");
+	CHECK(f != NULL, "rewrite %s", path);
+	if (f) {
+		fprintf(f, "%s%send\n", text, lines);
+		fclose(f);
+	}
+}
+
 /* Values that move by themselves move the motor faders. */
 static void moving(void)
 {
-	char path[600];
 	int r40 = raw_of_db(-40), r20 = raw_of_db(-20), r0 = raw_of_db(0), r30 = raw_of_db(-30);
 
 	/* a timed move on channel 3 (strip 3): -20 -> 0 dB over 1 s */
@@ -420,30 +454,8 @@ static void moving(void)
 	peer_osc_setf(&P, "/ch/4/fader/db", -40.0f);
 	CHECK(wait_int(&S.fader[3], r40, 2000), "fader 4 at -40 dB");
 	transport_locate(0);
-	scene("/snapshot/save", "mculane", 0);
-	snprintf(path, sizeof path, "%s/mculane.scene", scene_dir);
-	{
-		/* the saved scene without its end line, then the lane */
-		FILE *f = fopen(path, "r");
-		static char text[1 << 20];
-		size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-		if (f)
-			fclose(f);
-		text[n] = 0;
-		char *e = strstr(text, "\nend");
-		CHECK(n > 0 && e, "read %s", path);
-		if (e)
-			e[1] = 0;
-		f = fopen(path, "w");
-		CHECK(f != NULL, "rewrite %s", path);
-		if (f) {
-			fprintf(f,
-			        "%s/automation/rate 48000\n/ch/4/fader/auto read\n"
-			        "/ch/4/fader/auto/point 0 -40\n/ch/4/fader/auto/point 48000 0\nend\n",
-			        text);
-			fclose(f);
-		}
-	}
+	scene_with("mculane", "/automation/rate 48000\n/ch/4/fader/auto read\n"
+	                      "/ch/4/fader/auto/point 0 -40\n/ch/4/fader/auto/point 48000 0\n");
 	scene("/snapshot/load", "mculane", 0);
 	before = S.fader_msgs[3];
 	pump(300);
@@ -458,6 +470,134 @@ static void moving(void)
 	CHECK(S.fader_msgs[3] == before, "the lane off: fader 4 stays (%u sent)", S.fader_msgs[3] - before);
 	/* 0 whether the model has caught up yet or the lane's end is shown */
 	CHECK_NEAR(get("/ch/4/fader/db"), 0.0, 0.001, "the lane off: /ch/4 stays where it played");
+}
+
+/* ---- fader touch as automation touch ------------------------------------ */
+
+/* Held still this long: three implied touches (AUTOMATION_IMPLICIT_MS,
+ * 500 ms) would have ended, so only the surface's touch can keep it. */
+#define HOLD_MS 1500
+/* A value from the fader (14 bits, X32 law: at most 40 dB / 16383 =
+ * 0.0025 dB from its dB value) and from a lane through float OSC. */
+#define DB_TOL 0.01
+
+/* /ch/5/fader/db (what the audio thread has while automation drives it)
+ * until it is near db, or ms pass: the last value read. */
+static double wait_db(const char *path, double db, long ms)
+{
+	double v = get(path);
+	for (long end = peer_now_ms() + ms; fabs(v - db) > DB_TOL && peer_now_ms() < end;) {
+		pump(50);
+		v = get(path);
+	}
+	return v;
+}
+
+static void touch_lanes(void)
+{
+	const char *p5 = "/ch/5/fader/db";
+	int r20 = raw_of_db(-20), r6 = raw_of_db(-6);
+	double held = x32_db(r6 / 16383.0), v;
+	char a[160], b[160];
+
+	/* channel 5 (strip 5) at -20 dB, a touch-mode lane of -20 dB for ten
+	 * minutes (beyond anything this test can roll) */
+	jack_transport_stop(P.tx);
+	peer_osc_setf(&P, p5, -20.0f);
+	CHECK(wait_int(&S.fader[4], r20, 2000), "fader 5 at -20 dB");
+	scene_with("mcutouch", "/automation/rate 48000\n/ch/5/fader/auto touch\n"
+	                       "/ch/5/fader/auto/point 0 -20\n/ch/5/fader/auto/point 28800000 -20\n");
+	scene("/snapshot/load", "mcutouch", 0);
+	transport_locate(0);
+	jack_transport_start(P.tx);
+	pump(300);
+
+	/* touched, moved to -6 dB, held still */
+	unsigned before = S.fader_msgs[4];
+	peer_send3(&P, 0x90, 0x6C, 0x7F);
+	pb(4, r6);
+	pump(HOLD_MS);
+	v = get(p5);
+	printf("mcu_surface: touch held %d ms: /ch/5/fader/db %.4f (fader %.4f, lane -20)\n", HOLD_MS, v,
+	       held);
+	CHECK(fabs(v - held) <= DB_TOL,
+	      "touched and still for %d ms: %.4f dB, want the fader's %.4f (not the lane's -20)", HOLD_MS, v,
+	      held);
+	CHECK(S.fader_msgs[4] == before, "no position to the held fader (%u sent)", S.fader_msgs[4] - before);
+	/* released: the lane glides back, the motor follows it down */
+	peer_send3(&P, 0x90, 0x6C, 0x00);
+	{
+		/* first its own position (what it showed when let go), then
+		 * the glide: never up, never past the lane, ending on it */
+		struct peer_msg m;
+		int prev = r6, n = 0, bad = 0;
+		for (long end = peer_now_ms() + 5000; prev != r20 && peer_now_ms() < end;) {
+			if (!peer_recv(&P, &m, end - peer_now_ms()))
+				break;
+			surface_apply(&m);
+			if (m.len != 3 || m.data[0] != 0xE4)
+				continue;
+			int r = m.data[1] | m.data[2] << 7;
+			bad |= r > prev || r < r20;
+			prev = r;
+			n++;
+		}
+		printf("mcu_surface: released: %d positions from %d to %d\n", n, r6, prev);
+		CHECK(prev == r20 && !bad, "released: fader 5 glides down to the lane's %d (at %d, %s)", r20,
+		      prev, bad ? "out of order" : "in order");
+	}
+	CHECK_NEAR(wait_db(p5, -20, 2000), -20, DB_TOL, "released: /ch/5 on the lane");
+
+	/* a bank switch while touched ends the touch: the lane is back */
+	peer_send3(&P, 0x90, 0x6C, 0x7F);
+	pb(4, r6);
+	pump(300);
+	CHECK_NEAR(get(p5), held, DB_TOL, "touched again: the fader's value");
+	press(0x31); /* channel right: strip 5 is channel 6 now */
+	CHECK(wait_lcd(0, "?berba ", 2000), "channel right: '%.7s'", S.lcd);
+	v = wait_db(p5, -20, 3000);
+	CHECK(fabs(v + 20) <= DB_TOL, "bank switch while touched: the lane took over (%.4f dB)", v);
+	peer_send3(&P, 0x90, 0x6C, 0x00); /* the finger's release, late */
+	pump(300);
+	CHECK_NEAR(get(p5), -20, DB_TOL, "the late release changes nothing");
+	press(0x30);
+	CHECK(wait_lcd(0, "Kick   ", 2000), "channel left: '%.7s'", S.lcd);
+
+	/* the surface disconnected while touched: the touch ends */
+	peer_send3(&P, 0x90, 0x6C, 0x7F);
+	pb(4, r6);
+	pump(300);
+	CHECK_NEAR(get(p5), held, DB_TOL, "touched once more: the fader's value");
+	snprintf(a, sizeof a, "%s:out", jack_get_client_name(P.tx));
+	snprintf(b, sizeof b, "%s:midi_in", daemon_name);
+	CHECK(jack_disconnect(P.tx, a, b) == 0, "disconnect %s -> %s", a, b);
+	v = wait_db(p5, -20, 3000);
+	CHECK(fabs(v + 20) <= DB_TOL, "surface gone while touched: the lane took over (%.4f dB)", v);
+	CHECK(peer_connect(&P, a, b) == 0, "reconnect %s -> %s", a, b);
+	pump(500); /* the daemon refreshes the surface */
+	peer_send3(&P, 0x90, 0x6C, 0x00);
+	pump(200);
+
+	/* read mode: a touch changes nothing, what is shown is the lane */
+	osc_s("/ch/5/fader/auto", "read");
+	pump(300);
+	CHECK_NEAR(get(p5), -20, DB_TOL, "read mode: the lane");
+	before = S.fader_msgs[4];
+	peer_send3(&P, 0x90, 0x6C, 0x7F);
+	pb(4, r6);
+	pump(HOLD_MS);
+	v = get(p5);
+	CHECK(fabs(v + 20) <= DB_TOL, "read mode, touched and moved: the lane (%.4f dB), not the fader", v);
+	peer_send3(&P, 0x90, 0x6C, 0x00);
+	EXPECT3(0xE4, (uint8_t)(r20 & 127), (uint8_t)(r20 >> 7),
+	        "read mode, released: told the lane's -20 dB");
+	pump(300);
+	CHECK(S.fader_msgs[4] == before + 1, "read mode: one position, on release (%u)",
+	      S.fader_msgs[4] - before);
+	CHECK_NEAR(get(p5), -20, DB_TOL, "read mode, released: the lane");
+	jack_transport_stop(P.tx);
+	osc_s("/ch/5/fader/auto", "off");
+	pump(300);
 }
 
 /* ---- the scenario ------------------------------------------------------- */
@@ -650,6 +790,9 @@ static void scenario(void)
 
 	/* 14. moves, fades and lanes */
 	moving();
+
+	/* 15. a fader touch is an automation touch */
+	touch_lanes();
 
 	pump(200);
 	CHECK(S.violations == 0, "%u protocol violation(s)", S.violations);

@@ -20,6 +20,13 @@
  *   - touch and latch: the points recorded while touched (and, for latch,
  *     until the transport stops) carry the new value, the lane outside is
  *     unchanged;
+ *   - a held touch (a Mackie fader touch: automation_touch without
+ *     moves) keeps a touch-mode lane off the audio for 1.5 s, three
+ *     times the implied touch's AUTOMATION_IMPLICIT_MS, shown as the
+ *     model (the implied touch's end runs on the control clock, not the
+ *     rig's: midi-mcu.sh shows it); released, the
+ *     lane is back after its glide; in read mode a touch changes
+ *     nothing: the audio and the shown value stay on the lane;
  *   - lane sets replaced every period while rolling are all reclaimed,
  *     and a lane that leaves the set while recording ends its pass;
  *   - a lane that stops playing leaves the model at the value it played;
@@ -745,6 +752,64 @@ static void test_touch_latch(int latch)
 	rig_free(&r);
 }
 
+/* The gain (dB) of the last sample captured, and what is shown. */
+static double rig_last_db(const struct rig *r)
+{
+	return rig_db(r, r->n - 1 - r->lat);
+}
+
+/* A fader held still: touch and read mode on a lane of -20 dB. */
+static void test_touch_held(void)
+{
+	struct rig r;
+	rig_init(&r);
+	struct lanes *src = lanes_new(&SHAPE);
+	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
+	uint32_t f[2] = {0, 48000 * 60};
+	float v[2] = {-20, -20};
+	unsigned held = (unsigned)(3 * AUTOMATION_IMPLICIT_MS * RATE / 1000 / PERIOD);
+	unsigned glide = (unsigned)(2 * AUTOPLAY_GLIDE_MS * RATE / 1000 / PERIOD);
+	lanes_set_points(src, flat, f, v, 2);
+	src->lane[flat].mode = AUTOPLAY_TOUCH;
+	src->rate = RATE;
+	automation_load(r.a, src, 0);
+	r.frame = 0;
+	r.rolling = 1;
+	rig_run(&r, 100);
+	CHECK_NEAR(rig_last_db(&r), -20, 0.01, "touch mode: the lane plays");
+
+	/* a held touch: the hand's value for as long as it is held */
+	automation_touch(r.a, P_CH_FADER, 0, 0, 1);
+	rig_set(&r, P_CH_FADER, 0, -6);
+	rig_run(&r, held);
+	double d = rig_last_db(&r);
+	printf("  touch held %.0f ms without a move: %.3f dB\n", held * PERIOD * 1000.0 / RATE, d);
+	CHECK_NEAR(d, -6, 0.01, "touched and still for 1.5 s: the hand's value, not the lane's");
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, -6.0f) == -6.0f, "touched: the model is shown");
+	automation_touch(r.a, P_CH_FADER, 0, 0, 0);
+	rig_run(&r, glide);
+	CHECK_NEAR(rig_last_db(&r), -20, 0.01, "released: the lane again after its glide");
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, -6.0f) == -20.0f, "released: the lane is shown (%.3f)",
+	      (double)automation_value(r.a, P_CH_FADER, 0, 0, -6.0f));
+
+	/* read mode: a touch is no reason to leave the lane, and the value
+	 * shown stays the one heard */
+	automation_set_mode(r.a, P_CH_FADER, 0, 0, AUTOPLAY_READ);
+	rig_run(&r, glide);
+	automation_touch(r.a, P_CH_FADER, 0, 0, 1);
+	rig_set(&r, P_CH_FADER, 0, -3);
+	rig_run(&r, held);
+	CHECK_NEAR(rig_last_db(&r), -20, 0.01, "read mode, touched: the lane plays");
+	CHECK(automation_value(r.a, P_CH_FADER, 0, 0, -3.0f) == -20.0f,
+	      "read mode, touched: the lane is shown, not the model (%.3f)",
+	      (double)automation_value(r.a, P_CH_FADER, 0, 0, -3.0f));
+	automation_touch(r.a, P_CH_FADER, 0, 0, 0);
+	rig_run(&r, 10);
+	CHECK_NEAR(rig_last_db(&r), -20, 0.01, "read mode, released: the lane plays");
+	lanes_free(src);
+	rig_free(&r);
+}
+
 /* New lane sets every period while rolling and recording; a lane that
  * leaves the set while it records ends its pass. */
 static void test_swaps(void)
@@ -998,6 +1063,7 @@ int main(void)
 	test_locate();
 	test_touch_latch(0);
 	test_touch_latch(1);
+	test_touch_held();
 	test_swaps();
 	test_skips();
 	test_watchers();

@@ -36,7 +36,15 @@
  *     else is shown (a lane in read mode); pick-up and toggles go by the
  *     shown value; an MCU fader follows the move, and a touched one is
  *     sent nothing until it is released, then exactly the shown value;
- *     LEDs show switches that move by themselves.
+ *     LEDs show switches that move by themselves;
+ *   - Mackie fader touches (a stand-in touch hook that checks that every
+ *     on is followed by exactly one off for the same instance): a strip
+ *     touch names the bank's channel, the master touch the master fader,
+ *     a repeated note-on is no second touch, 0x80 releases too; a bank or
+ *     channel switch ends a held strip touch (not the master's) and the
+ *     finger's release then says nothing; mcu_release ends every touch
+ *     and lets the motor move again; a new hook releases through the
+ *     old one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -894,6 +902,143 @@ static void test_shown(void)
 	reset_console();
 }
 
+/* ---- Mackie fader touches -------------------------------------------- */
+
+#define TOUCH_MAX 64u
+static struct {
+	unsigned n, bad;
+	enum param_id id[TOUCH_MAX];
+	unsigned i1[TOUCH_MAX];
+	int on[TOUCH_MAX];
+	int held[2][16]; /* [master?][channel] */
+} T;
+
+static void fake_touch(void *ctx, enum param_id id, unsigned i1, unsigned i2, int on)
+{
+	int *h = &T.held[id == P_MASTER_FADER][i1 & 15];
+	(void)ctx;
+	if ((id != P_CH_FADER && id != P_MASTER_FADER) || i2 || i1 >= 16 || *h == on)
+		T.bad++; /* not a fader, or not paired */
+	*h = on;
+	if (T.n < TOUCH_MAX) {
+		T.id[T.n] = id;
+		T.i1[T.n] = i1;
+		T.on[T.n] = on;
+	}
+	T.n++;
+}
+
+/* Exactly these touches since the last call: n triples id, i1, on. */
+static int touches(unsigned n, const int *want)
+{
+	int ok = T.n == n && !T.bad;
+	for (unsigned k = 0; ok && k < n; k++)
+		ok = (int)T.id[k] == want[3 * k] && (int)T.i1[k] == want[3 * k + 1] &&
+		     T.on[k] == want[3 * k + 2];
+	if (!ok) {
+		fprintf(stderr, "touches told (%u, %u unpaired):", T.n, T.bad);
+		for (unsigned k = 0; k < T.n && k < TOUCH_MAX; k++)
+			fprintf(stderr, " %s/%u/%s", T.id[k] == P_MASTER_FADER ? "master" : "ch", T.i1[k] + 1,
+			        T.on[k] ? "on" : "off");
+		fprintf(stderr, "\n");
+	}
+	T.n = T.bad = 0;
+	return ok;
+}
+
+static unsigned cap_status(uint8_t st)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < ncap; i++)
+		n += cap[i][0] == st;
+	return n;
+}
+
+static void test_mcu_touch(void)
+{
+	const struct param_shape sh12 = {12, 2};
+	struct model *m12 = model_new(&sh12, NULL);
+	struct mcu *u = m12 ? mcu_new(m12, cap_send, NULL, fake_meter, NULL) : NULL;
+	const int F = P_CH_FADER, M = P_MASTER_FADER;
+	uint64_t t = 300000;
+	CHECK(u != NULL, "mcu_new");
+	if (!u) {
+		model_free(m12);
+		return;
+	}
+	memset(&T, 0, sizeof T);
+	mcu_set_touch(u, fake_touch, NULL);
+	mcu_tick(u, t);
+	const uint8_t t3[3] = {0x90, 0x6A, 0x7F}, r3[3] = {0x90, 0x6A, 0x00}, r3off[3] = {0x80, 0x6A, 0x40};
+	const uint8_t t1[3] = {0x90, 0x68, 0x7F}, r1[3] = {0x90, 0x68, 0x00};
+	const uint8_t tm[3] = {0x90, 0x70, 0x7F}, rm[3] = {0x90, 0x70, 0x00};
+	const uint8_t bank_r[3] = {0x90, 0x2F, 0x7F}, chan_l[3] = {0x90, 0x30, 0x7F};
+
+	/* strip 3 = channel 3; a second note-on is the same touch */
+	mcu_input(u, t3, 3, t);
+	mcu_input(u, t3, 3, t);
+	CHECK(touches(1, (const int[]){F, 2, 1}), "touch strip 3: one touch of channel 3");
+	mcu_input(u, r3, 3, t);
+	mcu_input(u, r3, 3, t);
+	CHECK(touches(1, (const int[]){F, 2, 0}), "release strip 3: one release");
+	mcu_input(u, t3, 3, t);
+	mcu_input(u, r3off, 3, t);
+	CHECK(touches(2, (const int[]){F, 2, 1, F, 2, 0}), "note-off 0x80 releases too");
+
+	/* the master fader */
+	mcu_input(u, tm, 3, t);
+	mcu_input(u, rm, 3, t);
+	CHECK(touches(2, (const int[]){M, 0, 1, M, 0, 0}), "master touch and release");
+
+	/* a bank switch while touched: the touch of channel 1 ends there,
+	 * the master's goes on; the finger's release says nothing more, and
+	 * a new touch names the bank's channel (offset 4: channel 5) */
+	mcu_input(u, t1, 3, t);
+	mcu_input(u, tm, 3, t);
+	mcu_input(u, bank_r, 3, t);
+	CHECK(mcu_offset(u) == 4, "bank right: offset 4, got %u", mcu_offset(u));
+	CHECK(touches(3, (const int[]){F, 0, 1, M, 0, 1, F, 0, 0}), "bank switch releases channel 1 only");
+	/* the finger is still on it: the motor is left alone */
+	ncap = 0;
+	mcu_tick(u, t += MCU_TICK_MS);
+	CHECK(cap_status(0xE0) == 0, "a fader still under the finger is not moved (%u)", cap_status(0xE0));
+	mcu_input(u, r1, 3, t);
+	CHECK(touches(0, NULL), "the release after the bank switch tells nothing");
+	mcu_input(u, t1, 3, t);
+	CHECK(touches(1, (const int[]){F, 4, 1}), "after banking, strip 1 touches channel 5");
+	mcu_input(u, chan_l, 3, t);
+	CHECK(touches(1, (const int[]){F, 4, 0}), "channel left releases channel 5");
+	mcu_input(u, r1, 3, t);
+	CHECK(touches(0, NULL), "and the finger's release tells nothing");
+
+	/* the surface gone: every touch ends, the motors may move again */
+	mcu_input(u, t3, 3, t); /* offset 3: channel 6 */
+	CHECK(touches(1, (const int[]){F, 5, 1}), "strip 3 at offset 3 touches channel 6");
+	mcu_tick(u, t += MCU_TICK_MS);
+	ncap = 0;
+	mcu_release(u);
+	CHECK(touches(2, (const int[]){F, 5, 0, M, 0, 0}), "mcu_release ends channel 6's and the master's");
+	mcu_tick(u, t += MCU_TICK_MS);
+	CHECK(cap_status(0xE2) == 1 && cap_status(0xE8) == 1,
+	      "released: faders 3 and master told their position once (%u, %u)", cap_status(0xE2),
+	      cap_status(0xE8));
+	mcu_release(u);
+	mcu_input(u, r3, 3, t); /* a late release from a surface that came back */
+	CHECK(touches(0, NULL), "nothing held: nothing more to release");
+
+	/* a new hook: what the old one was told "on" is told "off" there */
+	mcu_input(u, t3, 3, t);
+	mcu_set_touch(u, NULL, NULL);
+	CHECK(touches(2, (const int[]){F, 5, 1, F, 5, 0}), "unhooking releases through the old hook");
+	mcu_input(u, r3, 3, t);
+	mcu_input(u, t3, 3, t);
+	CHECK(touches(0, NULL), "no hook: touches only keep the motor still");
+	for (unsigned k = 0; k < 16; k++)
+		CHECK(!T.held[0][k] && !T.held[1][k], "nothing left held (%u)", k);
+	mcu_free(u);
+	model_free(m12);
+}
+
 int main(void)
 {
 	const struct param_shape shape = {8, 2};
@@ -915,6 +1060,7 @@ int main(void)
 	test_reject();
 	test_mcu_meters();
 	test_shown();
+	test_mcu_touch();
 	midimap_free(mm);
 	model_free(model);
 	return test_exit("test_midimap");
