@@ -304,37 +304,6 @@ static int load_dump(const char *file)
 	return nrows > 0 ? 0 : -1;
 }
 
-/* Independent tapers (issue 2's fader law; log and linear). */
-static double x32_to_db(double f)
-{
-	if (f <= 0)
-		return -90;
-	if (f >= 1)
-		return 10;
-	if (f >= 0.5)
-		return 40 * f - 30;
-	if (f >= 0.25)
-		return 80 * f - 50;
-	if (f >= 0.0625)
-		return 160 * f - 70;
-	return 480 * f - 90;
-}
-
-static double x32_from_db(double db)
-{
-	double lo = 0, hi = 1;
-	if (db <= -90)
-		return 0;
-	for (int k = 0; k < 60; k++) {
-		double mid = (lo + hi) / 2;
-		if (x32_to_db(mid) < db)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return (lo + hi) / 2;
-}
-
 static double to_norm(const struct row *r, double v)
 {
 	if (!strcmp(r->taper, "fader"))

@@ -704,10 +704,15 @@ struct dgram {
 
 static void put(struct dgram *d, const void *p, size_t n)
 {
-	if (d->n + n > sizeof d->b)
-		n = sizeof d->b - d->n;
-	memcpy(d->b + d->n, p, n);
-	d->n += n;
+	/* what does not fit is cut off (written so the compiler can see
+	 * the copy never passes the end, nor reads past the source) */
+	size_t room = d->n < sizeof d->b ? sizeof d->b - d->n : 0;
+	if (n > room)
+		n = room;
+	if (n) {
+		memcpy(d->b + d->n, p, n);
+		d->n += n;
+	}
 }
 
 static void put_u32(struct dgram *d, uint32_t v)

@@ -240,37 +240,9 @@ static int wait_lcd(unsigned off, const char *text, long ms)
 
 /* ---- laws, from their definitions ------------------------------------- */
 
-static double x32_db(double f)
-{
-	if (f <= 0)
-		return -90;
-	if (f >= 1)
-		return 10;
-	if (f >= 0.5)
-		return 40 * f - 30;
-	if (f >= 0.25)
-		return 80 * f - 50;
-	if (f >= 0.0625)
-		return 160 * f - 70;
-	return 480 * f - 90;
-}
-
-static double x32_pos(double db)
-{
-	double lo = 0, hi = 1;
-	for (int i = 0; i < 60; i++) {
-		double mid = (lo + hi) / 2;
-		if (x32_db(mid) < db)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return (lo + hi) / 2;
-}
-
 static int raw_of_db(double db)
 {
-	return (int)lround(x32_pos(db) * 16383);
+	return (int)lround(x32_from_db(db) * 16383);
 }
 
 /* The 7-character cell the protocol description promises: text, cut to
@@ -497,7 +469,7 @@ static void touch_lanes(void)
 {
 	const char *p5 = "/ch/5/fader/db";
 	int r20 = raw_of_db(-20), r6 = raw_of_db(-6);
-	double held = x32_db(r6 / 16383.0), v;
+	double held = x32_to_db(r6 / 16383.0), v;
 	char a[160], b[160];
 
 	/* channel 5 (strip 5) at -20 dB, a touch-mode lane of -20 dB for ten
@@ -629,7 +601,7 @@ static void scenario(void)
 		pb(0, raw > 8192 && raw < 9192 ? 8192 : raw);
 	pb(0, 8192);
 	pump(300);
-	CHECK_NEAR(get("/ch/1/fader/db"), x32_db(8192 / 16383.0), 0.01, "touched fader 1 -> /ch/1/fader/db");
+	CHECK_NEAR(get("/ch/1/fader/db"), x32_to_db(8192 / 16383.0), 0.01, "touched fader 1 -> /ch/1/fader/db");
 	CHECK(S.fader_msgs[0] == before, "no position sent to a touched fader (%u sent)",
 	      S.fader_msgs[0] - before);
 	peer_osc_setf(&P, "/ch/1/fader/db", -5.0f); /* OSC moves it under the finger */
@@ -655,7 +627,7 @@ static void scenario(void)
 	before = S.fader_msgs[1];
 	pb(1, 4096);
 	pump(400);
-	CHECK_NEAR(get("/ch/2/fader/db"), x32_db(4096 / 16383.0), 0.01, "fader 2 without touch");
+	CHECK_NEAR(get("/ch/2/fader/db"), x32_to_db(4096 / 16383.0), 0.01, "fader 2 without touch");
 	CHECK(S.fader_msgs[1] == before, "no echo to fader 2 (%u sent)", S.fader_msgs[1] - before);
 
 	/* 4. OSC moves a motor fader: exact bytes */
@@ -750,7 +722,7 @@ static void scenario(void)
 	CHECK(wait_lcd(56, c, 2000), "send off: '%.7s'", S.lcd + 56);
 	peer_send3(&P, 0xB0, 0x10, 0x3C); /* 60 ticks: 0.6 along the fader law */
 	CHECK(wait_int(&S.ring[0], 0x20 | 7, 2000), "send 0.6 -> fill 7, got 0x%02X", S.ring[0]);
-	CHECK_NEAR(get("/ch/1/send/1/level/db"), x32_db(0.6), 0.01, "V-pot 1 -> send 1");
+	CHECK_NEAR(get("/ch/1/send/1/level/db"), x32_to_db(0.6), 0.01, "V-pot 1 -> send 1");
 	cell(c, "-6.0");
 	CHECK(wait_lcd(56, c, 2000), "send value: '%.7s'", S.lcd + 56);
 	press(0x20);
@@ -761,7 +733,7 @@ static void scenario(void)
 	CHECK(wait_int(&S.ring[0], 0x20, 2000), "bus 2: send off again, got 0x%02X", S.ring[0]);
 	peer_send3(&P, 0xB0, 0x11, 0x01);
 	pump(100);
-	CHECK_NEAR(get("/ch/2/send/2/level/db"), x32_db(0.01), 0.01, "V-pot 2 -> send 2 of channel 2");
+	CHECK_NEAR(get("/ch/2/send/2/level/db"), x32_to_db(0.01), 0.01, "V-pot 2 -> send 2 of channel 2");
 	press(0x2A);
 	CHECK(wait_int(&S.led[0x2A], 127, 2000) && wait_int(&S.ring[0], 6, 2000), "back to PAN");
 

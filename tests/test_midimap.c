@@ -99,38 +99,6 @@ static unsigned cap_count(uint8_t a, uint8_t b)
 	return n;
 }
 
-/* ---- independent laws --------------------------------------------------- */
-
-/* X32 fader law, from its definition: four linear segments in dB. */
-static double x32_db(double f)
-{
-	if (f <= 0)
-		return -90;
-	if (f >= 1)
-		return 10;
-	if (f >= 0.5)
-		return 40 * f - 30;
-	if (f >= 0.25)
-		return 80 * f - 50;
-	if (f >= 0.0625)
-		return 160 * f - 70;
-	return 480 * f - 90;
-}
-
-static double x32_pos(double db)
-{
-	/* bisection on the monotonic law: independent of its inverse */
-	double lo = 0, hi = 1;
-	for (int i = 0; i < 60; i++) {
-		double mid = (lo + hi) / 2;
-		if (x32_db(mid) < db)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return (lo + hi) / 2;
-}
-
 /* ---- helpers ----------------------------------------------------------- */
 
 static struct model *model;
@@ -206,7 +174,7 @@ static void test_cc(void)
 	for (int v = 0; v <= 127; v += 19) {
 		double x = v / 127.0;
 		in3(0xB0, 7, (uint8_t)v);
-		CHECK_NEAR(get(P_CH_FADER, 0, 0), x32_db(x), 1e-3, "cc7 -> fader law");
+		CHECK_NEAR(get(P_CH_FADER, 0, 0), x32_to_db(x), 1e-3, "cc7 -> fader law");
 		in3(0xB0, 8, (uint8_t)v);
 		CHECK_NEAR(get(P_CH_FADER, 1, 0), -60 + 60 * x, 1e-3, "cc8 -> linear range -60..0");
 		in3(0xB0, 9, (uint8_t)v);
@@ -219,8 +187,8 @@ static void test_cc(void)
 		CHECK_NEAR(get(P_CH_PAN, 0, 0), 1 - x, 1e-5, "cc11 -> inverted pan");
 		in3(0xB0, 13, (uint8_t)v);
 		/* fader taper over -40..0: positions of the ends along the law */
-		double a = x32_pos(-40), b = x32_pos(0);
-		CHECK_NEAR(get(P_CH_FADER, 2, 0), x32_db(a + x * (b - a)), 2e-3,
+		double a = x32_from_db(-40), b = x32_from_db(0);
+		CHECK_NEAR(get(P_CH_FADER, 2, 0), x32_to_db(a + x * (b - a)), 2e-3,
 		           "cc13 -> fader taper -40..0");
 	}
 	in3(0xB0, 12, 63);
@@ -241,20 +209,20 @@ static void test_14bit(void)
 	CHECK_NEAR(get(P_MASTER_FADER, 0, 0), 0.0, 1e-6, "an MSB alone waits for its LSB");
 	in3(0xB0, 33, 0x2A);
 	double x = (0x55 * 128 + 0x2A) / 16383.0;
-	CHECK_NEAR(get(P_MASTER_FADER, 0, 0), x32_db(x), 1e-3, "MSB+LSB -> 14-bit value");
+	CHECK_NEAR(get(P_MASTER_FADER, 0, 0), x32_to_db(x), 1e-3, "MSB+LSB -> 14-bit value");
 	in3(0xB0, 33, 0x7F);
 	x = (0x55 * 128 + 0x7F) / 16383.0;
-	CHECK_NEAR(get(P_MASTER_FADER, 0, 0), x32_db(x), 1e-3, "LSB alone keeps the MSB");
+	CHECK_NEAR(get(P_MASTER_FADER, 0, 0), x32_to_db(x), 1e-3, "LSB alone keeps the MSB");
 	in3(0xB0, 1, 0x20);
 	tick(5);
-	CHECK_NEAR(get(P_MASTER_FADER, 0, 0), x32_db(x), 1e-3, "MSB alone: nothing before the timeout");
+	CHECK_NEAR(get(P_MASTER_FADER, 0, 0), x32_to_db(x), 1e-3, "MSB alone: nothing before the timeout");
 	tick(MIDIMAP_MSB_MS);
-	CHECK_NEAR(get(P_MASTER_FADER, 0, 0), x32_db(0x20 * 128 / 16383.0), 1e-3,
+	CHECK_NEAR(get(P_MASTER_FADER, 0, 0), x32_to_db(0x20 * 128 / 16383.0), 1e-3,
 	           "MSB alone after the timeout: LSB 0");
 	in3(0xE1, 0x11, 0x33);
-	CHECK_NEAR(get(P_CH_FADER, 2, 0), x32_db((0x33 * 128 + 0x11) / 16383.0), 1e-3, "pitch bend ch 2");
+	CHECK_NEAR(get(P_CH_FADER, 2, 0), x32_to_db((0x33 * 128 + 0x11) / 16383.0), 1e-3, "pitch bend ch 2");
 	in3(0xE0, 0x00, 0x00);
-	CHECK_NEAR(get(P_CH_FADER, 2, 0), x32_db((0x33 * 128 + 0x11) / 16383.0), 1e-3,
+	CHECK_NEAR(get(P_CH_FADER, 2, 0), x32_to_db((0x33 * 128 + 0x11) / 16383.0), 1e-3,
 	           "pitch bend on channel 1 is not mapped");
 }
 
@@ -313,7 +281,7 @@ static void test_feedback(void)
 	           "pb 3 /ch/2/fader/db\n") == 0,
 	      "feedback map rejected");
 	tick(MIDIMAP_TICK_MS); /* a new map sends every value */
-	long raw7 = lround(x32_pos(0) * 127), raw14 = lround(x32_pos(0) * 16383);
+	long raw7 = lround(x32_from_db(0) * 127), raw14 = lround(x32_from_db(0) * 16383);
 	CHECK(cap_find(0xB0, 7, (uint8_t)raw7) >= 0, "load: cc 1 7 told 0 dB = %ld", raw7);
 	CHECK(cap_find(0xB1, 7, (uint8_t)raw7) >= 0, "load: cc 2 7 told too");
 	CHECK(cap_find(0xB0, 2, (uint8_t)(raw14 >> 7)) >= 0 &&
@@ -326,8 +294,8 @@ static void test_feedback(void)
 	model_set(model, P_CH_FADER, 0, 0, -10.0f, OSC);
 	model_set(model, P_CH_FADER, 1, 0, -25.0f, OSC);
 	tick(MIDIMAP_TICK_MS);
-	raw7 = lround(x32_pos(-10) * 127);
-	raw14 = lround(x32_pos(-25) * 16383);
+	raw7 = lround(x32_from_db(-10) * 127);
+	raw14 = lround(x32_from_db(-25) * 16383);
 	CHECK(cap_find(0xB0, 7, (uint8_t)raw7) >= 0 && cap_find(0xB1, 7, (uint8_t)raw7) >= 0,
 	      "OSC -10 dB -> CC %ld on both controls", raw7);
 	CHECK(cap_find(0xB0, 2, (uint8_t)(raw14 >> 7)) >= 0 &&
@@ -376,7 +344,7 @@ static void test_feedback(void)
 	tick(MIDIMAP_TICK_MS);
 	cap_refuse = 0;
 	tick(MIDIMAP_TICK_MS);
-	raw7 = lround(x32_pos(-30) * 127);
+	raw7 = lround(x32_from_db(-30) * 127);
 	CHECK(cap_find(0xB0, 7, (uint8_t)raw7) >= 0, "feedback retried after a full ring");
 
 	/* a scene recall is a change like any other */
@@ -389,8 +357,8 @@ static void test_feedback(void)
 	snapshot_apply(scene, model, 0.0f, SNAPSHOT_RECALL, OSC);
 	model_commit(model);
 	tick(MIDIMAP_TICK_MS);
-	raw7 = lround(x32_pos(-3) * 127);
-	raw14 = lround(x32_pos(-50) * 16383);
+	raw7 = lround(x32_from_db(-3) * 127);
+	raw14 = lround(x32_from_db(-50) * 16383);
 	CHECK(cap_find(0xB0, 7, (uint8_t)raw7) >= 0 && cap_find(0xB1, 7, (uint8_t)raw7) >= 0,
 	      "recall -> CC %ld on both", raw7);
 	CHECK(cap_find(0xE2, (uint8_t)(raw14 & 127), (uint8_t)(raw14 >> 7)) >= 0, "recall -> pitch bend %ld",
@@ -413,9 +381,9 @@ static void test_pickup(void)
 	in3(0xB0, 20, 94);
 	CHECK_NEAR(get(P_CH_FADER, 3, 0), 0.0, 1e-6, "below the value: nothing moves");
 	in3(0xB0, 20, 100);
-	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_db(100 / 127.0), 1e-3, "crossing the value picks it up");
+	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_to_db(100 / 127.0), 1e-3, "crossing the value picks it up");
 	in3(0xB0, 20, 50);
-	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_db(50 / 127.0), 1e-3, "picked up: it follows");
+	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_to_db(50 / 127.0), 1e-3, "picked up: it follows");
 	/* changed elsewhere: the control lets go until it crosses again */
 	model_set(model, P_CH_FADER, 3, 0, -10.0f, OSC); /* position 0.5 = CC 63.5 */
 	model_commit(model);
@@ -423,7 +391,7 @@ static void test_pickup(void)
 	in3(0xB0, 20, 60);
 	CHECK_NEAR(get(P_CH_FADER, 3, 0), -10.0, 1e-6, "after an OSC change: waits again");
 	in3(0xB0, 20, 70);
-	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_db(70 / 127.0), 1e-3, "crossing from below picks it up");
+	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_to_db(70 / 127.0), 1e-3, "crossing from below picks it up");
 	/* another control on the same parameter also makes it let go */
 	in3(0xB0, 21, 0);
 	in3(0xB0, 20, 72);
@@ -431,12 +399,12 @@ static void test_pickup(void)
 	in3(0xB0, 20, 0);
 	CHECK_NEAR(get(P_CH_FADER, 3, 0), -90.0, 1e-6, "reaching the value (within a step) picks it up");
 	in3(0xB0, 20, 5);
-	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_db(5 / 127.0), 1e-3, "then it follows");
+	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_to_db(5 / 127.0), 1e-3, "then it follows");
 	/* a control at the value picks it up at once */
-	model_set(model, P_CH_FADER, 3, 0, (float)x32_db(30 / 127.0), OSC);
+	model_set(model, P_CH_FADER, 3, 0, (float)x32_to_db(30 / 127.0), OSC);
 	in3(0xB0, 20, 30);
 	in3(0xB0, 20, 31);
-	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_db(31 / 127.0), 1e-3, "a control at the value follows at once");
+	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_to_db(31 / 127.0), 1e-3, "a control at the value follows at once");
 }
 
 static void test_banks(void)
@@ -454,17 +422,17 @@ static void test_banks(void)
 	tick(MIDIMAP_TICK_MS);
 	ncap = 0;
 	in3(0xB0, 7, 100);
-	CHECK_NEAR(get(P_CH_FADER, 0, 0), x32_db(100 / 127.0), 1e-3, "bank 1: cc 7 moves ch 1");
+	CHECK_NEAR(get(P_CH_FADER, 0, 0), x32_to_db(100 / 127.0), 1e-3, "bank 1: cc 7 moves ch 1");
 	CHECK_NEAR(get(P_CH_FADER, 1, 0), -20.0, 1e-6, "bank 1: ch 2 untouched");
 	in3(0x90, 50, 127);
 	CHECK(midimap_bank(mm) == 2, "bank next -> 2");
 	tick(MIDIMAP_TICK_MS);
-	long raw7 = lround(x32_pos(-20) * 127);
+	long raw7 = lround(x32_from_db(-20) * 127);
 	CHECK(cap_find(0xB0, 7, (uint8_t)raw7) >= 0, "bank change: cc 7 told ch 2's value (%ld)", raw7);
 	CHECK(cap_find(0x90, 52, 127) >= 0 && cap_find(0x90, 51, 0) >= 0, "bank LEDs follow");
 	in3(0xB0, 7, 10);
-	CHECK_NEAR(get(P_CH_FADER, 1, 0), x32_db(10 / 127.0), 1e-3, "bank 2: cc 7 moves ch 2");
-	CHECK_NEAR(get(P_CH_FADER, 0, 0), x32_db(100 / 127.0), 1e-3, "bank 2: ch 1 untouched");
+	CHECK_NEAR(get(P_CH_FADER, 1, 0), x32_to_db(10 / 127.0), 1e-3, "bank 2: cc 7 moves ch 2");
+	CHECK_NEAR(get(P_CH_FADER, 0, 0), x32_to_db(100 / 127.0), 1e-3, "bank 2: ch 1 untouched");
 	in3(0xB0, 8, 127);
 	CHECK_NEAR(get(P_CH_PAN, 2, 0), 1.0, 1e-6, "a mapping without bank works in every bank");
 	in3(0x90, 50, 127);
@@ -783,7 +751,7 @@ static void test_shown(void)
 	/* a move -40 -> 0 dB in 40 steps of the shown value alone (the model
 	 * stays at 0): sent along the way, in order, ending on 0 dB */
 	ncap = 0;
-	int from = (int)lround(x32_pos(-40) * 127), to = (int)lround(x32_pos(0) * 127);
+	int from = (int)lround(x32_from_db(-40) * 127), to = (int)lround(x32_from_db(0) * 127);
 	for (int k = 0; k <= 40; k++) {
 		fake_move(P_CH_FADER, 0, -40.0f + (float)k);
 		midimap_moved(mm, P_CH_FADER, 0, 0); /* told twice: still one message */
@@ -797,7 +765,7 @@ static void test_shown(void)
 	 * step whose CC differs from the step before */
 	unsigned want = 0;
 	for (int k = 0, last = -1; k <= 40; k++) {
-		int c = (int)lround(x32_pos(-40.0 + k) * 127);
+		int c = (int)lround(x32_from_db(-40.0 + k) * 127);
 		want += c != last;
 		last = c;
 	}
@@ -818,7 +786,7 @@ static void test_shown(void)
 	faking[P_CH_FADER][0] = 1;
 	in3(0xB0, 7, 50);
 	tick(MIDIMAP_TICK_MS);
-	CHECK(cap_find(0xB0, 7, (uint8_t)lround(x32_pos(-20) * 127)) >= 0 && cap_count(0xB0, 7) == 1,
+	CHECK(cap_find(0xB0, 7, (uint8_t)lround(x32_from_db(-20) * 127)) >= 0 && cap_count(0xB0, 7) == 1,
 	      "the control is told the lane's value when the lane overrides it (%u sent)",
 	      cap_count(0xB0, 7));
 	faking[P_CH_FADER][0] = 0;
@@ -830,7 +798,7 @@ static void test_shown(void)
 	in3(0xB0, 20, 60);
 	CHECK(get(P_CH_FADER, 1, 0) == 0.0f, "pick-up: far from the shown value, nothing");
 	in3(0xB0, 20, 24);
-	CHECK_NEAR(get(P_CH_FADER, 1, 0), x32_db(24 / 127.0), 1e-3, "pick-up at the shown value");
+	CHECK_NEAR(get(P_CH_FADER, 1, 0), x32_to_db(24 / 127.0), 1e-3, "pick-up at the shown value");
 	faking[P_CH_FADER][1] = 0;
 
 	/* a toggle flips what its LED shows */
@@ -853,7 +821,7 @@ static void test_shown(void)
 	uint64_t t = 200000;
 	mcu_tick(u, t);
 	ncap = 0;
-	int r40 = (int)lround(x32_pos(-40) * 16383), r0 = (int)lround(x32_pos(0) * 16383), prev = r40,
+	int r40 = (int)lround(x32_from_db(-40) * 16383), r0 = (int)lround(x32_from_db(0) * 16383), prev = r40,
 	    bad = 0;
 	unsigned moves = 0;
 	for (int k = 0; k <= 40; k++) {
@@ -887,7 +855,7 @@ static void test_shown(void)
 	touch[2] = 0;
 	mcu_input(u, touch, 3, t);
 	mcu_tick(u, t += MCU_TICK_MS);
-	int r10 = (int)lround(x32_pos(-10) * 16383);
+	int r10 = (int)lround(x32_from_db(-10) * 16383);
 	CHECK(cap_find(0xE0, (uint8_t)(r10 & 127), (uint8_t)(r10 >> 7)) >= 0,
 	      "release: told the shown -10 dB");
 	/* a mute that a lane plays lights its LED */

@@ -81,6 +81,39 @@ static inline double tone_amplitude_steady(const float *x, size_t n, double hz, 
 	return w[2];
 }
 
+/* The X32 fader law of the engine issue, from its definition (four
+ * linear segments in dB; -90 is off), and its inverse by bisection, so
+ * that no test takes the daemon's own inverse on trust. */
+static inline double x32_to_db(double f)
+{
+	if (f <= 0)
+		return -90;
+	if (f >= 1)
+		return 10;
+	if (f >= 0.5)
+		return 40 * f - 30;
+	if (f >= 0.25)
+		return 80 * f - 50;
+	if (f >= 0.0625)
+		return 160 * f - 70;
+	return 480 * f - 90;
+}
+
+static inline double x32_from_db(double db)
+{
+	double lo = 0, hi = 1;
+	if (db <= -90)
+		return 0;
+	for (int k = 0; k < 60; k++) {
+		double mid = (lo + hi) / 2;
+		if (x32_to_db(mid) < db)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
 static inline double rms(const float *x, size_t n)
 {
 	double s = 0;
