@@ -26,8 +26,10 @@
  *   rec_inspect fit FILE CH RATE THR HZ...
  *       HZ=DBFS ... for channel CH (from 1): the peak level of each
  *       sinusoid, from one least-squares fit of all of them (and DC) at
- *       once, the median of 5 windows over the file without its first and
- *       last 0.2 s (an xrun upstream spoils one window, not the result);
+ *       once, the median of 15 windows over the file without its first
+ *       and last 0.2 s (xruns upstream spoil the windows they fall in, up
+ *       to 7 of them, not the result; a window of a 3 s take still holds
+ *       over a hundred cycles of the lowest tone);
  *       frames with |x| > THR, and 2 on either side, are left out (clicks).
  *       -200 stands for nothing at all
  *   rec_inspect align STEM SCH MASTER MCH LATENCY THR
@@ -301,7 +303,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 #define FIT_MAX 8
-#define FIT_WINDOWS 5
+#define FIT_WINDOWS 15
 
 static int cmd_fit(const char *path, int ch, double rate, double thr, const double *hz, int nhz)
 {
