@@ -1,6 +1,7 @@
 #!/bin/sh
 # asan.sh - the test suite again (by default its offline tests and core
-# integration scenarios; JMX_ASAN_ALL=1 for all), with everything (daemon, tools, unit
+# integration scenarios; JMX_ASAN_ALL=1 for all, JMX_ASAN_TESTS="a b" for
+# those), with everything (daemon, tools, unit
 # tests) built by clang-22 with AddressSanitizer, LeakSanitizer and
 # UndefinedBehaviorSanitizer (-fno-sanitize-recover: any report fails),
 # in a copy of the source tree configured in a scratch directory.
@@ -61,7 +62,9 @@ done
 # that exercise the most code without wall-clock timing checks (engine,
 # OSC through hostile input, state files,
 # recording, ramps, Mackie Control); JMX_ASAN_ALL=1 runs everything.
-if [ -z "${JMX_ASAN_ALL:-}" ]; then
+if [ -n "${JMX_ASAN_TESTS:-}" ]; then
+	list=$JMX_ASAN_TESTS # to look into one failure
+elif [ -z "${JMX_ASAN_ALL:-}" ]; then
 	sub=
 	for t in $list; do
 		case $t in
@@ -96,7 +99,11 @@ fail=0
 if [ $status -ne 0 ]; then
 	for f in $(grep -l -E '^:test-result: (FAIL|ERROR)' "$work/tree/tests"/*.trs 2>/dev/null); do
 		echo "===== ASan build: ${f##*/} ====="
-		tail -n 60 "${f%.trs}.log"
+		# the test's own lines first: a daemon log shown after them
+		# would push them out of a plain tail
+		grep -v '^    ' "${f%.trs}.log" | tail -n 40
+		echo "----- its last lines -----"
+		tail -n 40 "${f%.trs}.log"
 	done
 	echo "asan.sh: FAIL: tests failed in the sanitizer build"
 	fail=1

@@ -27,7 +27,9 @@
  * The machine may be busy: JACK then reports xruns and skips periods.
  * Windows next to an xrun or a skip are left out of comparisons, a
  * capture or a pass too spoiled is taken again, and so are both passes
- * when windows disagree after xruns; tolerances stay as they are.
+ * when windows disagree after xruns, each after the xruns have stopped
+ * for a moment (xrun_calm: a storm lasts seconds); tolerances stay as
+ * they are.
  *   restore OUT       after a restart: the lane (mode and points) is OUT,
  *                     and plays: the level at three stopped positions
  *   rt SECONDS        lanes replaced, modes changed, touches, timed moves,
@@ -232,6 +234,7 @@ static void cap_steady(unsigned n)
 		if (atomic_load(&xruns) == x0)
 			return;
 		printf("  (xrun during capture: again)\n");
+		xrun_calm(&xruns, 300, 5000);
 	}
 }
 
@@ -549,6 +552,7 @@ static void run_recall_fade(void)
 		       nfb, at_start, mid, nfb ? fb[nfb - 1] : NAN);
 		if (mid < 10 && atomic_load(&nxrun) > x0 + 8) {
 			printf("  (%u xruns during the fade: again)\n", atomic_load(&nxrun) - x0);
+			xrun_calm(&nxrun, 500, 10000);
 			continue;
 		}
 		CHECK(between, "recall fade feedback: a value outside (-40, 0) on the way");
@@ -603,6 +607,7 @@ static void run_ramp(void)
 		sleep_ms(20);
 		if (atomic_load(&nxrun) > x0 + 8) {
 			printf("  (%u xruns during the ramp: again)\n", atomic_load(&nxrun) - x0);
+			xrun_calm(&nxrun, 500, 10000);
 			continue;
 		}
 		/* 10 ms windows; the start of the move is found from the data:
@@ -644,6 +649,7 @@ static void run_ramp(void)
 		 * again; one without xruns must be on it */
 		if (worst > TOL_DB && atomic_load(&nxrun) > x0) {
 			printf("  (%u xrun(s) and %.3f dB off the line: again)\n", atomic_load(&nxrun) - x0, worst);
+			xrun_calm(&nxrun, 500, 10000);
 			continue;
 		}
 		/* after the end: exactly the 0 dB level */
@@ -808,8 +814,10 @@ static void write_read(struct cmp *c)
 		ride_sets = 0;
 		sends("/ch/1/fader/auto", "write");
 		c->na = pass_run(0, 3.0, ride_sine);
-		if (!c->na)
+		if (!c->na) {
 			printf("  (xrun during the write pass: again)\n");
+			xrun_calm(&nxrun, 500, 10000);
+		}
 	}
 	CHECK(c->na > 48000 * 2, "write pass captured %u frames", c->na);
 	sleep_ms(200);
@@ -821,8 +829,10 @@ static void write_read(struct cmp *c)
 	sendf("/ch/1/fader/db", -60); /* read mode: the lane wins */
 	for (int tries = 0; tries < 4 && !c->nb; tries++) {
 		c->nb = pass_run(1, 3.0, NULL);
-		if (!c->nb)
+		if (!c->nb) {
 			printf("  (xrun during the read pass: again)\n");
+			xrun_calm(&nxrun, 500, 10000);
+		}
 	}
 	c->per = atomic_load(&period);
 	int per = (int)c->per;
@@ -868,6 +878,7 @@ static void run_lanes(const char *out)
 			break;
 		printf("  (%u windows off, %u xruns in the passes: both again)\n", c.bad,
 		       atomic_load(&nxrun) - xa);
+		xrun_calm(&nxrun, 500, 10000);
 	}
 	unsigned na = c.na, nb = c.nb, checked = c.checked, bad = c.bad, per = c.per;
 	double worst = c.worst;
@@ -954,6 +965,7 @@ static void run_lanes(const char *out)
 			j++;
 		if (j < n && xrun_near(x0, j - 800, j + 4000)) {
 			printf("  (xrun at the locate: again)\n");
+			xrun_calm(&nxrun, 500, 10000);
 			continue;
 		}
 		CHECK(j < n && cap_fr[j] >= 90000, "the locate shows in the capture (at %u, frame %u)", j,

@@ -117,6 +117,7 @@ static void settle_and_capture(void)
 		if (atomic_load(&xruns) == x0)
 			return;
 		printf("  (xrun during capture: again)\n");
+		xrun_calm(&xruns, 300, 5000);
 	}
 }
 

@@ -9,8 +9,10 @@
 #define JMX_TEST_UTIL_H
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -112,6 +114,28 @@ static inline double x32_from_db(double db)
 			hi = mid;
 	}
 	return (lo + hi) / 2;
+}
+
+/* For the integration tools: after a measurement an xrun spoiled, wait
+ * until *count (the tool's xrun counter, bumped by JACK's xrun callback)
+ * has stood still for quiet_ms, at most max_ms.  A loaded machine (a
+ * sanitizer build beside the test) has xrun storms of several seconds;
+ * retrying at once would spend every retry inside one storm.  Returns 1
+ * when it got quiet. */
+static inline int xrun_calm(atomic_uint *count, unsigned quiet_ms, unsigned max_ms)
+{
+	const struct timespec step = {0, 50 * 1000000L};
+	unsigned still = 0, waited = 0, n = atomic_load(count);
+	while (still < quiet_ms) {
+		if (waited >= max_ms)
+			return 0;
+		nanosleep(&step, NULL);
+		waited += 50;
+		unsigned m = atomic_load(count);
+		still = m == n ? still + 50 : 0;
+		n = m;
+	}
+	return 1;
 }
 
 static inline double rms(const float *x, size_t n)
