@@ -8,12 +8,8 @@
 # on the take agrees with the reported integrated loudness and true peak.
 . "${srcdir:-.}/jack-env.sh"
 . "${srcdir:-.}/rec-env.sh"
-jmx_require jackd jack_lsp jack_connect jack_capture oscsend oscdump
-jmx_setup
 # a long period: fewer xruns on a loaded machine (see the comparison)
-JMX_RATE=48000
-JMX_PERIOD=1024
-jmx_jack_start || jmx_fail "cannot start jackd"
+rec_setup 1024 jack_capture oscsend oscdump
 rec_start_daemon --record-bits 32f
 rec_start_tone 1000.3 -20
 rec_listen

@@ -4,11 +4,7 @@
 # file, and holds at least (elapsed - 2 s) of audio.
 . "${srcdir:-.}/jack-env.sh"
 . "${srcdir:-.}/rec-env.sh"
-jmx_require jackd jack_lsp jack_connect
-jmx_setup
-JMX_RATE=48000
-JMX_PERIOD=256
-jmx_jack_start || jmx_fail "cannot start jackd"
+rec_setup 256
 fail=0
 for fmt in wav flac; do
 	rec_start_daemon --record-format "$fmt" --record-bits 24

@@ -3,6 +3,10 @@
 # $JMX_TMP/takes, a test tone into in_1, an OSC feedback listener.
 # Sourced (POSIX sh), never run.
 #
+#   rec_setup PERIOD [TOOL...]            jmx_setup, then a private jackd
+#                                         at 48 kHz with PERIOD frames
+#                                         (jackd, jack_lsp, jack_connect and
+#                                         the TOOLs required)
 #   rec_start_daemon [jackmixd options]   sets port, name, daemon, dlog
 #   rec_start_tone HZ DBFS                jmx_tone -> $name:in_1
 #   rec_frames                            frames the JACK graph has run
@@ -19,6 +23,20 @@
 #   rec_near A B TOL                      |A - B| <= TOL
 #   rec_xruns_since REGEX                 xrun lines in the daemon's log
 #                                         after the first line matching REGEX
+#   rec_calm                              until the daemon has logged no
+#                                         xrun for 0.5 s (at most 10 s):
+#                                         before a take is taken again, so
+#                                         an xrun storm of a few seconds
+#                                         does not spoil every retake
+
+rec_setup() {
+	JMX_PERIOD=$1
+	shift
+	jmx_require jackd jack_lsp jack_connect "$@"
+	jmx_setup
+	JMX_RATE=48000
+	jmx_jack_start || jmx_fail "cannot start jackd"
+}
 
 rec_start_daemon() {
 	port=$(jmx_free_udp_port) || jmx_fail "no free UDP port"
@@ -92,4 +110,17 @@ rec_now() {
 
 rec_xruns_since() {
 	sed -n "/$1/,\$p" "$dlog" | grep -c 'xrun'
+}
+
+rec_calm() {
+	rc_n=$(grep -c 'xrun' "$dlog" 2>/dev/null)
+	rc_still=0
+	rc_left=100
+	while [ $rc_still -lt 5 ] && [ $rc_left -gt 0 ]; do
+		sleep 0.1
+		rc_left=$((rc_left - 1))
+		rc_m=$(grep -c 'xrun' "$dlog" 2>/dev/null)
+		if [ "$rc_m" = "$rc_n" ]; then rc_still=$((rc_still + 1)); else rc_still=0; fi
+		rc_n=$rc_m
+	done
 }

@@ -7,11 +7,7 @@
 # answers, meters loudness, and refuses or survives the next take).
 . "${srcdir:-.}/jack-env.sh"
 . "${srcdir:-.}/rec-env.sh"
-jmx_require jackd jack_lsp jack_connect oscsend oscdump
-jmx_setup
-JMX_RATE=48000
-JMX_PERIOD=256
-jmx_jack_start || jmx_fail "cannot start jackd"
+rec_setup 256 oscsend oscdump
 mnt=$JMX_TMP/takes
 mkdir -p "$mnt"
 mounted=0

@@ -11,13 +11,9 @@
 # tone's, with xruns reported during it, is taken again (up to 4 takes).
 . "${srcdir:-.}/jack-env.sh"
 . "${srcdir:-.}/rec-env.sh"
-jmx_require jackd jack_lsp jack_connect oscsend oscdump
-jmx_setup
+rec_setup 256 oscsend oscdump
 shim=${top_builddir:-..}/tests/.libs/stallshim.so
 [ -f "$shim" ] || jmx_fail "no $shim (make check builds it)"
-JMX_RATE=48000
-JMX_PERIOD=256
-jmx_jack_start || jmx_fail "cannot start jackd"
 fail=0
 export JMX_STALL_MS=3000 JMX_STALL_AFTER_MS=1500
 # One take with a fresh daemon (the shim stalls once per process).
@@ -30,6 +26,7 @@ stalltake() { # RING_S TAKE
 	REC_PRELOAD=$(cd "${shim%/*}" && pwd)/stallshim.so rec_start_daemon --record-bits 32f --record-buffer $buf
 	rec_start_tone 1000.3 -20
 	rec_listen
+	[ "${t##*-}" = 1 ] || rec_calm # a retake: not inside the same xrun storm
 	f0=$(rec_frames)
 	rec_ctl bundle /record/start "s:$t" >/dev/null || jmx_fail "/record/start"
 	sleep 7
@@ -46,7 +43,9 @@ stalltake() { # RING_S TAKE
 	silent=$(printf '%s\n' "$fit" | sed 's/silent=\([0-9]*\).*/\1/')
 	dev=$(printf '%s\n' "$fit" | sed 's/.*maxdev=\([^ ]*\).*/\1/')
 	gapdev=$(printf '%s\n' "$fit" | sed 's/.*gapdev=//')
-	xruns=$(rec_xruns_since "recording .*$t")
+	# xruns between the take's first and last line only: the analysis
+	# after it (rec_inspect, CPU-heavy) may cause some of its own
+	xruns=$(sed -n "/recording .*$t/,/recorded .*$t/p" "$dlog" | grep -c 'xrun')
 	r=0
 	case $info in *"frames=$frames "*"strict=ok"*) ;; *) jmx_note "FAIL: file length vs reported"; r=1 ;; esac
 	rec_near "$frames" $((f1 - f0)) 12000 || { jmx_note "FAIL: $frames frames, the graph ran $((f1 - f0))"; r=1; }
@@ -58,6 +57,8 @@ stalltake() { # RING_S TAKE
 	fi
 	jmx_stop_pid $daemon 10 || { jmx_note "FAIL: daemon exit status"; r=1; }
 	jmx_stop_pid $tone 3
+	# the next take's daemon writes the same log
+	[ $r -eq 0 ] || jmx_show daemon "$dlog"
 	# the tone after each gap continues exactly where the lost frames would
 	# have put it, and the whole file is one sinusoid; an xrun upstream of
 	# the daemon (the tone client missing a cycle) breaks the tone itself,
@@ -71,7 +72,7 @@ stalltake() { # RING_S TAKE
 	# the 100 ms around the gap usually escape them
 	jmx_note "JACK reported $xruns xrun line(s) during the take: whole-file fit not checked"
 	awk -v d="$gapdev" 'BEGIN { exit !(d < 1e-3) }' && return $r
-	jmx_note "not sample-aligned after a gap, with xruns: taken again"
+	jmx_note "not sample-aligned after a gap (gapdev $gapdev), with xruns: taken again"
 	[ $r -ne 0 ] && return $r
 	return 2
 }
@@ -84,9 +85,8 @@ for buf in 10 1; do
 	done
 	case $r in
 	0) ;;
-	2) jmx_note "FAIL: four takes with a $buf s ring all had xruns that broke the tone"; fail=1 ;;
+	2) jmx_note "FAIL: four takes with a $buf s ring were all off after the gap, each with xruns"; fail=1 ;;
 	*) fail=1 ;;
 	esac
 done
-[ $fail -eq 0 ] || jmx_show daemon "$dlog"
 exit $fail

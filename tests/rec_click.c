@@ -10,10 +10,12 @@
  * After SETTLE_S (default 6) it clicks, CLICK_TO_START_S (default 3)
  * later it notes its frame count and at once sends /record/start s:TAKE
  * to 127.0.0.1:OSC_PORT, TAKE_S (default 1) later /record/stop.  It
- * prints "click=F1 start=F2 rate=R" (frames since its activation: the
- * click's first sample, and the cycle in which it sent the start), so the
- * expected position of the click in a take with P seconds of pre-roll is
- * P * R - (F2 - F1) + the daemon's latency, whatever the wall clock did.
+ * prints "click=F1 start=F2 stop=F3 rate=R" (frames since its
+ * activation: the click's first sample, and the cycles in which it sent
+ * the start and the stop), so the expected position of the click in a
+ * take with P seconds of pre-roll is P * R - (F2 - F1) + the daemon's
+ * latency, and its length P * R + F3 - F2, whatever the wall clock did
+ * (TAKE_S of wall clock is fewer frames when the server skips cycles).
  *
  * Threads: the process callback (RT) writes the click and counts with
  * atomics only; main does the timing and OSC.
@@ -74,8 +76,10 @@ int main(int argc, char **argv)
 	unsigned long long start = atomic_load(&frames);
 	int rc = lo_send(daemon, "/record/start", "s", argv[3]);
 	usleep((useconds_t)(take * 1e6));
+	unsigned long long stop = atomic_load(&frames);
 	rc |= lo_send(daemon, "/record/stop", "");
-	printf("click=%llu start=%llu rate=%u\n", (unsigned long long)atomic_load(&click_at), start, rate);
+	printf("click=%llu start=%llu stop=%llu rate=%u\n", (unsigned long long)atomic_load(&click_at), start, stop,
+	       rate);
 	jack_deactivate(c);
 	jack_client_close(c);
 	lo_address_free(daemon);

@@ -213,8 +213,13 @@ echo precious >"$T/outside/file"
 ln -s "$T/outside/file" "$snaps/evil.scene"
 ln -s "$T/outside" "$snaps/dir.scene"
 # -A, not -a: the ".." of outside/ is $T, whose time changes whenever
-# the autosave replaces console.state there, which it may do meanwhile
-listing() { ls -lAR --time-style=full-iso "$T/outside" "$snaps"; cat "$T/outside/file"; }
+# the autosave replaces console.state there, which it may do meanwhile;
+# the two directories themselves are listed with -d
+listing() {
+	ls -ld --time-style=full-iso "$T/outside" "$snaps"
+	ls -lAR --time-style=full-iso "$T/outside" "$snaps"
+	cat "$T/outside/file"
+}
 before=$(listing)
 for bad in "" "." ".." ".hidden" "../x" "../../outside/file" "/etc/passwd" "a/b" "a b" "$(printf 'a\001b')" \
 	"$(printf 'a\nb')" "x*" "01234567890123456789012345678901234567890123456789012345678901234"; do

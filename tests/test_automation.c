@@ -647,18 +647,27 @@ static void test_write_read(void)
 	rig_free(&r);
 }
 
+/* A lane set holding ch 1's fader lane alone, v0 dB at frame 0 and v1 dB
+ * at frame end, in mode (enum autoplay_mode); its index in *flat. */
+static struct lanes *fader_lane(uint32_t end, float v0, float v1, int mode, unsigned *flat)
+{
+	struct lanes *src = lanes_new(&SHAPE);
+	*flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
+	uint32_t f[2] = {0, end};
+	float v[2] = {v0, v1};
+	lanes_set_points(src, *flat, f, v, 2);
+	src->lane[*flat].mode = (unsigned char)mode;
+	src->rate = RATE;
+	return src;
+}
+
 /* A read lane -40 dB .. 0 dB over 2 s; locate from 0.25 s to 1.75 s. */
 static void test_locate(void)
 {
 	struct rig r;
 	rig_init(&r);
-	struct lanes *src = lanes_new(&SHAPE);
-	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
-	uint32_t f[2] = {0, 96000};
-	float v[2] = {-40, 0};
-	lanes_set_points(src, flat, f, v, 2);
-	src->lane[flat].mode = AUTOPLAY_READ;
-	src->rate = RATE;
+	unsigned flat;
+	struct lanes *src = fader_lane(96000, -40, 0, AUTOPLAY_READ, &flat);
 	automation_load(r.a, src, 0);
 	r.frame = 0;
 	r.rolling = 1;
@@ -701,13 +710,8 @@ static void test_touch_latch(int latch)
 {
 	struct rig r;
 	rig_init(&r);
-	struct lanes *src = lanes_new(&SHAPE);
-	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
-	uint32_t f[2] = {0, 192000};
-	float v[2] = {-20, -20};
-	lanes_set_points(src, flat, f, v, 2);
-	src->lane[flat].mode = latch ? AUTOPLAY_LATCH : AUTOPLAY_TOUCH;
-	src->rate = RATE;
+	unsigned flat;
+	struct lanes *src = fader_lane(192000, -20, -20, latch ? AUTOPLAY_LATCH : AUTOPLAY_TOUCH, &flat);
 	automation_load(r.a, src, 0);
 	const struct lanes *L = automation_lanes(r.a);
 	r.frame = 0;
@@ -763,15 +767,10 @@ static void test_touch_held(void)
 {
 	struct rig r;
 	rig_init(&r);
-	struct lanes *src = lanes_new(&SHAPE);
-	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
-	uint32_t f[2] = {0, 48000 * 60};
-	float v[2] = {-20, -20};
+	unsigned flat;
+	struct lanes *src = fader_lane(48000 * 60, -20, -20, AUTOPLAY_TOUCH, &flat);
 	unsigned held = (unsigned)(3 * AUTOMATION_IMPLICIT_MS * RATE / 1000 / PERIOD);
 	unsigned glide = (unsigned)(2 * AUTOPLAY_GLIDE_MS * RATE / 1000 / PERIOD);
-	lanes_set_points(src, flat, f, v, 2);
-	src->lane[flat].mode = AUTOPLAY_TOUCH;
-	src->rate = RATE;
 	automation_load(r.a, src, 0);
 	r.frame = 0;
 	r.rolling = 1;
@@ -854,14 +853,9 @@ static void test_skips(void)
 {
 	struct rig r;
 	rig_init(&r);
-	struct lanes *src = lanes_new(&SHAPE);
-	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
-	uint32_t f[2] = {0, 480000};
-	float v[2] = {-30, -30};
+	unsigned flat;
+	struct lanes *src = fader_lane(480000, -30, -30, AUTOPLAY_WRITE, &flat);
 	double tol = lanes_tolerance(P_CH_FADER) + 1e-3;
-	lanes_set_points(src, flat, f, v, 2);
-	src->lane[flat].mode = AUTOPLAY_WRITE;
-	src->rate = RATE;
 	automation_load(r.a, src, 0);
 	const struct lanes *L = automation_lanes(r.a);
 	rig_set(&r, P_CH_FADER, 0, -10);
@@ -1029,13 +1023,8 @@ static void test_watchers(void)
 	      W.n ? (double)W.v[0] : 0.0);
 
 	/* 5. a lane playing (read mode, rolling): -40 dB at 0, 0 dB at 1 s */
-	struct lanes *src = lanes_new(&SHAPE);
-	unsigned flat = (unsigned)lanes_flat(src, P_CH_FADER, 0, 0);
-	uint32_t f[2] = {0, 48000};
-	float v[2] = {-40, 0};
-	lanes_set_points(src, flat, f, v, 2);
-	src->lane[flat].mode = AUTOPLAY_READ;
-	src->rate = RATE;
+	unsigned flat;
+	struct lanes *src = fader_lane(48000, -40, 0, AUTOPLAY_READ, &flat);
 	rig_set(&r, P_CH_FADER, 0, -40);
 	r.frame = 0;
 	automation_load(r.a, src, 0);

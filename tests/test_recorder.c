@@ -92,6 +92,11 @@ static uint32_t ring_space(struct recring *q)
 	return q->cap - (recring_head(q) - atomic_load(&q->tail));
 }
 
+static double secs_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) * 1e-9;
+}
+
 /* Push frames as the RT thread would, in PERIOD-frame periods.  wait:
  * 1 = wait for room (no loss), 0 = push regardless (losses allowed).
  * realtime: pace to the sample rate.  Returns periods lost. */
@@ -114,7 +119,7 @@ static unsigned push(struct recorder *rec, gen_fn fn, void *ctx, uint64_t *k, ui
 			double due = (double)(done + n) / RATE;
 			for (;;) {
 				clock_gettime(CLOCK_MONOTONIC, &now);
-				double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
+				double el = secs_between(&t0, &now);
 				if (el >= due)
 					break;
 				usleep((useconds_t)((due - el) * 1e6) + 1);
@@ -150,20 +155,26 @@ static int wait_kind(struct recorder *rec, enum recorder_event_kind kind, struct
 	return -1;
 }
 
+static void cfg_init(struct recorder_config *c, const char *dir, enum recorder_format f, enum recorder_sample s,
+                     double preroll, double buffer_s, long long reserve)
+{
+	memset(c, 0, sizeof *c);
+	c->dir = dir;
+	c->rate = RATE;
+	c->format = f;
+	c->sample = s;
+	c->preroll_s = preroll;
+	c->buffer_s = buffer_s;
+	c->header_ms = 1000;
+	c->reserve_bytes = reserve;
+	c->originator = "jackmixd-test";
+}
+
 static struct recorder *mk(const char *dir, enum recorder_format f, enum recorder_sample s, double preroll,
                            double buffer_s, long long reserve)
 {
 	struct recorder_config c;
-	memset(&c, 0, sizeof c);
-	c.dir = dir;
-	c.rate = RATE;
-	c.format = f;
-	c.sample = s;
-	c.preroll_s = preroll;
-	c.buffer_s = buffer_s;
-	c.header_ms = 1000;
-	c.reserve_bytes = reserve;
-	c.originator = "jackmixd-test";
+	cfg_init(&c, dir, f, s, preroll, buffer_s, reserve);
 	return recorder_new(&c);
 }
 
@@ -180,14 +191,17 @@ static float *read_all(const char *path, SF_INFO *info)
 	SNDFILE *sf = sf_open(path, SFM_READ, info);
 	if (!sf)
 		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	float *buf = malloc(cap * 2 * sizeof(float));
+	size_t cap = 1 << 16, n = 0, ch = (size_t)info->channels;
+	float *buf = malloc(cap * ch * sizeof(float));
 	sf_count_t got;
-	while (buf && (got = sf_readf_float(sf, buf + n * 2, (sf_count_t)(cap - n))) > 0) {
+	while (buf && (got = sf_readf_float(sf, buf + n * ch, (sf_count_t)(cap - n))) > 0) {
 		n += (size_t)got;
 		if (n == cap) {
 			cap *= 2;
-			buf = realloc(buf, cap * 2 * sizeof(float));
+			float *more = realloc(buf, cap * ch * sizeof(float));
+			if (!more)
+				free(buf);
+			buf = more;
 		}
 	}
 	info->frames = (sf_count_t)n;
@@ -403,11 +417,31 @@ static void test_preroll(void)
 	recorder_free(rec);
 }
 
+/* A copy of the open file at path (what a crash leaves, elapsed s into
+ * the take) has a strict header, and the header covers all but the last
+ * header period or two: at least elapsed - 2 s. */
+static void check_mid_take_copy(const char *path, const char *what, double elapsed)
+{
+	char copy[700], cmd[2600];
+	snprintf(copy, sizeof copy, "%s/copy.wav", tmpdir);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path, copy);
+	CHECK(system(cmd) == 0, "cp of the open %s", what);
+	struct wav w;
+	CHECK(wav_strict(copy, &w, 0) == 0, "mid-take copy of %s: strict header: %s", what, w.why);
+	SF_INFO info;
+	float *x = read_all(copy, &info);
+	CHECK(x && (double)info.frames >= (elapsed - 2.0) * RATE,
+	      "mid-take copy of %s holds %.2f s of %.2f s played (at least elapsed - 2 s)", what,
+	      x ? (double)info.frames / RATE : -1.0, elapsed);
+	free(x);
+	unlink(copy);
+}
+
 /* A copy of the file taken mid-take (what a crash leaves) opens and holds
  * all but the last header period; a kill -9 of a recording process too. */
 static void test_crash_safety(void)
 {
-	char dir[600], err[128], copy[700], cmd[2600];
+	char dir[600], err[128];
 	struct recorder_event ev;
 	uint64_t k = 0;
 	subdir(dir, sizeof dir, "crash");
@@ -421,18 +455,7 @@ static void test_crash_safety(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	push(rec, gen_hash, NULL, &k, (uint64_t)(3.5 * RATE), 1, 1, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-	snprintf(copy, sizeof copy, "%s/copy.wav", tmpdir);
-	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", ev.path, copy);
-	CHECK(system(cmd) == 0, "cp of the open take");
-	struct wav w;
-	CHECK(wav_strict(copy, &w, 0) == 0, "mid-take copy: strict header: %s", w.why);
-	SF_INFO info;
-	float *x = read_all(copy, &info);
-	CHECK(x && (double)info.frames >= (elapsed - 2.0) * RATE,
-	      "mid-take copy holds %.2f s of %.2f s played (at least elapsed - 2 s)",
-	      x ? (double)info.frames / RATE : -1.0, elapsed);
-	free(x);
+	check_mid_take_copy(ev.path, "take", secs_between(&t0, &t1));
 	recorder_stop(rec, err, sizeof err);
 	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "crash: STOPPED");
 	recorder_free(rec);
@@ -463,8 +486,11 @@ static void test_crash_safety(void)
 	kill(pid, SIGKILL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	waitpid(pid, NULL, 0);
-	elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	double elapsed = secs_between(&t0, &t1);
 	if (got > 0) {
+		struct wav w;
+		SF_INFO info;
+		float *x;
 		CHECK(wav_strict(path, &w, 0) == 0, "killed take: strict header: %s", w.why);
 		x = read_all(path, &info);
 		CHECK(x && (double)info.frames >= (elapsed - 2.0) * RATE,
@@ -591,16 +617,7 @@ static struct recorder *mk_stems(const char *dir, enum recorder_format f, enum r
                                  enum recorder_stems mode, double preroll, double buffer_s, long long reserve)
 {
 	struct recorder_config c;
-	memset(&c, 0, sizeof c);
-	c.dir = dir;
-	c.rate = RATE;
-	c.format = f;
-	c.sample = s;
-	c.preroll_s = preroll;
-	c.buffer_s = buffer_s;
-	c.header_ms = 1000;
-	c.reserve_bytes = reserve;
-	c.originator = "jackmixd-test";
+	cfg_init(&c, dir, f, s, preroll, buffer_s, reserve);
 	c.stems = mode;
 	c.stem_mono = ST_MONO;
 	c.stem_stereo = ST_STEREO;
@@ -800,12 +817,7 @@ static void test_stems_names(void)
 	          recorder_parse_stems("bogus", &m) < 0 && recorder_parse_stems("", &m) < 0,
 	      "recorder_parse_stems");
 	struct recorder_config c;
-	memset(&c, 0, sizeof c);
-	c.dir = dir;
-	c.rate = RATE;
-	c.format = REC_FMT_FLAC;
-	c.sample = REC_PCM24;
-	c.buffer_s = 1.0;
+	cfg_init(&c, dir, REC_FMT_FLAC, REC_PCM24, 0, 1.0, 0);
 	c.stems = REC_STEMS_MULTI;
 	c.stem_mono = 9;
 	rec = recorder_new(&c);
@@ -953,7 +965,7 @@ static void test_mixer_tap(void)
  * period or two, like the master's. */
 static void test_stems_crash(void)
 {
-	char dir[600], err[256], copy[700], cmd[2600];
+	char dir[600], err[256], path[700], what[32];
 	struct recorder_event ev;
 	uint64_t k = 0;
 	subdir(dir, sizeof dir, "stems-crash");
@@ -979,22 +991,10 @@ static void test_stems_crash(void)
 		usleep((useconds_t)(1e6 * PERIOD / RATE));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
 	for (unsigned c = 1; c <= ST_MONO + ST_STEREO; c++) {
-		snprintf(copy, sizeof copy, "%s/copy.ch%02u.wav", tmpdir, c);
-		snprintf(cmd, sizeof cmd, "cp '%s/live.ch%02u.wav' '%s'", dir, c, copy);
-		CHECK(system(cmd) == 0, "cp of the open stem file %u", c);
-		struct wav w;
-		CHECK(wav_strict(copy, &w, 0) == 0, "mid-take copy of stem %u: strict header: %s", c, w.why);
-		SF_INFO info;
-		memset(&info, 0, sizeof info);
-		SNDFILE *sf = sf_open(copy, SFM_READ, &info);
-		CHECK(sf && (double)info.frames >= (elapsed - 2.0) * RATE,
-		      "mid-take copy of stem %u holds %.2f s of %.2f s played (at least elapsed - 2 s)", c,
-		      sf ? (double)info.frames / RATE : -1.0, elapsed);
-		if (sf)
-			sf_close(sf);
-		unlink(copy);
+		snprintf(path, sizeof path, "%s/live.ch%02u.wav", dir, c);
+		snprintf(what, sizeof what, "stem %u", c);
+		check_mid_take_copy(path, what, secs_between(&t0, &t1));
 	}
 	recorder_stop(rec, err, sizeof err);
 	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "stems crash: STOPPED");
