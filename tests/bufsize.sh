@@ -13,9 +13,10 @@
 #     dropped frame and, when JACK reported no xrun meanwhile, is one
 #     unbroken sinusoid (rec_inspect tone: no silence, deviation < 1e-3);
 #  3. every DSP block engaged (gate, EQ, compressor, HPF, master EQ and
-#     compressor); take B across the same changes and a 2 s freewheel
-#     (jack_freewheel y/n): /engine/status says freewheel 1 meanwhile and
-#     the frame counter runs faster than real time; the freewheel policy
+#     compressor); take B across the same changes and a freewheel of 1
+#     to 4 s (jack_freewheel y/n): /engine/status says freewheel 1
+#     meanwhile and the frame counter runs faster than real time (in one
+#     of up to four 1 s windows: see there); the freewheel policy
 #     (jackmixd(1)): nothing goes to the recorder while JACK freewheels,
 #     so take B holds no more frames than its wall-clock length and none
 #     dropped;
@@ -171,14 +172,31 @@ until [ "$(status 10)" = 1 ] || [ $n -ge 50 ]; do
 	sleep 0.1
 done
 # the clock readings bracket the two status readings, so w1 - w0 is at
-# least the time between them: real-time speed could not pass
-w0=$(date +%s%N)
-s0=$($hostile get "$port" /engine/status)
-sleep 1
-s1=$($hostile get "$port" /engine/status)
-w1=$(date +%s%N)
-fw=$(echo "$s0" | awk '{ print $10 }')
-fw_end=$(echo "$s1" | awk '{ print $10 }')
+# least the time between them: real-time speed could not pass.  JACK
+# runs the freewheel without RT priority, so on a saturated machine (CI:
+# two tests and a sanitizer build on two cores) a second of it can get
+# less CPU than real time needs: up to four 1 s windows, and one faster
+# than real time shows the console is not paced by the clock (a console
+# that is could pass none)
+fw=1 fw_end=1 fw_fast=0 fw_seen=
+for k in 1 2 3 4; do
+	w0=$(date +%s%N)
+	s0=$($hostile get "$port" /engine/status)
+	sleep 1
+	s1=$($hostile get "$port" /engine/status)
+	w1=$(date +%s%N)
+	[ "$(echo "$s0" | awk '{ print $10 }')" = 1 ] || fw=$(echo "$s0" | awk '{ print $10 }')
+	[ "$(echo "$s1" | awk '{ print $10 }')" = 1 ] || fw_end=$(echo "$s1" | awk '{ print $10 }')
+	fw_ms=$(((w1 - w0) / 1000000))
+	fw_frames=$(($(echo "$s1" | awk '{ print $8 }') - $(echo "$s0" | awk '{ print $8 }')))
+	fw_seen="$fw_seen ${fw_frames}/${fw_ms}ms"
+	# the policy (jackmixd(1)): the console keeps mixing while JACK
+	# freewheels, so the frame counter must outrun the clock (48 frames/ms)
+	if [ $fw_frames -gt $((fw_ms * 48)) ]; then
+		fw_fast=1
+		break
+	fi
+done
 jack_freewheel n >/dev/null 2>&1 || die "jack_freewheel n failed"
 sleep 0.5
 fw_after=$(status 10)
@@ -188,13 +206,8 @@ t1=$(date +%s%N)
 [ "$fw" = 1 ] && [ "$fw_end" = 1 ] ||
 	bad "/engine/status did not say freewheel 1 while JACK freewheeled (said '$fw', '$fw_end')"
 [ "$fw_after" = 0 ] || bad "/engine/status still says freewheel after it ended"
-fw_ms=$(((w1 - w0) / 1000000))
-fw_frames=$(($(echo "$s1" | awk '{ print $8 }') - $(echo "$s0" | awk '{ print $8 }')))
-jmx_note "freewheel: $fw_frames frames rendered in $fw_ms ms ($((fw_frames / (fw_ms * 48 + 1))) x real time)"
-# the policy (jackmixd(1)): the console keeps mixing while JACK
-# freewheels, so the frame counter must outrun the clock (48 frames/ms)
-[ $fw_frames -gt $((fw_ms * 48)) ] ||
-	bad "only $fw_frames frames in $fw_ms ms of freewheel: not faster than real time"
+jmx_note "freewheel: frames rendered per window:$fw_seen (the last $((fw_frames / (fw_ms * 48 + 1))) x real time)"
+[ $fw_fast = 1 ] || bad "freewheel never faster than real time in 4 windows:$fw_seen"
 info=$("$inspect" info "$T/rec/takeB.wav")
 nframes=$(printf '%s\n' "$info" | sed -n 's/.*frames=\([0-9]*\).*/\1/p')
 wall=$(((t1 - t0) / 1000000))

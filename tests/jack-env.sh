@@ -286,3 +286,17 @@ jmx_connect() {
 	done
 	return 0
 }
+
+# jmx_connected PORT PEER [TIMEOUT_S]: PORT is connected to PEER (a full
+# port name), asked again every 0.1 s for up to TIMEOUT_S (default 3):
+# under load jack_lsp itself may fail to open its client (JACK2 status
+# 0x21), and a connection made by a client's refresh may be a moment late
+jmx_connected() {
+	jmx_n=$((${3:-3} * 10))
+	until jack_lsp -c "$1" 2>/dev/null | grep -q "^ *$2\$"; do
+		[ "$jmx_n" -gt 0 ] || return 1
+		jmx_n=$((jmx_n - 1))
+		sleep 0.1
+	done
+	return 0
+}

@@ -159,8 +159,8 @@ jack_disconnect tone:out_1 "$name:in_1" 2>/dev/null
 start_daemon "$T/d2.log"
 dump >"$T/dump.b"
 check "restart restores every value" cmp -s "$T/dump.a" "$T/dump.b"
-check "restart restores in_1 <- tone:out_1" eval 'jack_lsp -c "$name:in_1" | grep -q "tone:out_1"'
-check "restart restores master_L -> tone:in_L" eval 'jack_lsp -c "$name:master_L" | grep -q "tone:in_L"'
+check "restart restores in_1 <- tone:out_1" jmx_connected "$name:in_1" tone:out_1
+check "restart restores master_L -> tone:in_L" jmx_connected "$name:master_L" tone:in_L
 level_d=$(meter)
 check "same output level after restart ($level_a vs $level_d dBFS)" \
 	awk -v a="$level_a" -v d="$level_d" 'BEGIN { x = a - d; exit !(x < 0.05 && x > -0.05) }'
@@ -179,14 +179,8 @@ check "pending peer logged" grep -q "late:out_1 is not there (yet)" "$T/d3.log"
 ./jmx_tone -n late -c 1 >"$T/late.log" 2>&1 &
 late=$!
 jmx_track $late
-n=30
-until jack_lsp -c "$name:in_2" 2>/dev/null | grep -q "late:out_1"; do
-	[ $n -gt 0 ] || break
-	n=$((n - 1))
-	sleep 0.1
-done
-check "late peer connected when it appeared" eval 'jack_lsp -c "$name:in_2" | grep -q "late:out_1"'
-check "late peer, other direction" eval 'jack_lsp -c "$name:mon_L" | grep -q "late:in_L"'
+check "late peer connected when it appeared" jmx_connected "$name:in_2" late:out_1
+check "late peer, other direction" jmx_connected "$name:mon_L" late:in_L
 jmx_stop_pid $late 5
 sleep 0.5
 osc /state/save >/dev/null
@@ -194,13 +188,7 @@ check "a vanished peer stays in the state file" grep -q '^/jack/connect "in_2" "
 ./jmx_tone -n late -c 1 >"$T/late.log" 2>&1 &
 late=$!
 jmx_track $late
-n=30
-until jack_lsp -c "$name:in_2" 2>/dev/null | grep -q "late:out_1"; do
-	[ $n -gt 0 ] || break
-	n=$((n - 1))
-	sleep 0.1
-done
-check "a returning peer is connected again" eval 'jack_lsp -c "$name:in_2" | grep -q "late:out_1"'
+check "a returning peer is connected again" jmx_connected "$name:in_2" late:out_1
 jack_disconnect late:out_1 "$name:in_2"
 sleep 0.5
 osc /state/save >/dev/null
