@@ -112,9 +112,10 @@ static int cap_process(jack_nframes_t n, void *arg)
 static int on_xrun(void *arg)
 {
 	(void)arg;
+	/* a ring of the latest XR_MAX: a loaded machine has hundreds over
+	 * a run, and only those since a capture began matter */
 	unsigned k = atomic_fetch_add(&nxrun, 1);
-	if (k < XR_MAX)
-		atomic_store(&xrun_at[k], atomic_load(&cap_pos));
+	atomic_store(&xrun_at[k % XR_MAX], atomic_load(&cap_pos));
 	atomic_fetch_add(&xruns, 1);
 	return 0;
 }
@@ -126,11 +127,11 @@ static int xrun_near(unsigned x0, unsigned a, unsigned b)
 	if (getenv("ITEST_AUTO_IGNORE_XRUNS"))
 		return 0;
 	unsigned n = atomic_load(&nxrun);
-	if (n > XR_MAX)
+	if (n - x0 > XR_MAX) /* the ring no longer holds them all */
 		return 1;
 	for (unsigned k = x0; k < n; k++) {
 		/* JACK tells a little after the period it hit: up to ~40 ms */
-		unsigned p = atomic_load(&xrun_at[k]);
+		unsigned p = atomic_load(&xrun_at[k % XR_MAX]);
 		if (p + 512 >= a && p <= b + 2048)
 			return 1;
 	}
@@ -626,6 +627,13 @@ static void run_ramp(void)
 				t0 += tc - (lv[w] + 40) / 40.0;
 				k0++;
 			}
+		/* 10 ms windows near an xrun are left out; too few left is a
+		 * capture to take again, not a verdict */
+		if (k0 <= 50 && atomic_load(&nxrun) > x0) {
+			printf("  (%u windows left between xruns: again)\n", k0);
+			xrun_calm(&nxrun, 500, 10000);
+			continue;
+		}
 		CHECK(k0 > 50, "%u windows in the middle of the move", k0);
 		if (k0 == 0)
 			break;
@@ -640,6 +648,11 @@ static void run_ramp(void)
 			if (e > worst)
 				worst = e;
 			checked++;
+		}
+		if (checked < 70 && atomic_load(&nxrun) > x0) {
+			printf("  (%u windows along the move between xruns: again)\n", checked);
+			xrun_calm(&nxrun, 500, 10000);
+			continue;
 		}
 		CHECK(checked >= 70, "%u windows along the move (the others near an xrun)", checked);
 		/* a period the dummy server skipped shifts the rest of the move
