@@ -30,7 +30,7 @@
 # Expected values are computed here with awk from the laws' definitions.
 # JACK drops the MIDI events of a period it could not run (an xrun), so a
 # run in which a check failed while JACK reported an xrun is run again, up
-# to three times (jmx_midi exits 3 then); any other failure fails.
+# to four times, 2 s apart (jmx_midi exits 3 then); any other failure fails.
 . "${srcdir:-.}/jack-env.sh"
 jmx_require jackd jack_lsp awk
 jmx_setup
@@ -86,18 +86,20 @@ device() {
 	return 1
 }
 
-# retry WHAT COMMAND...: run COMMAND up to three times while it returns 3.
+# retry WHAT COMMAND...: run COMMAND up to four times while it returns 3,
+# 2 s apart (an xrun storm of a loaded machine lasts seconds).
 retry() {
 	what=$1
 	shift
-	for attempt in 1 2 3; do
+	for attempt in 1 2 3 4; do
 		"$@"
 		rc=$?
 		[ $rc -eq 0 ] && return 0
 		[ $rc -eq 3 ] || jmx_fail "$what"
 		jmx_note "$what: spoiled by an xrun (attempt $attempt), again"
+		sleep 2
 	done
-	jmx_fail "$what: three runs spoiled by xruns"
+	jmx_fail "$what: four runs spoiled by xruns"
 }
 
 start_daemon() { # LOG [options]
