@@ -9,18 +9,21 @@
  * It waits up to MS milliseconds (default 2000) for the first reply whose
  * path is PATH or /error and prints only that; with -u it prints every
  * message until one whose path is UNTIL arrives (e.g. -u /dump/done) or
- * the time is up.
+ * the time is up; when that message carries one int, the number of
+ * messages before it (as /dump/done does), fewer is exit status 3.
  * -t 0 sends and exits at once (a set has no reply).  -r N sends the
  * message N times, US microseconds apart (default 0), without waiting;
  * float arguments step by 0.1 dB-sized increments (k mod 50) so that each
  * send changes something (the load generator of the crash test).
  * Exit status: 0 when the awaited reply came (or -t 0 / -r), 1 when it was
- * /error, 2 on timeout or bad usage.
+ * /error, 2 on timeout or bad usage, 3 when -u's message counts more
+ * messages than came.
  *
  * Threads: one.
  */
 #include <lo/lo.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +31,7 @@
 
 static const char *want, *until;
 static int done, status = 2;
+static long got; /* messages printed before UNTIL */
 
 static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, lo_message m, void *ud)
 {
@@ -70,6 +74,15 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
 		if (!strcmp(path, until)) {
 			done = 1;
 			status = 0;
+			/* /dump/done i:N says how many came before it: fewer is a
+			 * datagram lost on the way (3) */
+			if (argc == 1 && types[0] == 'i' && got < argv[0]->i) {
+				fprintf(stderr, "jmx_osc: %ld messages before %s, which counts %d\n", got, path,
+				        argv[0]->i);
+				status = 3;
+			}
+		} else {
+			got++;
 		}
 	} else if (!strcmp(path, want) || !strcmp(path, "/error")) {
 		done = 1;
@@ -144,6 +157,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	lo_server_add_method(s, NULL, NULL, on_msg, NULL);
+	/* a dump is hundreds of datagrams: room for them while a loaded
+	 * machine keeps this process off the CPU (the kernel caps it at
+	 * rmem_max) */
+	int rcv = 4 << 20;
+	setsockopt(lo_server_get_socket_fd(s), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
 	if (repeat > 0) {
 		for (long k = 0; k < repeat; k++) {
 			lo_message r = lo_message_new();

@@ -25,7 +25,15 @@ state=$T/console.state
 snaps=$T/scenes
 osc() { ./jmx_osc -t 2000 "$port" "$@"; }
 set_() { ./jmx_osc -t 0 "$port" "$@"; }
-dump() { ./jmx_osc -t 5000 -u /dump/done "$port" /dump | grep -v -e '^/dump/done' -e '/meter' -e '/gr ' | sort; }
+# every value, sorted; a dump that lost a datagram (jmx_osc exits 3: fewer
+# messages than /dump/done counts) is asked for again
+dump() {
+	for dump_try in 1 2 3; do
+		dump_out=$(./jmx_osc -t 5000 -u /dump/done "$port" /dump) && break
+		jmx_note "dump $dump_try incomplete or late: again"
+	done
+	printf '%s\n' "$dump_out" | grep -v -e '^/dump/done' -e '/meter' -e '/gr ' | sort
+}
 fail=0
 check() { # check DESCRIPTION COMMAND...
 	d=$1
@@ -159,6 +167,7 @@ jack_disconnect tone:out_1 "$name:in_1" 2>/dev/null
 start_daemon "$T/d2.log"
 dump >"$T/dump.b"
 check "restart restores every value" cmp -s "$T/dump.a" "$T/dump.b"
+cmp -s "$T/dump.a" "$T/dump.b" || diff "$T/dump.a" "$T/dump.b" | head -n 20 >&2
 check "restart restores in_1 <- tone:out_1" jmx_connected "$name:in_1" tone:out_1
 check "restart restores master_L -> tone:in_L" jmx_connected "$name:master_L" tone:in_L
 level_d=$(meter)
