@@ -64,14 +64,20 @@ status() {
 	$hostile get "$port" /engine/status | awk -v f="$1" '{ print $f }'
 }
 
-# level: the loudest of the tone's readings of the master over 1.2 s (a
-# reading covers 100 ms, and a period of 8192 frames lasts 171 ms)
+# level: the loudest of the tone's readings of the master over at least
+# 1.2 s (a reading covers 100 ms, and a period of 8192 frames lasts 171 ms)
 level() {
+	# the meter file holds the peak of the last 100 ms, and at 8192
+	# frames a cycle comes every 171 ms, later when the server skips
+	# some: at least six readings, more (up to 20) until one saw a cycle
 	lv=-200
-	for i in 1 2 3 4 5 6; do
+	i=0
+	while [ $i -lt 20 ]; do
+		i=$((i + 1))
 		sleep 0.2
 		v=$(sed -n 's/^peak_dbfs=\([^ ]*\) .*/\1/p' "$T/meter")
 		lv=$(awk -v a="$lv" -v b="${v:--200}" 'BEGIN { print (b > a ? b : a) }')
+		[ $i -ge 6 ] && [ "$lv" != -200 ] && break
 	done
 	echo "$lv"
 }
