@@ -695,16 +695,28 @@ static void run_ramp(void)
 	      m.num[0]);
 	send0("/unsubscribe");
 
-	/* /stop half way: the level holds and the fader reads it */
-	sendf("/ch/1/fader/db", -40);
-	sleep_ms(300);
-	sendff("/ch/1/fader/db", 0, 2000);
-	sleep_ms(1000);
-	send0("/ch/1/fader/stop");
-	sleep_ms(200);
-	double h1 = level_steady(4800) - ref_db;
-	sleep_ms(300);
-	double h2 = level_steady(4800) - ref_db;
+	/* /stop half way: the level holds and the fader reads it.  A server
+	 * that ran no cycles for most of the move (an xrun storm) leaves the
+	 * audio where the move began while the model's clock went on: with
+	 * xruns meanwhile, a miss is taken again */
+	double h1 = NAN, h2 = NAN;
+	for (int stop_try = 0; stop_try < 4; stop_try++) {
+		unsigned x0 = atomic_load(&nxrun);
+		sendf("/ch/1/fader/db", -40);
+		sleep_ms(300);
+		sendff("/ch/1/fader/db", 0, 2000);
+		sleep_ms(1000);
+		send0("/ch/1/fader/stop");
+		sleep_ms(200);
+		h1 = level_steady(4800) - ref_db;
+		sleep_ms(300);
+		h2 = level_steady(4800) - ref_db;
+		int ok = h1 > -30 && h1 < -10 && fabs(h1 - h2) < 0.02;
+		if (ok || atomic_load(&nxrun) == x0 || stop_try == 3)
+			break;
+		printf("  (/stop: %.3f then %.3f dB with %u xruns: again)\n", h1, h2, atomic_load(&nxrun) - x0);
+		xrun_calm(&nxrun, 500, 10000);
+	}
 	CHECK(h1 > -30 && h1 < -10 && fabs(h1 - h2) < 0.02, "held after /stop: %.3f then %.3f dB", h1, h2);
 	CHECK(query("/ch/1/fader/db", &m) && fabs(m.num[0] - h1) < 0.1,
 	      "the fader reads %.3f, the level %.3f", m.num[0], h1);
