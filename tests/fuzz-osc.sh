@@ -25,11 +25,12 @@ if ! "$CLANG" -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" >/dev/null 2>&1
 	exit 77
 fi
 
-src=$top_srcdir/src
-# shellcheck disable=SC2046 # pkg-config output is a word list
+. "$top_srcdir/tests/src-env.sh"
+srcs=$(for m in osc model params log control; do jmx_src_file $m || exit 1; done) || exit 1
+# shellcheck disable=SC2046,SC2086 # word lists
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$src" -I"$top_builddir" $(pkg-config --cflags liblo) \
-	"$top_srcdir/tests/fuzz_osc.c" "$src/osc.c" "$src/model.c" "$src/params.c" "$src/log.c" "$src/control.c" \
+	$jmx_src_inc -I"$top_builddir" $(pkg-config --cflags liblo) \
+	"$top_srcdir/tests/fuzz_osc.c" $srcs \
 	$(pkg-config --libs liblo) -lm -o "$work/fuzz_osc" || { echo "fuzz-osc: FAIL: cannot build the target"; exit 1; }
 
 "$work/fuzz_osc" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \

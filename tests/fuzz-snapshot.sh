@@ -24,10 +24,12 @@ if ! "$CLANG" -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" >/dev/null 2>&1
 	exit 77
 fi
 
-src=$top_srcdir/src
+. "$top_srcdir/tests/src-env.sh"
+srcs=$(for m in snapshot model params lanes; do jmx_src_file $m || exit 1; done) || exit 1
+# shellcheck disable=SC2086 # word lists
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$src" -I"$top_builddir" \
-	"$top_srcdir/tests/fuzz_snapshot.c" "$src/snapshot.c" "$src/model.c" "$src/params.c" "$src/lanes.c" \
+	$jmx_src_inc -I"$top_builddir" \
+	"$top_srcdir/tests/fuzz_snapshot.c" $srcs \
 	-lm -o "$work/fuzz_snapshot" || { echo "fuzz-snapshot: FAIL: cannot build the target"; exit 1; }
 
 # -dict: the format's words make the fuzzer reach deep lines quickly

@@ -13,7 +13,7 @@
 #     jmx_tone (a sine on every input; jmx_tone runs under the shim too and
 #     must itself be clean), master_L/R metered by jmx_tone;
 #  4. every DSP switch on, then JMX_RT_SECONDS (10) s of random values for
-#     every settable parameter of src/params.h (paths, ranges and defaults
+#     every settable parameter of src/params/params.h (paths, ranges and defaults
 #     are read from the table itself, so this follows it), with oscsend,
 #     while a take records the master and split stems (--record-stems:
 #     the mixer's post-trim tap and the wide recorder ring on the RT
@@ -35,7 +35,7 @@ jmx_require jackd jack_lsp jack_connect oscsend awk od
 shim=$PWD/.libs/rtshim.so
 daemon=$top_builddir/src/jackmixd
 tone=./jmx_tone
-params=$top_srcdir/src/params.h
+params=$top_srcdir/src/params/params.h
 seconds=${JMX_RT_SECONDS:-10}
 [ -f "$shim" ] || jmx_fail "$shim not built (make check builds it)"
 [ -x "$daemon" ] || jmx_fail "$daemon not built"

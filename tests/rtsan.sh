@@ -45,12 +45,14 @@ san_build "$W/tree" "$W/build.log" "$flags" -C src libjmxdsp.a jackmixd || jmx_f
 daemon=$W/tree/src/jackmixd
 
 # ---- 1. the RT entry is instrumented ---------------------------------------
-obj=$(ls "$W"/tree/src/*engine.o | head -n 1)
+obj=$(ls "$W"/tree/src/jack/*engine.o | head -n 1)
 objdump -dr --no-show-raw-insn "$obj" | awk '/<engine_process>:/ { f = 1 } f && /^$/ { exit } f' |
 	grep -q __rtsan_realtime_enter || jmx_fail "engine_process in $obj is not a real-time context for RTSan"
 
 # ---- 2. DSP scenario -----------------------------------------------------------
-"$SAN_CC" -std=gnu11 $flags -I"$W/tree/src" "$top_srcdir/tests/rtsan_dsp.c" "$W/tree/src/libjmxdsp.a" \
+. "$top_srcdir/tests/src-env.sh"
+# shellcheck disable=SC2086 # word list
+"$SAN_CC" -std=gnu11 $flags $jmx_src_inc "$top_srcdir/tests/rtsan_dsp.c" "$W/tree/src/libjmxdsp.a" \
 	-lm -lpthread -o "$W/rtsan_dsp" || jmx_fail "cannot build rtsan_dsp"
 RTSAN_OPTIONS=halt_on_error=true "$W/rtsan_dsp" --negative 1 >"$W/neg.out" 2>&1
 rc=$?

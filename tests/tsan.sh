@@ -24,18 +24,18 @@ if ! "$CLANG" -fsanitize=thread "$work/probe.c" -o "$work/probe" >/dev/null 2>&1
 	echo "tsan: SKIP: $CLANG cannot link -fsanitize=thread (libclang-rt-22-dev missing?)"
 	exit 77
 fi
-src=$top_srcdir/src
+. "$top_srcdir/tests/src-env.sh"
 cflags="-std=gnu11 -g -O1 -fsanitize=thread"
 # what the test links of the RT library (libjmxdsp in src/Makefile.am),
 # instrumented too, compiled once for both builds
 mkdir "$work/lib" || exit 1
 for f in params mixer strip master recring autoplay; do
-	"$CLANG" $cflags -c "$src/$f.c" -o "$work/lib/$f.o" || { echo "tsan.sh: FAIL: cannot build $f.c"; exit 1; }
+	"$CLANG" $cflags $jmx_src_inc -c "$(jmx_src_file $f)" -o "$work/lib/$f.o" || { echo "tsan.sh: FAIL: cannot build $f.c"; exit 1; }
 done
 build() { # OUTPUT [extra flags]
 	out=$1
 	shift
-	"$CLANG" $cflags "$@" -I"$src" "$top_srcdir/tests/test_tsan_queues.c" "$work"/lib/*.o -lpthread -lm \
+	"$CLANG" $cflags "$@" $jmx_src_inc "$top_srcdir/tests/test_tsan_queues.c" "$work"/lib/*.o -lpthread -lm \
 		-o "$out"
 }
 build "$work/neg" -DJMX_TSAN_NEGATIVE || { echo "tsan.sh: FAIL: cannot build the negative control"; exit 1; }
