@@ -2,7 +2,8 @@
 # osc-man.sh - man/jackmixd-osc.7 documents exactly the namespace that
 # `jackmixd --dump-osc` prints (generated part compared line by line), the
 # checker notices a tampered page, and the page renders without groff
-# warnings.
+# warnings; every parameter path of it parses back to the same parameter
+# and indices (test_params_path).
 set -u
 top_srcdir=${top_srcdir:-..}
 top_builddir=${top_builddir:-..}
@@ -29,6 +30,16 @@ done <dump.addrs.$$
 n=$(wc -l <dump.addrs.$$)
 [ "$n" -gt 80 ] || { echo "osc-man.sh:$LINENO: FAIL: only $n addresses in --dump-osc"; fail=1; }
 rm -f dump.addrs.$$
+
+# every parameter path of --dump-osc parses back to the same parameter and
+# indices through the one path codec
+"$daemon" --dump-osc >dump.full.$$
+if ! "$top_builddir/tests/test_params_path" dump.full.$$ >/dev/null; then
+	"$top_builddir/tests/test_params_path" dump.full.$$ 2>&1 | tail -n 20
+	echo "osc-man.sh:$LINENO: FAIL: --dump-osc paths do not round-trip"
+	fail=1
+fi
+rm -f dump.full.$$
 
 # the checker can fail: drop one generated line from a copy
 tmp=tampered.$$.7

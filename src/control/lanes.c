@@ -21,7 +21,7 @@
 
 #include "autoplay.h"
 #include "dsp.h"
-#include "snapshot.h"
+#include "params_path.h"
 
 static const char *const lanes_modes[AUTOPLAY_MODES] = {"off", "read", "write", "touch", "latch"};
 
@@ -57,35 +57,12 @@ int lanes_mode_parse(const char *s)
 	return -1;
 }
 
-static void lanes_dims(const struct param_shape *sh, enum param_id id, unsigned *n1, unsigned *n2)
-{
-	switch (param_table[id].scope) {
-	case SC_CH:
-		*n1 = sh->channels, *n2 = 1;
-		break;
-	case SC_CH_BAND:
-		*n1 = sh->channels, *n2 = JMX_BANDS;
-		break;
-	case SC_CH_BUS:
-		*n1 = sh->channels, *n2 = sh->buses;
-		break;
-	case SC_BUS:
-		*n1 = sh->buses, *n2 = 1;
-		break;
-	case SC_MASTER_BAND:
-		*n1 = 1, *n2 = JMX_BANDS;
-		break;
-	default:
-		*n1 = 1, *n2 = 1;
-	}
-}
-
 long lanes_flat(const struct lanes *L, enum param_id id, unsigned i1, unsigned i2)
 {
 	unsigned n1, n2;
 	if ((unsigned)id >= P_COUNT)
 		return -1;
-	lanes_dims(&L->shape, id, &n1, &n2);
+	param_dims(id, &L->shape, &n1, &n2);
 	if (i1 >= n1 || i2 >= n2)
 		return -1;
 	return (long)(L->off[id] + i1 * n2 + i2);
@@ -96,7 +73,7 @@ void lanes_unflat(const struct lanes *L, unsigned flat, enum param_id *id, unsig
 	unsigned k = 0, n1, n2;
 	while (k + 1 < P_COUNT && L->off[k + 1] <= flat)
 		k++;
-	lanes_dims(&L->shape, (enum param_id)k, &n1, &n2);
+	param_dims((enum param_id)k, &L->shape, &n1, &n2);
 	*id = (enum param_id)k;
 	*i1 = (flat - L->off[k]) / n2;
 	*i2 = (flat - L->off[k]) % n2;
@@ -104,25 +81,7 @@ void lanes_unflat(const struct lanes *L, unsigned flat, enum param_id *id, unsig
 
 void lanes_base_path(enum param_id id, unsigned i1, unsigned i2, char *buf, size_t len)
 {
-	char tmpl[LANES_PATH_MAX];
-	size_t k = 0, n = param_auto_base(id);
-	if (n >= sizeof tmpl)
-		n = sizeof tmpl - 1;
-	memcpy(tmpl, param_table[id].path, n);
-	tmpl[n] = 0;
-	for (const char *s = tmpl; *s && k + 12 < len;) {
-		if (s[0] == '<' && s[1] && s[2] == '>') {
-			unsigned v = s[1] == 'n'                       ? i1
-			             : s[1] == 'b'                     ? i2
-			             : param_table[id].scope == SC_BUS ? i1
-			                                               : i2;
-			k += (size_t)snprintf(buf + k, len - k, "%u", v + 1);
-			s += 3;
-		} else {
-			buf[k++] = *s++;
-		}
-	}
-	buf[k < len ? k : len - 1] = 0;
+	params_path_format(id, PARAMS_BASE, i1, i2, buf, len);
 }
 
 /* ---- life cycle -------------------------------------------------------- */
@@ -411,74 +370,22 @@ static void lanes_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A concrete path (len bytes) against a template with <n>/<a>/<b>;
- * num[0..2] receive the numbers of n, a, b. */
-static int lanes_match(const char *pat, const char *s, size_t len, unsigned num[3])
-{
-	size_t i = 0;
-	while (*pat) {
-		if (pat[0] == '<' && pat[1] && pat[2] == '>') {
-			int slot = pat[1] == 'n' ? 0 : pat[1] == 'a' ? 1 : 2;
-			unsigned long v = 0;
-			size_t d = 0;
-			while (i < len && isdigit((unsigned char)s[i]) && d < 9) {
-				v = v * 10 + (unsigned)(s[i] - '0');
-				i++, d++;
-			}
-			if (d == 0 || (i < len && isdigit((unsigned char)s[i])))
-				return 0;
-			num[slot] = v > 99999 ? 99999 : (unsigned)v;
-			pat += 3;
-			continue;
-		}
-		if (i >= len || s[i] != *pat)
-			return 0;
-		i++, pat++;
-	}
-	return i == len;
-}
-
-/* Base path -> instance, or -1 with a reason. */
+/* Base path -> instance, or -1 with a reason.  Only automatable
+ * parameters have lanes, so only their bases are tried. */
 static long lanes_resolve(struct lanes *L, const char *base, size_t len, char *err, size_t errlen)
 {
-	char tmpl[LANES_PATH_MAX];
 	for (unsigned k = 0; k < P_COUNT; k++) {
-		unsigned num[3] = {0, 0, 0}, i1 = 0, i2 = 0;
-		size_t tn = param_auto_base((enum param_id)k);
-		if (!param_automatable((enum param_id)k) || tn >= sizeof tmpl)
+		unsigned num[PARAMS_SLOTS], i1, i2;
+		size_t tlen;
+		char why[80];
+		const char *tmpl = params_path_template((enum param_id)k, PARAMS_BASE, &tlen);
+		if (!param_automatable((enum param_id)k) || !params_path_match(tmpl, tlen, base, len, num))
 			continue;
-		memcpy(tmpl, param_table[k].path, tn);
-		tmpl[tn] = 0;
-		if (!lanes_match(tmpl, base, len, num))
-			continue;
-		switch (param_table[k].scope) {
-		case SC_CH:
-			i1 = num[0];
-			break;
-		case SC_CH_BAND:
-			i1 = num[0], i2 = num[2];
-			break;
-		case SC_CH_BUS:
-			i1 = num[0], i2 = num[1];
-			break;
-		case SC_BUS:
-			i1 = num[1];
-			break;
-		case SC_MASTER_BAND:
-			i2 = num[2];
-			break;
-		default:
-			break;
-		}
-		enum param_scope sc = param_table[k].scope;
-		int has1 = sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS || sc == SC_BUS;
-		int has2 = sc == SC_CH_BAND || sc == SC_CH_BUS || sc == SC_MASTER_BAND;
-		long flat = lanes_flat(L, (enum param_id)k, has1 ? i1 - 1 : 0, has2 ? i2 - 1 : 0);
-		if ((has1 && i1 < 1) || (has2 && i2 < 1) || flat < 0) {
+		if (params_path_index((enum param_id)k, num, &L->shape, &i1, &i2, why, sizeof why) < 0) {
 			lanes_err(err, errlen, "%.*s: index out of range", (int)len, base);
 			return -1;
 		}
-		return flat;
+		return lanes_flat(L, (enum param_id)k, i1, i2);
 	}
 	lanes_err(err, errlen, "'%.*s' is not an automatable parameter", (int)(len > 200 ? 200 : len), base);
 	return -1;
@@ -637,7 +544,7 @@ void lanes_format(const struct lanes *L, lanes_emit_fn emit, void *ctx)
 		snprintf(line, sizeof line, "%s/auto %s", base, lanes_mode_name(l->mode));
 		emit(ctx, line);
 		for (unsigned i = 0; i < l->n; i++) {
-			snapshot_fmt_float(num, sizeof num, l->value[i] == 0.0f ? 0.0f : l->value[i]);
+			params_path_fmt_float(num, sizeof num, l->value[i] == 0.0f ? 0.0f : l->value[i]);
 			snprintf(line, sizeof line, "%s/auto/point %u %s", base, (unsigned)l->frame[i], num);
 			emit(ctx, line);
 		}

@@ -33,28 +33,11 @@ struct model {
 
 void model_dims(const struct model *m, enum param_id id, unsigned *n1, unsigned *n2)
 {
-	switch (param_table[id].scope) {
-	case SC_GLOBAL:
-		*n1 = 1, *n2 = 1;
-		break;
-	case SC_CH:
-		*n1 = m->shape.channels, *n2 = 1;
-		break;
-	case SC_CH_BAND:
-		*n1 = m->shape.channels, *n2 = JMX_BANDS;
-		break;
-	case SC_CH_BUS:
-		*n1 = m->shape.channels, *n2 = m->shape.buses;
-		break;
-	case SC_BUS:
-		*n1 = m->shape.buses, *n2 = 1;
-		break;
-	case SC_MASTER_BAND:
-		*n1 = 1, *n2 = JMX_BANDS;
-		break;
-	default:
+	if ((unsigned)id >= P_COUNT) {
 		*n1 = 0, *n2 = 0;
+		return;
 	}
+	param_dims(id, &m->shape, n1, n2);
 }
 
 static int model_flat(const struct model *m, enum param_id id, unsigned i1, unsigned i2, unsigned *flat)

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "params_path.h"
+
 #define SNAP_LINE_MAX 4096
 #define SNAP_MAGIC    "jackmixd-state"
 
@@ -215,84 +217,24 @@ struct snap_parse {
 	unsigned offset[P_COUNT + 1];
 };
 
-/* Match a concrete path against a table pattern with <n>/<a>/<b>
- * placeholders; num['n'|'a'|'b'] receive the 1-based numbers. */
-static int snap_match(const char *pat, const char *s, size_t len, unsigned num[3])
-{
-	size_t i = 0;
-	while (*pat) {
-		if (pat[0] == '<' && pat[1] && pat[2] == '>') {
-			int slot = pat[1] == 'n' ? 0 : pat[1] == 'a' ? 1 : 2;
-			unsigned long v = 0;
-			size_t d = 0;
-			while (i < len && s[i] >= '0' && s[i] <= '9' && d < 9) {
-				v = v * 10 + (unsigned)(s[i] - '0');
-				i++, d++;
-			}
-			if (d == 0 || (i < len && s[i] >= '0' && s[i] <= '9'))
-				return 0;
-			num[slot] = v > 99999 ? 99999 : (unsigned)v;
-			pat += 3;
-			continue;
-		}
-		if (i >= len || s[i] != *pat)
-			return 0;
-		i++, pat++;
-	}
-	return i == len;
-}
-
 /* Concrete path -> (id, i1, i2), with index range checks against the
  * console shape.  -1 with a message when unknown or out of range. */
 static int snap_resolve(struct snap_parse *ps, const char *path, size_t len, enum param_id *id, unsigned *i1,
                         unsigned *i2)
 {
-	for (unsigned k = 0; k < P_COUNT; k++) {
-		unsigned num[3] = {0, 0, 0}, n1, n2, a = 0, b = 0;
-		const char *what = "channel";
-		if (!snap_match(param_table[k].path, path, len, num))
-			continue;
-		*id = (enum param_id)k;
-		model_dims(ps->s->values, *id, &n1, &n2);
-		switch (param_table[k].scope) {
-		case SC_GLOBAL:
-			break;
-		case SC_CH:
-			a = num[0];
-			break;
-		case SC_CH_BAND:
-			a = num[0], b = num[2];
-			break;
-		case SC_CH_BUS:
-			a = num[0], b = num[1];
-			break;
-		case SC_BUS:
-			a = num[1], what = "bus";
-			break;
-		case SC_MASTER_BAND:
-			b = num[2];
-			break;
-		}
-		if (param_table[k].scope != SC_GLOBAL && param_table[k].scope != SC_MASTER_BAND &&
-		    (a < 1 || a > n1)) {
-			snap_err(ps->err, ps->errlen, ps->file, ps->line, "%.*s: %s %u out of range (1..%u)",
-			         (int)len, path, what, a, n1);
-			return -1;
-		}
-		if ((param_table[k].scope == SC_CH_BAND || param_table[k].scope == SC_CH_BUS ||
-		     param_table[k].scope == SC_MASTER_BAND) &&
-		    (b < 1 || b > n2)) {
-			snap_err(ps->err, ps->errlen, ps->file, ps->line, "%.*s: %s %u out of range (1..%u)",
-			         (int)len, path, param_table[k].scope == SC_CH_BUS ? "bus" : "band", b, n2);
-			return -1;
-		}
-		*i1 = a ? a - 1 : 0;
-		*i2 = b ? b - 1 : 0;
+	char why[80];
+	switch (params_path_resolve(path, len, PARAMS_FORM_BIT(PARAMS_UNIT), model_shape(ps->s->values), id, NULL, i1, i2, why,
+	                            sizeof why)) {
+	case 0:
 		return 0;
+	case PARAMS_PATH_RANGE:
+		snap_err(ps->err, ps->errlen, ps->file, ps->line, "%.*s: %s", (int)len, path, why);
+		return -1;
+	default:
+		snap_err(ps->err, ps->errlen, ps->file, ps->line, "unknown path '%.*s'",
+		         (int)(len > 200 ? 200 : len), path);
+		return -1;
 	}
-	snap_err(ps->err, ps->errlen, ps->file, ps->line, "unknown path '%.*s'", (int)(len > 200 ? 200 : len),
-	         path);
-	return -1;
 }
 
 /* A double-quoted string at *p (< end): \" \\ \xHH escapes.  On success
@@ -709,43 +651,12 @@ static void sb_quoted(struct sbuf *b, const char *s)
 	sb_add(b, "\"");
 }
 
-/* Shortest decimal that reads back as the same float, in plain notation
- * where that is readable ("80", "0.7071", "-6.5"). */
-void snapshot_fmt_float(char *out, size_t n, float v)
-{
-	float a = fabsf(v);
-	if (a == 0.0f || (a >= 1e-4f && a < 1e9f)) {
-		for (int d = 0; d <= 12; d++) {
-			snprintf(out, n, "%.*f", d, (double)v);
-			if (strtof(out, NULL) == v)
-				return;
-		}
-	}
-	for (int prec = 1; prec <= 9; prec++) {
-		snprintf(out, n, "%.*g", prec, (double)v);
-		if (strtof(out, NULL) == v)
-			return;
-	}
-}
-
 static void snap_write_one(struct sbuf *b, const struct model *m, enum param_id id, unsigned i1, unsigned i2)
 {
 	const struct param_info *pi = &param_table[id];
-	char path[128], *o = path;
-	const char *t = pi->path;
+	char path[PARAMS_PATH_MAX];
 
-	while (*t && o < path + sizeof path - 8) {
-		if (t[0] == '<' && t[1] && t[2] == '>') {
-			unsigned v = t[1] == 'n'   ? i1 + 1
-			             : t[1] == 'a' ? (pi->scope == SC_BUS ? i1 + 1 : i2 + 1)
-			                           : i2 + 1;
-			o += snprintf(o, 8, "%u", v);
-			t += 3;
-		} else {
-			*o++ = *t++;
-		}
-	}
-	*o = 0;
+	params_path_format(id, PARAMS_UNIT, i1, i2, path, sizeof path);
 	if (pi->type == PT_STRING) {
 		sb_add(b, "%s ", path);
 		sb_quoted(b, model_get_string(m, id, i1));
@@ -766,7 +677,7 @@ static void snap_write_one(struct sbuf *b, const struct model *m, enum param_id 
 		}
 	}
 	char num[32];
-	snapshot_fmt_float(num, sizeof num, v);
+	params_path_fmt_float(num, sizeof num, v);
 	sb_add(b, "%s %s\n", path, num);
 }
 

@@ -143,10 +143,6 @@ int snapshot_set_aside(int dirfd, const char *name, char *newname, size_t newlen
 
 /* Scene names: 1..64 of [A-Za-z0-9._-], not starting with '.'. */
 int snapshot_name_valid(const char *name);
-/* The shortest decimal that reads back as the same float, plain where
- * that is readable ("80", "0.7071", "-6.5"): the form of every number in
- * state, scene and automation files. */
-void snapshot_fmt_float(char *out, size_t n, float v);
 
 /* Open (creating with parents, mode 0700, when missing) a directory;
  * returns an O_DIRECTORY fd or -errno. */

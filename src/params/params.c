@@ -17,23 +17,35 @@ const struct param_info param_table[P_COUNT] = {
 #undef X
 };
 
-unsigned param_instances(enum param_id id, const struct param_shape *shape)
+void param_dims(enum param_id id, const struct param_shape *shape, unsigned *n1, unsigned *n2)
 {
+	*n1 = 1, *n2 = 1;
 	switch (param_table[id].scope) {
 	case SC_GLOBAL:
-		return 1;
+		break;
 	case SC_CH:
-		return shape->channels;
+		*n1 = shape->channels;
+		break;
 	case SC_CH_BAND:
-		return shape->channels * JMX_BANDS;
+		*n1 = shape->channels, *n2 = JMX_BANDS;
+		break;
 	case SC_CH_BUS:
-		return shape->channels * shape->buses;
+		*n1 = shape->channels, *n2 = shape->buses;
+		break;
 	case SC_BUS:
-		return shape->buses;
+		*n1 = shape->buses;
+		break;
 	case SC_MASTER_BAND:
-		return JMX_BANDS;
+		*n2 = JMX_BANDS;
+		break;
 	}
-	return 0;
+}
+
+unsigned param_instances(enum param_id id, const struct param_shape *shape)
+{
+	unsigned n1, n2;
+	param_dims(id, shape, &n1, &n2);
+	return n1 * n2;
 }
 
 unsigned param_offset(enum param_id id, const struct param_shape *shape)
@@ -46,17 +58,9 @@ unsigned param_offset(enum param_id id, const struct param_shape *shape)
 
 unsigned param_flat(enum param_id id, unsigned i1, unsigned i2, const struct param_shape *shape)
 {
-	unsigned base = param_offset(id, shape);
-	switch (param_table[id].scope) {
-	case SC_CH_BAND:
-		return base + i1 * JMX_BANDS + i2;
-	case SC_CH_BUS:
-		return base + i1 * shape->buses + i2;
-	case SC_MASTER_BAND:
-		return base + i2;
-	default:
-		return base + i1;
-	}
+	unsigned n1, n2;
+	param_dims(id, shape, &n1, &n2);
+	return param_offset(id, shape) + i1 * n2 + i2;
 }
 
 float param_default(enum param_id id, unsigned i2)

@@ -153,6 +153,10 @@ struct param_shape {
 	unsigned buses;
 };
 
+/* How many values each index of a parameter has for a console shape:
+ * n1 channels or buses (1 without), n2 bands or buses (1 without).  The
+ * one place that knows what each scope's indices are. */
+void param_dims(enum param_id id, const struct param_shape *shape, unsigned *n1, unsigned *n2);
 /* Number of (i1, i2) instances of a parameter for a console shape. */
 unsigned param_instances(enum param_id id, const struct param_shape *shape);
 /* Offset of a parameter's first instance in a flat value array laid out

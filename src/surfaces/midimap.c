@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "dsp.h"
+#include "params_path.h"
 #include "snapshot.h"
 
 struct mm_entry {
@@ -258,104 +259,35 @@ static void mm_reindex(struct midimap *mm)
 
 /* ---- paths ------------------------------------------------------------- */
 
-/* Match a concrete path against a table pattern with <n>/<a>/<b>
- * placeholders; num[0..2] receive the 1-based numbers. */
-static int mm_match(const char *pat, const char *s, unsigned num[3])
-{
-	while (*pat) {
-		if (pat[0] == '<' && pat[1] && pat[2] == '>') {
-			int slot = pat[1] == 'n' ? 0 : pat[1] == 'a' ? 1 : 2;
-			unsigned long v = 0;
-			unsigned d = 0;
-			while (*s >= '0' && *s <= '9' && d < 6) {
-				v = v * 10 + (unsigned)(*s - '0');
-				s++, d++;
-			}
-			if (d == 0 || (*s >= '0' && *s <= '9'))
-				return 0;
-			num[slot] = (unsigned)v;
-			pat += 3;
-			continue;
-		}
-		if (*s != *pat)
-			return 0;
-		s++, pat++;
-	}
-	return *s == 0;
-}
-
 /* Concrete path (unit or normalised form) -> parameter instance.  0, or
  * -1 with a reason. */
 static int mm_resolve(const struct model *m, const char *path, enum param_id *id, unsigned *i1, unsigned *i2,
                       char *why, size_t whylen)
 {
-	for (unsigned k = 0; k < P_COUNT; k++) {
-		const struct param_info *p = &param_table[k];
-		unsigned num[3] = {0, 0, 0}, n1, n2, a = 0, b = 0;
-		if (!mm_match(p->path, path, num) && !(p->npath && mm_match(p->npath, path, num)))
-			continue;
-		if (p->type == PT_STRING || p->type == PT_METER) {
-			snprintf(why, whylen, "%s: %s cannot be set from MIDI", path,
-			         p->type == PT_STRING ? "a name" : "a meter");
-			return -1;
-		}
-		model_dims(m, (enum param_id)k, &n1, &n2);
-		switch (p->scope) {
-		case SC_GLOBAL:
-			break;
-		case SC_CH:
-			a = num[0];
-			break;
-		case SC_CH_BAND:
-			a = num[0], b = num[2];
-			break;
-		case SC_CH_BUS:
-			a = num[0], b = num[1];
-			break;
-		case SC_BUS:
-			a = num[1];
-			break;
-		case SC_MASTER_BAND:
-			b = num[2];
-			break;
-		}
-		int has_a = p->scope != SC_GLOBAL && p->scope != SC_MASTER_BAND;
-		int has_b = p->scope == SC_CH_BAND || p->scope == SC_CH_BUS || p->scope == SC_MASTER_BAND;
-		if (has_a && (a < 1 || a > n1)) {
-			snprintf(why, whylen, "%s: %s %u out of range (1..%u)", path,
-			         p->scope == SC_BUS ? "bus" : "channel", a, n1);
-			return -1;
-		}
-		if (has_b && (b < 1 || b > n2)) {
-			snprintf(why, whylen, "%s: %s %u out of range (1..%u)", path,
-			         p->scope == SC_CH_BUS ? "bus" : "band", b, n2);
-			return -1;
-		}
-		*id = (enum param_id)k;
-		*i1 = has_a ? a - 1 : 0;
-		*i2 = has_b ? b - 1 : 0;
-		return 0;
+	char range[80];
+	int rc = params_path_resolve(path, strlen(path), PARAMS_FORM_BIT(PARAMS_UNIT) | PARAMS_FORM_BIT(PARAMS_NORM),
+	                             model_shape(m), id, NULL, i1, i2, range, sizeof range);
+	if (rc == PARAMS_PATH_UNKNOWN) {
+		snprintf(why, whylen, "unknown parameter path '%.200s'", path);
+		return -1;
 	}
-	snprintf(why, whylen, "unknown parameter path '%.200s'", path);
-	return -1;
+	const struct param_info *p = &param_table[*id];
+	if (p->type == PT_STRING || p->type == PT_METER) {
+		snprintf(why, whylen, "%s: %s cannot be set from MIDI", path,
+		         p->type == PT_STRING ? "a name" : "a meter");
+		return -1;
+	}
+	if (rc < 0) {
+		snprintf(why, whylen, "%s: %s", path, range);
+		return -1;
+	}
+	return 0;
 }
 
 /* The unit path of an instance. */
 static void mm_path(enum param_id id, unsigned i1, unsigned i2, char *out, size_t len)
 {
-	const char *p = param_table[id].path;
-	size_t o = 0;
-	while (*p && o + 12 < len) {
-		if (p[0] == '<' && p[1] && p[2] == '>') {
-			unsigned v =
-			    p[1] == 'b' || (p[1] == 'a' && param_table[id].scope == SC_CH_BUS) ? i2 : i1;
-			o += (size_t)snprintf(out + o, len - o, "%u", v + 1);
-			p += 3;
-		} else {
-			out[o++] = *p++;
-		}
-	}
-	out[o] = 0;
+	params_path_format(id, PARAMS_UNIT, i1, i2, out, len);
 }
 
 /* ---- one line of the file ---------------------------------------------- */
