@@ -22,11 +22,6 @@ void log_set_level(int level)
 	atomic_store(&log_level, level);
 }
 
-int log_get_level(void)
-{
-	return atomic_load(&log_level);
-}
-
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *const tag[] = { "error", "warning", "info", "debug" };

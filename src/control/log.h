@@ -11,7 +11,6 @@ enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 /* Messages above this level are dropped; -v raises it, -q lowers it. */
 void log_set_level(int level);
-int log_get_level(void);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -297,8 +297,3 @@ void nsm_set_dirty(struct nsm *n, int dirty)
 	nsm_send(n, dirty ? "/nsm/client/is_dirty" : "/nsm/client/is_clean", m);
 	lo_message_free(m);
 }
-
-int nsm_is_open(const struct nsm *n)
-{
-	return n && n->opened;
-}

@@ -45,6 +45,5 @@ void nsm_free(struct nsm *n);
 /* Tell the server when the state becomes dirty or clean (only changes
  * are sent, and only once a session is open). */
 void nsm_set_dirty(struct nsm *n, int dirty);
-int nsm_is_open(const struct nsm *n);
 
 #endif
