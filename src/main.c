@@ -35,6 +35,7 @@
 #include "recorder_osc.h"
 #include "session.h"
 #include "snapshot.h"
+#include "statefile.h"
 
 #define MAX_PATTERNS 16
 #define RECONNECT_POLL_MS 100u /* while the JACK server is away (engine_reopen paces the attempts) */
@@ -756,7 +757,7 @@ static int nsm_on_open(void *ctx, const char *path, const char *display_name, co
 	char state[4096], snaps[4096];
 	(void)display_name;
 
-	int fd = snapshot_dir_open(path); /* the instance directory is ours to create */
+	int fd = statefile_dir_open(path); /* the instance directory is ours to create */
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-fd));
 		return -1;

@@ -25,7 +25,7 @@ if ! "$CLANG" -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" >/dev/null 2>&1
 fi
 
 . "$top_srcdir/tests/src-env.sh"
-srcs=$(for m in snapshot model params params_path lanes; do jmx_src_file $m || exit 1; done) || exit 1
+srcs=$(for m in snapshot statefile model params params_path lanes; do jmx_src_file $m || exit 1; done) || exit 1
 # shellcheck disable=SC2086 # word lists
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	$jmx_src_inc -I"$top_builddir" \

@@ -27,6 +27,7 @@
 #include "rtqueue.h"
 #include "session.h"
 #include "snapshot.h"
+#include "statefile.h"
 #include "test_util.h"
 
 #define NCH  4 /* 3 mono + 1 stereo */
@@ -637,8 +638,8 @@ static void test_files(void)
 	CHECK(dfd >= 0, "open %s", tmpdir);
 
 	/* atomic write and sweep */
-	CHECK(snapshot_write_atomic(dfd, "a.state", "one\n", 4, 0, err, sizeof err) == 0, "write: %s", err);
-	CHECK(snapshot_write_atomic(dfd, "a.state", "two\n", 4, 0, err, sizeof err) == 0, "rewrite: %s", err);
+	CHECK(statefile_write_atomic(dfd, "a.state", "one\n", 4, 0, err, sizeof err) == 0, "write: %s", err);
+	CHECK(statefile_write_atomic(dfd, "a.state", "two\n", 4, 0, err, sizeof err) == 0, "rewrite: %s", err);
 	snprintf(path, sizeof path, "%s/a.state", tmpdir);
 	char *got = slurp(path, &len);
 	CHECK(got && len == 4 && !memcmp(got, "two\n", 4), "file has the new content");
@@ -651,13 +652,13 @@ static void test_files(void)
 	close(openat(dfd, ".b.state.tmp.999999999.0", O_CREAT | O_WRONLY, 0644));
 	close(openat(dfd, ".a.state.tmp.x.0", O_CREAT | O_WRONLY, 0644));
 	close(openat(dfd, ".hidden", O_CREAT | O_WRONLY, 0644));
-	CHECK(snapshot_sweep(dfd, "a.state") == 1, "one stale temporary of a.state swept");
+	CHECK(statefile_sweep(dfd, "a.state") == 1, "one stale temporary of a.state swept");
 	CHECK(!exists(dfd, ".a.state.tmp.999999999.0"), "dead writer's temporary removed");
 	CHECK(exists(dfd, live_tmp), "a live writer's temporary kept");
 	CHECK(exists(dfd, ".b.state.tmp.999999999.0") && exists(dfd, ".a.state.tmp.x.0") &&
 	          exists(dfd, ".hidden"),
 	      "other files untouched");
-	CHECK(snapshot_sweep(dfd, NULL) == 1, "sweep of all targets takes b's");
+	CHECK(statefile_sweep(dfd, NULL) == 1, "sweep of all targets takes b's");
 	unlinkat(dfd, live_tmp, 0);
 	unlinkat(dfd, ".a.state.tmp.x.0", 0);
 	unlinkat(dfd, ".hidden", 0);
@@ -738,7 +739,7 @@ static void test_files(void)
 	CHECK(session_scene_load(ses, "chorus", 0, 0, err, sizeof err) == 0, "scene load: %s", err);
 	CHECK(models_differ(ref, fresh) == 0, "scene recalled");
 	/* damaged scene: rejected, live console untouched */
-	CHECK(snapshot_write_atomic(sfd, "bad.scene",
+	CHECK(statefile_write_atomic(sfd, "bad.scene",
 	                            "jackmixd-state 1\n/ch/1/fader/db -3\n/ch/1/mute 7\nend\n", 51, 0, err,
 	                            sizeof err) == 0,
 	      "write bad scene");

@@ -37,6 +37,7 @@
 
 #include "log.h"
 #include "snapshot.h"
+#include "statefile.h"
 
 #define SESSION_TICK_MS     100u
 #define SESSION_MAX_FADE_MS 600000.0f /* 10 minutes */
@@ -154,7 +155,7 @@ static int session_open_state(struct session *s, const char *path)
 		log_err("%s: cannot open directory %s: %s", path, dir, strerror(errno));
 		return -1;
 	}
-	unsigned n = snapshot_sweep(s->state_dirfd, s->state_name);
+	unsigned n = statefile_sweep(s->state_dirfd, s->state_name);
 	if (n)
 		log_info("%s: removed %u temporary file(s) left by an interrupted save", path, n);
 	return 0;
@@ -169,7 +170,7 @@ static int session_open_scenes(struct session *s, int create)
 		return 0;
 	if (!s->scene_path[0])
 		return -1;
-	int fd = create ? snapshot_dir_open(s->scene_path)
+	int fd = create ? statefile_dir_open(s->scene_path)
 	                : open(s->scene_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		if (create)
@@ -177,7 +178,7 @@ static int session_open_scenes(struct session *s, int create)
 		return -1;
 	}
 	s->scene_dirfd = fd;
-	unsigned n = snapshot_sweep(fd, NULL);
+	unsigned n = statefile_sweep(fd, NULL);
 	if (n)
 		log_info("%s: removed %u temporary file(s) left by an interrupted save", s->scene_path, n);
 	return 0;
@@ -392,7 +393,7 @@ int session_load_state(struct session *s)
 		return 0;
 	}
 	log_err("%s", err);
-	int r = snapshot_set_aside(s->state_dirfd, s->state_name, aside, sizeof aside);
+	int r = statefile_set_aside(s->state_dirfd, s->state_name, aside, sizeof aside);
 	if (r < 0) {
 		log_err("%s: cannot rename the damaged file aside (%s): autosave is off so that it is not "
 		        "overwritten",
@@ -424,7 +425,7 @@ int session_save_state(struct session *s, char *err, size_t errlen)
 		s->gen_saved = g;
 		return 0;
 	}
-	int r = snapshot_write_atomic(s->state_dirfd, s->state_name, text, len, 0, err, errlen);
+	int r = statefile_write_atomic(s->state_dirfd, s->state_name, text, len, 0, err, errlen);
 	if (r < 0) {
 		free(text);
 		log_err("%s: %s", s->state_path, err);

@@ -18,7 +18,7 @@
  *   and only as regular files, so a symlink planted in the scene directory
  *   is never followed for reading, writing or deleting.
  */
-#define _GNU_SOURCE /* renameat2 */
+#define _GNU_SOURCE
 #include "snapshot.h"
 
 #include <ctype.h>
@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "params_path.h"
+#include "statefile.h"
 
 #define SNAP_LINE_MAX 4096
 #define SNAP_MAGIC    "jackmixd-state"
@@ -834,179 +835,6 @@ unsigned snapshot_apply(const struct snapshot *s, struct model *live, float fade
 
 /* ---- files ------------------------------------------------------------ */
 
-static ssize_t snap_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
-int snapshot_write_atomic(int dirfd, const char *name, const void *buf, size_t len, int regular_only,
-                          char *err, size_t errlen)
-{
-	static unsigned counter;
-	char tmp[SNAPSHOT_NAME_MAX + 256];
-	struct stat st;
-	int fd, e;
-
-	if (strlen(name) > 200) {
-		msg(err, errlen, "%s: name too long", name);
-		return -ENAMETOOLONG;
-	}
-	if (regular_only && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
-		msg(err, errlen, "%s: exists and is not a regular file (not replaced)", name);
-		return -EPERM;
-	}
-	snprintf(tmp, sizeof tmp, ".%s.tmp.%ld.%u", name, (long)getpid(), counter++);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		e = errno;
-		msg(err, errlen, "cannot create %s: %s", tmp, strerror(e));
-		return -e;
-	}
-	if (snap_write_all(fd, buf, len) < 0) {
-		e = errno;
-		msg(err, errlen, "cannot write %s: %s", tmp, strerror(e));
-		goto fail;
-	}
-	if (fsync(fd) < 0) {
-		e = errno;
-		msg(err, errlen, "cannot fsync %s: %s", tmp, strerror(e));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		e = errno;
-		msg(err, errlen, "cannot close %s: %s", tmp, strerror(e));
-		goto fail;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		e = errno;
-		msg(err, errlen, "cannot rename %s to %s: %s", tmp, name, strerror(e));
-		goto fail;
-	}
-	if (fsync(dirfd) < 0) {
-		/* the new file is in place and whole; only its durability
-		 * across a power cut is in doubt */
-		e = errno;
-		msg(err, errlen, "%s written, but the directory could not be synced: %s", name, strerror(e));
-		return -e;
-	}
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dirfd, tmp, 0);
-	return -e;
-}
-
-/* True if pid is a live process (not a zombie) other than us. */
-static int snap_pid_alive(long pid)
-{
-	char path[64], buf[256];
-	if (pid <= 0 || pid == (long)getpid())
-		return 0;
-	if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
-		return 0;
-	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	buf[n] = 0;
-	const char *rp = strrchr(buf, ')');
-	return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
-}
-
-unsigned snapshot_sweep(int dirfd, const char *target)
-{
-	int fd = dup(dirfd);
-	unsigned removed = 0;
-	DIR *d;
-	struct dirent *de;
-
-	if (fd < 0)
-		return 0;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		const char *n = de->d_name, *t;
-		char *e;
-		if (n[0] != '.' || !(t = strstr(n + 1, ".tmp.")))
-			continue;
-		/* the last ".tmp." is ours: names may contain ".tmp." too */
-		for (const char *u; (u = strstr(t + 1, ".tmp.")) != NULL;)
-			t = u;
-		if (target &&
-		    ((size_t)(t - n - 1) != strlen(target) || memcmp(n + 1, target, strlen(target))))
-			continue;
-		long pid = strtol(t + 5, &e, 10);
-		if (e == t + 5 || *e != '.' || !isdigit((unsigned char)e[1]))
-			continue;
-		strtoul(e + 1, &e, 10);
-		if (*e)
-			continue;
-		if (snap_pid_alive(pid))
-			continue;
-		if (unlinkat(dirfd, n, 0) == 0)
-			removed++;
-	}
-	closedir(d);
-	return removed;
-}
-
-int snapshot_set_aside(int dirfd, const char *name, char *newname, size_t newlen)
-{
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	for (unsigned k = 0; k < 100; k++) {
-		if (k)
-			snprintf(newname, newlen, "%s.corrupt-%s-%u", name, stamp, k);
-		else
-			snprintf(newname, newlen, "%s.corrupt-%s", name, stamp);
-		if (renameat2(dirfd, name, dirfd, newname, RENAME_NOREPLACE) == 0) {
-			fsync(dirfd);
-			return 0;
-		}
-		if (errno == EINVAL || errno == ENOSYS) {
-			/* file system without RENAME_NOREPLACE: link, then unlink */
-			if (linkat(dirfd, name, dirfd, newname, 0) == 0) {
-				unlinkat(dirfd, name, 0);
-				fsync(dirfd);
-				return 0;
-			}
-		}
-		if (errno != EEXIST)
-			return -errno;
-	}
-	return -EEXIST;
-}
-
 int snapshot_read(struct snapshot *s, int dirfd, const char *name, const char *file, int nofollow, char *err,
                   size_t errlen)
 {
@@ -1089,31 +917,6 @@ int snapshot_name_valid(const char *name)
 	return 1;
 }
 
-int snapshot_dir_open(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-	int fd;
-
-	if (n == 0 || n >= sizeof buf)
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != 0)
-			continue;
-		char c = buf[i];
-		buf[i] = 0;
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
-			int e = errno;
-			buf[i] = c;
-			return -e;
-		}
-		buf[i] = c;
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 static int snap_scene_file(const char *name, char *out, size_t n, char *err, size_t errlen)
 {
 	if (!snapshot_name_valid(name)) {
@@ -1130,7 +933,7 @@ int snapshot_scene_save(int dirfd, const char *name, const void *buf, size_t len
 	char f[SNAPSHOT_NAME_MAX + 16];
 	if (snap_scene_file(name, f, sizeof f, err, errlen) < 0)
 		return -EINVAL;
-	return snapshot_write_atomic(dirfd, f, buf, len, 1, err, errlen);
+	return statefile_write_atomic(dirfd, f, buf, len, 1, err, errlen);
 }
 
 int snapshot_scene_read(struct snapshot *s, int dirfd, const char *name, char *err, size_t errlen)

@@ -2,9 +2,9 @@
  * snapshot.h - the state-file format (the whole console as text: one
  * "path value" line per parameter instance, generated from the parameter
  * table, plus the JACK connections of our ports), its parser, scene
- * recall onto the live model, and crash-safe file handling: atomic durable
- * writes, stale temporary files, the snapshot (scene) directory with
- * validated names that never follows symlinks.
+ * recall onto the live model, and the snapshot (scene) directory with
+ * validated names that never follows symlinks (its files are written
+ * through statefile.h, atomically and durably).
  *
  * Threads: control thread only (the parser is also run by the fuzz target
  * and the offline tests).  Nothing here touches JACK or the RT thread;
@@ -37,10 +37,7 @@
  *
  * Invariants: a parse either succeeds completely or reports "file:line:
  * reason" and leaves nothing applied (parsing fills a staging copy, apply
- * is a separate step).  No write ever replaces a file with a partial one:
- * temporary file in the same directory, fsync, rename, fsync of the
- * directory; on failure the previous file is intact and the temporary
- * file removed.
+ * is a separate step).
  */
 #ifndef JMX_SNAPSHOT_H
 #define JMX_SNAPSHOT_H
@@ -124,29 +121,8 @@ unsigned snapshot_apply(const struct snapshot *s, struct model *live, float fade
 
 /* ---- files ------------------------------------------------------------ */
 
-/* Atomically and durably replace name (relative to dirfd) by buf.  A
- * temporary ".name.tmp.PID.N" is written, fsync'd, renamed over name, and
- * the directory fsync'd.  With regular_only, an existing name that is not
- * a regular file (a planted symlink, a directory) is refused.  Returns 0
- * or -errno with a message in err; on failure name is untouched. */
-int snapshot_write_atomic(int dirfd, const char *name, const void *buf, size_t len, int regular_only,
-                          char *err, size_t errlen);
-
-/* Remove temporary files left by a crash: ".<target>.tmp.PID.N" entries of
- * dirfd whose PID is not a live process other than us (target NULL: any
- * target).  Returns how many were removed. */
-unsigned snapshot_sweep(int dirfd, const char *target);
-
-/* Rename a file that failed to parse aside (name.corrupt-YYYYmmdd-HHMMSS,
- * never overwriting anything).  Returns 0 with the new name in newname. */
-int snapshot_set_aside(int dirfd, const char *name, char *newname, size_t newlen);
-
 /* Scene names: 1..64 of [A-Za-z0-9._-], not starting with '.'. */
 int snapshot_name_valid(const char *name);
-
-/* Open (creating with parents, mode 0700, when missing) a directory;
- * returns an O_DIRECTORY fd or -errno. */
-int snapshot_dir_open(const char *path);
 
 /* Scenes in the directory: save (atomic, refuses a non-regular entry),
  * read (O_NOFOLLOW), delete (regular files only), list (sorted valid names

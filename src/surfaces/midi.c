@@ -45,7 +45,7 @@
 #include "mcu.h"
 #include "midimap.h"
 #include "rtqueue.h"
-#include "snapshot.h"
+#include "statefile.h"
 
 #define MIDI_REC_DATA   24u
 #define MIDI_RING_RECS  4096u /* each way: 128 KiB */
@@ -596,7 +596,7 @@ static void midi_set_aside(const char *path)
 	int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (snapshot_set_aside(fd, slash + 1, aside, sizeof aside) == 0)
+	if (statefile_set_aside(fd, slash + 1, aside, sizeof aside) == 0)
 		log_err("%s: kept as %s; starting without MIDI mappings", path, aside);
 	close(fd);
 }

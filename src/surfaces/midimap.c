@@ -39,7 +39,7 @@
 
 #include "dsp.h"
 #include "params_path.h"
-#include "snapshot.h"
+#include "statefile.h"
 
 struct mm_entry {
 	struct midimap_spec s;
@@ -702,7 +702,7 @@ int midimap_save(const struct midimap *mm, const char *path, char *err, size_t e
 	} else {
 		strcpy(dir, ".");
 	}
-	fd = snapshot_dir_open(dir);
+	fd = statefile_dir_open(dir);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(-fd));
 		return -1;
@@ -713,7 +713,7 @@ int midimap_save(const struct midimap *mm, const char *path, char *err, size_t e
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	r = snapshot_write_atomic(fd, name, text, len, 0, err, errlen);
+	r = statefile_write_atomic(fd, name, text, len, 0, err, errlen);
 	free(text);
 	close(fd);
 	return r < 0 ? -1 : 0;
