@@ -12,6 +12,7 @@
  * finished at the loss and a new one starts when the server is back.
  */
 #include "config.h"
+#include "role.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -811,6 +812,7 @@ static void nsm_on_failed(void *ctx, const char *why)
 int main(int argc, char **argv)
 {
 	struct app app;
+	ROLE_SET(ROLE_CONTROL);
 	memset(&app, 0, sizeof app);
 
 	int r = parse_options(argc, argv, &app.opt);

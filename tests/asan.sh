@@ -4,7 +4,8 @@
 # "a.sh b" for those), with everything (daemon, tools, unit tests) built
 # by clang-22 with AddressSanitizer, LeakSanitizer and
 # UndefinedBehaviorSanitizer (-fno-sanitize-recover: any report fails),
-# in a copy of the source tree configured in a scratch directory.
+# in a copy of the source tree configured in a scratch directory, with the
+# thread-role assertions of --enable-debug on.
 #
 # Left out, because they cannot work under ASan: every script that uses
 # the RT-safety shim (test_rtshim_self.sh, rt-safety*.sh, bufsize.sh ...:
@@ -41,7 +42,10 @@ san_tree "$work/tree" || { echo "asan.sh: FAIL: cannot copy the source tree"; ex
 # daemon itself copies arguments out with memcpy
 flags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize=alignment"
 flags="$flags -fno-sanitize-recover=undefined"
-san_build "$work/tree" "$work/build.log" "$flags" || { echo "asan.sh: FAIL: the ASan build failed"; exit 1; }
+# --enable-debug: the thread-role assertions (src/rt/role.h) are on, so
+# every scenario below also checks that each module is called only from
+# the threads its contract names (test_role proves they fire)
+SAN_CONFIGURE=--enable-debug san_build "$work/tree" "$work/build.log" "$flags" || { echo "asan.sh: FAIL: the ASan build failed"; exit 1; }
 t1=$(date +%s)
 
 printf 'print-tests:\n\t@echo $(TESTS)\n' >"$work/print.mk"

@@ -56,7 +56,8 @@ san_tree() {
 san_build() {
 	sb_dir=$1 sb_log=$2 sb_flags=$3
 	shift 3
-	if ! (cd "$sb_dir" && ./configure CC="$SAN_CC" CFLAGS="$sb_flags" LDFLAGS="$sb_flags" >"$sb_log" 2>&1 &&
+	# shellcheck disable=SC2086 # SAN_CONFIGURE is a word list
+	if ! (cd "$sb_dir" && ./configure ${SAN_CONFIGURE:-} CC="$SAN_CC" CFLAGS="$sb_flags" LDFLAGS="$sb_flags" >"$sb_log" 2>&1 &&
 		san_make -j2 "$@" >>"$sb_log" 2>&1); then
 		tail -n 40 "$sb_log"
 		return 1

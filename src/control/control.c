@@ -12,6 +12,7 @@
  * when more than one period late).
  */
 #include "control.h"
+#include "role.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,6 +69,7 @@ uint64_t control_now_ms(void)
 
 struct control *control_new(void)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct control *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
@@ -85,6 +87,7 @@ struct control *control_new(void)
 
 void control_free(struct control *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!c)
 		return;
 	if (control_signal_target == c)
@@ -96,6 +99,7 @@ void control_free(struct control *c)
 
 int control_add_fd(struct control *c, int fd, control_fd_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (c->n_fds >= CONTROL_MAX_FDS)
 		return -1;
 	c->fds[c->n_fds].fd = fd;
@@ -107,6 +111,7 @@ int control_add_fd(struct control *c, int fd, control_fd_fn fn, void *ctx)
 
 void control_remove_fd(struct control *c, int fd)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < c->n_fds; i++)
 		if (c->fds[i].fd == fd) {
 			c->fds[i] = c->fds[--c->n_fds];
@@ -116,6 +121,7 @@ void control_remove_fd(struct control *c, int fd)
 
 int control_add_timer(struct control *c, unsigned period_ms, control_timer_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (c->n_timers >= CONTROL_MAX_TIMERS || period_ms == 0)
 		return -1;
 	c->timers[c->n_timers].period = period_ms;
@@ -128,6 +134,7 @@ int control_add_timer(struct control *c, unsigned period_ms, control_timer_fn fn
 
 void control_set_event_handler(struct control *c, control_event_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	c->on_event = fn;
 	c->event_ctx = ctx;
 }
@@ -165,6 +172,7 @@ static void control_on_alarm(int sig)
 
 void control_arm_watchdog(unsigned seconds)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = control_on_alarm;
@@ -175,6 +183,7 @@ void control_arm_watchdog(unsigned seconds)
 
 int control_install_signals(struct control *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct sigaction sa;
 	control_signal_target = c;
 	memset(&sa, 0, sizeof sa);
@@ -212,6 +221,7 @@ static void control_run_timers(struct control *c, uint64_t now)
 
 void control_run(struct control *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct pollfd pfd[CONTROL_MAX_FDS + 1];
 	c->running = 1;
 	while (c->running) {
@@ -250,5 +260,6 @@ void control_run(struct control *c)
 
 void control_stop(struct control *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	c->running = 0;
 }

@@ -10,6 +10,7 @@
  * LANES_MAX_POINTS per lane.
  */
 #include "lanes.h"
+#include "role.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,11 +30,13 @@ static const char *const lanes_modes[AUTOPLAY_MODES] = {"off", "read", "write", 
 
 int lanes_step(enum param_id id)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return param_table[id].type != PT_FLOAT;
 }
 
 float lanes_tolerance(enum param_id id)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const struct param_info *p = &param_table[id];
 	if (p->type != PT_FLOAT)
 		return 0.0f;
@@ -46,11 +49,13 @@ float lanes_tolerance(enum param_id id)
 
 const char *lanes_mode_name(unsigned mode)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return mode < AUTOPLAY_MODES ? lanes_modes[mode] : "?";
 }
 
 int lanes_mode_parse(const char *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (int k = 0; k < AUTOPLAY_MODES; k++)
 		if (!strcmp(s, lanes_modes[k]))
 			return k;
@@ -59,6 +64,7 @@ int lanes_mode_parse(const char *s)
 
 long lanes_flat(const struct lanes *L, enum param_id id, unsigned i1, unsigned i2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned n1, n2;
 	if ((unsigned)id >= P_COUNT)
 		return -1;
@@ -70,6 +76,7 @@ long lanes_flat(const struct lanes *L, enum param_id id, unsigned i1, unsigned i
 
 void lanes_unflat(const struct lanes *L, unsigned flat, enum param_id *id, unsigned *i1, unsigned *i2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned k = 0, n1, n2;
 	while (k + 1 < P_COUNT && L->off[k + 1] <= flat)
 		k++;
@@ -81,6 +88,7 @@ void lanes_unflat(const struct lanes *L, unsigned flat, enum param_id *id, unsig
 
 void lanes_base_path(enum param_id id, unsigned i1, unsigned i2, char *buf, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	params_path_format(id, PARAMS_BASE, i1, i2, buf, len);
 }
 
@@ -88,6 +96,7 @@ void lanes_base_path(enum param_id id, unsigned i1, unsigned i2, char *buf, size
 
 struct lanes *lanes_new(const struct param_shape *shape)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct lanes *L = calloc(1, sizeof *L);
 	if (!L)
 		return NULL;
@@ -106,6 +115,7 @@ struct lanes *lanes_new(const struct param_shape *shape)
 
 void lanes_free(struct lanes *L)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!L)
 		return;
 	for (unsigned f = 0; L->lane && f < L->nflat; f++) {
@@ -119,6 +129,7 @@ void lanes_free(struct lanes *L)
 
 int lanes_any(const struct lanes *L)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned f = 0; f < L->nflat; f++)
 		if (L->lane[f].mode || L->lane[f].n)
 			return 1;
@@ -150,6 +161,7 @@ static int lane_reserve(struct lanes_lane *l, unsigned n)
 
 int lanes_set_points(struct lanes *L, unsigned flat, const uint32_t *f, const float *v, unsigned n)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct lanes_lane *l = &L->lane[flat];
 	if (lane_reserve(l, n) < 0)
 		return -1;
@@ -163,11 +175,13 @@ int lanes_set_points(struct lanes *L, unsigned flat, const uint32_t *f, const fl
 
 void lanes_clear_points(struct lanes *L, unsigned flat)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	L->lane[flat].n = 0;
 }
 
 int lanes_copy_lane(struct lanes *dst, unsigned flat, const struct lanes *src)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const struct lanes_lane *s = &src->lane[flat];
 	if (lanes_set_points(dst, flat, s->frame, s->value, s->n) < 0)
 		return -1;
@@ -206,6 +220,7 @@ static float lane_eval(enum param_id id, const struct lanes_lane *l, uint32_t fr
 
 float lanes_eval(const struct lanes *L, unsigned flat, uint32_t frame)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	enum param_id id;
 	unsigned i1, i2;
 	if (flat >= L->nflat)
@@ -216,6 +231,7 @@ float lanes_eval(const struct lanes *L, unsigned flat, uint32_t frame)
 
 unsigned lanes_thin(enum param_id id, uint32_t *f, float *v, unsigned n)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned out = 0;
 	if (n <= 2)
 		return n;
@@ -280,6 +296,7 @@ unsigned lanes_thin(enum param_id id, uint32_t *f, float *v, unsigned n)
 int lanes_merge(struct lanes *L, unsigned flat, const uint32_t *f, const float *v, unsigned n,
                 uint32_t guard_in, uint32_t guard_out)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct lanes_lane *l = &L->lane[flat];
 	enum param_id id;
 	unsigned i1, i2;
@@ -333,6 +350,7 @@ int lanes_merge(struct lanes *L, unsigned flat, const uint32_t *f, const float *
 
 void lanes_rescale(struct lanes *L, double rate)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!(rate > 0) || !(L->rate > 0) || rate == L->rate) {
 		if (rate > 0)
 			L->rate = rate;
@@ -429,6 +447,7 @@ static int lanes_ends_with(const char *s, size_t len, const char *suffix, size_t
 
 int lanes_parse_line(struct lanes *L, const char *line, size_t len, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const char *p = line, *end = line + len, *path, *tok;
 	size_t plen = lanes_token(&p, end, &path), tl, blen;
 	int kind; /* 0 rate, 1 mode, 2 point */
@@ -528,6 +547,7 @@ int lanes_parse_line(struct lanes *L, const char *line, size_t len, char *err, s
 
 void lanes_format(const struct lanes *L, lanes_emit_fn emit, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char line[LANES_PATH_MAX + 64], base[LANES_PATH_MAX], num[32];
 	if (!lanes_any(L))
 		return;

@@ -5,6 +5,7 @@
  * lines from different threads whole (stdio locks the stream per call).
  */
 #include "log.h"
+#include "role.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -15,6 +16,7 @@ static atomic_int log_level = LOG_INFO;
 
 void log_set_level(int level)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	if (level < LOG_ERR)
 		level = LOG_ERR;
 	if (level > LOG_DEBUG)
@@ -24,6 +26,7 @@ void log_set_level(int level)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	static const char *const tag[] = { "error", "warning", "info", "debug" };
 	char line[1024];
 	struct timespec ts;

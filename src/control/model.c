@@ -4,6 +4,7 @@
  * Threads: control thread only.
  */
 #include "model.h"
+#include "role.h"
 
 #include "dsp.h"
 
@@ -33,6 +34,7 @@ struct model {
 
 void model_dims(const struct model *m, enum param_id id, unsigned *n1, unsigned *n2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if ((unsigned)id >= P_COUNT) {
 		*n1 = 0, *n2 = 0;
 		return;
@@ -54,6 +56,7 @@ static int model_flat(const struct model *m, enum param_id id, unsigned i1, unsi
 
 struct model *model_new(const struct param_shape *shape, struct rtq *to_rt)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct model *m = calloc(1, sizeof *m);
 	if (!m)
 		return NULL;
@@ -83,6 +86,7 @@ struct model *model_new(const struct param_shape *shape, struct rtq *to_rt)
 
 void model_free(struct model *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!m)
 		return;
 	free(m->value);
@@ -95,6 +99,7 @@ void model_free(struct model *m)
 
 const struct param_shape *model_shape(const struct model *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return &m->shape;
 }
 
@@ -133,12 +138,14 @@ static enum model_result model_stage(struct model *m, enum param_id id, unsigned
 enum model_result model_set(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
                             const void *origin)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return model_stage(m, id, i1, i2, value, 0.0f, origin);
 }
 
 enum model_result model_ramp(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
                              float ms, const void *origin)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!isfinite(ms) || ms < 0.0f)
 		return MODEL_EINVAL;
 	return model_stage(m, id, i1, i2, value, ms, origin);
@@ -146,6 +153,7 @@ enum model_result model_ramp(struct model *m, enum param_id id, unsigned i1, uns
 
 float model_get(const struct model *m, enum param_id id, unsigned i1, unsigned i2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned flat;
 	if (model_flat(m, id, i1, i2, &flat) < 0)
 		return NAN;
@@ -155,6 +163,7 @@ float model_get(const struct model *m, enum param_id id, unsigned i1, unsigned i
 enum model_result model_set_string(struct model *m, enum param_id id, unsigned i1, const char *s,
                                    const void *origin)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned flat;
 	if (model_flat(m, id, i1, 0, &flat) < 0)
 		return MODEL_ERANGE;
@@ -173,6 +182,7 @@ enum model_result model_set_string(struct model *m, enum param_id id, unsigned i
 
 const char *model_get_string(const struct model *m, enum param_id id, unsigned i1)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned flat;
 	if (model_flat(m, id, i1, 0, &flat) < 0 || param_table[id].type != PT_STRING)
 		return NULL;
@@ -194,6 +204,7 @@ static void model_unflat(const struct model *m, unsigned flat, struct rt_msg *ms
 
 void model_commit(struct model *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned done = 0;
 	if (!m->to_rt) {
 		for (unsigned i = 0; i < m->n_dirty; i++)
@@ -222,6 +233,7 @@ void model_commit(struct model *m)
 
 void model_resend_all(struct model *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		if (param_table[id].type == PT_STRING || param_table[id].type == PT_METER)
 			continue;
@@ -237,11 +249,13 @@ void model_resend_all(struct model *m)
 
 unsigned long model_generation(const struct model *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return m->generation;
 }
 
 int model_add_listener(struct model *m, model_listener fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (m->n_listeners >= MODEL_LISTENERS)
 		return -1;
 	m->listener[m->n_listeners].fn = fn;
@@ -252,6 +266,7 @@ int model_add_listener(struct model *m, model_listener fn, void *ctx)
 
 void model_remove_listener(struct model *m, model_listener fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned k = 0;
 	for (unsigned i = 0; i < m->n_listeners; i++)
 		if (m->listener[i].fn != fn || m->listener[i].ctx != ctx)

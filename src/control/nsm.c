@@ -19,6 +19,7 @@
  * socket is connected); a message with unexpected types is ignored.
  */
 #include "nsm.h"
+#include "role.h"
 
 #include <errno.h>
 #include <lo/lo.h>
@@ -208,6 +209,7 @@ static void nsm_tick(void *ctx, uint64_t now)
 struct nsm *nsm_new(const char *url, const char *executable, struct control *ctl,
                     const struct nsm_callbacks *cb)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct addrinfo hints, *ai = NULL;
 	char *host = NULL, *port = NULL;
 	struct nsm *n = calloc(1, sizeof *n);
@@ -276,6 +278,7 @@ fail:
 
 void nsm_free(struct nsm *n)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!n)
 		return;
 	if (n->fd >= 0) {
@@ -288,6 +291,7 @@ void nsm_free(struct nsm *n)
 
 void nsm_set_dirty(struct nsm *n, int dirty)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!n || !n->opened || n->dirty == !!dirty)
 		return;
 	n->dirty = !!dirty;

@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include "snapshot.h"
+#include "role.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -99,6 +100,7 @@ static uint32_t snap_crc32(const void *buf, size_t len)
 
 struct snapshot *snapshot_new(const struct param_shape *shape)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct snapshot *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
@@ -115,6 +117,7 @@ struct snapshot *snapshot_new(const struct param_shape *shape)
 
 void snapshot_free(struct snapshot *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!s)
 		return;
 	model_free(s->values);
@@ -148,6 +151,7 @@ static int snap_peer_valid(const char *p)
 
 int snapshot_conns_find(const struct snapshot_conns *c, const char *port, const char *peer)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < c->n; i++)
 		if (!strcmp(c->v[i].port, port) && !strcmp(c->v[i].peer, peer))
 			return (int)i;
@@ -156,6 +160,7 @@ int snapshot_conns_find(const struct snapshot_conns *c, const char *port, const 
 
 int snapshot_conns_add(struct snapshot_conns *c, const char *port, const char *peer)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!snap_port_valid(port) || !snap_peer_valid(peer))
 		return -1;
 	if (snapshot_conns_find(c, port, peer) >= 0)
@@ -178,6 +183,7 @@ int snapshot_conns_add(struct snapshot_conns *c, const char *port, const char *p
 
 void snapshot_conns_remove(struct snapshot_conns *c, unsigned i)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (i >= c->n)
 		return;
 	memmove(&c->v[i], &c->v[i + 1], (c->n - i - 1) * sizeof *c->v);
@@ -186,11 +192,13 @@ void snapshot_conns_remove(struct snapshot_conns *c, unsigned i)
 
 void snapshot_conns_clear(struct snapshot_conns *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	c->n = 0;
 }
 
 int snapshot_conns_equal(const struct snapshot_conns *a, const struct snapshot_conns *b)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (a->n != b->n)
 		return 0;
 	for (unsigned i = 0; i < a->n; i++)
@@ -201,6 +209,7 @@ int snapshot_conns_equal(const struct snapshot_conns *a, const struct snapshot_c
 
 void snapshot_conns_free(struct snapshot_conns *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	free(c->v);
 	c->v = NULL;
 	c->n = c->cap = 0;
@@ -471,6 +480,7 @@ static int snap_end_line(struct snap_parse *ps, const char *p, const char *end, 
 int snapshot_parse(struct snapshot *s, const char *file, const char *text, size_t len, char *err,
                    size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct snap_parse ps = {.s = s, .file = file, .err = err, .errlen = errlen};
 	const struct param_shape *shape = model_shape(s->values);
 	size_t pos = 0;
@@ -714,12 +724,14 @@ static void snap_lane_line(void *ctx, const char *line)
 
 char *snapshot_format(const struct model *m, const struct snapshot_conns *conns, size_t *len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return snapshot_format_lanes(m, NULL, conns, len);
 }
 
 char *snapshot_format_lanes(const struct model *m, const struct lanes *lanes, const struct snapshot_conns *conns,
                             size_t *len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct sbuf b = {0};
 	const struct param_shape *shape = model_shape(m);
 
@@ -789,6 +801,7 @@ static int snap_channel_scope(enum param_scope sc)
 unsigned snapshot_apply(const struct snapshot *s, struct model *live, float fade_ms, unsigned flags,
                         const void *origin)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const struct param_shape *a = model_shape(s->values), *b = model_shape(live);
 	unsigned changed = 0;
 	int recall = (flags & SNAPSHOT_RECALL) != 0;
@@ -838,6 +851,7 @@ unsigned snapshot_apply(const struct snapshot *s, struct model *live, float fade
 int snapshot_read(struct snapshot *s, int dirfd, const char *name, const char *file, int nofollow, char *err,
                   size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct stat st;
 	int fd, e;
 	char *buf;
@@ -906,6 +920,7 @@ fail:
 
 int snapshot_name_valid(const char *name)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	size_t n = name ? strlen(name) : 0;
 	if (n < 1 || n > SNAPSHOT_NAME_MAX || name[0] == '.')
 		return 0;
@@ -930,6 +945,7 @@ static int snap_scene_file(const char *name, char *out, size_t n, char *err, siz
 
 int snapshot_scene_save(int dirfd, const char *name, const void *buf, size_t len, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char f[SNAPSHOT_NAME_MAX + 16];
 	if (snap_scene_file(name, f, sizeof f, err, errlen) < 0)
 		return -EINVAL;
@@ -938,6 +954,7 @@ int snapshot_scene_save(int dirfd, const char *name, const void *buf, size_t len
 
 int snapshot_scene_read(struct snapshot *s, int dirfd, const char *name, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char f[SNAPSHOT_NAME_MAX + 16];
 	if (snap_scene_file(name, f, sizeof f, err, errlen) < 0)
 		return -1;
@@ -949,6 +966,7 @@ int snapshot_scene_read(struct snapshot *s, int dirfd, const char *name, char *e
 
 int snapshot_scene_delete(int dirfd, const char *name, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char f[SNAPSHOT_NAME_MAX + 16];
 	struct stat st;
 
@@ -982,6 +1000,7 @@ static int snap_cmp(const void *a, const void *b)
 
 int snapshot_scene_list(int dirfd, char ***names, unsigned *n)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	size_t suf = strlen(SNAPSHOT_SUFFIX);
 	unsigned count = 0, cap = 64;
 	char(*found)[SNAPSHOT_NAME_MAX + 1] = malloc(cap * sizeof *found);

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "statefile.h"
+#include "role.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -56,6 +57,7 @@ static ssize_t statefile_write_all(int fd, const void *buf, size_t len)
 int statefile_write_atomic(int dirfd, const char *name, const void *buf, size_t len, int regular_only,
                           char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	static unsigned counter;
 	char tmp[512]; /* "." name ".tmp." pid "." counter, name <= 200 */
 	struct stat st;
@@ -136,6 +138,7 @@ static int statefile_pid_alive(long pid)
 
 unsigned statefile_sweep(int dirfd, const char *target)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	int fd = dup(dirfd);
 	unsigned removed = 0;
 	DIR *d;
@@ -177,6 +180,7 @@ unsigned statefile_sweep(int dirfd, const char *target)
 
 int statefile_set_aside(int dirfd, const char *name, char *newname, size_t newlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -208,6 +212,7 @@ int statefile_set_aside(int dirfd, const char *name, char *newname, size_t newle
 
 int statefile_dir_open(const char *path)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char buf[4096];
 	size_t n = strlen(path);
 	int fd;

@@ -20,6 +20,7 @@
  *   step that is not in the signal (+0.4 dB on a plain sine).
  */
 #include "loudness.h"
+#include "role.h"
 
 #include <ebur128.h>
 #include <math.h>
@@ -81,8 +82,11 @@ static void loudness_publish_all(struct loudness *l)
 		loudness_pub(l, k, k == LV_LRA ? 0.0f : LOUDNESS_FLOOR);
 }
 
+static int loudness_restart(struct loudness *l);
+
 struct loudness *loudness_new(unsigned rate, unsigned channels)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	struct loudness *l = calloc(1, sizeof *l);
 	if (!l)
 		return NULL;
@@ -90,7 +94,7 @@ struct loudness *loudness_new(unsigned rate, unsigned channels)
 	l->channels = channels;
 	l->block = rate / 10 ? rate / 10 : 1;
 	atomic_init(&l->reset_req, 0);
-	if (loudness_reset(l) < 0) {
+	if (loudness_restart(l) < 0) {
 		free(l);
 		return NULL;
 	}
@@ -99,6 +103,7 @@ struct loudness *loudness_new(unsigned rate, unsigned channels)
 
 void loudness_free(struct loudness *l)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	if (!l)
 		return;
 	if (l->st)
@@ -106,7 +111,9 @@ void loudness_free(struct loudness *l)
 	free(l);
 }
 
-int loudness_reset(struct loudness *l)
+/* The body of loudness_reset, also run by loudness_new before any
+ * feeder exists. */
+static int loudness_restart(struct loudness *l)
 {
 	/* libebur128 has no reset: a fresh state is the only exact one. */
 	if (l->st)
@@ -120,6 +127,12 @@ int loudness_reset(struct loudness *l)
 	atomic_store(&l->reset_req, 0);
 	loudness_publish_all(l);
 	return l->st ? 0 : -1;
+}
+
+int loudness_reset(struct loudness *l)
+{
+	ASSERT_ROLE(ROLE_DISK);
+	return loudness_restart(l);
 }
 
 /* A 100 ms boundary: momentary, short-term, peaks and maxima; once a
@@ -153,6 +166,7 @@ static void loudness_boundary(struct loudness *l)
 
 void loudness_add(struct loudness *l, const float *frames, size_t n)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	if (atomic_load_explicit(&l->reset_req, memory_order_acquire))
 		loudness_reset(l);
 	if (!l->st)
@@ -187,6 +201,7 @@ void loudness_add(struct loudness *l, const float *frames, size_t n)
 
 void loudness_compute(struct loudness *l, struct loudness_values *v)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	double x;
 
 	if (l->st) {
@@ -205,6 +220,7 @@ void loudness_compute(struct loudness *l, struct loudness_values *v)
 
 void loudness_get(const struct loudness *l, struct loudness_values *v)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	v->m = loudness_read(l, LV_M);
 	v->s = loudness_read(l, LV_S);
 	v->i = loudness_read(l, LV_I);
@@ -216,5 +232,6 @@ void loudness_get(const struct loudness *l, struct loudness_values *v)
 
 void loudness_request_reset(struct loudness *l)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	atomic_store_explicit(&l->reset_req, 1, memory_order_release);
 }

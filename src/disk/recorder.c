@@ -37,6 +37,7 @@
 #define _GNU_SOURCE
 #endif
 #include "recorder.h"
+#include "role.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -956,6 +957,7 @@ static void *rec_thread(void *arg)
 	struct recorder *r = arg;
 	struct rec_cmd cmd;
 
+	ROLE_SET(ROLE_DISK);
 	for (;;) {
 		uint32_t head = rec_sync(r);
 		while (rtq_pop(&r->cmds, &cmd) == 0)

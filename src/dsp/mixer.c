@@ -46,6 +46,7 @@
  *   mean square, 1/gate gain, compressor dB); readers convert to dB.
  */
 #include "mixer.h"
+#include "role.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -292,7 +293,9 @@ static void ramp_drop(struct mixer *m, unsigned k)
 		m->ramp_of[m->ramps[k].flat] = (int32_t)k;
 }
 
-void mixer_apply(struct mixer *m, const struct rt_msg *msg)
+/* The body of mixer_apply, also run by mixer_new to set the defaults
+ * before any RT thread exists. */
+static void mixer_apply_msg(struct mixer *m, const struct rt_msg *msg)
 {
 	enum param_id id = (enum param_id)msg->id;
 	float v = msg->value;
@@ -330,8 +333,15 @@ void mixer_apply(struct mixer *m, const struct rt_msg *msg)
 	apply_now(m, id, msg->i1, msg->i2, v, 0);
 }
 
+void mixer_apply(struct mixer *m, const struct rt_msg *msg)
+{
+	ASSERT_ROLE(ROLE_RT);
+	mixer_apply_msg(m, msg);
+}
+
 void mixer_point(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, float v)
 {
+	ASSERT_ROLE(ROLE_RT);
 	if ((unsigned)id >= P_COUNT || !isfinite(v))
 		return;
 	const struct param_info *pi = &param_table[id];
@@ -349,6 +359,7 @@ void mixer_point(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, fl
 
 int mixer_ramping(const struct mixer *m, unsigned flat)
 {
+	ASSERT_ROLE(ROLE_RT);
 	return flat < m->flat_off[P_COUNT] && m->ramp_of[flat] >= 0;
 }
 
@@ -359,6 +370,7 @@ unsigned mixer_flat_count(const struct mixer *m)
 
 float mixer_value(const struct mixer *m, unsigned flat)
 {
+	ASSERT_ROLE(ROLE_RT);
 	return flat < m->flat_off[P_COUNT] ? m->val[flat] : NAN;
 }
 
@@ -374,6 +386,7 @@ float mixer_value_published(const struct mixer *m, unsigned flat)
 
 void mixer_set_chunk_hook(struct mixer *m, mixer_chunk_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_RT);
 	m->hook = fn;
 	m->hook_ctx = ctx;
 }
@@ -408,6 +421,7 @@ static void ramps_step(struct mixer *m)
 
 void mixer_free(struct mixer *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!m)
 		return;
 	if (m->ms)
@@ -443,6 +457,7 @@ void mixer_free(struct mixer *m)
 
 struct mixer *mixer_new(const struct mixer_config *cfg)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!cfg || !(cfg->rate >= 8000.0 && cfg->rate <= 768000.0) || cfg->mono + cfg->stereo > JMX_MAX_CHANNELS ||
 	    cfg->buses > JMX_MAX_BUSES || cfg->buses > STRIP_MAX_BUSES)
 		return NULL;
@@ -532,7 +547,7 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 			for (unsigned i2 = 0; i2 < n2; i2++) {
 				struct rt_msg msg = { (uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_SET,
 						      param_default((enum param_id)id, i2), 0.0f };
-				mixer_apply(m, &msg);
+				mixer_apply_msg(m, &msg);
 			}
 	}
 	for (unsigned g = 0; g < m->ngroups; g++)
@@ -556,6 +571,7 @@ fail:
 
 int mixer_tap_new(struct mixer *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (m->tap)
 		return 0;
 	/* a whole period of the largest size: the engine pushes it after
@@ -599,6 +615,7 @@ fail:
 
 const float *mixer_tap(const struct mixer *m)
 {
+	ASSERT_ROLE(ROLE_RT);
 	return m->tap;
 }
 
@@ -770,6 +787,7 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 
 void mixer_process(struct mixer *m, const float *const *in, float *const *out, unsigned nframes)
 {
+	ASSERT_ROLE(ROLE_RT);
 	dsp_denormals_off();
 	if (nframes > JMX_MAX_FRAMES)
 		nframes = JMX_MAX_FRAMES;

@@ -19,6 +19,7 @@
  * thread never sees it change.
  */
 #include "engine.h"
+#include "role.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -125,6 +126,7 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0); /* vDSO: no system call */
+	ROLE_SET(ROLE_RT); /* JACK's process thread runs nothing else of ours */
 	dsp_denormals_off();
 	while (rtq_pop(&e->queue, &msg) == 0)
 		mixer_apply(e->mixer, &msg);
@@ -815,6 +817,7 @@ static void *engine_opener(void *arg)
 {
 	struct engine *e = arg;
 	const char *server = e->server[0] ? e->server : NULL;
+	ROLE_SET(ROLE_HELPER);
 
 	if (e->dead) {
 		jack_set_error_function(engine_jack_capture); /* "Server is not running" */

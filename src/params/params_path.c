@@ -5,6 +5,7 @@
  * Threads: pure functions of the constant table; any thread but RT.
  */
 #include "params_path.h"
+#include "role.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ static unsigned pp_index_of(enum param_id id, int letter, unsigned i1, unsigned 
 
 const char *params_path_template(enum param_id id, enum params_form form, size_t *tlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	const struct param_info *p = &param_table[id];
 	switch (form) {
 	case PARAMS_UNIT:
@@ -57,6 +59,7 @@ const char *params_path_template(enum param_id id, enum params_form form, size_t
 size_t params_path_expand(const char *tmpl, size_t tlen, enum param_id id, unsigned i1, unsigned i2, char *out,
                           size_t len)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	size_t k = 0;
 	for (size_t t = 0; t < tlen;) {
 		int ph = pp_placeholder(tmpl + t, tlen - t);
@@ -83,6 +86,7 @@ full:
 size_t params_path_format(enum param_id id, enum params_form form, unsigned i1, unsigned i2, char *out,
                           size_t len)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	size_t tlen;
 	const char *tmpl = params_path_template(id, form, &tlen);
 	if (!tmpl) {
@@ -95,6 +99,7 @@ size_t params_path_format(enum param_id id, enum params_form form, unsigned i1, 
 
 size_t params_path_key(const char *tmpl, size_t tlen, char *key, size_t len)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	size_t k = 0;
 	for (size_t t = 0; t < tlen;) {
 		if (k + 1 >= len) {
@@ -115,6 +120,7 @@ size_t params_path_key(const char *tmpl, size_t tlen, char *key, size_t len)
 
 int params_path_match(const char *tmpl, size_t tlen, const char *s, size_t len, unsigned num[PARAMS_SLOTS])
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	size_t i = 0, t = 0;
 	num[0] = num[1] = num[2] = 0;
 	while (t < tlen) {
@@ -141,6 +147,7 @@ int params_path_match(const char *tmpl, size_t tlen, const char *s, size_t len, 
 
 int params_path_slots(const char *tmpl, const unsigned *ordered, unsigned n, unsigned num[PARAMS_SLOTS])
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	unsigned j = 0;
 	size_t tlen = strlen(tmpl);
 	num[0] = num[1] = num[2] = 0;
@@ -158,6 +165,7 @@ int params_path_slots(const char *tmpl, const unsigned *ordered, unsigned n, uns
 int params_path_index(enum param_id id, const unsigned num[PARAMS_SLOTS], const struct param_shape *shape,
                       unsigned *i1, unsigned *i2, char *why, size_t whylen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	enum param_scope sc = param_table[id].scope;
 	unsigned n1, n2, a = 0, b = 0;
 	const char *what1 = "channel", *what2 = "band";
@@ -201,6 +209,7 @@ int params_path_resolve(const char *s, size_t len, unsigned forms, const struct 
                         enum param_id *id, enum params_form *form, unsigned *i1, unsigned *i2, char *why,
                         size_t whylen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	static const enum params_form order[] = { PARAMS_UNIT, PARAMS_NORM, PARAMS_BASE };
 	for (unsigned k = 0; k < P_COUNT; k++) {
 		for (unsigned f = 0; f < sizeof order / sizeof order[0]; f++) {
@@ -224,6 +233,7 @@ int params_path_resolve(const char *s, size_t len, unsigned forms, const struct 
 
 void params_path_fmt_float(char *out, size_t n, float v)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	float a = fabsf(v);
 	if (a == 0.0f || (a >= 1e-4f && a < 1e9f)) {
 		for (int d = 0; d <= 12; d++) {

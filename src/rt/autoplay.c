@@ -20,6 +20,7 @@
  * - Records are published once per chunk, whole.
  */
 #include "autoplay.h"
+#include "role.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -79,6 +80,7 @@ struct autoplay {
 
 struct autoplay *autoplay_new(unsigned nflat, double rate)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct autoplay *ap = calloc(1, sizeof *ap);
 	if (!ap)
 		return NULL;
@@ -108,6 +110,7 @@ struct autoplay *autoplay_new(unsigned nflat, double rate)
 
 void autoplay_free(struct autoplay *ap)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!ap)
 		return;
 	autoplay_set_free(atomic_load(&ap->pending));
@@ -122,6 +125,7 @@ void autoplay_free(struct autoplay *ap)
 
 struct autoplay_set *autoplay_set_new(unsigned nlanes, size_t npoints)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct autoplay_set *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
@@ -143,6 +147,7 @@ struct autoplay_set *autoplay_set_new(unsigned nlanes, size_t npoints)
 
 void autoplay_set_free(struct autoplay_set *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!s)
 		return;
 	free(s->lane);
@@ -153,12 +158,14 @@ void autoplay_set_free(struct autoplay_set *s)
 
 struct autoplay_set *autoplay_publish(struct autoplay *ap, struct autoplay_set *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	s->gen = ++ap->gen_next;
 	return atomic_exchange_explicit(&ap->pending, s, memory_order_acq_rel);
 }
 
 struct autoplay_set *autoplay_reclaim(struct autoplay *ap)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct autoplay_set *r = atomic_load_explicit(&ap->retired, memory_order_acquire);
 	if (r)
 		atomic_store_explicit(&ap->retired, NULL, memory_order_release);
@@ -167,32 +174,38 @@ struct autoplay_set *autoplay_reclaim(struct autoplay *ap)
 
 unsigned long autoplay_active_gen(const struct autoplay *ap)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load_explicit((atomic_ulong *)&ap->active_gen, memory_order_acquire);
 }
 
 unsigned long autoplay_cycles(const struct autoplay *ap)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load_explicit((atomic_ulong *)&ap->cycles, memory_order_acquire);
 }
 
 void autoplay_touch(struct autoplay *ap, unsigned flat, int on)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (flat < ap->nflat)
 		atomic_store_explicit(&ap->touch[flat], on ? 1 : 0, memory_order_release);
 }
 
 int autoplay_take(struct autoplay *ap, struct autoplay_rec *r)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return rtq_pop(&ap->ring, r);
 }
 
 unsigned long autoplay_dropped(const struct autoplay *ap)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load_explicit((atomic_ulong *)&ap->dropped, memory_order_relaxed);
 }
 
 void autoplay_transport(const struct autoplay *ap, uint32_t *frame, int *rolling)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	*frame = atomic_load_explicit((atomic_uint *)&ap->pub_frame, memory_order_relaxed);
 	*rolling = atomic_load_explicit((atomic_int *)&ap->pub_rolling, memory_order_relaxed);
 }
@@ -378,6 +391,7 @@ static void autoplay_chunk(void *ctx, struct mixer *m, unsigned off)
 
 void autoplay_cycle(struct autoplay *ap, struct mixer *m, uint32_t frame, int rolling, unsigned nframes)
 {
+	ASSERT_ROLE(ROLE_RT);
 	atomic_fetch_add_explicit(&ap->cycles, 1, memory_order_release);
 	if (!atomic_load_explicit(&ap->retired, memory_order_acquire)) {
 		struct autoplay_set *s = atomic_exchange_explicit(&ap->pending, NULL, memory_order_acq_rel);

@@ -22,12 +22,14 @@
  * which keeps the stream length exact at the price of more silence.
  */
 #include "recring.h"
+#include "role.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 int recring_wide_new(struct recring *q, uint32_t frames, unsigned stems, uint32_t wake_frames)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	uint32_t cap = 1024;
 
 	memset(q, 0, sizeof *q);
@@ -69,11 +71,13 @@ int recring_wide_new(struct recring *q, uint32_t frames, unsigned stems, uint32_
 
 int recring_new(struct recring *q, uint32_t frames, uint32_t wake_frames)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return recring_wide_new(q, frames, 0, wake_frames);
 }
 
 void recring_free(struct recring *q)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!q->buf)
 		return;
 	sem_destroy(&q->wake);
@@ -99,6 +103,7 @@ static int recring_flush_gap(struct recring *q, uint32_t at)
 
 uint32_t recring_push_ext(struct recring *q, const float *l, const float *r, const float *ext, uint32_t n)
 {
+	ASSERT_ROLE(ROLE_RT);
 	const unsigned nx = q->stems;
 	uint32_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
 	uint32_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
@@ -143,11 +148,13 @@ uint32_t recring_push_ext(struct recring *q, const float *l, const float *r, con
 
 uint32_t recring_push(struct recring *q, const float *l, const float *r, uint32_t n)
 {
+	ASSERT_ROLE(ROLE_RT);
 	return recring_push_ext(q, l, r, NULL, n);
 }
 
 int recring_pop_gap(struct recring *q, struct recring_gap *g)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	uint32_t gt = atomic_load_explicit(&q->gap_tail, memory_order_relaxed);
 	uint32_t gh = atomic_load_explicit(&q->gap_head, memory_order_acquire);
 
@@ -160,5 +167,6 @@ int recring_pop_gap(struct recring *q, struct recring_gap *g)
 
 void recring_kick(struct recring *q)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	sem_post(&q->wake);
 }

@@ -23,6 +23,7 @@
  *   are synced by the same tick as model changes.
  */
 #include "mcu.h"
+#include "role.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -126,12 +127,14 @@ static void mcu_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2,
 
 void mcu_moved(struct mcu *u, enum param_id id, unsigned i1, unsigned i2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	(void)i1, (void)i2;
 	mcu_changed(u, id);
 }
 
 void mcu_set_shown(struct mcu *u, mcu_shown_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	u->shown = fn;
 	u->shown_ctx = ctx;
 	u->changed = 1;
@@ -145,6 +148,7 @@ static void mcu_acc_clear(struct mcu *u, int who)
 
 struct mcu *mcu_new(struct model *m, mcu_send_fn send, void *send_ctx, mcu_meter_fn meter, void *meter_ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct mcu *u = calloc(1, sizeof *u);
 	if (!u)
 		return NULL;
@@ -168,6 +172,7 @@ struct mcu *mcu_new(struct model *m, mcu_send_fn send, void *send_ctx, mcu_meter
 
 void mcu_free(struct mcu *u)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!u)
 		return;
 	model_remove_listener(u->model, mcu_on_change, u);
@@ -176,11 +181,13 @@ void mcu_free(struct mcu *u)
 
 unsigned mcu_offset(const struct mcu *u)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return u->offset;
 }
 
 void mcu_refresh(struct mcu *u)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < MCU_FADERS; i++) {
 		u->fader_raw[i] = -1;
 		u->fader_val[i] = NAN;
@@ -245,6 +252,7 @@ static void mcu_hold(struct mcu *u, unsigned f)
 
 void mcu_set_touch(struct mcu *u, mcu_touch_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned f = 0; f < MCU_FADERS; f++)
 		mcu_unhold(u, f);
 	u->touch = fn;
@@ -253,6 +261,7 @@ void mcu_set_touch(struct mcu *u, mcu_touch_fn fn, void *ctx)
 
 void mcu_release(struct mcu *u)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned f = 0; f < MCU_FADERS; f++) {
 		mcu_unhold(u, f);
 		/* no release will come for it: the motor may move again */
@@ -287,6 +296,7 @@ static int mcu_meter_shared(struct mcu *u, int who, unsigned ch, float out[2])
 
 int mcu_meter_take(struct mcu *u, enum param_id id, unsigned idx, float out[2])
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (id != P_CH_METER)
 		return -1;
 	return mcu_meter_shared(u, MCU_OSC, idx, out);
@@ -471,6 +481,7 @@ static int mcu_sync_lcd(struct mcu *u)
 
 void mcu_tick(struct mcu *u, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	mcu_flush(u);
 	if (u->changed) {
 		u->changed = 0;
@@ -494,6 +505,7 @@ static void mcu_set(struct mcu *u, enum param_id id, unsigned i1, unsigned i2, f
 
 void mcu_flush(struct mcu *u)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (u->staged) {
 		model_commit(u->model);
 		u->staged = 0;
@@ -632,6 +644,7 @@ static void mcu_button(struct mcu *u, unsigned note, int press)
 
 void mcu_input(struct mcu *u, const uint8_t *msg, size_t len, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	(void)now;
 	if (len < 2 || msg[0] < 0x80 || msg[0] >= 0xF0)
 		return; /* SysEx from the surface (handshake, version) needs no answer */

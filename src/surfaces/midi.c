@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include "midi.h"
+#include "role.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -226,6 +227,7 @@ void midi_process(struct midi *m, void *in, void *out, uint32_t nframes)
 static void *midi_waker(void *arg)
 {
 	struct midi *m = arg;
+	ROLE_SET(ROLE_HELPER);
 	for (;;) {
 		while (sem_wait(&m->wake) < 0 && errno == EINTR)
 			;

@@ -25,6 +25,7 @@
  *   midimap_moved and is fed back by the same tick as a model change.
  */
 #include "midimap.h"
+#include "role.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -183,6 +184,7 @@ static void mm_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, 
 
 struct midimap *midimap_new(struct model *m, midimap_send_fn send, void *send_ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct midimap *mm = calloc(1, sizeof *mm);
 	if (!mm)
 		return NULL;
@@ -204,6 +206,7 @@ struct midimap *midimap_new(struct model *m, midimap_send_fn send, void *send_ct
 
 void midimap_free(struct midimap *mm)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!mm)
 		return;
 	/* the model outlives us (the daemon frees it after the MIDI layer) */
@@ -215,12 +218,14 @@ void midimap_free(struct midimap *mm)
 
 void midimap_on_learned(struct midimap *mm, midimap_learned_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	mm->learned = fn;
 	mm->learned_ctx = ctx;
 }
 
 void midimap_set_shown(struct midimap *mm, midimap_shown_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	mm->shown = fn;
 	mm->shown_ctx = ctx;
 	for (unsigned i = 0; i < mm->n; i++)
@@ -516,6 +521,7 @@ static int mm_parse_line(const struct model *m, char *line, struct midimap_spec 
 
 int midimap_line(const struct midimap *mm, unsigned i, char *buf, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	static const char *const kinds[] = {"cc", "cc14", "note", "pb"};
 	static const char *const tapers[] = {"param", "lin", "log", "fader"};
 	char path[160];
@@ -569,6 +575,7 @@ int midimap_line(const struct midimap *mm, unsigned i, char *buf, size_t len)
 int midimap_parse(struct midimap *mm, const char *file, const char *text, size_t len, char *err,
                   size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char line[MIDIMAP_LINE_MAX + 2], why[256];
 	unsigned lineno = 0, n = 0;
 	size_t pos = 0;
@@ -618,6 +625,7 @@ int midimap_parse(struct midimap *mm, const char *file, const char *text, size_t
 
 int midimap_load(struct midimap *mm, const char *path, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -658,6 +666,7 @@ int midimap_load(struct midimap *mm, const char *path, char *err, size_t errlen)
 
 char *midimap_format(const struct midimap *mm, size_t *len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	static const char head[] =
 	    "# jackmixd MIDI map: CONTROL CHANNEL NUMBER PATH [options]\n"
 	    "#   cc CH CC | cc14 CH MSB | note CH NOTE | pb CH, then a parameter path or bank next|prev|N\n"
@@ -684,6 +693,7 @@ char *midimap_format(const struct midimap *mm, size_t *len)
 
 int midimap_save(const struct midimap *mm, const char *path, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char real[PATH_MAX], dir[PATH_MAX];
 	const char *use = realpath(path, real) ? real : path;
 	const char *slash = strrchr(use, '/');
@@ -865,6 +875,7 @@ static int mm_learn_input(struct midimap *mm, uint8_t st, uint8_t chan, const ui
 
 void midimap_input(struct midimap *mm, const uint8_t *msg, size_t len, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (len < 1 || msg[0] < 0x80 || msg[0] >= 0xF0)
 		return; /* system messages map to nothing */
 	uint8_t st = msg[0] & 0xF0, chan = msg[0] & 0x0F;
@@ -907,6 +918,7 @@ void midimap_input(struct midimap *mm, const uint8_t *msg, size_t len, uint64_t 
 
 void midimap_flush(struct midimap *mm)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (mm->staged) {
 		model_commit(mm->model);
 		mm->staged = 0;
@@ -955,6 +967,7 @@ static void mm_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, 
 
 void midimap_moved(struct midimap *mm, enum param_id id, unsigned i1, unsigned i2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	mm_changed(mm, id, i1, i2, NULL);
 }
 
@@ -1011,6 +1024,7 @@ static int mm_feedback(struct midimap *mm, struct mm_entry *e)
 
 void midimap_tick(struct midimap *mm, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	/* late MSBs: a device that sends only 7 bits of a 14-bit pair */
 	for (unsigned i = 0; i < mm->n; i++) {
 		struct mm_entry *e = &mm->e[i];
@@ -1042,6 +1056,7 @@ void midimap_tick(struct midimap *mm, uint64_t now)
 
 void midimap_refresh(struct midimap *mm)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < mm->n; i++) {
 		mm->e[i].dirty = 1;
 		mm->e[i].raw_dev = -1;
@@ -1054,6 +1069,7 @@ void midimap_refresh(struct midimap *mm)
 
 int midimap_learn(struct midimap *mm, const char *path, const char *options, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char buf[MIDIMAP_LINE_MAX + 1], *tok[MM_MAX_TOK];
 	struct midimap_spec s;
 	int n = 0;
@@ -1095,6 +1111,7 @@ int midimap_learn(struct midimap *mm, const char *path, const char *options, cha
 
 int midimap_learning(const struct midimap *mm)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return mm->learning;
 }
 
@@ -1162,6 +1179,7 @@ static void mm_learn_commit(struct midimap *mm, enum midimap_kind kind, uint8_t 
 
 int midimap_forget(struct midimap *mm, const char *path, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	enum param_id id;
 	unsigned i1, i2;
 	int all = !strcmp(path, "all"), removed = 0;
@@ -1186,20 +1204,24 @@ int midimap_forget(struct midimap *mm, const char *path, char *err, size_t errle
 
 unsigned midimap_count(const struct midimap *mm)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return mm->n;
 }
 
 const struct midimap_spec *midimap_get(const struct midimap *mm, unsigned i)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return i < mm->n ? &mm->e[i].s : NULL;
 }
 
 unsigned midimap_bank(const struct midimap *mm)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return mm->bank;
 }
 
 unsigned long midimap_generation(const struct midimap *mm)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return mm->gen;
 }
