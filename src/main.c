@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "log.h"
 #include "midi.h"
+#include "midi_osc.h"
 #include "model.h"
 #include "nsm.h"
 #include "osc.h"
@@ -77,6 +78,7 @@ struct app {
 	struct recorder *rec;
 	struct recorder_osc *rec_osc;
 	struct midi *midi;
+	struct midi_osc *midi_osc;
 	struct automation *autom;
 	unsigned mixer_gen; /* the engine's mixer generation the model was last sent to */
 	char client_name[64]; /* outlives JACK clients (NSM switch renames) */
@@ -720,8 +722,10 @@ static int console_start(struct app *app, const char *name, const struct session
 	app->midi = midi_new(&app->opt.midi, app->ctl, app->model, app->engine);
 	if (!app->midi)
 		return -1;
-	engine_set_midi(app->engine, app->midi);
-	midi_attach_osc(app->midi, app->osc);
+	engine_set_midi(app->engine, midi_ring(app->midi));
+	app->midi_osc = midi_osc_new(app->midi, app->osc);
+	if (!app->midi_osc)
+		return -1;
 	midi_set_shown(app->midi, autom_shown, app->autom);
 	midi_set_touch(app->midi, autom_touch, app->autom);
 	if (automation_add_watcher(app->autom, midi_moved, app->midi) < 0) {
@@ -860,6 +864,7 @@ out:
 	nsm_free(app.nsm);
 	session_free(app.session);
 	recorder_osc_free(app.rec_osc);
+	midi_osc_free(app.midi_osc); /* before the MIDI surface it calls */
 	osc_free(app.osc);
 	int abandoned = engine_close(app.engine);
 	midi_free(app.midi); /* its rings outlive the RT thread */

@@ -4,9 +4,10 @@
 # disk, and autoplay.c's lane-set swap: control publishes, the RT thread
 # takes and plays a set through a real mixer, control reclaims and frees;
 # two threads each, JMX_TSAN_RECORDS records, default 5 000 000, and one
-# lane set per 100) built with clang-22 -fsanitize=thread, the RT library
-# sources it links instrumented too, and run: no report, every check
-# passes.  A set freed or scribbled on while the RT thread can still read
+# lane set per 100) and test_midiring.c (midiring.c's raw MIDI rings both
+# ways between an RT and a control thread) built with clang-22
+# -fsanitize=thread, the RT library sources they link instrumented too, and
+# run: no report, every check passes.  A set freed or scribbled on while the RT thread can still read
 # it is a reported race, as is any publish/take/retire/reclaim without
 # its acquire/release.  Negative control first: the same test with a
 # deliberate data race (-DJMX_TSAN_NEGATIVE) must be reported, so a clean
@@ -29,7 +30,7 @@ cflags="-std=gnu11 -g -O1 -fsanitize=thread"
 # what the test links of the RT library (libjmxdsp in src/Makefile.am),
 # instrumented too, compiled once for both builds
 mkdir "$work/lib" || exit 1
-for f in params mixer strip master recring autoplay; do
+for f in params mixer strip master recring midiring autoplay; do
 	"$CLANG" $cflags $jmx_src_inc -c "$(jmx_src_file $f)" -o "$work/lib/$f.o" || { echo "tsan.sh: FAIL: cannot build $f.c"; exit 1; }
 done
 build() { # OUTPUT [extra flags]
@@ -40,6 +41,8 @@ build() { # OUTPUT [extra flags]
 }
 build "$work/neg" -DJMX_TSAN_NEGATIVE || { echo "tsan.sh: FAIL: cannot build the negative control"; exit 1; }
 build "$work/tsan" || { echo "tsan.sh: FAIL: cannot build test_tsan_queues"; exit 1; }
+"$CLANG" $cflags $jmx_src_inc "$top_srcdir/tests/test_midiring.c" "$work"/lib/*.o -lpthread -lm -o "$work/midiring" ||
+	{ echo "tsan.sh: FAIL: cannot build test_midiring"; exit 1; }
 
 # setarch -R: TSan's shadow mapping wants no ASLR surprises on some kernels
 run() {
@@ -65,6 +68,13 @@ rc=$?
 cat "$work/out" | grep -v '^$' | head -n 40
 if [ $rc -ne 0 ] || grep -q "ThreadSanitizer" "$work/out"; then
 	echo "tsan.sh: FAIL: exit $rc (66 = a ThreadSanitizer report)"
+	exit 1
+fi
+TSAN_OPTIONS="halt_on_error=1 exitcode=66" run "$work/midiring" >"$work/midi.out" 2>&1
+rc=$?
+grep -v '^$' "$work/midi.out" | head -n 40
+if [ $rc -ne 0 ] || grep -q "ThreadSanitizer" "$work/midi.out"; then
+	echo "tsan.sh: FAIL: test_midiring exit $rc (66 = a ThreadSanitizer report)"
 	exit 1
 fi
 echo "tsan.sh: PASS"

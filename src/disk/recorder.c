@@ -9,7 +9,8 @@
  *            with the ring position and wall time of "now", queues it
  *            (rtq, control -> disk) and kicks the disk thread.
  *   disk     rec_thread: pulls gap records, feeds the live loudness meter,
- *            writes the take, updates the header, reports back through
+ *            writes the take (each file through recfile.c: format,
+ *            bext, dither, header updates), reports back through
  *            atomics (status) and an event queue (rtq, disk -> control)
  *            plus a byte on a pipe that the control loop polls.
  *
@@ -44,7 +45,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sndfile.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,10 +55,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "recfile.h"
 #include "rtqueue.h"
 
 #define REC_SEG 8192u         /* frames per write / analysis step */
-#define REC_SCRATCH (REC_SEG * RECRING_CHANNELS) /* samples per libsndfile call */
 #define REC_LOCAL_GAPS 512u   /* power of two, > RECRING_GAPS */
 #define REC_CMDS 16u
 #define REC_EVENTS 32u
@@ -86,20 +86,6 @@ struct rec_cursor {
 	uint32_t pos;      /* next ring frame */
 	unsigned gap;      /* next gap record (index into the local gap list) */
 	uint32_t gap_left; /* frames of silence still to emit for the current gap */
-};
-
-/* One file of a take: the master (files[0]) or a stem file.  col, nch
- * and chan are fixed at recorder_new; the rest belongs to the take. */
-struct rec_file {
-	unsigned col, nch;   /* the columns it holds (stem files: of the stem plane) */
-	unsigned chan;       /* split stems: channel number from 1; else 0 */
-	SNDFILE *sf;
-	int fd;
-	off_t data_off;      /* where the audio starts (WAV) */
-	unsigned frame_bytes;
-	uint64_t frames;     /* frames libsndfile reported written */
-	char name[RECORDER_NAME_MAX + 64]; /* in the record directory */
-	SF_BROADCAST_INFO bext;
 };
 
 struct rec_take {
@@ -136,7 +122,7 @@ struct recorder {
 	char originator[32];
 	enum recorder_stems stems;
 	unsigned stem_lanes;
-	struct rec_file *files; /* master, then the stem files */
+	struct recfile *files; /* master, then the stem files (recfile.h) */
 	unsigned nfiles;
 
 	/* control thread */
@@ -155,10 +141,7 @@ struct recorder {
 	struct rec_cursor live_cur;
 	int recording;
 	struct rec_take tk;
-	int32_t *ibuf;  /* REC_SCRATCH samples quantised */
-	float *zero;    /* REC_SCRATCH samples of silence */
-	float *cbuf;    /* REC_SCRATCH samples: one file's columns gathered */
-	uint32_t dither;
+	struct recfile_scratch scratch;
 	uint64_t next_free_ms;
 	int quit;
 
@@ -278,16 +261,11 @@ const char *recorder_default_dir(char *buf, size_t len)
 	return buf;
 }
 
-static unsigned rec_sample_bytes(enum recorder_sample s)
-{
-	return s == REC_PCM16 ? 2 : s == REC_PCM24 ? 3 : 4;
-}
-
 static long long rec_reserve(const struct recorder *r, enum recorder_sample s)
 {
 	if (r->reserve >= 0)
 		return r->reserve;
-	return 2LL * r->rate * (RECRING_CHANNELS + recring_stems(&r->ring)) * rec_sample_bytes(s);
+	return 2LL * r->rate * (RECRING_CHANNELS + recring_stems(&r->ring)) * recfile_sample_bytes(s);
 }
 
 /* ---- events (disk -> control) ---- */
@@ -381,90 +359,15 @@ static uint32_t rec_step(struct recorder *r, struct rec_cursor *c, uint32_t end,
 
 /* ---- writing a take ---- */
 
-static uint32_t rec_rand(struct recorder *r)
-{
-	/* xorshift32: plenty for dither, and the disk thread owns it */
-	uint32_t x = r->dither;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return r->dither = x;
-}
-
-/* Float frames to left-justified int32 at 16 or 24 bits with TPDF dither
- * of +-1 LSB (the difference of two uniform variables), rounded and
- * clipped.  In double: at 24 bits a float sum would round the dither
- * itself to half an LSB. */
-static void rec_quantise(struct recorder *r, const float *src, int32_t *dst, size_t n, int bits)
-{
-	const double scale = bits == 16 ? 32768.0 : 8388608.0;
-	const double lo = -scale, hi = scale - 1.0;
-	const int shift = 32 - bits;
-	const double u = 1.0 / 16777216.0; /* 2^-24: 24 random bits -> [0,1) */
-	for (size_t i = 0; i < n; i++) {
-		double x = src[i];
-		if (!(x == x)) /* NaN: the mixer should never send one */
-			x = 0.0;
-		double d = (double)(rec_rand(r) >> 8) * u - (double)(rec_rand(r) >> 8) * u;
-		double v = rint(x * scale + d);
-		if (v < lo)
-			v = lo;
-		if (v > hi)
-			v = hi;
-		dst[i] = (int32_t)v * (1 << shift);
-	}
-}
-
-/* Columns col..col+nch-1 of n frames of ch floats, packed. */
-static void rec_gather(float *dst, const float *src, unsigned ch, unsigned col, unsigned nch, uint32_t n)
-{
-	if (nch == 1) {
-		for (uint32_t i = 0; i < n; i++)
-			dst[i] = src[(size_t)i * ch + col];
-		return;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		memcpy(dst + (size_t)i * nch, src + (size_t)i * ch + col, nch * sizeof *dst);
-}
-
-/* Write n frames to one file, its columns only, at most REC_SCRATCH
- * samples a call: src holds frames of ch floats (the master's plane or
- * the stems' one), NULL = digital silence.  0, or -1 after recording the
- * error in the take. */
-static int rec_file_write(struct recorder *r, struct rec_file *f, const float *src, unsigned ch, uint32_t n)
+/* Write n frames to one file of the take (recfile_write).  0, or -1
+ * after recording the error in the take. */
+static int rec_file_write(struct recorder *r, struct recfile *f, const float *src, unsigned ch, uint32_t n)
 {
 	struct rec_take *t = &r->tk;
-	const uint32_t step = REC_SCRATCH / f->nch;
-
-	for (uint32_t done = 0; done < n;) {
-		uint32_t m = n - done < step ? n - done : step;
-		const float *p = NULL;
-		sf_count_t got;
-		if (src && f->nch == ch) {
-			p = src + (size_t)done * ch; /* the master, a multi stem file: as they are */
-		} else if (src) {
-			rec_gather(r->cbuf, src + (size_t)done * ch, ch, f->col, f->nch, m);
-			p = r->cbuf;
-		}
-		if (t->sample == REC_FLOAT) {
-			got = sf_writef_float(f->sf, p ? p : r->zero, m);
-		} else if (!p) {
-			memset(r->ibuf, 0, (size_t)m * f->nch * sizeof *r->ibuf);
-			got = sf_writef_int(f->sf, r->ibuf, m);
-		} else {
-			rec_quantise(r, p, r->ibuf, (size_t)m * f->nch, t->sample == REC_PCM16 ? 16 : 24);
-			got = sf_writef_int(f->sf, r->ibuf, m);
-		}
-		if (got > 0)
-			f->frames += (uint64_t)got;
-		if (got != (sf_count_t)m) {
-			t->write_failed = 1;
-			snprintf(t->err, sizeof t->err, "write error in %.100s (%s)", f->name, sf_strerror(f->sf));
-			return -1;
-		}
-		done += m;
-	}
-	return 0;
+	if (recfile_write(f, &r->scratch, t->sample, src, ch, n, t->err, sizeof t->err) == 0)
+		return 0;
+	t->write_failed = 1;
+	return -1;
 }
 
 /* Write n frames to every file of the take: the master's from data, the
@@ -480,55 +383,6 @@ static int rec_write(struct recorder *r, const float *data, const float *stems, 
 			return -1;
 	r->tk.frames += n;
 	return 0;
-}
-
-static int rec_mkdirs(const char *dir, char *err, size_t errlen)
-{
-	char p[RECORDER_PATH_MAX];
-	snprintf(p, sizeof p, "%s", dir);
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || *s == 0) {
-			char c = *s;
-			*s = 0;
-			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-				snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
-				return -1;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
-}
-
-static void rec_bext_text(char *dst, size_t cap, const char *src)
-{
-	/* fixed-size bext fields: NUL-padded, not necessarily terminated */
-	memset(dst, 0, cap);
-	memcpy(dst, src, strnlen(src, cap));
-}
-
-static int16_t rec_bext_value(float v, float floor_)
-{
-	/* EBU Tech 3285 v2: the value x 100, 0x7FFF when not known */
-	if (!(v > floor_) || fabsf(v) > 327.0f)
-		return 0x7FFF;
-	return (int16_t)lrintf(v * 100.0f);
-}
-
-static void rec_bext_fill(SF_BROADCAST_INFO *b, const struct loudness_values *lv)
-{
-	if (!lv) {
-		b->loudness_value = b->loudness_range = b->max_true_peak_level = 0x7FFF;
-		b->max_momentary_loudness = b->max_shortterm_loudness = 0x7FFF;
-		return;
-	}
-	b->loudness_value = rec_bext_value(lv->i, LOUDNESS_FLOOR);
-	b->loudness_range = lv->i > LOUDNESS_FLOOR ? rec_bext_value(lv->lra, -1.0f) : 0x7FFF;
-	b->max_true_peak_level = rec_bext_value(lv->tp, LOUDNESS_FLOOR);
-	b->max_momentary_loudness = rec_bext_value(lv->max_m, LOUDNESS_FLOOR);
-	b->max_shortterm_loudness = rec_bext_value(lv->max_s, LOUDNESS_FLOOR);
 }
 
 /* Name of file i of a take whose master is <base>[-k].<ext>: the stems
@@ -554,17 +408,8 @@ static void rec_file_name(const struct recorder *r, unsigned i, const char *base
  * that failed leaves nothing behind. */
 static void rec_discard(struct recorder *r)
 {
-	for (unsigned i = 0; i < r->nfiles; i++) {
-		struct rec_file *f = &r->files[i];
-		if (f->sf)
-			sf_close(f->sf);
-		f->sf = NULL;
-		if (f->fd >= 0) {
-			unlinkat(r->tk.dirfd, f->name, 0);
-			close(f->fd);
-		}
-		f->fd = -1;
-	}
+	for (unsigned i = 0; i < r->nfiles; i++)
+		recfile_discard(&r->files[i], r->tk.dirfd);
 }
 
 /* Create every file of the take under suffix k, exclusively.  1 when all
@@ -573,92 +418,15 @@ static void rec_discard(struct recorder *r)
 static int rec_create(struct recorder *r, const char *base, unsigned k, const char *ext, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < r->nfiles; i++) {
-		struct rec_file *f = &r->files[i];
+		struct recfile *f = &r->files[i];
 		rec_file_name(r, i, base, k, ext, f->name, sizeof f->name);
-		f->fd = openat(r->tk.dirfd, f->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (f->fd < 0) {
-			int e = errno;
-			if (e != EEXIST)
-				snprintf(err, errlen, "cannot create %s/%s: %s", r->dir, f->name, strerror(e));
+		int made = recfile_create(f, r->tk.dirfd, r->dir, err, errlen);
+		if (made <= 0) {
 			rec_discard(r);
-			return e == EEXIST ? 0 : -1;
+			return made;
 		}
 	}
 	return 1;
-}
-
-/* libsndfile on an open descriptor, and the file's metadata.  0, or -1
- * with a reason in err. */
-static int rec_file_open(struct recorder *r, struct rec_file *f, const struct rec_cmd *cmd, const struct tm *tm,
-                         uint64_t tref, char *err, size_t errlen)
-{
-	struct rec_take *t = &r->tk;
-	const char *ext = cmd->format == REC_FMT_FLAC ? "flac" : "wav";
-	char date[16], clock[16], history[128], desc[256];
-	SF_INFO info;
-
-	memset(&info, 0, sizeof info);
-	info.samplerate = (int)r->rate;
-	info.channels = (int)f->nch;
-	int sub = cmd->sample == REC_PCM16 ? SF_FORMAT_PCM_16 : cmd->sample == REC_PCM24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
-	/* RF64 with auto-downgrade: a plain RIFF/WAVE file (with a JUNK chunk
-	 * reserving room for ds64) while it is below 4 GiB, RF64 past it, so
-	 * the switch needs no rewrite of the audio. */
-	info.format = (t->is_wav ? SF_FORMAT_RF64 : SF_FORMAT_FLAC) | sub;
-	if (!sf_format_check(&info)) {
-		snprintf(err, errlen, "libsndfile cannot write %u-channel %s at %s bits", f->nch, ext,
-		         recorder_sample_name(cmd->sample));
-		return -1;
-	}
-	f->sf = sf_open_fd(f->fd, SFM_WRITE, &info, 0);
-	if (!f->sf) {
-		snprintf(err, errlen, "cannot write %s/%s: %s", r->dir, f->name, sf_strerror(NULL));
-		return -1;
-	}
-	f->frame_bytes = f->nch * rec_sample_bytes(cmd->sample);
-	f->frames = 0;
-
-	if (f == &r->files[0])
-		snprintf(desc, sizeof desc, "jackmixd master recording %s", f->name);
-	else if (f->chan)
-		snprintf(desc, sizeof desc, "jackmixd channel %u after trim, stem of %s", f->chan, r->files[0].name);
-	else
-		snprintf(desc, sizeof desc, "jackmixd input lanes after trim, stems of %s", r->files[0].name);
-	strftime(date, sizeof date, "%Y-%m-%d", tm);
-	strftime(clock, sizeof clock, "%H:%M:%S", tm);
-	if (t->is_wav) {
-		sf_command(f->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
-		SF_BROADCAST_INFO *b = &f->bext;
-		memset(b, 0, sizeof *b);
-		rec_bext_text(b->description, sizeof b->description, desc);
-		rec_bext_text(b->originator, sizeof b->originator, r->originator);
-		rec_bext_text(b->origination_date, sizeof b->origination_date, date);
-		rec_bext_text(b->origination_time, sizeof b->origination_time, clock);
-		/* one time reference for every file of the take: a DAW lines
-		 * the stems up with the master by it */
-		b->time_reference_low = (uint32_t)tref;
-		b->time_reference_high = (uint32_t)(tref >> 32);
-		b->version = 2;
-		rec_bext_fill(b, NULL);
-		/* EBU R 98 coding history; the same length at open and close so
-		 * the header never changes size under the audio */
-		snprintf(history, sizeof history, "A=PCM,F=%u,W=%s,M=%s,T=%s\r\n", r->rate,
-		         cmd->sample == REC_PCM16 ? "16" : cmd->sample == REC_PCM24 ? "24" : "32",
-		         f->nch == 1 ? "mono" : f->nch == 2 ? "stereo" : "multichannel", r->originator);
-		b->coding_history_size = (uint32_t)strlen(history);
-		memcpy(b->coding_history, history, b->coding_history_size);
-		if (sf_command(f->sf, SFC_SET_BROADCAST_INFO, b, sizeof *b) != SF_TRUE)
-			log_warn("recorder: cannot write the bext chunk of %s", f->name);
-		f->data_off = lseek(f->fd, 0, SEEK_CUR);
-	} else {
-		char when[32];
-		snprintf(when, sizeof when, "%sT%s", date, clock);
-		sf_set_string(f->sf, SF_STR_SOFTWARE, r->originator);
-		sf_set_string(f->sf, SF_STR_DATE, when);
-		sf_set_string(f->sf, SF_STR_TITLE, f->name);
-		sf_set_string(f->sf, SF_STR_COMMENT, desc);
-	}
-	return 0;
 }
 
 /* Open the files of a new take.  0, or -1 with a reason in err. */
@@ -681,7 +449,7 @@ static int rec_open(struct recorder *r, const struct rec_cmd *cmd, uint32_t star
 	} else {
 		strftime(base, sizeof base, "master-%Y-%m-%dT%H-%M-%S", &tm);
 	}
-	if (rec_mkdirs(r->dir, err, errlen) < 0)
+	if (recfile_mkdirs(r->dir, err, errlen) < 0)
 		return -1;
 	t->dirfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->dirfd < 0) {
@@ -721,8 +489,10 @@ static int rec_open(struct recorder *r, const struct rec_cmd *cmd, uint32_t star
 	time_t midnight = mktime(&mid);
 	double since = (double)first_ns / 1e9 - (double)midnight;
 	uint64_t tref = since > 0 ? (uint64_t)llround(since * r->rate) : 0;
+	struct recfile_take ft = { r->dir, r->rate, cmd->format, cmd->sample, r->originator, &tm, tref,
+		                   r->files[0].name };
 	for (unsigned i = 0; i < r->nfiles; i++)
-		if (rec_file_open(r, &r->files[i], cmd, &tm, tref, err, errlen) < 0)
+		if (recfile_open(&r->files[i], &ft, i == 0, err, errlen) < 0)
 			goto fail;
 	return 0;
 fail:
@@ -792,28 +562,16 @@ static void rec_finish(struct recorder *r, const char *reason)
 			if (r->files[i].frames < common)
 				common = r->files[i].frames;
 		t->frames = t->is_wav ? common : r->files[0].frames; /* FLAC cannot be cut */
-		for (unsigned i = 0; i < r->nfiles && t->is_wav; i++) {
-			struct rec_file *f = &r->files[i];
-			if (ftruncate(f->fd, f->data_off + (off_t)(common * f->frame_bytes)) < 0)
-				log_warn("recorder: cannot truncate %s: %s", f->name, strerror(errno));
-		}
+		for (unsigned i = 0; i < r->nfiles && t->is_wav; i++)
+			recfile_truncate(&r->files[i], common);
 	}
-	if (t->is_wav) {
-		struct rec_file *f = &r->files[0];
-		rec_bext_fill(&f->bext, &lv);
-		if (sf_command(f->sf, SFC_SET_BROADCAST_INFO, &f->bext, sizeof f->bext) != SF_TRUE)
-			log_warn("recorder: cannot update the bext chunk of %s", t->path);
-	}
+	if (t->is_wav)
+		recfile_set_loudness(&r->files[0], &lv);
 	for (unsigned i = 0; i < r->nfiles; i++) {
-		struct rec_file *f = &r->files[i];
-		int rc = sf_close(f->sf);
-		f->sf = NULL;
-		if (fdatasync(f->fd) < 0 && !reason && !msg[0])
-			snprintf(msg, sizeof msg, "cannot sync %s/%s: %s", r->dir, f->name, strerror(errno));
-		close(f->fd);
-		f->fd = -1;
-		if (rc && !reason && !msg[0])
-			snprintf(msg, sizeof msg, "closing %s/%s: %s", r->dir, f->name, sf_error_number(rc));
+		char why[sizeof msg];
+		/* the first failure, unless the take already ended for one */
+		if (recfile_close(&r->files[i], r->dir, why, sizeof why) < 0 && !reason && !msg[0])
+			snprintf(msg, sizeof msg, "%s", why);
 	}
 	fsync(t->dirfd);
 	close(t->dirfd);
@@ -872,7 +630,7 @@ static void rec_write_pass(struct recorder *r, uint32_t head)
 		}
 		if (!data)
 			t->dropped += n;
-		loudness_add(r->take_loud, data ? data : r->zero, n);
+		loudness_add(r->take_loud, data ? data : r->scratch.zero, n);
 		rec_release(r, head); /* room for the RT thread at once, after a stall too */
 	}
 	atomic_store_explicit(&r->st_frames, t->frames, memory_order_relaxed);
@@ -887,11 +645,8 @@ static void rec_write_pass(struct recorder *r, uint32_t head)
 		t->next_hdr_ms = now + r->header_ms;
 		/* a crash or power cut leaves a file whose header covers all
 		 * but the last header_ms */
-		for (unsigned i = 0; i < r->nfiles; i++) {
-			if (t->is_wav)
-				sf_command(r->files[i].sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
-			fdatasync(r->files[i].fd);
-		}
+		for (unsigned i = 0; i < r->nfiles; i++)
+			recfile_sync(&r->files[i], t->is_wav);
 		if (fstatvfs(r->files[0].fd, &vfs) == 0) {
 			long long avail = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
 			atomic_store(&r->st_free, avail);
@@ -909,7 +664,7 @@ static void rec_live_pass(struct recorder *r, uint32_t head)
 	const float *data;
 	uint32_t n;
 	while ((n = rec_step(r, &r->live_cur, head, REC_SEG, &data, NULL)) > 0) {
-		loudness_add(r->live, data ? data : r->zero, n);
+		loudness_add(r->live, data ? data : r->scratch.zero, n);
 		rec_release(r, head);
 	}
 }
@@ -1009,7 +764,6 @@ struct recorder *recorder_new(const struct recorder_config *cfg)
 	snprintf(r->originator, sizeof r->originator, "%s", cfg->originator ? cfg->originator : "jackmixd");
 	r->fmt = cfg->format;
 	r->smp = cfg->sample;
-	r->dither = 0x9E3779B9u;
 	atomic_init(&r->st_free, -1);
 	/* a file size limit must end a take (EFBIG, handled like a full
 	 * disk), not kill the console */
@@ -1039,7 +793,7 @@ struct recorder *recorder_new(const struct recorder_config *cfg)
 		r->files[1].nch = lanes;
 	}
 	for (unsigned c = 0; cfg->stems == REC_STEMS_SPLIT && c < cfg->stem_mono + cfg->stem_stereo; c++) {
-		struct rec_file *f = &r->files[1 + c];
+		struct recfile *f = &r->files[1 + c];
 		int mono = c < cfg->stem_mono;
 		f->col = mono ? c : cfg->stem_mono + 2 * (c - cfg->stem_mono);
 		f->nch = mono ? 1 : 2;
@@ -1062,12 +816,10 @@ struct recorder *recorder_new(const struct recorder_config *cfg)
 	if (r->stem_lanes) /* stems multiply it; it is all locked in RAM */
 		log_info("recorder: ring of %.0f s x %u channels: %.0f MiB", pre + room, ch,
 		         (double)r->ring.cap * ch * sizeof(float) / 1048576.0);
-	r->ibuf = calloc(REC_SCRATCH, sizeof *r->ibuf);
-	r->zero = calloc(REC_SCRATCH, sizeof *r->zero);
-	r->cbuf = calloc(REC_SCRATCH, sizeof *r->cbuf);
+	int scratch = recfile_scratch_init(&r->scratch);
 	r->live = loudness_new(cfg->rate, RECRING_CHANNELS);
 	r->take_loud = loudness_new(cfg->rate, RECRING_CHANNELS);
-	if (!r->ibuf || !r->zero || !r->cbuf || !r->live || !r->take_loud) {
+	if (scratch < 0 || !r->live || !r->take_loud) {
 		log_err("recorder: out of memory");
 		goto fail;
 	}
@@ -1119,9 +871,7 @@ void recorder_free(struct recorder *r)
 	}
 	loudness_free(r->live);
 	loudness_free(r->take_loud);
-	free(r->ibuf);
-	free(r->zero);
-	free(r->cbuf);
+	recfile_scratch_free(&r->scratch);
 	free(r->files);
 	rtq_destroy(&r->cmds);
 	rtq_destroy(&r->events);

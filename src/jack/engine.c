@@ -4,7 +4,9 @@
  * Threads: the process callback (engine_process) is the RT entry point.  It
  * touches only preallocated memory: it pops rt_msg records from the SPSC
  * queue, hands them to mixer_apply, fetches port buffers and calls
- * mixer_process.  Everything else runs on the control thread, or on JACK's
+ * mixer_process, and moves raw MIDI between the MIDI ports and the rings
+ * of midiring.c (which make no JACK call, so this file walks the port
+ * buffers).  Everything else runs on the control thread, or on JACK's
  * notification threads where it only updates atomics and posts a byte to
  * the control loop.
  *
@@ -24,6 +26,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <jack/jack.h>
+#include <jack/midiport.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,7 +38,7 @@
 #include "autoplay.h"
 #include "dsp.h"
 #include "log.h"
-#include "midi.h"
+#include "midiring.h"
 #include "recring.h"
 
 #define ENGINE_QUEUE_RECORDS 16384u
@@ -115,8 +118,47 @@ struct engine {
 	int stems;           /* every mixer (also one rebuilt at a new rate) keeps a tap */
 	struct autoplay *autoplay; /* automation lanes, or NULL; set before activation */
 	jack_port_t *midi_in, *midi_out; /* control surfaces (midi.h) */
-	struct midi *midi;               /* their rings, or NULL; set before activation */
+	struct midiring *midi;           /* their rings, or NULL; set before activation */
 };
+
+/* RT: raw MIDI between the ports and the rings (midiring.h), whole
+ * messages only.  The JACK MIDI buffer functions are plain memory
+ * operations on the port buffers; the ring does the rest (drops, the
+ * message carried over to the next period, the wake-up).  midi_out is
+ * cleared every period, with or without rings. */
+static void engine_midi(struct engine *e, jack_nframes_t nframes) ENGINE_NONBLOCKING;
+static void engine_midi(struct engine *e, jack_nframes_t nframes)
+{
+	void *in = jack_port_get_buffer(e->midi_in, nframes);
+	void *out = jack_port_get_buffer(e->midi_out, nframes);
+	struct midiring *r = e->midi;
+	const uint8_t *msg;
+	size_t len;
+
+	if (out)
+		jack_midi_clear_buffer(out);
+	if (!r)
+		return;
+	if (in) {
+		uint32_t n = jack_midi_get_event_count(in);
+		for (uint32_t i = 0; i < n; i++) {
+			jack_midi_event_t ev;
+			if (jack_midi_event_get(&ev, in, i) == 0)
+				midiring_rt_in(r, ev.buffer, ev.size);
+		}
+		midiring_rt_in_end(r);
+	}
+	if (!out)
+		return;
+	midiring_rt_out_begin(r, jack_midi_max_event_size(out));
+	while ((msg = midiring_rt_out_next(r, jack_midi_max_event_size(out), &len))) {
+		jack_midi_data_t *d = jack_midi_event_reserve(out, 0, len);
+		if (!d)
+			return; /* full after all: the message waits for the next period */
+		memcpy(d, msg, len);
+		midiring_rt_out_commit(r);
+	}
+}
 
 static int engine_process(jack_nframes_t nframes, void *arg) ENGINE_NONBLOCKING;
 static int engine_process(jack_nframes_t nframes, void *arg)
@@ -156,8 +198,7 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 		                 e->rec_stems && nframes <= JMX_MAX_FRAMES ? mixer_tap(e->mixer) : NULL, nframes);
 	/* raw MIDI in and out through preallocated rings only */
 	if (e->midi_in && e->midi_out)
-		midi_process(e->midi, jack_port_get_buffer(e->midi_in, nframes),
-		             jack_port_get_buffer(e->midi_out, nframes), nframes);
+		engine_midi(e, nframes);
 	atomic_fetch_add_explicit(&e->frames, nframes, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
 	/* our own share of a period: what an xrun can be blamed on us */
@@ -591,9 +632,9 @@ int engine_close(struct engine *e)
 	return 0;
 }
 
-void engine_set_midi(struct engine *e, struct midi *m)
+void engine_set_midi(struct engine *e, struct midiring *r)
 {
-	e->midi = m;
+	e->midi = r;
 }
 
 int engine_connect_midi(struct engine *e, const char *glob)

@@ -81,10 +81,11 @@ void engine_set_autoplay(struct engine *e, struct autoplay *ap);
 
 /* MIDI control surfaces: the ports midi_in and midi_out are registered
  * with the audio ports (after them).  Control, before engine_start: the
- * process callback hands their buffers to midi_process(m) (midi.h); m
- * must outlive the activation. */
-struct midi;
-void engine_set_midi(struct engine *e, struct midi *m);
+ * process callback copies midi_in's events into ring r and r's outgoing
+ * messages into midi_out (midiring.h); r must outlive the activation.
+ * Without a ring midi_out is only cleared. */
+struct midiring;
+void engine_set_midi(struct engine *e, struct midiring *r);
 /* Connect midi_in from every JACK MIDI output port matching glob and
  * midi_out to every MIDI input port matching it.  The number of
  * connections made, -1 without a client. */

@@ -1,27 +1,25 @@
 /*
- * midi.c - MIDI transport between the JACK ports and the control thread,
- * and the glue to midimap.c / mcu.c, the mapping file and the /midi/...
- * OSC commands; see midi.h.
+ * midi.c - the MIDI surface's control side: the waker thread, draining
+ * the input ring into midimap.c or mcu.c, the output ring they send
+ * through, the mapping file, and watching what feeds midi_in; see midi.h.
  *
  * Threads:
- * - RT (engine_process -> midi_process): copies midi_in's events into the
- *   "in" ring and the "out" ring's messages into midi_out.  It calls only
- *   the JACK MIDI buffer functions (pure memory operations on the port
- *   buffer), rtq push/pop, clock_gettime (vDSO) and sem_post.
- * - waker: a helper thread that sleeps in sem_wait and turns the RT
+ * - RT: nothing here.  The engine's process callback moves raw MIDI
+ *   between the ports and the rings (midiring.c, in the RT library).
+ * - waker: a helper thread that sleeps in midiring_wait and turns the RT
  *   thread's sem_post into one byte on a pipe in the control loop's
  *   poll(), so MIDI input is applied within microseconds without the RT
  *   thread making a system call that could block, and without a polling
- *   timer.
- * - control: everything else (parsing, mapping, feedback of the shown
- *   value, files, OSC).
+ *   timer.  It touches only the ring's semaphore, the quit flag and the
+ *   pipe.
+ * - control: every function of midi.h (parsing, mapping, feedback of the
+ *   shown value, the mapping file).
  *
- * Invariants: a message is a run of fixed-size records (the first carries
- * the length), pushed with one publish after checking space for all of
- * them, so a consumer always finds a message whole.  The RT side keeps at
- * most one popped message that did not fit into this period's midi_out
- * buffer and writes it first in the next period; a message larger than an
- * empty buffer can hold is dropped and counted.
+ * Invariants: calls go one way: this file calls the engine (what is
+ * connected, graph changes, xruns, the mixer's meters), never the other
+ * way round; the engine gets only the rings (midi_ring).  The OSC
+ * commands (midi_osc.c) call this file and hear of learned mappings
+ * through the midi_set_learned callback, so nothing here knows OSC.
  */
 #define _GNU_SOURCE
 #include "midi.h"
@@ -29,198 +27,55 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jack/midiport.h>
 #include <limits.h>
-#include <lo/lo.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
 #include "log.h"
 #include "mcu.h"
 #include "midimap.h"
-#include "rtqueue.h"
+#include "midiring.h"
 #include "statefile.h"
 
-#define MIDI_REC_DATA   24u
 #define MIDI_RING_RECS  4096u /* each way: 128 KiB */
 #define MIDI_TICK_MS    10u
 #define MIDI_REFRESH_MS 200u /* after a graph change, before resending the state */
 #define MIDI_XRUN_MS    1000u /* at most one refresh a second for xruns */
-#define MIDI_LIST_CHUNK 32u  /* mapping lines per /midi/map reply */
 #define MIDI_MAP_NAME   "midi.map"
 
-struct midi_rec {
-	uint32_t t_us; /* CLOCK_MONOTONIC when the RT thread took it (input) */
-	uint16_t len;  /* length of the whole message (first record) */
-	uint8_t n;     /* bytes in this record */
-	uint8_t first;
-	uint8_t data[MIDI_REC_DATA];
-};
-
 struct midi {
-	struct rtq in, out;
-	sem_t wake;
-	int sem_ok;
+	struct midiring *ring;
 	pthread_t waker;
 	int waker_ok;
 	atomic_int quit;
 	int pipe[2];
 
-	/* RT thread only */
-	uint8_t held[MIDI_MSG_MAX];
-	uint16_t held_len;
-	int has_held;
-	atomic_ulong in_events, in_dropped, out_events, out_dropped;
-
 	/* control thread */
 	struct control *ctl;
 	struct model *model;
 	struct engine *engine;
-	struct osc *osc;
+	midi_learned_fn learned;
+	void *learned_ctx;
 	struct midimap *map;
 	struct mcu *mcu;
 	char map_path[PATH_MAX]; /* "" when there is nowhere to save */
 	unsigned long map_saved_gen;
-	uint8_t rx[MIDI_MSG_MAX];
+	uint8_t rx[MIDIRING_MSG_MAX];
 	unsigned graph_seen;
 	unsigned long xruns_seen;
 	uint64_t refresh_at;    /* 0: none pending */
 	uint64_t xrun_refresh;  /* no refresh for xruns before this */
 	uint64_t peers;         /* what feeds midi_in (midi_peers), last seen */
-	unsigned long handled, lat_n, send_full;
+	unsigned long handled, lat_n;
 	double lat_sum_us, lat_max_us;
 	unsigned long dropped_said;
 };
-
-static uint32_t midi_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint32_t)((uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
-}
-
-/* ---- rings (either side) ----------------------------------------------- */
-
-/* Producer: stage a whole message; the caller publishes.  -1 when it
- * does not fit (nothing staged). */
-static int midi_ring_put(struct rtq *q, const uint8_t *msg, size_t len, uint32_t t_us)
-{
-	unsigned nrec = (unsigned)((len + MIDI_REC_DATA - 1) / MIDI_REC_DATA);
-	struct midi_rec r;
-	if (rtq_space(q) < nrec)
-		return -1;
-	for (unsigned k = 0; k < nrec; k++) {
-		size_t off = (size_t)k * MIDI_REC_DATA, n = len - off;
-		if (n > MIDI_REC_DATA)
-			n = MIDI_REC_DATA;
-		r.t_us = t_us;
-		r.len = (uint16_t)len;
-		r.n = (uint8_t)n;
-		r.first = k == 0;
-		memcpy(r.data, msg + off, n);
-		rtq_push(q, &r);
-	}
-	return 0;
-}
-
-/* Consumer: one whole message into buf (MIDI_MSG_MAX).  Its length, or 0
- * when the ring is empty. */
-static size_t midi_ring_get(struct rtq *q, uint8_t *buf, uint32_t *t_us)
-{
-	struct midi_rec r;
-	size_t len, got = 0;
-	do {
-		if (rtq_pop(q, &r) < 0)
-			return 0;
-	} while (!r.first); /* cannot happen: messages are published whole */
-	len = r.len;
-	*t_us = r.t_us;
-	for (;;) {
-		if (got + r.n > MIDI_MSG_MAX)
-			return 0;
-		memcpy(buf + got, r.data, r.n);
-		got += r.n;
-		if (got >= len || rtq_pop(q, &r) < 0)
-			break;
-	}
-	return got == len ? len : 0;
-}
-
-/* ---- RT ------------------------------------------------------------------ */
-
-static void midi_rt_in(struct midi *m, void *in)
-{
-	uint32_t n = jack_midi_get_event_count(in), t = 0;
-	unsigned pushed = 0;
-	if (!n)
-		return;
-	t = midi_now_us();
-	for (uint32_t i = 0; i < n; i++) {
-		jack_midi_event_t ev;
-		if (jack_midi_event_get(&ev, in, i) != 0 || ev.size == 0)
-			continue;
-		/* clock and active sensing map to nothing and come 24 times a beat */
-		if (ev.size == 1 && ev.buffer[0] >= 0xF8)
-			continue;
-		if (ev.size > MIDI_MSG_MAX || midi_ring_put(&m->in, ev.buffer, ev.size, t) < 0) {
-			atomic_fetch_add_explicit(&m->in_dropped, 1, memory_order_relaxed);
-			continue;
-		}
-		pushed++;
-	}
-	if (pushed) {
-		rtq_publish(&m->in);
-		atomic_fetch_add_explicit(&m->in_events, pushed, memory_order_relaxed);
-		sem_post(&m->wake);
-	}
-}
-
-static void midi_rt_out(struct midi *m, void *out)
-{
-	size_t max = jack_midi_max_event_size(out);
-	uint32_t t;
-	for (;;) {
-		if (!m->has_held) {
-			size_t len = midi_ring_get(&m->out, m->held, &t);
-			if (!len)
-				return;
-			m->held_len = (uint16_t)len;
-			m->has_held = 1;
-		}
-		if (m->held_len > max) {
-			/* could never fit, not even into an empty buffer */
-			m->has_held = 0;
-			atomic_fetch_add_explicit(&m->out_dropped, 1, memory_order_relaxed);
-			continue;
-		}
-		jack_midi_data_t *d = jack_midi_event_reserve(out, 0, m->held_len);
-		if (!d)
-			return; /* full: first thing in the next period */
-		memcpy(d, m->held, m->held_len);
-		m->has_held = 0;
-		atomic_fetch_add_explicit(&m->out_events, 1, memory_order_relaxed);
-	}
-}
-
-void midi_process(struct midi *m, void *in, void *out, uint32_t nframes)
-{
-	(void)nframes;
-	if (out)
-		jack_midi_clear_buffer(out);
-	if (!m)
-		return;
-	if (in)
-		midi_rt_in(m, in);
-	if (out)
-		midi_rt_out(m, out);
-}
 
 /* ---- waker thread ------------------------------------------------------- */
 
@@ -229,12 +84,9 @@ static void *midi_waker(void *arg)
 	struct midi *m = arg;
 	ROLE_SET(ROLE_HELPER);
 	for (;;) {
-		while (sem_wait(&m->wake) < 0 && errno == EINTR)
-			;
+		midiring_wait(m->ring); /* several posts: one byte */
 		if (atomic_load(&m->quit))
 			break;
-		while (sem_trywait(&m->wake) == 0)
-			; /* one byte for everything pending */
 		char b = 'm';
 		if (write(m->pipe[1], &b, 1) < 0) {
 			/* full pipe: the control thread is already due to drain */
@@ -248,14 +100,7 @@ static void *midi_waker(void *arg)
 int midi_send(void *mv, const uint8_t *msg, size_t len)
 {
 	struct midi *m = mv;
-	if (len == 0 || len > MIDI_MSG_MAX)
-		return 0; /* nothing that could ever be sent */
-	if (midi_ring_put(&m->out, msg, len, 0) < 0) {
-		m->send_full++;
-		return -1;
-	}
-	rtq_publish(&m->out);
-	return 0;
+	return midiring_push(m->ring, msg, len);
 }
 
 static void midi_drain(struct midi *m)
@@ -267,7 +112,7 @@ static void midi_drain(struct midi *m)
 	uint32_t t;
 
 	for (;;) {
-		len = midi_ring_get(&m->in, m->rx, &t);
+		len = midiring_pop(m->ring, m->rx, &t);
 		if (len) {
 			if (m->mcu)
 				mcu_input(m->mcu, m->rx, len, now);
@@ -283,7 +128,7 @@ static void midi_drain(struct midi *m)
 				mcu_flush(m->mcu);
 			else if (m->map)
 				midimap_flush(m->map);
-			uint32_t done = midi_now_us();
+			uint32_t done = midiring_now_us();
 			for (unsigned i = 0; i < n; i++) {
 				double d = (double)(uint32_t)(done - t_rx[i]);
 				m->lat_sum_us += d;
@@ -308,7 +153,7 @@ static void midi_on_fd(void *ctx, int fd, short revents)
 	midi_drain(m);
 }
 
-static void midi_save_map(struct midi *m)
+void midi_save_map(struct midi *m)
 {
 	char err[512];
 	unsigned long g = midimap_generation(m->map);
@@ -404,11 +249,12 @@ static void midi_on_tick(void *ctx, uint64_t now)
 		midimap_tick(m->map, now);
 		midi_save_map(m);
 	}
-	unsigned long d = atomic_load_explicit(&m->in_dropped, memory_order_relaxed) +
-	                  atomic_load_explicit(&m->out_dropped, memory_order_relaxed);
+	struct midiring_stats st;
+	midiring_stats(m->ring, &st);
+	unsigned long d = st.in_dropped + st.out_dropped;
 	if (d != m->dropped_said) {
 		log_warn("MIDI: %lu message(s) dropped (queue full or longer than %u bytes)",
-		         d - m->dropped_said, MIDI_MSG_MAX);
+		         d - m->dropped_said, MIDIRING_MSG_MAX);
 		m->dropped_said = d;
 	}
 }
@@ -426,114 +272,31 @@ int midi_meter_take(struct midi *m, enum param_id id, unsigned idx, float out[2]
 	return m && m->mcu ? mcu_meter_take(m->mcu, id, idx, out) : -1;
 }
 
-/* ---- OSC -------------------------------------------------------------- */
-
-static void midi_reply(struct osc *o, lo_message msg, const char *path, int broadcast)
-{
-	size_t len = 0;
-	void *buf = lo_message_serialise(msg, path, NULL, &len);
-	if (buf) {
-		if (broadcast)
-			osc_broadcast_raw(o, path, buf, len);
-		else
-			osc_reply_raw(o, buf, len);
-		free(buf);
-	}
-	lo_message_free(msg);
-}
+/* ---- learned mappings ------------------------------------------------------ */
 
 static void midi_on_learned(void *ctx, const char *path, const char *line)
 {
 	struct midi *m = ctx;
 	log_info("MIDI learn: %s", line);
 	midi_save_map(m); /* on disk before anyone hears it was learned */
-	if (!m->osc)
-		return;
-	lo_message msg = lo_message_new();
-	if (!msg)
-		return;
-	lo_message_add_string(msg, path);
-	lo_message_add_string(msg, line);
-	midi_reply(m->osc, msg, "/midi/learned", 1);
+	if (m->learned)
+		m->learned(m->learned_ctx, path, line);
 }
 
-static int midi_cmd_check(struct midi *m, struct osc *o, const char *path)
+void midi_set_learned(struct midi *m, midi_learned_fn fn, void *ctx)
 {
-	if (!m->map) {
-		osc_reply_error(o, path, "not available with --mcu (the surface speaks Mackie Control)");
-		return -1;
-	}
-	return 0;
+	m->learned = fn;
+	m->learned_ctx = ctx;
 }
 
-static void midi_cmd_learn(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
+struct midimap *midi_map(struct midi *m)
 {
-	struct midi *m = ctx;
-	char err[256];
-	if (midi_cmd_check(m, o, path) < 0)
-		return;
-	if (argc > 2 || (argc >= 1 && !argv[0].str) || (argc == 2 && !argv[1].str)) {
-		osc_reply_error(o, path, "expects s:path [s:options], or nothing to cancel");
-		return;
-	}
-	if (midimap_learn(m->map, argc ? argv[0].str : NULL, argc == 2 ? argv[1].str : NULL, err,
-	                  sizeof err) < 0) {
-		osc_reply_error(o, path, err);
-		return;
-	}
-	lo_message msg = lo_message_new();
-	if (!msg)
-		return;
-	if (argc)
-		lo_message_add_string(msg, argv[0].str);
-	midi_reply(o, msg, path, 0);
+	return m->map;
 }
 
-static void midi_cmd_forget(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
+struct midiring *midi_ring(struct midi *m)
 {
-	struct midi *m = ctx;
-	char err[256];
-	if (midi_cmd_check(m, o, path) < 0)
-		return;
-	if (argc != 1 || !argv[0].str) {
-		osc_reply_error(o, path, "expects s:path (or s:all)");
-		return;
-	}
-	int n = midimap_forget(m->map, argv[0].str, err, sizeof err);
-	if (n < 0) {
-		osc_reply_error(o, path, err);
-		return;
-	}
-	midi_save_map(m);
-	lo_message msg = lo_message_new();
-	if (!msg)
-		return;
-	lo_message_add_string(msg, argv[0].str);
-	lo_message_add_int32(msg, n);
-	midi_reply(o, msg, path, 0);
-}
-
-static void midi_cmd_map(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
-{
-	struct midi *m = ctx;
-	char line[MIDIMAP_LINE_MAX + 1];
-	(void)argv;
-	if (midi_cmd_check(m, o, path) < 0)
-		return;
-	if (argc) {
-		osc_reply_error(o, path, "takes no arguments");
-		return;
-	}
-	unsigned i = 0, n = midimap_count(m->map);
-	do {
-		lo_message msg = lo_message_new();
-		if (!msg)
-			return;
-		for (unsigned k = 0; k < MIDI_LIST_CHUNK && i < n; k++, i++)
-			if (midimap_line(m->map, i, line, sizeof line) >= 0)
-				lo_message_add_string(msg, line);
-		midi_reply(o, msg, path, 0);
-	} while (i < n);
+	return m->ring;
 }
 
 /* ---- the shown value ----------------------------------------------------- */
@@ -559,14 +322,6 @@ void midi_moved(void *mv, enum param_id id, unsigned i1, unsigned i2)
 		mcu_moved(m->mcu, id, i1, i2);
 	if (m->map)
 		midimap_moved(m->map, id, i1, i2);
-}
-
-void midi_attach_osc(struct midi *m, struct osc *o)
-{
-	m->osc = o;
-	osc_add_command(o, "/midi/learn", midi_cmd_learn, m);
-	osc_add_command(o, "/midi/forget", midi_cmd_forget, m);
-	osc_add_command(o, "/midi/map", midi_cmd_map, m);
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
@@ -646,16 +401,11 @@ struct midi *midi_new(const struct midi_config *cfg, struct control *ctl, struct
 	m->engine = e;
 	m->pipe[0] = m->pipe[1] = -1;
 	atomic_init(&m->quit, 0);
-	if (rtq_init(&m->in, MIDI_RING_RECS, sizeof(struct midi_rec)) < 0 ||
-	    rtq_init(&m->out, MIDI_RING_RECS, sizeof(struct midi_rec)) < 0) {
-		log_err("out of memory");
+	m->ring = midiring_new(MIDI_RING_RECS);
+	if (!m->ring || pipe(m->pipe) < 0) {
+		log_err("MIDI: cannot create the rings and their wake-up channel: %s", strerror(errno));
 		goto fail;
 	}
-	if (sem_init(&m->wake, 0, 0) < 0 || pipe(m->pipe) < 0) {
-		log_err("MIDI: cannot create the wake-up channel: %s", strerror(errno));
-		goto fail;
-	}
-	m->sem_ok = 1;
 	for (int i = 0; i < 2; i++) {
 		fcntl(m->pipe[i], F_SETFL, fcntl(m->pipe[i], F_GETFL) | O_NONBLOCK);
 		fcntl(m->pipe[i], F_SETFD, FD_CLOEXEC);
@@ -711,39 +461,25 @@ void midi_free(struct midi *m)
 		return;
 	if (m->waker_ok) {
 		atomic_store(&m->quit, 1);
-		sem_post(&m->wake);
+		midiring_kick(m->ring);
 		pthread_join(m->waker, NULL);
 	}
 	if (m->ctl && m->pipe[0] >= 0)
 		control_remove_fd(m->ctl, m->pipe[0]);
-	if (m->handled || atomic_load(&m->out_events))
+	struct midiring_stats st = { 0 };
+	if (m->ring)
+		midiring_stats(m->ring, &st);
+	if (m->handled || st.out_events)
 		log_info(
 		    "MIDI: %lu message(s) in, %lu out; input applied %.0f us (mean), %.0f us (max) after "
 		    "the audio thread took it",
-		    (unsigned long)atomic_load(&m->in_events), (unsigned long)atomic_load(&m->out_events),
-		    m->lat_n ? m->lat_sum_us / (double)m->lat_n : 0.0, m->lat_max_us);
+		    st.in_events, st.out_events, m->lat_n ? m->lat_sum_us / (double)m->lat_n : 0.0,
+		    m->lat_max_us);
 	mcu_free(m->mcu);
 	midimap_free(m->map);
-	if (m->sem_ok)
-		sem_destroy(&m->wake);
 	for (int i = 0; i < 2; i++)
 		if (m->pipe[i] >= 0)
 			close(m->pipe[i]);
-	if (m->in.buf)
-		rtq_destroy(&m->in);
-	if (m->out.buf)
-		rtq_destroy(&m->out);
+	midiring_free(m->ring);
 	free(m);
-}
-
-void midi_get_stats(const struct midi *m, struct midi_stats *st)
-{
-	memset(st, 0, sizeof *st);
-	st->in_events = atomic_load((atomic_ulong *)&m->in_events);
-	st->in_dropped = atomic_load((atomic_ulong *)&m->in_dropped);
-	st->out_events = atomic_load((atomic_ulong *)&m->out_events);
-	st->out_dropped = atomic_load((atomic_ulong *)&m->out_dropped);
-	st->handled = m->handled;
-	st->lat_mean_us = m->lat_n ? m->lat_sum_us / (double)m->lat_n : 0.0;
-	st->lat_max_us = m->lat_max_us;
 }

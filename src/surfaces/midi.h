@@ -1,21 +1,19 @@
 /*
- * midi.h - the MIDI control surface: transport between JACK's midi_in and
- * midi_out ports (registered by engine.c) and the control thread, and the
- * glue that puts either the generic mapping (midimap.h) or the Mackie
- * Control protocol (mcu.h) on those ports, with the /midi/... OSC
- * commands and the mapping file.
+ * midi.h - the MIDI control surface on the control thread: the messages
+ * between JACK's midi_in and midi_out ports (registered by engine.c,
+ * carried by the rings of midiring.h) and the glue that puts either the
+ * generic mapping (midimap.h) or the Mackie Control protocol (mcu.h) on
+ * those ports, and the mapping file.  The /midi/... OSC commands are in
+ * midi_osc.h.
  *
- * Threads: midi_process is the RT part, called from the engine's process
- * callback only: it copies raw events from midi_in into a lock-free ring
- * (wakes the control thread with sem_post through a helper thread, since
- * the RT thread may not write to a pipe) and drains the outgoing ring into
- * midi_out.  Everything else runs on the control thread; midi_meter_take
- * on the control thread (the OSC meter tick).
+ * Threads: the engine's process callback moves raw MIDI between the ports
+ * and the rings (midiring.h), which wake this module through a helper
+ * thread (the RT thread may not write to a pipe; it posts a semaphore, the
+ * helper turns that into a byte on a pipe in the control loop's poll()).
+ * Every function here runs on the control thread.
  *
- * Invariants: the RT side never allocates, locks or makes a system call
- * other than sem_post; messages cross the rings whole or not at all (a
- * message that does not fit is dropped and counted, never split).  Only
- * the control thread parses MIDI and changes the model.
+ * Invariants: only the control thread parses MIDI and changes the model;
+ * the audio thread only copies raw messages, whole or not at all.
  */
 #ifndef JMX_MIDI_H
 #define JMX_MIDI_H
@@ -25,12 +23,11 @@
 
 #include "control.h"
 #include "model.h"
-#include "osc.h"
 #include "params.h"
 
-#define MIDI_MSG_MAX 256u /* longest message carried (SysEx included) */
-
 struct engine;
+struct midimap;
+struct midiring;
 
 struct midi_config {
 	const char *map_path; /* --midi-map FILE, or NULL for the default file */
@@ -51,8 +48,19 @@ struct midi;
 struct midi *midi_new(const struct midi_config *cfg, struct control *ctl, struct model *m, struct engine *e);
 void midi_free(struct midi *m);
 
-/* Bind /midi/learn, /midi/forget and /midi/map. */
-void midi_attach_osc(struct midi *m, struct osc *o);
+/* Control, before engine_start: the rings the engine's process callback
+ * fills and drains (engine_set_midi). */
+struct midiring *midi_ring(struct midi *m);
+
+/* Control: the generic mapping, or NULL with --mcu. */
+struct midimap *midi_map(struct midi *m);
+/* Control: write the mapping file if the mappings changed since it was
+ * last written or read (a failure is logged). */
+void midi_save_map(struct midi *m);
+/* Control: fn hears of every mapping /midi/learn learned (path and the
+ * mapping's file line), after it was logged and saved; NULL: nobody. */
+typedef void (*midi_learned_fn)(void *ctx, const char *path, const char *line);
+void midi_set_learned(struct midi *m, midi_learned_fn fn, void *ctx);
 
 /* Control: what the surface shows is fn's value for an instance given
  * the model's (automation_value in the daemon: where a move, a faded
@@ -72,10 +80,6 @@ void midi_moved(void *m, enum param_id id, unsigned i1, unsigned i2);
 typedef void (*midi_touch_fn)(void *ctx, enum param_id id, unsigned i1, unsigned i2, int on);
 void midi_set_touch(struct midi *m, midi_touch_fn fn, void *ctx);
 
-/* RT: one process cycle.  in/out are the JACK MIDI port buffers (either
- * may be NULL); m may be NULL, then midi_out is just cleared. */
-void midi_process(struct midi *m, void *in, void *out, uint32_t nframes);
-
 /* Control: queue one message for midi_out.  0, or -1 when the ring is
  * full (the caller keeps it dirty and retries at the next tick). */
 int midi_send(void *m, const uint8_t *msg, size_t len);
@@ -85,12 +89,5 @@ int midi_send(void *m, const uint8_t *msg, size_t len);
  * returns the number of values written, or -1 when the caller should read
  * the mixer itself. */
 int midi_meter_take(struct midi *m, enum param_id id, unsigned idx, float out[2]);
-
-struct midi_stats {
-	unsigned long in_events, in_dropped, out_events, out_dropped;
-	unsigned long handled;          /* messages given to the protocol */
-	double lat_mean_us, lat_max_us; /* RT receive -> applied on the control thread */
-};
-void midi_get_stats(const struct midi *m, struct midi_stats *st);
 
 #endif

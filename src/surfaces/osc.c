@@ -179,7 +179,7 @@ static const struct {
     {"/master/loudness/reset", CMD_EXT, "",
      "Starts a new loudness integration (I, LRA, TP, maxima) of /master/loudness/...; replies "
      "/master/loudness/reset i:1.  A record start also restarts it, from the take's first sample."},
-    /* implemented in midi.c, bound with osc_add_command */
+    /* implemented in midi_osc.c, bound with osc_add_command */
     {"/midi/learn", CMD_EXT, "[s:path] [s:options]",
      "Maps the next MIDI control that moves on midi_in (CC, 14-bit CC pair, note or pitch bend) to the "
      "parameter path, replacing the mappings of that control and of that path in the current bank; options "
