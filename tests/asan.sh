@@ -81,7 +81,7 @@ elif [ -z "${JMX_ASAN_ALL:-}" ]; then
 	for t in $list; do
 		case $t in
 		test_* | engine-integration.sh | osc-hostile.sh | state-files.sh | \
-			rec-capture.sh | auto-ramp.sh | midi-mcu.sh) sub="$sub $t" ;;
+			rec-capture.sh | auto-lanes.sh | midi-mcu.sh) sub="$sub $t" ;;
 		esac
 	done
 	list=$sub

@@ -1,11 +1,12 @@
 #!/bin/sh
-# auto-lanes.sh - automation lanes against JACK transport on a running
-# daemon (private jackd, 48 kHz, 256 frames): write a fader ride while the
-# transport rolls, locate back and read it (within 0.2 dB and one period),
-# locate during playback (a glide, no click), touch and latch passes
-# checked on the recorded points (itest_auto lanes); then SIGTERM (the
-# state file is saved), a restart on the same file, and the lane is there
-# point by point and plays (itest_auto restore).
+# auto-lanes.sh - automation lanes follow the JACK transport on a running
+# daemon (private jackd, 48 kHz, 256 frames): a fader ride written while
+# the transport rolls becomes points at transport frames, and the stopped
+# transport's position picks the lane's value in read mode (coarse levels
+# of a steady tone, which an xrun cannot spoil: itest_auto lanes); then
+# SIGTERM (the state file is saved), a restart on the same file, and the
+# lane is there point by point and plays (itest_auto restore).  Timed
+# moves, read against write, glides, touch and latch: test_console.
 . "${srcdir:-.}/jack-env.sh"
 . "${srcdir:-.}/auto-env.sh"
 jmx_require jackd jack_lsp

@@ -1,9 +1,9 @@
 #!/bin/sh
 # engine-integration.sh - the running daemon on a private `jackd -d dummy`:
-# itest_engine plays a sine into in_1, captures master, bus and monitor
-# outputs and checks fader, pan, mute, pre/post sends, solo (master
-# untouched) and that the measured master delay equals the reported
-# latency.  Parameters change over real OSC on loopback.
+# its ports appear, take connections, and the measured delay of master_L
+# behind bus_1_L equals the latency the daemon reports to JACK
+# (itest_engine, parameters over real OSC on loopback).  The levels
+# through the mixer are test_console's (in-process, frame-exact).
 . "${srcdir:-.}/jack-env.sh"
 jmx_require jackd jack_lsp
 jmx_setup

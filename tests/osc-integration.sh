@@ -5,7 +5,8 @@
 #   itest_osc errors:    every bad-input class -> /error, state unchanged
 #   itest_osc feedback:  subscriber / auto-registered / sender, clamping,
 #                        state bursts, coalescing, meters, lease expiry
-#   itest_osc audio:     a bundle lands in one period; set -> output latency
+#   itest_osc audio:     set -> output latency through the socket and the
+#                        control loop (a bundle in one period: test_console)
 #   jackmixctl:          get, set (clamped), errors and exit codes, dump,
 #                        watch, meters, no daemon
 # and that the daemon logs a repeated bad message once, binds exactly one

@@ -60,9 +60,22 @@ static void control_die(const char *msg, size_t len, int status)
 	_exit(status);
 }
 
+/* A simulated clock (tests/sim.c) instead of CLOCK_MONOTONIC; set on the
+ * control thread before anything reads the time. */
+static uint64_t (*control_clock)(void *ctx);
+static void *control_clock_ctx;
+
+void control_set_clock(uint64_t (*now_ms)(void *ctx), void *ctx)
+{
+	control_clock = now_ms;
+	control_clock_ctx = ctx;
+}
+
 uint64_t control_now_ms(void)
 {
 	struct timespec ts;
+	if (control_clock)
+		return control_clock(control_clock_ctx);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
@@ -256,6 +269,11 @@ void control_run(struct control *c)
 		}
 		control_run_timers(c, control_now_ms());
 	}
+}
+
+void control_run_due(struct control *c, uint64_t now_ms)
+{
+	control_run_timers(c, now_ms);
 }
 
 void control_stop(struct control *c)

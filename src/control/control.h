@@ -3,8 +3,9 @@
  * descriptors (the OSC socket, the signal self-pipe, engine wake-ups) and
  * periodic timers (meters, feedback, housekeeping).
  *
- * Threads: control_new, control_add_fd, control_add_timer, control_run and control_free on the
- * control (main) thread.  control_wake and control_signal may be called
+ * Threads: control_new, control_add_fd, control_add_timer, control_run,
+ * control_run_due, control_set_clock and control_free on the control
+ * (main) thread.  control_wake and control_signal may be called
  * from any thread, including signal handlers and JACK's notification
  * threads: they only write one byte to a pipe.
  */
@@ -55,5 +56,12 @@ void control_run(struct control *c);
 void control_stop(struct control *c);
 
 uint64_t control_now_ms(void);
+
+/* Tests that drive the console in-process (tests/sim.c): a clock of
+ * their own for control_now_ms (NULL: CLOCK_MONOTONIC again), and the
+ * timers that are due at now_ms run once, as control_run does after
+ * each poll, without polling anything. */
+void control_set_clock(uint64_t (*now_ms)(void *ctx), void *ctx);
+void control_run_due(struct control *c, uint64_t now_ms);
 
 #endif

@@ -2,11 +2,11 @@
  * engine.c - JACK glue; see engine.h.
  *
  * Threads: the process callback (engine_process) is the RT entry point.  It
- * touches only preallocated memory: it pops rt_msg records from the SPSC
- * queue, hands them to mixer_apply, fetches port buffers and calls
- * mixer_process, and moves raw MIDI between the MIDI ports and the rings
- * of midiring.c (which make no JACK call, so this file walks the port
- * buffers).  Everything else runs on the control thread, or on JACK's
+ * touches only preallocated memory: it fetches port buffers and the
+ * transport and hands them to rtcycle_run (rt/rtcycle.c: the queue, the
+ * automation, the mixer and the recorder's ring), then moves raw MIDI
+ * between the MIDI ports and the rings of midiring.c (which make no JACK
+ * call, so this file walks the port buffers).  Everything else runs on the control thread, or on JACK's
  * notification threads where it only updates atomics and posts a byte to
  * the control loop.
  *
@@ -40,6 +40,7 @@
 #include "log.h"
 #include "midiring.h"
 #include "recring.h"
+#include "rtcycle.h"
 
 #define ENGINE_QUEUE_RECORDS 16384u
 #define ENGINE_RETRY_MS 1000u /* between two attempts to reach a server that is away */
@@ -164,43 +165,28 @@ static int engine_process(jack_nframes_t nframes, void *arg) ENGINE_NONBLOCKING;
 static int engine_process(jack_nframes_t nframes, void *arg)
 {
 	struct engine *e = arg;
-	struct rt_msg msg;
 	struct timespec t0, t1;
+	const struct rtcycle rc = { e->mixer, &e->queue, e->autoplay, e->rec,
+		                    e->rec_stems, &e->frames, &e->cycles };
+	struct rtcycle_transport tr = { 0, 0, atomic_load_explicit(&e->freewheel, memory_order_relaxed) };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0); /* vDSO: no system call */
 	ROLE_SET(ROLE_RT); /* JACK's process thread runs nothing else of ours */
-	dsp_denormals_off();
-	while (rtq_pop(&e->queue, &msg) == 0)
-		mixer_apply(e->mixer, &msg);
 	if (e->autoplay) { /* automation runs on JACK transport time */
 		jack_position_t pos;
-		jack_transport_state_t ts = jack_transport_query(e->rt_client, &pos);
-		autoplay_cycle(e->autoplay, e->mixer, pos.frame, ts == JackTransportRolling, nframes);
+		tr.rolling = jack_transport_query(e->rt_client, &pos) == JackTransportRolling;
+		tr.frame = pos.frame;
 	}
 	for (unsigned i = 0; i < e->lanes; i++)
 		e->in_buf[i] = jack_port_get_buffer(e->in_ports[i], nframes);
 	for (unsigned i = 0; i < e->outputs; i++)
 		e->out_buf[i] = jack_port_get_buffer(e->out_ports[i], nframes);
-	if (nframes > JMX_MAX_FRAMES) {
-		/* larger than we promise to render: output silence, never read past scratch */
-		for (unsigned i = 0; i < e->outputs; i++)
-			memset(e->out_buf[i], 0, nframes * sizeof(float));
-	} else {
-		mixer_process(e->mixer, e->in_buf, e->out_buf, nframes);
-	}
-	/* whole periods or nothing; a period that does not fit is counted
-	 * and becomes silence in the file, never a wait.  Freewheeling
-	 * periods are not recorded (see engine_freewheeling).  The stems
-	 * (the mixer's post-trim tap of this very period) go into the same
-	 * ring frames as the master, so they cannot drift apart. */
-	if (e->rec && !atomic_load_explicit(&e->freewheel, memory_order_relaxed))
-		recring_push_ext(e->rec, e->out_buf[0], e->out_buf[1],
-		                 e->rec_stems && nframes <= JMX_MAX_FRAMES ? mixer_tap(e->mixer) : NULL, nframes);
+	/* the period's whole work on plain buffers (rtcycle.c: what the
+	 * in-process tests run too) */
+	rtcycle_run(&rc, e->in_buf, e->out_buf, nframes, &tr);
 	/* raw MIDI in and out through preallocated rings only */
 	if (e->midi_in && e->midi_out)
 		engine_midi(e, nframes);
-	atomic_fetch_add_explicit(&e->frames, nframes, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
 	/* our own share of a period: what an xrun can be blamed on us */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!atomic_load_explicit(&e->freewheel, memory_order_relaxed) && e->rate) {
