@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "automation.h"
+#include "automation_osc.h"
 #include "control.h"
 #include "engine.h"
 #include "log.h"
@@ -74,6 +75,7 @@ struct app {
 	struct nsm *nsm;
 	struct recorder *rec;
 	struct recorder_osc *rec_osc;
+	struct automation_osc *autom_osc;
 	struct midi *midi;
 	struct automation *autom;
 	unsigned mixer_gen; /* the engine's mixer generation the model was last sent to */
@@ -712,7 +714,8 @@ static int console_start(struct app *app, const char *name, const struct session
 	if (!app->rec_osc)
 		return -1;
 	session_attach_osc(app->session, app->osc);
-	if (automation_attach_osc(app->autom, app->osc) < 0)
+	app->autom_osc = automation_osc_new(app->autom, app->osc);
+	if (!app->autom_osc)
 		return -1;
 	osc_add_command(app->osc, "/engine/status", app_cmd_engine_status, app);
 	app->midi = midi_new(&app->opt.midi, app->ctl, app->model, app->engine);
@@ -857,6 +860,7 @@ out:
 	nsm_free(app.nsm);
 	session_free(app.session);
 	recorder_osc_free(app.rec_osc);
+	automation_osc_free(app.autom_osc);
 	osc_free(app.osc);
 	int abandoned = engine_close(app.engine);
 	midi_free(app.midi); /* its rings outlive the RT thread */
