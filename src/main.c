@@ -35,6 +35,7 @@
 #include "recorder.h"
 #include "recorder_osc.h"
 #include "session.h"
+#include "session_osc.h"
 #include "snapshot.h"
 
 #define MAX_PATTERNS 16
@@ -76,6 +77,7 @@ struct app {
 	struct recorder *rec;
 	struct recorder_osc *rec_osc;
 	struct automation_osc *autom_osc;
+	struct session_osc *session_osc;
 	struct midi *midi;
 	struct automation *autom;
 	unsigned mixer_gen; /* the engine's mixer generation the model was last sent to */
@@ -713,7 +715,9 @@ static int console_start(struct app *app, const char *name, const struct session
 	app->rec_osc = recorder_osc_new(app->rec, app->osc, app->ctl);
 	if (!app->rec_osc)
 		return -1;
-	session_attach_osc(app->session, app->osc);
+	app->session_osc = session_osc_new(app->session, app->osc);
+	if (!app->session_osc)
+		return -1;
 	app->autom_osc = automation_osc_new(app->autom, app->osc);
 	if (!app->autom_osc)
 		return -1;
@@ -861,6 +865,7 @@ out:
 	session_free(app.session);
 	recorder_osc_free(app.rec_osc);
 	automation_osc_free(app.autom_osc);
+	session_osc_free(app.session_osc);
 	osc_free(app.osc);
 	int abandoned = engine_close(app.engine);
 	midi_free(app.midi); /* its rings outlive the RT thread */

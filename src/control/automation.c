@@ -6,9 +6,9 @@
  *
  * Threads: control thread only (the surfaces' handlers, the model
  * listener, the timer, main and session).  The OSC addresses are
- * automation_osc.c's; this file knows no surface.  The RT thread is reached through the
- * autoplay object (atomics and the lane-set mailbox) and through the
- * model's queue (RT_HOLD); nothing here waits for it.
+ * automation_osc.c's; this file knows no surface.  The RT thread is
+ * reached through the autoplay object (atomics and the lane-set mailbox)
+ * and through the model's queue (RT_HOLD); nothing here waits for it.
  *
  * Invariants:
  * - Recording is what the audio thread played: records arrive from
