@@ -136,8 +136,8 @@ static void aosc_param(void *ctx, struct osc *o, const char *path, enum osc_para
 	}
 }
 
-static enum model_result aosc_ramp(void *ctx, enum param_id id, unsigned i1, unsigned i2, float value, float ms,
-                                   const void *origin)
+static enum model_result aosc_ramp(void *ctx, enum param_id id, unsigned i1, unsigned i2, float value,
+                                   float ms, const void *origin)
 {
 	struct automation_osc *ao = ctx;
 	return automation_ramp(ao->a, id, i1, i2, value, ms, origin);

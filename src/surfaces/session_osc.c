@@ -51,7 +51,8 @@ static void sosc_reply_name(struct osc *o, const char *path, const char *name, i
 	sosc_reply(o, m, path);
 }
 
-static const char *sosc_arg_name(struct osc *o, const char *path, const struct osc_arg *argv, int argc, int max)
+static const char *sosc_arg_name(struct osc *o, const char *path, const struct osc_arg *argv, int argc,
+                                 int max)
 {
 	if (argc < 1 || argc > max || !argv[0].str) {
 		osc_reply_error(o, path,
