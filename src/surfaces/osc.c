@@ -26,11 +26,9 @@
  * file calls the other parts; they never call it (osc_core.h).
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dsp.h"

@@ -4,16 +4,17 @@
  * the daemon uses osc.h, transports included.
  *
  * The parts call one another in one direction only, so that no two files
- * call each other, directly or around a loop:
+ * call each other, directly or around a loop (checked with nm):
  *
- *     osc.c (dispatch, commands, clients) -> osc_feed.c -> osc_route.c
- *        |            |                          |
- *        |            +------> osc_wire.c <------+ (osc_feed.c only)
- *        +-> osc_route.c
+ *     osc.c      -> osc_feed.c, osc_route.c, osc_wire.c
+ *     osc_feed.c -> osc_route.c, osc_wire.c
  *     osc_dump.c -> osc_route.c
+ *     osc_route.c, osc_wire.c -> no other part
  *
- * osc_wire.c and osc_route.c call no other part.  A part that needs the
- * core gets a function pointer (the model listener, a transport's send).
+ * A transport (osc_net.c) calls osc.c through osc.h only, and is called
+ * back only through the function pointers of its struct osc_transport;
+ * the model calls osc_feed.c through the listener osc.c registers.
+ *
  * They share the one struct osc below: a part reads the fields of the
  * others (the feed reads the datagram being dispatched, o->cur), but
  * writes only its own, as marked.
