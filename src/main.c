@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "automation.h"
+#include "automation_osc.h"
 #include "control.h"
 #include "engine.h"
 #include "log.h"
@@ -32,10 +33,12 @@
 #include "model.h"
 #include "nsm.h"
 #include "osc.h"
+#include "osc_net.h"
 #include "params.h"
 #include "recorder.h"
 #include "recorder_osc.h"
 #include "session.h"
+#include "session_osc.h"
 #include "snapshot.h"
 #include "statefile.h"
 
@@ -56,7 +59,7 @@ struct options {
 	struct midi_config midi; /* --midi-map, --mcu */
 	int verbosity;
 	int dump_osc;
-	struct osc_config osc;
+	struct osc_net_config osc;
 	const char *state;        /* -s FILE */
 	const char *snapshot_dir; /* --snapshot-dir DIR */
 	const char *record_dir;   /* --record-dir DIR */
@@ -73,10 +76,13 @@ struct app {
 	struct engine *engine;
 	struct model *model;
 	struct osc *osc;
+	struct osc_net *osc_net; /* the UDP transport */
 	struct session *session;
 	struct nsm *nsm;
 	struct recorder *rec;
 	struct recorder_osc *rec_osc;
+	struct automation_osc *autom_osc;
+	struct session_osc *session_osc;
 	struct midi *midi;
 	struct midi_osc *midi_osc;
 	struct automation *autom;
@@ -125,7 +131,7 @@ static void usage(FILE *f)
 	        "  -q, --quiet                errors only\n"
 	        "  -h, --help                 this help\n"
 	        "  -V, --version              print the version and exit\n",
-	        JMX_MAX_CHANNELS, JMX_MAX_BUSES, OSC_DEFAULT_PORT, OSC_DEFAULT_FEEDBACK_PORT);
+	        JMX_MAX_CHANNELS, JMX_MAX_BUSES, OSC_NET_DEFAULT_PORT, OSC_NET_DEFAULT_FEEDBACK_PORT);
 }
 
 /* Strict unsigned parse: the whole argument, in range, else an error that
@@ -190,7 +196,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->stereo = 0;
 	o->buses = 2;
 	o->record_sample = REC_PCM24;
-	osc_config_init(&o->osc);
+	osc_net_config_init(&o->osc);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:S:c:b:i:o:p:s:vqhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -236,8 +242,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->osc.listen = optarg;
 			break;
 		case OPT_ALLOW:
-			if (o->osc.n_allow >= OSC_MAX_ALLOW) {
-				fprintf(stderr, "jackmixd: --allow: at most %u networks\n", OSC_MAX_ALLOW);
+			if (o->osc.n_allow >= OSC_NET_MAX_ALLOW) {
+				fprintf(stderr, "jackmixd: --allow: at most %u networks\n", OSC_NET_MAX_ALLOW);
 				return -1;
 			}
 			o->osc.allow[o->osc.n_allow++] = optarg;
@@ -247,8 +253,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			break;
 		case OPT_FEEDBACK:
-			if (o->osc.n_feedback >= OSC_MAX_FIXED) {
-				fprintf(stderr, "jackmixd: --feedback: at most %u targets\n", OSC_MAX_FIXED);
+			if (o->osc.n_feedback >= OSC_NET_MAX_FIXED) {
+				fprintf(stderr, "jackmixd: --feedback: at most %u targets\n", OSC_NET_MAX_FIXED);
 				return -1;
 			}
 			o->osc.feedback[o->osc.n_feedback++] = optarg;
@@ -365,7 +371,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "jackmixd: --record-stems %s: %s\n", recorder_stems_name(o->record_stems), err);
 		return -1;
 	}
-	if (osc_config_check(&o->osc, err, sizeof err) < 0) {
+	if (osc_net_config_check(&o->osc, err, sizeof err) < 0) {
 		fprintf(stderr, "jackmixd: %s\n", err);
 		return -1;
 	}
@@ -376,7 +382,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* /engine/status s:state i:rate i:period h:xruns h:late f:dsp_max
  * h:frames i:reconnects i:freewheel, as a reply to the sender or to every
- * feedback client (osc.c's command table documents it). */
+ * feedback client (osc_route.c's command table documents it). */
 static void app_engine_status(struct app *app, struct osc *o, int reply)
 {
 	struct engine *e = app->engine;
@@ -709,14 +715,20 @@ static int console_start(struct app *app, const char *name, const struct session
 		return -1;
 	struct osc_host host = { app->client_name, PACKAGE_VERSION, app,
 		                 host_rate, host_period, host_meter_take };
-	app->osc = osc_new(&app->opt.osc, &host, app->model, app->ctl);
+	app->osc = osc_new(&host, app->model, app->ctl);
 	if (!app->osc)
+		return -1;
+	app->osc_net = osc_net_new(app->osc, &app->opt.osc, app->ctl);
+	if (!app->osc_net)
 		return -1;
 	app->rec_osc = recorder_osc_new(app->rec, app->osc, app->ctl);
 	if (!app->rec_osc)
 		return -1;
-	session_attach_osc(app->session, app->osc);
-	if (automation_attach_osc(app->autom, app->osc) < 0)
+	app->session_osc = session_osc_new(app->session, app->osc);
+	if (!app->session_osc)
+		return -1;
+	app->autom_osc = automation_osc_new(app->autom, app->osc);
+	if (!app->autom_osc)
 		return -1;
 	osc_add_command(app->osc, "/engine/status", app_cmd_engine_status, app);
 	app->midi = midi_new(&app->opt.midi, app->ctl, app->model, app->engine);
@@ -865,6 +877,9 @@ out:
 	session_free(app.session);
 	recorder_osc_free(app.rec_osc);
 	midi_osc_free(app.midi_osc); /* before the MIDI surface it calls */
+	automation_osc_free(app.autom_osc);
+	session_osc_free(app.session_osc);
+	osc_net_free(app.osc_net); /* its clients before the core */
 	osc_free(app.osc);
 	int abandoned = engine_close(app.engine);
 	midi_free(app.midi); /* its rings outlive the RT thread */

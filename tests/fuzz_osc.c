@@ -1,5 +1,5 @@
 /*
- * fuzz_osc.c - libFuzzer target: arbitrary datagrams through osc_dispatch,
+ * fuzz_osc.c - libFuzzer target: arbitrary datagrams through osc_net_dispatch,
  * the function the daemon's socket feeds, with no socket and no JACK (the
  * model publishes into a plain queue nobody drains; replies go to a hook).
  *
@@ -24,10 +24,12 @@
 #include "log.h"
 #include "model.h"
 #include "osc.h"
+#include "osc_net.h"
 #include "params.h"
 #include "rtqueue.h"
 
 static struct osc *osc;
+static struct osc_net *net;
 static struct model *model;
 static struct rtq q;
 static uint64_t now = 1000;
@@ -68,16 +70,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (rtq_init(&q, 1024, sizeof(struct rt_msg)) < 0)
 		abort();
 	model = model_new(&shape, &q);
-	struct osc_config cfg;
-	osc_config_init(&cfg);
+	struct osc_net_config cfg;
+	osc_net_config_init(&cfg);
 	cfg.no_socket = 1;
 	cfg.allow[cfg.n_allow++] = "10.1.0.0/16";
 	cfg.feedback[cfg.n_feedback++] = "127.0.0.9:9999";
 	struct osc_host host = {"fuzz", "0", NULL, NULL, NULL, meter_take};
-	osc = osc_new(&cfg, &host, model, NULL);
-	if (!model || !osc)
+	osc = model ? osc_new(&host, model, NULL) : NULL;
+	net = osc ? osc_net_new(osc, &cfg, NULL) : NULL;
+	if (!net)
 		abort();
-	osc_set_send_hook(osc, hook, NULL);
+	osc_net_set_send_hook(net, hook, NULL);
 	return 0;
 }
 
@@ -93,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	from.sin_port = htons((uint16_t)(5000 + (sel & 7)));
 	static const char *const ips[4] = {"127.0.0.1", "127.0.0.2", "10.1.2.3", "192.0.2.1"};
 	inet_pton(AF_INET, ips[(sel >> 3) & 3], &from.sin_addr);
-	osc_dispatch(osc, buf, size - 1, (struct sockaddr *)&from, sizeof from, now);
+	osc_net_dispatch(net, buf, size - 1, (struct sockaddr *)&from, sizeof from, now);
 	now += (uint64_t)(sel >> 5) * 700u; /* 0 .. 4.9 s */
 	osc_tick(osc, now);
 	if (sel & 0x80)

@@ -169,17 +169,19 @@ struct sim *sim_new(const struct sim_config *cfg)
 	struct session_lanes sl = {s->autom, sim_lanes_get, sim_lanes_load, sim_lanes_gen, sim_recall_fade};
 	session_set_lanes(s->session, &sl);
 	automation_set_quiet_origin(s->autom, s->session); /* a recall is not a touch */
-	struct osc_config oc;
-	osc_config_init(&oc);
+	struct osc_net_config oc;
+	osc_net_config_init(&oc);
 	oc.no_socket = 1;
 	oc.feedback_port = 0;
 	struct osc_host host = {"jmx-sim", "sim", s, sim_host_rate, sim_host_period, sim_host_meter};
-	s->osc = osc_new(&oc, &host, s->model, s->ctl);
-	if (!s->osc)
+	s->osc = osc_new(&host, s->model, s->ctl);
+	s->net = s->osc ? osc_net_new(s->osc, &oc, s->ctl) : NULL;
+	if (!s->net)
 		goto fail;
-	osc_set_send_hook(s->osc, sim_sent, s);
-	session_attach_osc(s->session, s->osc);
-	if (automation_attach_osc(s->autom, s->osc) < 0 || control_add_timer(s->ctl, 10, sim_housekeeping, s) < 0)
+	osc_net_set_send_hook(s->net, sim_sent, s);
+	s->session_osc = session_osc_new(s->session, s->osc);
+	s->autom_osc = automation_osc_new(s->autom, s->osc);
+	if (!s->session_osc || !s->autom_osc || control_add_timer(s->ctl, 10, sim_housekeeping, s) < 0)
 		goto fail;
 	if (cfg->ring_frames) {
 		if (recring_wide_new(&s->ring, cfg->ring_frames, cfg->stems ? s->lanes : 0, cfg->period) < 0)
@@ -229,7 +231,10 @@ void sim_free(struct sim *s)
 	if (!s)
 		return;
 	/* the order of main.c's shutdown: session, OSC, automation, model */
+	automation_osc_free(s->autom_osc);
+	session_osc_free(s->session_osc);
 	session_free(s->session);
+	osc_net_free(s->net);
 	osc_free(s->osc);
 	automation_free(s->autom);
 	model_free(s->model);
@@ -333,7 +338,7 @@ unsigned sim_run(struct sim *s, unsigned frames)
 
 static int sim_dispatch(struct sim *s, void *d, size_t len)
 {
-	int r = d ? osc_dispatch(s->osc, d, len, (const struct sockaddr *)&s->client, sizeof s->client,
+	int r = d ? osc_net_dispatch(s->net, d, len, (const struct sockaddr *)&s->client, sizeof s->client,
 	                         sim_now_ms(s))
 	          : -1;
 	free(d);

@@ -33,11 +33,14 @@
 #include "automation.h"
 #include "mixer.h"
 #include "model.h"
+#include "automation_osc.h"
 #include "osc.h"
+#include "osc_net.h"
 #include "recring.h"
 #include "rtcycle.h"
 #include "rtqueue.h"
 #include "session.h"
+#include "session_osc.h"
 
 #define SIM_START_MS 1000000u /* the clock at frame 0 (not 0: 0 means "never" to some timers) */
 #define SIM_MAX_REPLIES 4096u
@@ -73,6 +76,9 @@ struct sim {
 	struct automation *autom;
 	struct session *session;
 	struct osc *osc;
+	struct osc_net *net;             /* the UDP transport, socket-free */
+	struct session_osc *session_osc;
+	struct automation_osc *autom_osc;
 	struct recring ring;
 	int have_ring;
 	struct rtcycle rc;

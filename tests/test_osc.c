@@ -1,6 +1,6 @@
 /*
  * test_osc.c - the OSC layer without sockets or JACK: datagrams go in
- * through osc_dispatch (the same function the socket feeds), replies and
+ * through osc_net_dispatch (the same function the socket feeds), replies and
  * feedback are captured by the send hook and decoded with liblo, and the
  * model and the RT queue are inspected directly.
  *
@@ -12,7 +12,10 @@
  * toggles, enums and names; a bundle published as one RT batch; the
  * allow-list; feedback fan-out (subscriber, auto-registered, fixed;
  * sender excluded for the form it used; clamped values echoed), leases,
- * coalescing to <= 30 Hz, paced and complete state bursts, /dump, meters.
+ * coalescing to <= 30 Hz, paced and complete state bursts, /dump, meters;
+ * the transport API: clients of a second, fake transport get their
+ * replies and feedback through their own send, and nothing after they
+ * are freed.
  *
  * Threads: single-threaded (plays the control thread).
  */
@@ -24,6 +27,7 @@
 #include "log.h"
 #include "model.h"
 #include "osc.h"
+#include "osc_net.h"
 #include "params.h"
 #include "rtqueue.h"
 #include "test_util.h"
@@ -86,6 +90,7 @@ static struct sockaddr_in mkaddr(const char *ip, unsigned port)
 }
 
 static struct osc *osc;
+static struct osc_net *udp; /* the UDP transport, without a socket */
 static struct model *model;
 static struct rtq q;
 static struct sockaddr_in A, B, C;
@@ -94,7 +99,7 @@ static int send_msg(const struct sockaddr_in *from, const char *path, lo_message
 {
 	size_t len;
 	void *d = lo_message_serialise(m, path, NULL, &len);
-	int r = osc_dispatch(osc, d, len, (const struct sockaddr *)from, sizeof *from, now_ms);
+	int r = osc_net_dispatch(udp, d, len, (const struct sockaddr *)from, sizeof *from, now_ms);
 	free(d);
 	lo_message_free(m);
 	return r;
@@ -382,14 +387,14 @@ static void test_bad_input(void)
 	int mark = ncap;
 	struct osc_stats st0, st1;
 	osc_get_stats(osc, &st0);
-	CHECK(osc_dispatch(osc, junk, sizeof junk, (struct sockaddr *)&A, sizeof A, now_ms) < 0,
+	CHECK(osc_net_dispatch(udp, junk, sizeof junk, (struct sockaddr *)&A, sizeof A, now_ms) < 0,
 	      "junk accepted");
 	unsigned char odd[5] = {'/', 'a', 0, 0, 0};
-	CHECK(osc_dispatch(osc, odd, sizeof odd, (struct sockaddr *)&A, sizeof A, now_ms) < 0,
+	CHECK(osc_net_dispatch(udp, odd, sizeof odd, (struct sockaddr *)&A, sizeof A, now_ms) < 0,
 	      "odd length accepted");
 	unsigned char bund[24] = "#bundle";
 	bund[16] = 0x7f; /* element longer than the packet */
-	CHECK(osc_dispatch(osc, bund, sizeof bund, (struct sockaddr *)&A, sizeof A, now_ms) < 0,
+	CHECK(osc_net_dispatch(udp, bund, sizeof bund, (struct sockaddr *)&A, sizeof A, now_ms) < 0,
 	      "bad bundle accepted");
 	osc_get_stats(osc, &st1);
 	CHECK(st1.malformed == st0.malformed + 3, "malformed counted %lu -> %lu", st0.malformed,
@@ -480,7 +485,7 @@ static void test_bundle(void)
 	lo_bundle_add_message(b, "/bus/1/mute", m2);
 	size_t len;
 	void *d = lo_bundle_serialise(b, NULL, &len);
-	CHECK(osc_dispatch(osc, d, len, (struct sockaddr *)&A, sizeof A, now_ms) == 0, "bundle dispatched");
+	CHECK(osc_net_dispatch(udp, d, len, (struct sockaddr *)&A, sizeof A, now_ms) == 0, "bundle dispatched");
 	CHECK(rt_pending() == 2, "bundle: %u records published, want 2", rt_pending());
 	struct rt_msg r1, r2;
 	CHECK(rtq_pop(&q, &r1) == 0 && rtq_pop(&q, &r2) == 0, "pop bundle");
@@ -495,7 +500,7 @@ static void test_bundle(void)
 	lo_message_add_float(m1, -21);
 	lo_bundle_add_message(b, "/ch/5/fader/db", m1);
 	d = lo_bundle_serialise(b, NULL, &len);
-	osc_dispatch(osc, d, len, (struct sockaddr *)&A, sizeof A, now_ms);
+	osc_net_dispatch(udp, d, len, (struct sockaddr *)&A, sizeof A, now_ms);
 	CHECK(model_get(model, P_CH_FADER, 4, 0) == -21, "future bundle applied immediately");
 	free(d);
 	lo_bundle_free_recursive(b);
@@ -740,21 +745,27 @@ static void test_dump_and_meters(void)
 
 static void test_fixed_target(void)
 {
-	struct osc_config cfg;
-	osc_config_init(&cfg);
+	struct osc_net_config cfg;
+	osc_net_config_init(&cfg);
 	cfg.no_socket = 1;
 	cfg.feedback_port = 0; /* no auto-registration */
 	cfg.feedback[cfg.n_feedback++] = "127.0.0.9:9100";
 	cfg.allow[cfg.n_allow++] = "192.0.2.0/24";
 	struct osc_host host = {"test", "0", NULL, NULL, NULL, NULL};
 	struct model *m2 = model_new(&(struct param_shape){2, 0}, NULL);
-	struct osc *o2 = osc_new(&cfg, &host, m2, NULL);
-	CHECK(o2 != NULL, "osc_new with a fixed target and no buses");
-	if (!o2)
+	struct osc *o2 = osc_new(&host, m2, NULL);
+	struct osc_net *n2 = o2 ? osc_net_new(o2, &cfg, NULL) : NULL;
+	CHECK(o2 && n2, "osc_new with a fixed target and no buses");
+	if (!n2) {
+		osc_free(o2);
+		model_free(m2);
 		return;
+	}
 	struct osc *save = osc;
+	struct osc_net *save_udp = udp;
 	osc = o2;
-	osc_set_send_hook(o2, hook, NULL);
+	udp = n2;
+	osc_net_set_send_hook(n2, hook, NULL);
 	struct sockaddr_in fx = mkaddr("127.0.0.9", 9100), net = mkaddr("192.0.2.44", 1234);
 	struct sockaddr_in netfb = mkaddr("192.0.2.44", 9000);
 	tick_for(1000);
@@ -765,8 +776,182 @@ static void test_fixed_target(void)
 	CHECK(find(mark, &netfb, "/ch/2/fader/db") == NULL, "auto-registration with port 0");
 	expect_error("no buses", "/bus/1/fader/db", mf(0), "range");
 	osc = save;
+	udp = save_udp;
+	osc_net_free(n2);
 	osc_free(o2);
 	model_free(m2);
+}
+
+/* ------------------------------------------------------------------ */
+/* A second transport (not UDP): clients made by the test, packets in   */
+/* through osc_client_packet, packets out through their own send.       */
+
+#define FAKE_MAX 4096
+struct fake_client {
+	const char *name;
+	struct osc_client *c;
+	int freed; /* osc_client_free was called: nothing may arrive */
+	int after_free;
+	int n;
+	char path[FAKE_MAX][64];
+	float f[FAKE_MAX];
+};
+
+static int fake_send(void *ctx, const void *buf, size_t len)
+{
+	struct fake_client *fc = ctx;
+	int res = 0;
+	if (fc->freed)
+		fc->after_free++;
+	lo_message m = lo_message_deserialise((void *)buf, len, &res);
+	CHECK(m != NULL, "%s: the core sent an invalid OSC message (%d)", fc->name, res);
+	if (!m || fc->n >= FAKE_MAX) {
+		if (m)
+			lo_message_free(m);
+		return 0;
+	}
+	snprintf(fc->path[fc->n], sizeof fc->path[0], "%s", (const char *)buf);
+	fc->f[fc->n] = NAN;
+	if (lo_message_get_types(m)[0] == 'f')
+		memcpy(&fc->f[fc->n], lo_message_get_argv(m)[0], 4);
+	fc->n++;
+	lo_message_free(m);
+	return 0;
+}
+
+static const char *fake_describe(void *ctx, char *buf, size_t len)
+{
+	snprintf(buf, len, "fake:%s", ((struct fake_client *)ctx)->name);
+	return buf;
+}
+
+/* a connection-like transport: no ports (peer NULL), and every
+ * connection is fed as soon as it sends (autofeed: itself) */
+static struct osc_client *fake_self(void *ctx)
+{
+	return ((struct fake_client *)ctx)->c;
+}
+
+static const struct osc_transport fake_tp = {"fake", fake_send, fake_describe, NULL, NULL};
+static const struct osc_transport fake_auto_tp = {"fake", fake_send, fake_describe, NULL, fake_self};
+
+static int fake_packet(struct fake_client *fc, const char *path, lo_message m)
+{
+	size_t len;
+	void *d = lo_message_serialise(m, path, NULL, &len);
+	int r = osc_client_packet(osc, fc->c, d, len, now_ms);
+	free(d);
+	lo_message_free(m);
+	return r;
+}
+
+static int fake_count(const struct fake_client *fc, int from, const char *path)
+{
+	int n = 0;
+	for (int k = from; k < fc->n; k++)
+		n += !path || !strcmp(fc->path[k], path);
+	return n;
+}
+
+/* The newest float sent to fc on path since from, or NAN. */
+static float fake_last(const struct fake_client *fc, int from, const char *path)
+{
+	for (int k = fc->n - 1; k >= from; k--)
+		if (!strcmp(fc->path[k], path))
+			return fc->f[k];
+	return NAN;
+}
+
+static void test_transport(void)
+{
+	static struct fake_client X = {.name = "X"}, Y = {.name = "Y"}, Z = {.name = "Z"};
+	X.c = osc_client_new(osc, &fake_tp, &X);
+	Y.c = osc_client_new(osc, &fake_tp, &Y);
+	Z.c = osc_client_new(osc, &fake_auto_tp, &Z);
+	CHECK(X.c && Y.c && Z.c && X.c != Y.c, "osc_client_new");
+	if (!X.c || !Y.c || !Z.c)
+		return;
+	CHECK(osc_client_ctx(X.c) == &X, "osc_client_ctx");
+	tick_for(2000); /* earlier feedback, to the UDP clients */
+
+	/* replies go to the sender only, through its own send */
+	CHECK(fake_packet(&X, "/ping", lo_message_new()) == 0, "X /ping dispatched");
+	CHECK(fake_count(&X, 0, "/pong") == 1 && fake_count(&Y, 0, NULL) == 0, "/pong: X %d, Y %d",
+	      fake_count(&X, 0, "/pong"), fake_count(&Y, 0, NULL));
+	fake_packet(&Y, "/ping", lo_message_new());
+	CHECK(fake_count(&Y, 0, "/pong") == 1 && fake_count(&X, 0, "/pong") == 1, "/pong to Y");
+	int mx = X.n;
+	fake_packet(&X, "/ch/99/fader/db", mf(1));
+	CHECK(fake_count(&X, mx, "/error") == 1 && fake_count(&Y, 0, "/error") == 0, "/error to X only");
+
+	/* both subscribe (no port: the transport has none); the state
+	 * burst reaches each */
+	int my = Y.n;
+	mx = X.n;
+	fake_packet(&X, "/subscribe", lo_message_new());
+	fake_packet(&Y, "/subscribe", lo_message_new());
+	CHECK(osc_client_busy(osc, X.c) && osc_client_busy(osc, Y.c), "subscribed clients are busy");
+	tick_for(2000);
+	CHECK(fake_count(&X, mx, "/ch/3/fader/db") == 1 && fake_count(&Y, my, "/ch/3/fader/db") == 1,
+	      "state burst: X %d, Y %d", fake_count(&X, mx, "/ch/3/fader/db"),
+	      fake_count(&Y, my, "/ch/3/fader/db"));
+	/* Z never subscribed: fed because it sent (autofeed) */
+	int mz = Z.n;
+	fake_packet(&Z, "/ping", lo_message_new());
+	CHECK(fake_count(&Z, mz, "/pong") == 1, "/pong to Z");
+	tick_for(2000);
+	CHECK(fake_count(&Z, mz, "/ch/3/fader/db") == 1, "autofeed: Z got no state burst");
+
+	/* X moves a fader: Y and Z get every form, X only the others */
+	mx = X.n, my = Y.n, mz = Z.n;
+	fake_packet(&X, "/ch/3/fader/db", mf(-17));
+	tick_for(40);
+	CHECK(fake_last(&Y, my, "/ch/3/fader/db") == -17.0f, "Y: feedback %g",
+	      (double)fake_last(&Y, my, "/ch/3/fader/db"));
+	CHECK(fake_last(&Z, mz, "/ch/3/fader/db") == -17.0f, "Z: feedback");
+	CHECK(fake_count(&X, mx, "/ch/3/fader/db") == 0, "X got its own value echoed");
+	CHECK(fake_count(&X, mx, "/ch/3/fader") == 1 && fake_count(&X, mx, "/ch/3/fader/text") == 1,
+	      "X lacks the other forms");
+
+	/* a push of another module reaches every value client */
+	lo_message bm = lo_message_new();
+	lo_message_add_int32(bm, 1);
+	size_t blen;
+	void *bd = lo_message_serialise(bm, "/record/status", NULL, &blen);
+	mx = X.n, my = Y.n;
+	osc_broadcast_raw(osc, "/record/status", bd, blen);
+	CHECK(fake_count(&X, mx, "/record/status") == 1 && fake_count(&Y, my, "/record/status") == 1,
+	      "broadcast to both");
+
+	/* Y goes away mid-way: nothing more reaches it, X carries on */
+	osc_client_free(osc, Y.c);
+	Y.freed = 1;
+	my = Y.n;
+	mx = X.n;
+	model_set(model, P_CH_FADER, 2, 0, -23.0f, NULL);
+	fake_packet(&X, "/ch/3/fader/db", mf(-19));
+	fake_packet(&X, "/dump", lo_message_new());
+	osc_broadcast_raw(osc, "/record/status", bd, blen);
+	tick_for(3000);
+	now_ms += 50;
+	osc_meter_tick(osc, now_ms);
+	CHECK(Y.after_free == 0 && Y.n == my, "a freed client was sent %d packets", Y.after_free);
+	CHECK(fake_count(&X, mx, "/ch/3/fader") >= 1 && fake_count(&X, mx, "/dump/done") == 1 &&
+	          fake_count(&X, mx, "/record/status") == 1,
+	      "X stopped getting feedback when Y went");
+	CHECK(fake_last(&Z, mz, "/ch/3/fader/db") == -19.0f, "Z: feedback after Y went");
+	free(bd);
+	lo_message_free(bm);
+
+	/* X and Z go too; their targets end with them */
+	osc_client_free(osc, X.c);
+	X.freed = 1;
+	osc_client_free(osc, Z.c);
+	Z.freed = 1;
+	model_set(model, P_CH_FADER, 2, 0, 0.0f, NULL);
+	tick_for(100);
+	CHECK(X.after_free == 0 && Z.after_free == 0, "freed clients were sent packets: X %d, Z %d",
+	      X.after_free, Z.after_free);
 }
 
 int main(void)
@@ -775,15 +960,16 @@ int main(void)
 	struct param_shape shape = {NCH, NBUS};
 	CHECK(rtq_init(&q, 4096, sizeof(struct rt_msg)) == 0, "rtq");
 	model = model_new(&shape, &q);
-	struct osc_config cfg;
-	osc_config_init(&cfg);
+	struct osc_net_config cfg;
+	osc_net_config_init(&cfg);
 	cfg.no_socket = 1;
 	struct osc_host host = {"jmxtest", "9.9", NULL, NULL, NULL, meter_take};
-	osc = osc_new(&cfg, &host, model, NULL);
-	CHECK(model && osc, "setup");
-	if (!osc)
+	osc = osc_new(&host, model, NULL);
+	udp = osc ? osc_net_new(osc, &cfg, NULL) : NULL;
+	CHECK(model && osc && udp, "setup");
+	if (!udp)
 		return test_exit("test_osc");
-	osc_set_send_hook(osc, hook, NULL);
+	osc_net_set_send_hook(udp, hook, NULL);
 	A = mkaddr("127.0.0.1", 7001);
 	B = mkaddr("127.0.0.1", 7002);
 	C = mkaddr("127.0.0.3", 7003);
@@ -797,21 +983,23 @@ int main(void)
 	test_feedback();
 	test_dump_and_meters();
 	test_fixed_target();
+	test_transport();
 
 	char err[256];
-	struct osc_config bad;
-	osc_config_init(&bad);
+	struct osc_net_config bad;
+	osc_net_config_init(&bad);
 	bad.allow[bad.n_allow++] = "10.0.0.0/33";
-	CHECK(osc_config_check(&bad, err, sizeof err) < 0 && strstr(err, "--allow"), "bad CIDR accepted");
-	osc_config_init(&bad);
+	CHECK(osc_net_config_check(&bad, err, sizeof err) < 0 && strstr(err, "--allow"), "bad CIDR accepted");
+	osc_net_config_init(&bad);
 	bad.feedback[bad.n_feedback++] = "host-without-port";
-	CHECK(osc_config_check(&bad, err, sizeof err) < 0 && strstr(err, "--feedback"),
+	CHECK(osc_net_config_check(&bad, err, sizeof err) < 0 && strstr(err, "--feedback"),
 	      "bad HOST:PORT accepted");
-	osc_config_init(&bad);
+	osc_net_config_init(&bad);
 	bad.listen = "300.1.1.1";
-	CHECK(osc_config_check(&bad, err, sizeof err) < 0 && strstr(err, "--listen"),
+	CHECK(osc_net_config_check(&bad, err, sizeof err) < 0 && strstr(err, "--listen"),
 	      "bad --listen accepted");
 
+	osc_net_free(udp);
 	osc_free(osc);
 	model_free(model);
 	rtq_destroy(&q);

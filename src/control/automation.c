@@ -4,10 +4,11 @@
  * sets to the RT half, feedback of moving values (the shown value and its
  * display watchers), lanes in state files; see automation.h.
  *
- * Threads: control thread only (OSC handlers, the model listener, the
- * timer, main and session).  The RT thread is reached through the
- * autoplay object (atomics and the lane-set mailbox) and through the
- * model's queue (RT_HOLD); nothing here waits for it.
+ * Threads: control thread only (the surfaces' handlers, the model
+ * listener, the timer, main and session).  The OSC addresses are
+ * automation_osc.c's; this file knows no surface.  The RT thread is
+ * reached through the autoplay object (atomics and the lane-set mailbox)
+ * and through the model's queue (RT_HOLD); nothing here waits for it.
  *
  * Invariants:
  * - Recording is what the audio thread played: records arrive from
@@ -31,7 +32,6 @@
  */
 #include "automation.h"
 
-#include <lo/lo.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +54,7 @@ struct automation {
 	struct model *model;
 	struct rtq *to_rt;
 	struct control *ctl;
-	struct osc *osc;
+	struct automation_events ev; /* all NULL until a surface binds */
 	struct mixer *(*mixer)(void *ctx);
 	void *mctx;
 	double rate;
@@ -183,47 +183,21 @@ static int auto_under(const char *prefix, const char *path)
 	return !strncmp(prefix, path, n) && (path[n] == 0 || path[n] == '/');
 }
 
-static void auto_send(struct automation *a, int reply, const char *path, lo_message m)
-{
-	size_t len = 0;
-	void *buf = m && a->osc ? lo_message_serialise(m, path, NULL, &len) : NULL;
-	if (buf) {
-		if (reply)
-			osc_reply_raw(a->osc, buf, len);
-		else
-			osc_broadcast_raw(a->osc, path, buf, len);
-		free(buf);
-	}
-	if (m)
-		lo_message_free(m);
-}
-
-static void auto_send_mode(struct automation *a, int reply, const char *path, unsigned flat)
-{
-	lo_message m = lo_message_new();
-	if (!m)
-		return;
-	lo_message_add_string(m, lanes_mode_name(a->lanes->lane[flat].mode));
-	if (reply)
-		lo_message_add_int32(m, (int32_t)a->lanes->lane[flat].n);
-	auto_send(a, reply, path, m);
-}
-
+/* Tell the surface that reports lane modes (automation_osc.c) that one
+ * changed; nothing is told before one binds. */
 static void auto_broadcast_mode(struct automation *a, unsigned flat)
 {
-	char base[LANES_PATH_MAX], path[LANES_PATH_MAX + 8];
-	lanes_base_path((enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat], base, sizeof base);
-	snprintf(path, sizeof path, "%s/auto", base);
-	auto_send_mode(a, 0, path, flat);
+	if (a->ev.mode)
+		a->ev.mode(a->ev.ctx, (enum param_id)a->fid[flat], a->fi1[flat], a->fi2[flat],
+		           a->lanes->lane[flat].mode);
 }
 
-static void auto_fade_status(struct automation *a, int reply, float seconds)
+/* /master/fade status for every feedback client: started, a second
+ * passed, ended or cancelled (0). */
+static void auto_fade_status(struct automation *a, float seconds)
 {
-	lo_message m = lo_message_new();
-	if (!m)
-		return;
-	lo_message_add_float(m, seconds);
-	auto_send(a, reply, "/master/fade", m);
+	if (a->ev.fade)
+		a->ev.fade(a->ev.ctx, seconds);
 }
 
 /* ---- syncing the model with what the RT thread holds ------------------- */
@@ -561,7 +535,7 @@ static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2
 		a->resend[flat] = 1;
 	if (id == P_MASTER_FADER && a->fading) {
 		a->fading = 0;
-		auto_fade_status(a, 0, 0.0f);
+		auto_fade_status(a, 0.0f);
 	}
 	unsigned mode = a->lanes->lane[flat].mode;
 	if ((mode == AUTOPLAY_TOUCH || mode == AUTOPLAY_LATCH) && origin != a->quiet && origin &&
@@ -603,7 +577,7 @@ int automation_stop(struct automation *a, enum param_id id, unsigned i1, unsigne
 		return -1;
 	if (id == P_MASTER_FADER && a->fading) {
 		a->fading = 0;
-		auto_fade_status(a, 0, 0.0f);
+		auto_fade_status(a, 0.0f);
 	}
 	if (a->to_rt) { /* harmless when nothing moves: RT_HOLD only stops a ramp */
 		struct rt_msg msg = {(uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_HOLD, 0.0f, 0.0f};
@@ -633,7 +607,7 @@ int automation_fade(struct automation *a, float seconds)
 	a->fading = seconds > 0.0f;
 	a->fade_end = now + (uint64_t)(seconds * 1000.0f);
 	a->fade_next = now + 1000;
-	auto_fade_status(a, 0, seconds);
+	auto_fade_status(a, seconds);
 	return 0;
 }
 
@@ -716,6 +690,50 @@ float automation_value(struct automation *a, enum param_id id, unsigned i1, unsi
 {
 	long flat = auto_flat(a, id, i1, i2);
 	return flat >= 0 && a->override[flat] ? a->shown[flat] : model_value;
+}
+
+int automation_mode(struct automation *a, enum param_id id, unsigned i1, unsigned i2, unsigned *points)
+{
+	long flat = auto_flat(a, id, i1, i2);
+	if (flat < 0)
+		return -1;
+	if (points)
+		*points = a->lanes->lane[flat].n;
+	return a->lanes->lane[flat].mode;
+}
+
+int automation_touched(struct automation *a, enum param_id id, unsigned i1, unsigned i2)
+{
+	long flat = auto_flat(a, id, i1, i2);
+	return flat >= 0 && (a->touch[flat] || a->implicit[flat]);
+}
+
+void automation_status(struct automation *a, struct automation_status *st)
+{
+	memset(st, 0, sizeof *st);
+	for (unsigned k = 0; k < a->nautom; k++) {
+		const struct lanes_lane *l = &a->lanes->lane[a->autom[k]];
+		if (l->mode || l->n) {
+			st->lanes++;
+			st->points += l->n;
+		}
+	}
+	autoplay_transport(a->ap, &st->frame, &st->rolling);
+	st->recording = a->nrec;
+	st->dropped = autoplay_dropped(a->ap);
+}
+
+float automation_fade_left(const struct automation *a, uint64_t now_ms)
+{
+	return a->fading && now_ms < a->fade_end ? (float)(a->fade_end - now_ms) / 1000.0f : 0.0f;
+}
+
+void automation_set_events(struct automation *a, const struct automation_events *ev)
+{
+	if (ev)
+		a->ev = *ev;
+	else
+		memset(&a->ev, 0, sizeof a->ev);
 }
 
 void automation_set_quiet_origin(struct automation *a, const void *origin)
@@ -816,11 +834,10 @@ void automation_tick(struct automation *a, uint64_t now)
 		long flat = auto_flat(a, P_MASTER_FADER, 0, 0);
 		if (now >= a->fade_end && (flat < 0 || !a->ramping[flat])) {
 			a->fading = 0;
-			auto_fade_status(a, 0, 0.0f);
+			auto_fade_status(a, 0.0f);
 		} else if (now >= a->fade_next) {
 			a->fade_next += 1000;
-			auto_fade_status(a, 0,
-			                 now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
+			auto_fade_status(a, now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
 		}
 	}
 }
@@ -828,164 +845,6 @@ void automation_tick(struct automation *a, uint64_t now)
 static void auto_tick_cb(void *ctx, uint64_t now)
 {
 	automation_tick(ctx, now);
-}
-
-/* ---- OSC ----------------------------------------------------------------- */
-
-static void auto_osc_param(void *ctx, struct osc *o, const char *path, enum osc_param_cmd cmd,
-                           enum param_id id, unsigned i1, unsigned i2, const struct osc_arg *argv, int argc)
-{
-	struct automation *a = ctx;
-	long flat = auto_flat(a, id, i1, i2);
-	if (flat < 0) {
-		osc_reply_error(o, path, "not automatable");
-		return;
-	}
-	switch (cmd) {
-	case OSC_PARAM_AUTO: {
-		if (argc == 1 && argv[0].str) {
-			int mode = lanes_mode_parse(argv[0].str);
-			if (mode < 0) {
-				osc_reply_error(o, path, "mode must be off, read, write, touch or latch");
-				return;
-			}
-			automation_set_mode(a, id, i1, i2, mode);
-		} else if (argc != 0) {
-			osc_reply_error(o, path, "usage: <base>/auto [s:off|read|write|touch|latch]");
-			return;
-		}
-		auto_send_mode(a, 1, path, (unsigned)flat);
-		break;
-	}
-	case OSC_PARAM_TOUCH:
-		if (argc == 1 && !argv[0].str && isfinite(argv[0].num)) {
-			automation_touch(a, id, i1, i2, argv[0].num > 0);
-		} else if (argc == 0) {
-			lo_message m = lo_message_new();
-			if (m)
-				lo_message_add_int32(m, a->touch[flat] || a->implicit[flat]);
-			auto_send(a, 1, path, m);
-		} else {
-			osc_reply_error(o, path, "usage: <base>/touch i:1|0");
-		}
-		break;
-	case OSC_PARAM_STOP:
-		if (argc != 0)
-			osc_reply_error(o, path, "takes no arguments");
-		else
-			automation_stop(a, id, i1, i2);
-		break;
-	}
-}
-
-static enum model_result auto_osc_ramp(void *ctx, enum param_id id, unsigned i1, unsigned i2, float value,
-                                       float ms, const void *origin)
-{
-	return automation_ramp(ctx, id, i1, i2, value, ms, origin);
-}
-
-static float auto_osc_value(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value)
-{
-	return automation_value(ctx, id, i1, i2, model_value);
-}
-
-static void auto_cmd_mode(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
-{
-	struct automation *a = ctx;
-	int mode = argc >= 1 && argv[0].str ? lanes_mode_parse(argv[0].str) : -1;
-	if (argc < 1 || argc > 2 || mode < 0 || (argc == 2 && !argv[1].str)) {
-		osc_reply_error(o, path, "usage: /automation/mode s:off|read|write|touch|latch [s:prefix]");
-		return;
-	}
-	unsigned n = automation_set_mode_all(a, argc == 2 ? argv[1].str : "", mode);
-	lo_message m = lo_message_new();
-	if (m) {
-		lo_message_add_string(m, lanes_mode_name((unsigned)mode));
-		lo_message_add_int32(m, (int32_t)n);
-	}
-	auto_send(a, 1, path, m);
-}
-
-static void auto_cmd_clear(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
-{
-	struct automation *a = ctx;
-	if (argc > 1 || (argc == 1 && !argv[0].str)) {
-		osc_reply_error(o, path, "usage: /automation/clear [s:prefix]");
-		return;
-	}
-	unsigned n = automation_clear(a, argc ? argv[0].str : "");
-	lo_message m = lo_message_new();
-	if (m)
-		lo_message_add_int32(m, (int32_t)n);
-	auto_send(a, 1, path, m);
-}
-
-static void auto_cmd_status(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
-{
-	struct automation *a = ctx;
-	uint32_t frame;
-	int rolling;
-	unsigned lanes = 0, points = 0;
-	(void)argv;
-	if (argc) {
-		osc_reply_error(o, path, "takes no arguments");
-		return;
-	}
-	for (unsigned k = 0; k < a->nautom; k++) {
-		const struct lanes_lane *l = &a->lanes->lane[a->autom[k]];
-		if (l->mode || l->n) {
-			lanes++;
-			points += l->n;
-		}
-	}
-	autoplay_transport(a->ap, &frame, &rolling);
-	lo_message m = lo_message_new();
-	if (m) {
-		lo_message_add_string(m, rolling ? "rolling" : "stopped");
-		lo_message_add_int32(m, (int32_t)frame);
-		lo_message_add_int32(m, (int32_t)lanes);
-		lo_message_add_int32(m, (int32_t)points);
-		lo_message_add_int32(m, (int32_t)a->nrec);
-		lo_message_add_int64(m, (int64_t)autoplay_dropped(a->ap));
-	}
-	auto_send(a, 1, path, m);
-}
-
-static void auto_cmd_fade(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
-{
-	struct automation *a = ctx;
-	uint64_t now = control_now_ms();
-	if (argc == 0) {
-		auto_fade_status(
-		    a, 1, a->fading && now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
-		return;
-	}
-	if (argc != 1 || argv[0].str || automation_fade(a, (float)argv[0].num) < 0) {
-		osc_reply_error(o, path, "usage: /master/fade f:seconds (0..3600)");
-		return;
-	}
-	auto_fade_status(a, 1, (float)argv[0].num);
-}
-
-static void auto_osc_watch(void *ctx, enum param_id id, unsigned i1, unsigned i2)
-{
-	osc_value_changed(ctx, id, i1, i2);
-}
-
-int automation_attach_osc(struct automation *a, struct osc *o)
-{
-	struct osc_automation hooks = {a, auto_osc_param, auto_osc_ramp, auto_osc_value};
-	if (automation_add_watcher(a, auto_osc_watch, o) < 0) {
-		log_err("automation: too many display watchers");
-		return -1;
-	}
-	a->osc = o;
-	osc_set_automation(o, &hooks);
-	osc_add_command(o, "/automation/mode", auto_cmd_mode, a);
-	osc_add_command(o, "/automation/clear", auto_cmd_clear, a);
-	osc_add_command(o, "/automation/status", auto_cmd_status, a);
-	osc_add_command(o, "/master/fade", auto_cmd_fade, a);
-	return 0;
 }
 
 /* ---- life cycle ------------------------------------------------------------ */

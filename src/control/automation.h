@@ -37,7 +37,6 @@
 #include "lanes.h"
 #include "mixer.h"
 #include "model.h"
-#include "osc.h"
 #include "rtqueue.h"
 
 #define AUTOMATION_TICK_MS     10u
@@ -65,9 +64,17 @@ void automation_free(struct automation *a);
 /* What the engine hands to the RT thread (engine_set_autoplay). */
 struct autoplay *automation_autoplay(struct automation *a);
 
-/* Bind the OSC commands, the automation addresses, ramps and feedback
- * (the OSC layer becomes a display watcher).  0, or -1 after a log line. */
-int automation_attach_osc(struct automation *a, struct osc *o);
+/* What a surface reports without being asked (automation_osc.c): set
+ * once, after automation_new; NULL unbinds.  Called on the control
+ * thread, from the API below and from automation_tick. */
+struct automation_events {
+	void *ctx;
+	/* the mode of one lane changed (automation_set_mode) */
+	void (*mode)(void *ctx, enum param_id id, unsigned i1, unsigned i2, int mode);
+	/* /master/fade: started, a second passed, ended or cancelled (0) */
+	void (*fade)(void *ctx, float seconds_left);
+};
+void automation_set_events(struct automation *a, const struct automation_events *ev);
 
 /* A display watcher: told, from automation_tick, whenever the value an
  * instance shows (automation_value) changes without a model change (a
@@ -109,6 +116,23 @@ unsigned automation_set_mode_all(struct automation *a, const char *prefix, int m
 unsigned automation_clear(struct automation *a, const char *prefix);
 /* The value shown for an instance (see above). */
 float automation_value(struct automation *a, enum param_id id, unsigned i1, unsigned i2, float model_value);
+
+/* The mode (enum autoplay_mode) and number of points of an instance's
+ * lane, or -1 when it has none. */
+int automation_mode(struct automation *a, enum param_id id, unsigned i1, unsigned i2, unsigned *points);
+/* 1 while an instance is touched, explicitly or implied by a change. */
+int automation_touched(struct automation *a, enum param_id id, unsigned i1, unsigned i2);
+struct automation_status {
+	int rolling;        /* JACK transport */
+	uint32_t frame;     /* its frame */
+	unsigned lanes;     /* lanes with a mode or points */
+	unsigned points;    /* their points */
+	unsigned recording; /* lanes recording now */
+	unsigned long dropped; /* recorded values lost to a full buffer since start-up */
+};
+void automation_status(struct automation *a, struct automation_status *st);
+/* Seconds a /master/fade still runs at now_ms (0: none). */
+float automation_fade_left(const struct automation *a, uint64_t now_ms);
 
 /* ---- state files ---- */
 /* The lanes as they are now (rate set), for snapshot_format_lanes. */

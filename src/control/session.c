@@ -2,10 +2,11 @@
  * session.c - state file, autosave, scenes and JACK connection memory; see
  * session.h.  The file format and the file-system work are snapshot.c's.
  *
- * Threads: control thread only: the OSC command handlers, the
- * housekeeping timer and the calls from main.  JACK is touched only here
- * on the control thread (listing and making connections); graph changes
- * arrive as a counter the notification thread bumps.
+ * Threads: control thread only: the surfaces' command handlers
+ * (session_osc.c), the housekeeping timer and the calls from main.  JACK
+ * is touched only here on the control thread (listing and making
+ * connections); graph changes arrive as a counter the notification
+ * thread bumps.  No surface is known here.
  *
  * Invariants:
  * - The saved picture of our patching is view = known + doubt + pending:
@@ -28,8 +29,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <lo/lo.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,13 +42,11 @@
 
 #define SESSION_TICK_MS     100u
 #define SESSION_MAX_FADE_MS 600000.0f /* 10 minutes */
-#define SESSION_LIST_CHUNK  100u      /* names per /snapshot/list reply */
 
 struct session {
 	struct control *ctl;
 	struct model *model;
 	struct engine *engine;
-	struct osc *osc;
 	int autosave;
 
 	char state_path[PATH_MAX]; /* as shown in messages */
@@ -587,164 +586,32 @@ int session_scene_delete(struct session *s, const char *name, char *err, size_t 
 	return 0;
 }
 
-/* ---- OSC commands ------------------------------------------------------ */
-
-static void session_reply(struct osc *o, lo_message m, const char *path)
+int session_scene_list(struct session *s, char ***names, unsigned *n, char *err, size_t errlen)
 {
-	size_t len = 0;
-	void *buf = lo_message_serialise(m, path, NULL, &len);
-	if (buf) {
-		osc_reply_raw(o, buf, len);
-		free(buf);
-	}
-	lo_message_free(m);
-}
-
-static void session_reply_name(struct osc *o, const char *path, const char *name, int n)
-{
-	lo_message m = lo_message_new();
-	if (!m)
-		return;
-	lo_message_add_string(m, name);
-	if (n >= 0)
-		lo_message_add_int32(m, n);
-	session_reply(o, m, path);
-}
-
-static const char *session_arg_name(struct osc *o, const char *path, const struct osc_arg *argv, int argc,
-                                    int max)
-{
-	if (argc < 1 || argc > max || !argv[0].str) {
-		osc_reply_error(o, path,
-		                max == 1 ? "expects s:name" : "expects s:name [f:fade_ms] [i:connect]");
-		return NULL;
-	}
-	/* the reason names what is wrong; the name itself never becomes a
-	 * path unless it passed snapshot_name_valid */
-	if (!snapshot_name_valid(argv[0].str)) {
-		osc_reply_error(o, path,
-		                "invalid snapshot name (1-64 of A-Z a-z 0-9 . _ -, not starting with '.')");
-		return NULL;
-	}
-	return argv[0].str;
-}
-
-static void session_cmd_save(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
-{
-	struct session *s = ctx;
-	char err[512];
-	const char *name = session_arg_name(o, path, argv, argc, 1);
-	if (!name)
-		return;
-	if (session_scene_save(s, name, err, sizeof err) < 0)
-		osc_reply_error(o, path, err);
-	else
-		session_reply_name(o, path, name, -1);
-}
-
-static void session_cmd_load(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
-{
-	struct session *s = ctx;
-	char err[512];
-	float fade = 0.0f;
-	int connect = 0;
-	const char *name = session_arg_name(o, path, argv, argc, 3);
-	if (!name)
-		return;
-	if (argc >= 2) {
-		if (argv[1].str || !isfinite(argv[1].num)) {
-			osc_reply_error(o, path, "fade_ms must be a number");
-			return;
-		}
-		fade = (float)argv[1].num;
-	}
-	if (argc >= 3) {
-		if (argv[2].str) {
-			osc_reply_error(o, path, "connect must be 0 or 1");
-			return;
-		}
-		connect = argv[2].num > 0.0;
-	}
-	if (session_scene_load(s, name, fade, connect, err, sizeof err) < 0)
-		osc_reply_error(o, path, err);
-	else
-		session_reply_name(o, path, name, -1);
-}
-
-static void session_cmd_delete(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
-                               int argc)
-{
-	struct session *s = ctx;
-	char err[512];
-	const char *name = session_arg_name(o, path, argv, argc, 1);
-	if (!name)
-		return;
-	if (session_scene_delete(s, name, err, sizeof err) < 0)
-		osc_reply_error(o, path, err);
-	else
-		session_reply_name(o, path, name, -1);
-}
-
-static void session_cmd_list(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc)
-{
-	struct session *s = ctx;
-	char **names;
-	unsigned n;
-	(void)argv;
-	if (argc) {
-		osc_reply_error(o, path, "takes no arguments");
-		return;
-	}
 	if (session_open_scenes(s, 1) < 0) {
-		osc_reply_error(o, path, "no usable snapshot directory");
-		return;
+		snprintf(err, errlen, "no usable snapshot directory");
+		return -1;
 	}
-	if (snapshot_scene_list(s->scene_dirfd, &names, &n) < 0) {
-		osc_reply_error(o, path, "cannot read the snapshot directory");
-		return;
+	if (snapshot_scene_list(s->scene_dirfd, names, n) < 0) {
+		snprintf(err, errlen, "cannot read the snapshot directory");
+		return -1;
 	}
-	/* one message for up to SESSION_LIST_CHUNK names, several if more:
-	 * a datagram stays well under common path MTU reassembly limits */
-	unsigned i = 0;
-	do {
-		lo_message m = lo_message_new();
-		if (!m)
-			break;
-		for (unsigned k = 0; k < SESSION_LIST_CHUNK && i < n; k++, i++)
-			lo_message_add_string(m, names[i]);
-		session_reply(o, m, path);
-	} while (i < n);
-	free(names);
+	return 0;
 }
 
-static void session_cmd_state_save(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
-                                   int argc)
+int session_save_now(struct session *s, char *err, size_t errlen)
 {
-	struct session *s = ctx;
-	char err[512];
-	(void)argv;
-	if (argc) {
-		osc_reply_error(o, path, "takes no arguments");
-		return;
-	}
+	/* the connections as they are now, not as of the last tick */
 	if (s->graph_valid && s->engine && engine_graph_generation(s->engine) != s->graph_seen) {
 		s->graph_seen = engine_graph_generation(s->engine);
 		session_refresh(s);
 	}
-	if (session_save_state(s, err, sizeof err) < 0)
-		osc_reply_error(o, path, err);
-	else
-		session_reply_name(o, path, s->state_path, -1);
+	return session_save_state(s, err, errlen);
 }
 
-void session_attach_osc(struct session *s, struct osc *o)
+const char *session_state_file(const struct session *s)
 {
-	s->osc = o;
-	osc_add_command(o, "/snapshot/save", session_cmd_save, s);
-	osc_add_command(o, "/snapshot/load", session_cmd_load, s);
-	osc_add_command(o, "/snapshot/list", session_cmd_list, s);
-	osc_add_command(o, "/snapshot/delete", session_cmd_delete, s);
-	osc_add_command(o, "/state/save", session_cmd_state_save, s);
+	return s->state_path;
 }
 
 /* ---- life cycle -------------------------------------------------------- */

@@ -1,8 +1,8 @@
 /*
  * session.h - the daemon's persistent state at run time: the state file
  * (-s: loaded at start, autosaved 2 s after the last change and on clean
- * shutdown), scenes in the snapshot directory (/snapshot/... OSC
- * commands, crossfaded recall with recall safes), and the JACK
+ * shutdown), scenes in the snapshot directory (crossfaded recall with
+ * recall safes; their OSC commands are session_osc.c's), and the JACK
  * connections of our ports (restored at start, peers that register later
  * connected when they appear, peers that vanish remembered).
  *
@@ -18,7 +18,6 @@
 #include "control.h"
 #include "engine.h"
 #include "model.h"
-#include "osc.h"
 
 #define SESSION_AUTOSAVE_MS 2000u
 #define SESSION_CONNECT_TRIES 100u /* looks (10 ms apart) before a refused connection is given up */
@@ -59,9 +58,6 @@ struct session_lanes {
 };
 void session_set_lanes(struct session *s, const struct session_lanes *hooks);
 
-/* Bind the /snapshot/... and /state/save commands. */
-void session_attach_osc(struct session *s, struct osc *o);
-
 /* Start-up: load the state file if there is one.  A file that does not
  * parse is logged and renamed aside, and the console starts from its
  * defaults.  Returns 0, or -1 when a damaged file could not be set aside
@@ -97,5 +93,15 @@ int session_scene_save(struct session *s, const char *name, char *err, size_t er
 int session_scene_load(struct session *s, const char *name, float fade_ms, int connect, char *err,
                        size_t errlen);
 int session_scene_delete(struct session *s, const char *name, char *err, size_t errlen);
+/* The scene names, sorted, in one malloc'd block the caller frees.  0,
+ * or -1 with a message in err. */
+int session_scene_list(struct session *s, char ***names, unsigned *n, char *err, size_t errlen);
+
+/* Write the state file now, with the JACK connections as they are at this
+ * moment (session_save_state after a look at the graph).  0, or -1 with
+ * a message in err (logged). */
+int session_save_now(struct session *s, char *err, size_t errlen);
+/* The state file's path as shown in messages ("" without one). */
+const char *session_state_file(const struct session *s);
 
 #endif

@@ -1,19 +1,24 @@
 /*
- * osc.h - the OSC control surface: a UDP socket of our own in the control
- * thread's poll loop, datagrams dispatched through liblo to one generic
- * handler that resolves every address against the parameter table, query
- * replies, /error replies, and feedback fan-out (subscribers with leases,
- * auto-registered surfaces, fixed targets; values coalesced and paced,
- * meters at 20 Hz to meter subscribers).
+ * osc.h - the OSC control surface's core, independent of any transport:
+ * clients hand it OSC packets, it dispatches them through liblo to one
+ * generic handler that resolves every address against the parameter
+ * table, and it sends back query replies, /error replies and feedback
+ * (subscribers with leases, auto-registered surfaces, fixed targets;
+ * values coalesced and paced, meters at 20 Hz to meter subscribers)
+ * through each client's transport.  The first transport is UDP
+ * (osc_net.h); other modules add commands (osc_add_command) and
+ * automation (osc_set_automation).
  *
- * Threads: every function here runs on the control thread (osc_dump_namespace
- * and osc_config_check also before it exists, from main).  Nothing here is
- * ever called from the RT thread: changes reach it only through the model.
+ * Threads: every function here runs on the control thread
+ * (osc_dump_namespace also before it exists, from main).  Nothing here is
+ * ever called from the RT thread: changes reach it only through the
+ * model.  A transport that runs a thread of its own (WebSocket) marshals
+ * to the control thread before it calls anything here.
  *
- * Invariants: a datagram from a sender outside loopback and the allow-list
- * is dropped before any parsing; a bad message changes nothing and earns
- * exactly one /error reply; one datagram (a message or a whole bundle) is
- * one model_commit, so a bundle reaches the audio thread in one period.
+ * Invariants: a bad message changes nothing and earns exactly one /error
+ * reply; one packet (a message or a whole bundle) is one model_commit, so
+ * a bundle reaches the audio thread in one period; nothing is sent to a
+ * client after osc_client_free.
  */
 #ifndef JMX_OSC_H
 #define JMX_OSC_H
@@ -21,27 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/socket.h>
 
 #include "control.h"
 #include "model.h"
 #include "params.h"
-
-#define OSC_DEFAULT_PORT          8000u
-#define OSC_DEFAULT_FEEDBACK_PORT 9000u
-#define OSC_MAX_ALLOW             32u
-#define OSC_MAX_FIXED             16u
-
-struct osc_config {
-	const char *listen;               /* address to bind; NULL = 127.0.0.1 */
-	unsigned port;                    /* UDP port to bind; 0 = any free port (see osc_port) */
-	int no_socket;                    /* dispatch through osc_dispatch only (tests, fuzzing) */
-	const char *allow[OSC_MAX_ALLOW]; /* CIDRs accepted besides loopback */
-	unsigned n_allow;
-	unsigned feedback_port;              /* port of auto-registered clients; 0 = no auto-registration */
-	const char *feedback[OSC_MAX_FIXED]; /* fixed feedback targets, HOST:PORT */
-	unsigned n_feedback;
-};
 
 /* What the OSC layer needs from the rest of the daemon, as callbacks so
  * that tests and the fuzzer can run it without JACK.  Any callback may be
@@ -58,47 +46,105 @@ struct osc_host {
 };
 
 struct osc_stats {
-	unsigned long datagrams; /* received from anyone */
+	unsigned long datagrams; /* packets received from anyone, by any transport */
 	unsigned long denied;    /* dropped: sender outside loopback and --allow */
 	unsigned long malformed; /* not a valid OSC packet */
 	unsigned long messages;  /* OSC messages dispatched */
 	unsigned long applied;   /* accepted parameter changes */
 	unsigned long errors;    /* /error replies */
-	unsigned long sent;      /* datagrams sent */
+	unsigned long sent;      /* packets sent */
 	unsigned long send_failed;
 };
 
 struct osc;
 
-/* Fill defaults: 127.0.0.1:8000, auto-registration at port 9000. */
-void osc_config_init(struct osc_config *cfg);
-
-/* Check the addresses in cfg without opening anything.  Returns 0, or -1
- * with a message naming the option in err. */
-int osc_config_check(const struct osc_config *cfg, char *err, size_t errlen);
-
-/* Bind the socket (unless cfg->no_socket), create the liblo dispatcher,
- * and register the socket and the feedback and meter timers with ctl (if
- * not NULL).  NULL after one clear log line on failure. */
-struct osc *osc_new(const struct osc_config *cfg, const struct osc_host *host, struct model *m,
-                    struct control *ctl);
+/* Create the core: the router from the parameter table, the liblo
+ * dispatcher, the model listener, and (when ctl is not NULL) the
+ * feedback and meter timers.  No transport yet: see below.  NULL after
+ * one clear log line on failure. */
+struct osc *osc_new(const struct osc_host *host, struct model *m, struct control *ctl);
+/* After every transport was freed. */
 void osc_free(struct osc *o);
 
-/* Handle one datagram as if it had arrived on the socket from `from`:
- * allow-list, leases, validation, dispatch, commit.  buf may be modified.
- * Returns 0 when it was dispatched, -1 when it was dropped or malformed. */
-int osc_dispatch(struct osc *o, void *buf, size_t len, const struct sockaddr *from, socklen_t fromlen,
-                 uint64_t now_ms);
+/* ---- transports --------------------------------------------------------
+ *
+ * A transport (UDP, osc_net.c; WebSocket next) turns what it receives into
+ * OSC packets from clients and sends what the core gives it back.  The
+ * core knows a client only by the handle osc_client_new returns and the
+ * transport's callbacks; it never sees an address.
+ *
+ *   - On connect (UDP: the first datagram of an address, or a
+ *     --feedback target), the transport calls osc_client_new(o, &tp, ctx)
+ *     with its own per-client ctx.
+ *   - For each packet, osc_client_packet(o, client, buf, len, now): the
+ *     core validates and dispatches it, and every reply to it is sent
+ *     through tp->send(ctx, ...) before osc_client_packet returns.
+ *   - Feedback (values after /subscribe or auto-registration, /dump,
+ *     meters, status pushes) arrives later, from the core's timers, also
+ *     through tp->send of the client it goes to.
+ *   - On close, osc_client_free(o, client): the core ends every
+ *     subscription, dump and auto-registration that sends to the client
+ *     or that it owns, and never calls its callbacks again.
+ *
+ * A WebSocket transport would make one client per connection, send each
+ * packet as one binary message (its send queues for the web thread and
+ * wakes it), leave peer NULL (a /subscribe port is then ignored: the
+ * feedback goes to the connection) and either set autofeed to return the
+ * client itself (every connection gets values, as a TouchOSC on UDP does)
+ * or call osc_client_feed at connect.  Nothing in dispatch or feedback
+ * changes for it.
+ */
+struct osc_client; /* a client of some transport; the core allocates it */
+
+struct osc_transport {
+	const char *name; /* "udp", "ws": for logs */
+	/* Send one OSC packet (a message) to the client: 0 sent, -1 failed
+	 * (counted in send_failed), 1 nowhere to send it (not counted). */
+	int (*send)(void *ctx, const void *buf, size_t len);
+	/* The client for logs, e.g. "192.168.1.20:9000"; NULL: the name. */
+	const char *(*describe)(void *ctx, char *buf, size_t len);
+	/* /subscribe i:port from the client: the client to feed instead of
+	 * the sender, at that port of its host (UDP), or NULL when there is
+	 * none.  NULL op: the sender is always fed itself. */
+	struct osc_client *(*peer)(void *ctx, unsigned port);
+	/* Auto-registration: the client that gets feedback because this
+	 * one sent something (UDP: its host at --feedback-port; all
+	 * senders of that host share it), or NULL for none.  Called for
+	 * every packet; the core makes the target once and renews it. */
+	struct osc_client *(*autofeed)(void *ctx);
+};
+
+/* A client of transport tp (which must outlive it) whose callbacks get
+ * ctx.  NULL when OSC_MAX_CLIENTS clients exist. */
+struct osc_client *osc_client_new(struct osc *o, const struct osc_transport *tp, void *ctx);
+/* Not from inside the client's own packet (a transport closes between
+ * packets). */
+void osc_client_free(struct osc *o, struct osc_client *c);
+void *osc_client_ctx(const struct osc_client *c);
+/* One packet from c: leases, validation, dispatch, commit.  buf may be
+ * modified.  0 when it was dispatched, -1 when it was malformed. */
+int osc_client_packet(struct osc *o, struct osc_client *c, void *buf, size_t len, uint64_t now_ms);
+/* Feedback to c for as long as it exists (a fixed target): values, the
+ * state first.  0, or -1 when there is no room. */
+int osc_client_feed(struct osc *o, struct osc_client *c);
+/* Whether the core still sends to c or counts it as the owner of a
+ * feedback target; a transport may free a client that is not busy. */
+int osc_client_busy(const struct osc *o, const struct osc_client *c);
+/* A transport dropped a packet before it reached the core: a sender it
+ * does not accept (denied), or one too long or broken (else).  Counted
+ * in /stats. */
+void osc_packet_dropped(struct osc *o, int denied);
 
 /* Timers (registered by osc_new when given a control loop; tests call
  * them directly): feedback pacing and lease expiry, and meters. */
 void osc_tick(struct osc *o, uint64_t now_ms);
 void osc_meter_tick(struct osc *o, uint64_t now_ms);
 
-/* Commands implemented in other modules (snapshots).  Their paths and
- * documentation are rows of osc.c's command table, so --dump-osc and the
- * man page list them; the handler is bound at run time (unbound, they
- * reply /error "not available").  Arguments arrive converted. */
+/* Commands implemented in other modules (scenes, recorder, automation,
+ * MIDI, engine status).  Their paths and documentation are rows of
+ * osc_route.c's command table, so --dump-osc and the man page list them;
+ * the handler is bound at run time (unbound, they reply /error "not
+ * available").  Arguments arrive converted. */
 struct osc_arg {
 	char type;       /* the OSC type tag */
 	double num;      /* i h f d: the value, T F: 1 0, else NAN */
@@ -117,7 +163,7 @@ void osc_reply_raw(struct osc *o, const void *buf, size_t len);
  * pushes and asynchronous /error reports of other modules. */
 void osc_broadcast_raw(struct osc *o, const char *path, const void *buf, size_t len);
 
-/* Automation (automation.c), bound at run time like the commands:
+/* Automation (automation_osc.c), bound at run time like the commands:
  * every automatable parameter (param_automatable) has the addresses
  * <base>/auto and <base>/touch, every continuous one <base>/stop (base:
  * param_auto_base); a set of a continuous parameter may carry a second
@@ -141,14 +187,7 @@ void osc_set_automation(struct osc *o, const struct osc_automation *hooks);
  * a lane moving it): queue its feedback to every value client. */
 void osc_value_changed(struct osc *o, enum param_id id, unsigned i1, unsigned i2);
 
-/* Divert every outgoing datagram to fn instead of the socket (tests). */
-typedef void (*osc_send_fn)(void *ctx, const void *buf, size_t len, const struct sockaddr *to,
-                            socklen_t tolen);
-void osc_set_send_hook(struct osc *o, osc_send_fn fn, void *ctx);
-
 void osc_get_stats(const struct osc *o, struct osc_stats *st);
-/* Bound port (useful with an ephemeral port), or 0. */
-unsigned osc_port(const struct osc *o);
 
 /* --dump-osc: the namespace generated from the parameter table. */
 void osc_dump_namespace(FILE *f);

@@ -2,8 +2,8 @@
  * recorder_osc.c - OSC commands and status pushes of the recorder; see
  * recorder_osc.h.
  *
- * Threads: control thread only (command handlers run inside osc_dispatch,
- * the event fd and the timer in the control loop).
+ * Threads: control thread only (command handlers run inside
+ * osc_client_packet, the event fd and the timer in the control loop).
  *
  * Invariants: every accepted command gets a reply to its sender; a command
  * refused (bad name, already recording, FLAC float, FLAC for more than 8

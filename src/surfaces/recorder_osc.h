@@ -2,7 +2,7 @@
  * recorder_osc.h - the recorder and loudness meter on the OSC surface:
  * /record/start, /record/stop, /record/status, /record/format,
  * /master/loudness/reset (commands bound with osc_add_command; their rows
- * and docs are in osc.c's command table), status pushed to feedback
+ * and docs are in osc_route.c's command table), status pushed to feedback
  * clients once a second while recording and at every start and stop,
  * asynchronous failures (disk full, I/O error, a start that could not
  * open its file) as /error to feedback clients, and the

@@ -1,0 +1,566 @@
+/*
+ * osc_feed.c - feedback fan-out: targets (subscribers with leases,
+ * auto-registered surfaces, fixed targets, /dump streams), each a client
+ * of some transport; the model listener; coalescing, pacing and state
+ * bursts; meters to meter subscribers; see osc_core.h.
+ *
+ * Feedback: the model calls osc_feed_on_change for every accepted change.
+ * The instance goes into a FIFO (once); osc_feed_tick sends it to every
+ * value client at most every OSC_FB_INTERVAL_MS (coalescing: the newest
+ * value wins), with a per-tick message budget per client (pacing), then
+ * continues state bursts (subscribe, auto-registration, /dump) from each
+ * client's cursor with what budget is left.  The sender of an unclamped
+ * value is not sent the form it used (no echo that fights a moving
+ * fader), but is sent the other forms, e.g. the fader text.
+ *
+ * Threads: control thread only (osc.c's dispatch and timers, the model's
+ * listeners).
+ *
+ * Invariants: at most OSC_MAX_TARGETS targets and OSC_MAX_DUMPS dumps; a
+ * freed target leaves no echo suppression behind for its slot's next
+ * user; a target never outlives its client (osc_feed_forget); per-tick
+ * work is bounded.  Calls go to osc_route.c (paths) and osc_wire.c
+ * (encoding, sending) only, never back to osc.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp.h"
+#include "log.h"
+#include "osc_core.h"
+
+/* ------------------------------------------------------------------ */
+/* Values in their OSC forms                                           */
+
+static unsigned osc_flat(const struct osc *o, unsigned id, unsigned i1, unsigned i2)
+{
+	return o->off[id] + i1 * o->n2[id] + i2;
+}
+
+static void osc_unflat(const struct osc *o, unsigned flat, unsigned *id, unsigned *i1, unsigned *i2)
+{
+	unsigned lo = 0, hi = P_COUNT - 1;
+	while (lo < hi) { /* last id with off[id] <= flat: never an empty one */
+		unsigned mid = (lo + hi + 1) / 2;
+		if (o->off[mid] <= flat)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	unsigned rel = flat - o->off[lo];
+	*id = lo;
+	*i1 = rel / o->n2[lo];
+	*i2 = rel % o->n2[lo];
+}
+
+static void osc_db_text(float db, char *out, size_t len)
+{
+	if (db <= JMX_DB_OFF)
+		snprintf(out, len, "-inf dB");
+	else if (fabsf(db) < 0.05f)
+		snprintf(out, len, "0.0 dB");
+	else
+		snprintf(out, len, "%+.1f dB", (double)db);
+}
+
+/* The forms an instance is fed back in. */
+static unsigned osc_forms(unsigned id)
+{
+	const struct param_info *p = &param_table[id];
+	unsigned f = FORM_UNIT;
+	if (p->type == PT_METER)
+		return 0;
+	if (p->type == PT_FLOAT) {
+		if (p->npath && strcmp(p->npath, p->path) != 0)
+			f |= FORM_NORM;
+		if (p->taper == TP_FADER && p->npath)
+			f |= FORM_TEXT;
+	}
+	return f;
+}
+
+/* Encode one form of one instance's current value.  Returns 0 or -1. */
+int osc_feed_encode_value(struct osc *o, unsigned id, unsigned i1, unsigned i2, unsigned form,
+                          struct osc_msgbuf *m)
+{
+	const struct param_info *p = &param_table[id];
+	char path[OSC_PATH_MAX], tmpl[OSC_PATH_MAX];
+	if (p->type == PT_METER)
+		return -1;
+	if (p->type == PT_STRING) {
+		const char *s = model_get_string(o->model, (enum param_id)id, i1);
+		osc_route_format_path(p->path, id, i1, i2, path, sizeof path);
+		osc_wire_begin(m, path, "s");
+		osc_wire_str(m, s ? s : "");
+		return 0;
+	}
+	float v = model_get(o->model, (enum param_id)id, i1, i2);
+	if (o->autom.value)
+		v = o->autom.value(o->autom.ctx, (enum param_id)id, i1, i2, v);
+	switch (form) {
+	case FORM_UNIT:
+		osc_route_format_path(p->path, id, i1, i2, path, sizeof path);
+		if (p->type == PT_FLOAT) {
+			osc_wire_begin(m, path, "f");
+			osc_wire_f(m, v);
+		} else {
+			osc_wire_begin(m, path, "i");
+			osc_wire_i(m, (int32_t)v);
+		}
+		return 0;
+	case FORM_NORM:
+		osc_route_format_path(p->npath, id, i1, i2, path, sizeof path);
+		osc_wire_begin(m, path, "f");
+		osc_wire_f(m, param_to_norm((enum param_id)id, v));
+		return 0;
+	case FORM_TEXT: {
+		char text[32];
+		snprintf(tmpl, sizeof tmpl, "%s/text", p->npath);
+		osc_route_format_path(tmpl, id, i1, i2, path, sizeof path);
+		osc_db_text(v, text, sizeof text);
+		osc_wire_begin(m, path, "s");
+		osc_wire_str(m, text);
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+static int osc_prefix_match(const char *prefix, const char *path)
+{
+	size_t n = strlen(prefix);
+	if (n == 0 || (n == 1 && prefix[0] == '/'))
+		return 1;
+	return strncmp(prefix, path, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+/* ------------------------------------------------------------------ */
+/* Feedback targets                                                    */
+
+/* A client as logs show it: its transport's description. */
+static const char *osc_feed_who(const struct osc_client *c, char *buf, size_t len)
+{
+	if (!c->tp->describe || !c->tp->describe(c->ctx, buf, len))
+		snprintf(buf, len, "%s client", c->tp->name ? c->tp->name : "?");
+	return buf;
+}
+
+static void osc_target_free(struct osc *o, unsigned ti)
+{
+	struct osc_target *t = &o->target[ti];
+	uint64_t bit = 1ull << ti;
+	/* a reused slot must not inherit echo suppression */
+	for (unsigned k = 0; k < o->fifo_len; k++)
+		o->fb_excl[o->fifo[(o->fifo_head + k) % o->total]] &= ~bit;
+	memset(t, 0, sizeof *t);
+}
+
+static struct osc_target *osc_target_new(struct osc *o, enum osc_tkind kind, struct osc_client *to)
+{
+	unsigned dumps = 0;
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++)
+		dumps += o->target[i].kind == T_DUMP;
+	if (kind == T_DUMP && dumps >= OSC_MAX_DUMPS)
+		return NULL;
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
+		struct osc_target *t = &o->target[i];
+		if (t->kind != T_FREE)
+			continue;
+		memset(t, 0, sizeof *t);
+		t->kind = kind;
+		t->to = to;
+		return t;
+	}
+	return NULL;
+}
+
+static void osc_target_burst(struct osc_target *t)
+{
+	t->bursting = 1;
+	t->cursor = 0;
+	t->count = 0;
+}
+
+/* Bookkeeping for every datagram of an allowed sender (o->cur.client):
+ * renew leases, auto-register, and work out which targets are the sender
+ * itself.  A target counts as the sender when the sender owns it (a
+ * subscription, an auto-registered surface) or when it is the sender (a
+ * fixed target that also sends). */
+void osc_feed_touch(struct osc *o, uint64_t now)
+{
+	struct osc_client *src = o->cur.client;
+	/* UDP: the sender's host at --feedback-port, so every sender of a
+	 * host shares one auto-registered target, as the surface listens on
+	 * one port whatever port it sends from */
+	struct osc_client *af = src->tp->autofeed ? src->tp->autofeed(src->ctx) : NULL;
+	int have_auto = 0;
+	char who[64];
+
+	o->cur.excl = 0;
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
+		struct osc_target *t = &o->target[i];
+		switch (t->kind) {
+		case T_SUB:
+			if (t->owner == src) {
+				t->expires = now + t->lease_ms;
+				o->cur.excl |= 1ull << i;
+			}
+			break;
+		case T_AUTO:
+			if (af && t->to == af) {
+				have_auto = 1;
+				t->owner = src;
+				t->expires = now + OSC_AUTO_IDLE_MS;
+				o->cur.excl |= 1ull << i;
+			}
+			break;
+		case T_FIXED:
+			if (t->to == src)
+				o->cur.excl |= 1ull << i;
+			break;
+		default:
+			break;
+		}
+	}
+	if (have_auto || !af)
+		return;
+	struct osc_target *t = osc_target_new(o, T_AUTO, af);
+	if (!t) {
+		log_debug("OSC: no room to auto-register %s", osc_feed_who(af, who, sizeof who));
+		return;
+	}
+	t->flags = TF_VALUES;
+	t->owner = src;
+	t->expires = now + OSC_AUTO_IDLE_MS;
+	osc_target_burst(t);
+	o->cur.excl |= 1ull << (unsigned)(t - o->target);
+	log_info("OSC: feedback to %s (auto-registered)", osc_feed_who(af, who, sizeof who));
+}
+
+/* A fixed target (--feedback HOST:PORT, or any client a transport wants
+ * fed for as long as it exists): values, the state first. */
+int osc_feed_fixed(struct osc *o, struct osc_client *c)
+{
+	struct osc_target *t = osc_target_new(o, T_FIXED, c);
+	if (!t)
+		return -1;
+	t->flags = TF_VALUES;
+	t->owner = c;
+	osc_target_burst(t);
+	return 0;
+}
+
+/* Is c the destination or the owner of a target? */
+int osc_feed_busy(const struct osc *o, const struct osc_client *c)
+{
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
+		const struct osc_target *t = &o->target[i];
+		if (t->kind != T_FREE && (t->to == c || t->owner == c))
+			return 1;
+	}
+	return 0;
+}
+
+/* c is going away: end every target that sends to it or that it owns. */
+void osc_feed_forget(struct osc *o, const struct osc_client *c)
+{
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
+		struct osc_target *t = &o->target[i];
+		if (t->kind != T_FREE && (t->to == c || t->owner == c))
+			osc_target_free(o, i);
+	}
+}
+/* ------------------------------------------------------------------ */
+/* Model listener                                                      */
+
+static void osc_fifo_push(struct osc *o, unsigned flat)
+{
+	o->fifo[(o->fifo_head + o->fifo_len) % o->total] = flat;
+	o->fifo_len++;
+}
+
+static unsigned osc_fifo_pop(struct osc *o)
+{
+	unsigned flat = o->fifo[o->fifo_head];
+	o->fifo_head = (o->fifo_head + 1) % o->total;
+	o->fifo_len--;
+	return flat;
+}
+
+void osc_feed_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                        int clamped)
+{
+	struct osc *o = ctx;
+	if (param_table[id].type == PT_METER)
+		return;
+	unsigned flat = osc_flat(o, id, i1, i2);
+	if (origin == (const void *)o && o->cur.active && !clamped && !o->cur.force_clamp && o->cur.form) {
+		o->fb_excl[flat] = o->cur.excl;
+		o->fb_form[flat] = (uint8_t)o->cur.form;
+	} else {
+		o->fb_excl[flat] = 0;
+		o->fb_form[flat] = 0;
+	}
+	if (!o->fb_inlist[flat]) {
+		o->fb_inlist[flat] = 1;
+		osc_fifo_push(o, flat);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* What the commands of the current sender ask for (osc.c checks and     */
+/* converts their arguments, and replies)                               */
+
+/* /subscribe: feedback to `to` owned by the sender; a new subscription,
+ * or one that changes what it takes, gets the state first.  0, or -1
+ * when there is no room. */
+int osc_feed_subscribe(struct osc *o, struct osc_client *to, unsigned flags, const char *prefix, double lease,
+                       const char *what)
+{
+	struct osc_client *src = o->cur.client;
+	char who[64];
+	struct osc_target *t = NULL;
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++)
+		if (o->target[i].kind == T_SUB && o->target[i].owner == src && o->target[i].to == to)
+			t = &o->target[i];
+	int fresh = !t;
+	if (!t) {
+		t = osc_target_new(o, T_SUB, to);
+		if (!t)
+			return -1;
+		t->owner = src;
+		o->cur.excl |= 1ull << (unsigned)(t - o->target);
+		log_info("OSC: %s subscribed (%s, %.0f s)", osc_feed_who(to, who, sizeof who), what, lease);
+	}
+	int changed = fresh || t->flags != flags || strcmp(t->prefix, prefix) != 0;
+	t->flags = flags;
+	snprintf(t->prefix, sizeof t->prefix, "%s", prefix);
+	t->lease_ms = (unsigned)(lease * 1000.0);
+	t->expires = o->cur.now + t->lease_ms;
+	if (changed && (flags & TF_VALUES))
+		osc_target_burst(t);
+	return 0;
+}
+
+/* /unsubscribe: the sender's subscriptions to `to`, or all (NULL). */
+void osc_feed_unsubscribe(struct osc *o, const struct osc_client *to)
+{
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
+		struct osc_target *t = &o->target[i];
+		if (t->kind == T_SUB && t->owner == o->cur.client && (!to || t->to == to))
+			osc_target_free(o, i);
+	}
+}
+
+/* /dump: every value under prefix to the sender, paced.  0, or -1 when
+ * too many dumps run. */
+int osc_feed_dump(struct osc *o, const char *prefix)
+{
+	struct osc_target *t = osc_target_new(o, T_DUMP, o->cur.client);
+	if (!t)
+		return -1;
+	snprintf(t->prefix, sizeof t->prefix, "%s", prefix);
+	t->owner = o->cur.client;
+	t->expires = o->cur.now + OSC_DUMP_TIMEOUT_MS;
+	osc_target_burst(t);
+	return 0;
+}
+
+/* /meters: meters on or off for the sender's own targets; returns how
+ * many there are. */
+unsigned osc_feed_meters(struct osc *o, int on)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
+		struct osc_target *t = &o->target[i];
+		if (!(o->cur.excl & (1ull << i)) || t->kind == T_DUMP || t->kind == T_FREE)
+			continue;
+		if (on)
+			t->flags |= TF_METERS;
+		else
+			t->flags &= ~(unsigned)TF_METERS;
+		n++;
+	}
+	return n;
+}
+
+/* A serialised message to every target that takes values under its
+ * prefix (status pushes of other modules). */
+void osc_feed_broadcast(struct osc *o, const char *path, const void *buf, size_t len)
+{
+	for (unsigned ti = 0; ti < OSC_MAX_TARGETS; ti++) {
+		struct osc_target *t = &o->target[ti];
+		if (t->kind == T_FREE || t->kind == T_DUMP || !(t->flags & TF_VALUES) ||
+		    !osc_prefix_match(t->prefix, path))
+			continue;
+		osc_wire_send(t->to, &o->st, buf, len);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Feedback and meters                                                 */
+
+/* Send the feedback forms of one instance to every value client; returns
+ * the number of messages a client got at most. */
+static unsigned osc_fanout(struct osc *o, unsigned flat)
+{
+	unsigned id, i1, i2, nm = 0;
+	struct osc_msgbuf m[3];
+	unsigned form_of[3];
+	osc_unflat(o, flat, &id, &i1, &i2);
+	unsigned forms = osc_forms(id);
+	for (unsigned f = FORM_UNIT; f <= FORM_TEXT; f <<= 1)
+		if ((forms & f) && osc_feed_encode_value(o, id, i1, i2, f, &m[nm]) == 0)
+			form_of[nm++] = f;
+	for (unsigned ti = 0; ti < OSC_MAX_TARGETS; ti++) {
+		struct osc_target *t = &o->target[ti];
+		if (t->kind == T_FREE || t->kind == T_DUMP || !(t->flags & TF_VALUES))
+			continue;
+		unsigned skip = (o->fb_excl[flat] & (1ull << ti)) ? o->fb_form[flat] : 0;
+		for (unsigned k = 0; k < nm; k++)
+			if (!(form_of[k] & skip) && osc_prefix_match(t->prefix, osc_wire_path(&m[k])))
+				osc_wire_send_msg(t->to, &o->st, &m[k]);
+	}
+	return nm;
+}
+
+/* Continue a client's state burst within budget messages. */
+static void osc_burst(struct osc *o, unsigned ti, unsigned budget)
+{
+	struct osc_target *t = &o->target[ti];
+	unsigned used = 0;
+	while (t->cursor < o->total && used + 3 <= budget) {
+		unsigned id, i1, i2;
+		osc_unflat(o, t->cursor, &id, &i1, &i2);
+		unsigned forms = osc_forms(id);
+		for (unsigned f = FORM_UNIT; f <= FORM_TEXT; f <<= 1) {
+			struct osc_msgbuf m;
+			if ((forms & f) && osc_feed_encode_value(o, id, i1, i2, f, &m) == 0 &&
+			    osc_prefix_match(t->prefix, osc_wire_path(&m))) {
+				osc_wire_send_msg(t->to, &o->st, &m);
+				used++;
+				t->count++;
+			}
+		}
+		t->cursor++;
+	}
+	if (t->cursor < o->total)
+		return;
+	t->bursting = 0;
+	if (t->kind == T_DUMP) {
+		struct osc_msgbuf m;
+		osc_wire_begin(&m, "/dump/done", "i");
+		osc_wire_i(&m, (int32_t)t->count);
+		osc_wire_send_msg(t->to, &o->st, &m);
+		osc_target_free(o, ti);
+	}
+}
+
+void osc_feed_tick(struct osc *o, uint64_t now)
+{
+	char who[64];
+
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
+		struct osc_target *t = &o->target[i];
+		if (t->kind == T_FREE || !t->expires || now < t->expires)
+			continue;
+		if (t->kind != T_DUMP)
+			log_info("OSC: feedback to %s ended (%s expired)",
+			         osc_feed_who(t->to, who, sizeof who),
+			         t->kind == T_SUB ? "lease" : "idle time");
+		osc_target_free(o, i);
+	}
+
+	/* live changes: coalesced per instance, paced per tick */
+	unsigned used = 0, n = o->fifo_len;
+	for (unsigned k = 0; k < n && used + 3 <= OSC_FB_TICK_MSGS - OSC_FB_BURST_MIN; k++) {
+		unsigned flat = osc_fifo_pop(o);
+		if (o->fb_last[flat] && now < o->fb_last[flat] + OSC_FB_INTERVAL_MS) {
+			osc_fifo_push(o, flat);
+			continue;
+		}
+		o->fb_inlist[flat] = 0;
+		o->fb_last[flat] = now;
+		used += osc_fanout(o, flat);
+	}
+	unsigned left = OSC_FB_TICK_MSGS - used; /* >= OSC_FB_BURST_MIN */
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++)
+		if (o->target[i].kind != T_FREE && o->target[i].bursting)
+			osc_burst(o, i, o->target[i].kind == T_DUMP ? OSC_FB_TICK_MSGS : left);
+}
+
+void osc_feed_meter_tick(struct osc *o, uint64_t now)
+{
+	uint64_t want = 0;
+	(void)now;
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++)
+		if (o->target[i].kind != T_FREE && o->target[i].kind != T_DUMP &&
+		    (o->target[i].flags & TF_METERS))
+			want |= 1ull << i;
+	if (!want)
+		return;
+	for (unsigned id = 0; id < P_COUNT; id++) {
+		const struct param_info *p = &param_table[id];
+		if (p->type != PT_METER)
+			continue;
+		for (unsigned i1 = 0; i1 < o->n1[id]; i1++) {
+			float v[2] = {p->min, p->min};
+			int nv = 1;
+			struct osc_msgbuf m[2];
+			unsigned nm = 0;
+			char path[OSC_PATH_MAX];
+			if (o->host.meter_take)
+				nv = o->host.meter_take(o->host.ctx, (enum param_id)id, i1, v);
+			if (nv <= 0)
+				continue;
+			for (int k = 0; k < 2; k++)
+				if (!isfinite(v[k]))
+					v[k] = p->min;
+			osc_route_format_path(p->path, id, i1, 0, path, sizeof path);
+			osc_wire_begin(&m[nm], path, nv >= 2 ? "ff" : "f");
+			osc_wire_f(&m[nm], v[0]);
+			if (nv >= 2)
+				osc_wire_f(&m[nm], v[1]);
+			nm++;
+			if (p->npath) {
+				osc_route_format_path(p->npath, id, i1, 0, path, sizeof path);
+				osc_wire_begin(&m[nm], path, "f");
+				osc_wire_f(&m[nm], dsp_db_to_fader(v[0]));
+				nm++;
+			}
+			for (unsigned ti = 0; ti < OSC_MAX_TARGETS; ti++) {
+				if (!(want & (1ull << ti)))
+					continue;
+				for (unsigned k = 0; k < nm; k++)
+					if (osc_prefix_match(o->target[ti].prefix, osc_wire_path(&m[k])))
+						osc_wire_send_msg(o->target[ti].to, &o->st, &m[k]);
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+
+/* The per-instance state, once o->total is known. */
+int osc_feed_new(struct osc *o)
+{
+	o->fb_excl = calloc(o->total, sizeof *o->fb_excl);
+	o->fb_form = calloc(o->total, 1);
+	o->fb_last = calloc(o->total, sizeof *o->fb_last);
+	o->fb_inlist = calloc(o->total, 1);
+	o->fifo = calloc(o->total, sizeof *o->fifo);
+	return o->fb_excl && o->fb_form && o->fb_last && o->fb_inlist && o->fifo ? 0 : -1;
+}
+
+void osc_feed_free(struct osc *o)
+{
+	free(o->fb_excl);
+	free(o->fb_form);
+	free(o->fb_last);
+	free(o->fb_inlist);
+	free(o->fifo);
+}

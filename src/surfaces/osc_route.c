@@ -1,0 +1,336 @@
+/*
+ * osc_route.c - the OSC namespace: the command rows (with their docs, for
+ * --dump-osc and the man page), every address the parameter table gives
+ * (units, normalised, toggle, text, <base>/auto, /touch, /stop), and the
+ * router: a hash of path patterns ("/ch/#/fader/db") that resolves a
+ * concrete path to its row and zero-based indices; see osc_core.h.
+ *
+ * Threads: control thread only (osc_route_for_each_address also from
+ * main, before it, for --dump-osc).
+ *
+ * Invariants: the router and --dump-osc enumerate the same addresses
+ * (osc_route_for_each_address), so the two cannot differ; an address
+ * declared twice fails osc_route_build; a resolved index is inside the
+ * console's shape.  This file calls no other part of the OSC layer.
+ *
+ * The three places that handle the <n>/<a>/<b> templates are marked
+ * PATH CODEC and kept together at the end: a shared codec
+ * (params/params_path.[ch]) replaces them, and they are moved here
+ * unchanged until it does.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dsp.h"
+#include "log.h"
+#include "osc_core.h"
+
+const struct osc_route_command osc_route_commands[] = {
+    {"/ping", CMD_PING, "", "Replies /pong."},
+    {"/info", CMD_INFO, "", "Replies /info s:name s:version i:channels i:buses i:sample_rate i:period."},
+    {"/dump", CMD_DUMP, "[s:prefix]",
+     "Sends every value under prefix (default all) to the sender, paced, then /dump/done i:count."},
+    {"/subscribe", CMD_SUBSCRIBE, "[i:port] [i:lease_s] [s:what]",
+     "Feedback to the sender's address at port (0 or absent: its source port) for lease_s seconds "
+     "(default 10, renewed by any message); what: values (default), meters, all, and/or a path prefix, "
+     "comma-separated.  New subscriptions get the current state first."},
+    {"/unsubscribe", CMD_UNSUBSCRIBE, "[i:port]",
+     "Ends the sender's subscriptions (to port only, if given)."},
+    {"/meters", CMD_METERS, "i|f|T|F",
+     "Meters on (non-zero) or off for the sender's own feedback clients, e.g. an auto-registered "
+     "TouchOSC."},
+    {"/stats", CMD_STATS, "",
+     "Replies /stats i:datagrams i:denied i:malformed i:messages i:applied i:errors i:sent i:send_failed."},
+    /* implemented in main.c, bound with osc_add_command */
+    {"/engine/status", CMD_EXT, "",
+     "Replies /engine/status s:state i:sample_rate i:period h:xruns h:late f:dsp_max h:frames "
+     "i:reconnects i:freewheel: state is running or disconnected (the JACK server went away: parameters "
+     "stay settable, the daemon reconnects when it returns); xruns JACK reported; late: periods the "
+     "daemon itself took longer than a period to process; dsp_max: its longest processing since the "
+     "last /engine/status, in percent of a period; frames rendered; times the server came back; 1 while "
+     "JACK freewheels.  Feedback clients get it whenever the state changes."},
+    /* implemented in session_osc.c, bound with osc_add_command */
+    {"/snapshot/save", CMD_EXT, "s:name",
+     "Saves the console (every value, names, JACK connections) as scene name in the snapshot directory; "
+     "replies /snapshot/save s:name.  Names: 1-64 of A-Z a-z 0-9 . _ -, not starting with a dot."},
+    {"/snapshot/load", CMD_EXT, "s:name [f:fade_ms] [i:connect]",
+     "Recalls scene name: continuous parameters move to it over fade_ms (default 0) in the audio thread, "
+     "switches change at the start (on, unmute) or the end (off, mute), channels with /ch/<n>/safe 1 are "
+     "left alone; with connect 1 also makes its saved JACK connections.  Replies /snapshot/load s:name."},
+    {"/snapshot/list", CMD_EXT, "", "Replies /snapshot/list s:name ... (sorted; 100 names a message)."},
+    {"/snapshot/delete", CMD_EXT, "s:name", "Deletes scene name; replies /snapshot/delete s:name."},
+    {"/state/save", CMD_EXT, "", "Writes the state file (-s) now; replies /state/save s:file."},
+    /* implemented in recorder_osc.c, bound with osc_add_command */
+    {"/record/start", CMD_EXT, "[s:name]",
+     "Starts recording the master (after the limiter), and with --record-stems every channel after its "
+     "trim, to the record directory, --preroll seconds back; "
+     "name: 1-64 of A-Z a-z 0-9 . _ - not starting with a dot (default master-<local time of the first "
+     "sample>), never overwriting (-2, -3 ... added).  Replies /record/start with the arguments of "
+     "/record/status; feedback clients get /record/status when the file is open and every second while "
+     "recording, and /error if the file cannot be written."},
+    {"/record/stop", CMD_EXT, "",
+     "Stops at the frame playing now; the file is finished (header, bext loudness) in the background. "
+     "Replies /record/stop with the arguments of /record/status; feedback clients get the final "
+     "/record/status, with the loudness written to the file."},
+    {"/record/status", CMD_EXT, "",
+     "Replies /record/status i:active s:file f:seconds h:frames h:dropped_frames h:disk_free_bytes "
+     "s:format f:take_I f:take_LRA f:take_TP f:take_max_M f:take_max_S (the take's EBU R128 values, "
+     "LUFS/LU/dBTP, -120 = none) s:stems (off, multi, split: --record-stems) s:stem_file (the multi file "
+     "or the first of the split ones, \"\" without stems) i:stem_files h:stem_dropped_frames (each stem file "
+     "is as long as the master file, with the same silence for lost frames).  A full disk or an I/O error ends a take by itself: feedback clients "
+     "then get /error s:/record/status s:reason and the final /record/status."},
+    {"/record/format", CMD_EXT, "[s:wav|flac] [s:16|24|32f]",
+     "Sets the format of the next take and its stems (FLAC: 16 or 24 only, and at most 8 channels a file, "
+     "so not with multi stems of more than 8 input lanes); replies /record/format s:format s:bits."},
+    /* implemented in automation_osc.c, bound with osc_add_command */
+    {"/automation/mode", CMD_EXT, "s:mode [s:prefix]",
+     "Sets the automation mode of every automatable parameter (under prefix, e.g. /ch/3, if given): off, "
+     "read (play the lane against JACK transport), write (record while the transport rolls), touch "
+     "(record while touched and rolling, else play), latch (as touch, and keep recording after the release "
+     "until the transport stops).  Replies /automation/mode s:mode i:lanes (how many changed); a change of "
+     "one lane (<base>/auto) is fed back to every client."},
+    {"/automation/clear", CMD_EXT, "[s:prefix]",
+     "Deletes the points of every lane (under prefix, if given); modes stay.  Replies /automation/clear "
+     "i:lanes."},
+    {"/automation/status", CMD_EXT, "",
+     "Replies /automation/status s:transport i:frame i:lanes i:points i:recording h:dropped: transport "
+     "rolling or stopped and its frame, lanes with a mode or points, their points, lanes recording now, "
+     "and recorded values lost to a full buffer since start-up."},
+    {"/master/fade", CMD_EXT, "[f:seconds]",
+     "Fades the master fader to -90 dB (off) over seconds, in the audio thread, even in dB; a set of "
+     "/master/fader or /master/fader/db, or /master/fader/stop, cancels it.  Feedback clients get "
+     "/master/fade f:seconds_left at the start and every second, and f:0 at the end or on cancel; "
+     "without an argument, replies the same."},
+    {"/master/loudness/reset", CMD_EXT, "",
+     "Starts a new loudness integration (I, LRA, TP, maxima) of /master/loudness/...; replies "
+     "/master/loudness/reset i:1.  A record start also restarts it, from the take's first sample."},
+    /* implemented in midi_osc.c, bound with osc_add_command */
+    {"/midi/learn", CMD_EXT, "[s:path] [s:options]",
+     "Maps the next MIDI control that moves on midi_in (CC, 14-bit CC pair, note or pitch bend) to the "
+     "parameter path, replacing the mappings of that control and of that path in the current bank; options "
+     "as in the mapping file (e.g. \"pickup range -60 6\").  Replies /midi/learn s:path at once; when a control "
+     "was learned, feedback clients get /midi/learned s:path s:mapping and the mapping file is saved.  "
+     "Without arguments: stop learning.  Not with --mcu."},
+    {"/midi/forget", CMD_EXT, "s:path",
+     "Removes every MIDI mapping of path (all: every mapping) and saves the mapping file; replies "
+     "/midi/forget s:path i:removed."},
+    {"/midi/map", CMD_EXT, "",
+     "Replies /midi/map s:mapping ... (the mapping file's lines; 32 a message)."},
+};
+const unsigned osc_route_ncommands = sizeof osc_route_commands / sizeof osc_route_commands[0];
+
+/* ------------------------------------------------------------------ */
+/* Path patterns from the table                                        */
+
+static void osc_template_key(const char *tmpl, char *key, size_t len); /* PATH CODEC, below */
+
+static uint32_t osc_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static int osc_route_add(struct osc *o, const char *key, enum osc_cmd cmd, unsigned id, unsigned form)
+{
+	uint32_t h = osc_hash(key);
+	for (unsigned i = 0; i < OSC_ROUTES; i++) {
+		struct osc_route *r = &o->routes[(h + i) & (OSC_ROUTES - 1)];
+		if (!r->used) {
+			r->used = 1;
+			snprintf(r->key, sizeof r->key, "%s", key);
+			r->cmd = cmd;
+			r->id = (uint16_t)id;
+			r->form = (uint8_t)form;
+			return 0;
+		}
+		if (strcmp(r->key, key) == 0) {
+			log_err("OSC: address %s is declared twice", key);
+			return -1;
+		}
+	}
+	return -1;
+}
+
+static const struct osc_route *osc_route_find(const struct osc *o, const char *key)
+{
+	uint32_t h = osc_hash(key);
+	for (unsigned i = 0; i < OSC_ROUTES; i++) {
+		const struct osc_route *r = &o->routes[(h + i) & (OSC_ROUTES - 1)];
+		if (!r->used)
+			return NULL;
+		if (strcmp(r->key, key) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Every address the namespace has, with its form; fn returns non-zero to
+ * stop.  Shared by the router and --dump-osc so the two cannot differ. */
+void osc_route_for_each_address(void (*fn)(void *ctx, const char *tmpl, unsigned id, unsigned form),
+                                void *ctx)
+{
+	char buf[OSC_PATH_MAX];
+	for (unsigned id = 0; id < P_COUNT; id++) {
+		const struct param_info *p = &param_table[id];
+		fn(ctx, p->path, id, FORM_UNIT);
+		if (p->npath && strcmp(p->npath, p->path) != 0)
+			fn(ctx, p->npath, id, FORM_NORM);
+		if (p->type == PT_BOOL) {
+			snprintf(buf, sizeof buf, "%s/toggle", p->path);
+			fn(ctx, buf, id, FORM_TOGGLE);
+		}
+		if (p->taper == TP_FADER && p->npath) {
+			snprintf(buf, sizeof buf, "%s/text", p->npath);
+			fn(ctx, buf, id, FORM_TEXT);
+		}
+		if (param_automatable((enum param_id)id)) {
+			int n = (int)param_auto_base((enum param_id)id);
+			snprintf(buf, sizeof buf, "%.*s/auto", n, p->path);
+			fn(ctx, buf, id, FORM_AUTO);
+			snprintf(buf, sizeof buf, "%.*s/touch", n, p->path);
+			fn(ctx, buf, id, FORM_TOUCH);
+			if (p->type == PT_FLOAT) {
+				snprintf(buf, sizeof buf, "%.*s/stop", n, p->path);
+				fn(ctx, buf, id, FORM_STOP);
+			}
+		}
+	}
+}
+
+struct osc_route_ctx {
+	struct osc *o;
+	int failed;
+};
+
+static void osc_route_cb(void *ctx, const char *tmpl, unsigned id, unsigned form)
+{
+	struct osc_route_ctx *rc = ctx;
+	char key[OSC_PATH_MAX];
+	osc_template_key(tmpl, key, sizeof key);
+	if (osc_route_add(rc->o, key, CMD_NONE, id, form) < 0)
+		rc->failed = 1;
+}
+
+int osc_route_build(struct osc *o)
+{
+	struct osc_route_ctx rc = {o, 0};
+	osc_route_for_each_address(osc_route_cb, &rc);
+	for (unsigned i = 0; i < osc_route_ncommands; i++)
+		if (osc_route_add(o, osc_route_commands[i].path, osc_route_commands[i].cmd, 0, 0) < 0)
+			rc.failed = 1;
+	return rc.failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* PATH CODEC: replaced by params_path                                 */
+
+/* PATH CODEC: replaced by params_path */
+/* Template ("/ch/<n>/fader") -> key ("/ch/#/fader"). */
+static void osc_template_key(const char *tmpl, char *key, size_t len)
+{
+	size_t k = 0;
+	for (const char *s = tmpl; *s && k + 1 < len;) {
+		if (s[0] == '<' && s[1] && s[2] == '>') {
+			key[k++] = '#';
+			s += 3;
+		} else {
+			key[k++] = *s++;
+		}
+	}
+	key[k] = 0;
+}
+
+/* PATH CODEC: replaced by params_path */
+/* Instance -> concrete path. */
+void osc_route_format_path(const char *tmpl, unsigned id, unsigned i1, unsigned i2, char *out, size_t len)
+{
+	size_t k = 0;
+	enum param_scope sc = param_table[id].scope;
+	for (const char *s = tmpl; *s && k + 12 < len;) {
+		if (s[0] == '<' && s[1] && s[2] == '>') {
+			unsigned v = s[1] == 'n' ? i1 : s[1] == 'b' ? i2 : sc == SC_BUS ? i1 : i2;
+			k += (size_t)snprintf(out + k, len - k, "%u", v + 1);
+			s += 3;
+		} else {
+			out[k++] = *s++;
+		}
+	}
+	out[k] = 0;
+}
+
+/* PATH CODEC: replaced by params_path */
+/* Concrete path -> route and zero-based indices, or an error reason. */
+const struct osc_route *osc_route_resolve(const struct osc *o, const char *path, unsigned *i1, unsigned *i2,
+                                          const char **why)
+{
+	char key[OSC_PATH_MAX];
+	unsigned num[3], nnum = 0;
+	size_t k = 0;
+	const char *s = path;
+
+	*why = "unknown address";
+	if (strlen(path) >= OSC_PATH_MAX)
+		return NULL;
+	while (*s) {
+		if (*s != '/')
+			return NULL;
+		key[k++] = *s++;
+		const char *seg = s;
+		while (*s && *s != '/')
+			s++;
+		size_t n = (size_t)(s - seg);
+		if (n == 0)
+			return NULL;
+		size_t d = 0;
+		while (d < n && seg[d] >= '0' && seg[d] <= '9')
+			d++;
+		if (d == n) {
+			unsigned long v = 0;
+			for (size_t i = 0; i < n; i++) {
+				v = v * 10 + (unsigned long)(seg[i] - '0');
+				if (v > 1000000ul)
+					v = 1000000ul; /* saturate: out of range anyway */
+			}
+			if (nnum == 3)
+				return NULL;
+			num[nnum++] = (unsigned)v;
+			key[k++] = '#';
+		} else {
+			memcpy(key + k, seg, n);
+			k += n;
+		}
+	}
+	key[k] = 0;
+	const struct osc_route *r = osc_route_find(o, key);
+	if (!r)
+		return NULL;
+	*i1 = *i2 = 0;
+	if (r->cmd != CMD_NONE)
+		return r;
+	/* PATH CODEC: replaced by params_path */
+	/* map the numbers to indices in template order */
+	const struct param_info *p = &param_table[r->id];
+	unsigned j = 0;
+	for (const char *t = p->path; *t; t++) {
+		if (t[0] != '<' || !t[1] || t[2] != '>')
+			continue;
+		unsigned v = num[j++], max;
+		unsigned *dst;
+		if (t[1] == 'n') {
+			dst = i1, max = o->shape.channels;
+		} else if (t[1] == 'b') {
+			dst = i2, max = JMX_BANDS;
+		} else {
+			dst = p->scope == SC_BUS ? i1 : i2;
+			max = o->shape.buses;
+		}
+		if (v < 1 || v > max) {
+			*why = "index out of range";
+			return NULL;
+		}
+		*dst = v - 1;
+	}
+	return r;
+}
