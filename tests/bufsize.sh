@@ -36,10 +36,7 @@ osc=./jmx_osc
 hostile=./jmx_hostile
 tone=./jmx_tone
 inspect=./rec_inspect
-[ -f "$shim" ] || jmx_fail "$shim not built (make check builds it)"
-for x in "$daemon" "$osc" "$hostile" "$tone" "$inspect"; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$shim" "$daemon" "$osc" "$hostile" "$tone" "$inspect"
 
 jmx_setup
 T=$JMX_TMP

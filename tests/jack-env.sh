@@ -57,6 +57,17 @@ jmx_check() {
 	return 1
 }
 
+# jmx_built FILE...: each of our own programs (executable) and preload
+# libraries (*.so) is there; fail the test if one is not
+jmx_built() {
+	for jmx_f in "$@"; do
+		case $jmx_f in
+		*.so) [ -f "$jmx_f" ] ;;
+		*) [ -x "$jmx_f" ] ;;
+		esac || jmx_fail "$jmx_f not built (make check builds it)"
+	done
+}
+
 # Skip (exit 77) when a required external tool is genuinely missing.
 # jmx_have TOOL: an executable of that name on PATH (not a function:
 # the JACK tools below are wrapped in functions of the same name)
@@ -118,6 +129,18 @@ jmx_untrack() {
 jmx_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 jmx_fds() { ls "/proc/$1/fd" | wc -l; }
 jmx_threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
+
+# jmx_resources_kept PID RSS0 FDS0 THREADS0 [NOTE]: note the process's
+# RSS, descriptors and threads then and now (and NOTE), and jmx_bad
+# unless RSS grew by less than JMX_RSS_SLACK_KB (8 MiB) and the
+# descriptors and threads are as many as before
+jmx_resources_kept() {
+	jmx_r=$(jmx_rss_kb "$1") jmx_fd=$(jmx_fds "$1") jmx_th=$(jmx_threads "$1")
+	jmx_note "daemon: RSS $2 -> $jmx_r kB, fds $3 -> $jmx_fd, threads $4 -> $jmx_th${5:+; $5}"
+	[ $((jmx_r - $2)) -lt "${JMX_RSS_SLACK_KB:-8192}" ] || jmx_bad "RSS grew by $((jmx_r - $2)) kB"
+	[ "$jmx_fd" -eq "$3" ] || jmx_bad "file descriptors: $3 before, $jmx_fd after"
+	[ "$jmx_th" -eq "$4" ] || jmx_bad "threads: $4 before, $jmx_th after"
+}
 
 # True while the process exists and is not a zombie.
 jmx_alive() {
@@ -254,6 +277,18 @@ jmx_jack_start() {
 	return 1
 }
 
+# jmx_jack_kill [SIG]: the private server goes away (SIGTERM, or SIG:
+# KILL for a server that dies): signal, wait up to 10 s, forget it; 1 if
+# it is still there then
+jmx_jack_kill() {
+	kill -"${1:-TERM}" "$JMX_JACKD_PID"
+	jmx_wait_gone "$JMX_JACKD_PID" 10 || return 1
+	wait "$JMX_JACKD_PID" 2>/dev/null
+	jmx_untrack "$JMX_JACKD_PID"
+	JMX_JACKD_PID=
+	return 0
+}
+
 jmx_jack_stop() {
 	[ -n "$JMX_JACKD_PID" ] || return 0
 	jmx_stop_pid "$JMX_JACKD_PID" 5
@@ -316,6 +351,20 @@ jmx_connect() {
 	jmx_n=$((${3:-5} * 10))
 	until jack_connect "$1" "$2" >/dev/null 2>&1; do
 		[ "$jmx_n" -gt 0 ] || { jack_connect "$1" "$2"; return 1; }
+		jmx_n=$((jmx_n - 1))
+		sleep 0.1
+	done
+	return 0
+}
+
+# jmx_connect_missing SRC DST: connect SRC to DST unless they are already
+# (a client that remembers its peers reconnects them itself after a server
+# restart), until jack_lsp lists them connected, for up to 5 s; 1 if not
+jmx_connect_missing() {
+	jmx_n=50
+	until jack_lsp -s "$JMX_SERVER" -c "$2" 2>/dev/null | grep -q "^ *$1\$"; do
+		[ "$jmx_n" -gt 0 ] || return 1
+		jack_connect "$1" "$2" >/dev/null 2>&1
 		jmx_n=$((jmx_n - 1))
 		sleep 0.1
 	done

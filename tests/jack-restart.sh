@@ -40,9 +40,7 @@ daemon=$top_builddir/src/jackmixd
 osc=./jmx_osc
 tone=./jmx_tone
 inspect=./rec_inspect
-for x in "$daemon" "$osc" "$tone" "$inspect"; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$daemon" "$osc" "$tone" "$inspect"
 rounds=${JMX_RESTART_ROUNDS:-3}
 
 jmx_setup
@@ -128,11 +126,7 @@ while [ $r -le "$rounds" ]; do
 	listen
 	sig=KILL
 	[ $r -eq 1 ] && sig=TERM
-	kill -$sig "$JMX_JACKD_PID"
-	jmx_wait_gone "$JMX_JACKD_PID" 10 || jmx_die "jackd ignored SIG$sig"
-	wait "$JMX_JACKD_PID" 2>/dev/null
-	jmx_untrack "$JMX_JACKD_PID"
-	JMX_JACKD_PID=
+	jmx_jack_kill $sig || jmx_die "jackd ignored SIG$sig"
 	jmx_wait_gone $tone_pid 10 || jmx_die "jmx_tone did not notice the server going"
 	wait $tone_pid 2>/dev/null
 	jmx_untrack $tone_pid
@@ -202,11 +196,7 @@ while [ $r -le "$rounds" ]; do
 done
 
 # ---- a server that hangs while the daemon tries to reach it
-kill -TERM "$JMX_JACKD_PID"
-jmx_wait_gone "$JMX_JACKD_PID" 10 || jmx_die "hang: jackd ignored SIGTERM"
-wait "$JMX_JACKD_PID" 2>/dev/null
-jmx_untrack "$JMX_JACKD_PID"
-JMX_JACKD_PID=
+jmx_jack_kill || jmx_die "hang: jackd ignored SIGTERM"
 jmx_wait_gone $tone_pid 10 && wait $tone_pid 2>/dev/null
 jmx_untrack $tone_pid
 n=0

@@ -29,9 +29,7 @@ flood=./osc-flood
 hostile=./jmx_hostile
 osc=./jmx_osc
 tone=./jmx_tone
-for x in "$daemon" "$flood" "$hostile" "$osc" "$tone"; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$daemon" "$flood" "$hostile" "$osc" "$tone"
 senders=${JMX_FLOOD_SENDERS:-4}
 rate=${JMX_FLOOD_RATE:-14000}
 secs=${JMX_FLOOD_SECONDS:-10}
@@ -113,11 +111,7 @@ done
 sleep 0.5
 lvl=$(sed -n 's/^peak_dbfs=\([^ ]*\) .*/\1/p' "$T/meter")
 awk -v v="$lvl" 'BEGIN { exit !(v > -30.5 && v < -27.5) }' || jmx_bad "master at $lvl dBFS after the flood, want -29"
-rss1=$(jmx_rss_kb $dpid) fd1=$(jmx_fds $dpid) th1=$(jmx_threads $dpid)
-jmx_note "daemon: RSS $rss0 -> $rss1 kB, fds $fd0 -> $fd1, threads $th0 -> $th1; master $lvl dBFS"
-[ $((rss1 - rss0)) -lt "${JMX_RSS_SLACK_KB:-8192}" ] || jmx_bad "RSS grew by $((rss1 - rss0)) kB"
-[ "$fd1" -eq "$fd0" ] || jmx_bad "file descriptors: $fd0 before, $fd1 after"
-[ "$th1" -eq "$th0" ] || jmx_bad "threads: $th0 before, $th1 after"
+jmx_resources_kept $dpid "$rss0" "$fd0" "$th0" "master $lvl dBFS"
 jmx_stop_pid $dpid 5 || jmx_bad "jackmixd exited with $? on SIGTERM, want 0"
 [ $fail -eq 0 ] || { jmx_show "daemon log" "$T/daemon.log" 20; exit 1; }
 echo "osc-flood.sh: PASS"

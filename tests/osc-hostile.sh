@@ -29,9 +29,7 @@ jmx_require jackd jack_lsp jack_connect awk
 daemon=$top_builddir/src/jackmixd
 hostile=./jmx_hostile
 tone=./jmx_tone
-for x in "$daemon" "$hostile" "$tone"; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$daemon" "$hostile" "$tone"
 
 jmx_setup
 T=$JMX_TMP
@@ -84,12 +82,8 @@ sleep 0.5
 back=$(meter)
 awk -v a="$back" -v b="$ref" 'BEGIN { d = a - b; exit !(d < 0.5 && d > -0.5) }' ||
 	jmx_bad "master at $back dBFS with the defaults back, was $ref: the DSP did not recover"
-rss1=$(jmx_rss_kb $dpid) fd1=$(jmx_fds $dpid) th1=$(jmx_threads $dpid)
 jmx_note "master: $ref dBFS before, $mid after the hostile input, $back with the defaults back"
-jmx_note "daemon: RSS $rss0 -> $rss1 kB, fds $fd0 -> $fd1, threads $th0 -> $th1"
-[ $((rss1 - rss0)) -lt "${JMX_RSS_SLACK_KB:-8192}" ] || jmx_bad "RSS grew by $((rss1 - rss0)) kB"
-[ "$fd1" -eq "$fd0" ] || jmx_bad "file descriptors: $fd0 before, $fd1 after"
-[ "$th1" -eq "$th0" ] || jmx_bad "threads: $th0 before, $th1 after"
+jmx_resources_kept $dpid "$rss0" "$fd0" "$th0"
 jmx_stop_pid $dpid 5 || jmx_bad "jackmixd exited with $? on SIGTERM, want 0"
 [ $fail -eq 0 ] || { jmx_show "daemon log" "$T/daemon.log" 20; exit 1; }
 echo "osc-hostile.sh: PASS"

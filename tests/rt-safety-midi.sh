@@ -22,8 +22,7 @@ top_builddir=${top_builddir:-..}
 jmx_require jackd jack_lsp
 shim=$PWD/.libs/rtshim.so
 daemon=$top_builddir/src/jackmixd
-[ -f "$shim" ] || jmx_fail "$shim not built (make check builds it)"
-[ -x "$daemon" ] || jmx_fail "jackmixd not built"
+jmx_built "$shim" "$daemon"
 jmx_setup
 JMX_PERIOD=${JMX_PERIOD:-256}
 jmx_jack_start || jmx_fail "cannot start jackd"

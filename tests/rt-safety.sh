@@ -37,9 +37,7 @@ daemon=$top_builddir/src/jackmixd
 tone=./jmx_tone
 params=$top_srcdir/src/params/params.h
 seconds=${JMX_RT_SECONDS:-10}
-[ -f "$shim" ] || jmx_fail "$shim not built (make check builds it)"
-[ -x "$daemon" ] || jmx_fail "$daemon not built"
-[ -x "$tone" ] || jmx_fail "$tone not built"
+jmx_built "$shim" "$daemon" "$tone"
 [ -f "$params" ] || jmx_fail "$params not found"
 
 jmx_setup

@@ -27,9 +27,7 @@ top_srcdir=$(cd "$top_srcdir" && pwd)
 san_nested_guard
 san_clang
 jmx_require jackd jack_lsp jack_connect jack_bufsize jack_freewheel awk objdump
-for x in ./jmx_tone ./jmx_osc ./jmx_hostile; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built ./jmx_tone ./jmx_osc ./jmx_hostile
 jmx_setup
 W=$JMX_TMP
 
@@ -90,13 +88,7 @@ tone() {
 	# peers): connect only what is missing
 	k=1
 	for p in in_1 in_2 in_3 in_4 in_5_L in_5_R; do
-		n=0
-		until jack_lsp -s "$JMX_SERVER" -c "$dname:$p" 2>/dev/null | grep -q "^ *$tname:out_$k\$"; do
-			jack_connect "$tname:out_$k" "$dname:$p" >/dev/null 2>&1
-			n=$((n + 1))
-			[ $n -lt 50 ] || jmx_die "cannot connect the tone to $p"
-			sleep 0.1
-		done
+		jmx_connect_missing "$tname:out_$k" "$dname:$p" || jmx_die "cannot connect the tone to $p"
 		k=$((k + 1))
 	done
 }
@@ -113,10 +105,7 @@ for p in 64 8192 128; do
 done
 jack_freewheel y >/dev/null 2>&1 && sleep 1 && jack_freewheel n >/dev/null 2>&1 || jmx_die "jack_freewheel"
 ./jmx_osc "$port" /record/stop >/dev/null || jmx_die "/record/stop"
-kill -TERM "$JMX_JACKD_PID"
-jmx_wait_gone "$JMX_JACKD_PID" 10 || jmx_die "jackd did not stop"
-wait "$JMX_JACKD_PID" 2>/dev/null
-jmx_untrack "$JMX_JACKD_PID"
+jmx_jack_kill || jmx_die "jackd did not stop"
 JMX_RATE=44100 JMX_PERIOD=256 jmx_jack_start || jmx_die "the private JACK server did not restart"
 n=0
 until grep -q "reconnected to JACK" "$W/daemon.log"; do

@@ -26,10 +26,7 @@ daemon=$top_builddir/src/jackmixd
 osc=./jmx_osc
 inspect=./rec_inspect
 stall=$PWD/.libs/stallshim.so
-for x in "$daemon" "$osc" "$inspect"; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
-[ -f "$stall" ] || jmx_fail "$stall not built (make check builds it)"
+jmx_built "$daemon" "$osc" "$inspect" "$stall"
 
 jmx_setup
 T=$JMX_TMP

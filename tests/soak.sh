@@ -31,9 +31,7 @@ duration=${1:-3600}
 every=${2:-60}
 restart_every=${JMX_SOAK_RESTART_S:-600}
 daemon=$top_builddir/src/jackmixd
-for x in "$daemon" ./jmx_osc ./jmx_hostile ./jmx_tone ./rec_inspect; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$daemon" ./jmx_osc ./jmx_hostile ./jmx_tone ./rec_inspect
 jmx_setup
 T=$JMX_TMP
 dname=jmx-soak-$$
@@ -59,13 +57,7 @@ start_tone() {
 	# remembers its peers): connect what is missing, then check all
 	k=1
 	for p in in_1 in_2 in_3 in_4 in_5 in_6 in_7 in_8 in_9_L in_9_R in_10_L in_10_R; do
-		n=0
-		until jack_lsp -s "$JMX_SERVER" -c "$dname:$p" 2>/dev/null | grep -q "^ *$tname:out_$k\$"; do
-			jack_connect "$tname:out_$k" "$dname:$p" >/dev/null 2>&1
-			n=$((n + 1))
-			[ $n -lt 50 ] || return 1
-			sleep 0.1
-		done
+		jmx_connect_missing "$tname:out_$k" "$dname:$p" || return 1
 		k=$((k + 1))
 	done
 }

@@ -16,8 +16,7 @@ top_builddir=${top_builddir:-..}
 jmx_require jackd jack_lsp prlimit setpriv
 daemon=$top_builddir/src/jackmixd
 osc=./jmx_osc
-[ -x "$daemon" ] || jmx_fail "$daemon not built"
-[ -x "$osc" ] || jmx_fail "$osc not built"
+jmx_built "$daemon" "$osc"
 
 jmx_setup
 T=$JMX_TMP

@@ -17,8 +17,7 @@ srcdir=${srcdir:-.}
 
 shim=./.libs/rtshim.so
 prog=./test_rtshim_self
-[ -f "$shim" ] || jmx_fail "$shim not built (make check builds it)"
-[ -x "$prog" ] || jmx_fail "$prog not built"
+jmx_built "$shim" "$prog"
 jmx_setup
 fail=0
 
