@@ -36,10 +36,7 @@ osc=./jmx_osc
 hostile=./jmx_hostile
 tone=./jmx_tone
 inspect=./rec_inspect
-[ -f "$shim" ] || jmx_fail "$shim not built (make check builds it)"
-for x in "$daemon" "$osc" "$hostile" "$tone" "$inspect"; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$shim" "$daemon" "$osc" "$hostile" "$tone" "$inspect"
 
 jmx_setup
 T=$JMX_TMP
@@ -47,17 +44,7 @@ dname=jmx-bufsize-$$
 tname=jmx-bufsize-tone-$$
 fail=0
 
-bad() {
-	jmx_note "FAIL: $*"
-	fail=1
-}
-
-die() {
-	jmx_note "FAIL: $*"
-	jmx_show "daemon log" "$T/daemon.log" 40
-	jmx_show "daemon RT shim report" "$T/daemon.report" 10
-	exit 1
-}
+JMX_DIAG='jmx_show "daemon log" "$T/daemon.log" 40; jmx_show "daemon RT shim report" "$T/daemon.report" 10'
 
 # field N of /engine/status (3 rate, 4 period, 5 xruns, 8 frames, 10 freewheel)
 status() {
@@ -84,11 +71,11 @@ level() {
 
 # bufsize N: change the period; wait until the daemon reports it
 bufsize() {
-	jack_bufsize "$1" >/dev/null 2>&1 || die "jack_bufsize $1 failed"
+	jack_bufsize "$1" >/dev/null 2>&1 || jmx_die "jack_bufsize $1 failed"
 	n=0
 	until [ "$(status 4)" = "$1" ]; do
 		n=$((n + 1))
-		[ $n -lt 50 ] || die "the daemon does not report a period of $1 (says $(status 4))"
+		[ $n -lt 50 ] || jmx_die "the daemon does not report a period of $1 (says $(status 4))"
 		sleep 0.1
 	done
 }
@@ -100,17 +87,17 @@ changes() {
 		bufsize $p
 		l=$(level)
 		awk -v v="$l" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v > lo && v < hi) }' ||
-			bad "$1: master at '$l' dBFS after the period became $p, want $2..$3"
+			jmx_bad "$1: master at '$l' dBFS after the period became $p, want $2..$3"
 	done
 }
 
 # take_stop NAME: /record/stop and wait for the file to be finished
 take_stop() {
-	"$osc" "$port" /record/stop >/dev/null || die "/record/stop ($1)"
+	"$osc" "$port" /record/stop >/dev/null || jmx_die "/record/stop ($1)"
 	n=0
 	until grep -q "recorded $T/rec/$1.wav" "$T/daemon.log"; do
 		n=$((n + 1))
-		[ $n -lt 100 ] || die "take $1 not finished"
+		[ $n -lt 100 ] || jmx_die "take $1 not finished"
 		sleep 0.1
 	done
 	grep "recorded $T/rec/$1.wav" "$T/daemon.log" | sed 's/.*recorded //'
@@ -120,39 +107,38 @@ JMX_PERIOD=64 jmx_jack_start || jmx_fail "the private JACK server did not start"
 port=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
 mkdir -p "$T/rec"
 start=$(date +%s)
-LD_PRELOAD=$shim JMX_RTSHIM_REPORT=$T/daemon.report "$daemon" -S "$JMX_SERVER" -n "$dname" -c 2 -b 1 \
-	-p "$port" --feedback-port 0 --record-dir "$T/rec" --record-bits 32f >"$T/daemon.log" 2>&1 &
-dpid=$!
-jmx_track $dpid
-jmx_wait_ports "$dname" 8 15 || die "jackmixd did not register its 8 ports"
+jmx_daemon_start "$T/daemon.log" LD_PRELOAD="$shim" JMX_RTSHIM_REPORT="$T/daemon.report" -S "$JMX_SERVER" \
+	-n "$dname" -c 2 -b 1 -p "$port" --feedback-port 0 --record-dir "$T/rec" --record-bits 32f
+dpid=$JMX_DAEMON_PID
+jmx_wait_ports "$dname" 8 15 || jmx_die "jackmixd did not register its 8 ports"
 $tone -n "$tname" -c 1 -f 1000 -a -20 -m "$T/meter" >"$T/tone.log" 2>&1 &
 jmx_track $!
-jmx_wait_ports "$tname" 3 10 || die "jmx_tone did not register its ports"
-jmx_connect "$tname:out_1" "$dname:in_1" || die "cannot connect the tone"
-jmx_connect "$dname:master_L" "$tname:in_L" || die "cannot connect master_L"
-jmx_connect "$dname:master_R" "$tname:in_R" || die "cannot connect master_R"
+jmx_wait_ports "$tname" 3 10 || jmx_die "jmx_tone did not register its ports"
+jmx_connect "$tname:out_1" "$dname:in_1" || jmx_die "cannot connect the tone"
+jmx_connect "$dname:master_L" "$tname:in_L" || jmx_die "cannot connect master_L"
+jmx_connect "$dname:master_R" "$tname:in_R" || jmx_die "cannot connect master_R"
 l=$(level)
-awk -v v="$l" 'BEGIN { exit !(v > -24.5 && v < -21.5) }' || die "master at '$l' dBFS to start with, want -23"
+awk -v v="$l" 'BEGIN { exit !(v > -24.5 && v < -21.5) }' || jmx_die "master at '$l' dBFS to start with, want -23"
 
 # ---- take A: linear chain, period changes only -----------------------------
 xa=$(status 5)
-"$osc" "$port" /record/start s takeA >/dev/null || die "/record/start takeA"
+"$osc" "$port" /record/start s takeA >/dev/null || jmx_die "/record/start takeA"
 sleep 1
 changes takeA -24.5 -21.5
 sleep 0.5
 fin=$(take_stop takeA)
 xa=$(($(status 5) - xa))
-tone_a=$("$inspect" tone "$T/rec/takeA.wav" 1000 48000) || bad "rec_inspect tone failed on take A"
+tone_a=$("$inspect" tone "$T/rec/takeA.wav" 1000 48000) || jmx_bad "rec_inspect tone failed on take A"
 jmx_note "take A: $fin; $tone_a; $xa JACK xruns meanwhile"
 case $fin in
 *" 0 dropped frames"*) ;;
-*) bad "take A dropped frames across the period changes: $fin" ;;
+*) jmx_bad "take A dropped frames across the period changes: $fin" ;;
 esac
 silent=$(printf '%s\n' "$tone_a" | sed -n 's/^silent=\([0-9]*\).*/\1/p')
 dev=$(printf '%s\n' "$tone_a" | sed -n 's/.*maxdev=\([^ ]*\).*/\1/p')
-[ "${silent:-1}" -eq 0 ] || bad "take A has $silent frames of digital silence"
+[ "${silent:-1}" -eq 0 ] || jmx_bad "take A has $silent frames of digital silence"
 if [ "$xa" -eq 0 ]; then
-	awk -v d="$dev" 'BEGIN { exit !(d < 1e-3) }' || bad "take A is not one unbroken sinusoid (maxdev $dev)"
+	awk -v d="$dev" 'BEGIN { exit !(d < 1e-3) }' || jmx_bad "take A is not one unbroken sinusoid (maxdev $dev)"
 else
 	jmx_note "JACK reported xruns during take A: the tone itself may jump, whole-take fit not checked"
 fi
@@ -165,10 +151,10 @@ done
 "$osc" -t 0 "$port" /ch/1/eq/2/db f 6
 "$osc" -t 0 "$port" /ch/1/send/1/level/db f -6
 t0=$(date +%s%N)
-"$osc" "$port" /record/start s takeB >/dev/null || die "/record/start takeB"
+"$osc" "$port" /record/start s takeB >/dev/null || jmx_die "/record/start takeB"
 sleep 1
 changes takeB -60 0
-jack_freewheel y >/dev/null 2>&1 || die "jack_freewheel y failed"
+jack_freewheel y >/dev/null 2>&1 || jmx_die "jack_freewheel y failed"
 # the speed is measured between two readings taken while the status
 # says freewheel, so the time jack_freewheel itself takes (a slow start
 # on a loaded machine) is not counted as freewheel time
@@ -203,50 +189,50 @@ for k in 1 2 3 4; do
 		break
 	fi
 done
-jack_freewheel n >/dev/null 2>&1 || die "jack_freewheel n failed"
+jack_freewheel n >/dev/null 2>&1 || jmx_die "jack_freewheel n failed"
 sleep 0.5
 fw_after=$(status 10)
 sleep 1
 fin=$(take_stop takeB)
 t1=$(date +%s%N)
 [ "$fw" = 1 ] && [ "$fw_end" = 1 ] ||
-	bad "/engine/status did not say freewheel 1 while JACK freewheeled (said '$fw', '$fw_end')"
-[ "$fw_after" = 0 ] || bad "/engine/status still says freewheel after it ended"
+	jmx_bad "/engine/status did not say freewheel 1 while JACK freewheeled (said '$fw', '$fw_end')"
+[ "$fw_after" = 0 ] || jmx_bad "/engine/status still says freewheel after it ended"
 jmx_note "freewheel: frames rendered per window:$fw_seen (the last $((fw_frames / (fw_ms * 48 + 1))) x real time)"
-[ $fw_fast = 1 ] || bad "freewheel never faster than real time in 4 windows:$fw_seen"
+[ $fw_fast = 1 ] || jmx_bad "freewheel never faster than real time in 4 windows:$fw_seen"
 info=$("$inspect" info "$T/rec/takeB.wav")
 nframes=$(printf '%s\n' "$info" | sed -n 's/.*frames=\([0-9]*\).*/\1/p')
 wall=$(((t1 - t0) / 1000000))
 jmx_note "take B: $fin; $nframes frames in $wall ms of wall time"
 case $fin in
 *" 0 dropped frames"*) ;;
-*) bad "take B dropped frames: $fin" ;;
+*) jmx_bad "take B dropped frames: $fin" ;;
 esac
 [ "${nframes:-0}" -gt 0 ] && [ "$nframes" -le $((wall * 48 + 48000)) ] ||
-	bad "take B holds $nframes frames in $wall ms: freewheeled audio was recorded"
+	jmx_bad "take B holds $nframes frames in $wall ms: freewheeled audio was recorded"
 case $info in
 *strict=ok*) ;;
-*) bad "take B is not a valid file: $info" ;;
+*) jmx_bad "take B is not a valid file: $info" ;;
 esac
 l=$(level)
-awk -v v="$l" 'BEGIN { exit !(v == v + 0 && v > -60) }' || bad "no audio on the master after the freewheel ($l)"
+awk -v v="$l" 'BEGIN { exit !(v == v + 0 && v > -60) }' || jmx_bad "no audio on the master after the freewheel ($l)"
 
 # ---- the shim's verdict ---------------------------------------------------
 jmx_stop_pid $dpid 10
 rc=$?
 elapsed=$(($(date +%s) - start))
-[ $rc -eq 0 ] || die "jackmixd exited with status $rc on SIGTERM (want 0)"
+[ $rc -eq 0 ] || jmx_die "jackmixd exited with status $rc on SIGTERM (want 0)"
 # shellcheck disable=SC2046
 set -- $(jmx_shim_report "$T/daemon.report")
-[ $# -eq 2 ] || die "jackmixd left no shim report"
+[ $# -eq 2 ] || jmx_die "jackmixd left no shim report"
 calls=$1 cycles=$2
 jmx_note "jackmixd: $calls forbidden calls in $cycles RT cycles ($elapsed s)"
 if [ "$calls" -ne 0 ]; then
 	jmx_show "daemon RT shim report" "$T/daemon.report" 10
-	bad "forbidden calls on the RT thread during period changes or freewheeling"
+	jmx_bad "forbidden calls on the RT thread during period changes or freewheeling"
 fi
 # at 64..8192 frames a period at least 6 cycles a second, and the freewheel more
-[ "$cycles" -ge $((elapsed * 6)) ] || bad "only $cycles RT cycles in $elapsed s"
+[ "$cycles" -ge $((elapsed * 6)) ] || jmx_bad "only $cycles RT cycles in $elapsed s"
 [ $fail -eq 0 ] || { jmx_show "daemon log" "$T/daemon.log" 30; exit 1; }
 echo "bufsize.sh: PASS"
 exit 0

@@ -9,6 +9,9 @@
 #   some_client & jmx_track $!            # stopped at exit if still there
 #   jmx_wait_ports CLIENT 4 10 || jmx_fail "no ports"
 #   jmx_stop_pid $pid 10; status=$?       # SIGTERM, wait, exit status
+#   jmx_daemon_start -w LOG -n NAME -p "$port" || jmx_fail "no daemon"
+#   jmx_check "what" [ "$a" = "$b" ]      # on failure jmx_bad: fail=1
+#   jmx_die "why"                         # runs $JMX_DIAG, exit 1
 #
 # Invariants: only PIDs registered with jmx_track are ever signalled, by
 # PID (never by name); every wait has a timeout; the server name contains
@@ -26,6 +29,43 @@ jmx_note() {
 jmx_fail() {
 	jmx_note "FAIL: $*"
 	exit 1
+}
+
+# jmx_bad MSG: a failed check that lets the test go on: note it and set
+# fail=1 (the script ends with exit $fail or so).
+jmx_bad() {
+	jmx_note "FAIL: $*"
+	fail=1
+}
+
+# jmx_die MSG: a failure the test cannot go on from: note it, run the
+# script's diagnostics (JMX_DIAG, a command line evaluated now, e.g.
+# JMX_DIAG='jmx_show "daemon log" "$T/daemon.log" 30'), exit 1.
+jmx_die() {
+	jmx_note "FAIL: $*"
+	[ -n "${JMX_DIAG:-}" ] && eval "$JMX_DIAG"
+	exit 1
+}
+
+# jmx_check DESCRIPTION COMMAND...: run COMMAND; if it fails, jmx_bad
+# DESCRIPTION (and return 1).
+jmx_check() {
+	jmx_what=$1
+	shift
+	"$@" && return 0
+	jmx_bad "$jmx_what"
+	return 1
+}
+
+# jmx_built FILE...: each of our own programs (executable) and preload
+# libraries (*.so) is there; fail the test if one is not
+jmx_built() {
+	for jmx_f in "$@"; do
+		case $jmx_f in
+		*.so) [ -f "$jmx_f" ] ;;
+		*) [ -x "$jmx_f" ] ;;
+		esac || jmx_fail "$jmx_f not built (make check builds it)"
+	done
 }
 
 # Skip (exit 77) when a required external tool is genuinely missing.
@@ -82,6 +122,24 @@ jmx_untrack() {
 		[ "$jmx_p" = "$1" ] || jmx_keep="$jmx_keep $jmx_p"
 	done
 	JMX_PIDS=$jmx_keep
+}
+
+# jmx_rss_kb PID, jmx_fds PID, jmx_threads PID: resident memory (kB),
+# open file descriptors and threads of a process
+jmx_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+jmx_fds() { ls "/proc/$1/fd" | wc -l; }
+jmx_threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
+
+# jmx_resources_kept PID RSS0 FDS0 THREADS0 [NOTE]: note the process's
+# RSS, descriptors and threads then and now (and NOTE), and jmx_bad
+# unless RSS grew by less than JMX_RSS_SLACK_KB (8 MiB) and the
+# descriptors and threads are as many as before
+jmx_resources_kept() {
+	jmx_r=$(jmx_rss_kb "$1") jmx_fd=$(jmx_fds "$1") jmx_th=$(jmx_threads "$1")
+	jmx_note "daemon: RSS $2 -> $jmx_r kB, fds $3 -> $jmx_fd, threads $4 -> $jmx_th${5:+; $5}"
+	[ $((jmx_r - $2)) -lt "${JMX_RSS_SLACK_KB:-8192}" ] || jmx_bad "RSS grew by $((jmx_r - $2)) kB"
+	[ "$jmx_fd" -eq "$3" ] || jmx_bad "file descriptors: $3 before, $jmx_fd after"
+	[ "$jmx_th" -eq "$4" ] || jmx_bad "threads: $4 before, $jmx_th after"
 }
 
 # True while the process exists and is not a zombie.
@@ -219,6 +277,18 @@ jmx_jack_start() {
 	return 1
 }
 
+# jmx_jack_kill [SIG]: the private server goes away (SIGTERM, or SIG:
+# KILL for a server that dies): signal, wait up to 10 s, forget it; 1 if
+# it is still there then
+jmx_jack_kill() {
+	kill -"${1:-TERM}" "$JMX_JACKD_PID"
+	jmx_wait_gone "$JMX_JACKD_PID" 10 || return 1
+	wait "$JMX_JACKD_PID" 2>/dev/null
+	jmx_untrack "$JMX_JACKD_PID"
+	JMX_JACKD_PID=
+	return 0
+}
+
 jmx_jack_stop() {
 	[ -n "$JMX_JACKD_PID" ] || return 0
 	jmx_stop_pid "$JMX_JACKD_PID" 5
@@ -287,6 +357,20 @@ jmx_connect() {
 	return 0
 }
 
+# jmx_connect_missing SRC DST: connect SRC to DST unless they are already
+# (a client that remembers its peers reconnects them itself after a server
+# restart), until jack_lsp lists them connected, for up to 5 s; 1 if not
+jmx_connect_missing() {
+	jmx_n=50
+	until jack_lsp -s "$JMX_SERVER" -c "$2" 2>/dev/null | grep -q "^ *$1\$"; do
+		[ "$jmx_n" -gt 0 ] || return 1
+		jack_connect "$1" "$2" >/dev/null 2>&1
+		jmx_n=$((jmx_n - 1))
+		sleep 0.1
+	done
+	return 0
+}
+
 # jmx_connected PORT PEER [TIMEOUT_S]: PORT is connected to PEER (a full
 # port name), asked again every 0.1 s for up to TIMEOUT_S (default 3):
 # under load jack_lsp itself may fail to open its client (JACK2 status
@@ -297,6 +381,80 @@ jmx_connected() {
 		[ "$jmx_n" -gt 0 ] || return 1
 		jmx_n=$((jmx_n - 1))
 		sleep 0.1
+	done
+	return 0
+}
+
+# jmx_is_assignment WORD: WORD is NAME=VALUE (NAME a shell variable name)
+jmx_is_assignment() {
+	case $1 in
+	[A-Za-z_]*=*) ;;
+	*) return 1 ;;
+	esac
+	case ${1%%=*} in
+	*[!A-Za-z0-9_]*) return 1 ;;
+	esac
+	return 0
+}
+
+# jmx_daemon_start [-w] LOG [NAME=VALUE...] [jackmixd options]: start the
+# daemon (JMX_DAEMON, by default $top_builddir/src/jackmixd) in the
+# background, stdout and stderr to LOG, with the NAME=VALUE given first
+# added to its environment only (LD_PRELOAD=..., say); track it, so the
+# cleanup stops it; set JMX_DAEMON_PID and JMX_DAEMON_LOG.  With -w, then
+# jmx_daemon_wait on the port of its -p/--osc-port option (default 8000):
+# 1, after showing LOG, if it does not answer.
+jmx_daemon_start() {
+	jmx_dwait=
+	[ "$1" = -w ] && { jmx_dwait=1; shift; }
+	JMX_DAEMON_LOG=$1
+	shift
+	# env NAME=VALUE... DAEMON OPTION...: the arguments are rotated once,
+	# in order, the daemon put in after the leading assignments
+	jmx_d=${JMX_DAEMON:-${top_builddir:-..}/src/jackmixd}
+	jmx_k=$#
+	jmx_dport=8000
+	jmx_prev=
+	while [ "$jmx_k" -gt 0 ]; do
+		jmx_a=$1
+		shift
+		if [ -n "$jmx_d" ] && ! jmx_is_assignment "$jmx_a"; then
+			set -- "$@" "$jmx_d"
+			jmx_d=
+		fi
+		case $jmx_prev in -p | --osc-port) jmx_dport=$jmx_a ;; esac
+		case $jmx_a in --osc-port=*) jmx_dport=${jmx_a#*=} ;; esac
+		jmx_prev=$jmx_a
+		set -- "$@" "$jmx_a"
+		jmx_k=$((jmx_k - 1))
+	done
+	[ -z "$jmx_d" ] || set -- "$@" "$jmx_d"
+	env "$@" >"$JMX_DAEMON_LOG" 2>&1 &
+	JMX_DAEMON_PID=$!
+	jmx_track "$JMX_DAEMON_PID"
+	[ -z "$jmx_dwait" ] || jmx_daemon_wait "$jmx_dport" || {
+		jmx_show "daemon log" "$JMX_DAEMON_LOG"
+		return 1
+	}
+	return 0
+}
+
+# jmx_daemon_wait PORT [PID]: until the daemon (PID, by default
+# JMX_DAEMON_PID) answers /ping on PORT; 1 (with a note) if it exits
+# first or does not answer within JMX_DAEMON_WAIT_S (15) s.
+jmx_daemon_wait() {
+	jmx_n=$((${JMX_DAEMON_WAIT_S:-15} * 10))
+	until "${top_builddir:-..}/src/jackmixctl" -p "$1" -t 0.2 ping >/dev/null 2>&1; do
+		if ! jmx_alive "${2:-$JMX_DAEMON_PID}"; then
+			jmx_note "jackmixd exited during start-up"
+			return 1
+		fi
+		if [ "$jmx_n" -le 0 ]; then
+			jmx_note "jackmixd not answering /ping on port $1 after ${JMX_DAEMON_WAIT_S:-15} s"
+			return 1
+		fi
+		jmx_n=$((jmx_n - 4)) # the ping's 0.2 s and the sleep
+		sleep 0.2
 	done
 	return 0
 }

@@ -40,9 +40,7 @@ daemon=$top_builddir/src/jackmixd
 osc=./jmx_osc
 tone=./jmx_tone
 inspect=./rec_inspect
-for x in "$daemon" "$osc" "$tone" "$inspect"; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$daemon" "$osc" "$tone" "$inspect"
 rounds=${JMX_RESTART_ROUNDS:-3}
 
 jmx_setup
@@ -51,17 +49,8 @@ dname=jmx-rs-$$
 tname=jmx-rs-tone-$$
 tone_pid=
 
-diag() {
-	jmx_show "daemon log" "$T/daemon.log" 60
-	jmx_show "tone log" "$T/tone.log" 10
-	jmx_show "jackd log" "$T/jackd.log" 15
-}
-
-die() {
-	jmx_note "FAIL: $*"
-	diag
-	exit 1
-}
+JMX_DIAG='jmx_show "daemon log" "$T/daemon.log" 60; jmx_show "tone log" "$T/tone.log" 10
+	jmx_show "jackd log" "$T/jackd.log" 15'
 
 # status FIELD: field of the /engine/status reply (2 state, 3 rate, 4 period)
 status() {
@@ -89,7 +78,7 @@ start_tone() {
 	$tone -n "$tname" -c 1 -a -20 -m "$T/meter" >>"$T/tone.log" 2>&1 &
 	tone_pid=$!
 	jmx_track $tone_pid
-	jmx_wait_ports "$tname" 3 10 || die "jmx_tone never registered its ports"
+	jmx_wait_ports "$tname" 3 10 || jmx_die "jmx_tone never registered its ports"
 }
 
 # listen: a feedback client for /engine/... in the background; its first
@@ -115,21 +104,20 @@ port=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
 fbport=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
 [ "$fbport" != "$port" ] || fbport=$((port + 1))
 mkdir -p "$T/rec"
-"$daemon" -S "$JMX_SERVER" -n "$dname" -c 2 -b 1 -p "$port" --feedback-port "$fbport" \
-	-s "$T/state" --record-dir "$T/rec" >"$T/daemon.log" 2>&1 &
-dpid=$!
-jmx_track $dpid
-jmx_wait_ports "$dname" 8 15 || die "jackmixd did not register its 8 ports"
+jmx_daemon_start "$T/daemon.log" -S "$JMX_SERVER" -n "$dname" -c 2 -b 1 -p "$port" --feedback-port "$fbport" \
+	-s "$T/state" --record-dir "$T/rec"
+dpid=$JMX_DAEMON_PID
+jmx_wait_ports "$dname" 8 15 || jmx_die "jackmixd did not register its 8 ports"
 start_tone
-jmx_connect "$tname:out_1" "$dname:in_1" || die "cannot connect the tone"
-jmx_connect "$dname:master_L" "$tname:in_L" || die "cannot connect master_L"
-jmx_connect "$dname:master_R" "$tname:in_R" || die "cannot connect master_R"
-jmx_connect "$dname:master_L" system:playback_1 || die "cannot connect system:playback_1"
+jmx_connect "$tname:out_1" "$dname:in_1" || jmx_die "cannot connect the tone"
+jmx_connect "$dname:master_L" "$tname:in_L" || jmx_die "cannot connect master_L"
+jmx_connect "$dname:master_R" "$tname:in_R" || jmx_die "cannot connect master_R"
+jmx_connect "$dname:master_L" system:playback_1 || jmx_die "cannot connect system:playback_1"
 "$osc" -t 0 "$port" /ch/1/fader/db f -6
 lvl=$(meter_near -29 1.5)
-awk -v v="$lvl" 'BEGIN { exit !(v > -30.5 && v < -27.5) }' || die "master at $lvl dBFS before any restart, want -29"
-[ "$(status 2)" = running ] || die "/engine/status does not say running at start"
-"$osc" "$port" /record/start >/dev/null || die "/record/start failed"
+awk -v v="$lvl" 'BEGIN { exit !(v > -30.5 && v < -27.5) }' || jmx_die "master at $lvl dBFS before any restart, want -29"
+[ "$(status 2)" = running ] || jmx_die "/engine/status does not say running at start"
+"$osc" "$port" /record/start >/dev/null || jmx_die "/record/start failed"
 sleep 1.5 # the connections reach the state file (autosave after 2 s) meanwhile
 
 r=1
@@ -138,39 +126,35 @@ while [ $r -le "$rounds" ]; do
 	listen
 	sig=KILL
 	[ $r -eq 1 ] && sig=TERM
-	kill -$sig "$JMX_JACKD_PID"
-	jmx_wait_gone "$JMX_JACKD_PID" 10 || die "jackd ignored SIG$sig"
-	wait "$JMX_JACKD_PID" 2>/dev/null
-	jmx_untrack "$JMX_JACKD_PID"
-	JMX_JACKD_PID=
-	jmx_wait_gone $tone_pid 10 || die "jmx_tone did not notice the server going"
+	jmx_jack_kill $sig || jmx_die "jackd ignored SIG$sig"
+	jmx_wait_gone $tone_pid 10 || jmx_die "jmx_tone did not notice the server going"
 	wait $tone_pid 2>/dev/null
 	jmx_untrack $tone_pid
-	heard disconnected || die "round $r: the feedback client was not told 'disconnected': $(cat "$T/fb.out")"
-	jmx_alive $dpid || die "round $r: jackmixd died with the server (SIG$sig)"
+	heard disconnected || jmx_die "round $r: the feedback client was not told 'disconnected': $(cat "$T/fb.out")"
+	jmx_alive $dpid || jmx_die "round $r: jackmixd died with the server (SIG$sig)"
 	st=$(status 2)
-	[ "$st" = disconnected ] || die "round $r: /engine/status says '$st' with no server"
+	[ "$st" = disconnected ] || jmx_die "round $r: /engine/status says '$st' with no server"
 	v=$((r * 2))
 	"$osc" -t 0 "$port" /ch/2/fader/db f -$v
 	got=$("$osc" "$port" /ch/2/fader/db | awk '{ print $2 }')
-	[ "$got" = "-$v" ] || die "round $r: /ch/2/fader/db set to -$v while disconnected reads back '$got'"
+	[ "$got" = "-$v" ] || jmx_die "round $r: /ch/2/fader/db set to -$v while disconnected reads back '$got'"
 
 	# ---- the take running at the loss is finished and valid
 	take=$(ls -t "$T/rec" | head -n 1)
-	[ -n "$take" ] || die "round $r: no take in $T/rec"
+	[ -n "$take" ] || jmx_die "round $r: no take in $T/rec"
 	n=0
 	until grep -q "recorded $T/rec/$take" "$T/daemon.log"; do
 		n=$((n + 1))
-		[ $n -lt 50 ] || die "round $r: take $take was not finished after the loss"
+		[ $n -lt 50 ] || jmx_die "round $r: take $take was not finished after the loss"
 		sleep 0.1
 	done
-	info=$("$inspect" info "$T/rec/$take") || die "round $r: rec_inspect failed on $take"
+	info=$("$inspect" info "$T/rec/$take") || jmx_die "round $r: rec_inspect failed on $take"
 	case $info in
 	*strict=ok*) ;;
-	*) die "round $r: take $take is not a valid file: $info" ;;
+	*) jmx_die "round $r: take $take is not a valid file: $info" ;;
 	esac
 	frames=$(printf '%s\n' "$info" | sed -n 's/.*frames=\([0-9]*\).*/\1/p')
-	[ "${frames:-0}" -ge 24000 ] || die "round $r: take $take holds only ${frames:-0} frames"
+	[ "${frames:-0}" -ge 24000 ] || jmx_die "round $r: take $take holds only ${frames:-0} frames"
 
 	# ---- the server comes back
 	if [ $r -eq "$rounds" ]; then
@@ -178,18 +162,18 @@ while [ $r -le "$rounds" ]; do
 		export JMX_RATE JMX_PERIOD
 	fi
 	listen
-	jmx_jack_start || die "round $r: the private JACK server did not restart"
+	jmx_jack_start || jmx_die "round $r: the private JACK server did not restart"
 	t0=$(date +%s%N)
-	jmx_wait_ports "$dname" 8 3 || die "round $r: jackmixd's ports not back within 3 s of the server"
+	jmx_wait_ports "$dname" 8 3 || jmx_die "round $r: jackmixd's ports not back within 3 s of the server"
 	ms=$((($(date +%s%N) - t0) / 1000000))
-	heard running || die "round $r: the feedback client was not told 'running': $(cat "$T/fb.out")"
+	heard running || jmx_die "round $r: the feedback client was not told 'running': $(cat "$T/fb.out")"
 	want_rate=${JMX_RATE:-48000}
 	grep -q "^/engine/status running $want_rate " "$T/fb.out" ||
-		die "round $r: status pushed after the return is not 'running $want_rate': $(cat "$T/fb.out")"
+		jmx_die "round $r: status pushed after the return is not 'running $want_rate': $(cat "$T/fb.out")"
 	n=0
 	until jack_lsp -s "$JMX_SERVER" -c "$dname:master_L" 2>/dev/null | grep -q '^ *system:playback_1$'; do
 		n=$((n + 1))
-		[ $n -lt 30 ] || die "round $r: $dname:master_L -> system:playback_1 not restored"
+		[ $n -lt 30 ] || jmx_die "round $r: $dname:master_L -> system:playback_1 not restored"
 		sleep 0.1
 	done
 	start_tone
@@ -198,68 +182,64 @@ while [ $r -le "$rounds" ]; do
 	until jack_lsp -s "$JMX_SERVER" -c "$dname:in_1" 2>/dev/null | grep -q "^ *$tname:out_1\$" &&
 		jack_lsp -s "$JMX_SERVER" -c "$dname:master_R" 2>/dev/null | grep -q "^ *$tname:in_R\$"; do
 		n=$((n + 1))
-		[ $n -lt 50 ] || die "round $r: the daemon did not reconnect jmx_tone's ports"
+		[ $n -lt 50 ] || jmx_die "round $r: the daemon did not reconnect jmx_tone's ports"
 		sleep 0.1
 	done
 	lvl=$(meter_near -29 1.5)
 	awk -v v="$lvl" 'BEGIN { exit !(v > -30.5 && v < -27.5) }' ||
-		die "round $r: master at $lvl dBFS after the return, want -29 (fader -6 kept)"
+		jmx_die "round $r: master at $lvl dBFS after the return, want -29 (fader -6 kept)"
 	got=$("$osc" "$port" /ch/2/fader/db | awk '{ print $2 }')
-	[ "$got" = "-$v" ] || die "round $r: /ch/2/fader/db reads '$got' after the return, want -$v"
+	[ "$got" = "-$v" ] || jmx_die "round $r: /ch/2/fader/db reads '$got' after the return, want -$v"
 	jmx_note "round $r (SIG$sig): back ${ms} ms after the server, at $want_rate Hz, master $lvl dBFS"
 	sleep 1 # some audio into the new take
 	r=$((r + 1))
 done
 
 # ---- a server that hangs while the daemon tries to reach it
-kill -TERM "$JMX_JACKD_PID"
-jmx_wait_gone "$JMX_JACKD_PID" 10 || die "hang: jackd ignored SIGTERM"
-wait "$JMX_JACKD_PID" 2>/dev/null
-jmx_untrack "$JMX_JACKD_PID"
-JMX_JACKD_PID=
+jmx_jack_kill || jmx_die "hang: jackd ignored SIGTERM"
 jmx_wait_gone $tone_pid 10 && wait $tone_pid 2>/dev/null
 jmx_untrack $tone_pid
 n=0
 until [ "$(status 2)" = disconnected ]; do
 	n=$((n + 1))
-	[ $n -lt 20 ] || die "hang: the daemon did not notice the server going"
+	[ $n -lt 20 ] || jmx_die "hang: the daemon did not notice the server going"
 done
-jmx_jack_start || die "hang: the private JACK server did not restart"
+jmx_jack_start || jmx_die "hang: the private JACK server did not restart"
 kill -STOP "$JMX_JACKD_PID"
 for k in 1 2 3; do
 	sleep 1
 	t0=$(date +%s%N)
 	st=$("$osc" -t 1000 "$port" /engine/status | awk '{ print $2 }')
 	ms=$((($(date +%s%N) - t0) / 1000000))
-	[ "$st" = disconnected ] || { kill -CONT "$JMX_JACKD_PID"; die "hang: no answer from the daemon ($k)"; }
+	[ "$st" = disconnected ] || { kill -CONT "$JMX_JACKD_PID"; jmx_die "hang: no answer from the daemon ($k)"; }
 done
 kill -CONT "$JMX_JACKD_PID"
-jmx_wait_ports "$dname" 8 3 || die "hang: jackmixd's ports not back within 3 s of the server thawing"
+jmx_wait_ports "$dname" 8 3 || jmx_die "hang: jackmixd's ports not back within 3 s of the server thawing"
 jmx_note "frozen server: OSC answered throughout (last in $ms ms), back after it thawed"
 sleep 1
 
-"$osc" "$port" /record/stop >/dev/null || die "/record/stop failed"
+"$osc" "$port" /record/stop >/dev/null || jmx_die "/record/stop failed"
 n=0
 until [ "$(grep -c "info: recorded " "$T/daemon.log")" -ge $((rounds + 2)) ]; do
 	n=$((n + 1))
-	[ $n -lt 50 ] || die "the last take was not finished after /record/stop"
+	[ $n -lt 50 ] || jmx_die "the last take was not finished after /record/stop"
 	sleep 0.1
 done
 ntakes=$(ls "$T/rec" | wc -l)
-[ "$ntakes" -eq $((rounds + 2)) ] || die "$ntakes takes in $T/rec, want $((rounds + 2)) (one per server life)"
+[ "$ntakes" -eq $((rounds + 2)) ] || jmx_die "$ntakes takes in $T/rec, want $((rounds + 2)) (one per server life)"
 for f in "$T/rec"/*; do
-	info=$("$inspect" info "$f") || die "rec_inspect failed on $f"
+	info=$("$inspect" info "$f") || jmx_die "rec_inspect failed on $f"
 	case $info in
 	*strict=ok*) ;;
-	*) die "$f is not a valid file: $info" ;;
+	*) jmx_die "$f is not a valid file: $info" ;;
 	esac
 done
 last=$(ls -t "$T/rec" | head -n 1)
-"$inspect" info "$T/rec/$last" | grep -q "rate=44100" || die "the take after the rate change is not at 44100 Hz"
+"$inspect" info "$T/rec/$last" | grep -q "rate=44100" || jmx_die "the take after the rate change is not at 44100 Hz"
 jmx_stop_pid $dpid 5
 rc=$?
-[ $rc -eq 0 ] || die "jackmixd exited with $rc on SIGTERM, want 0"
+[ $rc -eq 0 ] || jmx_die "jackmixd exited with $rc on SIGTERM, want 0"
 grep -q "/ch/2/fader/db -$((rounds * 2))" "$T/state" ||
-	die "the state file lacks the value set while disconnected: $(grep '/ch/2/fader' "$T/state")"
+	jmx_die "the state file lacks the value set while disconnected: $(grep '/ch/2/fader' "$T/state")"
 echo "jack-restart.sh: PASS ($rounds restarts, $ntakes valid takes)"
 exit 0

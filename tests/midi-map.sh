@@ -105,10 +105,9 @@ retry() {
 start_daemon() { # LOG [options]
 	dlog=$1
 	shift
-	../src/jackmixd -n "$name" -c 4 -b 2 -p "$port" --feedback-port 0 -s "$state" --snapshot-dir "$T/scenes" \
-		"$@" >"$dlog" 2>&1 &
-	daemon=$!
-	jmx_track $daemon
+	jmx_daemon_start "$dlog" -n "$name" -c 4 -b 2 -p "$port" --feedback-port 0 -s "$state" \
+		--snapshot-dir "$T/scenes" "$@"
+	daemon=$JMX_DAEMON_PID
 }
 
 write_map() {

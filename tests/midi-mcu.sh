@@ -23,10 +23,9 @@ name="jmx-mcu-$$"
 # while JACK reported an xrun: lost MIDI, run it again) or a failure.
 session() {
 	rm -rf "$T/scenes"
-	../src/jackmixd -n "$name" -c 12 -b 2 -p "$port" --feedback-port 0 --mcu --snapshot-dir "$T/scenes" \
-		>"$T/daemon.log" 2>&1 &
-	daemon=$!
-	jmx_track $daemon
+	jmx_daemon_start "$T/daemon.log" -n "$name" -c 12 -b 2 -p "$port" --feedback-port 0 --mcu \
+		--snapshot-dir "$T/scenes"
+	daemon=$JMX_DAEMON_PID
 	# 12 inputs, master, monitor, 2 buses, then midi_in and midi_out
 	jmx_wait_ports "$name" 22 10 || { jmx_show daemon "$T/daemon.log"; jmx_fail "daemon ports missing"; }
 	./mcu_surface -n "jmx-surface-$$" -d "$name" -p "$port" -s "$T/scenes"

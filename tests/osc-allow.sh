@@ -51,9 +51,8 @@ port=$(jmx_free_udp_port) || jmx_fail "no free UDP port"
 start() { # start NAME ARGS...
 	n=$1
 	shift
-	../src/jackmixd -n "$n" -c 2 -b 1 -p "$port" --feedback-port 0 "$@" >"$JMX_TMP/$n.log" 2>&1 &
-	daemon=$!
-	jmx_track $daemon
+	jmx_daemon_start "$JMX_TMP/$n.log" -n "$n" -c 2 -b 1 -p "$port" --feedback-port 0 "$@"
+	daemon=$JMX_DAEMON_PID
 	jmx_wait_ports "$n" 8 10 || { jmx_show "$n" "$JMX_TMP/$n.log"; jmx_fail "daemon $n did not start"; }
 }
 stop() {

@@ -12,9 +12,8 @@ jmx_setup
 JMX_RATE=48000 JMX_PERIOD=64 jmx_jack_start || jmx_fail "cannot start jackd"
 port=$(jmx_free_udp_port) || jmx_fail "no free UDP port"
 log=$JMX_TMP/daemon.log
-../src/jackmixd -n jmx-bench -c 32 -b 4 -p "$port" >"$log" 2>&1 &
-daemon=$!
-jmx_track $daemon
+jmx_daemon_start "$log" -n jmx-bench -c 32 -b 4 -p "$port"
+daemon=$JMX_DAEMON_PID
 jmx_wait_ports jmx-bench 44 10 || { jmx_show daemon "$log"; jmx_fail "daemon did not start"; }
 sleep 1
 secs=${FLOOD_SECONDS:-3}

@@ -29,9 +29,7 @@ flood=./osc-flood
 hostile=./jmx_hostile
 osc=./jmx_osc
 tone=./jmx_tone
-for x in "$daemon" "$flood" "$hostile" "$osc" "$tone"; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$daemon" "$flood" "$hostile" "$osc" "$tone"
 senders=${JMX_FLOOD_SENDERS:-4}
 rate=${JMX_FLOOD_RATE:-14000}
 secs=${JMX_FLOOD_SECONDS:-10}
@@ -43,38 +41,25 @@ dname=jmx-flood-$$
 tname=jmx-flood-tone-$$
 fail=0
 
-bad() {
-	jmx_note "FAIL: $*"
-	fail=1
-}
+JMX_DIAG='jmx_show "daemon log" "$T/daemon.log" 30'
 
-die() {
-	jmx_note "FAIL: $*"
-	jmx_show "daemon log" "$T/daemon.log" 30
-	exit 1
-}
-
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-fds() { ls "/proc/$1/fd" | wc -l; }
-threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 # status: "xruns late dsp_max" from /engine/status (dsp_max since the last call)
 status() { $hostile get "$port" /engine/status | awk '{ print $5, $6, $7 }'; }
 
 jmx_jack_start || jmx_fail "the private JACK server did not start"
 port=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
-"$daemon" -S "$JMX_SERVER" -n "$dname" -c 8 -b 1 -p "$port" --feedback-port 0 >"$T/daemon.log" 2>&1 &
-dpid=$!
-jmx_track $dpid
-jmx_wait_ports "$dname" 14 15 || die "jackmixd did not register its 14 ports"
+jmx_daemon_start "$T/daemon.log" -S "$JMX_SERVER" -n "$dname" -c 8 -b 1 -p "$port" --feedback-port 0
+dpid=$JMX_DAEMON_PID
+jmx_wait_ports "$dname" 14 15 || jmx_die "jackmixd did not register its 14 ports"
 $tone -n "$tname" -c 1 -a -20 -m "$T/meter" >"$T/tone.log" 2>&1 &
 jmx_track $!
-jmx_wait_ports "$tname" 3 10 || die "jmx_tone did not register its ports"
-jmx_connect "$tname:out_1" "$dname:in_1" || die "cannot connect the tone"
-jmx_connect "$dname:master_L" "$tname:in_L" || die "cannot connect master_L"
-jmx_connect "$dname:master_R" "$tname:in_R" || die "cannot connect master_R"
+jmx_wait_ports "$tname" 3 10 || jmx_die "jmx_tone did not register its ports"
+jmx_connect "$tname:out_1" "$dname:in_1" || jmx_die "cannot connect the tone"
+jmx_connect "$dname:master_L" "$tname:in_L" || jmx_die "cannot connect master_L"
+jmx_connect "$dname:master_R" "$tname:in_R" || jmx_die "cannot connect master_R"
 sleep 1
 
-rss0=$(rss_kb $dpid) fd0=$(fds $dpid) th0=$(threads $dpid)
+rss0=$(jmx_rss_kb $dpid) fd0=$(jmx_fds $dpid) th0=$(jmx_threads $dpid)
 set -- $(status)
 x0=$1 l0=$2
 sleep "$secs"
@@ -89,13 +74,13 @@ while [ $k -le "$senders" ]; do
 	k=$((k + 1))
 done
 for p in $pids; do
-	jmx_wait_gone "$p" $((secs + 30)) || die "osc-flood $p did not finish"
-	wait "$p" || bad "osc-flood $p failed: $(tail -n 1 "$T/flood."*)"
+	jmx_wait_gone "$p" $((secs + 30)) || jmx_die "osc-flood $p did not finish"
+	wait "$p" || jmx_bad "osc-flood $p failed: $(tail -n 1 "$T/flood."*)"
 	jmx_untrack "$p"
 done
 set -- $(status)
 x2=$1 l2=$2 load_flood=$3
-jmx_alive $dpid || die "jackmixd died in the flood"
+jmx_alive $dpid || jmx_die "jackmixd died in the flood"
 sent=$(cat "$T"/flood.* | awk '!/^#/ { s += $2; t = $5 > t ? $5 : t } END { printf "%d %.2f", s, t }')
 total=${sent% *} took=${sent#* }
 offered=$(awk -v s="$total" -v t="$took" 'BEGIN { printf "%d", s / t }')
@@ -103,8 +88,8 @@ idle_l=$((l1 - l0)) flood_l=$((l2 - l1))
 jmx_note "$senders senders: $total messages in $took s = $offered msg/s offered"
 jmx_note "idle $secs s: $((x1 - x0)) JACK xruns, $idle_l late periods, DSP max $load_idle %"
 jmx_note "flood:  $((x2 - x1)) JACK xruns, $flood_l late periods, DSP max $load_flood %"
-[ "$offered" -ge "$min" ] || bad "only $offered messages/s offered, want >= $min (machine too slow?)"
-[ "$flood_l" -le $((idle_l + 2)) ] || bad "$flood_l late periods during the flood, $idle_l in as long idle"
+[ "$offered" -ge "$min" ] || jmx_bad "only $offered messages/s offered, want >= $min (machine too slow?)"
+[ "$flood_l" -le $((idle_l + 2)) ] || jmx_bad "$flood_l late periods during the flood, $idle_l in as long idle"
 
 # the quiet pass: distinct final values, then read them back
 sleep 1
@@ -119,19 +104,15 @@ while [ $ch -le 8 ]; do
 	for q in "fader/db $f" "pan $p" "trim/db $t"; do
 		got=$($hostile get "$port" "/ch/$ch/${q% *}" | awk '{ print $2 }')
 		awk -v a="$got" -v b="${q#* }" 'BEGIN { d = a - b; exit !(a != "" && d < 1e-6 && d > -1e-6) }' ||
-			bad "/ch/$ch/${q% *} reads '$got' after the quiet pass, want ${q#* }"
+			jmx_bad "/ch/$ch/${q% *} reads '$got' after the quiet pass, want ${q#* }"
 	done
 	ch=$((ch + 1))
 done
 sleep 0.5
 lvl=$(sed -n 's/^peak_dbfs=\([^ ]*\) .*/\1/p' "$T/meter")
-awk -v v="$lvl" 'BEGIN { exit !(v > -30.5 && v < -27.5) }' || bad "master at $lvl dBFS after the flood, want -29"
-rss1=$(rss_kb $dpid) fd1=$(fds $dpid) th1=$(threads $dpid)
-jmx_note "daemon: RSS $rss0 -> $rss1 kB, fds $fd0 -> $fd1, threads $th0 -> $th1; master $lvl dBFS"
-[ $((rss1 - rss0)) -lt "${JMX_RSS_SLACK_KB:-8192}" ] || bad "RSS grew by $((rss1 - rss0)) kB"
-[ "$fd1" -eq "$fd0" ] || bad "file descriptors: $fd0 before, $fd1 after"
-[ "$th1" -eq "$th0" ] || bad "threads: $th0 before, $th1 after"
-jmx_stop_pid $dpid 5 || bad "jackmixd exited with $? on SIGTERM, want 0"
+awk -v v="$lvl" 'BEGIN { exit !(v > -30.5 && v < -27.5) }' || jmx_bad "master at $lvl dBFS after the flood, want -29"
+jmx_resources_kept $dpid "$rss0" "$fd0" "$th0" "master $lvl dBFS"
+jmx_stop_pid $dpid 5 || jmx_bad "jackmixd exited with $? on SIGTERM, want 0"
 [ $fail -eq 0 ] || { jmx_show "daemon log" "$T/daemon.log" 20; exit 1; }
 echo "osc-flood.sh: PASS"
 exit 0

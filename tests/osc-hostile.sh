@@ -29,9 +29,7 @@ jmx_require jackd jack_lsp jack_connect awk
 daemon=$top_builddir/src/jackmixd
 hostile=./jmx_hostile
 tone=./jmx_tone
-for x in "$daemon" "$hostile" "$tone"; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$daemon" "$hostile" "$tone"
 
 jmx_setup
 T=$JMX_TMP
@@ -39,21 +37,7 @@ dname=jmx-hostile-$$
 tname=jmx-hostile-tone-$$
 fail=0
 
-bad() {
-	jmx_note "FAIL: $*"
-	fail=1
-}
-
-die() {
-	jmx_note "FAIL: $*"
-	jmx_show "daemon log" "$T/daemon.log" 30
-	exit 1
-}
-
-# rss_kb PID, fds PID, threads PID
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-fds() { ls "/proc/$1/fd" | wc -l; }
-threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
+JMX_DIAG='jmx_show "daemon log" "$T/daemon.log" 30'
 
 # meter: the tone's latest reading of the master (dBFS), after a fresh one
 meter() {
@@ -63,49 +47,44 @@ meter() {
 
 jmx_jack_start || jmx_fail "the private JACK server did not start"
 port=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
-"$daemon" -S "$JMX_SERVER" -n "$dname" -c 4 --stereo-channels 1 -b 2 -p "$port" --feedback-port 0 \
-	>"$T/daemon.log" 2>&1 &
-dpid=$!
-jmx_track $dpid
-jmx_wait_ports "$dname" 14 15 || die "jackmixd did not register its 14 ports"
+jmx_daemon_start "$T/daemon.log" -S "$JMX_SERVER" -n "$dname" -c 4 --stereo-channels 1 -b 2 -p "$port" \
+	--feedback-port 0
+dpid=$JMX_DAEMON_PID
+jmx_wait_ports "$dname" 14 15 || jmx_die "jackmixd did not register its 14 ports"
 $tone -n "$tname" -c 6 -a -20 -m "$T/meter" >"$T/tone.log" 2>&1 &
 jmx_track $!
-jmx_wait_ports "$tname" 8 10 || die "jmx_tone did not register its ports"
+jmx_wait_ports "$tname" 8 10 || jmx_die "jmx_tone did not register its ports"
 k=1
 for p in in_1 in_2 in_3 in_4 in_5_L in_5_R; do
-	jmx_connect "$tname:out_$k" "$dname:$p" || die "cannot connect $tname:out_$k"
+	jmx_connect "$tname:out_$k" "$dname:$p" || jmx_die "cannot connect $tname:out_$k"
 	k=$((k + 1))
 done
-jmx_connect "$dname:master_L" "$tname:in_L" || die "cannot connect master_L"
-jmx_connect "$dname:master_R" "$tname:in_R" || die "cannot connect master_R"
+jmx_connect "$dname:master_L" "$tname:in_L" || jmx_die "cannot connect master_L"
+jmx_connect "$dname:master_R" "$tname:in_R" || jmx_die "cannot connect master_R"
 sleep 1
 ref=$(meter)
-awk -v v="$ref" 'BEGIN { exit !(v > -40 && v < 0) }' || die "no tone on the master to start with ($ref dBFS)"
-rss0=$(rss_kb $dpid) fd0=$(fds $dpid) th0=$(threads $dpid)
+awk -v v="$ref" 'BEGIN { exit !(v > -40 && v < 0) }' || jmx_die "no tone on the master to start with ($ref dBFS)"
+rss0=$(jmx_rss_kb $dpid) fd0=$(jmx_fds $dpid) th0=$(jmx_threads $dpid)
 
-$hostile numbers "$port" 5 2 || bad "hostile numbers (see above)"
-$hostile indices "$port" 5 2 || bad "hostile indices (see above)"
-$hostile malformed "$port" || bad "malformed datagrams (see above)"
-jmx_alive $dpid || die "jackmixd died"
-$hostile dumpcheck "$port" 5 2 || bad "/dump after the hostile input (see above)"
+$hostile numbers "$port" 5 2 || jmx_bad "hostile numbers (see above)"
+$hostile indices "$port" 5 2 || jmx_bad "hostile indices (see above)"
+$hostile malformed "$port" || jmx_bad "malformed datagrams (see above)"
+jmx_alive $dpid || jmx_die "jackmixd died"
+$hostile dumpcheck "$port" 5 2 || jmx_bad "/dump after the hostile input (see above)"
 mid=$(meter)
 awk -v v="$mid" 'BEGIN { exit !(v == v + 0 && v >= -200 && v < 20) }' ||
-	bad "the master is not a finite level after the hostile input: '$mid'"
-m=$($hostile get "$port" /master/meter) || bad "no answer to /master/meter"
+	jmx_bad "the master is not a finite level after the hostile input: '$mid'"
+m=$($hostile get "$port" /master/meter) || jmx_bad "no answer to /master/meter"
 printf '%s\n' "$m" | awk '{ for (i = 2; i <= NF; i++) if (!($i == $i + 0) || $i ~ /nan|inf/) exit 1 }' ||
-	bad "/master/meter is not finite: $m"
-$hostile defaults "$port" 5 2 || bad "could not put the defaults back"
+	jmx_bad "/master/meter is not finite: $m"
+$hostile defaults "$port" 5 2 || jmx_bad "could not put the defaults back"
 sleep 0.5
 back=$(meter)
 awk -v a="$back" -v b="$ref" 'BEGIN { d = a - b; exit !(d < 0.5 && d > -0.5) }' ||
-	bad "master at $back dBFS with the defaults back, was $ref: the DSP did not recover"
-rss1=$(rss_kb $dpid) fd1=$(fds $dpid) th1=$(threads $dpid)
+	jmx_bad "master at $back dBFS with the defaults back, was $ref: the DSP did not recover"
 jmx_note "master: $ref dBFS before, $mid after the hostile input, $back with the defaults back"
-jmx_note "daemon: RSS $rss0 -> $rss1 kB, fds $fd0 -> $fd1, threads $th0 -> $th1"
-[ $((rss1 - rss0)) -lt "${JMX_RSS_SLACK_KB:-8192}" ] || bad "RSS grew by $((rss1 - rss0)) kB"
-[ "$fd1" -eq "$fd0" ] || bad "file descriptors: $fd0 before, $fd1 after"
-[ "$th1" -eq "$th0" ] || bad "threads: $th0 before, $th1 after"
-jmx_stop_pid $dpid 5 || bad "jackmixd exited with $? on SIGTERM, want 0"
+jmx_resources_kept $dpid "$rss0" "$fd0" "$th0"
+jmx_stop_pid $dpid 5 || jmx_bad "jackmixd exited with $? on SIGTERM, want 0"
 [ $fail -eq 0 ] || { jmx_show "daemon log" "$T/daemon.log" 20; exit 1; }
 echo "osc-hostile.sh: PASS"
 exit 0

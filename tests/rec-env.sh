@@ -43,10 +43,9 @@ rec_start_daemon() {
 	name="jmx-rec-$$"
 	dlog=$JMX_TMP/daemon.log
 	mkdir -p "$JMX_TMP/takes"
-	${REC_PRELOAD:+env LD_PRELOAD="$REC_PRELOAD"} ../src/jackmixd -n "$name" -c 2 -b 0 -p "$port" \
-		--feedback-port 0 --record-dir "$JMX_TMP/takes" "$@" >"$dlog" 2>&1 &
-	daemon=$!
-	jmx_track $daemon
+	jmx_daemon_start "$dlog" ${REC_PRELOAD:+LD_PRELOAD="$REC_PRELOAD"} -n "$name" -c 2 -b 0 -p "$port" \
+		--feedback-port 0 --record-dir "$JMX_TMP/takes" "$@"
+	daemon=$JMX_DAEMON_PID
 	# 2 inputs + master and monitor = 6 ports
 	jmx_wait_ports "$name" 6 10 || { jmx_show daemon "$dlog"; jmx_fail "daemon ports missing"; }
 }

@@ -37,27 +37,15 @@ daemon=$top_builddir/src/jackmixd
 tone=./jmx_tone
 params=$top_srcdir/src/params/params.h
 seconds=${JMX_RT_SECONDS:-10}
-[ -f "$shim" ] || jmx_fail "$shim not built (make check builds it)"
-[ -x "$daemon" ] || jmx_fail "$daemon not built"
-[ -x "$tone" ] || jmx_fail "$tone not built"
+jmx_built "$shim" "$daemon" "$tone"
 [ -f "$params" ] || jmx_fail "$params not found"
 
 jmx_setup
 T=$JMX_TMP
 daemon_pid=
 
-diag() {
-	jmx_show "daemon log" "$T/daemon.log" 80
-	jmx_show "daemon RT shim report" "$T/daemon.report" 40
-	jmx_show "tone log" "$T/tone.log" 20
-	jmx_show "jackd log" "$T/jackd.log" 20
-}
-
-die() {
-	jmx_note "FAIL: $*"
-	diag
-	exit 1
-}
+JMX_DIAG='jmx_show "daemon log" "$T/daemon.log" 80; jmx_show "daemon RT shim report" "$T/daemon.report" 40
+	jmx_show "tone log" "$T/tone.log" 20; jmx_show "jackd log" "$T/jackd.log" 20'
 
 jmx_jack_start || jmx_fail "the private JACK server did not start"
 
@@ -104,7 +92,7 @@ LD_PRELOAD=$shim JMX_RTSHIM_REPORT=$T/tone.report $tone -n "$tname" -c $lanes -a
 	>"$T/tone.log" 2>&1 &
 tone_pid=$!
 jmx_track $tone_pid
-jmx_wait_ports "$tname" $((lanes + 2)) 10 || die "jmx_tone never registered its ports"
+jmx_wait_ports "$tname" $((lanes + 2)) 10 || jmx_die "jmx_tone never registered its ports"
 
 port=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
 # Feedback to auto-registered senders goes to a port of our own, not to the
@@ -112,27 +100,25 @@ port=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
 fbport=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
 [ "$fbport" != "$port" ] || fbport=$((port + 1))
 start=$(date +%s)
-LD_PRELOAD=$shim JMX_RTSHIM_REPORT=$T/daemon.report "$daemon" -S "$JMX_SERVER" -n "$dname" \
-	-c $mono --stereo-channels $stereo -b $buses -p "$port" --feedback-port "$fbport" \
-	--record-dir "$T/takes" --record-stems split \
-	>"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-jmx_track $daemon_pid
+jmx_daemon_start "$T/daemon.log" LD_PRELOAD="$shim" JMX_RTSHIM_REPORT="$T/daemon.report" -S "$JMX_SERVER" \
+	-n "$dname" -c $mono --stereo-channels $stereo -b $buses -p "$port" --feedback-port "$fbport" \
+	--record-dir "$T/takes" --record-stems split
+daemon_pid=$JMX_DAEMON_PID
 nports=$((lanes + 2 * buses + 4))
 if ! jmx_wait_ports "$dname" $nports 15; then
-	jmx_alive $daemon_pid || die "jackmixd exited during start-up"
-	die "jackmixd did not register $nports ports within 15 s" \
+	jmx_alive $daemon_pid || jmx_die "jackmixd exited during start-up"
+	jmx_die "jackmixd did not register $nports ports within 15 s" \
 		"(has $(jmx_count_ports "$dname"))"
 fi
 k=1
 for p in $(jack_lsp -s "$JMX_SERVER" | grep "^$dname:in_"); do
 	[ $k -le $lanes ] || break
-	jmx_connect "$tname:out_$k" "$p" || die "jack_connect $tname:out_$k $p"
+	jmx_connect "$tname:out_$k" "$p" || jmx_die "jack_connect $tname:out_$k $p"
 	k=$((k + 1))
 done
-[ $k -gt $lanes ] || die "jackmixd has only $((k - 1)) input ports, want $lanes"
-jmx_connect "$dname:master_L" "$tname:in_L" || die "cannot connect $dname:master_L"
-jmx_connect "$dname:master_R" "$tname:in_R" || die "cannot connect $dname:master_R"
+[ $k -gt $lanes ] || jmx_die "jackmixd has only $((k - 1)) input ports, want $lanes"
+jmx_connect "$dname:master_L" "$tname:in_L" || jmx_die "cannot connect $dname:master_L"
+jmx_connect "$dname:master_R" "$tname:in_R" || jmx_die "cannot connect $dname:master_R"
 
 # ---- 4. parameters from the table, engaged and moving ----------------------
 # One line per settable parameter: path type min max taper d1 d2 d3 d4
@@ -162,7 +148,7 @@ awk '
 		dv[i] = dv[1]
 	print path, type, min, max, taper, dv[1], dv[2], dv[3], dv[4]
 }' "$params" >"$T/params"
-[ "$(wc -l <"$T/params")" -ge 40 ] || die "could not read the parameter table from $params"
+[ "$(wc -l <"$T/params")" -ge 40 ] || jmx_die "could not read the parameter table from $params"
 nchan=$((mono + stereo))
 
 # expand MODE [SEED COUNT]: OSC messages "path tag value", one a line.
@@ -245,21 +231,21 @@ send_all "$T/engage.osc"
 jmx_note "engaged $sent DSP switches"
 seed=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 expand random "$seed" $((seconds * 2000)) >"$T/random.osc"
-oscsend 127.0.0.1 "$port" /record/start s rt || die "oscsend /record/start"
+oscsend 127.0.0.1 "$port" /record/start s rt || jmx_die "oscsend /record/start"
 send_all "$T/random.osc" $(($(date +%s) + seconds))
 jmx_note "sent $sent random parameter changes in ${seconds} s (awk seed $seed)"
-oscsend 127.0.0.1 "$port" /record/stop || die "oscsend /record/stop"
+oscsend 127.0.0.1 "$port" /record/stop || jmx_die "oscsend /record/stop"
 n=50
 until grep -q 'info: recorded .*/rt\.wav' "$T/daemon.log"; do
-	[ $n -gt 0 ] || die "the take with stems did not finish"
+	[ $n -gt 0 ] || jmx_die "the take with stems did not finish"
 	n=$((n - 1))
 	sleep 0.1
 done
 nstems=$(ls "$T/takes" | grep -c '^rt\.ch[0-9]*\.wav$')
-[ "$nstems" -eq $nchan ] || die "$nstems stem files for $nchan channels: $(ls "$T/takes")"
+[ "$nstems" -eq $nchan ] || jmx_die "$nstems stem files for $nchan channels: $(ls "$T/takes")"
 jmx_note "recorded the master and $nstems stem files meanwhile"
-[ "$osc_errors" -eq 0 ] || die "oscsend failed $osc_errors times: $(head -n 3 "$T/oscsend.err")"
-jmx_alive $daemon_pid || die "jackmixd died while parameters were changing"
+[ "$osc_errors" -eq 0 ] || jmx_die "oscsend failed $osc_errors times: $(head -n 3 "$T/oscsend.err")"
+jmx_alive $daemon_pid || jmx_die "jackmixd died while parameters were changing"
 
 # ---- 5. the changes reach the audio path -----------------------------------
 # A tone at -20 dBFS through a unity channel panned centre (-3 dB) is at
@@ -295,25 +281,25 @@ back=$(wait_level above -40)
 jmx_note "master peak: defaults $loud dBFS, muted $muted dBFS, unmuted $back dBFS"
 awk -v a="$loud" -v m="$muted" -v b="$back" 'BEGIN {
 	exit !(a != "none" && m != "none" && b != "none" && a > -40 && b > -40 && m < -120)
-}' || die "OSC changes do not reach the master: want > -40, < -120, > -40 dBFS," \
+}' || jmx_die "OSC changes do not reach the master: want > -40, < -120, > -40 dBFS," \
 	"got $loud, $muted, $back"
 
 # ---- 6. stop and read the reports -----------------------------------------
 jmx_stop_pid $daemon_pid 10
 rc=$?
 elapsed=$(($(date +%s) - start))
-[ $rc -eq 0 ] || die "jackmixd exited with status $rc on SIGTERM (want 0)"
-jmx_stop_pid $tone_pid 5 || die "jmx_tone did not exit cleanly"
+[ $rc -eq 0 ] || jmx_die "jackmixd exited with status $rc on SIGTERM (want 0)"
+jmx_stop_pid $tone_pid 5 || jmx_die "jmx_tone did not exit cleanly"
 
 # shellcheck disable=SC2046 # split "FORBIDDEN CYCLES" into $1 $2
 set -- $(jmx_shim_report "$T/tone.report")
 if [ $# -ne 2 ] || [ "$1" -ne 0 ] || [ "$2" -le 0 ]; then
-	die "jmx_tone itself is not clean or not watched: $(head -n 1 "$T/tone.report")"
+	jmx_die "jmx_tone itself is not clean or not watched: $(head -n 1 "$T/tone.report")"
 fi
 
 # shellcheck disable=SC2046
 set -- $(jmx_shim_report "$T/daemon.report")
-[ $# -eq 2 ] || die "jackmixd left no shim report (did it exit through exit()?)"
+[ $# -eq 2 ] || jmx_die "jackmixd left no shim report (did it exit through exit()?)"
 calls=$1 cycles=$2
 want=$((elapsed * 48000 / 128 / 4))
 jmx_note "jackmixd: $calls forbidden calls in $cycles RT cycles ($elapsed s)"
@@ -321,9 +307,9 @@ if [ "$calls" -ne 0 ]; then
 	where=$(sed -n 's/^rtshim: first: [a-z_0-9]* called from \(.*\)+\(0x[0-9a-f]*\) .*/\1 \2/p' \
 		"$T/daemon.report")
 	[ -n "$where" ] && jmx_note "the first one: addr2line -f -i -C -e $where"
-	die "forbidden calls on the RT thread: $(head -n 1 "$T/daemon.report")"
+	jmx_die "forbidden calls on the RT thread: $(head -n 1 "$T/daemon.report")"
 fi
-[ "$cycles" -gt 0 ] || die "no RT cycles observed: the process callback never ran under the shim"
-[ "$cycles" -ge "$want" ] || die "only $cycles RT cycles in $elapsed s, want >= $want"
+[ "$cycles" -gt 0 ] || jmx_die "no RT cycles observed: the process callback never ran under the shim"
+[ "$cycles" -ge "$want" ] || jmx_die "only $cycles RT cycles in $elapsed s, want >= $want"
 echo "rt-safety.sh: PASS"
 exit 0

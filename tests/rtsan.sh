@@ -27,9 +27,7 @@ top_srcdir=$(cd "$top_srcdir" && pwd)
 san_nested_guard
 san_clang
 jmx_require jackd jack_lsp jack_connect jack_bufsize jack_freewheel awk objdump
-for x in ./jmx_tone ./jmx_osc ./jmx_hostile; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built ./jmx_tone ./jmx_osc ./jmx_hostile
 jmx_setup
 W=$JMX_TMP
 
@@ -42,7 +40,7 @@ t0=$(date +%s)
 san_tree "$W/tree" || jmx_fail "cannot copy the source tree"
 flags="-O2 -g -fno-omit-frame-pointer -fsanitize=realtime -Wno-function-effects"
 san_build "$W/tree" "$W/build.log" "$flags" -C src libjmxdsp.a jackmixd || jmx_fail "the RTSan build failed"
-daemon=$W/tree/src/jackmixd
+JMX_DAEMON=$W/tree/src/jackmixd
 
 # ---- 1. the RT entry is instrumented ---------------------------------------
 obj=$(ls "$W"/tree/src/jack/*engine.o | head -n 1)
@@ -73,73 +71,59 @@ port=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
 dname=jmx-rtsan-$$
 tname=jmx-rtsan-tone-$$
 mkdir -p "$W/rec" "$W/reports" "$W/snaps"
-RTSAN_OPTIONS="halt_on_error=false:log_path=$W/reports/rtsan" "$daemon" -S "$JMX_SERVER" -n "$dname" -c 4 \
-	--stereo-channels 1 -b 2 -p "$port" --feedback-port 0 --record-dir "$W/rec" --snapshot-dir "$W/snaps" \
-	>"$W/daemon.log" 2>&1 &
-dpid=$!
-jmx_track $dpid
-die() {
-	jmx_note "FAIL: $*"
-	jmx_show "daemon log" "$W/daemon.log" 30
-	for f in "$W"/reports/*; do
-		[ -f "$f" ] && jmx_show "RTSan report" "$f" 40
-	done
-	exit 1
-}
-jmx_wait_ports "$dname" 14 20 || die "the RTSan daemon did not register its ports"
+jmx_daemon_start "$W/daemon.log" RTSAN_OPTIONS="halt_on_error=false:log_path=$W/reports/rtsan" \
+	-S "$JMX_SERVER" -n "$dname" -c 4 --stereo-channels 1 -b 2 -p "$port" --feedback-port 0 \
+	--record-dir "$W/rec" --snapshot-dir "$W/snaps"
+dpid=$JMX_DAEMON_PID
+JMX_DIAG='jmx_show "daemon log" "$W/daemon.log" 30
+for f in "$W"/reports/*; do
+	[ -f "$f" ] && jmx_show "RTSan report" "$f" 40
+done'
+jmx_wait_ports "$dname" 14 20 || jmx_die "the RTSan daemon did not register its ports"
 tone() {
 	./jmx_tone -n "$tname" -c 6 -a -20 >>"$W/tone.log" 2>&1 &
 	jmx_track $!
-	jmx_wait_ports "$tname" 8 10 || die "jmx_tone did not register its ports"
+	jmx_wait_ports "$tname" 8 10 || jmx_die "jmx_tone did not register its ports"
 	# after a server restart the daemon connects it by itself (remembered
 	# peers): connect only what is missing
 	k=1
 	for p in in_1 in_2 in_3 in_4 in_5_L in_5_R; do
-		n=0
-		until jack_lsp -s "$JMX_SERVER" -c "$dname:$p" 2>/dev/null | grep -q "^ *$tname:out_$k\$"; do
-			jack_connect "$tname:out_$k" "$dname:$p" >/dev/null 2>&1
-			n=$((n + 1))
-			[ $n -lt 50 ] || die "cannot connect the tone to $p"
-			sleep 0.1
-		done
+		jmx_connect_missing "$tname:out_$k" "$dname:$p" || jmx_die "cannot connect the tone to $p"
 		k=$((k + 1))
 	done
 }
 tone
-./jmx_hostile random "$port" 5 2 3 2000 >/dev/null || die "random traffic got errors"
-./jmx_hostile numbers "$port" 5 2 >"$W/numbers.out" 2>&1 || die "hostile numbers failed: $(tail -n 3 "$W/numbers.out")"
-./jmx_osc "$port" /snapshot/save s a >/dev/null || die "/snapshot/save"
+./jmx_hostile random "$port" 5 2 3 2000 >/dev/null || jmx_die "random traffic got errors"
+./jmx_hostile numbers "$port" 5 2 >"$W/numbers.out" 2>&1 || jmx_die "hostile numbers failed: $(tail -n 3 "$W/numbers.out")"
+./jmx_osc "$port" /snapshot/save s a >/dev/null || jmx_die "/snapshot/save"
 ./jmx_hostile random "$port" 5 2 1 2000 >/dev/null
-./jmx_osc "$port" /snapshot/load s a f 500 >/dev/null || die "/snapshot/load"
-./jmx_osc "$port" /record/start >/dev/null || die "/record/start"
+./jmx_osc "$port" /snapshot/load s a f 500 >/dev/null || jmx_die "/snapshot/load"
+./jmx_osc "$port" /record/start >/dev/null || jmx_die "/record/start"
 for p in 64 8192 128; do
-	jack_bufsize $p >/dev/null 2>&1 || die "jack_bufsize $p"
+	jack_bufsize $p >/dev/null 2>&1 || jmx_die "jack_bufsize $p"
 	./jmx_hostile random "$port" 5 2 1 1000 >/dev/null
 done
-jack_freewheel y >/dev/null 2>&1 && sleep 1 && jack_freewheel n >/dev/null 2>&1 || die "jack_freewheel"
-./jmx_osc "$port" /record/stop >/dev/null || die "/record/stop"
-kill -TERM "$JMX_JACKD_PID"
-jmx_wait_gone "$JMX_JACKD_PID" 10 || die "jackd did not stop"
-wait "$JMX_JACKD_PID" 2>/dev/null
-jmx_untrack "$JMX_JACKD_PID"
-JMX_RATE=44100 JMX_PERIOD=256 jmx_jack_start || die "the private JACK server did not restart"
+jack_freewheel y >/dev/null 2>&1 && sleep 1 && jack_freewheel n >/dev/null 2>&1 || jmx_die "jack_freewheel"
+./jmx_osc "$port" /record/stop >/dev/null || jmx_die "/record/stop"
+jmx_jack_kill || jmx_die "jackd did not stop"
+JMX_RATE=44100 JMX_PERIOD=256 jmx_jack_start || jmx_die "the private JACK server did not restart"
 n=0
 until grep -q "reconnected to JACK" "$W/daemon.log"; do
 	n=$((n + 1))
-	[ $n -lt 50 ] || die "the RTSan daemon did not reconnect"
+	[ $n -lt 50 ] || jmx_die "the RTSan daemon did not reconnect"
 	sleep 0.1
 done
 tone
 f0=$(./jmx_hostile get "$port" /engine/status | awk '{ print $8 }')
-./jmx_hostile random "$port" 5 2 2 2000 >/dev/null || die "random traffic after the restart got errors"
+./jmx_hostile random "$port" 5 2 2 2000 >/dev/null || jmx_die "random traffic after the restart got errors"
 f1=$(./jmx_hostile get "$port" /engine/status | awk '{ print $8 }')
 frames=$((f1 - f0))
 jmx_stop_pid $dpid 10
 rc=$?
-[ $rc -eq 0 ] || die "the RTSan daemon exited with $rc on SIGTERM"
-[ "${frames:-0}" -gt 44100 ] || die "the RT path hardly ran after the restart ($frames frames)"
+[ $rc -eq 0 ] || jmx_die "the RTSan daemon exited with $rc on SIGTERM"
+[ "${frames:-0}" -gt 44100 ] || jmx_die "the RT path hardly ran after the restart ($frames frames)"
 if ls "$W/reports"/* >/dev/null 2>&1; then
-	die "RTSan reported real-time violations in the daemon"
+	jmx_die "RTSan reported real-time violations in the daemon"
 fi
 jmx_note "integration: $frames frames rendered after the restart; build and run $(($(date +%s) - t0)) s"
 echo "rtsan.sh: PASS"

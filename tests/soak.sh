@@ -31,31 +31,19 @@ duration=${1:-3600}
 every=${2:-60}
 restart_every=${JMX_SOAK_RESTART_S:-600}
 daemon=$top_builddir/src/jackmixd
-for x in "$daemon" ./jmx_osc ./jmx_hostile ./jmx_tone ./rec_inspect; do
-	[ -x "$x" ] || jmx_fail "$x not built"
-done
+jmx_built "$daemon" ./jmx_osc ./jmx_hostile ./jmx_tone ./rec_inspect
 jmx_setup
 T=$JMX_TMP
 dname=jmx-soak-$$
 tname=jmx-soak-tone-$$
 fail=0
 
-bad() {
-	jmx_note "FAIL: $*"
-	fail=1
-}
-
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-fds() { ls "/proc/$1/fd" | wc -l; }
-threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
-
 jmx_jack_start || jmx_fail "the private JACK server did not start"
 port=$(jmx_free_udp_port) || jmx_fail "no free UDP port"
 mkdir -p "$T/rec" "$T/snaps"
-"$daemon" -S "$JMX_SERVER" -n "$dname" -c 8 --stereo-channels 2 -b 4 -p "$port" --feedback-port 0 \
-	-s "$T/state" --record-dir "$T/rec" --snapshot-dir "$T/snaps" >"$T/daemon.log" 2>&1 &
-dpid=$!
-jmx_track $dpid
+jmx_daemon_start "$T/daemon.log" -S "$JMX_SERVER" -n "$dname" -c 8 --stereo-channels 2 -b 4 -p "$port" \
+	--feedback-port 0 -s "$T/state" --record-dir "$T/rec" --snapshot-dir "$T/snaps"
+dpid=$JMX_DAEMON_PID
 nports=$((8 + 4 + 4 + 8))
 jmx_wait_ports "$dname" $nports 20 || { jmx_show daemon "$T/daemon.log"; jmx_fail "no daemon ports"; }
 
@@ -69,13 +57,7 @@ start_tone() {
 	# remembers its peers): connect what is missing, then check all
 	k=1
 	for p in in_1 in_2 in_3 in_4 in_5 in_6 in_7 in_8 in_9_L in_9_R in_10_L in_10_R; do
-		n=0
-		until jack_lsp -s "$JMX_SERVER" -c "$dname:$p" 2>/dev/null | grep -q "^ *$tname:out_$k\$"; do
-			jack_connect "$tname:out_$k" "$dname:$p" >/dev/null 2>&1
-			n=$((n + 1))
-			[ $n -lt 50 ] || return 1
-			sleep 0.1
-		done
+		jmx_connect_missing "$tname:out_$k" "$dname:$p" || return 1
 		k=$((k + 1))
 	done
 }
@@ -90,7 +72,7 @@ check_takes() {
 		info=$(./rec_inspect info "$f" 2>&1)
 		case $info in
 		*strict=ok*) takes=$((takes + 1)) ;;
-		*) bad "take $f: $info" ;;
+		*) jmx_bad "take $f: $info" ;;
 		esac
 		rm -f "$f"
 	done
@@ -109,8 +91,8 @@ i=0
 while :; do
 	now=$(date +%s)
 	[ $((now - t_start)) -lt "$duration" ] || break
-	jmx_alive $dpid || { bad "the daemon died after $((now - t_start)) s"; break; }
-	./jmx_hostile random "$port" 10 4 5 300 >>"$T/traffic.log" 2>&1 || bad "random traffic got /error replies"
+	jmx_alive $dpid || { jmx_bad "the daemon died after $((now - t_start)) s"; break; }
+	./jmx_hostile random "$port" 10 4 5 300 >>"$T/traffic.log" 2>&1 || jmx_bad "random traffic got /error replies"
 	i=$((i + 1))
 	case $((i % 6)) in
 	0) ./jmx_osc "$port" /snapshot/save s "soak$((i % 3))" >/dev/null ;;
@@ -127,13 +109,13 @@ while :; do
 		jmx_jack_stop >/dev/null 2>&1
 		jmx_wait_gone "$tone_pid" 10
 		jmx_untrack "$tone_pid"
-		jmx_jack_start || { bad "jackd did not restart"; break; }
-		jmx_wait_ports "$dname" $nports 10 || bad "the daemon did not come back after a server restart"
-		start_tone || bad "cannot restart the tone"
+		jmx_jack_start || { jmx_bad "jackd did not restart"; break; }
+		jmx_wait_ports "$dname" $nports 10 || jmx_bad "the daemon did not come back after a server restart"
+		start_tone || jmx_bad "cannot restart the tone"
 	fi
 	if [ "$now" -ge "$next_report" ]; then
 		next_report=$((now + every))
-		r=$(rss_kb $dpid) f=$(fds $dpid) th=$(threads $dpid)
+		r=$(jmx_rss_kb $dpid) f=$(jmx_fds $dpid) th=$(jmx_threads $dpid)
 		[ "$r" -gt "$rss_max" ] && rss_max=$r
 		line="$((now - t_start)) $r $f $th $(status) $takes"
 		echo "$line"
@@ -149,11 +131,11 @@ done
 ./jmx_osc "$port" /record/stop >/dev/null 2>&1
 sleep 1
 check_takes
-r=$(rss_kb $dpid) f=$(fds $dpid) th=$(threads $dpid)
+r=$(jmx_rss_kb $dpid) f=$(jmx_fds $dpid) th=$(jmx_threads $dpid)
 [ "$r" -gt "$rss_max" ] && rss_max=$r
 last="$(($(date +%s) - t_start)) $r $f $th $(status) $takes"
 echo "$last"
-jmx_stop_pid $dpid 10 || bad "the daemon exited with $? on SIGTERM"
+jmx_stop_pid $dpid 10 || jmx_bad "the daemon exited with $? on SIGTERM"
 echo "# first: $first"
 echo "# last:  $last"
 echo "# RSS after warm-up ${rss_warm:-?} kB, at the end $r kB, max $rss_max kB; fds: fewest after" \
@@ -161,10 +143,10 @@ echo "# RSS after warm-up ${rss_warm:-?} kB, at the end $r kB, max $rss_max kB; 
 	"$(grep -c 'xrun' "$T/daemon.log") xrun log lines;" \
 	"$(grep -c 'reconnected to JACK' "$T/daemon.log") server returns; $takes takes checked"
 if [ -n "$rss_warm" ]; then
-	[ "$r" -le $((rss_warm + rss_warm / 10 + 4096)) ] || bad "RSS grew from $rss_warm to $r kB"
-	[ "$f" -le "$fd_min" ] || bad "file descriptors: at least $fd_min after the warm-up, $f at the end"
+	[ "$r" -le $((rss_warm + rss_warm / 10 + 4096)) ] || jmx_bad "RSS grew from $rss_warm to $r kB"
+	[ "$f" -le "$fd_min" ] || jmx_bad "file descriptors: at least $fd_min after the warm-up, $f at the end"
 	[ "$th_min" -eq "$th_max" ] && [ "$th" -eq "$th_min" ] ||
-		bad "threads: $th_min..$th_max after the warm-up, $th at the end"
+		jmx_bad "threads: $th_min..$th_max after the warm-up, $th at the end"
 fi
 [ $fail -eq 0 ] && echo "soak.sh: PASS ($duration s)"
 exit $fail

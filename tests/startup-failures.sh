@@ -16,17 +16,11 @@ top_builddir=${top_builddir:-..}
 jmx_require jackd jack_lsp prlimit setpriv
 daemon=$top_builddir/src/jackmixd
 osc=./jmx_osc
-[ -x "$daemon" ] || jmx_fail "$daemon not built"
-[ -x "$osc" ] || jmx_fail "$osc not built"
+jmx_built "$daemon" "$osc"
 
 jmx_setup
 T=$JMX_TMP
 fail=0
-
-bad() {
-	jmx_note "FAIL: $*"
-	fail=1
-}
 
 # expect_fail CASE WANT_RC REGEX daemon-args...: run the daemon (10 s at
 # most), want exit WANT_RC, exactly one error line matching REGEX, every
@@ -39,13 +33,13 @@ expect_fail() {
 	errs=$(grep -c ' error: ' "$T/err")
 	foreign=$(grep -v -c -e '^jackmixd [0-9:.]* [a-z]*: ' -e '^jackmixd: ' "$T/err")
 	if [ $rc -ne "$want" ]; then
-		bad "$case_: exit status $rc, want $want"
+		jmx_bad "$case_: exit status $rc, want $want"
 	elif [ "$want" -eq 1 ] && [ "$errs" -ne 1 ]; then
-		bad "$case_: $errs error lines, want exactly one"
+		jmx_bad "$case_: $errs error lines, want exactly one"
 	elif ! grep -Eq "$re" "$T/err"; then
-		bad "$case_: no line matching '$re'"
+		jmx_bad "$case_: no line matching '$re'"
 	elif [ "$foreign" -ne 0 ]; then
-		bad "$case_: $foreign lines on stderr that are not the daemon's own"
+		jmx_bad "$case_: $foreign lines on stderr that are not the daemon's own"
 	else
 		jmx_note "$case_: exit $rc: $(grep -E "$re" "$T/err" | head -n 1 | sed 's/^jackmixd [0-9:.]* //')"
 		return 0
@@ -56,11 +50,10 @@ expect_fail() {
 
 jmx_jack_start || jmx_fail "the private JACK server did not start"
 port=$(jmx_free_udp_port) || jmx_fail "no free UDP port"
-"$daemon" -S "$JMX_SERVER" -n jmx-taken-$$ -c 1 -b 0 -p "$port" --feedback-port 0 >"$T/first.log" 2>&1 &
-first=$!
-jmx_track $first
+jmx_daemon_start -w "$T/first.log" -S "$JMX_SERVER" -n jmx-taken-$$ -c 1 -b 0 -p "$port" --feedback-port 0 ||
+	jmx_fail "the first daemon does not answer OSC"
+first=$JMX_DAEMON_PID
 jmx_wait_ports jmx-taken-$$ 5 10 || { jmx_show "first daemon" "$T/first.log"; jmx_fail "no first daemon"; }
-"$osc" -u /pong "$port" /ping >/dev/null || jmx_fail "the first daemon does not answer OSC"
 
 expect_fail "name taken" 1 "error: JACK client name 'jmx-taken-$$' is already in use.*--name" \
 	-S "$JMX_SERVER" -n jmx-taken-$$ -c 1 -b 0 -p 0 --feedback-port 0
@@ -71,9 +64,9 @@ expect_fail "OSC port in use" 1 "error: OSC: cannot listen on 127.0.0.1 port $po
 expect_fail "usage" 2 "jackmixd: --channels: 'many' is not a whole number" -c many
 # the failed starts left nothing behind on the server
 left=$(jack_lsp -s "$JMX_SERVER" | grep -c -e "^jmx-osc-$$:" -e "^jmx-taken-$$-")
-[ "$left" -eq 0 ] || bad "$left ports of failed daemons are still registered"
-jmx_alive $first || bad "the first daemon died"
-jmx_stop_pid $first 5 || bad "the first daemon did not exit 0"
+[ "$left" -eq 0 ] || jmx_bad "$left ports of failed daemons are still registered"
+jmx_alive $first || jmx_bad "the first daemon died"
+jmx_stop_pid $first 5 || jmx_bad "the first daemon did not exit 0"
 
 # memory lock refused: a warning, then business as usual
 mport=$(jmx_free_udp_port) || jmx_fail "no free UDP port"
@@ -85,13 +78,13 @@ if jmx_wait_ports jmx-mlock-$$ 5 10 && "$osc" -u /pong "$mport" /ping >/dev/null
 	if grep -q 'AddressSanitizer build: memory is not locked' "$T/mlock.log"; then
 		jmx_note "memory lock: an AddressSanitizer build locks nothing, not checked"
 	else
-		grep -q ' warning: cannot lock memory' "$T/mlock.log" || bad "memory lock: no warning (was it refused?)"
+		grep -q ' warning: cannot lock memory' "$T/mlock.log" || jmx_bad "memory lock: no warning (was it refused?)"
 	fi
-	grep -q ' error: ' "$T/mlock.log" && bad "memory lock: an error line"
-	jmx_stop_pid $ml 5 || bad "memory lock: exit status $? on SIGTERM, want 0"
+	grep -q ' error: ' "$T/mlock.log" && jmx_bad "memory lock: an error line"
+	jmx_stop_pid $ml 5 || jmx_bad "memory lock: exit status $? on SIGTERM, want 0"
 	jmx_note "memory lock refused: $(grep -o 'warning: cannot lock memory.*' "$T/mlock.log")"
 else
-	bad "memory lock refused: the daemon did not come up"
+	jmx_bad "memory lock refused: the daemon did not come up"
 	jmx_show "daemon log" "$T/mlock.log"
 fi
 

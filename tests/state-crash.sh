@@ -23,10 +23,9 @@ temps() { ls -A "$T" "$snaps" 2>/dev/null | grep -c '\.tmp\.'; }
 rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
 
 start_daemon() {
-	../src/jackmixd -n "$name" -c 2 -b 1 -p "$port" --feedback-port 0 -s "$state" --snapshot-dir "$snaps" \
-		>"$T/daemon.log" 2>&1 &
-	daemon=$!
-	jmx_track $daemon
+	jmx_daemon_start "$T/daemon.log" -n "$name" -c 2 -b 1 -p "$port" --feedback-port 0 -s "$state" \
+		--snapshot-dir "$snaps"
+	daemon=$JMX_DAEMON_PID
 }
 
 hits=0
@@ -86,10 +85,7 @@ while [ $i -lt "$rounds" ]; do
 done
 
 # one last clean start: sweeps and loads
-../src/jackmixd -n "$name" -c 2 -b 1 -p "$port" --feedback-port 0 -s "$state" --snapshot-dir "$snaps" \
-	>"$T/daemon.log" 2>&1 &
-daemon=$!
-jmx_track $daemon
+start_daemon
 jmx_wait_ports "$name" 6 10 || { jmx_show daemon "$T/daemon.log"; jmx_fail "final start"; }
 sleep 0.3
 [ "$(temps)" -eq 0 ] || jmx_fail "temporary files after the final start"

@@ -23,38 +23,20 @@ shim=$(pwd)/faultshim.so
 osc() { ./jmx_osc -t 3000 "$port" "$@"; }
 set_() { ./jmx_osc -t 0 "$port" "$@"; }
 fail=0
-check() { # check DESCRIPTION COMMAND...
-	d=$1
-	shift
-	if ! "$@"; then
-		jmx_note "FAIL: $d"
-		fail=1
-	fi
-}
 is_error() { case "$1" in "/error $2 "*) return 0 ;; esac; return 1; }
 no_temps() { [ -z "$(ls -A "$T" "$snaps" 2>/dev/null | grep '\.tmp\.')" ]; }
-wait_osc() {
-	n=50
-	until ./jmx_osc -t 300 "$port" /info >/dev/null 2>&1; do
-		[ $n -gt 0 ] || return 1
-		n=$((n - 1))
-		sleep 0.1
-	done
-}
 
 echo none >"$T/fault"
-JMX_FAULT_CTL=$T/fault JMX_FAULT_MATCH=.tmp. JMX_FAULT_LOG=$T/hits LD_PRELOAD=$shim \
-	../src/jackmixd -n "$name" -c 2 -b 1 -p "$port" --feedback-port 0 -s "$state" --snapshot-dir "$snaps" \
-	>"$T/daemon.log" 2>&1 &
-daemon=$!
-jmx_track $daemon
-wait_osc || { jmx_show daemon "$T/daemon.log"; jmx_fail "daemon does not answer OSC"; }
+jmx_daemon_start -w "$T/daemon.log" JMX_FAULT_CTL="$T/fault" JMX_FAULT_MATCH=.tmp. JMX_FAULT_LOG="$T/hits" \
+	LD_PRELOAD="$shim" -n "$name" -c 2 -b 1 -p "$port" --feedback-port 0 -s "$state" --snapshot-dir "$snaps" ||
+	jmx_fail "daemon does not answer OSC"
+daemon=$JMX_DAEMON_PID
 
 set_ /ch/1/fader/db f -5
 out=$(osc /state/save)
-check "first save: '$out'" [ "$out" = "/state/save $state" ]
+jmx_check "first save: '$out'" [ "$out" = "/state/save $state" ]
 out=$(osc /snapshot/save s keep)
-check "first scene: '$out'" [ "$out" = "/snapshot/save keep" ]
+jmx_check "first scene: '$out'" [ "$out" = "/snapshot/save keep" ]
 cp "$state" "$T/state.good"
 cp "$snaps/keep.scene" "$T/scene.good"
 
@@ -68,15 +50,15 @@ for f in "open EROFS:create" "open ENOSPC:create" "write ENOSPC:write" "write EI
 	set_ /ch/1/fader/db f $v
 	v=$((v - 1))
 	out=$(osc /state/save)
-	check "$fault: /state/save -> '$out'" is_error "$out" /state/save
-	check "$fault: the reason names the step ($step)" eval 'case "$out" in *"$step"*) true ;; *) false ;; esac'
+	jmx_check "$fault: /state/save -> '$out'" is_error "$out" /state/save
+	jmx_check "$fault: the reason names the step ($step)" eval 'case "$out" in *"$step"*) true ;; *) false ;; esac'
 	out=$(osc /snapshot/save s keep)
-	check "$fault: /snapshot/save -> '$out'" is_error "$out" /snapshot/save
-	check "$fault: the fault was hit" [ -s "$T/hits" ]
-	check "$fault: previous state file intact" cmp -s "$state" "$T/state.good"
-	check "$fault: previous scene intact" cmp -s "$snaps/keep.scene" "$T/scene.good"
-	check "$fault: no temporary file left" no_temps
-	check "$fault: logged" grep -q "error: .*$step" "$T/daemon.log"
+	jmx_check "$fault: /snapshot/save -> '$out'" is_error "$out" /snapshot/save
+	jmx_check "$fault: the fault was hit" [ -s "$T/hits" ]
+	jmx_check "$fault: previous state file intact" cmp -s "$state" "$T/state.good"
+	jmx_check "$fault: previous scene intact" cmp -s "$snaps/keep.scene" "$T/scene.good"
+	jmx_check "$fault: no temporary file left" no_temps
+	jmx_check "$fault: logged" grep -q "error: .*$step" "$T/daemon.log"
 	jmx_alive $daemon || { jmx_show daemon "$T/daemon.log"; jmx_fail "daemon died under $fault"; }
 done
 
@@ -85,21 +67,21 @@ echo "write ENOSPC" >"$T/fault"
 : >"$T/hits"
 set_ /ch/2/fader/db f -20
 sleep 2.6
-check "autosave tried and failed" [ -s "$T/hits" ]
-check "failed autosave left the file intact" cmp -s "$state" "$T/state.good"
+jmx_check "autosave tried and failed" [ -s "$T/hits" ]
+jmx_check "failed autosave left the file intact" cmp -s "$state" "$T/state.good"
 echo none >"$T/fault"
 n=40
 while grep -qx '/ch/2/fader/db 0' "$state" && [ $n -gt 0 ]; do
 	n=$((n - 1))
 	sleep 0.1
 done
-check "autosave retried after the disk recovered" grep -qx '/ch/2/fader/db -20' "$state"
-check "and the result parses" ./jmx_statecheck -c 2 -b 1 "$state"
+jmx_check "autosave retried after the disk recovered" grep -qx '/ch/2/fader/db -20' "$state"
+jmx_check "and the result parses" ./jmx_statecheck -c 2 -b 1 "$state"
 out=$(osc /snapshot/save s keep)
-check "scene save works again: '$out'" [ "$out" = "/snapshot/save keep" ]
-check "no temporary file left" no_temps
+jmx_check "scene save works again: '$out'" [ "$out" = "/snapshot/save keep" ]
+jmx_check "no temporary file left" no_temps
 jmx_stop_pid $daemon 5
-check "exit 0 after all that" [ $? -eq 0 ]
+jmx_check "exit 0 after all that" [ $? -eq 0 ]
 
 # libfiu's own preload, when installed: fsync of any file fails
 if command -v fiu-run >/dev/null 2>&1; then
@@ -109,16 +91,16 @@ if command -v fiu-run >/dev/null 2>&1; then
 		>"$T/fiu.log" 2>&1 &
 	d2=$!
 	jmx_track $d2
-	if wait_osc; then
+	if jmx_daemon_wait "$port" $d2; then
 		set_ /ch/1/fader/db f -42
 		out=$(osc /state/save)
-		check "fiu fsync: /state/save -> '$out'" is_error "$out" /state/save
-		check "fiu fsync: previous state intact" cmp -s "$state" "$T/state.good"
-		check "fiu fsync: no temporary file left" no_temps
+		jmx_check "fiu fsync: /state/save -> '$out'" is_error "$out" /state/save
+		jmx_check "fiu fsync: previous state intact" cmp -s "$state" "$T/state.good"
+		jmx_check "fiu fsync: no temporary file left" no_temps
 		jmx_stop_pid $d2 5
 	else
 		jmx_show "fiu-run daemon" "$T/fiu.log"
-		check "the daemon runs under fiu-run" false
+		jmx_bad "the daemon runs under fiu-run"
 	fi
 else
 	jmx_note "fiu-run not installed: libfiu cross-check not run"

@@ -35,29 +35,15 @@ dump() {
 	printf '%s\n' "$dump_out" | grep -v -e '^/dump/done' -e '/meter' -e '/gr ' | sort
 }
 fail=0
-check() { # check DESCRIPTION COMMAND...
-	d=$1
-	shift
-	if ! "$@"; then
-		jmx_note "FAIL: $d"
-		fail=1
-	fi
-}
 
 start_daemon() { # start_daemon LOG [extra options]
 	dlog=$1
 	shift
-	../src/jackmixd -n "$name" -c 3 --stereo-channels 1 -b 2 -p "$port" --feedback-port 0 -s "$state" \
-		--snapshot-dir "$snaps" "$@" >"$dlog" 2>&1 &
-	daemon=$!
-	jmx_track $daemon
+	jmx_daemon_start "$dlog" -n "$name" -c 3 --stereo-channels 1 -b 2 -p "$port" --feedback-port 0 -s "$state" \
+		--snapshot-dir "$snaps" "$@"
+	daemon=$JMX_DAEMON_PID
 	jmx_wait_ports "$name" 13 10 || { jmx_show daemon "$dlog"; jmx_fail "daemon ports missing"; }
-	n=50
-	until ./jmx_osc -t 300 "$port" /info >/dev/null 2>&1; do
-		[ $n -gt 0 ] || { jmx_show daemon "$dlog"; jmx_fail "daemon does not answer OSC"; }
-		n=$((n - 1))
-		sleep 0.1
-	done
+	jmx_daemon_wait "$port" || { jmx_show daemon "$dlog"; jmx_fail "daemon does not answer OSC"; }
 }
 
 # a tone into in_1 and a meter on master_L/R
@@ -78,7 +64,7 @@ meter() { # peak dBFS of a 100 ms window after 1.2 s of settling: the
 start_daemon "$T/d1.log" -i 'tone:out_*' -o 'tone:in_*'
 # (the connections made by -i/-o are a change, autosaved 2 s later: a
 # start slowed by a loaded machine may already have saved them)
-check "started from defaults" grep -q "console.state does not exist yet: starting from defaults" "$T/d1.log"
+jmx_check "started from defaults" grep -q "console.state does not exist yet: starting from defaults" "$T/d1.log"
 set_ /ch/1/fader/db f -6.5
 set_ /ch/1/pan f 0.25
 set_ /ch/1/eq/on i 1
@@ -100,10 +86,10 @@ set_ /ch/3/solo i 1
 sleep 0.3
 level_a=$(meter)
 dump >"$T/dump.a"
-check "dump has every instance ($(wc -l <"$T/dump.a") lines)" [ "$(wc -l <"$T/dump.a")" -gt 300 ]
-check "the name went in" grep -qx '/ch/2/name Snare "top" \\ü' "$T/dump.a"
+jmx_check "dump has every instance ($(wc -l <"$T/dump.a") lines)" [ "$(wc -l <"$T/dump.a")" -gt 300 ]
+jmx_check "the name went in" grep -qx '/ch/2/name Snare "top" \\ü' "$T/dump.a"
 out=$(osc /snapshot/save s scene-A)
-check "scene saved: '$out'" [ "$out" = "/snapshot/save scene-A" ]
+jmx_check "scene saved: '$out'" [ "$out" = "/snapshot/save scene-A" ]
 
 # ---- 2: change everything we set, recall, compare ----
 set_ /ch/1/fader/db f -30
@@ -117,15 +103,15 @@ set_ /mon/afl i 0
 set_ /ch/3/solo i 0
 sleep 0.3
 level_b=$(meter)
-check "the change is audible ($level_a vs $level_b dBFS)" \
+jmx_check "the change is audible ($level_a vs $level_b dBFS)" \
 	awk -v a="$level_a" -v b="$level_b" 'BEGIN { exit !(a - b > 10) }'
 touch "$T/recall-mark"
 out=$(osc /snapshot/load s scene-A)
-check "scene recalled: '$out'" [ "$out" = "/snapshot/load scene-A" ]
+jmx_check "scene recalled: '$out'" [ "$out" = "/snapshot/load scene-A" ]
 dump >"$T/dump.b"
-check "recalled state equals the saved one" cmp -s "$T/dump.a" "$T/dump.b"
+jmx_check "recalled state equals the saved one" cmp -s "$T/dump.a" "$T/dump.b"
 level_c=$(meter)
-check "same output level after recall ($level_a vs $level_c dBFS)" \
+jmx_check "same output level after recall ($level_a vs $level_c dBFS)" \
 	awk -v a="$level_a" -v c="$level_c" 'BEGIN { d = a - c; exit !(d < 0.05 && d > -0.05) }'
 
 # ---- 3: autosave debounce ----
@@ -137,7 +123,7 @@ until [ -n "$(find "$state" -newer "$T/recall-mark" 2>/dev/null)" ]; do
 	[ $n -lt 100 ] || break
 	sleep 0.1
 done
-check "the recall was autosaved" [ -n "$(find "$state" -newer "$T/recall-mark" 2>/dev/null)" ]
+jmx_check "the recall was autosaved" [ -n "$(find "$state" -newer "$T/recall-mark" 2>/dev/null)" ]
 rm -f "$state"
 t_set=$(date +%s%N)
 set_ /ch/2/trim/db f 3
@@ -153,57 +139,57 @@ done
 t_seen=$(date +%s%N)
 save_ms=$(((t_seen - t_set) / 1000000))
 jmx_note "autosave seen $save_ms ms after the change"
-check "autosaved after the last change" [ -f "$state" ]
-check "no autosave sooner than 2 s after a change (seen after $save_ms ms)" [ $save_ms -ge 1999 ]
-check "autosaved file parses" ./jmx_statecheck -c 4 -b 2 "$state"
+jmx_check "autosaved after the last change" [ -f "$state" ]
+jmx_check "no autosave sooner than 2 s after a change (seen after $save_ms ms)" [ $save_ms -ge 1999 ]
+jmx_check "autosaved file parses" ./jmx_statecheck -c 4 -b 2 "$state"
 set_ /ch/2/trim/db f 0
 dump >"$T/dump.a"
-check "the --connect-* connections are saved" grep -q '^/jack/connect "in_1" "tone:out_1"$' "$state"
+jmx_check "the --connect-* connections are saved" grep -q '^/jack/connect "in_1" "tone:out_1"$' "$state"
 jmx_stop_pid $daemon 5
-check "exit 0 on SIGTERM" [ $? -eq 0 ]
-check "saved at shutdown" grep -qx '/ch/2/trim/db 0' "$state"
-check "no temporary files" [ -z "$(ls -A "$T" "$snaps" | grep '\.tmp\.')" ]
+jmx_check "exit 0 on SIGTERM" [ $? -eq 0 ]
+jmx_check "saved at shutdown" grep -qx '/ch/2/trim/db 0' "$state"
+jmx_check "no temporary files" [ -z "$(ls -A "$T" "$snaps" | grep '\.tmp\.')" ]
 
 # ---- 4: restart: values and connections come back ----
 jack_disconnect tone:out_1 "$name:in_1" 2>/dev/null
 start_daemon "$T/d2.log"
 dump >"$T/dump.b"
-check "restart restores every value" cmp -s "$T/dump.a" "$T/dump.b"
+jmx_check "restart restores every value" cmp -s "$T/dump.a" "$T/dump.b"
 cmp -s "$T/dump.a" "$T/dump.b" || diff "$T/dump.a" "$T/dump.b" | head -n 20 >&2
-check "restart restores in_1 <- tone:out_1" jmx_connected "$name:in_1" tone:out_1
-check "restart restores master_L -> tone:in_L" jmx_connected "$name:master_L" tone:in_L
+jmx_check "restart restores in_1 <- tone:out_1" jmx_connected "$name:in_1" tone:out_1
+jmx_check "restart restores master_L -> tone:in_L" jmx_connected "$name:master_L" tone:in_L
 level_d=$(meter)
-check "same output level after restart ($level_a vs $level_d dBFS)" \
+jmx_check "same output level after restart ($level_a vs $level_d dBFS)" \
 	awk -v a="$level_a" -v d="$level_d" 'BEGIN { x = a - d; exit !(x < 0.05 && x > -0.05) }'
 
 # ---- 5: peers that register late, go away and come back ----
 jack_connect "$name:bus_1_L" tone:in_R || jmx_fail "jack_connect"
 osc /state/save >/dev/null
-check "a manual connection is saved" grep -q '^/jack/connect "bus_1_L" "tone:in_R"$' "$state"
+jmx_check "a manual connection is saved" grep -q '^/jack/connect "bus_1_L" "tone:in_R"$' "$state"
 jmx_stop_pid $daemon 5
 # add two connections to a client that does not exist yet (hand-edited
 # file: the checksum line becomes a bare "end")
 sed -i -e '/^end crc32 /d' "$state"
 printf '/jack/connect "in_2" "late:out_1"\n/jack/connect "mon_L" "late:in_L"\nend\n' >>"$state"
 start_daemon "$T/d3.log"
-check "pending peer logged" grep -q "late:out_1 is not there (yet)" "$T/d3.log"
+jmx_check "pending peer logged" grep -q "late:out_1 is not there (yet)" "$T/d3.log"
 ./jmx_tone -n late -c 1 >"$T/late.log" 2>&1 &
 late=$!
 jmx_track $late
-check "late peer connected when it appeared" jmx_connected "$name:in_2" late:out_1
-check "late peer, other direction" jmx_connected "$name:mon_L" late:in_L
+jmx_check "late peer connected when it appeared" jmx_connected "$name:in_2" late:out_1
+jmx_check "late peer, other direction" jmx_connected "$name:mon_L" late:in_L
 jmx_stop_pid $late 5
 sleep 0.5
 osc /state/save >/dev/null
-check "a vanished peer stays in the state file" grep -q '^/jack/connect "in_2" "late:out_1"$' "$state"
+jmx_check "a vanished peer stays in the state file" grep -q '^/jack/connect "in_2" "late:out_1"$' "$state"
 ./jmx_tone -n late -c 1 >"$T/late.log" 2>&1 &
 late=$!
 jmx_track $late
-check "a returning peer is connected again" jmx_connected "$name:in_2" late:out_1
+jmx_check "a returning peer is connected again" jmx_connected "$name:in_2" late:out_1
 jack_disconnect late:out_1 "$name:in_2"
 sleep 0.5
 osc /state/save >/dev/null
-check "a connection the user breaks is forgotten" eval '! grep -q "late:out_1" "$state"'
+jmx_check "a connection the user breaks is forgotten" eval '! grep -q "late:out_1" "$state"'
 jmx_stop_pid $late 5
 
 # ---- 6: hostile names, planted symlink ----
@@ -224,39 +210,39 @@ for bad in "" "." ".." ".hidden" "../x" "../../outside/file" "/etc/passwd" "a/b"
 	"$(printf 'a\nb')" "x*" "01234567890123456789012345678901234567890123456789012345678901234"; do
 	for cmd in save load delete; do
 		out=$(osc /snapshot/$cmd s "$bad")
-		check "/snapshot/$cmd '$bad' rejected: '$out'" eval 'case "$out" in "/error /snapshot/$cmd "*) true ;; *) false ;; esac'
+		jmx_check "/snapshot/$cmd '$bad' rejected: '$out'" eval 'case "$out" in "/error /snapshot/$cmd "*) true ;; *) false ;; esac'
 	done
 done
 for cmd in save load delete; do
 	out=$(osc /snapshot/$cmd s evil)
-	check "/snapshot/$cmd through a symlink rejected: '$out'" eval 'case "$out" in "/error "*) true ;; *) false ;; esac'
+	jmx_check "/snapshot/$cmd through a symlink rejected: '$out'" eval 'case "$out" in "/error "*) true ;; *) false ;; esac'
 done
 out=$(osc /snapshot/save s dir)
-check "save over a directory symlink rejected: '$out'" eval 'case "$out" in "/error "*) true ;; *) false ;; esac'
+jmx_check "save over a directory symlink rejected: '$out'" eval 'case "$out" in "/error "*) true ;; *) false ;; esac'
 after=$(listing)
-check "nothing outside the scene directory changed" [ "$before" = "$after" ]
+jmx_check "nothing outside the scene directory changed" [ "$before" = "$after" ]
 [ "$before" = "$after" ] || printf '%s\n---- now ----\n%s\n' "$before" "$after" >&2
 out=$(osc /snapshot/list)
-check "list shows regular files only: '$out'" [ "$out" = "/snapshot/list scene-A" ]
+jmx_check "list shows regular files only: '$out'" [ "$out" = "/snapshot/list scene-A" ]
 out=$(osc /snapshot/load sf scene-A nan)
-check "NaN fade rejected: '$out'" eval 'case "$out" in "/error "*) true ;; *) false ;; esac'
+jmx_check "NaN fade rejected: '$out'" eval 'case "$out" in "/error "*) true ;; *) false ;; esac'
 out=$(osc /snapshot/delete s scene-A)
-check "delete: '$out'" [ "$out" = "/snapshot/delete scene-A" ]
+jmx_check "delete: '$out'" [ "$out" = "/snapshot/delete scene-A" ]
 out=$(osc /snapshot/list)
-check "list after delete: '$out'" [ "$out" = "/snapshot/list" ]
+jmx_check "list after delete: '$out'" [ "$out" = "/snapshot/list" ]
 jmx_stop_pid $daemon 5
 
 # ---- 7: damaged state file at start-up ----
 printf 'jackmixd-state 1\n/ch/1/fader/db -12\n/ch/1/mute 7\nend\n' >"$state"
 cp "$state" "$T/damaged.copy"
 start_daemon "$T/d4.log"
-check "the damage is logged with file:line" grep -q "console.state:3: " "$T/d4.log"
+jmx_check "the damage is logged with file:line" grep -q "console.state:3: " "$T/d4.log"
 aside=$(ls "$T" | grep '^console.state.corrupt-')
-check "the damaged file is kept aside ('$aside')" cmp -s "$T/damaged.copy" "$T/$aside"
+jmx_check "the damaged file is kept aside ('$aside')" cmp -s "$T/damaged.copy" "$T/$aside"
 out=$(osc /ch/1/fader/db)
-check "started from defaults: '$out'" [ "$out" = "/ch/1/fader/db 0" ]
+jmx_check "started from defaults: '$out'" [ "$out" = "/ch/1/fader/db 0" ]
 jmx_stop_pid $daemon 5
-check "the kept file is untouched" cmp -s "$T/damaged.copy" "$T/$aside"
+jmx_check "the kept file is untouched" cmp -s "$T/damaged.copy" "$T/$aside"
 
 if [ $fail -ne 0 ]; then
 	for f in "$T"/d*.log; do jmx_show daemon "$f" 30; done

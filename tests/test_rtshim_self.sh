@@ -17,26 +17,21 @@ srcdir=${srcdir:-.}
 
 shim=./.libs/rtshim.so
 prog=./test_rtshim_self
-[ -f "$shim" ] || jmx_fail "$shim not built (make check builds it)"
-[ -x "$prog" ] || jmx_fail "$prog not built"
+jmx_built "$shim" "$prog"
 jmx_setup
-fails=0
-bad() {
-	jmx_note "FAIL: $*"
-	fails=$((fails + 1))
-}
+fail=0
 
 # 1. the full check
 LD_PRELOAD=$shim JMX_RTSHIM_REPORT=$JMX_TMP/full.report $prog >"$JMX_TMP/full.out" 2>"$JMX_TMP/full.err"
 rc=$?
 cat "$JMX_TMP/full.out"
 grep "FAIL" "$JMX_TMP/full.err" >&2
-[ "$rc" -eq 0 ] || bad "test_rtshim_self exited $rc"
+[ "$rc" -eq 0 ] || jmx_bad "test_rtshim_self exited $rc"
 want=$(sed -n 's/^rtshim-self: total=\([0-9]*\) cycles=\([0-9]*\)$/\1 \2/p' "$JMX_TMP/full.out")
 got=$(jmx_shim_report "$JMX_TMP/full.report")
-[ -n "$want" ] || bad "the program printed no totals"
-[ -n "$got" ] || bad "no report in $JMX_TMP/full.report"
-[ "$want" = "$got" ] || bad "report says '$got' (forbidden cycles), the program counted '$want'"
+[ -n "$want" ] || jmx_bad "the program printed no totals"
+[ -n "$got" ] || jmx_bad "no report in $JMX_TMP/full.report"
+[ "$want" = "$got" ] || jmx_bad "report says '$got' (forbidden cycles), the program counted '$want'"
 for c in malloc calloc realloc reallocarray free posix_memalign aligned_alloc memalign valloc \
 	pvalloc pthread_mutex_lock pthread_mutex_trylock pthread_mutex_timedlock \
 	pthread_mutex_clocklock pthread_spin_lock pthread_cond_wait pthread_cond_timedwait \
@@ -49,37 +44,37 @@ for c in malloc calloc realloc reallocarray free posix_memalign aligned_alloc me
 	sendmsg recv recvfrom recvmsg sleep usleep nanosleep clock_nanosleep poll ppoll select \
 	pselect epoll_wait epoll_pwait syslog vsyslog mmap munmap; do
 	n=$(jmx_shim_count "$JMX_TMP/full.report" "$c")
-	[ "$n" -ge 1 ] || bad "the report does not list $c"
+	[ "$n" -ge 1 ] || jmx_bad "the report does not list $c"
 done
 # The per-class counts add up to the total.
 sum=$(sed -n '1s/^[^:]*: [^:]*: //p' "$JMX_TMP/full.report" | tr ' ' '\n' |
 	awk -F= '{ s += $2 } END { print s + 0 }')
-[ "$sum" = "${got%% *}" ] || bad "per-class counts add up to $sum, total is ${got%% *}"
+[ "$sum" = "${got%% *}" ] || jmx_bad "per-class counts add up to $sum, total is ${got%% *}"
 # sem_post is allowed: it must not appear even though the program called it.
-grep -q 'sem_post=' "$JMX_TMP/full.report" && bad "sem_post was counted"
+grep -q 'sem_post=' "$JMX_TMP/full.report" && jmx_bad "sem_post was counted"
 
 # 2. allowed calls only
 LD_PRELOAD=$shim JMX_RTSHIM_REPORT=$JMX_TMP/clean.report $prog clean >/dev/null 2>&1
 rc=$?
-[ "$rc" -eq 0 ] || bad "clean mode exited $rc"
+[ "$rc" -eq 0 ] || jmx_bad "clean mode exited $rc"
 line=$(head -n 1 "$JMX_TMP/clean.report" 2>/dev/null)
 [ "$line" = "rtshim: 0 forbidden calls, 5 rt cycles observed" ] ||
-	bad "clean mode report: '$line'"
+	jmx_bad "clean mode report: '$line'"
 
 # 3. exit status passes through; the report names the first offence
 LD_PRELOAD=$shim JMX_RTSHIM_REPORT=$JMX_TMP/exit7.report $prog exit7 >/dev/null 2>&1
 rc=$?
-[ "$rc" -eq 7 ] || bad "exit7 mode exited $rc, want 7"
+[ "$rc" -eq 7 ] || jmx_bad "exit7 mode exited $rc, want 7"
 line=$(head -n 1 "$JMX_TMP/exit7.report" 2>/dev/null)
 [ "$line" = "rtshim: 1 forbidden calls, 1 rt cycles observed: malloc=1" ] ||
-	bad "exit7 report: '$line'"
+	jmx_bad "exit7 report: '$line'"
 grep -q '^rtshim: first: malloc called from .*test_rtshim_self' "$JMX_TMP/exit7.report" ||
-	bad "exit7 report does not say where the malloc came from"
+	jmx_bad "exit7 report does not say where the malloc came from"
 
 # 4. no shim, no pass
-$prog >/dev/null 2>&1 && bad "test_rtshim_self passed without the shim loaded"
+$prog >/dev/null 2>&1 && jmx_bad "test_rtshim_self passed without the shim loaded"
 
-if [ "$fails" -ne 0 ]; then
+if [ "$fail" -ne 0 ]; then
 	jmx_show "full report" "$JMX_TMP/full.report" 20
 	jmx_show "exit7 report" "$JMX_TMP/exit7.report" 20
 	exit 1
