@@ -34,6 +34,7 @@
 #include "dsp.h"
 #include "log.h"
 #include "osc_core.h"
+#include "params_path.h"
 
 /* ------------------------------------------------------------------ */
 /* Replies                                                             */
@@ -123,11 +124,11 @@ static void osc_query(struct osc *o, const struct osc_route *r, unsigned i1, uns
 			if (!isfinite(v[k]))
 				v[k] = p->min;
 		if (r->form == FORM_NORM) {
-			osc_route_format_path(p->npath, r->id, i1, i2, path, sizeof path);
+			params_path_expand(p->npath, strlen(p->npath), r->id, i1, i2, path, sizeof path);
 			osc_wire_begin(&m, path, "f");
 			osc_wire_f(&m, dsp_db_to_fader(v[0]));
 		} else {
-			osc_route_format_path(p->path, r->id, i1, i2, path, sizeof path);
+			params_path_expand(p->path, strlen(p->path), r->id, i1, i2, path, sizeof path);
 			osc_wire_begin(&m, path, n >= 2 ? "ff" : "f");
 			osc_wire_f(&m, v[0]);
 			if (n >= 2)

@@ -194,7 +194,6 @@ void osc_wire_send_msg(struct osc_client *c, struct osc_stats *st, const struct 
 int osc_route_build(struct osc *o);
 const struct osc_route *osc_route_resolve(const struct osc *o, const char *path, unsigned *i1, unsigned *i2,
                                           const char **why);
-void osc_route_format_path(const char *tmpl, unsigned id, unsigned i1, unsigned i2, char *out, size_t len);
 void osc_route_for_each_address(void (*fn)(void *ctx, const char *tmpl, unsigned id, unsigned form),
                                 void *ctx);
 

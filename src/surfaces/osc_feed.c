@@ -30,6 +30,7 @@
 #include "dsp.h"
 #include "log.h"
 #include "osc_core.h"
+#include "params_path.h"
 
 /* ------------------------------------------------------------------ */
 /* Values in their OSC forms                                           */
@@ -91,7 +92,7 @@ int osc_feed_encode_value(struct osc *o, unsigned id, unsigned i1, unsigned i2, 
 		return -1;
 	if (p->type == PT_STRING) {
 		const char *s = model_get_string(o->model, (enum param_id)id, i1);
-		osc_route_format_path(p->path, id, i1, i2, path, sizeof path);
+		params_path_expand(p->path, strlen(p->path), id, i1, i2, path, sizeof path);
 		osc_wire_begin(m, path, "s");
 		osc_wire_str(m, s ? s : "");
 		return 0;
@@ -101,7 +102,7 @@ int osc_feed_encode_value(struct osc *o, unsigned id, unsigned i1, unsigned i2, 
 		v = o->autom.value(o->autom.ctx, (enum param_id)id, i1, i2, v);
 	switch (form) {
 	case FORM_UNIT:
-		osc_route_format_path(p->path, id, i1, i2, path, sizeof path);
+		params_path_expand(p->path, strlen(p->path), id, i1, i2, path, sizeof path);
 		if (p->type == PT_FLOAT) {
 			osc_wire_begin(m, path, "f");
 			osc_wire_f(m, v);
@@ -111,14 +112,14 @@ int osc_feed_encode_value(struct osc *o, unsigned id, unsigned i1, unsigned i2, 
 		}
 		return 0;
 	case FORM_NORM:
-		osc_route_format_path(p->npath, id, i1, i2, path, sizeof path);
+		params_path_expand(p->npath, strlen(p->npath), id, i1, i2, path, sizeof path);
 		osc_wire_begin(m, path, "f");
 		osc_wire_f(m, param_to_norm((enum param_id)id, v));
 		return 0;
 	case FORM_TEXT: {
 		char text[32];
 		snprintf(tmpl, sizeof tmpl, "%s/text", p->npath);
-		osc_route_format_path(tmpl, id, i1, i2, path, sizeof path);
+		params_path_expand(tmpl, strlen(tmpl), id, i1, i2, path, sizeof path);
 		osc_db_text(v, text, sizeof text);
 		osc_wire_begin(m, path, "s");
 		osc_wire_str(m, text);
@@ -519,14 +520,14 @@ void osc_feed_meter_tick(struct osc *o, uint64_t now)
 			for (int k = 0; k < 2; k++)
 				if (!isfinite(v[k]))
 					v[k] = p->min;
-			osc_route_format_path(p->path, id, i1, 0, path, sizeof path);
+			params_path_expand(p->path, strlen(p->path), id, i1, 0, path, sizeof path);
 			osc_wire_begin(&m[nm], path, nv >= 2 ? "ff" : "f");
 			osc_wire_f(&m[nm], v[0]);
 			if (nv >= 2)
 				osc_wire_f(&m[nm], v[1]);
 			nm++;
 			if (p->npath) {
-				osc_route_format_path(p->npath, id, i1, 0, path, sizeof path);
+				params_path_expand(p->npath, strlen(p->npath), id, i1, 0, path, sizeof path);
 				osc_wire_begin(&m[nm], path, "f");
 				osc_wire_f(&m[nm], dsp_db_to_fader(v[0]));
 				nm++;

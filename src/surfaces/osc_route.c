@@ -13,10 +13,8 @@
  * declared twice fails osc_route_build; a resolved index is inside the
  * console's shape.  This file calls no other part of the OSC layer.
  *
- * The three places that handle the <n>/<a>/<b> templates are marked
- * PATH CODEC and kept together at the end: a shared codec
- * (params/params_path.[ch]) replaces them, and they are moved here
- * unchanged until it does.
+ * Templates (<n>/<a>/<b>) are read and written by the one path codec
+ * (params/params_path.h); the router only hashes keys ("/ch/#/fader").
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +22,7 @@
 #include "dsp.h"
 #include "log.h"
 #include "osc_core.h"
+#include "params_path.h"
 
 const struct osc_route_command osc_route_commands[] = {
     {"/ping", CMD_PING, "", "Replies /pong."},
@@ -122,8 +121,6 @@ const unsigned osc_route_ncommands = sizeof osc_route_commands / sizeof osc_rout
 /* ------------------------------------------------------------------ */
 /* Path patterns from the table                                        */
 
-static void osc_template_key(const char *tmpl, char *key, size_t len); /* PATH CODEC, below */
-
 static uint32_t osc_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
@@ -208,7 +205,7 @@ static void osc_route_cb(void *ctx, const char *tmpl, unsigned id, unsigned form
 {
 	struct osc_route_ctx *rc = ctx;
 	char key[OSC_PATH_MAX];
-	osc_template_key(tmpl, key, sizeof key);
+	params_path_key(tmpl, strlen(tmpl), key, sizeof key);
 	if (osc_route_add(rc->o, key, CMD_NONE, id, form) < 0)
 		rc->failed = 1;
 }
@@ -224,43 +221,8 @@ int osc_route_build(struct osc *o)
 }
 
 /* ------------------------------------------------------------------ */
-/* PATH CODEC: replaced by params_path                                 */
+/* Resolving a concrete path                                           */
 
-/* PATH CODEC: replaced by params_path */
-/* Template ("/ch/<n>/fader") -> key ("/ch/#/fader"). */
-static void osc_template_key(const char *tmpl, char *key, size_t len)
-{
-	size_t k = 0;
-	for (const char *s = tmpl; *s && k + 1 < len;) {
-		if (s[0] == '<' && s[1] && s[2] == '>') {
-			key[k++] = '#';
-			s += 3;
-		} else {
-			key[k++] = *s++;
-		}
-	}
-	key[k] = 0;
-}
-
-/* PATH CODEC: replaced by params_path */
-/* Instance -> concrete path. */
-void osc_route_format_path(const char *tmpl, unsigned id, unsigned i1, unsigned i2, char *out, size_t len)
-{
-	size_t k = 0;
-	enum param_scope sc = param_table[id].scope;
-	for (const char *s = tmpl; *s && k + 12 < len;) {
-		if (s[0] == '<' && s[1] && s[2] == '>') {
-			unsigned v = s[1] == 'n' ? i1 : s[1] == 'b' ? i2 : sc == SC_BUS ? i1 : i2;
-			k += (size_t)snprintf(out + k, len - k, "%u", v + 1);
-			s += 3;
-		} else {
-			out[k++] = *s++;
-		}
-	}
-	out[k] = 0;
-}
-
-/* PATH CODEC: replaced by params_path */
 /* Concrete path -> route and zero-based indices, or an error reason. */
 const struct osc_route *osc_route_resolve(const struct osc *o, const char *path, unsigned *i1, unsigned *i2,
                                           const char **why)
@@ -309,28 +271,14 @@ const struct osc_route *osc_route_resolve(const struct osc *o, const char *path,
 	*i1 = *i2 = 0;
 	if (r->cmd != CMD_NONE)
 		return r;
-	/* PATH CODEC: replaced by params_path */
-	/* map the numbers to indices in template order */
-	const struct param_info *p = &param_table[r->id];
-	unsigned j = 0;
-	for (const char *t = p->path; *t; t++) {
-		if (t[0] != '<' || !t[1] || t[2] != '>')
-			continue;
-		unsigned v = num[j++], max;
-		unsigned *dst;
-		if (t[1] == 'n') {
-			dst = i1, max = o->shape.channels;
-		} else if (t[1] == 'b') {
-			dst = i2, max = JMX_BANDS;
-		} else {
-			dst = p->scope == SC_BUS ? i1 : i2;
-			max = o->shape.buses;
-		}
-		if (v < 1 || v > max) {
-			*why = "index out of range";
-			return NULL;
-		}
-		*dst = v - 1;
+	/* the numbers stand in the template's order; the codec maps them to
+	 * indices and checks them against the console */
+	unsigned slots[PARAMS_SLOTS];
+	char range[80];
+	if (params_path_slots(param_table[r->id].path, num, nnum, slots) < 0 ||
+	    params_path_index((enum param_id)r->id, slots, &o->shape, i1, i2, range, sizeof range) < 0) {
+		*why = "index out of range";
+		return NULL;
 	}
 	return r;
 }
