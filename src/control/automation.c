@@ -31,6 +31,7 @@
  *   (which the lane may still have overridden) is sent again instead.
  */
 #include "automation.h"
+#include "role.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -562,6 +563,7 @@ static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2
 enum model_result automation_ramp(struct automation *a, enum param_id id, unsigned i1, unsigned i2,
                                   float value, float ms, const void *origin)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	long flat = auto_flat(a, id, i1, i2);
 	float r = flat >= 0 ? auto_published(a, (unsigned)flat) : NAN;
 	enum model_result res = model_ramp(a->model, id, i1, i2, value, ms, origin);
@@ -572,6 +574,7 @@ enum model_result automation_ramp(struct automation *a, enum param_id id, unsign
 
 int automation_stop(struct automation *a, enum param_id id, unsigned i1, unsigned i2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	long flat = auto_flat(a, id, i1, i2);
 	if (flat < 0 || param_table[id].type != PT_FLOAT)
 		return -1;
@@ -598,6 +601,7 @@ int automation_stop(struct automation *a, enum param_id id, unsigned i1, unsigne
 
 int automation_fade(struct automation *a, float seconds)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!isfinite(seconds) || seconds < 0.0f || seconds > 3600.0f)
 		return -1;
 	if (automation_ramp(a, P_MASTER_FADER, 0, 0, JMX_DB_OFF, seconds * 1000.0f, a) < 0)
@@ -629,6 +633,7 @@ static int auto_set_mode_flat(struct automation *a, unsigned flat, int mode)
 
 int automation_set_mode(struct automation *a, enum param_id id, unsigned i1, unsigned i2, int mode)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	long flat = auto_flat(a, id, i1, i2);
 	if (flat < 0 || mode < 0 || mode >= AUTOPLAY_MODES)
 		return -1;
@@ -639,6 +644,7 @@ int automation_set_mode(struct automation *a, enum param_id id, unsigned i1, uns
 
 unsigned automation_set_mode_all(struct automation *a, const char *prefix, int mode)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char base[LANES_PATH_MAX];
 	unsigned n = 0;
 	if (mode < 0 || mode >= AUTOPLAY_MODES)
@@ -654,6 +660,7 @@ unsigned automation_set_mode_all(struct automation *a, const char *prefix, int m
 
 unsigned automation_clear(struct automation *a, const char *prefix)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char base[LANES_PATH_MAX];
 	unsigned n = 0;
 	for (unsigned k = 0; k < a->nautom; k++) {
@@ -677,6 +684,7 @@ unsigned automation_clear(struct automation *a, const char *prefix)
 
 int automation_touch(struct automation *a, enum param_id id, unsigned i1, unsigned i2, int on)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	long flat = auto_flat(a, id, i1, i2);
 	if (flat < 0)
 		return -1;
@@ -688,12 +696,14 @@ int automation_touch(struct automation *a, enum param_id id, unsigned i1, unsign
 
 float automation_value(struct automation *a, enum param_id id, unsigned i1, unsigned i2, float model_value)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	long flat = auto_flat(a, id, i1, i2);
 	return flat >= 0 && a->override[flat] ? a->shown[flat] : model_value;
 }
 
 int automation_mode(struct automation *a, enum param_id id, unsigned i1, unsigned i2, unsigned *points)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	long flat = auto_flat(a, id, i1, i2);
 	if (flat < 0)
 		return -1;
@@ -704,12 +714,14 @@ int automation_mode(struct automation *a, enum param_id id, unsigned i1, unsigne
 
 int automation_touched(struct automation *a, enum param_id id, unsigned i1, unsigned i2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	long flat = auto_flat(a, id, i1, i2);
 	return flat >= 0 && (a->touch[flat] || a->implicit[flat]);
 }
 
 void automation_status(struct automation *a, struct automation_status *st)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	memset(st, 0, sizeof *st);
 	for (unsigned k = 0; k < a->nautom; k++) {
 		const struct lanes_lane *l = &a->lanes->lane[a->autom[k]];
@@ -725,11 +737,13 @@ void automation_status(struct automation *a, struct automation_status *st)
 
 float automation_fade_left(const struct automation *a, uint64_t now_ms)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return a->fading && now_ms < a->fade_end ? (float)(a->fade_end - now_ms) / 1000.0f : 0.0f;
 }
 
 void automation_set_events(struct automation *a, const struct automation_events *ev)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (ev)
 		a->ev = *ev;
 	else
@@ -738,16 +752,19 @@ void automation_set_events(struct automation *a, const struct automation_events 
 
 void automation_set_quiet_origin(struct automation *a, const void *origin)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	a->quiet = origin;
 }
 
 void automation_recall_fade(struct automation *a, int on)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	a->recall_fade = on != 0;
 }
 
 int automation_add_watcher(struct automation *a, automation_watch_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (a->nwatchers >= AUTOMATION_WATCHERS)
 		return -1;
 	a->watcher[a->nwatchers].fn = fn;
@@ -758,22 +775,26 @@ int automation_add_watcher(struct automation *a, automation_watch_fn fn, void *c
 
 struct autoplay *automation_autoplay(struct automation *a)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return a->ap;
 }
 
 const struct lanes *automation_lanes(struct automation *a)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	a->lanes->rate = a->rate;
 	return a->lanes;
 }
 
 unsigned long automation_generation(const struct automation *a)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return a->generation;
 }
 
 void automation_load(struct automation *a, const struct lanes *from, int recall)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct lanes *tmp = NULL;
 	if (from->nflat != a->nflat)
 		return;
@@ -817,6 +838,7 @@ void automation_load(struct automation *a, const struct lanes *from, int recall)
 
 void automation_tick(struct automation *a, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct autoplay_set *old;
 	while ((old = autoplay_reclaim(a->ap)))
 		autoplay_set_free(old);
@@ -851,6 +873,7 @@ static void auto_tick_cb(void *ctx, uint64_t now)
 
 struct automation *automation_new(const struct automation_config *cfg)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct automation *a = calloc(1, sizeof *a);
 	if (!a) {
 		log_err("out of memory");
@@ -923,6 +946,7 @@ oom:
 
 void automation_free(struct automation *a)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!a)
 		return;
 	for (unsigned f = 0; a->seg && f < a->nflat; f++) {

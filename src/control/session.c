@@ -25,6 +25,7 @@
  *   anything could overwrite it; if that fails, autosave stays off.
  */
 #include "session.h"
+#include "role.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +77,7 @@ struct session {
 
 int session_default_snapshot_dir(char *buf, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	int n;
 	if (x && x[0] == '/')
@@ -95,6 +97,7 @@ static unsigned long session_gen(const struct session *s)
 
 void session_set_lanes(struct session *s, const struct session_lanes *hooks)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	s->lanes = *hooks;
 	s->gen_saved = s->gen_seen = session_gen(s);
 }
@@ -321,6 +324,7 @@ static void session_log_pending(const struct session *s)
 
 void session_restore_connections(struct session *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!s->engine)
 		return;
 	s->graph_seen = engine_graph_generation(s->engine);
@@ -331,6 +335,7 @@ void session_restore_connections(struct session *s)
 
 void session_engine_closing(struct session *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < s->known.n; i++)
 		snapshot_conns_add(&s->pending, s->known.v[i].port, s->known.v[i].peer);
 	for (unsigned i = 0; i < s->doubt.n; i++)
@@ -381,6 +386,7 @@ static int session_load_from(struct session *s, int *missing, char *err, size_t 
 
 int session_load_state(struct session *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char err[512], aside[NAME_MAX + 64];
 	int missing;
 
@@ -406,6 +412,7 @@ int session_load_state(struct session *s)
 
 int session_save_state(struct session *s, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	size_t len;
 	char *text;
 	unsigned long g = session_gen(s);
@@ -440,6 +447,7 @@ int session_save_state(struct session *s, char *err, size_t errlen)
 
 void session_shutdown(struct session *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char err[512];
 	/* no last look at JACK here: the server may be gone (that is one
 	 * reason to shut down); the timer looked at most 100 ms ago */
@@ -450,6 +458,7 @@ void session_shutdown(struct session *s)
 int session_switch(struct session *s, const char *state_path, const char *snapshot_dir, char *err,
                    size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	int missing;
 	if (session_open_state(s, state_path) < 0) {
 		snprintf(err, errlen, "%s: cannot use this path", state_path);
@@ -495,6 +504,7 @@ static void session_tick(void *ctx, uint64_t now)
 
 void session_on_dirty(struct session *s, void (*fn)(void *ctx, int dirty), void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	s->dirty_fn = fn;
 	s->dirty_ctx = ctx;
 	s->dirty_said = 0;
@@ -504,6 +514,7 @@ void session_on_dirty(struct session *s, void (*fn)(void *ctx, int dirty), void 
 
 int session_scene_save(struct session *s, const char *name, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	size_t len;
 	if (!snapshot_name_valid(name)) {
 		snprintf(err, errlen,
@@ -533,6 +544,7 @@ int session_scene_save(struct session *s, const char *name, char *err, size_t er
 int session_scene_load(struct session *s, const char *name, float fade_ms, int connect, char *err,
                        size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!isfinite(fade_ms) || fade_ms < 0.0f || fade_ms > SESSION_MAX_FADE_MS) {
 		snprintf(err, errlen, "fade time must be 0..%g ms", (double)SESSION_MAX_FADE_MS);
 		return -1;
@@ -576,6 +588,7 @@ int session_scene_load(struct session *s, const char *name, float fade_ms, int c
 
 int session_scene_delete(struct session *s, const char *name, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (session_open_scenes(s, 1) < 0) {
 		snprintf(err, errlen, "no usable snapshot directory");
 		return -1;
@@ -588,6 +601,7 @@ int session_scene_delete(struct session *s, const char *name, char *err, size_t 
 
 int session_scene_list(struct session *s, char ***names, unsigned *n, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (session_open_scenes(s, 1) < 0) {
 		snprintf(err, errlen, "no usable snapshot directory");
 		return -1;
@@ -601,6 +615,7 @@ int session_scene_list(struct session *s, char ***names, unsigned *n, char *err,
 
 int session_save_now(struct session *s, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	/* the connections as they are now, not as of the last tick */
 	if (s->graph_valid && s->engine && engine_graph_generation(s->engine) != s->graph_seen) {
 		s->graph_seen = engine_graph_generation(s->engine);
@@ -611,6 +626,7 @@ int session_save_now(struct session *s, char *err, size_t errlen)
 
 const char *session_state_file(const struct session *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return s->state_path;
 }
 
@@ -619,6 +635,7 @@ const char *session_state_file(const struct session *s)
 struct session *session_new(const struct session_config *cfg, struct control *ctl, struct model *m,
                             struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct session *s = calloc(1, sizeof *s);
 	if (!s) {
 		log_err("out of memory");
@@ -646,6 +663,7 @@ struct session *session_new(const struct session_config *cfg, struct control *ct
 
 void session_free(struct session *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!s)
 		return;
 	if (s->state_dirfd >= 0)

@@ -12,6 +12,7 @@
  * recorder.c decides what it means for the take.
  */
 #include "recfile.h"
+#include "role.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 
 int recfile_scratch_init(struct recfile_scratch *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	s->ibuf = calloc(RECFILE_SCRATCH, sizeof *s->ibuf);
 	s->zero = calloc(RECFILE_SCRATCH, sizeof *s->zero);
 	s->cbuf = calloc(RECFILE_SCRATCH, sizeof *s->cbuf);
@@ -35,6 +37,7 @@ int recfile_scratch_init(struct recfile_scratch *s)
 
 void recfile_scratch_free(struct recfile_scratch *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	free(s->ibuf);
 	free(s->zero);
 	free(s->cbuf);
@@ -99,6 +102,7 @@ static void recfile_gather(float *dst, const float *src, unsigned ch, unsigned c
 int recfile_write(struct recfile *f, struct recfile_scratch *s, enum recorder_sample sample, const float *src,
                   unsigned ch, uint32_t n, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	const uint32_t step = RECFILE_SCRATCH / f->nch;
 
 	for (uint32_t done = 0; done < n;) {
@@ -135,6 +139,7 @@ int recfile_write(struct recfile *f, struct recfile_scratch *s, enum recorder_sa
 
 int recfile_mkdirs(const char *dir, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	char p[RECORDER_PATH_MAX];
 	snprintf(p, sizeof p, "%s", dir);
 	for (char *s = p + 1;; s++) {
@@ -155,6 +160,7 @@ int recfile_mkdirs(const char *dir, char *err, size_t errlen)
 
 int recfile_create(struct recfile *f, int dirfd, const char *dir, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	f->fd = openat(dirfd, f->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (f->fd >= 0)
 		return 1;
@@ -166,6 +172,7 @@ int recfile_create(struct recfile *f, int dirfd, const char *dir, char *err, siz
 
 void recfile_discard(struct recfile *f, int dirfd)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	if (f->sf)
 		sf_close(f->sf);
 	f->sf = NULL;
@@ -209,6 +216,7 @@ static void recfile_bext_fill(SF_BROADCAST_INFO *b, const struct loudness_values
 
 int recfile_open(struct recfile *f, const struct recfile_take *tk, int is_master, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	const int is_wav = tk->format == REC_FMT_WAV;
 	const char *ext = is_wav ? "wav" : "flac";
 	const char *bits = tk->sample == REC_PCM16 ? "16" : tk->sample == REC_PCM24 ? "24" : "32";
@@ -286,6 +294,7 @@ int recfile_open(struct recfile *f, const struct recfile_take *tk, int is_master
 
 void recfile_set_loudness(struct recfile *f, const struct loudness_values *lv)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	recfile_bext_fill(&f->bext, lv);
 	if (sf_command(f->sf, SFC_SET_BROADCAST_INFO, &f->bext, sizeof f->bext) != SF_TRUE)
 		log_warn("recorder: cannot update the bext chunk of %s", f->name);
@@ -295,6 +304,7 @@ void recfile_set_loudness(struct recfile *f, const struct loudness_values *lv)
 
 void recfile_sync(struct recfile *f, int is_wav)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	if (is_wav)
 		sf_command(f->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
 	fdatasync(f->fd);
@@ -302,12 +312,14 @@ void recfile_sync(struct recfile *f, int is_wav)
 
 void recfile_truncate(struct recfile *f, uint64_t frames)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	if (ftruncate(f->fd, f->data_off + (off_t)(frames * f->frame_bytes)) < 0)
 		log_warn("recorder: cannot truncate %s: %s", f->name, strerror(errno));
 }
 
 int recfile_close(struct recfile *f, const char *dir, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_DISK);
 	int ret = 0;
 	int rc = sf_close(f->sf);
 	f->sf = NULL;

@@ -229,6 +229,7 @@ int recorder_parse_stems(const char *s, enum recorder_stems *st)
 
 const char *recorder_stems_name(enum recorder_stems st)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return st == REC_STEMS_MULTI ? "multi" : st == REC_STEMS_SPLIT ? "split" : "off";
 }
 
@@ -252,6 +253,7 @@ int recorder_stems_check(enum recorder_stems st, unsigned lanes, enum recorder_f
 
 const char *recorder_default_dir(char *buf, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const char *x = getenv("XDG_MUSIC_DIR");
 	const char *home = getenv("HOME");
 	if (x && x[0] == '/')
@@ -744,6 +746,7 @@ static void *rec_thread(void *arg)
 
 struct recorder *recorder_new(const struct recorder_config *cfg)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct recorder *r = calloc(1, sizeof *r);
 	if (!r) {
 		log_err("recorder: out of memory");
@@ -860,6 +863,7 @@ static int recorder_post(struct recorder *r, struct rec_cmd *cmd, int wait)
 
 void recorder_free(struct recorder *r)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!r)
 		return;
 	if (r->thread_ok) {
@@ -885,11 +889,13 @@ void recorder_free(struct recorder *r)
 
 struct recring *recorder_ring(struct recorder *r)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return &r->ring;
 }
 
 int recorder_start(struct recorder *r, const char *name, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct rec_cmd cmd;
 
 	if (name && *name && !recorder_name_ok(name)) {
@@ -921,6 +927,7 @@ int recorder_start(struct recorder *r, const char *name, char *err, size_t errle
 
 int recorder_stop(struct recorder *r, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct rec_cmd cmd;
 	if (!r->ctl_active) {
 		snprintf(err, errlen, "not recording");
@@ -940,6 +947,7 @@ int recorder_stop(struct recorder *r, char *err, size_t errlen)
 int recorder_set_format(struct recorder *r, enum recorder_format f, enum recorder_sample s, char *err,
                         size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (f == REC_FMT_FLAC && s == REC_FLOAT) {
 		snprintf(err, errlen, "FLAC holds 16 or 24-bit integers, not 32-bit float");
 		return -1;
@@ -953,11 +961,13 @@ int recorder_set_format(struct recorder *r, enum recorder_format f, enum recorde
 
 int recorder_event_fd(const struct recorder *r)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return r->evpipe[0];
 }
 
 int recorder_next_event(struct recorder *r, struct recorder_event *ev)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct rec_msg m;
 	char buf[64];
 
@@ -981,6 +991,7 @@ int recorder_next_event(struct recorder *r, struct recorder_event *ev)
 
 void recorder_status(struct recorder *r, struct recorder_status *st)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	memset(st, 0, sizeof *st);
 	st->active = r->ctl_active || atomic_load(&r->st_active);
 	snprintf(st->path, sizeof st->path, "%s", r->ctl_path[0] ? r->ctl_path : r->last_stop.path);
@@ -1008,11 +1019,13 @@ void recorder_status(struct recorder *r, struct recorder_status *st)
 
 void recorder_loudness(struct recorder *r, struct loudness_values *v)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	loudness_get(r->live, v);
 }
 
 void recorder_loudness_reset(struct recorder *r)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	loudness_request_reset(r->live);
 	recring_kick(&r->ring);
 }

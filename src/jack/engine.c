@@ -439,6 +439,7 @@ static int engine_client_setup(struct engine *e)
 
 struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct engine *e = calloc(1, sizeof *e);
 	if (!e) {
 		log_err("out of memory");
@@ -489,6 +490,7 @@ fail:
 
 int engine_start(struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 #ifdef ENGINE_NO_MLOCK
 	log_info("AddressSanitizer build: memory is not locked");
 #else
@@ -563,16 +565,19 @@ static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs
 
 int engine_connect_inputs(struct engine *e, const char *glob)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return e->client ? engine_connect_glob(e, glob, 1) : -1;
 }
 
 int engine_connect_master(struct engine *e, const char *glob)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return e->client ? engine_connect_glob(e, glob, 0) : -1;
 }
 
 void engine_tick(struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned x = atomic_load_explicit(&e->xruns, memory_order_relaxed);
 	if (x != e->xruns_reported) {
 		log_warn("%u xrun(s) reported by JACK", x - e->xruns_reported);
@@ -582,6 +587,7 @@ void engine_tick(struct engine *e)
 
 int engine_close(struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!e)
 		return 0;
 	if (atomic_load(&e->opener) != OPENER_IDLE) {
@@ -620,11 +626,13 @@ int engine_close(struct engine *e)
 
 void engine_set_midi(struct engine *e, struct midiring *r)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	e->midi = r;
 }
 
 int engine_connect_midi(struct engine *e, const char *glob)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const char *own = e->client ? jack_get_client_name(e->client) : NULL;
 	int made = 0, matched = 0;
 	if (!own)
@@ -659,11 +667,13 @@ int engine_connect_midi(struct engine *e, const char *glob)
 
 void engine_set_autoplay(struct engine *e, struct autoplay *ap)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	e->autoplay = ap;
 }
 
 void engine_set_recorder(struct engine *e, struct recring *ring)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	e->rec = ring;
 	e->rec_stems = 0;
 	if (ring && recring_stems(ring)) {
@@ -677,6 +687,7 @@ void engine_set_recorder(struct engine *e, struct recring *ring)
 
 int engine_set_stems(struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (mixer_tap_new(e->mixer) < 0) {
 		log_err("cannot allocate the stems' tap (%u lanes)", e->lanes);
 		return -1;
@@ -687,26 +698,31 @@ int engine_set_stems(struct engine *e)
 
 struct rtq *engine_queue(struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return &e->queue;
 }
 
 struct mixer *engine_mixer(struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return e->mixer;
 }
 
 unsigned engine_rate(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return e->rate;
 }
 
 unsigned engine_period(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load((atomic_uint *)&e->period);
 }
 
 const char *engine_client_name(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return e->client ? jack_get_client_name(e->client) : e->name;
 }
 
@@ -729,6 +745,7 @@ static jack_port_t *engine_own_port(struct engine *e, const char *shortname)
 
 void engine_foreach_connection(struct engine *e, engine_conn_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!e->client)
 		return;
 	for (unsigned k = 0; k < e->lanes + e->outputs; k++) {
@@ -753,6 +770,7 @@ void engine_foreach_connection(struct engine *e, engine_conn_fn fn, void *ctx)
 
 int engine_connect_peer(struct engine *e, const char *port, const char *peer)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!e->client)
 		return -1;
 	jack_port_t *mine = engine_own_port(e, port);
@@ -771,16 +789,19 @@ int engine_connect_peer(struct engine *e, const char *port, const char *peer)
 
 int engine_port_exists(struct engine *e, const char *name)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return e->client && jack_port_by_name(e->client, name) != NULL;
 }
 
 unsigned engine_graph_generation(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load_explicit((atomic_uint *)&e->graph_gen, memory_order_acquire);
 }
 
 int engine_rename(struct engine *e, const char *name)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!e->client) {
 		snprintf(e->name, sizeof e->name, "%s", name); /* for engine_reopen */
 		return 0;
@@ -812,16 +833,19 @@ int engine_rename(struct engine *e, const char *name)
 
 int engine_connected(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return e->client != NULL;
 }
 
 const char *engine_lost_reason(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load((atomic_int *)&e->lost) ? e->lost_reason : "";
 }
 
 void engine_lost(struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!e->client)
 		return;
 	/* The server is gone, but a process cycle may still be finishing:
@@ -862,6 +886,7 @@ static void *engine_opener(void *arg)
 
 int engine_reopen(struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const char *server = e->server[0] ? e->server : NULL;
 
 	if (e->client)
@@ -957,35 +982,42 @@ fail:
 
 unsigned engine_mixer_generation(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return e->mixer_gen;
 }
 
 int engine_freewheeling(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load((atomic_int *)&e->freewheel);
 }
 
 unsigned long engine_xrun_count(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load((atomic_uint *)&e->xruns);
 }
 
 unsigned long long engine_frames(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load((atomic_ullong *)&e->frames);
 }
 
 unsigned engine_reconnects(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return e->reconnects;
 }
 
 unsigned long engine_late_cycles(const struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return atomic_load((atomic_ulong *)&e->late);
 }
 
 float engine_load_take(struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return (float)atomic_exchange(&e->load_max, 0) / 10.0f;
 }

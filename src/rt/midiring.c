@@ -19,6 +19,7 @@
  * period at most, and only when input arrived.
  */
 #include "midiring.h"
+#include "role.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 struct midiring *midiring_new(unsigned records)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct midiring *r = calloc(1, sizeof *r);
 	if (!r)
 		return NULL;
@@ -56,6 +58,7 @@ struct midiring *midiring_new(unsigned records)
 
 void midiring_free(struct midiring *r)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!r)
 		return;
 	if (r->sem_ok)
@@ -127,6 +130,7 @@ static size_t midiring_get(struct rtq *q, uint8_t *buf, uint32_t *t_us)
 
 int midiring_rt_in(struct midiring *r, const uint8_t *data, size_t len)
 {
+	ASSERT_ROLE(ROLE_RT);
 	if (len == 0 || (len == 1 && data[0] >= 0xF8))
 		return -1;
 	if (!r->in_staged)
@@ -141,6 +145,7 @@ int midiring_rt_in(struct midiring *r, const uint8_t *data, size_t len)
 
 void midiring_rt_in_end(struct midiring *r)
 {
+	ASSERT_ROLE(ROLE_RT);
 	if (!r->in_staged)
 		return;
 	rtq_publish(&r->in);
@@ -151,11 +156,13 @@ void midiring_rt_in_end(struct midiring *r)
 
 void midiring_rt_out_begin(struct midiring *r, size_t room)
 {
+	ASSERT_ROLE(ROLE_RT);
 	r->out_empty = room;
 }
 
 const uint8_t *midiring_rt_out_next(struct midiring *r, size_t room, size_t *len)
 {
+	ASSERT_ROLE(ROLE_RT);
 	uint32_t t;
 	for (;;) {
 		if (!r->has_held) {
@@ -180,6 +187,7 @@ const uint8_t *midiring_rt_out_next(struct midiring *r, size_t room, size_t *len
 
 void midiring_rt_out_commit(struct midiring *r)
 {
+	ASSERT_ROLE(ROLE_RT);
 	if (!r->has_held)
 		return;
 	r->has_held = 0;
@@ -190,6 +198,7 @@ void midiring_rt_out_commit(struct midiring *r)
 
 int midiring_push(struct midiring *r, const uint8_t *msg, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (len == 0 || len > MIDIRING_MSG_MAX)
 		return 0; /* nothing that could ever be sent */
 	if (midiring_put(&r->out, msg, len, 0) < 0) {
@@ -202,6 +211,7 @@ int midiring_push(struct midiring *r, const uint8_t *msg, size_t len)
 
 size_t midiring_pop(struct midiring *r, uint8_t *buf, uint32_t *t_us)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return midiring_get(&r->in, buf, t_us);
 }
 
@@ -217,5 +227,6 @@ void midiring_stats(const struct midiring *r, struct midiring_stats *st)
 
 void midiring_kick(struct midiring *r)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	sem_post(&r->wake);
 }

@@ -16,6 +16,7 @@
  * that same call.
  */
 #include "rtcycle.h"
+#include "role.h"
 
 #include <string.h>
 
@@ -24,6 +25,7 @@
 void rtcycle_run(const struct rtcycle *c, const float *const *in, float *const *out, unsigned nframes,
                  const struct rtcycle_transport *t)
 {
+	ASSERT_ROLE(ROLE_RT);
 	struct rt_msg msg;
 
 	dsp_denormals_off();

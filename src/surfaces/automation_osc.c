@@ -14,6 +14,7 @@
  * client that takes values.
  */
 #include "automation_osc.h"
+#include "role.h"
 
 #include <lo/lo.h>
 #include <math.h>
@@ -222,6 +223,7 @@ static void aosc_cmd_fade(void *ctx, struct osc *o, const char *path, const stru
 
 struct automation_osc *automation_osc_new(struct automation *a, struct osc *o)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct automation_osc *ao = calloc(1, sizeof *ao);
 	if (!ao) {
 		log_err("out of memory");
@@ -247,6 +249,7 @@ struct automation_osc *automation_osc_new(struct automation *a, struct osc *o)
 
 void automation_osc_free(struct automation_osc *ao)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!ao)
 		return;
 	automation_set_events(ao->a, NULL);

@@ -99,6 +99,7 @@ static void *midi_waker(void *arg)
 
 int midi_send(void *mv, const uint8_t *msg, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct midi *m = mv;
 	return midiring_push(m->ring, msg, len);
 }
@@ -155,6 +156,7 @@ static void midi_on_fd(void *ctx, int fd, short revents)
 
 void midi_save_map(struct midi *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char err[512];
 	unsigned long g = midimap_generation(m->map);
 	if (g == m->map_saved_gen)
@@ -269,6 +271,7 @@ static int midi_mixer_meter(void *ctx, enum param_id id, unsigned idx, float out
 
 int midi_meter_take(struct midi *m, enum param_id id, unsigned idx, float out[2])
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return m && m->mcu ? mcu_meter_take(m->mcu, id, idx, out) : -1;
 }
 
@@ -285,17 +288,20 @@ static void midi_on_learned(void *ctx, const char *path, const char *line)
 
 void midi_set_learned(struct midi *m, midi_learned_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	m->learned = fn;
 	m->learned_ctx = ctx;
 }
 
 struct midimap *midi_map(struct midi *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return m->map;
 }
 
 struct midiring *midi_ring(struct midi *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return m->ring;
 }
 
@@ -303,6 +309,7 @@ struct midiring *midi_ring(struct midi *m)
 
 void midi_set_shown(struct midi *m, midi_shown_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (m->mcu)
 		mcu_set_shown(m->mcu, fn, ctx);
 	if (m->map)
@@ -311,12 +318,14 @@ void midi_set_shown(struct midi *m, midi_shown_fn fn, void *ctx)
 
 void midi_set_touch(struct midi *m, midi_touch_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (m->mcu)
 		mcu_set_touch(m->mcu, fn, ctx);
 }
 
 void midi_moved(void *mv, enum param_id id, unsigned i1, unsigned i2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct midi *m = mv;
 	if (m->mcu)
 		mcu_moved(m->mcu, id, i1, i2);
@@ -391,6 +400,7 @@ static int midi_load_map(struct midi *m, const struct midi_config *cfg)
 struct midi *midi_new(const struct midi_config *cfg, struct control *ctl, struct model *model,
                       struct engine *e)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct midi *m = calloc(1, sizeof *m);
 	if (!m) {
 		log_err("out of memory");
@@ -457,6 +467,7 @@ fail:
 
 void midi_free(struct midi *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!m)
 		return;
 	if (m->waker_ok) {

@@ -11,6 +11,7 @@
  * goes out (midi.c saves before it calls back).
  */
 #include "midi_osc.h"
+#include "role.h"
 
 #include <lo/lo.h>
 #include <stdlib.h>
@@ -135,6 +136,7 @@ static void midi_osc_list(void *ctx, struct osc *o, const char *path, const stru
 
 struct midi_osc *midi_osc_new(struct midi *midi, struct osc *osc)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	static const struct {
 		const char *path;
 		osc_command_fn fn;
@@ -162,6 +164,7 @@ struct midi_osc *midi_osc_new(struct midi *midi, struct osc *osc)
 
 void midi_osc_free(struct midi_osc *mo)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!mo)
 		return;
 	midi_set_learned(mo->midi, NULL, NULL);

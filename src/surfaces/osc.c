@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "dsp.h"
+#include "role.h"
 #include "log.h"
 #include "osc_core.h"
 #include "params_path.h"
@@ -414,6 +415,7 @@ static void osc_cmd_ext(struct osc *o, const char *path, const char *types, lo_a
 
 int osc_add_command(struct osc *o, const char *path, osc_command_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < osc_route_ncommands; i++)
 		if (osc_route_commands[i].cmd == CMD_EXT && !strcmp(osc_route_commands[i].path, path) &&
 		    o->n_ext < OSC_MAX_EXT) {
@@ -428,12 +430,14 @@ int osc_add_command(struct osc *o, const char *path, osc_command_fn fn, void *ct
 
 void osc_reply_error(struct osc *o, const char *path, const char *reason)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (o->cur.active)
 		osc_error(o, path, reason);
 }
 
 void osc_reply_raw(struct osc *o, const void *buf, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!o->cur.active)
 		return;
 	osc_wire_send(o->cur.client, &o->st, buf, len);
@@ -441,6 +445,7 @@ void osc_reply_raw(struct osc *o, const void *buf, size_t len)
 
 void osc_broadcast_raw(struct osc *o, const char *path, const void *buf, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	osc_feed_broadcast(o, path, buf, len);
 }
 
@@ -497,6 +502,7 @@ static void osc_command(struct osc *o, const char *path, enum osc_cmd cmd, const
 
 void osc_set_automation(struct osc *o, const struct osc_automation *hooks)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (hooks)
 		o->autom = *hooks;
 	else
@@ -505,6 +511,7 @@ void osc_set_automation(struct osc *o, const struct osc_automation *hooks)
 
 void osc_value_changed(struct osc *o, enum param_id id, unsigned i1, unsigned i2)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if ((unsigned)id < P_COUNT && i1 < o->n1[id] && i2 < o->n2[id])
 		osc_feed_on_change(o, id, i1, i2, NULL, 0); /* no echo suppression */
 }
@@ -582,6 +589,7 @@ static void osc_lo_error(int num, const char *msg, const char *where)
 
 struct osc_client *osc_client_new(struct osc *o, const struct osc_transport *tp, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < OSC_MAX_CLIENTS; i++) {
 		struct osc_client *c = &o->client[i];
 		if (c->used)
@@ -596,6 +604,7 @@ struct osc_client *osc_client_new(struct osc *o, const struct osc_transport *tp,
 
 void osc_client_free(struct osc *o, struct osc_client *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!c)
 		return;
 	osc_feed_forget(o, c); /* nothing more is sent to it */
@@ -606,21 +615,25 @@ void osc_client_free(struct osc *o, struct osc_client *c)
 
 void *osc_client_ctx(const struct osc_client *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return c->ctx;
 }
 
 int osc_client_busy(const struct osc *o, const struct osc_client *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return osc_feed_busy(o, c);
 }
 
 int osc_client_feed(struct osc *o, struct osc_client *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return osc_feed_fixed(o, c);
 }
 
 void osc_packet_dropped(struct osc *o, int denied)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	o->st.datagrams++;
 	if (denied)
 		o->st.denied++;
@@ -630,6 +643,7 @@ void osc_packet_dropped(struct osc *o, int denied)
 
 int osc_client_packet(struct osc *o, struct osc_client *c, void *buf, size_t len, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	o->st.datagrams++;
 	o->cur.client = c;
 	o->cur.now = now;
@@ -662,6 +676,7 @@ int osc_client_packet(struct osc *o, struct osc_client *c, void *buf, size_t len
 
 void osc_tick(struct osc *o, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (now >= o->errlog_reset + OSC_ERRLOG_RESET_MS) {
 		memset(o->errlog, 0, sizeof o->errlog);
 		o->errlog_n = 0;
@@ -673,6 +688,7 @@ void osc_tick(struct osc *o, uint64_t now)
 
 void osc_meter_tick(struct osc *o, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	osc_feed_meter_tick(o, now);
 }
 static void osc_tick_cb(void *ctx, uint64_t now)
@@ -710,6 +726,7 @@ static lo_server osc_lo_new(void)
 
 struct osc *osc_new(const struct osc_host *host, struct model *m, struct control *ctl)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc *o = calloc(1, sizeof *o);
 	if (!o) {
 		log_err("out of memory");
@@ -759,6 +776,7 @@ fail:
 
 void osc_free(struct osc *o)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!o)
 		return;
 	if (o->st.datagrams)
@@ -775,5 +793,6 @@ void osc_free(struct osc *o)
 
 void osc_get_stats(const struct osc *o, struct osc_stats *st)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	*st = o->st;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "osc_core.h"
+#include "role.h"
 
 static const char *osc_dump_type_name(enum param_type t)
 {
@@ -89,6 +90,7 @@ static void osc_dump_helper(void *ctx, const char *tmpl, unsigned id, unsigned f
 
 void osc_dump_namespace(FILE *f)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_dump_ctx d = {f};
 	fprintf(f, "# jackmixd OSC namespace: <n> channel 1..N, <a> aux bus 1..M, <b> EQ band 1..4\n");
 	fprintf(f, "# path\tnormalised\ttype\tunit\trange\ttaper\tdefault\tdoc\n");

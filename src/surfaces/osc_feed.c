@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "dsp.h"
+#include "role.h"
 #include "log.h"
 #include "osc_core.h"
 #include "params_path.h"
@@ -86,6 +87,7 @@ static unsigned osc_forms(unsigned id)
 int osc_feed_encode_value(struct osc *o, unsigned id, unsigned i1, unsigned i2, unsigned form,
                           struct osc_msgbuf *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const struct param_info *p = &param_table[id];
 	char path[OSC_PATH_MAX], tmpl[OSC_PATH_MAX];
 	if (p->type == PT_METER)
@@ -192,6 +194,7 @@ static void osc_target_burst(struct osc_target *t)
  * fixed target that also sends). */
 void osc_feed_touch(struct osc *o, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_client *src = o->cur.client;
 	/* UDP: the sender's host at --feedback-port, so every sender of a
 	 * host shares one auto-registered target, as the surface listens on
@@ -245,6 +248,7 @@ void osc_feed_touch(struct osc *o, uint64_t now)
  * fed for as long as it exists): values, the state first. */
 int osc_feed_fixed(struct osc *o, struct osc_client *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_target *t = osc_target_new(o, T_FIXED, c);
 	if (!t)
 		return -1;
@@ -257,6 +261,7 @@ int osc_feed_fixed(struct osc *o, struct osc_client *c)
 /* Is c the destination or the owner of a target? */
 int osc_feed_busy(const struct osc *o, const struct osc_client *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
 		const struct osc_target *t = &o->target[i];
 		if (t->kind != T_FREE && (t->to == c || t->owner == c))
@@ -268,6 +273,7 @@ int osc_feed_busy(const struct osc *o, const struct osc_client *c)
 /* c is going away: end every target that sends to it or that it owns. */
 void osc_feed_forget(struct osc *o, const struct osc_client *c)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
 		struct osc_target *t = &o->target[i];
 		if (t->kind != T_FREE && (t->to == c || t->owner == c))
@@ -294,6 +300,7 @@ static unsigned osc_fifo_pop(struct osc *o)
 void osc_feed_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
                         int clamped)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc *o = ctx;
 	if (param_table[id].type == PT_METER)
 		return;
@@ -321,6 +328,7 @@ void osc_feed_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, c
 int osc_feed_subscribe(struct osc *o, struct osc_client *to, unsigned flags, const char *prefix, double lease,
                        const char *what)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_client *src = o->cur.client;
 	char who[64];
 	struct osc_target *t = NULL;
@@ -349,6 +357,7 @@ int osc_feed_subscribe(struct osc *o, struct osc_client *to, unsigned flags, con
 /* /unsubscribe: the sender's subscriptions to `to`, or all (NULL). */
 void osc_feed_unsubscribe(struct osc *o, const struct osc_client *to)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
 		struct osc_target *t = &o->target[i];
 		if (t->kind == T_SUB && t->owner == o->cur.client && (!to || t->to == to))
@@ -360,6 +369,7 @@ void osc_feed_unsubscribe(struct osc *o, const struct osc_client *to)
  * too many dumps run. */
 int osc_feed_dump(struct osc *o, const char *prefix)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_target *t = osc_target_new(o, T_DUMP, o->cur.client);
 	if (!t)
 		return -1;
@@ -374,6 +384,7 @@ int osc_feed_dump(struct osc *o, const char *prefix)
  * many there are. */
 unsigned osc_feed_meters(struct osc *o, int on)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned n = 0;
 	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
 		struct osc_target *t = &o->target[i];
@@ -392,6 +403,7 @@ unsigned osc_feed_meters(struct osc *o, int on)
  * prefix (status pushes of other modules). */
 void osc_feed_broadcast(struct osc *o, const char *path, const void *buf, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned ti = 0; ti < OSC_MAX_TARGETS; ti++) {
 		struct osc_target *t = &o->target[ti];
 		if (t->kind == T_FREE || t->kind == T_DUMP || !(t->flags & TF_VALUES) ||
@@ -462,6 +474,7 @@ static void osc_burst(struct osc *o, unsigned ti, unsigned budget)
 
 void osc_feed_tick(struct osc *o, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char who[64];
 
 	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
@@ -495,6 +508,7 @@ void osc_feed_tick(struct osc *o, uint64_t now)
 
 void osc_feed_meter_tick(struct osc *o, uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	uint64_t want = 0;
 	(void)now;
 	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++)
@@ -549,6 +563,7 @@ void osc_feed_meter_tick(struct osc *o, uint64_t now)
 /* The per-instance state, once o->total is known. */
 int osc_feed_new(struct osc *o)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	o->fb_excl = calloc(o->total, sizeof *o->fb_excl);
 	o->fb_form = calloc(o->total, 1);
 	o->fb_last = calloc(o->total, sizeof *o->fb_last);
@@ -559,6 +574,7 @@ int osc_feed_new(struct osc *o)
 
 void osc_feed_free(struct osc *o)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	free(o->fb_excl);
 	free(o->fb_form);
 	free(o->fb_last);

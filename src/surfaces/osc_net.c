@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE /* recvmmsg */
 #include "osc_net.h"
+#include "role.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -273,6 +274,7 @@ static int osc_net_parse_hostport(const char *s, struct osc_net_addr *a)
 
 void osc_net_config_init(struct osc_net_config *cfg)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	memset(cfg, 0, sizeof *cfg);
 	cfg->listen = "127.0.0.1";
 	cfg->port = OSC_NET_DEFAULT_PORT;
@@ -297,6 +299,7 @@ static int osc_net_resolve_listen(const char *listen, unsigned port, struct sock
 
 int osc_net_config_check(const struct osc_net_config *cfg, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct osc_net_cidr c;
@@ -472,6 +475,7 @@ static void osc_net_note_denied(struct osc_net *n, const struct osc_net_addr *a)
 int osc_net_dispatch(struct osc_net *n, void *buf, size_t len, const struct sockaddr *from, socklen_t fromlen,
                      uint64_t now)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_net_addr src;
 	if (osc_net_addr_from_sa(from, fromlen, &src) < 0 || !osc_net_allowed(n, &src)) {
 		osc_packet_dropped(n->osc, 1);
@@ -570,6 +574,7 @@ static int osc_net_open_socket(struct osc_net *n, const struct osc_net_config *c
 }
 struct osc_net *osc_net_new(struct osc *o, const struct osc_net_config *cfg, struct control *ctl)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char err[256], who[64];
 	struct osc_net *n = calloc(1, sizeof *n);
 	if (!n) {
@@ -634,6 +639,7 @@ fail:
 
 void osc_net_free(struct osc_net *n)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!n)
 		return;
 	if (n->ctl && n->fd >= 0)
@@ -649,11 +655,13 @@ void osc_net_free(struct osc_net *n)
 
 void osc_net_set_send_hook(struct osc_net *n, osc_net_send_fn fn, void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	n->send_hook = fn;
 	n->send_ctx = ctx;
 }
 
 unsigned osc_net_port(const struct osc_net *n)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return n->port;
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "dsp.h"
+#include "role.h"
 #include "log.h"
 #include "osc_core.h"
 #include "params_path.h"
@@ -168,6 +169,7 @@ static const struct osc_route *osc_route_find(const struct osc *o, const char *k
 void osc_route_for_each_address(void (*fn)(void *ctx, const char *tmpl, unsigned id, unsigned form),
                                 void *ctx)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char buf[OSC_PATH_MAX];
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		const struct param_info *p = &param_table[id];
@@ -212,6 +214,7 @@ static void osc_route_cb(void *ctx, const char *tmpl, unsigned id, unsigned form
 
 int osc_route_build(struct osc *o)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_route_ctx rc = {o, 0};
 	osc_route_for_each_address(osc_route_cb, &rc);
 	for (unsigned i = 0; i < osc_route_ncommands; i++)
@@ -227,6 +230,7 @@ int osc_route_build(struct osc *o)
 const struct osc_route *osc_route_resolve(const struct osc *o, const char *path, unsigned *i1, unsigned *i2,
                                           const char **why)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char key[OSC_PATH_MAX];
 	unsigned num[3], nnum = 0;
 	size_t k = 0;

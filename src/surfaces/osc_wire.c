@@ -17,12 +17,14 @@
 #include <string.h>
 
 #include "osc_core.h"
+#include "role.h"
 
 /* ------------------------------------------------------------------ */
 /* OSC encoding of what we send                                        */
 
 void osc_wire_str(struct osc_msgbuf *m, const char *s)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	size_t n = strlen(s) + 1, p = (n + 3) & ~(size_t)3;
 	if (m->n + p > sizeof m->b) {
 		m->bad = 1;
@@ -35,6 +37,7 @@ void osc_wire_str(struct osc_msgbuf *m, const char *s)
 
 void osc_wire_begin(struct osc_msgbuf *m, const char *path, const char *types)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	char tt[16];
 	m->n = 0;
 	m->bad = 0;
@@ -56,11 +59,13 @@ static void osc_wire_u32(struct osc_msgbuf *m, uint32_t v)
 
 void osc_wire_i(struct osc_msgbuf *m, int32_t v)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	osc_wire_u32(m, (uint32_t)v);
 }
 
 void osc_wire_f(struct osc_msgbuf *m, float f)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	uint32_t u;
 	memcpy(&u, &f, 4);
 	osc_wire_u32(m, u);
@@ -70,12 +75,14 @@ void osc_wire_f(struct osc_msgbuf *m, float f)
 /* Path of message m (its first string). */
 const char *osc_wire_path(const struct osc_msgbuf *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	return (const char *)m->b;
 }
 
 /* Hand a packet to a client's transport, counting what it did. */
 void osc_wire_send(struct osc_client *c, struct osc_stats *st, const void *buf, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!c)
 		return;
 	int r = c->tp->send(c->ctx, buf, len);
@@ -87,6 +94,7 @@ void osc_wire_send(struct osc_client *c, struct osc_stats *st, const void *buf, 
 
 void osc_wire_send_msg(struct osc_client *c, struct osc_stats *st, const struct osc_msgbuf *m)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (m->bad)
 		return;
 	osc_wire_send(c, st, m->b, m->n);
@@ -98,6 +106,7 @@ void osc_wire_send_msg(struct osc_client *c, struct osc_stats *st, const struct 
 /* Length of a padded OSC string at p, or 0 if invalid. */
 size_t osc_wire_valid_str(const unsigned char *p, size_t len)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	const unsigned char *z = memchr(p, 0, len);
 	if (!z)
 		return 0;
@@ -178,6 +187,7 @@ static int osc_wire_valid_msg(const unsigned char *p, size_t len)
 
 int osc_wire_valid_packet(const unsigned char *p, size_t len, int depth)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (len < 4 || len % 4)
 		return -1;
 	if (len >= 8 && memcmp(p, "#bundle", 8) == 0) {
@@ -204,6 +214,7 @@ int osc_wire_valid_packet(const unsigned char *p, size_t len, int depth)
  * never through the 8-byte-aligned union. */
 int osc_wire_arg_number(char type, const void *a, double *v)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	float f;
 	int32_t i;
 	double d;

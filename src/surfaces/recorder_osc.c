@@ -14,6 +14,7 @@
  * its end (the stems' fields came last), so older clients keep working.
  */
 #include "recorder_osc.h"
+#include "role.h"
 
 #include <lo/lo.h>
 #include <stdint.h>
@@ -187,6 +188,7 @@ static void rosc_tick(void *ctx, uint64_t now)
 
 struct recorder_osc *recorder_osc_new(struct recorder *rec, struct osc *osc, struct control *ctl)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct recorder_osc *ro = calloc(1, sizeof *ro);
 	if (!ro) {
 		log_err("out of memory");
@@ -213,6 +215,7 @@ struct recorder_osc *recorder_osc_new(struct recorder *rec, struct osc *osc, str
 
 void recorder_osc_free(struct recorder_osc *ro)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	if (!ro)
 		return;
 	control_remove_fd(ro->ctl, ro->fd);
@@ -221,6 +224,7 @@ void recorder_osc_free(struct recorder_osc *ro)
 
 void recorder_osc_rebind(struct recorder_osc *ro, struct recorder *rec)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	control_remove_fd(ro->ctl, ro->fd);
 	ro->rec = rec;
 	ro->fd = recorder_event_fd(rec);
@@ -230,6 +234,7 @@ void recorder_osc_rebind(struct recorder_osc *ro, struct recorder *rec)
 
 int recorder_osc_meter(struct recorder *rec, enum param_id id, float out[2])
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct loudness_values v;
 	switch (id) {
 	case P_MASTER_LOUD_M:

@@ -14,6 +14,7 @@
  * so it never becomes a path outside the snapshot directory.
  */
 #include "session_osc.h"
+#include "role.h"
 
 #include <lo/lo.h>
 #include <math.h>
@@ -180,6 +181,7 @@ static const struct {
 
 struct session_osc *session_osc_new(struct session *s, struct osc *o)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct session_osc *so = calloc(1, sizeof *so);
 	if (!so) {
 		log_err("out of memory");
@@ -198,5 +200,6 @@ struct session_osc *session_osc_new(struct session *s, struct osc *o)
 
 void session_osc_free(struct session_osc *so)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	free(so);
 }
