@@ -42,9 +42,9 @@
 #include "snapshot.h"
 #include "statefile.h"
 
-#define MAX_PATTERNS 16
-#define RECONNECT_POLL_MS 100u /* while the JACK server is away (engine_reopen paces the attempts) */
-#define SHUTDOWN_WATCHDOG_S 10u /* a shutdown stuck longer than this exits at once */
+#define MAX_PATTERNS        16
+#define RECONNECT_POLL_MS   100u /* while the JACK server is away (engine_reopen paces the attempts) */
+#define SHUTDOWN_WATCHDOG_S 10u  /* a shutdown stuck longer than this exits at once */
 
 struct options {
 	const char *name;
@@ -86,52 +86,54 @@ struct app {
 	struct midi *midi;
 	struct midi_osc *midi_osc;
 	struct automation *autom;
-	unsigned mixer_gen; /* the engine's mixer generation the model was last sent to */
+	unsigned mixer_gen;   /* the engine's mixer generation the model was last sent to */
 	char client_name[64]; /* outlives JACK clients (NSM switch renames) */
 	int exit_code;
-	int resume_take;      /* a take was running when the server went away */
-	uint64_t lost_at;     /* control_now_ms() of the loss, 0 = connected */
+	int resume_take;  /* a take was running when the server went away */
+	uint64_t lost_at; /* control_now_ms() of the loss, 0 = connected */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "Usage: jackmixd [options]\n"
-	        "A headless real-time mixing console for JACK.\n\n"
-	        "  -n, --name NAME            JACK client name (default jackmixd)\n"
-	        "  -S, --server NAME          JACK server (default $JACK_DEFAULT_SERVER or the default server)\n"
-	        "  -c, --channels N           mono channels, 1..%u (default 8)\n"
-	        "      --stereo-channels M    stereo channels after the mono ones (default 0)\n"
-	        "  -b, --buses N              stereo aux buses, 0..%u (default 2)\n"
-	        "  -i, --connect-inputs GLOB  connect channel inputs in order to JACK ports matching GLOB\n"
-	        "  -o, --connect-master GLOB  connect master_L/R to JACK ports matching GLOB\n"
-	        "  -p, --osc-port PORT        OSC UDP port (default %u)\n"
-	        "      --listen ADDR          address to receive OSC on (default 127.0.0.1)\n"
-	        "      --allow CIDR           accept OSC from this network too (repeatable; loopback always)\n"
-	        "      --feedback-port PORT   feedback port of auto-registered clients (default %u, 0 = off)\n"
-	        "      --feedback HOST:PORT   always send feedback there (repeatable)\n"
-	        "  -s, --state FILE           load the console from FILE at start, save it there 2 s after\n"
-	        "                             changes and at shutdown\n"
-	        "      --snapshot-dir DIR     scenes (/snapshot/...) live here\n"
-	        "                             (default $XDG_STATE_HOME/jackmixd/snapshots)\n"
-	        "      --record-dir DIR       master recordings go here (default $XDG_MUSIC_DIR or ~/Music/jackmixd)\n"
-	        "      --record-format FMT    wav (RF64 past 4 GiB) or flac (default wav)\n"
-	        "      --record-bits BITS     16, 24 (TPDF dither) or 32f (float; wav only) (default 24)\n"
-	        "      --preroll SECONDS      a take starts this long before /record/start, 0..60 (default 0)\n"
-	        "      --record-buffer SECONDS  RAM between the audio and the disk beyond the pre-roll, 1..600\n"
-	        "                             (default 10): the longest disk stall a take survives intact\n"
-	        "      --record-stems MODE    with every take, each channel after its trim: off, multi (one\n"
-	        "                             file, a channel per input lane) or split (a file per channel)\n"
-	        "      --connect-midi GLOB    connect midi_in/midi_out to JACK MIDI ports matching GLOB\n"
-	        "      --midi-map FILE        MIDI mappings (default $XDG_STATE_HOME/jackmixd/midi.map);\n"
-	        "                             /midi/learn saves there\n"
-	        "      --mcu                  midi_in/midi_out speak Mackie Control (motor faders, LCD)\n"
-	        "      --dump-osc             print the parameter table (OSC namespace) and exit\n"
-	        "  -v, --verbose              more log output (repeatable)\n"
-	        "  -q, --quiet                errors only\n"
-	        "  -h, --help                 this help\n"
-	        "  -V, --version              print the version and exit\n",
-	        JMX_MAX_CHANNELS, JMX_MAX_BUSES, OSC_NET_DEFAULT_PORT, OSC_NET_DEFAULT_FEEDBACK_PORT);
+	fprintf(
+	    f,
+	    "Usage: jackmixd [options]\n"
+	    "A headless real-time mixing console for JACK.\n\n"
+	    "  -n, --name NAME            JACK client name (default jackmixd)\n"
+	    "  -S, --server NAME          JACK server (default $JACK_DEFAULT_SERVER or the default server)\n"
+	    "  -c, --channels N           mono channels, 1..%u (default 8)\n"
+	    "      --stereo-channels M    stereo channels after the mono ones (default 0)\n"
+	    "  -b, --buses N              stereo aux buses, 0..%u (default 2)\n"
+	    "  -i, --connect-inputs GLOB  connect channel inputs in order to JACK ports matching GLOB\n"
+	    "  -o, --connect-master GLOB  connect master_L/R to JACK ports matching GLOB\n"
+	    "  -p, --osc-port PORT        OSC UDP port (default %u)\n"
+	    "      --listen ADDR          address to receive OSC on (default 127.0.0.1)\n"
+	    "      --allow CIDR           accept OSC from this network too (repeatable; loopback always)\n"
+	    "      --feedback-port PORT   feedback port of auto-registered clients (default %u, 0 = off)\n"
+	    "      --feedback HOST:PORT   always send feedback there (repeatable)\n"
+	    "  -s, --state FILE           load the console from FILE at start, save it there 2 s after\n"
+	    "                             changes and at shutdown\n"
+	    "      --snapshot-dir DIR     scenes (/snapshot/...) live here\n"
+	    "                             (default $XDG_STATE_HOME/jackmixd/snapshots)\n"
+	    "      --record-dir DIR       master recordings go here (default $XDG_MUSIC_DIR or "
+	    "~/Music/jackmixd)\n"
+	    "      --record-format FMT    wav (RF64 past 4 GiB) or flac (default wav)\n"
+	    "      --record-bits BITS     16, 24 (TPDF dither) or 32f (float; wav only) (default 24)\n"
+	    "      --preroll SECONDS      a take starts this long before /record/start, 0..60 (default 0)\n"
+	    "      --record-buffer SECONDS  RAM between the audio and the disk beyond the pre-roll, 1..600\n"
+	    "                             (default 10): the longest disk stall a take survives intact\n"
+	    "      --record-stems MODE    with every take, each channel after its trim: off, multi (one\n"
+	    "                             file, a channel per input lane) or split (a file per channel)\n"
+	    "      --connect-midi GLOB    connect midi_in/midi_out to JACK MIDI ports matching GLOB\n"
+	    "      --midi-map FILE        MIDI mappings (default $XDG_STATE_HOME/jackmixd/midi.map);\n"
+	    "                             /midi/learn saves there\n"
+	    "      --mcu                  midi_in/midi_out speak Mackie Control (motor faders, LCD)\n"
+	    "      --dump-osc             print the parameter table (OSC namespace) and exit\n"
+	    "  -v, --verbose              more log output (repeatable)\n"
+	    "  -q, --quiet                errors only\n"
+	    "  -h, --help                 this help\n"
+	    "  -V, --version              print the version and exit\n",
+	    JMX_MAX_CHANNELS, JMX_MAX_BUSES, OSC_NET_DEFAULT_PORT, OSC_NET_DEFAULT_FEEDBACK_PORT);
 }
 
 /* Strict unsigned parse: the whole argument, in range, else an error that
@@ -152,39 +154,54 @@ static int parse_uint(const char *opt, const char *arg, unsigned min, unsigned m
 /* Returns 0 to run, 1 to exit successfully now, -1 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STEREO = 256, OPT_DUMP_OSC, OPT_LISTEN, OPT_ALLOW, OPT_FEEDBACK_PORT, OPT_FEEDBACK, OPT_SNAPDIR,
-	       OPT_RECDIR, OPT_RECFMT, OPT_RECBITS, OPT_PREROLL, OPT_RECBUF, OPT_RECSTEMS,
-	       OPT_CONNECT_MIDI, OPT_MIDI_MAP, OPT_MCU };
+	enum {
+		OPT_STEREO = 256,
+		OPT_DUMP_OSC,
+		OPT_LISTEN,
+		OPT_ALLOW,
+		OPT_FEEDBACK_PORT,
+		OPT_FEEDBACK,
+		OPT_SNAPDIR,
+		OPT_RECDIR,
+		OPT_RECFMT,
+		OPT_RECBITS,
+		OPT_PREROLL,
+		OPT_RECBUF,
+		OPT_RECSTEMS,
+		OPT_CONNECT_MIDI,
+		OPT_MIDI_MAP,
+		OPT_MCU
+	};
 	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "server", required_argument, NULL, 'S' },
-		{ "channels", required_argument, NULL, 'c' },
-		{ "stereo-channels", required_argument, NULL, OPT_STEREO },
-		{ "buses", required_argument, NULL, 'b' },
-		{ "connect-inputs", required_argument, NULL, 'i' },
-		{ "connect-master", required_argument, NULL, 'o' },
-		{ "osc-port", required_argument, NULL, 'p' },
-		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "allow", required_argument, NULL, OPT_ALLOW },
-		{ "feedback-port", required_argument, NULL, OPT_FEEDBACK_PORT },
-		{ "feedback", required_argument, NULL, OPT_FEEDBACK },
-		{ "state", required_argument, NULL, 's' },
-		{ "snapshot-dir", required_argument, NULL, OPT_SNAPDIR },
-		{ "record-dir", required_argument, NULL, OPT_RECDIR },
-		{ "record-format", required_argument, NULL, OPT_RECFMT },
-		{ "record-bits", required_argument, NULL, OPT_RECBITS },
-		{ "preroll", required_argument, NULL, OPT_PREROLL },
-		{ "record-buffer", required_argument, NULL, OPT_RECBUF },
-		{ "record-stems", required_argument, NULL, OPT_RECSTEMS },
-		{ "connect-midi", required_argument, NULL, OPT_CONNECT_MIDI },
-		{ "midi-map", required_argument, NULL, OPT_MIDI_MAP },
-		{ "mcu", no_argument, NULL, OPT_MCU },
-		{ "dump-osc", no_argument, NULL, OPT_DUMP_OSC },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"name", required_argument, NULL, 'n'},
+	    {"server", required_argument, NULL, 'S'},
+	    {"channels", required_argument, NULL, 'c'},
+	    {"stereo-channels", required_argument, NULL, OPT_STEREO},
+	    {"buses", required_argument, NULL, 'b'},
+	    {"connect-inputs", required_argument, NULL, 'i'},
+	    {"connect-master", required_argument, NULL, 'o'},
+	    {"osc-port", required_argument, NULL, 'p'},
+	    {"listen", required_argument, NULL, OPT_LISTEN},
+	    {"allow", required_argument, NULL, OPT_ALLOW},
+	    {"feedback-port", required_argument, NULL, OPT_FEEDBACK_PORT},
+	    {"feedback", required_argument, NULL, OPT_FEEDBACK},
+	    {"state", required_argument, NULL, 's'},
+	    {"snapshot-dir", required_argument, NULL, OPT_SNAPDIR},
+	    {"record-dir", required_argument, NULL, OPT_RECDIR},
+	    {"record-format", required_argument, NULL, OPT_RECFMT},
+	    {"record-bits", required_argument, NULL, OPT_RECBITS},
+	    {"preroll", required_argument, NULL, OPT_PREROLL},
+	    {"record-buffer", required_argument, NULL, OPT_RECBUF},
+	    {"record-stems", required_argument, NULL, OPT_RECSTEMS},
+	    {"connect-midi", required_argument, NULL, OPT_CONNECT_MIDI},
+	    {"midi-map", required_argument, NULL, OPT_MIDI_MAP},
+	    {"mcu", no_argument, NULL, OPT_MCU},
+	    {"dump-osc", no_argument, NULL, OPT_DUMP_OSC},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -243,7 +260,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_ALLOW:
 			if (o->osc.n_allow >= OSC_NET_MAX_ALLOW) {
-				fprintf(stderr, "jackmixd: --allow: at most %u networks\n", OSC_NET_MAX_ALLOW);
+				fprintf(stderr, "jackmixd: --allow: at most %u networks\n",
+				        OSC_NET_MAX_ALLOW);
 				return -1;
 			}
 			o->osc.allow[o->osc.n_allow++] = optarg;
@@ -254,7 +272,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FEEDBACK:
 			if (o->osc.n_feedback >= OSC_NET_MAX_FIXED) {
-				fprintf(stderr, "jackmixd: --feedback: at most %u targets\n", OSC_NET_MAX_FIXED);
+				fprintf(stderr, "jackmixd: --feedback: at most %u targets\n",
+				        OSC_NET_MAX_FIXED);
 				return -1;
 			}
 			o->osc.feedback[o->osc.n_feedback++] = optarg;
@@ -262,40 +281,46 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 's':
 		case OPT_SNAPDIR:
 			if (!*optarg) {
-				fprintf(stderr, "jackmixd: %s: needs a path\n", c == 's' ? "--state" : "--snapshot-dir");
+				fprintf(stderr, "jackmixd: %s: needs a path\n",
+				        c == 's' ? "--state" : "--snapshot-dir");
 				return -1;
 			}
 			*(c == 's' ? &o->state : &o->snapshot_dir) = optarg;
 			break;
 		case OPT_RECDIR:
 			if (!*optarg || strlen(optarg) > 900) {
-				fprintf(stderr, "jackmixd: --record-dir: needs a path of at most 900 bytes\n");
+				fprintf(stderr,
+				        "jackmixd: --record-dir: needs a path of at most 900 bytes\n");
 				return -1;
 			}
 			o->record_dir = optarg;
 			break;
 		case OPT_RECFMT:
 			if (recorder_parse_format(optarg, &o->record_format) < 0) {
-				fprintf(stderr, "jackmixd: --record-format: '%s' is not wav or flac\n", optarg);
+				fprintf(stderr, "jackmixd: --record-format: '%s' is not wav or flac\n",
+				        optarg);
 				return -1;
 			}
 			break;
 		case OPT_RECBITS:
 			if (recorder_parse_sample(optarg, &o->record_sample) < 0) {
-				fprintf(stderr, "jackmixd: --record-bits: '%s' is not 16, 24 or 32f\n", optarg);
+				fprintf(stderr, "jackmixd: --record-bits: '%s' is not 16, 24 or 32f\n",
+				        optarg);
 				return -1;
 			}
 			break;
 		case OPT_RECSTEMS:
 			if (recorder_parse_stems(optarg, &o->record_stems) < 0) {
-				fprintf(stderr, "jackmixd: --record-stems: '%s' is not off, multi or split\n", optarg);
+				fprintf(stderr, "jackmixd: --record-stems: '%s' is not off, multi or split\n",
+				        optarg);
 				return -1;
 			}
 			break;
 		case OPT_PREROLL:
 		case OPT_RECBUF: {
 			char *end;
-			double lo = c == OPT_PREROLL ? 0 : 1, hi = c == OPT_PREROLL ? RECORDER_MAX_PREROLL : 600;
+			double lo = c == OPT_PREROLL ? 0 : 1,
+			       hi = c == OPT_PREROLL ? RECORDER_MAX_PREROLL : 600;
 			errno = 0;
 			double v = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(v >= lo && v <= hi)) {
@@ -308,7 +333,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 		case OPT_CONNECT_MIDI:
 			if (o->n_connect_midi >= MAX_PATTERNS) {
-				fprintf(stderr, "jackmixd: --connect-midi: at most %d patterns\n", MAX_PATTERNS);
+				fprintf(stderr, "jackmixd: --connect-midi: at most %d patterns\n",
+				        MAX_PATTERNS);
 				return -1;
 			}
 			o->connect_midi[o->n_connect_midi++] = optarg;
@@ -345,7 +371,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (optopt)
 				fprintf(stderr, "jackmixd: -%c: unknown option (see --help)\n", optopt);
 			else
-				fprintf(stderr, "jackmixd: %s: unknown option (see --help)\n", argv[optind - 1]);
+				fprintf(stderr, "jackmixd: %s: unknown option (see --help)\n",
+				        argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -359,7 +386,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	if (o->midi.mcu && o->midi.map_path) {
-		fprintf(stderr, "jackmixd: --mcu and --midi-map exclude each other (one protocol on midi_in)\n");
+		fprintf(stderr,
+		        "jackmixd: --mcu and --midi-map exclude each other (one protocol on midi_in)\n");
 		return -1;
 	}
 	if (o->record_format == REC_FMT_FLAC && o->record_sample == REC_FLOAT) {
@@ -367,8 +395,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	char err[256];
-	if (recorder_stems_check(o->record_stems, o->mono + 2 * o->stereo, o->record_format, err, sizeof err) < 0) {
-		fprintf(stderr, "jackmixd: --record-stems %s: %s\n", recorder_stems_name(o->record_stems), err);
+	if (recorder_stems_check(o->record_stems, o->mono + 2 * o->stereo, o->record_format, err,
+	                         sizeof err) < 0) {
+		fprintf(stderr, "jackmixd: --record-stems %s: %s\n", recorder_stems_name(o->record_stems),
+		        err);
 		return -1;
 	}
 	if (osc_net_config_check(&o->osc, err, sizeof err) < 0) {
@@ -674,13 +704,14 @@ static void autom_touch(void *ctx, enum param_id id, unsigned i1, unsigned i2, i
 
 static int automation_start_up(struct app *app)
 {
-	struct automation_config ac = { app->model, engine_queue(app->engine), app->ctl,
-		                        (double)engine_rate(app->engine), autom_mixer, app };
+	struct automation_config ac = {app->model,  engine_queue(app->engine),
+	                               app->ctl,    (double)engine_rate(app->engine),
+	                               autom_mixer, app};
 	app->autom = automation_new(&ac);
 	if (!app->autom)
 		return -1;
-	struct session_lanes sl = { app->autom, autom_lanes_get, autom_lanes_load, autom_lanes_gen,
-		                    autom_recall_fade };
+	struct session_lanes sl = {app->autom, autom_lanes_get, autom_lanes_load, autom_lanes_gen,
+	                           autom_recall_fade};
 	session_set_lanes(app->session, &sl);
 	automation_set_quiet_origin(app->autom, app->session); /* a recall is not a touch */
 	engine_set_autoplay(app->engine, automation_autoplay(app->autom));
@@ -692,10 +723,10 @@ static int automation_start_up(struct app *app)
  * connections.  Runs once, from main or from the first NSM open. */
 static int console_start(struct app *app, const char *name, const struct session_config *sc)
 {
-	struct param_shape shape = { app->opt.mono + app->opt.stereo, app->opt.buses };
+	struct param_shape shape = {app->opt.mono + app->opt.stereo, app->opt.buses};
 	snprintf(app->client_name, sizeof app->client_name, "%s", name);
-	struct engine_config ec = { app->client_name, app->opt.server, app->opt.mono, app->opt.stereo,
-		                    app->opt.buses };
+	struct engine_config ec = {app->client_name, app->opt.server, app->opt.mono, app->opt.stereo,
+	                           app->opt.buses};
 	app->engine = engine_open(&ec, app->ctl);
 	if (!app->engine)
 		return -1;
@@ -713,8 +744,8 @@ static int console_start(struct app *app, const char *name, const struct session
 	session_load_state(app->session);
 	if (recorder_start_up(app) < 0)
 		return -1;
-	struct osc_host host = { app->client_name, PACKAGE_VERSION, app,
-		                 host_rate, host_period, host_meter_take };
+	struct osc_host host = {app->client_name, PACKAGE_VERSION, app,
+	                        host_rate,        host_period,     host_meter_take};
 	app->osc = osc_new(&host, app->model, app->ctl);
 	if (!app->osc)
 		return -1;
@@ -767,8 +798,8 @@ static void nsm_on_dirty(void *ctx, int dirty)
 	nsm_set_dirty(app->nsm, dirty);
 }
 
-static int nsm_on_open(void *ctx, const char *path, const char *display_name, const char *client_id, char *err,
-                       size_t errlen)
+static int nsm_on_open(void *ctx, const char *path, const char *display_name, const char *client_id,
+                       char *err, size_t errlen)
 {
 	struct app *app = ctx;
 	char state[4096], snaps[4096];
@@ -786,7 +817,7 @@ static int nsm_on_open(void *ctx, const char *path, const char *display_name, co
 		return -1;
 	}
 	if (!app->engine) {
-		struct session_config sc = { state, snaps, 0 };
+		struct session_config sc = {state, snaps, 0};
 		if (console_start(app, client_id, &sc) < 0) {
 			snprintf(err, errlen, "cannot start (see the log)");
 			return -1;
@@ -853,14 +884,14 @@ int main(int argc, char **argv)
 	if (nsm_url && *nsm_url) {
 		/* the session manager names us and says where files go: no
 		 * JACK client until /nsm/client/open (console_start then) */
-		struct nsm_callbacks cb = { &app, nsm_on_open, nsm_on_save, nsm_on_failed };
+		struct nsm_callbacks cb = {&app, nsm_on_open, nsm_on_save, nsm_on_failed};
 		if (app.opt.state || app.opt.snapshot_dir)
 			log_info("NSM: --state and --snapshot-dir are ignored, the session decides");
 		app.nsm = nsm_new(nsm_url, argv[0], app.ctl, &cb);
 		if (!app.nsm)
 			goto out;
 	} else {
-		struct session_config sc = { app.opt.state, app.opt.snapshot_dir, 1 };
+		struct session_config sc = {app.opt.state, app.opt.snapshot_dir, 1};
 		if (console_start(&app, app.opt.name, &sc) < 0)
 			goto out;
 	}
@@ -882,9 +913,9 @@ out:
 	osc_net_free(app.osc_net); /* its clients before the core */
 	osc_free(app.osc);
 	int abandoned = engine_close(app.engine);
-	midi_free(app.midi); /* its rings outlive the RT thread */
+	midi_free(app.midi);        /* its rings outlive the RT thread */
 	automation_free(app.autom); /* its lane sets too; after OSC, which calls into it */
-	recorder_free(app.rec); /* after the RT thread stopped: the take gets every frame */
+	recorder_free(app.rec);     /* after the RT thread stopped: the take gets every frame */
 	model_free(app.model);
 	if (!abandoned) /* else a thread stuck in libjack may still post to it */
 		control_free(app.ctl);

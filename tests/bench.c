@@ -58,7 +58,7 @@ static double now(clockid_t clk)
 
 static void set(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, float v)
 {
-	struct rt_msg msg = { (uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_SET, v, 0.0f };
+	struct rt_msg msg = {(uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_SET, v, 0.0f};
 	mixer_apply(m, &msg);
 }
 
@@ -108,11 +108,11 @@ struct result {
 
 static int run(const struct opts *o, struct result *res)
 {
-	struct mixer_config cfg = { o->mono, o->stereo, o->buses, o->rate };
+	struct mixer_config cfg = {o->mono, o->stereo, o->buses, o->rate};
 	struct mixer *m = mixer_new(&cfg);
 	if (!m) {
-		fprintf(stderr, "jackmixd-bench: mixer_new failed (%u mono, %u stereo, %u buses)\n", o->mono, o->stereo,
-			o->buses);
+		fprintf(stderr, "jackmixd-bench: mixer_new failed (%u mono, %u stereo, %u buses)\n", o->mono,
+		        o->stereo, o->buses);
 		return -1;
 	}
 	const unsigned lanes = mixer_lanes(m), nout = mixer_outputs(m), ring = 16;
@@ -130,16 +130,17 @@ static int run(const struct opts *o, struct result *res)
 	uint32_t seed = 12345;
 	for (unsigned l = 0; l < lanes; l++)
 		for (size_t t = 0; t < len; t++)
-			inbuf[l * len + t] = 0.2f * noise(&seed) +
-					     0.3f * sinf(6.2831853f * (float)(200 + 37 * l) * (float)t / (float)o->rate);
+			inbuf[l * len + t] =
+			    0.2f * noise(&seed) +
+			    0.3f * sinf(6.2831853f * (float)(200 + 37 * l) * (float)t / (float)o->rate);
 	for (unsigned k = 0; k < nout; k++)
 		out[k] = outbuf + (size_t)k * o->period;
 	engage(m, o);
 	struct recring q;
 	memset(&q, 0, sizeof q);
 	if (o->record && ((o->record == 2 && mixer_tap_new(m) < 0) ||
-			  recring_wide_new(&q, (uint32_t)(10 * o->rate), o->record == 2 ? lanes : 0,
-					   (uint32_t)(o->rate / 50)) < 0)) {
+	                  recring_wide_new(&q, (uint32_t)(10 * o->rate), o->record == 2 ? lanes : 0,
+	                                   (uint32_t)(o->rate / 50)) < 0)) {
 		fprintf(stderr, "jackmixd-bench: out of memory for the recorder ring\n");
 		return -1;
 	}
@@ -184,13 +185,13 @@ static int run(const struct opts *o, struct result *res)
 static void usage(void)
 {
 	fprintf(stderr, "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
-			"                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n");
+	                "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 128, 0, 4, 64, 48000.0, 10.0, 0, 0 };
+	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0};
 	int scaling = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -236,12 +237,14 @@ int main(int argc, char **argv)
 	    o.period < 1 || o.period > JMX_MAX_FRAMES || !(o.rate >= 8000) || !(o.seconds > 0))
 		usage();
 
-	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses, %g s of audio a run%s%s\n", o.rate, o.period,
-	       o.buses, o.seconds, o.moving ? ", EQ sweeping" : "",
-	       o.record == 2 ? ", master and stems to the recorder ring" : o.record ? ", master to the recorder ring" : "");
-	printf("%6s %6s %6s %12s %12s %10s %14s\n", "lanes", "mono", "stereo", "us/period", "worst wall", "% of core",
-	       "ns/ch-sample");
-	static const unsigned table[] = { 8, 16, 32, 64, 128, 256, 512 };
+	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses, %g s of audio a run%s%s\n", o.rate,
+	       o.period, o.buses, o.seconds, o.moving ? ", EQ sweeping" : "",
+	       o.record == 2 ? ", master and stems to the recorder ring"
+	       : o.record    ? ", master to the recorder ring"
+	                     : "");
+	printf("%6s %6s %6s %12s %12s %10s %14s\n", "lanes", "mono", "stereo", "us/period", "worst wall",
+	       "% of core", "ns/ch-sample");
+	static const unsigned table[] = {8, 16, 32, 64, 128, 256, 512};
 	for (unsigned k = 0; k < (scaling ? 7u : 1u); k++) {
 		struct opts r = o;
 		struct result res;

@@ -58,8 +58,8 @@ static void bench_push(void)
 		}
 		double dt = clk(CLOCK_THREAD_CPUTIME_ID) - t0;
 		double per = dt / iters;
-		printf("  %3u-frame period: %6.0f ns (%.2f ns/frame), %.4f %% of one core at 48 kHz\n", n, per * 1e9,
-		       per * 1e9 / n, per / ((double)n / RATE) * 100);
+		printf("  %3u-frame period: %6.0f ns (%.2f ns/frame), %.4f %% of one core at 48 kHz\n", n,
+		       per * 1e9, per * 1e9 / n, per / ((double)n / RATE) * 100);
 		while (sem_trywait(&q.wake) == 0)
 			;
 	}
@@ -69,7 +69,7 @@ static void bench_push(void)
 static int wait_kind(struct recorder *rec, enum recorder_event_kind kind, int timeout_ms)
 {
 	struct recorder_event ev;
-	struct pollfd p = { recorder_event_fd(rec), POLLIN, 0 };
+	struct pollfd p = {recorder_event_fd(rec), POLLIN, 0};
 	for (int w = 0; w <= timeout_ms; w += 10) {
 		while (recorder_next_event(rec, &ev) == 0)
 			if (ev.kind == kind)
@@ -116,7 +116,8 @@ static void bench_disk(const char *label, const char *dir, int take, enum record
 		recorder_start(rec, "bench", err, sizeof err);
 		wait_kind(rec, REC_EV_STARTED, 5000);
 	}
-	double p0 = clk(CLOCK_PROCESS_CPUTIME_ID), m0 = clk(CLOCK_THREAD_CPUTIME_ID), w0 = clk(CLOCK_MONOTONIC);
+	double p0 = clk(CLOCK_PROCESS_CPUTIME_ID), m0 = clk(CLOCK_THREAD_CPUTIME_ID),
+	       w0 = clk(CLOCK_MONOTONIC);
 	while (k < total) {
 		programme(k, l, r, 256);
 		while (q->cap - (recring_head(q) - recring_tail(q)) < 256)
@@ -134,8 +135,9 @@ static void bench_disk(const char *label, const char *dir, int take, enum record
 	double proc = clk(CLOCK_PROCESS_CPUTIME_ID) - p0, mine = clk(CLOCK_THREAD_CPUTIME_ID) - m0,
 	       wall = clk(CLOCK_MONOTONIC) - w0;
 	double disk = proc - mine;
-	printf("  %-26s %5.2f %% of one core at real time (%.2f s CPU for %.0f s of audio, %.0fx real time)\n", label,
-	       disk / seconds * 100, disk, seconds, seconds / wall);
+	printf(
+	    "  %-26s %5.2f %% of one core at real time (%.2f s CPU for %.0f s of audio, %.0fx real time)\n",
+	    label, disk / seconds * 100, disk, seconds, seconds / wall);
 	recorder_free(rec);
 	if (take) {
 		char cmd[1024];
@@ -150,7 +152,8 @@ int main(int argc, char **argv)
 	double seconds = argc > 1 ? atof(argv[1]) : 60;
 	const char *dir = argc > 2 ? argv[2] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	bench_push();
-	printf("disk thread, 48 kHz stereo, %.0f s of audio into %s (live + take loudness included):\n", seconds, dir);
+	printf("disk thread, 48 kHz stereo, %.0f s of audio into %s (live + take loudness included):\n",
+	       seconds, dir);
 	bench_disk("live loudness only", dir, 0, REC_FMT_WAV, REC_PCM24, seconds);
 	bench_disk("WAV 24-bit (TPDF dither)", dir, 1, REC_FMT_WAV, REC_PCM24, seconds);
 	bench_disk("WAV 32-bit float", dir, 1, REC_FMT_WAV, REC_FLOAT, seconds);

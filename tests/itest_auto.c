@@ -55,7 +55,7 @@
  * exact law is test_console's); 1 dB still fails a lane that is not
  * played, or played at another position (the positions differ by more
  * than 10 dB) */
-#define TOL_DB  1.0
+#define TOL_DB 1.0
 
 static jack_client_t *src_client, *cap_client;
 static jack_port_t *src_port, *cap_port;
@@ -408,7 +408,6 @@ static double lane_at(const struct lane *l, double fr)
 		i++;
 	return l->v[i] + (l->v[i + 1] - l->v[i]) * (fr - l->f[i]) / ((double)l->f[i + 1] - l->f[i]);
 }
-
 
 static double ref_db; /* master_L level with ch 1 at 0 dB */
 

@@ -26,9 +26,9 @@
 #include "test_util.h"
 
 #define CAP_FRAMES 9600u /* 200 ms at 48 kHz */
-#define NCAP 2
+#define NCAP       2
 
-static const char *const cap_src[NCAP] = { "master_L", "bus_1_L" };
+static const char *const cap_src[NCAP] = {"master_L", "bus_1_L"};
 enum { C_ML, C_B1L };
 
 static jack_client_t *client;
@@ -138,8 +138,8 @@ int main(int argc, char **argv)
 	       (int)rm.max - (int)rb.max);
 	/* both ends of the range differ by exactly the delay (the absolute
 	 * ranges include this test client's own feedback loop) */
-	CHECK(best >= 0 && best == (int)rm.max - (int)rb.max, "measured master delay %d != reported latency %d",
-	      best, (int)rm.max - (int)rb.max);
+	CHECK(best >= 0 && best == (int)rm.max - (int)rb.max,
+	      "measured master delay %d != reported latency %d", best, (int)rm.max - (int)rb.max);
 	CHECK(rm.min - rb.min == rm.max - rb.max, "master latency range offset: %u..%u vs bus %u..%u", rm.min,
 	      rm.max, rb.min, rb.max);
 	/* the correlation peak must be the signal, not noise: compare energy */

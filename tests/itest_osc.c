@@ -586,7 +586,7 @@ static void mode_feedback(struct peer *S, unsigned fbport)
 	sendi(&B, "/subscribe", 0);
 	send0(&C, "/ping");
 	CHECK(peer_wait(&C, "/pong", 1000, &m), "127.0.0.2 got no /pong");
-	struct peer *all[3] = { &B, &L, S };
+	struct peer *all[3] = {&B, &L, S};
 	int cnt[3];
 	peers_drain(all, 3, 400, cnt);
 	int nb = cnt[0], nl = cnt[1];

@@ -117,7 +117,7 @@ static int recv_reply(struct reply *r, int ms)
 		long left = end - now_ms();
 		if (left < 0)
 			return 0;
-		struct pollfd p = { sock, POLLIN, 0 };
+		struct pollfd p = {sock, POLLIN, 0};
 		if (poll(&p, 1, (int)left) <= 0)
 			continue;
 		ssize_t n = recv(sock, b, sizeof b, 0);
@@ -346,8 +346,8 @@ static void check_case(const struct param_info *p, const char *path, const struc
 		float want = clampf(p, (float)h->value);
 		if (want == 0.0f)
 			want = 0.0f;
-		CHECK(errs == 0, "%s %s: %d /error replies for a finite value (want it clamped)", path, h->what,
-		      errs);
+		CHECK(errs == 0, "%s %s: %d /error replies for a finite value (want it clamped)", path,
+		      h->what, errs);
 		CHECK(v == want, "%s %s: %g, want %g", path, h->what, v, (double)want);
 		CHECK(!(v == 0.0 && negz), "%s %s: reads back -0", path, h->what);
 		break;
@@ -364,41 +364,37 @@ static void check_case(const struct param_info *p, const char *path, const struc
 static int cmd_numbers(void)
 {
 	static const struct hostile unit[] = {
-		{ "f:NaN", 'f', NAN, REJECT },
-		{ "f:+inf", 'f', INFINITY, REJECT },
-		{ "f:-inf", 'f', -INFINITY, REJECT },
-		{ "d:NaN", 'd', NAN, REJECT },
-		{ "d:+inf", 'd', INFINITY, REJECT },
-		{ "d:1e39", 'd', 1e39, CLAMP_TO },
-		{ "d:-1e39", 'd', -1e39, CLAMP_TO },
-		{ "f:FLT_MAX", 'f', FLT_MAX, CLAMP_TO },
-		{ "f:-FLT_MAX", 'f', -FLT_MAX, CLAMP_TO },
-		{ "f:-0.0", 'f', -0.0, CLAMP_TO },
-		{ "f:1e-40", 'f', 1e-40, CLAMP_TO },
-		{ "f:-1e-40", 'f', -1e-40, CLAMP_TO },
-		{ "i:2^31-1", 'i', 2147483647.0, CLAMP_TO },
-		{ "i:-2^31", 'i', -2147483648.0, CLAMP_TO },
-		{ "h:INT64_MAX", 'h', 9223372036854775807.0, CLAMP_TO },
-		{ "h:INT64_MIN", 'h', -9223372036854775807.0, CLAMP_TO },
-		{ "s:nan", 's', 0, REJECT },
-		{ "T", 'T', 0, REJECT },
-		{ "three floats", '3', 0, REJECT },
-		/* the time of a timed move (value, ms) */
-		{ "move over NaN ms", 'R', NAN, REJECT },
-		{ "move over inf ms", 'R', INFINITY, REJECT },
-		{ "move over -1 ms", 'R', -1.0, REJECT },
-		{ "move over 1e39 ms", 'D', 1e39, REJECT },
-		{ "move over NaN ms (d)", 'D', NAN, REJECT },
+	    {"f:NaN", 'f', NAN, REJECT},
+	    {"f:+inf", 'f', INFINITY, REJECT},
+	    {"f:-inf", 'f', -INFINITY, REJECT},
+	    {"d:NaN", 'd', NAN, REJECT},
+	    {"d:+inf", 'd', INFINITY, REJECT},
+	    {"d:1e39", 'd', 1e39, CLAMP_TO},
+	    {"d:-1e39", 'd', -1e39, CLAMP_TO},
+	    {"f:FLT_MAX", 'f', FLT_MAX, CLAMP_TO},
+	    {"f:-FLT_MAX", 'f', -FLT_MAX, CLAMP_TO},
+	    {"f:-0.0", 'f', -0.0, CLAMP_TO},
+	    {"f:1e-40", 'f', 1e-40, CLAMP_TO},
+	    {"f:-1e-40", 'f', -1e-40, CLAMP_TO},
+	    {"i:2^31-1", 'i', 2147483647.0, CLAMP_TO},
+	    {"i:-2^31", 'i', -2147483648.0, CLAMP_TO},
+	    {"h:INT64_MAX", 'h', 9223372036854775807.0, CLAMP_TO},
+	    {"h:INT64_MIN", 'h', -9223372036854775807.0, CLAMP_TO},
+	    {"s:nan", 's', 0, REJECT},
+	    {"T", 'T', 0, REJECT},
+	    {"three floats", '3', 0, REJECT},
+	    /* the time of a timed move (value, ms) */
+	    {"move over NaN ms", 'R', NAN, REJECT},
+	    {"move over inf ms", 'R', INFINITY, REJECT},
+	    {"move over -1 ms", 'R', -1.0, REJECT},
+	    {"move over 1e39 ms", 'D', 1e39, REJECT},
+	    {"move over NaN ms (d)", 'D', NAN, REJECT},
 	};
 	static const struct hostile norm[] = {
-		{ "f:NaN", 'f', NAN, REJECT },
-		{ "f:+inf", 'f', INFINITY, REJECT },
-		{ "f:-inf", 'f', -INFINITY, REJECT },
-		{ "d:NaN", 'd', NAN, REJECT },
-		{ "d:1e39", 'd', 1e39, NORM_ANY },
-		{ "d:-1e39", 'd', -1e39, NORM_ANY },
-		{ "f:FLT_MAX", 'f', FLT_MAX, NORM_ANY },
-		{ "s:nan", 's', 0, REJECT },
+	    {"f:NaN", 'f', NAN, REJECT},           {"f:+inf", 'f', INFINITY, REJECT},
+	    {"f:-inf", 'f', -INFINITY, REJECT},    {"d:NaN", 'd', NAN, REJECT},
+	    {"d:1e39", 'd', 1e39, NORM_ANY},       {"d:-1e39", 'd', -1e39, NORM_ANY},
+	    {"f:FLT_MAX", 'f', FLT_MAX, NORM_ANY}, {"s:nan", 's', 0, REJECT},
 	};
 	char path[256], npath[256];
 	unsigned nparams = 0;
@@ -435,15 +431,25 @@ static int cmd_indices(void)
 		char which; /* the index replaced: n, a or b */
 		unsigned count;
 	} targets[] = {
-		{ P_CH_FADER, 'n', channels },
-		{ P_BUS_FADER, 'a', buses },
-		{ P_CH_EQ_DB, 'b', JMX_BANDS },
-		{ P_MASTER_EQ_DB, 'b', JMX_BANDS },
-		{ P_CH_SEND_LEVEL, 'a', buses },
+	    {P_CH_FADER, 'n', channels},      {P_BUS_FADER, 'a', buses},     {P_CH_EQ_DB, 'b', JMX_BANDS},
+	    {P_MASTER_EQ_DB, 'b', JMX_BANDS}, {P_CH_SEND_LEVEL, 'a', buses},
 	};
-	const char *bad[] = { "-1", "0", NULL /* N+1 */, "2147483647", "4294967297", "99999999999999999999",
-		              "1x", "x1", "+1", " 1", "1.0", "0x1", "", "\xef\xbc\x91" /* fullwidth 1 */,
-		              "1 ", "-0" };
+	const char *bad[] = {"-1",
+	                     "0",
+	                     NULL /* N+1 */,
+	                     "2147483647",
+	                     "4294967297",
+	                     "99999999999999999999",
+	                     "1x",
+	                     "x1",
+	                     "+1",
+	                     " 1",
+	                     "1.0",
+	                     "0x1",
+	                     "",
+	                     "\xef\xbc\x91" /* fullwidth 1 */,
+	                     "1 ",
+	                     "-0"};
 	unsigned nbad = 0;
 
 	for (size_t t = 0; t < sizeof targets / sizeof *targets; t++) {
@@ -482,9 +488,10 @@ static int cmd_indices(void)
 			nbad++;
 		}
 		/* leading zeros are the plain index */
-		const char *zeros[] = { "01", "001" };
+		const char *zeros[] = {"01", "001"};
 		for (size_t k = 0; k < 2; k++) {
-			fill(p->path, targets[t].which == 'n' ? zeros[k] : "1", targets[t].which == 'a' ? zeros[k] : "1",
+			fill(p->path, targets[t].which == 'n' ? zeros[k] : "1",
+			     targets[t].which == 'a' ? zeros[k] : "1",
 			     targets[t].which == 'b' ? zeros[k] : "1", path, sizeof path);
 			fill(p->path, "1", "1", "1", q, sizeof q);
 			set_f(q, base);
@@ -492,8 +499,9 @@ static int cmd_indices(void)
 			double v;
 			int errs;
 			int ok = query(q, &v, &errs, NULL);
-			CHECK(ok && errs == 0 && v == good, "'%s' (leading zeros) did not set %s: %d errors, %g, want %g",
-			      path, q, errs, ok ? v : NAN, (double)good);
+			CHECK(ok && errs == 0 && v == good,
+			      "'%s' (leading zeros) did not set %s: %d errors, %g, want %g", path, q, errs,
+			      ok ? v : NAN, (double)good);
 			set_f(q, base);
 		}
 		/* nothing but instance 1 was ever touched, and it is back */
@@ -528,7 +536,8 @@ static unsigned n_of(const struct param_info *p, char which)
 }
 
 /* fn(p, path, band index) for every instance of every settable parameter */
-static void for_each_instance(void (*fn)(const struct param_info *, const char *, unsigned, void *), void *ctx)
+static void for_each_instance(void (*fn)(const struct param_info *, const char *, unsigned, void *),
+                              void *ctx)
 {
 	char path[256], ns[16], as[16], bs[16];
 	for (unsigned id = 0; id < P_COUNT; id++) {
@@ -619,8 +628,8 @@ static int cmd_dumpcheck(void)
 				continue;
 			wants[k].seen++;
 			CHECK(r.argc == 1 && r.num[0] >= wants[k].min && r.num[0] <= wants[k].max,
-			      "/dump: %s = %g outside %g..%g", r.path, r.argc ? r.num[0] : NAN, (double)wants[k].min,
-			      (double)wants[k].max);
+			      "/dump: %s = %g outside %g..%g", r.path, r.argc ? r.num[0] : NAN,
+			      (double)wants[k].min, (double)wants[k].max);
 			break;
 		}
 	}
@@ -629,7 +638,8 @@ static int cmd_dumpcheck(void)
 	for (unsigned k = 0; k < n_wants; k++)
 		if (!wants[k].seen && missing++ < 5)
 			CHECK(0, "/dump: %s missing", wants[k].path);
-	printf("jmx_hostile dumpcheck: %u messages, %u numbers, %u instances checked\n", msgs, numbers, n_wants);
+	printf("jmx_hostile dumpcheck: %u messages, %u numbers, %u instances checked\n", msgs, numbers,
+	       n_wants);
 	free(wants);
 	return test_exit("jmx_hostile dumpcheck");
 }
@@ -674,19 +684,22 @@ static int cmd_random(double seconds, double rate)
 				                                           : p->min + u * (p->max - p->min);
 				lo_message_add_float(m, clampf(p, v));
 			} else if (p->type == PT_BOOL) {
-				int on = strstr(p->path, "/on") ? u < 0.85f : strstr(p->path, "mute") ? u < 0.1f : u < 0.5f;
+				int on = strstr(p->path, "/on")    ? u < 0.85f
+				         : strstr(p->path, "mute") ? u < 0.1f
+				                                   : u < 0.5f;
 				lo_message_add_int32(m, on);
 			} else {
-				lo_message_add_int32(m, (int32_t)(p->min + floorf(u * (p->max - p->min + 1))));
+				lo_message_add_int32(m,
+				                     (int32_t)(p->min + floorf(u * (p->max - p->min + 1))));
 			}
 			send_msg(path, m);
 			sent++;
 		}
 		while (recv_reply(&r, 0))
 			if (!strcmp(r.path, "/error") && errors++ < 5)
-				fprintf(stderr, "jmx_hostile random: /error %s %s\n", r.argc > 0 ? r.str[0] : "",
-				        r.argc > 1 ? r.str[1] : "");
-		struct timespec ts = { 0, 2000000 };
+				fprintf(stderr, "jmx_hostile random: /error %s %s\n",
+				        r.argc > 0 ? r.str[0] : "", r.argc > 1 ? r.str[1] : "");
+		struct timespec ts = {0, 2000000};
 		nanosleep(&ts, NULL);
 	}
 	drain(200);
@@ -967,7 +980,8 @@ static int cmd_malformed(const char *corpus)
 	}
 	set_f("/ch/1/fader/db", -10.0f);
 	set_f("/ch/2/fader/db", -10.0f);
-	CHECK(query("/ch/1/fader/db", &v, &errs, NULL) && v == -10.0, "the canary is not at -10 dB to start with");
+	CHECK(query("/ch/1/fader/db", &v, &errs, NULL) && v == -10.0,
+	      "the canary is not at -10 dB to start with");
 	CHECK(stats_malformed(&mal0, &dg0), "no /stats");
 	for (unsigned r = 0; r < reps; r++) {
 		for (unsigned k = 0; k < n; k++)
@@ -1009,8 +1023,8 @@ static int cmd_malformed(const char *corpus)
 	CHECK(dg1 - dg0 >= sent * 9 / 10, "the daemon received %ld of %ld datagrams", dg1 - dg0, sent);
 	CHECK(mal1 - mal0 >= (long)(reps * n) / 2, "only %ld of %u malformed datagrams counted as malformed",
 	      mal1 - mal0, reps * n);
-	printf("jmx_hostile malformed: %u kinds x %u, %ld counted malformed, %u future-timetag bundles\n", n, reps,
-	       mal1 - mal0, nfut);
+	printf("jmx_hostile malformed: %u kinds x %u, %ld counted malformed, %u future-timetag bundles\n", n,
+	       reps, mal1 - mal0, nfut);
 	return test_exit("jmx_hostile malformed");
 }
 
@@ -1055,7 +1069,8 @@ static int cmd_get(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: jmx_hostile get|numbers|indices|defaults|dumpcheck|malformed PORT ...\n");
+		fprintf(stderr,
+		        "usage: jmx_hostile get|numbers|indices|defaults|dumpcheck|malformed PORT ...\n");
 		return 2;
 	}
 	const char *cmd = argv[1];

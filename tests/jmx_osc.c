@@ -77,8 +77,8 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
 			/* /dump/done i:N says how many came before it: fewer is a
 			 * datagram lost on the way (3) */
 			if (argc == 1 && types[0] == 'i' && got < argv[0]->i) {
-				fprintf(stderr, "jmx_osc: %ld messages before %s, which counts %d\n", got, path,
-				        argv[0]->i);
+				fprintf(stderr, "jmx_osc: %ld messages before %s, which counts %d\n", got,
+				        path, argv[0]->i);
 				status = 3;
 			}
 		} else {

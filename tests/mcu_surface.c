@@ -601,7 +601,8 @@ static void scenario(void)
 		pb(0, raw > 8192 && raw < 9192 ? 8192 : raw);
 	pb(0, 8192);
 	pump(300);
-	CHECK_NEAR(get("/ch/1/fader/db"), x32_to_db(8192 / 16383.0), 0.01, "touched fader 1 -> /ch/1/fader/db");
+	CHECK_NEAR(get("/ch/1/fader/db"), x32_to_db(8192 / 16383.0), 0.01,
+	           "touched fader 1 -> /ch/1/fader/db");
 	CHECK(S.fader_msgs[0] == before, "no position sent to a touched fader (%u sent)",
 	      S.fader_msgs[0] - before);
 	peer_osc_setf(&P, "/ch/1/fader/db", -5.0f); /* OSC moves it under the finger */

@@ -29,9 +29,9 @@
 #include <unistd.h>
 
 static jack_port_t *out;
-static atomic_ullong frames;    /* processed so far */
-static atomic_int click_req;    /* main asks for a click */
-static atomic_ullong click_at;  /* frame of the click's first sample */
+static atomic_ullong frames;   /* processed so far */
+static atomic_int click_req;   /* main asks for a click */
+static atomic_ullong click_at; /* frame of the click's first sample */
 
 static int process(jack_nframes_t n, void *arg)
 {
@@ -51,7 +51,8 @@ static int process(jack_nframes_t n, void *arg)
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: rec_click NAME OSC_PORT TAKE [SETTLE_S] [CLICK_TO_START_S] [TAKE_S]\n");
+		fprintf(stderr,
+		        "usage: rec_click NAME OSC_PORT TAKE [SETTLE_S] [CLICK_TO_START_S] [TAKE_S]\n");
 		return 2;
 	}
 	double settle = argc > 4 ? atof(argv[4]) : 6, gap = argc > 5 ? atof(argv[5]) : 3,
@@ -78,8 +79,8 @@ int main(int argc, char **argv)
 	usleep((useconds_t)(take * 1e6));
 	unsigned long long stop = atomic_load(&frames);
 	rc |= lo_send(daemon, "/record/stop", "");
-	printf("click=%llu start=%llu stop=%llu rate=%u\n", (unsigned long long)atomic_load(&click_at), start, stop,
-	       rate);
+	printf("click=%llu start=%llu stop=%llu rate=%u\n", (unsigned long long)atomic_load(&click_at), start,
+	       stop, rate);
 	jack_deactivate(c);
 	jack_client_close(c);
 	lo_address_free(daemon);

@@ -65,7 +65,8 @@ static float *load(const char *path, SF_INFO *info)
 	size_t cap = 1 << 16, n = 0;
 	float *buf = malloc(cap * (size_t)info->channels * sizeof(float));
 	sf_count_t got;
-	while (buf && (got = sf_readf_float(sf, buf + n * (size_t)info->channels, (sf_count_t)(cap - n))) > 0) {
+	while (buf &&
+	       (got = sf_readf_float(sf, buf + n * (size_t)info->channels, (sf_count_t)(cap - n))) > 0) {
 		n += (size_t)got;
 		if (n == cap) {
 			cap *= 2;
@@ -98,7 +99,11 @@ static int cmd_info(const char *path, int open_take)
 	             (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RF64;
 	int strict = is_wav ? wav_strict(path, &w, !open_take) : (memset(&w, 0, sizeof w), 0);
 	printf("frames=%lld rate=%d channels=%d strict=%s bext=%d", (long long)info.frames, info.samplerate,
-	       info.channels, !is_wav ? "n/a" : strict == 0 ? "ok" : "bad", w.have_bext);
+	       info.channels,
+	       !is_wav       ? "n/a"
+	       : strict == 0 ? "ok"
+	                     : "bad",
+	       w.have_bext);
 	if (w.have_bext && w.bext_len >= BEXT_HISTORY) {
 		print_bext("i", wav_bext_i16(&w, BEXT_LOUDNESS));
 		print_bext("lra", wav_bext_i16(&w, BEXT_LRA));
@@ -302,7 +307,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-#define FIT_MAX 8
+#define FIT_MAX     8
 #define FIT_WINDOWS 15
 
 static int cmd_fit(const char *path, int ch, double rate, double thr, const double *hz, int nhz)
@@ -326,7 +331,8 @@ static int cmd_fit(const char *path, int ch, double rate, double thr, const doub
 	double amp[FIT_MAX][FIT_WINDOWS];
 	long long wl = (n - 2 * skip) / FIT_WINDOWS;
 	for (int w = 0; w < FIT_WINDOWS; w++) {
-		double a[(1 + 2 * FIT_MAX) * (1 + 2 * FIT_MAX)] = { 0 }, b[1 + 2 * FIT_MAX] = { 0 }, v[1 + 2 * FIT_MAX];
+		double a[(1 + 2 * FIT_MAX) * (1 + 2 * FIT_MAX)] = {0}, b[1 + 2 * FIT_MAX] = {0},
+		                                      v[1 + 2 * FIT_MAX];
 		for (long long i = skip + w * wl; i < skip + (w + 1) * wl; i++) {
 			if (out[i])
 				continue;
@@ -418,8 +424,10 @@ int main(int argc, char **argv)
 		return cmd_fit(argv[2], atoi(argv[3]), atof(argv[4]), atof(argv[5]), hz, argc - 6);
 	}
 	if (argc == 8 && !strcmp(argv[1], "align"))
-		return cmd_align(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]), atoll(argv[6]), atof(argv[7]));
-	fprintf(stderr, "usage: rec_inspect info [--open] FILE | onset FILE THR | compare A B | tone FILE HZ RATE |\n"
-	                "       fit FILE CH RATE THR HZ... | align STEM SCH MASTER MCH LATENCY THR\n");
+		return cmd_align(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]), atoll(argv[6]),
+		                 atof(argv[7]));
+	fprintf(stderr,
+	        "usage: rec_inspect info [--open] FILE | onset FILE THR | compare A B | tone FILE HZ RATE |\n"
+	        "       fit FILE CH RATE THR HZ... | align STEM SCH MASTER MCH LATENCY THR\n");
 	return 1;
 }

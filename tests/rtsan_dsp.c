@@ -37,9 +37,9 @@
 #define NONBLOCKING
 #endif
 
-#define MONO 4u
-#define STEREO 2u
-#define BUSES 2u
+#define MONO     4u
+#define STEREO   2u
+#define BUSES    2u
 #define MAX_MSGS 512u
 
 static int negative;
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		else
 			seconds = atof(argv[i]);
 	}
-	struct mixer_config mc = { MONO, STEREO, BUSES, 48000.0 };
+	struct mixer_config mc = {MONO, STEREO, BUSES, 48000.0};
 	struct mixer *m = mixer_new(&mc);
 	static struct recring ring;
 	if (!m || recring_new(&ring, 1u << 16, 960) < 0) {
@@ -118,12 +118,13 @@ int main(int argc, char **argv)
 	for (unsigned k = 0; k < lanes; k++) {
 		inb[k] = calloc(JMX_MAX_FRAMES, sizeof(float));
 		for (unsigned i = 0; i < JMX_MAX_FRAMES; i++)
-			inb[k][i] = 0.3f * sinf(2.0f * 3.14159265f * (110.0f * (float)(k + 1)) * (float)i / 48000.0f);
+			inb[k][i] =
+			    0.3f * sinf(2.0f * 3.14159265f * (110.0f * (float)(k + 1)) * (float)i / 48000.0f);
 	}
 	for (unsigned k = 0; k < outs; k++)
 		outb[k] = calloc(JMX_MAX_FRAMES, sizeof(float));
 	static struct rt_msg msgs[MAX_MSGS];
-	static const unsigned periods[] = { 1, 17, 32, 64, 128, 256, 1000, 1024, 4096, 8192 };
+	static const unsigned periods[] = {1, 17, 32, 64, 128, 256, 1000, 1024, 4096, 8192};
 	uint32_t seed = 0x2545f491u;
 	unsigned long cycles = 0, changes = 0, frames = 0;
 	clock_t end = clock() + (clock_t)(seconds * CLOCKS_PER_SEC);
@@ -162,7 +163,8 @@ int main(int argc, char **argv)
 	for (unsigned k = 0; k < outs; k++)
 		for (unsigned i = 0; i < JMX_MAX_FRAMES; i++)
 			if (!isfinite(outb[k][i])) {
-				fprintf(stderr, "rtsan_dsp: output %u frame %u is %g\n", k, i, (double)outb[k][i]);
+				fprintf(stderr, "rtsan_dsp: output %u frame %u is %g\n", k, i,
+				        (double)outb[k][i]);
 				return 1;
 			}
 	printf("rtsan_dsp: %lu cycles, %lu frames, %lu parameter changes%s\n", cycles, frames, changes,

@@ -339,7 +339,7 @@ unsigned sim_run(struct sim *s, unsigned frames)
 static int sim_dispatch(struct sim *s, void *d, size_t len)
 {
 	int r = d ? osc_net_dispatch(s->net, d, len, (const struct sockaddr *)&s->client, sizeof s->client,
-	                         sim_now_ms(s))
+	                             sim_now_ms(s))
 	          : -1;
 	free(d);
 	return r;

@@ -42,7 +42,7 @@
 #include "session.h"
 #include "session_osc.h"
 
-#define SIM_START_MS 1000000u /* the clock at frame 0 (not 0: 0 means "never" to some timers) */
+#define SIM_START_MS    1000000u /* the clock at frame 0 (not 0: 0 means "never" to some timers) */
 #define SIM_MAX_REPLIES 4096u
 
 /* An input lane's signal: n frames starting at absolute frame `at`
@@ -76,7 +76,7 @@ struct sim {
 	struct automation *autom;
 	struct session *session;
 	struct osc *osc;
-	struct osc_net *net;             /* the UDP transport, socket-free */
+	struct osc_net *net; /* the UDP transport, socket-free */
 	struct session_osc *session_osc;
 	struct automation_osc *autom_osc;
 	struct recring ring;

@@ -61,9 +61,10 @@ ssize_t write(int fd, const void *buf, size_t count)
 	if (!atomic_load(&stalled) && matches(fd)) {
 		long long t = now_ms(), zero = 0;
 		atomic_compare_exchange_strong(&armed_at, &zero, t);
-		if (t - atomic_load(&armed_at) >= env_ms("JMX_STALL_AFTER_MS", 1000) && !atomic_exchange(&stalled, 1)) {
+		if (t - atomic_load(&armed_at) >= env_ms("JMX_STALL_AFTER_MS", 1000) &&
+		    !atomic_exchange(&stalled, 1)) {
 			long ms = env_ms("JMX_STALL_MS", 3000);
-			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 			while (nanosleep(&ts, &ts) < 0)
 				;
 		}

@@ -133,8 +133,8 @@ static double level_worst; /* the largest level error seen */
 
 static void expect_level(struct sim *s, int o, double want_db, const char *what)
 {
-	static const char *const name[] = {"master_L", "master_R", "mon_L", "mon_R", "bus_1_L", "bus_1_R",
-	                                   "bus_2_L"};
+	static const char *const name[] = {"master_L", "master_R", "mon_L",  "mon_R",
+	                                   "bus_1_L",  "bus_1_R",  "bus_2_L"};
 	if (want_db < -89) {
 		double p = peak_abs(s->cap[o], s->cap_n);
 		CHECK(p == 0.0, "%s: %s peaks at %g, want silence", what, name[o], p);
@@ -230,7 +230,8 @@ static void test_levels(void)
 	CHECK(best == (int)mixer_latency(s->mixer), "master delay %d frames, the mixer reports %u", best,
 	      mixer_latency(s->mixer));
 	/* pan hard left: master_L = bus_1_L, delayed (both post-fader, post-pan) */
-	CHECK(best_c > 0.999 * e * (s->cap_n - (unsigned)best) / s->cap_n, "master_L is a delayed copy of bus_1_L");
+	CHECK(best_c > 0.999 * e * (s->cap_n - (unsigned)best) / s->cap_n,
+	      "master_L is a delayed copy of bus_1_L");
 	printf("  levels: 19 gain checks, worst %.2e dB off; master delay %d frames\n", level_worst, best);
 	sim_free(s);
 }
@@ -283,8 +284,8 @@ static void test_bundle(void)
 	      3 * PERIOD);
 	const struct sim_msg *m = sim_query(s, "/ch/2/pan");
 	CHECK(m && m->num[0] == 0.99f, "the bundle's last /ch/2/pan is applied (%g)", m ? m->num[0] : NAN);
-	CHECK(mixer_value_published(s->mixer, (unsigned)lanes_flat(automation_lanes(s->autom), P_CH_PAN, 1, 0)) ==
-	          0.99f,
+	CHECK(mixer_value_published(
+	          s->mixer, (unsigned)lanes_flat(automation_lanes(s->autom), P_CH_PAN, 1, 0)) == 0.99f,
 	      "the audio thread has the last /ch/2/pan");
 
 	/* one message: the next period, from its first sample */
@@ -324,8 +325,8 @@ static double path_error(const struct sim *s, unsigned k0, unsigned lat, unsigne
 
 /* Feedback of path from sim message index `from`: how many values lie
  * strictly between lo and hi, whether they never go back, the last. */
-static void feedback(const struct sim *s, unsigned from, const char *path, double lo, double hi, unsigned *mid,
-                     int *rising, double *last)
+static void feedback(const struct sim *s, unsigned from, const char *path, double lo, double hi,
+                     unsigned *mid, int *rising, double *last)
 {
 	double prev = -1e9;
 	*mid = 0;
@@ -406,8 +407,8 @@ static void test_ramp(void)
 	double last;
 	feedback(s, 0, "/ch/1/fader/db", -40, 0, &mid, &rising, &last);
 	CHECK(mid >= FB_MIN && mid <= FB_MAX && rising && last == 0.0,
-	      "move feedback: %u values on the way (want %u..%u), rising %d, last %g", mid, FB_MIN, FB_MAX, rising,
-	      last);
+	      "move feedback: %u values on the way (want %u..%u), rising %d, last %g", mid, FB_MIN, FB_MAX,
+	      rising, last);
 	m = sim_query(s, "/ch/1/fader/db");
 	CHECK(m && m->num[0] == 0.0, "the fader reads exactly 0 after the move");
 	printf("  ramp: %.5f dB from the dB line; %u feedback values on the way\n", worst, mid);
@@ -551,16 +552,17 @@ static void test_lanes(void)
 			lane_err = l > lane_err ? l : lane_err;
 		}
 	}
-	CHECK(worst <= tol + 1e-3, "read pass: %.4f dB from the write pass at frame %u (tolerance %.3f)", worst,
-	      worst_at, tol + 1e-3);
+	CHECK(worst <= tol + 1e-3, "read pass: %.4f dB from the write pass at frame %u (tolerance %.3f)",
+	      worst, worst_at, tol + 1e-3);
 	/* the lane's value at a chunk's end is reached exactly there; in
 	 * between the mixer's gain is linear and the lane straight in dB:
 	 * the chord error of test_ramp, smaller at the ride's steepest 25
 	 * dB/s (1.6e-5 dB), plus the corner a chunk cuts at a lane point
 	 * (4e-5 dB here).  A frame's shift would be 5e-4 dB. */
 	CHECK(lane_err <= TOL_PATH, "read pass vs the lane: %.5f dB", lane_err);
-	printf("  write %u sets -> %u points; read pass within %.4f dB of the write pass, %.6f dB of the lane\n",
-	       sets, na, worst, lane_err);
+	printf(
+	    "  write %u sets -> %u points; read pass within %.4f dB of the write pass, %.6f dB of the lane\n",
+	    sets, na, worst, lane_err);
 
 	/* feedback of a playing lane: paced, and on the lane */
 	subscribe(s, "values,/ch/1/fader/db");
@@ -580,8 +582,8 @@ static void test_lanes(void)
 			off += s->msg[i].num[0] < lo - 1e-4 || s->msg[i].num[0] > hi + 1e-4;
 		}
 	/* 2 s of a lane that never stands still: 2000 / 35 = 57.1 intervals */
-	CHECK(nfb >= 2 * FB_MIN && nfb <= 2 * FB_MAX && off == 0, "lane feedback: %u values in 2 s, %u off the lane",
-	      nfb, off);
+	CHECK(nfb >= 2 * FB_MIN && nfb <= 2 * FB_MAX && off == 0,
+	      "lane feedback: %u values in 2 s, %u off the lane", nfb, off);
 	sim_osc_0(s, "/unsubscribe");
 
 	/* a locate while playing glides to the lane over AUTOPLAY_GLIDE_MS */
@@ -609,14 +611,17 @@ static void test_lanes(void)
 		 * frame of a chunk that moves d dB is (10^(d/20) - 1) / (d
 		 * ln10 / 20) times the mean */
 		double d = 64 * slope, step_max = slope * (pow(10, d / 20) - 1) / (d * log(10) / 20) + 1e-6;
-		CHECK(fabs(before - target) > 10, "the locate moves the lane %.2f -> %.2f dB", before, target);
-		CHECK(maxstep <= step_max, "a glide: %.4f dB at most a frame, want <= %.4f", maxstep, step_max);
+		CHECK(fabs(before - target) > 10, "the locate moves the lane %.2f -> %.2f dB", before,
+		      target);
+		CHECK(maxstep <= step_max, "a glide: %.4f dB at most a frame, want <= %.4f", maxstep,
+		      step_max);
 		double on = 0;
 		for (unsigned i = k + glide + 64; i < k + glide + 2048; i++)
-			on = fmax(on, fabs(rel_db(s, i, ref) - lanes_eval(L, flat, s->cap_tf[i] - lat + AT_END)));
+			on = fmax(on,
+			          fabs(rel_db(s, i, ref) - lanes_eval(L, flat, s->cap_tf[i] - lat + AT_END)));
 		CHECK(on <= TOL_PATH, "on the lane after the glide (%.4f dB off)", on);
-		printf("  locate: %.2f -> %.2f dB in %u frames, at most %.4f dB a frame\n", before, target, glide,
-		       maxstep);
+		printf("  locate: %.2f -> %.2f dB in %u frames, at most %.4f dB a frame\n", before, target,
+		       glide, maxstep);
 	}
 
 	/* touch: touched at ~1 s at -3 dB until ~1.6 s */
@@ -678,8 +683,8 @@ static void test_lanes(void)
 			e = fabs(v - lanes_eval(old, flat, f)), e_after = fmax(e_after, e);
 	}
 	CHECK(e_before <= 1e-6 && e_during <= tol && e_after <= tol,
-	      "latch %u..stop %u: before %.5f, latched %.4f, after %.4f dB from what they should be", t_on, t_stop,
-	      e_before, e_during, e_after);
+	      "latch %u..stop %u: before %.5f, latched %.4f, after %.4f dB from what they should be", t_on,
+	      t_stop, e_before, e_during, e_after);
 	const struct sim_msg *m = sim_query(s, "/ch/1/fader/auto");
 	CHECK(m && !strcmp(m->str[0], "latch"), "the mode reads latch (%s)", m ? m->str[0] : "-");
 	printf("  touch %u..%u at -3 dB, latch to the stop at %u at -8 dB: recorded where they should be\n",
@@ -718,8 +723,8 @@ static void test_stems(void)
 	uint32_t pos0 = recring_head(&s->ring);
 	const unsigned N = 48000;
 	sim_run(s, N);
-	CHECK(recring_head(&s->ring) - pos0 >= N && recring_lost(&s->ring) == 0, "%u frames in the ring, %lu lost",
-	      recring_head(&s->ring) - pos0, recring_lost(&s->ring));
+	CHECK(recring_head(&s->ring) - pos0 >= N && recring_lost(&s->ring) == 0,
+	      "%u frames in the ring, %lu lost", recring_head(&s->ring) - pos0, recring_lost(&s->ring));
 	static float stem[4][48000], ml[48000];
 	for (unsigned i = 0; i < N; i++) {
 		const float *x = recring_stems_at(&s->ring, pos0 + i);
@@ -737,19 +742,21 @@ static void test_stems(void)
 	for (unsigned l = 0; l < 4; l++) {
 		double want = db20(amp) + trim[ch_of[l]];
 		double got = db20(tone_amplitude(stem[l] + w0, 9600, hz[l], RATE));
-		CHECK(fabs(got - want) <= TOL_LEVEL, "stem %u: %.5f dB, want %.5f (input + trim)", l + 1, got, want);
+		CHECK(fabs(got - want) <= TOL_LEVEL, "stem %u: %.5f dB, want %.5f (input + trim)", l + 1, got,
+		      want);
 		/* only its own tone: the others are absent, not attenuated
 		 * (float rounding sits near -140 dB of full scale) */
 		for (unsigned o = 0; o < 4; o++)
 			if (o != l) {
 				double leak = db20(tone_amplitude(stem[l] + w0, 9600, hz[o], RATE));
-				CHECK(leak < got - 100, "stem %u holds %.0f Hz at %.1f dB", l + 1, hz[o], leak);
+				CHECK(leak < got - 100, "stem %u holds %.0f Hz at %.1f dB", l + 1, hz[o],
+				      leak);
 			}
 	}
 	/* the master differs: lane 2's tone is not the stem's level - 3 dB */
 	double m2 = db20(tone_amplitude(ml + w0 + lat, 9600, hz[1], RATE));
-	CHECK(fabs(m2 - (db20(amp) + trim[1] + db20(sqrt(0.5)))) > 1, "master_L's 1500 Hz at %.2f dB: not a stem",
-	      m2);
+	CHECK(fabs(m2 - (db20(amp) + trim[1] + db20(sqrt(0.5)))) > 1,
+	      "master_L's 1500 Hz at %.2f dB: not a stem", m2);
 	/* alignment: each click (negative: polarity inverted before the
 	 * tap) is master_L's largest sample within 512 frames of it, exactly
 	 * the latency later */
@@ -763,8 +770,8 @@ static void test_stems(void)
 				bv = fabs(ml[i]), best = i;
 		aligned += stem[0][k] < -0.2f && best == k + lat && ml[best] < 0;
 	}
-	CHECK(clicks >= 3 && aligned == clicks, "%u of %u clicks in master_L exactly %u frames after the stem",
-	      aligned, clicks, lat);
+	CHECK(clicks >= 3 && aligned == clicks,
+	      "%u of %u clicks in master_L exactly %u frames after the stem", aligned, clicks, lat);
 	printf("  stems: 4 lanes within %.0e dB of input + trim; %u clicks aligned at %u frames\n", TOL_LEVEL,
 	       clicks, lat);
 	sim_free(s);

@@ -404,7 +404,8 @@ static void test_pickup(void)
 	model_set(model, P_CH_FADER, 3, 0, (float)x32_to_db(30 / 127.0), OSC);
 	in3(0xB0, 20, 30);
 	in3(0xB0, 20, 31);
-	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_to_db(31 / 127.0), 1e-3, "a control at the value follows at once");
+	CHECK_NEAR(get(P_CH_FADER, 3, 0), x32_to_db(31 / 127.0), 1e-3,
+	           "a control at the value follows at once");
 }
 
 static void test_banks(void)

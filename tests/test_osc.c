@@ -485,7 +485,8 @@ static void test_bundle(void)
 	lo_bundle_add_message(b, "/bus/1/mute", m2);
 	size_t len;
 	void *d = lo_bundle_serialise(b, NULL, &len);
-	CHECK(osc_net_dispatch(udp, d, len, (struct sockaddr *)&A, sizeof A, now_ms) == 0, "bundle dispatched");
+	CHECK(osc_net_dispatch(udp, d, len, (struct sockaddr *)&A, sizeof A, now_ms) == 0,
+	      "bundle dispatched");
 	CHECK(rt_pending() == 2, "bundle: %u records published, want 2", rt_pending());
 	struct rt_msg r1, r2;
 	CHECK(rtq_pop(&q, &r1) == 0 && rtq_pop(&q, &r2) == 0, "pop bundle");

@@ -21,14 +21,14 @@ int main(void)
 			CHECK(strcmp(p->path, param_table[j].path) != 0, "duplicate path %s", p->path);
 		if (p->type == PT_FLOAT || p->type == PT_BOOL || p->type == PT_ENUM)
 			for (unsigned b = 0; b < 4; b++)
-				CHECK(p->def[b] >= p->min && p->def[b] <= p->max, "%s: default %g outside %g..%g",
-				      p->name, p->def[b], p->min, p->max);
+				CHECK(p->def[b] >= p->min && p->def[b] <= p->max,
+				      "%s: default %g outside %g..%g", p->name, p->def[b], p->min, p->max);
 		if (p->type == PT_ENUM) {
 			unsigned words = 1;
 			for (const char *c = p->enums; *c; c++)
 				words += *c == ' ';
-			CHECK(p->enums && words == (unsigned)p->max + 1, "%s: %u enum names for max %g", p->name,
-			      words, p->max);
+			CHECK(p->enums && words == (unsigned)p->max + 1, "%s: %u enum names for max %g",
+			      p->name, words, p->max);
 		}
 		if (p->taper == TP_LOG)
 			CHECK(p->min > 0, "%s: log taper needs min > 0", p->name);
@@ -37,8 +37,8 @@ int main(void)
 	/* X32 fader law anchors: norm -> dB -> norm */
 	static const struct {
 		float f, db;
-	} anchor[] = { { 0.0f, JMX_DB_OFF }, { 0.0625f, -60 }, { 0.25f, -30 }, { 0.5f, -10 },
-		       { 0.75f, 0 },         { 1.0f, 10 },      { 0.125f, -50 }, { 0.375f, -20 } };
+	} anchor[] = {{0.0f, JMX_DB_OFF}, {0.0625f, -60}, {0.25f, -30},  {0.5f, -10},
+	              {0.75f, 0},         {1.0f, 10},     {0.125f, -50}, {0.375f, -20}};
 	for (unsigned i = 0; i < sizeof anchor / sizeof anchor[0]; i++) {
 		CHECK_NEAR(dsp_fader_to_db(anchor[i].f), anchor[i].db, 1e-4, "fader law norm->dB");
 		CHECK_NEAR(dsp_db_to_fader(anchor[i].db), anchor[i].f, 1e-6, "fader law dB->norm");
@@ -72,7 +72,7 @@ int main(void)
 	CHECK_NEAR(param_clamp(P_CH_MUTE, 0.7f), 1, 0, "bool rounds");
 
 	/* flat layout: instances in table order, no overlap */
-	struct param_shape shape = { 5, 3 };
+	struct param_shape shape = {5, 3};
 	unsigned expect = 0;
 	for (unsigned i = 0; i < P_COUNT; i++) {
 		CHECK(param_offset((enum param_id)i, &shape) == expect, "%s offset", param_table[i].name);

@@ -15,7 +15,7 @@
 #include "params_path.h"
 #include "test_util.h"
 
-static const struct param_shape shape = { 5, 3 };
+static const struct param_shape shape = {5, 3};
 
 /* One concrete path must resolve to exactly (id, i1, i2) in form f. */
 static void round_trip(enum param_id id, enum params_form f, unsigned i1, unsigned i2)
@@ -25,12 +25,13 @@ static void round_trip(enum param_id id, enum params_form f, unsigned i1, unsign
 	enum params_form rf;
 	unsigned r1 = 99, r2 = 99;
 	size_t n = params_path_format(id, f, i1, i2, path, sizeof path);
-	CHECK(n > 0 && n == strlen(path), "%s form %d (%u,%u): formatted '%s'", param_table[id].name, f, i1, i2,
-	      path);
-	int rc = params_path_resolve(path, n, PARAMS_FORM_BIT(f), &shape, &rid, &rf, &r1, &r2, why, sizeof why);
+	CHECK(n > 0 && n == strlen(path), "%s form %d (%u,%u): formatted '%s'", param_table[id].name, f, i1,
+	      i2, path);
+	int rc =
+	    params_path_resolve(path, n, PARAMS_FORM_BIT(f), &shape, &rid, &rf, &r1, &r2, why, sizeof why);
 	CHECK(rc == 0 && rid == id && rf == f && r1 == i1 && r2 == i2,
-	      "%s: rc %d id %s form %d (%u,%u), want %s (%u,%u)", path, rc, rc ? "-" : param_table[rid].name, rf, r1,
-	      r2, param_table[id].name, i1, i2);
+	      "%s: rc %d id %s form %d (%u,%u), want %s (%u,%u)", path, rc, rc ? "-" : param_table[rid].name,
+	      rf, r1, r2, param_table[id].name, i1, i2);
 }
 
 /* The templates of --dump-osc: each expands for the first and the last
@@ -51,7 +52,7 @@ static void dump_paths(const char *file)
 		*tab = 0;
 		if (tab2)
 			*tab2 = 0;
-		const char *forms[2] = { line, tab + 1 };
+		const char *forms[2] = {line, tab + 1};
 		for (unsigned k = 0; k < 2; k++) {
 			size_t tlen = strlen(forms[k]);
 			unsigned num[PARAMS_SLOTS], count = 0;
@@ -62,7 +63,8 @@ static void dump_paths(const char *file)
 			int id = -1;
 			for (unsigned p = 0; p < P_COUNT && id < 0; p++) {
 				size_t pl;
-				const char *t = params_path_template((enum param_id)p, k ? PARAMS_NORM : PARAMS_UNIT, &pl);
+				const char *t = params_path_template((enum param_id)p,
+				                                     k ? PARAMS_NORM : PARAMS_UNIT, &pl);
 				if (t && pl == tlen && !memcmp(t, forms[k], tlen))
 					id = (int)p;
 			}
@@ -88,10 +90,11 @@ static void expect_refused(const char *path, int rc_want, const char *why_want)
 	char why[80] = "";
 	enum param_id id;
 	unsigned i1, i2;
-	int rc = params_path_resolve(path, strlen(path), PARAMS_FORM_BIT(PARAMS_UNIT) | PARAMS_FORM_BIT(PARAMS_NORM),
-	                             &shape, &id, NULL, &i1, &i2, why, sizeof why);
-	CHECK(rc == rc_want && strstr(why, why_want), "%s: rc %d why '%s', want %d '%s'", path, rc, why, rc_want,
-	      why_want);
+	int rc = params_path_resolve(path, strlen(path),
+	                             PARAMS_FORM_BIT(PARAMS_UNIT) | PARAMS_FORM_BIT(PARAMS_NORM), &shape, &id,
+	                             NULL, &i1, &i2, why, sizeof why);
+	CHECK(rc == rc_want && strstr(why, why_want), "%s: rc %d why '%s', want %d '%s'", path, rc, why,
+	      rc_want, why_want);
 }
 
 int main(int argc, char **argv)
@@ -136,9 +139,10 @@ int main(int argc, char **argv)
 		char why[80];
 		enum param_id id;
 		unsigned i1, i2;
-		int rc = params_path_resolve("/ch/003/eq/02/hz", 16, PARAMS_FORM_BIT(PARAMS_UNIT), &shape, &id, NULL, &i1,
-		                             &i2, why, sizeof why);
-		CHECK(rc == 0 && id == P_CH_EQ_HZ && i1 == 2 && i2 == 1, "leading zeros: rc %d (%u,%u)", rc, i1, i2);
+		int rc = params_path_resolve("/ch/003/eq/02/hz", 16, PARAMS_FORM_BIT(PARAMS_UNIT), &shape,
+		                             &id, NULL, &i1, &i2, why, sizeof why);
+		CHECK(rc == 0 && id == P_CH_EQ_HZ && i1 == 2 && i2 == 1, "leading zeros: rc %d (%u,%u)", rc,
+		      i1, i2);
 		expect_refused("/ch/999999999/fader/db", PARAMS_PATH_RANGE, "channel 99999 out of range");
 	}
 	/* a length limit: only len bytes count */
@@ -146,23 +150,25 @@ int main(int argc, char **argv)
 		char why[80];
 		enum param_id id;
 		unsigned i1, i2;
-		CHECK(params_path_resolve("/ch/2/mute/extra", 10, PARAMS_FORM_BIT(PARAMS_UNIT), &shape, &id, NULL, &i1, &i2,
-		                          why, sizeof why) == 0 &&
+		CHECK(params_path_resolve("/ch/2/mute/extra", 10, PARAMS_FORM_BIT(PARAMS_UNIT), &shape, &id,
+		                          NULL, &i1, &i2, why, sizeof why) == 0 &&
 		          id == P_CH_MUTE && i1 == 1,
 		      "resolve honours len");
 	}
 	/* ordered numbers -> slots follow the template: /ch/<n>/send/<a>/... */
 	{
-		unsigned ord[2] = { 4, 2 }, num[PARAMS_SLOTS];
-		CHECK(params_path_slots(param_table[P_CH_SEND_LEVEL].path, ord, 2, num) == 0 && num[PARAMS_SLOT_N] == 4 &&
-		          num[PARAMS_SLOT_A] == 2 && num[PARAMS_SLOT_B] == 0,
+		unsigned ord[2] = {4, 2}, num[PARAMS_SLOTS];
+		CHECK(params_path_slots(param_table[P_CH_SEND_LEVEL].path, ord, 2, num) == 0 &&
+		          num[PARAMS_SLOT_N] == 4 && num[PARAMS_SLOT_A] == 2 && num[PARAMS_SLOT_B] == 0,
 		      "slots of a send");
-		CHECK(params_path_slots(param_table[P_CH_SEND_LEVEL].path, ord, 1, num) < 0, "too few numbers");
+		CHECK(params_path_slots(param_table[P_CH_SEND_LEVEL].path, ord, 1, num) < 0,
+		      "too few numbers");
 	}
 	/* a buffer too small formats nothing rather than a truncated path */
 	{
 		char small[6] = "x";
-		CHECK(params_path_format(P_CH_FADER, PARAMS_UNIT, 0, 0, small, sizeof small) == 0 && small[0] == 0,
+		CHECK(params_path_format(P_CH_FADER, PARAMS_UNIT, 0, 0, small, sizeof small) == 0 &&
+		          small[0] == 0,
 		      "too small: '%s'", small);
 	}
 	/* float text: shortest, plain where readable, exact */
@@ -170,7 +176,7 @@ int main(int argc, char **argv)
 		static const struct {
 			float v;
 			const char *text;
-		} fx[] = { { 80.0f, "80" }, { -6.5f, "-6.5" }, { 0.0f, "0" }, { 0.7071f, "0.7071" }, { 1e-9f, "1e-09" } };
+		} fx[] = {{80.0f, "80"}, {-6.5f, "-6.5"}, {0.0f, "0"}, {0.7071f, "0.7071"}, {1e-9f, "1e-09"}};
 		char buf[32];
 		for (unsigned k = 0; k < sizeof fx / sizeof fx[0]; k++) {
 			params_path_fmt_float(buf, sizeof buf, fx[k].v);

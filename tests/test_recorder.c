@@ -42,7 +42,7 @@
 #include "test_util.h"
 #include "wav_strict.h"
 
-#define RATE 48000u
+#define RATE   48000u
 #define PERIOD 256u
 
 static char tmpdir[512];
@@ -137,7 +137,7 @@ static unsigned push(struct recorder *rec, gen_fn fn, void *ctx, uint64_t *k, ui
 
 static int wait_event(struct recorder *rec, struct recorder_event *ev, int timeout_ms)
 {
-	struct pollfd p = { recorder_event_fd(rec), POLLIN, 0 };
+	struct pollfd p = {recorder_event_fd(rec), POLLIN, 0};
 	for (int waited = 0; waited <= timeout_ms; waited += 10) {
 		if (recorder_next_event(rec, ev) == 0)
 			return 0;
@@ -155,8 +155,8 @@ static int wait_kind(struct recorder *rec, enum recorder_event_kind kind, struct
 	return -1;
 }
 
-static void cfg_init(struct recorder_config *c, const char *dir, enum recorder_format f, enum recorder_sample s,
-                     double preroll, double buffer_s, long long reserve)
+static void cfg_init(struct recorder_config *c, const char *dir, enum recorder_format f,
+                     enum recorder_sample s, double preroll, double buffer_s, long long reserve)
 {
 	memset(c, 0, sizeof *c);
 	c->dir = dir;
@@ -234,8 +234,8 @@ static void test_exact(enum recorder_format f, enum recorder_sample s)
 	CHECK(recorder_stop(rec, err, sizeof err) == 0, "stop");
 	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "%s: STOPPED", what);
 	CHECK(ev.msg[0] == 0, "%s: clean stop, got '%s'", what, ev.msg);
-	CHECK(ev.frames == frames, "%s: event says %llu frames, pushed %llu", what, (unsigned long long)ev.frames,
-	      (unsigned long long)frames);
+	CHECK(ev.frames == frames, "%s: event says %llu frames, pushed %llu", what,
+	      (unsigned long long)ev.frames, (unsigned long long)frames);
 	CHECK(ev.dropped == 0, "%s: no dropped frames", what);
 	const char *ext = f == REC_FMT_FLAC ? ".flac" : ".wav";
 	CHECK(strstr(ev.path, "/master-") && strcmp(ev.path + strlen(ev.path) - strlen(ext), ext) == 0,
@@ -245,7 +245,8 @@ static void test_exact(enum recorder_format f, enum recorder_sample s)
 	float *x = read_all(ev.path, &info);
 	CHECK(x != NULL, "%s: libsndfile opens %s", what, ev.path);
 	if (x) {
-		CHECK(info.frames == (sf_count_t)frames, "%s: %lld frames in the file", what, (long long)info.frames);
+		CHECK(info.frames == (sf_count_t)frames, "%s: %lld frames in the file", what,
+		      (long long)info.frames);
 		CHECK(info.samplerate == (int)RATE && info.channels == 2, "%s: rate/channels", what);
 		double lsb = s == REC_PCM16 ? 1.0 / 32768 : s == REC_PCM24 ? 1.0 / 8388608 : 0;
 		double maxerr = 0, sum = 0, sum2 = 0;
@@ -265,7 +266,8 @@ static void test_exact(enum recorder_format f, enum recorder_sample s)
 			}
 		}
 		if (s == REC_FLOAT) {
-			CHECK(bad == 0, "%s: %llu samples differ from what was pushed", what, (unsigned long long)bad);
+			CHECK(bad == 0, "%s: %llu samples differ from what was pushed", what,
+			      (unsigned long long)bad);
 		} else {
 			/* TPDF dither of +-1 LSB then rounding: |error| < 1.5 LSB,
 			 * mean 0, variance 1/6 + 1/12 = 1/4 LSB^2 whatever the signal
@@ -324,7 +326,8 @@ static void test_drops(void)
 	CHECK(strstr(ev.path, "/drops.wav") != NULL, "drops: client name used: %s", ev.path);
 	SF_INFO info;
 	float *x = read_all(ev.path, &info);
-	CHECK(x && info.frames == (sf_count_t)total, "drops: file frames %lld", x ? (long long)info.frames : -1LL);
+	CHECK(x && info.frames == (sf_count_t)total, "drops: file frames %lld",
+	      x ? (long long)info.frames : -1LL);
 	if (x) {
 		uint64_t wrong = 0, silent = 0;
 		for (uint64_t i = 0; i < (uint64_t)info.frames; i++) {
@@ -412,7 +415,8 @@ static void test_preroll(void)
 	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "short preroll: STOPPED");
 	x = read_all(ev.path, &info);
 	CHECK(x && info.frames == (sf_count_t)k && x[0] == sig_hash(0, 0),
-	      "short history: the take holds everything since frame 0 (%lld frames)", x ? (long long)info.frames : -1LL);
+	      "short history: the take holds everything since frame 0 (%lld frames)",
+	      x ? (long long)info.frames : -1LL);
 	free(x);
 	recorder_free(rec);
 }
@@ -471,7 +475,8 @@ static void test_crash_safety(void)
 		struct recorder *r2 = mk(dir, REC_FMT_WAV, REC_PCM24, 0, 2.0, -1);
 		struct recorder_event e2;
 		recorder_start(r2, "killed", err, sizeof err);
-		if (wait_kind(r2, REC_EV_STARTED, &e2, 5000) == 0 && write(pfd[1], e2.path, strlen(e2.path) + 1) < 0)
+		if (wait_kind(r2, REC_EV_STARTED, &e2, 5000) == 0 &&
+		    write(pfd[1], e2.path, strlen(e2.path) + 1) < 0)
 			_exit(3);
 		push(r2, gen_hash, NULL, &kk, 30ull * RATE, 1, 1, NULL); /* killed long before the end */
 		_exit(0);
@@ -494,8 +499,8 @@ static void test_crash_safety(void)
 		CHECK(wav_strict(path, &w, 0) == 0, "killed take: strict header: %s", w.why);
 		x = read_all(path, &info);
 		CHECK(x && (double)info.frames >= (elapsed - 2.0) * RATE,
-		      "killed take holds %.2f s of %.2f s (at least elapsed - 2 s)", x ? (double)info.frames / RATE : -1.0,
-		      elapsed);
+		      "killed take holds %.2f s of %.2f s (at least elapsed - 2 s)",
+		      x ? (double)info.frames / RATE : -1.0, elapsed);
 		if (x) {
 			uint64_t wrong = 0;
 			for (uint64_t i = 0; i < (uint64_t)info.frames * 2; i++)
@@ -544,20 +549,21 @@ static void test_full_disk(long long reserve, const char *label, enum recorder_s
 	int stopped = ev.kind == REC_EV_STOPPED || wait_kind(rec, REC_EV_STOPPED, &ev, 5000) == 0;
 	CHECK(stopped, "full disk %s: the take stopped by itself", label);
 	/* RLIMIT_FSIZE leaves the disk free: only the write error path */
-	CHECK(strstr(ev.msg, reserve && mounted ? "almost full" : "write error") != NULL, "full disk %s: message '%s'",
-	      label, ev.msg);
+	CHECK(strstr(ev.msg, reserve && mounted ? "almost full" : "write error") != NULL,
+	      "full disk %s: message '%s'", label, ev.msg);
 	printf("full disk %s: %s\n", label, ev.msg);
 	struct recorder_status st;
 	recorder_status(rec, &st);
 	CHECK(!st.active, "full disk %s: status no longer active", label);
-	CHECK(st.frames == ev.frames, "full disk %s: status frames %llu", label, (unsigned long long)st.frames);
+	CHECK(st.frames == ev.frames, "full disk %s: status frames %llu", label,
+	      (unsigned long long)st.frames);
 	struct wav w;
 	CHECK(wav_strict(ev.path, &w, 1) == 0, "full disk %s: strict header: %s", label, w.why);
 	SF_INFO info;
 	float *x = read_all(ev.path, &info);
 	CHECK(x && info.frames == (sf_count_t)ev.frames && ev.frames > RATE / 2,
-	      "full disk %s: file holds the %llu reported frames (%lld)", label, (unsigned long long)ev.frames,
-	      x ? (long long)info.frames : -1LL);
+	      "full disk %s: file holds the %llu reported frames (%lld)", label,
+	      (unsigned long long)ev.frames, x ? (long long)info.frames : -1LL);
 	if (x) {
 		uint64_t wrong = 0;
 		double tol = smp == REC_FLOAT ? 0 : 1.5 / 8388608; /* the dither's bound at 24 bits */
@@ -567,7 +573,7 @@ static void test_full_disk(long long reserve, const char *label, enum recorder_s
 		free(x);
 	}
 	/* the meter keeps running after the failure */
-	struct sine s = { 0.1, 1000, 0 };
+	struct sine s = {0.1, 1000, 0};
 	push(rec, gen_sine, &s, &k, RATE, 1, 0, NULL);
 	usleep(300000);
 	struct loudness_values lv;
@@ -583,11 +589,11 @@ static void test_full_disk(long long reserve, const char *label, enum recorder_s
 		wait_kind(rec, REC_EV_STOPPED, &ev, 5000);
 	}
 	if (mounted)
-		CHECK(ev.kind == REC_EV_ERROR || ev.msg[0], "full disk %s: second take refused or stopped with a reason",
-		      label);
+		CHECK(ev.kind == REC_EV_ERROR || ev.msg[0],
+		      "full disk %s: second take refused or stopped with a reason", label);
 	else
-		CHECK(ev.kind == REC_EV_STOPPED && !ev.msg[0] && ev.frames == RATE, "full disk %s: next take recorded",
-		      label);
+		CHECK(ev.kind == REC_EV_STOPPED && !ev.msg[0] && ev.frames == RATE,
+		      "full disk %s: next take recorded", label);
 	recorder_free(rec);
 out:
 	if (mounted)
@@ -600,10 +606,10 @@ out:
 
 /* The console of the stem tests: 2 mono channels and 1 stereo one, so 4
  * input lanes; the ring has the master and then these. */
-#define ST_MONO 2u
+#define ST_MONO   2u
 #define ST_STEREO 1u
-#define ST_LANES (ST_MONO + 2u * ST_STEREO)
-#define ST_COLS (2u + ST_LANES)
+#define ST_LANES  (ST_MONO + 2u * ST_STEREO)
+#define ST_COLS   (2u + ST_LANES)
 
 /* Ring column c of frame k: unique over (k, c) (sig_hash(k, c) alone
  * would make column 2 of frame k equal column 0 of frame k + 1, and a
@@ -625,7 +631,8 @@ static struct recorder *mk_stems(const char *dir, enum recorder_format f, enum r
 }
 
 /* As push(), every column of the wide ring through recring_push_ext. */
-static unsigned push_wide(struct recorder *rec, uint64_t *k, uint64_t frames, int wait, unsigned char *lost_map)
+static unsigned push_wide(struct recorder *rec, uint64_t *k, uint64_t frames, int wait,
+                          unsigned char *lost_map)
 {
 	struct recring *q = recorder_ring(rec);
 	float l[PERIOD], r[PERIOD], x[PERIOD * ST_LANES];
@@ -654,8 +661,9 @@ static unsigned push_wide(struct recorder *rec, uint64_t *k, uint64_t frames, in
 /* Compare a file with ring columns col..col+nch-1 of frames first..: the
  * samples exact (float) or within the dither's 1.5 LSB (PCM), lost
  * periods exact silence.  Returns the samples off. */
-static uint64_t wide_compare(const char *path, uint64_t first, unsigned col, unsigned nch, enum recorder_sample s,
-                             const unsigned char *lost_map, uint64_t *frames, int *channels)
+static uint64_t wide_compare(const char *path, uint64_t first, unsigned col, unsigned nch,
+                             enum recorder_sample s, const unsigned char *lost_map, uint64_t *frames,
+                             int *channels)
 {
 	SF_INFO info;
 	memset(&info, 0, sizeof info);
@@ -704,8 +712,8 @@ static void test_stems(enum recorder_stems mode, enum recorder_format f, enum re
 	CHECK(rec != NULL, "%s: recorder_new", what);
 	if (!rec)
 		goto out;
-	CHECK(recring_stems(recorder_ring(rec)) == ST_LANES, "%s: the ring has %u stem columns, want %u", what,
-	      recring_stems(recorder_ring(rec)), ST_LANES);
+	CHECK(recring_stems(recorder_ring(rec)) == ST_LANES, "%s: the ring has %u stem columns, want %u",
+	      what, recring_stems(recorder_ring(rec)), ST_LANES);
 	/* history for the pre-roll, whole periods (lost_map counts in them) */
 	push_wide(rec, &k, 188 * PERIOD, 1, NULL);
 	usleep(200000);
@@ -736,15 +744,16 @@ static void test_stems(enum recorder_stems mode, enum recorder_format f, enum re
 	recorder_status(rec, &st);
 	CHECK(st.stems == mode && st.stem_files == nfiles && !strcmp(st.stem_path, name) &&
 	          st.stem_dropped == ev.dropped,
-	      "%s: status stems %s, %u files, %s, %llu dropped", what, recorder_stems_name(st.stems), st.stem_files,
-	      st.stem_path, (unsigned long long)st.stem_dropped);
+	      "%s: status stems %s, %u files, %s, %llu dropped", what, recorder_stems_name(st.stems),
+	      st.stem_files, st.stem_path, (unsigned long long)st.stem_dropped);
 
 	/* every file against the ring's columns */
 	uint64_t frames;
 	int ch;
 	uint64_t wrong = wide_compare(ev.path, first, 0, 2, s, lost_map, &frames, &ch);
-	CHECK(wrong == 0 && frames == total && ch == 2, "%s: master: %llu samples off, %llu frames, %d channels", what,
-	      (unsigned long long)wrong, (unsigned long long)frames, ch);
+	CHECK(wrong == 0 && frames == total && ch == 2,
+	      "%s: master: %llu samples off, %llu frames, %d channels", what, (unsigned long long)wrong,
+	      (unsigned long long)frames, ch);
 	for (unsigned i = 0; i < nfiles; i++) {
 		unsigned col = 2, nch = ST_LANES;
 		if (mode == REC_STEMS_SPLIT) {
@@ -754,8 +763,9 @@ static void test_stems(enum recorder_stems mode, enum recorder_format f, enum re
 		}
 		wrong = wide_compare(name, first, col, nch, s, lost_map, &frames, &ch);
 		CHECK(wrong == 0 && frames == total && ch == (int)nch,
-		      "%s: %s: %llu samples off, %llu frames (master %llu), %d channels (want %u)", what, name,
-		      (unsigned long long)wrong, (unsigned long long)frames, (unsigned long long)total, ch, nch);
+		      "%s: %s: %llu samples off, %llu frames (master %llu), %d channels (want %u)", what,
+		      name, (unsigned long long)wrong, (unsigned long long)frames, (unsigned long long)total,
+		      ch, nch);
 		if (f == REC_FMT_WAV) {
 			struct wav w;
 			CHECK(wav_strict(name, &w, 1) == 0, "%s: %s: strict header: %s", what, name, w.why);
@@ -807,13 +817,17 @@ static void test_stems_names(void)
 	}
 	recorder_free(rec);
 
-	CHECK(recorder_stems_check(REC_STEMS_MULTI, 9, REC_FMT_FLAC, err, sizeof err) < 0 && strstr(err, "FLAC"),
+	CHECK(recorder_stems_check(REC_STEMS_MULTI, 9, REC_FMT_FLAC, err, sizeof err) < 0 &&
+	          strstr(err, "FLAC"),
 	      "multi stems of 9 lanes in FLAC refused: %s", err);
-	CHECK(recorder_stems_check(REC_STEMS_MULTI, 8, REC_FMT_FLAC, err, sizeof err) == 0, "8 lanes in FLAC fit");
-	CHECK(recorder_stems_check(REC_STEMS_SPLIT, 512, REC_FMT_FLAC, err, sizeof err) == 0, "split FLAC of 512 lanes");
+	CHECK(recorder_stems_check(REC_STEMS_MULTI, 8, REC_FMT_FLAC, err, sizeof err) == 0,
+	      "8 lanes in FLAC fit");
+	CHECK(recorder_stems_check(REC_STEMS_SPLIT, 512, REC_FMT_FLAC, err, sizeof err) == 0,
+	      "split FLAC of 512 lanes");
 	enum recorder_stems m;
-	CHECK(recorder_parse_stems("multi", &m) == 0 && m == REC_STEMS_MULTI && recorder_parse_stems("split", &m) == 0 &&
-	          m == REC_STEMS_SPLIT && recorder_parse_stems("off", &m) == 0 && m == REC_STEMS_OFF &&
+	CHECK(recorder_parse_stems("multi", &m) == 0 && m == REC_STEMS_MULTI &&
+	          recorder_parse_stems("split", &m) == 0 && m == REC_STEMS_SPLIT &&
+	          recorder_parse_stems("off", &m) == 0 && m == REC_STEMS_OFF &&
 	          recorder_parse_stems("bogus", &m) < 0 && recorder_parse_stems("", &m) < 0,
 	      "recorder_parse_stems");
 	struct recorder_config c;
@@ -867,12 +881,14 @@ static void test_stems_write_error(void)
 	int ch;
 	CHECK(ev.frames > RATE / 4, "stems write error: %llu frames kept", (unsigned long long)ev.frames);
 	uint64_t wrong = wide_compare(ev.path, 0, 0, 2, REC_FLOAT, NULL, &frames, &ch);
-	CHECK(wrong == 0 && frames == ev.frames, "stems write error: master %llu frames (%llu off), reported %llu",
-	      (unsigned long long)frames, (unsigned long long)wrong, (unsigned long long)ev.frames);
+	CHECK(wrong == 0 && frames == ev.frames,
+	      "stems write error: master %llu frames (%llu off), reported %llu", (unsigned long long)frames,
+	      (unsigned long long)wrong, (unsigned long long)ev.frames);
 	snprintf(path, sizeof path, "%s/big.stems.wav", dir);
 	wrong = wide_compare(path, 0, 2, ST_LANES, REC_FLOAT, NULL, &frames, &ch);
-	CHECK(wrong == 0 && frames == ev.frames, "stems write error: stems %llu frames (%llu off), reported %llu",
-	      (unsigned long long)frames, (unsigned long long)wrong, (unsigned long long)ev.frames);
+	CHECK(wrong == 0 && frames == ev.frames,
+	      "stems write error: stems %llu frames (%llu off), reported %llu", (unsigned long long)frames,
+	      (unsigned long long)wrong, (unsigned long long)ev.frames);
 	struct wav w;
 	CHECK(wav_strict(ev.path, &w, 1) == 0, "stems write error: master header: %s", w.why);
 	CHECK(wav_strict(path, &w, 1) == 0, "stems write error: stems header: %s", w.why);
@@ -881,7 +897,7 @@ static void test_stems_write_error(void)
 
 static void mx_set(struct mixer *m, enum param_id id, unsigned ch, unsigned i2, float v)
 {
-	struct rt_msg msg = { (uint16_t)id, (uint16_t)ch, (uint16_t)i2, RT_SET, v, 0.0f };
+	struct rt_msg msg = {(uint16_t)id, (uint16_t)ch, (uint16_t)i2, RT_SET, v, 0.0f};
 	mixer_apply(m, &msg);
 }
 
@@ -897,9 +913,9 @@ static void mx_set(struct mixer *m, enum param_id id, unsigned ch, unsigned i2, 
 static void test_mixer_tap(void)
 {
 	enum { MONO = 3, STEREO = 2, LANES = MONO + 2 * STEREO, PER = 100, SETTLE = 480 };
-	static const float trim[MONO + STEREO] = { -6.0f, 3.5f, 0.0f, -12.0f, 20.0f };
-	static const int pol[MONO + STEREO] = { 0, 1, 0, 1, 0 };
-	struct mixer_config cfg = { MONO, STEREO, 2, RATE };
+	static const float trim[MONO + STEREO] = {-6.0f, 3.5f, 0.0f, -12.0f, 20.0f};
+	static const int pol[MONO + STEREO] = {0, 1, 0, 1, 0};
+	struct mixer_config cfg = {MONO, STEREO, 2, RATE};
 	struct mixer *m = mixer_new(&cfg);
 	CHECK(m != NULL, "mixer_new");
 	if (!m)
@@ -955,8 +971,8 @@ static void test_mixer_tap(void)
 			}
 		}
 	}
-	CHECK(wrong == 0, "tap: %llu of %llu samples are not input x trim x polarity", (unsigned long long)wrong,
-	      (unsigned long long)checked);
+	CHECK(wrong == 0, "tap: %llu of %llu samples are not input x trim x polarity",
+	      (unsigned long long)wrong, (unsigned long long)checked);
 	mixer_free(m);
 }
 
@@ -1018,7 +1034,8 @@ static void feed_segments(struct loudness *l, const struct seg *segs, int n, dou
 		for (uint64_t done = 0; done < frames; done += 4800) {
 			unsigned m = frames - done < 4800 ? (unsigned)(frames - done) : 4800;
 			for (unsigned j = 0; j < m; j++)
-				buf[2 * j] = buf[2 * j + 1] = (float)(a * sin(2 * M_PI * hz * (double)(k + j) / RATE));
+				buf[2 * j] = buf[2 * j + 1] =
+				    (float)(a * sin(2 * M_PI * hz * (double)(k + j) / RATE));
 			loudness_add(l, buf, m);
 			k += m;
 		}
@@ -1034,7 +1051,7 @@ static void test_loudness_ebu(void)
 		return;
 	/* Tech 3341 case 1 and 2: stereo 1 kHz at -23 / -33 dBFS, 20 s:
 	 * M, S, I = -23.0 / -33.0 +- 0.1 LUFS */
-	struct seg c1[] = { { -23, 20 } }, c2[] = { { -33, 20 } };
+	struct seg c1[] = {{-23, 20}}, c2[] = {{-33, 20}};
 	feed_segments(l, c1, 1, 1000);
 	loudness_compute(l, &v);
 	CHECK_NEAR(v.i, -23.0, 0.1, "3341 case 1: I");
@@ -1050,9 +1067,9 @@ static void test_loudness_ebu(void)
 	CHECK_NEAR(v.s, -33.0, 0.1, "3341 case 2: S");
 
 	/* case 3, 4 (gating), 5 */
-	struct seg c3[] = { { -36, 10 }, { -23, 60 }, { -36, 10 } };
-	struct seg c4[] = { { -72, 10 }, { -36, 10 }, { -23, 60 }, { -36, 10 }, { -72, 10 } };
-	struct seg c5[] = { { -26, 20 }, { -20, 20.1 }, { -26, 20 } };
+	struct seg c3[] = {{-36, 10}, {-23, 60}, {-36, 10}};
+	struct seg c4[] = {{-72, 10}, {-36, 10}, {-23, 60}, {-36, 10}, {-72, 10}};
+	struct seg c5[] = {{-26, 20}, {-20, 20.1}, {-26, 20}};
 	loudness_reset(l);
 	feed_segments(l, c3, 3, 1000);
 	loudness_compute(l, &v);
@@ -1069,8 +1086,8 @@ static void test_loudness_ebu(void)
 	CHECK_NEAR(v.max_s, -20.0, 0.1, "3341 case 5: max short-term");
 
 	/* Tech 3342 cases 1-3: LRA 10, 5, 20 LU +- 1 */
-	struct seg r1[] = { { -20, 20 }, { -30, 20 } }, r2[] = { { -20, 20 }, { -15, 20 } },
-	           r3[] = { { -40, 20 }, { -20, 20 } };
+	struct seg r1[] = {{-20, 20}, {-30, 20}}, r2[] = {{-20, 20}, {-15, 20}},
+	           r3[] = {{-40, 20}, {-20, 20}};
 	loudness_reset(l);
 	feed_segments(l, r1, 2, 1000);
 	loudness_compute(l, &v);
@@ -1087,7 +1104,9 @@ static void test_loudness_ebu(void)
 	/* Tech 3341 cases 15-18: -6 dBFS sines whose samples miss the peak:
 	 * fs/4 at 0 and 45 degrees, fs/6 at 60, fs/8 at 67.5: -6.0 dBTP
 	 * +0.2/-0.4 */
-	const struct { double div, phase; } tp[] = { { 4, 0 }, { 4, 45 }, { 6, 60 }, { 8, 67.5 } };
+	const struct {
+		double div, phase;
+	} tp[] = {{4, 0}, {4, 45}, {6, 60}, {8, 67.5}};
 	for (int i = 0; i < 4; i++) {
 		float buf[2 * 4800];
 		double a = pow(10.0, -6.0 / 20.0), hz = RATE / tp[i].div;
@@ -1104,8 +1123,8 @@ static void test_loudness_ebu(void)
 			loudness_add(l, buf, 4800);
 		}
 		loudness_compute(l, &v);
-		CHECK(v.tp >= -6.4 && v.tp <= -5.8, "3341 case %d (fs/%.0f, %.1f deg): true peak %.2f dBTP", 15 + i,
-		      tp[i].div, tp[i].phase, v.tp);
+		CHECK(v.tp >= -6.4 && v.tp <= -5.8, "3341 case %d (fs/%.0f, %.1f deg): true peak %.2f dBTP",
+		      15 + i, tp[i].div, tp[i].phase, v.tp);
 	}
 	/* a meter reset while a sine plays (a take starting mid-signal) reads
 	 * the sine's peak, not the overshoot of a step from silence that is
@@ -1116,15 +1135,17 @@ static void test_loudness_ebu(void)
 		loudness_reset(l);
 		for (int b = 0; b < 10; b++) {
 			for (unsigned j = 0; j < 4800; j++)
-				buf[2 * j] = buf[2 * j + 1] = (float)(a * cos(2 * M_PI * 1000.3 * (double)(b * 4800 + j) / RATE));
+				buf[2 * j] = buf[2 * j + 1] =
+				    (float)(a * cos(2 * M_PI * 1000.3 * (double)(b * 4800 + j) / RATE));
 			loudness_add(l, buf, 4800);
 		}
 		loudness_compute(l, &v);
-		CHECK(v.tp >= -6.4 && v.tp <= -5.8, "abrupt start at the crest: true peak %.2f dBTP, want -6.0", v.tp);
+		CHECK(v.tp >= -6.4 && v.tp <= -5.8,
+		      "abrupt start at the crest: true peak %.2f dBTP, want -6.0", v.tp);
 	}
 	/* silence reads the floor, never -inf or NaN */
 	loudness_reset(l);
-	float z[2 * 4800] = { 0 };
+	float z[2 * 4800] = {0};
 	for (int b = 0; b < 20; b++)
 		loudness_add(l, z, 4800);
 	loudness_compute(l, &v);
@@ -1149,7 +1170,7 @@ static void test_bext(void)
 	recorder_start(rec, "bext", err, sizeof err);
 	CHECK(wait_kind(rec, REC_EV_STARTED, &ev, 5000) == 0, "bext: STARTED");
 	/* Tech 3341 case 1 through the whole recorder path */
-	struct sine s = { pow(10.0, -23.0 / 20.0), 1000, 0 };
+	struct sine s = {pow(10.0, -23.0 / 20.0), 1000, 0};
 	push(rec, gen_sine, &s, &k, 20ull * RATE, 1, 0, NULL);
 	recorder_stop(rec, err, sizeof err);
 	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "bext: STOPPED");
@@ -1169,14 +1190,16 @@ static void test_bext(void)
 		        ms = (int16_t)(b[420] | b[421] << 8);
 		CHECK((b[346] | b[347] << 8) == 2, "bext version 2 (loudness fields)");
 		CHECK(!strncmp((const char *)b + 256, "jackmixd-test", 32), "originator");
-		CHECK(fabs(lv / 100.0 - ev.loud.i) <= 0.005, "bext LoudnessValue %d = reported %.3f", lv, ev.loud.i);
+		CHECK(fabs(lv / 100.0 - ev.loud.i) <= 0.005, "bext LoudnessValue %d = reported %.3f", lv,
+		      ev.loud.i);
 		CHECK(fabs(lra / 100.0 - ev.loud.lra) <= 0.005, "bext LoudnessRange %d = reported %.3f", lra,
 		      ev.loud.lra);
-		CHECK(fabs(tp / 100.0 - ev.loud.tp) <= 0.005, "bext MaxTruePeakLevel %d = reported %.3f", tp, ev.loud.tp);
-		CHECK(fabs(mm / 100.0 - ev.loud.max_m) <= 0.005, "bext MaxMomentaryLoudness %d = reported %.3f", mm,
-		      ev.loud.max_m);
-		CHECK(fabs(ms / 100.0 - ev.loud.max_s) <= 0.005, "bext MaxShortTermLoudness %d = reported %.3f", ms,
-		      ev.loud.max_s);
+		CHECK(fabs(tp / 100.0 - ev.loud.tp) <= 0.005, "bext MaxTruePeakLevel %d = reported %.3f", tp,
+		      ev.loud.tp);
+		CHECK(fabs(mm / 100.0 - ev.loud.max_m) <= 0.005,
+		      "bext MaxMomentaryLoudness %d = reported %.3f", mm, ev.loud.max_m);
+		CHECK(fabs(ms / 100.0 - ev.loud.max_s) <= 0.005,
+		      "bext MaxShortTermLoudness %d = reported %.3f", ms, ev.loud.max_s);
 		/* origination date/time: the first sample, local time; the time
 		 * reference counts samples since that midnight */
 		char date[11], clk[9];
@@ -1184,16 +1207,17 @@ static void test_bext(void)
 		memcpy(clk, b + 330, 8), clk[8] = 0;
 		struct tm tm;
 		memset(&tm, 0, sizeof tm);
-		CHECK(strptime(date, "%Y-%m-%d", &tm) && strptime(clk, "%H:%M:%S", &tm), "date '%s' time '%s'", date,
-		      clk);
+		CHECK(strptime(date, "%Y-%m-%d", &tm) && strptime(clk, "%H:%M:%S", &tm),
+		      "date '%s' time '%s'", date, clk);
 		tm.tm_isdst = -1;
 		time_t when = mktime(&tm);
-		CHECK(when >= before - 1 && when <= time(NULL), "origination %s %s is when the take began", date, clk);
+		CHECK(when >= before - 1 && when <= time(NULL), "origination %s %s is when the take began",
+		      date, clk);
 		uint64_t tref = le32(b + 338) | (uint64_t)le32(b + 342) << 32;
 		double tod = tm.tm_hour * 3600.0 + tm.tm_min * 60.0 + tm.tm_sec;
 		CHECK(tref / (double)RATE >= tod && tref / (double)RATE < tod + 1.0,
-		      "time reference %llu samples = %.3f s after midnight, time %s", (unsigned long long)tref,
-		      tref / (double)RATE, clk);
+		      "time reference %llu samples = %.3f s after midnight, time %s",
+		      (unsigned long long)tref, tref / (double)RATE, clk);
 		CHECK(w.bext_len > 602 && !memcmp(b + 602, "A=PCM,F=48000,W=24,M=stereo,T=jackmixd-test", 43),
 		      "coding history");
 	}
@@ -1203,7 +1227,8 @@ static void test_bext(void)
 	SNDFILE *sf = sf_open(ev.path, SFM_READ, &info);
 	SF_BROADCAST_INFO bi;
 	memset(&bi, 0, sizeof bi);
-	CHECK(sf && sf_command(sf, SFC_GET_BROADCAST_INFO, &bi, sizeof bi) == SF_TRUE, "libsndfile reads bext");
+	CHECK(sf && sf_command(sf, SFC_GET_BROADCAST_INFO, &bi, sizeof bi) == SF_TRUE,
+	      "libsndfile reads bext");
 	CHECK(fabs(bi.loudness_value / 100.0 - ev.loud.i) <= 0.005, "libsndfile: loudness_value %d",
 	      bi.loudness_value);
 	if (sf)
@@ -1224,7 +1249,7 @@ static void test_live(void)
 	CHECK(rec != NULL, "recorder_new (live)");
 	if (!rec)
 		return;
-	struct sine loud = { pow(10.0, -13.0 / 20.0), 1000, 0 }, soft = { pow(10.0, -33.0 / 20.0), 1000, 0 };
+	struct sine loud = {pow(10.0, -13.0 / 20.0), 1000, 0}, soft = {pow(10.0, -33.0 / 20.0), 1000, 0};
 	push(rec, gen_sine, &loud, &k, 5 * RATE, 1, 0, NULL);
 	usleep(300000);
 	recorder_loudness(rec, &v);
@@ -1245,7 +1270,8 @@ static void test_live(void)
 	CHECK_NEAR(ev.loud.i, -33.0, 0.1, "take I (FLAC take)");
 	SF_INFO info;
 	float *x = read_all(ev.path, &info);
-	CHECK(x && info.frames == (sf_count_t)(11 * RATE) && (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC,
+	CHECK(x && info.frames == (sf_count_t)(11 * RATE) &&
+	          (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC,
 	      "FLAC take: 1 s pre-roll + 10 s (%lld frames)", x ? (long long)info.frames : -1LL);
 	free(x);
 	recorder_loudness_reset(rec);
@@ -1258,9 +1284,18 @@ static void test_live(void)
 
 static void test_names(void)
 {
-	static const char *bad[] = { "", ".hidden", "../x", "/etc/passwd", "a/b", "a b", "tab\t", "x\n",
-		                     "caf\xc3\xa9", "..", "12345678901234567890123456789012345678901234567890123456789012345" };
-	static const char *good[] = { "take1", "Show_2026-11-22", "a.b.c", "X", "-dash" };
+	static const char *bad[] = {"",
+	                            ".hidden",
+	                            "../x",
+	                            "/etc/passwd",
+	                            "a/b",
+	                            "a b",
+	                            "tab\t",
+	                            "x\n",
+	                            "caf\xc3\xa9",
+	                            "..",
+	                            "12345678901234567890123456789012345678901234567890123456789012345"};
+	static const char *good[] = {"take1", "Show_2026-11-22", "a.b.c", "X", "-dash"};
 	for (unsigned i = 0; i < sizeof bad / sizeof *bad; i++)
 		CHECK(!recorder_name_ok(bad[i]), "name '%s' must be refused", bad[i]);
 	for (unsigned i = 0; i < sizeof good / sizeof *good; i++)
@@ -1269,8 +1304,10 @@ static void test_names(void)
 	subdir(dir, sizeof dir, "names");
 	struct recorder *rec = mk(dir, REC_FMT_WAV, REC_PCM24, 0, 1.0, -1);
 	CHECK(rec && recorder_start(rec, "../escape", err, sizeof err) < 0, "start with '../escape' refused");
-	CHECK(rec && recorder_stop(rec, err, sizeof err) < 0 && strstr(err, "not recording"), "stop when idle");
-	CHECK(rec && recorder_set_format(rec, REC_FMT_FLAC, REC_FLOAT, err, sizeof err) < 0, "FLAC float refused");
+	CHECK(rec && recorder_stop(rec, err, sizeof err) < 0 && strstr(err, "not recording"),
+	      "stop when idle");
+	CHECK(rec && recorder_set_format(rec, REC_FMT_FLAC, REC_FLOAT, err, sizeof err) < 0,
+	      "FLAC float refused");
 	enum recorder_format f;
 	enum recorder_sample s;
 	CHECK(recorder_parse_format("flac", &f) == 0 && f == REC_FMT_FLAC, "parse flac");
@@ -1288,7 +1325,7 @@ static void test_rf64_switch(void)
 	char path[600];
 	snprintf(path, sizeof path, "%s/rf64.wav", tmpdir);
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	SF_INFO info = { 0 };
+	SF_INFO info = {0};
 	info.samplerate = RATE;
 	info.channels = 2;
 	info.format = SF_FORMAT_RF64 | SF_FORMAT_PCM_16;
@@ -1297,7 +1334,7 @@ static void test_rf64_switch(void)
 	if (!sf)
 		return;
 	sf_command(sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
-	short buf[2 * 1000] = { 0 };
+	short buf[2 * 1000] = {0};
 	sf_writef_short(sf, buf, 1000);
 	sf_command(sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
 	struct wav w;
@@ -1313,11 +1350,13 @@ static void test_rf64_switch(void)
 	 * close would count libsndfile's own frames, which skip the hole) */
 	sf_command(sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
 	CHECK(wav_strict(path, &w, 1) == 0 && w.rf64, "past 4 GiB: RF64 with ds64 (%s)", w.why);
-	CHECK(w.data_bytes == 2000ull * 4 + (uint64_t)skip, "ds64 data size %llu", (unsigned long long)w.data_bytes);
+	CHECK(w.data_bytes == 2000ull * 4 + (uint64_t)skip, "ds64 data size %llu",
+	      (unsigned long long)w.data_bytes);
 	SF_INFO ri;
 	memset(&ri, 0, sizeof ri);
 	SNDFILE *rd = sf_open(path, SFM_READ, &ri);
-	CHECK(rd && ri.frames == (sf_count_t)((2000ull * 4 + (uint64_t)skip) / 4), "libsndfile reads the RF64 length");
+	CHECK(rd && ri.frames == (sf_count_t)((2000ull * 4 + (uint64_t)skip) / 4),
+	      "libsndfile reads the RF64 length");
 	if (rd)
 		sf_close(rd);
 	sf_close(sf);
@@ -1339,12 +1378,14 @@ static int ffmpeg_take(const char *dir)
 		return 1;
 	struct recring *q = recorder_ring(rec);
 	uint32_t seed = 12345;
-	double lp[2] = { 0, 0 }, ph = 0;
+	double lp[2] = {0, 0}, ph = 0;
 	float l[PERIOD], r[PERIOD];
 	for (uint64_t k = 0; k < 30ull * RATE; k += PERIOD) {
 		for (unsigned i = 0; i < PERIOD; i++) {
 			double t = (double)(k + i) / RATE;
-			double lvl = pow(10.0, (-30.0 + 8.0 * sin(2 * M_PI * t / 7.0) + (fmod(t, 5.0) < 0.4 ? 12 : 0)) / 20);
+			double lvl =
+			    pow(10.0,
+			        (-30.0 + 8.0 * sin(2 * M_PI * t / 7.0) + (fmod(t, 5.0) < 0.4 ? 12 : 0)) / 20);
 			double n[2];
 			for (int c = 0; c < 2; c++) {
 				seed = seed * 1664525u + 1013904223u;

@@ -32,14 +32,14 @@ enum call { CALL_MIXER_PROCESS, CALL_MODEL_NEW, CALL_LOUDNESS_RESET };
  * call under test as role r. */
 static void do_call(enum call c, unsigned r)
 {
-	static const struct param_shape shape = { 2, 1 };
+	static const struct param_shape shape = {2, 1};
 	switch (c) {
 	case CALL_MIXER_PROCESS: {
-		struct mixer_config cfg = { 0 };
+		struct mixer_config cfg = {0};
 		cfg.mono = 2, cfg.buses = 1, cfg.rate = 48000;
 		struct mixer *m = mixer_new(&cfg);
-		float in[2][64] = { { 0 } }, outb[16][64];
-		const float *ip[2] = { in[0], in[1] };
+		float in[2][64] = {{0}}, outb[16][64];
+		const float *ip[2] = {in[0], in[1]};
 		float *op[16];
 		for (unsigned k = 0; k < 16; k++)
 			op[k] = outb[k];
@@ -89,15 +89,18 @@ int main(void)
 		unsigned wrong, right;
 		const char *what;
 	} cases[] = {
-		{ CALL_MIXER_PROCESS, ROLE_CONTROL, ROLE_RT, "mixer_process (RT only)" },
-		{ CALL_MODEL_NEW, ROLE_RT, ROLE_CONTROL, "model_new (control only)" },
-		{ CALL_LOUDNESS_RESET, ROLE_CONTROL, ROLE_DISK, "loudness_reset (disk only)" },
+	    {CALL_MIXER_PROCESS, ROLE_CONTROL, ROLE_RT, "mixer_process (RT only)"},
+	    {CALL_MODEL_NEW, ROLE_RT, ROLE_CONTROL, "model_new (control only)"},
+	    {CALL_LOUDNESS_RESET, ROLE_CONTROL, ROLE_DISK, "loudness_reset (disk only)"},
 	};
 	for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		int w = aborts(cases[k].c, cases[k].wrong);
 		CHECK(w == EXPECT_ABORT, "%s from the wrong thread: %s", cases[k].what,
-		      w == 1 ? "aborted" : w == 0 ? "returned" : "failed otherwise");
-		CHECK(aborts(cases[k].c, cases[k].right) == 0, "%s from its own thread must return", cases[k].what);
+		      w == 1   ? "aborted"
+		      : w == 0 ? "returned"
+		               : "failed otherwise");
+		CHECK(aborts(cases[k].c, cases[k].right) == 0, "%s from its own thread must return",
+		      cases[k].what);
 		CHECK(aborts(cases[k].c, 0) == 0, "%s from a thread with no role must return", cases[k].what);
 	}
 	printf("role checks %s in this build\n", EXPECT_ABORT ? "on" : "off");

@@ -12,7 +12,7 @@
 #include "test_util.h"
 
 #define RECORDS 3000000u
-#define BATCH 7u /* records published together */
+#define BATCH   7u /* records published together */
 
 struct rec {
 	uint32_t seq;
@@ -31,7 +31,7 @@ static void *producer(void *arg)
 		if (rtq_space(&q) < BATCH)
 			continue; /* spin: the test wants pressure on both ends */
 		for (uint32_t k = 0; k < BATCH && seq < RECORDS; k++, seq++) {
-			struct rec r = { seq, k, (uint64_t)seq * 2654435761u ^ 0xdeadbeefu };
+			struct rec r = {seq, k, (uint64_t)seq * 2654435761u ^ 0xdeadbeefu};
 			if (rtq_push(&q, &r) != 0)
 				return (void *)1;
 		}
@@ -50,7 +50,7 @@ int main(void)
 	CHECK(q.mask + 1 == 1024, "capacity rounds up to a power of two: %u", q.mask + 1);
 
 	/* single-thread semantics: staged records are invisible until published */
-	struct rec r = { 0 }, out;
+	struct rec r = {0}, out;
 	rtq_push(&q, &r);
 	CHECK(rtq_pop(&q, &out) == -1, "unpublished record must not be visible");
 	rtq_unstage(&q);

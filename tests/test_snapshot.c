@@ -639,7 +639,8 @@ static void test_files(void)
 
 	/* atomic write and sweep */
 	CHECK(statefile_write_atomic(dfd, "a.state", "one\n", 4, 0, err, sizeof err) == 0, "write: %s", err);
-	CHECK(statefile_write_atomic(dfd, "a.state", "two\n", 4, 0, err, sizeof err) == 0, "rewrite: %s", err);
+	CHECK(statefile_write_atomic(dfd, "a.state", "two\n", 4, 0, err, sizeof err) == 0, "rewrite: %s",
+	      err);
 	snprintf(path, sizeof path, "%s/a.state", tmpdir);
 	char *got = slurp(path, &len);
 	CHECK(got && len == 4 && !memcmp(got, "two\n", 4), "file has the new content");
@@ -740,8 +741,8 @@ static void test_files(void)
 	CHECK(models_differ(ref, fresh) == 0, "scene recalled");
 	/* damaged scene: rejected, live console untouched */
 	CHECK(statefile_write_atomic(sfd, "bad.scene",
-	                            "jackmixd-state 1\n/ch/1/fader/db -3\n/ch/1/mute 7\nend\n", 51, 0, err,
-	                            sizeof err) == 0,
+	                             "jackmixd-state 1\n/ch/1/fader/db -3\n/ch/1/mute 7\nend\n", 51, 0, err,
+	                             sizeof err) == 0,
 	      "write bad scene");
 	unsigned long g = model_generation(fresh);
 	CHECK(session_scene_load(ses, "bad", 0, 0, err, sizeof err) < 0 && strstr(err, "bad.scene:3:"),

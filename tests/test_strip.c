@@ -20,7 +20,7 @@
 #include "test_util.h"
 
 #define RATE 48000.0
-#define WIN 19200 /* 0.4 s: whole cycles of every multiple of 2.5 Hz */
+#define WIN  19200 /* 0.4 s: whole cycles of every multiple of 2.5 Hz */
 
 enum { O_ML, O_MR, O_MONL, O_MONR, O_BUS };
 #define O_BL(b) (O_BUS + 2 * (b))
@@ -37,8 +37,8 @@ struct rig {
 
 static struct rig rig_new(unsigned mono, unsigned stereo, unsigned buses, size_t len)
 {
-	struct rig r = { 0 };
-	struct mixer_config cfg = { mono, stereo, buses, RATE };
+	struct rig r = {0};
+	struct mixer_config cfg = {mono, stereo, buses, RATE};
 	r.m = mixer_new(&cfg);
 	if (!r.m) {
 		fprintf(stderr, "mixer_new failed\n");
@@ -69,7 +69,7 @@ static void rig_free(struct rig *r)
 
 static void set(struct rig *r, enum param_id id, unsigned i1, unsigned i2, float v)
 {
-	struct rt_msg msg = { (uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_SET, v, 0.0f };
+	struct rt_msg msg = {(uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_SET, v, 0.0f};
 	mixer_apply(r->m, &msg);
 }
 
@@ -143,7 +143,7 @@ static struct ref_bq ref_design(int type, double f0, double gain_db, double q)
 		a0 = 1.0 + alpha, a1 = -2.0 * cw, a2 = 1.0 - alpha;
 		break;
 	}
-	struct ref_bq k = { b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0 };
+	struct ref_bq k = {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
 	return k;
 }
 
@@ -186,10 +186,10 @@ struct eq_case {
 static void test_eq_bands(void)
 {
 	static const struct eq_case cases[] = {
-		{ REF_PEAK, 1000, 12, 1.0 },     { REF_PEAK, 100, -15, 4.0 },   { REF_PEAK, 8000, 6, 0.5 },
-		{ REF_PEAK, 250, 3, 10.0 },      { REF_LSHELF, 200, 10, 0.7071 }, { REF_LSHELF, 100, -12, 1.0 },
-		{ REF_LSHELF, 1000, 6, 0.4 },    { REF_HSHELF, 4000, 8, 0.7071 }, { REF_HSHELF, 10000, -10, 0.5 },
-		{ REF_HSHELF, 2000, 15, 1.2 },
+	    {REF_PEAK, 1000, 12, 1.0},   {REF_PEAK, 100, -15, 4.0},     {REF_PEAK, 8000, 6, 0.5},
+	    {REF_PEAK, 250, 3, 10.0},    {REF_LSHELF, 200, 10, 0.7071}, {REF_LSHELF, 100, -12, 1.0},
+	    {REF_LSHELF, 1000, 6, 0.4},  {REF_HSHELF, 4000, 8, 0.7071}, {REF_HSHELF, 10000, -10, 0.5},
+	    {REF_HSHELF, 2000, 15, 1.2},
 	};
 	double f[40];
 	unsigned nf = third_octaves(f);
@@ -207,8 +207,8 @@ static void test_eq_bands(void)
 			set(&r, P_CH_EQ_Q, 0, band, (float)e->q);
 			double got = strip_gain_db(&r, f[i], 0.25, 0.5), want = ref_db(&k, f[i]);
 			char what[120];
-			snprintf(what, sizeof what, "EQ type %d %.0f Hz %+.0f dB Q %.2f (band %u) at %.1f Hz", e->type,
-				 e->hz, e->db, e->q, band, f[i]);
+			snprintf(what, sizeof what, "EQ type %d %.0f Hz %+.0f dB Q %.2f (band %u) at %.1f Hz",
+			         e->type, e->hz, e->db, e->q, band, f[i]);
 			CHECK_NEAR(got, want, 0.1, what);
 			if (fabs(got - want) > worst)
 				worst = fabs(got - want);
@@ -218,9 +218,10 @@ static void test_eq_bands(void)
 	}
 
 	/* all four bands at once: the responses multiply */
-	static const struct eq_case four[JMX_BANDS] = {
-		{ REF_LSHELF, 120, -6, 0.7071 }, { REF_PEAK, 600, 5, 2.0 }, { REF_PEAK, 3000, -8, 1.5 },
-		{ REF_HSHELF, 9000, 4, 0.7071 } };
+	static const struct eq_case four[JMX_BANDS] = {{REF_LSHELF, 120, -6, 0.7071},
+	                                               {REF_PEAK, 600, 5, 2.0},
+	                                               {REF_PEAK, 3000, -8, 1.5},
+	                                               {REF_HSHELF, 9000, 4, 0.7071}};
 	for (unsigned i = 0; i < nf; i += 2) {
 		struct rig r = strip_rig((size_t)(0.5 * RATE) + WIN, 1);
 		double want = 0;
@@ -262,7 +263,8 @@ static void test_eq_type_change(void)
 	render(&r, 0, 9600, 128);
 	set(&r, P_CH_EQ_TYPE, 0, 1, REF_HSHELF);
 	struct ref_bq k = ref_design(REF_HSHELF, 1000, 10, 0.7071);
-	CHECK_NEAR(strip_gain_db(&r, 5000, 0.25, 1.0), ref_db(&k, 5000), 0.1, "band type changed to high shelf");
+	CHECK_NEAR(strip_gain_db(&r, 5000, 0.25, 1.0), ref_db(&k, 5000), 0.1,
+	           "band type changed to high shelf");
 	rig_free(&r);
 }
 
@@ -270,7 +272,7 @@ static void test_eq_type_change(void)
 
 static void test_hpf(void)
 {
-	static const double corners[] = { 20, 80, 150, 400 };
+	static const double corners[] = {20, 80, 150, 400};
 	for (unsigned c = 0; c < 4; c++) {
 		double fc = corners[c];
 		struct ref_bq k = ref_design(REF_HPF, fc, 0, M_SQRT1_2);
@@ -339,7 +341,7 @@ static void test_comp(void)
 {
 	static const struct {
 		double thr, ratio, knee, makeup;
-	} cs[] = { { -20, 4, 12, 0 }, { -30, 20, 0, 6 }, { -10, 2, 24, 3 } };
+	} cs[] = {{-20, 4, 12, 0}, {-30, 20, 0, 6}, {-10, 2, 24, 3}};
 	for (unsigned c = 0; c < 3; c++) {
 		for (double lev = -60; lev <= 0.01; lev += 2) {
 			/* level = the sine's peak level in dBFS (see strip.c) */
@@ -354,8 +356,8 @@ static void test_comp(void)
 			double gr = ref_comp_gr(lev, cs[c].thr, cs[c].ratio, cs[c].knee);
 			double got = strip_gain_db(&r, 1000, pow(10.0, lev / 20.0), 0.5);
 			char what[100];
-			snprintf(what, sizeof what, "compressor thr %.0f ratio %.0f knee %.0f at %.0f dBFS", cs[c].thr,
-				 cs[c].ratio, cs[c].knee, lev);
+			snprintf(what, sizeof what, "compressor thr %.0f ratio %.0f knee %.0f at %.0f dBFS",
+			         cs[c].thr, cs[c].ratio, cs[c].knee, lev);
 			CHECK_NEAR(got, cs[c].makeup - gr, 0.5, what);
 			float m[2];
 			CHECK(mixer_meter_take(r.m, P_CH_DYN_GR, 0, m) == 1, "comp GR meter");
@@ -395,8 +397,11 @@ static void test_gate(void)
 {
 	static const struct {
 		double thr, range, lev, want;
-	} cs[] = { { -40, 40, -50, -40 }, { -40, 40, -30, 0 }, { -30, 20, -45, -20 }, { -60, 80, -70, -80 },
-		   { -20, 10, -10, 0 } };
+	} cs[] = {{-40, 40, -50, -40},
+	          {-40, 40, -30, 0},
+	          {-30, 20, -45, -20},
+	          {-60, 80, -70, -80},
+	          {-20, 10, -10, 0}};
 	for (unsigned c = 0; c < 5; c++) {
 		struct rig r = strip_rig((size_t)(1.0 * RATE) + WIN, 1);
 		set(&r, P_CH_GATE_ON, 0, 0, 1);
@@ -420,8 +425,8 @@ static void test_gate(void)
 	set(&r, P_CH_GATE_RANGE, 0, 0, 40);
 	set(&r, P_CH_GATE_HOLD, 0, 0, (float)hold_ms);
 	set(&r, P_CH_GATE_RELEASE, 0, 0, (float)rel_ms);
-	fill_dc(r.in[0], drop, 0.1f);                /* -20 dBFS: open */
-	fill_dc(r.in[0] + drop, n - drop, 0.003f);   /* -50.5 dBFS: below */
+	fill_dc(r.in[0], drop, 0.1f);              /* -20 dBFS: open */
+	fill_dc(r.in[0] + drop, n - drop, 0.003f); /* -50.5 dBFS: below */
 	render(&r, 0, n, 100);
 	const float *y = r.out[O_BL(0)];
 	double held = 1.0;
@@ -430,7 +435,7 @@ static void test_gate(void)
 	CHECK_NEAR(db20(held), 0.0, 0.05, "gate holds open for the hold time");
 	/* after the hold, a one-pole release of time constant rel_ms from 1
 	 * towards the floor 0.01 */
-	static const double after_ms[] = { 20, 100, 300, 1500 };
+	static const double after_ms[] = {20, 100, 300, 1500};
 	for (unsigned i = 0; i < 4; i++) {
 		size_t t = drop + (size_t)((hold_ms + after_ms[i]) * RATE / 1000);
 		double want = 0.01 + 0.99 * exp(-after_ms[i] / rel_ms);
@@ -453,7 +458,7 @@ static void post_levels(struct rig *r, double *l, double *rr)
 static void test_pan(void)
 {
 	size_t n = (size_t)(0.3 * RATE);
-	static const double pans[] = { 0.0, 0.25, 0.5, 0.8, 1.0 };
+	static const double pans[] = {0.0, 0.25, 0.5, 0.8, 1.0};
 	for (unsigned i = 0; i < 5; i++) {
 		struct rig r = strip_rig(n, 0);
 		fill_dc(r.in[0], n, 1.0f);
@@ -484,7 +489,7 @@ static void test_pan(void)
 	/* stereo channel: balance, unity at the centre */
 	static const struct {
 		double p, l, r;
-	} bal[] = { { 0.5, 1, 1 }, { 0.0, 1, 0 }, { 1.0, 0, 1 }, { 0.25, 1, M_SQRT1_2 }, { 0.75, M_SQRT1_2, 1 } };
+	} bal[] = {{0.5, 1, 1}, {0.0, 1, 0}, {1.0, 0, 1}, {0.25, 1, M_SQRT1_2}, {0.75, M_SQRT1_2, 1}};
 	for (unsigned i = 0; i < 5; i++) {
 		r = rig_new(0, 1, 1, n);
 		set(&r, P_CH_SEND_LEVEL, 0, 0, 0);
@@ -503,7 +508,7 @@ static void test_fader(void)
 {
 	static const struct {
 		float f, db;
-	} anchor[] = { { 0.0f, -INFINITY }, { 0.0625f, -60 }, { 0.25f, -30 }, { 0.5f, -10 }, { 0.75f, 0 }, { 1.0f, 10 } };
+	} anchor[] = {{0.0f, -INFINITY}, {0.0625f, -60}, {0.25f, -30}, {0.5f, -10}, {0.75f, 0}, {1.0f, 10}};
 	for (unsigned i = 0; i < 6; i++) {
 		float db = dsp_fader_to_db(anchor[i].f);
 		if (isinf(anchor[i].db))
@@ -514,7 +519,7 @@ static void test_fader(void)
 	}
 
 	size_t n = (size_t)(0.3 * RATE);
-	static const float dbs[] = { -90, -60, -45, -30, -10, -3, 0, 6, 10 };
+	static const float dbs[] = {-90, -60, -45, -30, -10, -3, 0, 6, 10};
 	for (unsigned i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
 		struct rig r = strip_rig(n, 0);
 		fill_dc(r.in[0], n, 0.1f);
@@ -544,8 +549,9 @@ static void test_sends(void)
 			set(&r, P_CH_SEND_PRE, 0, 1, (float)pre);
 			render(&r, 0, n, 64);
 			double want = pre ? a * sg : mute ? 0.0 : a * sg * fg * pan;
-			CHECK_NEAR(r.out[O_BL(1)][n - 1], want, 1e-6, pre ? "pre-fader send ignores fader and mute"
-									   : "post-fader send follows fader, mute, pan");
+			CHECK_NEAR(r.out[O_BL(1)][n - 1], want, 1e-6,
+			           pre ? "pre-fader send ignores fader and mute"
+			               : "post-fader send follows fader, mute, pan");
 			CHECK_NEAR(r.out[O_BR(1)][n - 1], want, 1e-6, "send, right side");
 			CHECK(r.out[O_BL(0)][n - 1] == 0.0f, "bus 1 not fed");
 			rig_free(&r);
@@ -564,7 +570,7 @@ static void test_sends(void)
 	rig_free(&r);
 
 	/* bus fader and mute */
-	static const float bdb[] = { -90, -40, -10, 0, 10 };
+	static const float bdb[] = {-90, -40, -10, 0, 10};
 	for (unsigned i = 0; i < 6; i++) {
 		r = strip_rig(n, 1);
 		fill_dc(r.in[0], n, 0.1f);
@@ -595,7 +601,7 @@ static void test_solo(void)
 	struct rig ref = rig_new(2, 0, 0, n), r[3];
 	for (int k = 0; k < 3; k++)
 		r[k] = rig_new(2, 0, 0, n);
-	struct rig *all[4] = { &ref, &r[0], &r[1], &r[2] };
+	struct rig *all[4] = {&ref, &r[0], &r[1], &r[2]};
 	for (int k = 0; k < 4; k++) {
 		fill_sine(all[k]->in[0], n, a, f0, RATE, 0);
 		fill_sine(all[k]->in[1], n, a, f1, RATE, 0);
@@ -652,7 +658,8 @@ static void test_solo(void)
 	double err = 0;
 	for (size_t t = s; t < n; t++)
 		err = fmax(err, fabs(q.out[O_MONL][t] - q.out[O_ML][t]));
-	CHECK(err < 1e-6, "AFL monitor aligned with the master (latency %u): max diff %g", mixer_latency(q.m), err);
+	CHECK(err < 1e-6, "AFL monitor aligned with the master (latency %u): max diff %g", mixer_latency(q.m),
+	      err);
 	rig_free(&q);
 }
 
@@ -697,7 +704,7 @@ static void test_nan(void)
 	size_t bad = 10 * period;
 	for (size_t t = bad; t < bad + period; t++)
 		r.in[0][t] = t % 3 == 0 ? NAN : t % 3 == 1 ? INFINITY : -INFINITY;
-	r.in[0][bad + 3 * period] = NAN; /* a lone NaN later */
+	r.in[0][bad + 3 * period] = NAN;   /* a lone NaN later */
 	r.in[0][bad + 4 * period] = 1e30f; /* finite but absurd */
 	render(&r, 0, n, period);
 	render(&ref, 0, n, period);
@@ -770,10 +777,10 @@ static void test_smoothing(void)
 		double want; /* that gain once settled at `to` */
 		const char *what;
 	} cs[] = {
-		{ P_CH_MUTE, 0, 1, 1.0, 0.0, "mute/unmute" },
-		{ P_CH_FADER, -30, 10, 3.16227766 - 0.0316227766, 3.16227766, "fader jump -30 <-> +10 dB" },
-		{ P_CH_FADER, 10, -90, 3.16227766, 0.0, "fader jump +10 dB <-> off" },
-		{ P_CH_PAN, 0, 1, 1.0, 0.0, "pan hard left <-> hard right" },
+	    {P_CH_MUTE, 0, 1, 1.0, 0.0, "mute/unmute"},
+	    {P_CH_FADER, -30, 10, 3.16227766 - 0.0316227766, 3.16227766, "fader jump -30 <-> +10 dB"},
+	    {P_CH_FADER, 10, -90, 3.16227766, 0.0, "fader jump +10 dB <-> off"},
+	    {P_CH_PAN, 0, 1, 1.0, 0.0, "pan hard left <-> hard right"},
 	};
 	for (unsigned c = 0; c < 4; c++) {
 		struct rig r = strip_rig(n, 0);
@@ -795,7 +802,8 @@ static void test_smoothing(void)
 	/* switching stages in and out on a steady sine does not click: the
 	 * largest step stays within that of the signal itself plus the
 	 * difference between the two states spread over the crossfade */
-	static const enum param_id onoff[] = { P_CH_HPF_ON, P_CH_GATE_ON, P_CH_EQ_ON, P_CH_DYN_ON, P_CH_POLARITY };
+	static const enum param_id onoff[] = {P_CH_HPF_ON, P_CH_GATE_ON, P_CH_EQ_ON, P_CH_DYN_ON,
+	                                      P_CH_POLARITY};
 	for (unsigned c = 0; c < 5; c++) {
 		struct rig r = strip_rig(n, 1);
 		engage_all(&r, 0);
@@ -814,8 +822,8 @@ static void test_smoothing(void)
 		 * steps, which are at most twice the uncrossfaded ones */
 		double bound = 2.0 * sig + 2.0 * 2.5 * A * coef / JMX_CHUNK;
 		double got = max_step(r.out[O_BL(0)], t1, n);
-		CHECK(got <= bound, "switching %s: largest step %.3g, bound %.3g", param_table[onoff[c]].path, got,
-		      bound);
+		CHECK(got <= bound, "switching %s: largest step %.3g, bound %.3g", param_table[onoff[c]].path,
+		      got, bound);
 		rig_free(&r);
 	}
 }
@@ -824,7 +832,7 @@ static void test_smoothing(void)
 
 static void ramp(struct rig *r, enum param_id id, unsigned i1, unsigned i2, float v, float ms)
 {
-	struct rt_msg msg = { (uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_RAMP, v, ms };
+	struct rt_msg msg = {(uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_RAMP, v, ms};
 	mixer_apply(r->m, &msg);
 }
 
@@ -884,7 +892,7 @@ static void test_ramps(void)
 
 static void test_periods(void)
 {
-	static const unsigned periods[] = { 64, 1000, 8192, 17 };
+	static const unsigned periods[] = {64, 1000, 8192, 17};
 	size_t n = (size_t)(1.0 * RATE);
 	struct rig r[4];
 	srand(1);
@@ -958,13 +966,13 @@ static void test_meters(void)
 
 static void test_shapes(void)
 {
-	struct mixer_config cfg = { 3, 2, 4, RATE };
+	struct mixer_config cfg = {3, 2, 4, RATE};
 	struct mixer *m = mixer_new(&cfg);
 	CHECK(m != NULL, "mixer_new");
 	CHECK(mixer_lanes(m) == 7, "lanes: one per mono, two per stereo channel");
 	CHECK(mixer_outputs(m) == 12, "outputs: 4 + 2 per bus");
 	mixer_free(m);
-	struct mixer_config empty = { 0, 0, 0, RATE };
+	struct mixer_config empty = {0, 0, 0, RATE};
 	m = mixer_new(&empty);
 	CHECK(m != NULL, "empty mixer");
 	float *out[4], buf[4][64];

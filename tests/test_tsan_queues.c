@@ -199,7 +199,9 @@ static void *ring_producer(void *arg)
 		/* mostly a consumer that keeps up (wait for room, as the real
 		 * one's ring is sized to), sometimes a burst that cannot fit */
 		while (rnd(&seed) % 16 != 0 &&
-		       ring.cap - (recring_head(&ring) - atomic_load_explicit(&ring.tail, memory_order_acquire)) < n)
+		       ring.cap - (recring_head(&ring) -
+		                   atomic_load_explicit(&ring.tail, memory_order_acquire)) <
+		           n)
 			sched_yield();
 		recring_push(&ring, l, r, n); /* lost or not, the stream moves on */
 		k += n;
@@ -248,8 +250,8 @@ static void test_ring(void)
 			const float *f = recring_at(&ring, pos);
 			if (f[0] != (float)(stream & 0x7fffff) || f[1] != -(float)(stream >> 23) - 1.0f) {
 				if (bad++ < 5)
-					fprintf(stderr, "frame at ring %u: %g %g, want stream frame %llu\n", pos,
-					        (double)f[0], (double)f[1], (unsigned long long)stream);
+					fprintf(stderr, "frame at ring %u: %g %g, want stream frame %llu\n",
+					        pos, (double)f[0], (double)f[1], (unsigned long long)stream);
 			}
 			pos++;
 			stream++;
@@ -260,7 +262,7 @@ static void test_ring(void)
 			break;
 		if (rnd(&seed) % 64 == 0) {
 			/* the disk stalls: the producer overruns the ring */
-			struct timespec ts = { 0, 2000000 };
+			struct timespec ts = {0, 2000000};
 			nanosleep(&ts, NULL);
 			stalls++;
 		} else {
@@ -270,9 +272,11 @@ static void test_ring(void)
 	CHECK(pthread_join(th, &ret) == 0, "join");
 	unsigned long lost = recring_lost(&ring);
 	CHECK(bad == 0, "recring: %lu frames out of place", bad);
-	CHECK(stream + ring.pend_len == n_frames, "recring: the stream has %llu (+%u pending lost) of %lu frames",
-	      (unsigned long long)stream, ring.pend_len, n_frames);
-	CHECK(gap_total + ring.pend_len == lost, "recring: gap records total %llu (+%u pending), lost counter %lu",
+	CHECK(stream + ring.pend_len == n_frames,
+	      "recring: the stream has %llu (+%u pending lost) of %lu frames", (unsigned long long)stream,
+	      ring.pend_len, n_frames);
+	CHECK(gap_total + ring.pend_len == lost,
+	      "recring: gap records total %llu (+%u pending), lost counter %lu",
 	      (unsigned long long)gap_total, ring.pend_len, lost);
 	CHECK(gaps > 0 && stalls > 0, "recring: no loss was provoked (%lu gaps, %lu stalls)", gaps, stalls);
 	printf("recring: %lu frames, %lu lost in %lu gaps over %lu stalls\n", n_frames, lost, gaps, stalls);

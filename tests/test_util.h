@@ -21,22 +21,22 @@
 static int test_failures;
 static int test_checks;
 
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		test_checks++;                                            \
-		if (!(cond)) {                                            \
-			test_failures++;                                  \
-			fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-		}                                                         \
+#define CHECK(cond, ...)                                                                                     \
+	do {                                                                                                 \
+		test_checks++;                                                                               \
+		if (!(cond)) {                                                                               \
+			test_failures++;                                                                     \
+			fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond);                     \
+			fprintf(stderr, __VA_ARGS__);                                                        \
+			fputc('\n', stderr);                                                                 \
+		}                                                                                            \
 	} while (0)
 
 /* |a - b| <= tol, with a message naming what was compared. */
-#define CHECK_NEAR(a, b, tol, what)                                                          \
-	do {                                                                                 \
-		double a_ = (a), b_ = (b), t_ = (tol);                                       \
-		CHECK(fabs(a_ - b_) <= t_, "%s: got %.6g, want %.6g +- %.3g", what, a_, b_, t_); \
+#define CHECK_NEAR(a, b, tol, what)                                                                          \
+	do {                                                                                                 \
+		double a_ = (a), b_ = (b), t_ = (tol);                                                       \
+		CHECK(fabs(a_ - b_) <= t_, "%s: got %.6g, want %.6g +- %.3g", what, a_, b_, t_);             \
 	} while (0)
 
 static inline int test_exit(const char *name)

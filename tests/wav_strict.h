@@ -75,7 +75,8 @@ static inline int wav_strict(const char *path, struct wav *w, int closed)
 		uint64_t size = le32(ch + 4);
 		for (int i = 0; i < 4; i++)
 			if (ch[i] < 32 || ch[i] > 126) {
-				snprintf(w->why, sizeof w->why, "garbage chunk id at %llu", (unsigned long long)pos);
+				snprintf(w->why, sizeof w->why, "garbage chunk id at %llu",
+				         (unsigned long long)pos);
 				goto bad;
 			}
 		if (!memcmp(ch, "ds64", 4)) {
@@ -90,7 +91,8 @@ static inline int wav_strict(const char *path, struct wav *w, int closed)
 		} else if (!memcmp(ch, "fmt ", 4)) {
 			unsigned char d[40];
 			if (size < 16 || size > 40 || fread(d, 1, size, f) != size) {
-				snprintf(w->why, sizeof w->why, "bad fmt size %llu", (unsigned long long)size);
+				snprintf(w->why, sizeof w->why, "bad fmt size %llu",
+				         (unsigned long long)size);
 				goto bad;
 			}
 			w->tag = d[0] | d[1] << 8;
@@ -103,8 +105,8 @@ static inline int wav_strict(const char *path, struct wav *w, int closed)
 				w->tag = d[24] | d[25] << 8; /* sub-format GUID's first word */
 			if (w->align != w->channels * ((w->bits + 7) / 8) || byterate != w->rate * w->align ||
 			    (w->tag != 1 && w->tag != 3)) {
-				snprintf(w->why, sizeof w->why, "inconsistent fmt: tag %u align %u bits %u", w->tag,
-				         w->align, w->bits);
+				snprintf(w->why, sizeof w->why, "inconsistent fmt: tag %u align %u bits %u",
+				         w->tag, w->align, w->bits);
 				goto bad;
 			}
 			have_fmt = 1;
@@ -135,7 +137,8 @@ static inline int wav_strict(const char *path, struct wav *w, int closed)
 		if (next > w->file_size) {
 			if (!closed && have_data && w->data_off + w->data_bytes <= w->file_size)
 				break;
-			snprintf(w->why, sizeof w->why, "chunk %.4s runs past the end of the file", (char *)ch);
+			snprintf(w->why, sizeof w->why, "chunk %.4s runs past the end of the file",
+			         (char *)ch);
 			goto bad;
 		}
 		pos = next;
@@ -149,7 +152,8 @@ static inline int wav_strict(const char *path, struct wav *w, int closed)
 		return -1;
 	}
 	if (w->data_bytes % w->align) {
-		snprintf(w->why, sizeof w->why, "data size %llu not whole frames", (unsigned long long)w->data_bytes);
+		snprintf(w->why, sizeof w->why, "data size %llu not whole frames",
+		         (unsigned long long)w->data_bytes);
 		return -1;
 	}
 	if (w->rf64)
@@ -159,8 +163,8 @@ static inline int wav_strict(const char *path, struct wav *w, int closed)
 		return -1;
 	}
 	if (closed && (w->riff_size != w->file_size - 8 || pos != w->file_size)) {
-		snprintf(w->why, sizeof w->why, "RIFF size %llu for a %llu-byte file", (unsigned long long)w->riff_size,
-		         (unsigned long long)w->file_size);
+		snprintf(w->why, sizeof w->why, "RIFF size %llu for a %llu-byte file",
+		         (unsigned long long)w->riff_size, (unsigned long long)w->file_size);
 		return -1;
 	}
 	return 0;
@@ -176,15 +180,15 @@ static inline int16_t wav_bext_i16(const struct wav *w, unsigned off)
 }
 
 #define BEXT_ORIGINATOR 256
-#define BEXT_DATE 320
-#define BEXT_TIME 330
-#define BEXT_TIMEREF 338
-#define BEXT_VERSION 346
-#define BEXT_LOUDNESS 412
-#define BEXT_LRA 414
-#define BEXT_TP 416
-#define BEXT_MAX_M 418
-#define BEXT_MAX_S 420
-#define BEXT_HISTORY 602
+#define BEXT_DATE       320
+#define BEXT_TIME       330
+#define BEXT_TIMEREF    338
+#define BEXT_VERSION    346
+#define BEXT_LOUDNESS   412
+#define BEXT_LRA        414
+#define BEXT_TP         416
+#define BEXT_MAX_M      418
+#define BEXT_MAX_S      420
+#define BEXT_HISTORY    602
 
 #endif

@@ -123,11 +123,11 @@ int automation_mode(struct automation *a, enum param_id id, unsigned i1, unsigne
 /* 1 while an instance is touched, explicitly or implied by a change. */
 int automation_touched(struct automation *a, enum param_id id, unsigned i1, unsigned i2);
 struct automation_status {
-	int rolling;        /* JACK transport */
-	uint32_t frame;     /* its frame */
-	unsigned lanes;     /* lanes with a mode or points */
-	unsigned points;    /* their points */
-	unsigned recording; /* lanes recording now */
+	int rolling;           /* JACK transport */
+	uint32_t frame;        /* its frame */
+	unsigned lanes;        /* lanes with a mode or points */
+	unsigned points;       /* their points */
+	unsigned recording;    /* lanes recording now */
 	unsigned long dropped; /* recorded values lost to a full buffer since start-up */
 };
 void automation_status(struct automation *a, struct automation_status *st);

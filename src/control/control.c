@@ -25,7 +25,7 @@
 
 #include "log.h"
 
-#define CONTROL_MAX_FDS 16
+#define CONTROL_MAX_FDS    16
 #define CONTROL_MAX_TIMERS 16
 
 struct control {

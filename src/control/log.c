@@ -27,7 +27,7 @@ void log_set_level(int level)
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	ASSERT_ROLE(ROLE_ANY_BUT_RT);
-	static const char *const tag[] = { "error", "warning", "info", "debug" };
+	static const char *const tag[] = {"error", "warning", "info", "debug"};
 	char line[1024];
 	struct timespec ts;
 	struct tm tm;

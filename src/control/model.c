@@ -18,10 +18,10 @@ struct model {
 	struct param_shape shape;
 	struct rtq *to_rt;
 	unsigned offset[P_COUNT + 1];
-	float *value;          /* flat, table order */
-	unsigned char *dirty;  /* flat: staged for RT but not yet queued */
-	float *ramp_ms;        /* flat: > 0 when the staged change is a ramp */
-	unsigned *dirty_list;  /* flat indices of dirty entries */
+	float *value;         /* flat, table order */
+	unsigned char *dirty; /* flat: staged for RT but not yet queued */
+	float *ramp_ms;       /* flat: > 0 when the staged change is a ramp */
+	unsigned *dirty_list; /* flat indices of dirty entries */
 	unsigned n_dirty;
 	char (*names)[MODEL_NAME_MAX]; /* per flat index of string params */
 	unsigned long generation;
@@ -216,7 +216,7 @@ void model_commit(struct model *m)
 	 * a larger one (a full recall) goes in queue-sized pieces. */
 	while (done < m->n_dirty) {
 		unsigned flat = m->dirty_list[done];
-		struct rt_msg msg = { 0 };
+		struct rt_msg msg = {0};
 		model_unflat(m, flat, &msg);
 		msg.kind = m->ramp_ms[flat] > 0.0f ? RT_RAMP : RT_SET;
 		msg.value = m->value[flat];

@@ -59,7 +59,7 @@ struct session {
 	struct snapshot_conns known, pending, doubt, view;
 	unsigned graph_seen;
 	int graph_valid;
-	int recheck; /* look at the graph again at the next tick */
+	int recheck;            /* look at the graph again at the next tick */
 	unsigned pending_fails; /* looks in a row in which a pending connection failed */
 	unsigned long conn_gen;
 

@@ -19,7 +19,7 @@
 #include "engine.h"
 #include "model.h"
 
-#define SESSION_AUTOSAVE_MS 2000u
+#define SESSION_AUTOSAVE_MS   2000u
 #define SESSION_CONNECT_TRIES 100u /* looks (10 ms apart) before a refused connection is given up */
 
 struct session_config {

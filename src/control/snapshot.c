@@ -233,8 +233,8 @@ static int snap_resolve(struct snap_parse *ps, const char *path, size_t len, enu
                         unsigned *i2)
 {
 	char why[80];
-	switch (params_path_resolve(path, len, PARAMS_FORM_BIT(PARAMS_UNIT), model_shape(ps->s->values), id, NULL, i1, i2, why,
-	                            sizeof why)) {
+	switch (params_path_resolve(path, len, PARAMS_FORM_BIT(PARAMS_UNIT), model_shape(ps->s->values), id,
+	                            NULL, i1, i2, why, sizeof why)) {
 	case 0:
 		return 0;
 	case PARAMS_PATH_RANGE:
@@ -728,8 +728,8 @@ char *snapshot_format(const struct model *m, const struct snapshot_conns *conns,
 	return snapshot_format_lanes(m, NULL, conns, len);
 }
 
-char *snapshot_format_lanes(const struct model *m, const struct lanes *lanes, const struct snapshot_conns *conns,
-                            size_t *len)
+char *snapshot_format_lanes(const struct model *m, const struct lanes *lanes,
+                            const struct snapshot_conns *conns, size_t *len)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	struct sbuf b = {0};

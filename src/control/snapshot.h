@@ -103,8 +103,8 @@ int snapshot_read(struct snapshot *s, int dirfd, const char *name, const char *f
  * above.  Returns a malloc'd buffer (length in *len) or NULL. */
 char *snapshot_format(const struct model *m, const struct snapshot_conns *conns, size_t *len);
 /* The same with automation lanes (NULL: none). */
-char *snapshot_format_lanes(const struct model *m, const struct lanes *lanes, const struct snapshot_conns *conns,
-                            size_t *len);
+char *snapshot_format_lanes(const struct model *m, const struct lanes *lanes,
+                            const struct snapshot_conns *conns, size_t *len);
 
 enum snapshot_apply_flags {
 	SNAPSHOT_RECALL = 1, /* a scene: channels marked safe are left alone, and

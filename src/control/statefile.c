@@ -23,7 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static void statefile_msg(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void statefile_msg(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void statefile_msg(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -55,7 +56,7 @@ static ssize_t statefile_write_all(int fd, const void *buf, size_t len)
 }
 
 int statefile_write_atomic(int dirfd, const char *name, const void *buf, size_t len, int regular_only,
-                          char *err, size_t errlen)
+                           char *err, size_t errlen)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	static unsigned counter;
@@ -104,7 +105,8 @@ int statefile_write_atomic(int dirfd, const char *name, const void *buf, size_t 
 		/* the new file is in place and whole; only its durability
 		 * across a power cut is in doubt */
 		e = errno;
-		statefile_msg(err, errlen, "%s written, but the directory could not be synced: %s", name, strerror(e));
+		statefile_msg(err, errlen, "%s written, but the directory could not be synced: %s", name,
+		              strerror(e));
 		return -e;
 	}
 	return 0;
@@ -235,4 +237,3 @@ int statefile_dir_open(const char *path)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
-

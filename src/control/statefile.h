@@ -23,7 +23,7 @@
  * a regular file (a planted symlink, a directory) is refused.  Returns 0
  * or -errno with a message in err; on failure name is untouched. */
 int statefile_write_atomic(int dirfd, const char *name, const void *buf, size_t len, int regular_only,
-                          char *err, size_t errlen);
+                           char *err, size_t errlen);
 
 /* Remove temporary files left by a crash: ".<target>.tmp.PID.N" entries of
  * dirfd whose PID is not a live process other than us (target NULL: any

@@ -30,8 +30,8 @@
 
 #define LOUDNESS_TP_SETTLE 64 /* frames: longer than the 4x interpolator's reach */
 
-#define LOUDNESS_MODE                                                                              \
-	(EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK | \
+#define LOUDNESS_MODE                                                                                        \
+	(EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK |      \
 	 EBUR128_MODE_HISTOGRAM)
 
 enum { LV_M, LV_S, LV_I, LV_LRA, LV_TP, LV_MAX_M, LV_MAX_S, LV_COUNT };
@@ -39,9 +39,9 @@ enum { LV_M, LV_S, LV_I, LV_LRA, LV_TP, LV_MAX_M, LV_MAX_S, LV_COUNT };
 struct loudness {
 	ebur128_state *st;
 	unsigned rate, channels;
-	size_t block;      /* frames per 100 ms */
-	size_t in_block;   /* frames fed since the last boundary */
-	unsigned blocks;   /* boundaries since the last integrated update */
+	size_t block;    /* frames per 100 ms */
+	size_t in_block; /* frames fed since the last boundary */
+	unsigned blocks; /* boundaries since the last integrated update */
 	float max_m, max_s;
 	size_t fed;    /* frames since the reset, counted up to LOUDNESS_TP_SETTLE */
 	double tp_lin; /* maximum true peak since the reset, linear */

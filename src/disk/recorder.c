@@ -58,10 +58,10 @@
 #include "recfile.h"
 #include "rtqueue.h"
 
-#define REC_SEG 8192u         /* frames per write / analysis step */
-#define REC_LOCAL_GAPS 512u   /* power of two, > RECRING_GAPS */
-#define REC_CMDS 16u
-#define REC_EVENTS 32u
+#define REC_SEG          8192u /* frames per write / analysis step */
+#define REC_LOCAL_GAPS   512u  /* power of two, > RECRING_GAPS */
+#define REC_CMDS         16u
+#define REC_EVENTS       32u
 #define REC_IDLE_WAIT_MS 100u
 #define REC_FREE_POLL_MS 2000u
 
@@ -173,8 +173,8 @@ int recorder_name_ok(const char *name)
 		return 0;
 	for (const char *p = name; *p; p++, n++) {
 		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '_' || c == '.'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
 			return 0;
 	}
 	return n <= RECORDER_NAME_MAX;
@@ -233,13 +233,15 @@ const char *recorder_stems_name(enum recorder_stems st)
 	return st == REC_STEMS_MULTI ? "multi" : st == REC_STEMS_SPLIT ? "split" : "off";
 }
 
-int recorder_stems_check(enum recorder_stems st, unsigned lanes, enum recorder_format f, char *err, size_t errlen)
+int recorder_stems_check(enum recorder_stems st, unsigned lanes, enum recorder_format f, char *err,
+                         size_t errlen)
 {
 	/* FLAC stops at 8 channels (FLAC__MAX_CHANNELS); one file per
 	 * channel is at most stereo */
 	if (st == REC_STEMS_MULTI && f == REC_FMT_FLAC && lanes > REC_FLAC_MAX_CHANNELS) {
 		snprintf(err, errlen,
-		         "FLAC holds at most %u channels and multi stems need %u (one per input lane): use wav, or "
+		         "FLAC holds at most %u channels and multi stems need %u (one per input lane): use "
+		         "wav, or "
 		         "split stems",
 		         REC_FLAC_MAX_CHANNELS, lanes);
 		return -1;
@@ -417,7 +419,8 @@ static void rec_discard(struct recorder *r)
 /* Create every file of the take under suffix k, exclusively.  1 when all
  * exist now, 0 when one of the names is taken (nothing left behind), -1
  * on another error (in err). */
-static int rec_create(struct recorder *r, const char *base, unsigned k, const char *ext, char *err, size_t errlen)
+static int rec_create(struct recorder *r, const char *base, unsigned k, const char *ext, char *err,
+                      size_t errlen)
 {
 	for (unsigned i = 0; i < r->nfiles; i++) {
 		struct recfile *f = &r->files[i];
@@ -476,7 +479,8 @@ static int rec_open(struct recorder *r, const struct rec_cmd *cmd, uint32_t star
 		made = rec_create(r, base, k, ext, err, errlen);
 	if (made <= 0) {
 		if (made == 0)
-			snprintf(err, errlen, "cannot create %s/%s.%s: 999 takes of that name", r->dir, base, ext);
+			snprintf(err, errlen, "cannot create %s/%s.%s: 999 takes of that name", r->dir, base,
+			         ext);
 		goto fail;
 	}
 	snprintf(t->path, sizeof t->path, "%.900s/%.100s", r->dir, r->files[0].name);
@@ -491,8 +495,8 @@ static int rec_open(struct recorder *r, const struct rec_cmd *cmd, uint32_t star
 	time_t midnight = mktime(&mid);
 	double since = (double)first_ns / 1e9 - (double)midnight;
 	uint64_t tref = since > 0 ? (uint64_t)llround(since * r->rate) : 0;
-	struct recfile_take ft = { r->dir, r->rate, cmd->format, cmd->sample, r->originator, &tm, tref,
-		                   r->files[0].name };
+	struct recfile_take ft = {r->dir,        r->rate, cmd->format, cmd->sample,
+	                          r->originator, &tm,     tref,        r->files[0].name};
 	for (unsigned i = 0; i < r->nfiles; i++)
 		if (recfile_open(&r->files[i], &ft, i == 0, err, errlen) < 0)
 			goto fail;
@@ -538,11 +542,13 @@ static void rec_start(struct recorder *r, const struct rec_cmd *cmd)
 	atomic_store(&r->st_frames, 0);
 	atomic_store(&r->st_dropped, 0);
 	atomic_store(&r->st_active, 1);
-	log_info("recording %s (%.1f s pre-roll, %s %s)", t->path, (double)(uint32_t)(cmd->pos - start) / r->rate,
-	         recorder_format_name(t->format), recorder_sample_name(t->sample));
+	log_info("recording %s (%.1f s pre-roll, %s %s)", t->path,
+	         (double)(uint32_t)(cmd->pos - start) / r->rate, recorder_format_name(t->format),
+	         recorder_sample_name(t->sample));
 	if (r->nfiles > 1)
-		log_info("recording %u stem file%s (%s, after trim): %s%s", r->nfiles - 1, r->nfiles > 2 ? "s" : "",
-		         recorder_stems_name(r->stems), t->stem_path, r->nfiles > 2 ? " ..." : "");
+		log_info("recording %u stem file%s (%s, after trim): %s%s", r->nfiles - 1,
+		         r->nfiles > 2 ? "s" : "", recorder_stems_name(r->stems), t->stem_path,
+		         r->nfiles > 2 ? " ..." : "");
 	rec_emit(r, REC_EV_STARTED, NULL);
 }
 
@@ -734,8 +740,8 @@ static void *rec_thread(void *arg)
 			struct statvfs vfs;
 			r->next_free_ms = now + REC_FREE_POLL_MS;
 			atomic_store(&r->st_free, statvfs(r->dir, &vfs) == 0
-			                                  ? (long long)vfs.f_bavail * (long long)vfs.f_frsize
-			                                  : -1LL);
+			                              ? (long long)vfs.f_bavail * (long long)vfs.f_frsize
+			                              : -1LL);
 		}
 		recring_wait(&r->ring, REC_IDLE_WAIT_MS);
 	}
@@ -760,7 +766,9 @@ struct recorder *recorder_new(const struct recorder_config *cfg)
 	}
 	snprintf(r->dir, sizeof r->dir, "%s", cfg->dir);
 	r->rate = cfg->rate;
-	double pre = cfg->preroll_s < 0 ? 0 : cfg->preroll_s > RECORDER_MAX_PREROLL ? RECORDER_MAX_PREROLL : cfg->preroll_s;
+	double pre = cfg->preroll_s < 0                      ? 0
+	             : cfg->preroll_s > RECORDER_MAX_PREROLL ? RECORDER_MAX_PREROLL
+	                                                     : cfg->preroll_s;
 	r->preroll = (uint32_t)llround(pre * cfg->rate);
 	r->header_ms = cfg->header_ms ? cfg->header_ms : 1000;
 	r->reserve = cfg->reserve_bytes;
@@ -809,7 +817,8 @@ struct recorder *recorder_new(const struct recorder_config *cfg)
 	double room = cfg->buffer_s > 0 ? cfg->buffer_s : 10.0;
 	uint32_t wake = cfg->wake_frames ? cfg->wake_frames : cfg->rate / 50;
 	unsigned ch = RECRING_CHANNELS + r->stem_lanes;
-	if (recring_wide_new(&r->ring, (uint32_t)llround((pre + room) * cfg->rate), r->stem_lanes, wake) < 0 ||
+	if (recring_wide_new(&r->ring, (uint32_t)llround((pre + room) * cfg->rate), r->stem_lanes, wake) <
+	        0 ||
 	    rtq_init(&r->cmds, REC_CMDS, sizeof(struct rec_cmd)) < 0 ||
 	    rtq_init(&r->events, REC_EVENTS, sizeof(struct rec_msg)) < 0) {
 		log_err("recorder: cannot allocate %.0f s of ring (%u channels: %.0f MiB)", pre + room, ch,
@@ -899,7 +908,8 @@ int recorder_start(struct recorder *r, const char *name, char *err, size_t errle
 	struct rec_cmd cmd;
 
 	if (name && *name && !recorder_name_ok(name)) {
-		snprintf(err, errlen, "bad take name (1-%d letters, digits, '-', '_', '.', not starting with '.')",
+		snprintf(err, errlen,
+		         "bad take name (1-%d letters, digits, '-', '_', '.', not starting with '.')",
 		         RECORDER_NAME_MAX);
 		return -1;
 	}
@@ -980,8 +990,7 @@ int recorder_next_event(struct recorder *r, struct recorder_event *ev)
 		if (m.ev.kind == REC_EV_STARTED) {
 			snprintf(r->ctl_path, sizeof r->ctl_path, "%s", m.ev.path);
 			snprintf(r->ctl_stem_path, sizeof r->ctl_stem_path, "%s", m.ev.stem_path);
-		}
-		else /* stopped, or failed to start: this take is over */
+		} else /* stopped, or failed to start: this take is over */
 			r->ctl_active = 0;
 	}
 	if (m.ev.kind == REC_EV_STOPPED)

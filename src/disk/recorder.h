@@ -45,8 +45,8 @@
 #include "loudness.h"
 #include "recring.h"
 
-#define RECORDER_NAME_MAX 64      /* client-supplied take names, without extension */
-#define RECORDER_PATH_MAX 1024
+#define RECORDER_NAME_MAX    64 /* client-supplied take names, without extension */
+#define RECORDER_PATH_MAX    1024
 #define RECORDER_MAX_PREROLL 60.0 /* seconds */
 
 #define REC_FLAC_MAX_CHANNELS 8u /* a FLAC stream holds no more */
@@ -59,52 +59,53 @@ enum recorder_sample { REC_PCM16 = 0, REC_PCM24 = 1, REC_FLOAT = 2 };
 enum recorder_stems { REC_STEMS_OFF = 0, REC_STEMS_MULTI = 1, REC_STEMS_SPLIT = 2 };
 
 struct recorder_config {
-	const char *dir;            /* where takes go (created when needed) */
-	unsigned rate;              /* sample rate of the master, Hz */
+	const char *dir; /* where takes go (created when needed) */
+	unsigned rate;   /* sample rate of the master, Hz */
 	enum recorder_format format;
 	enum recorder_sample sample;
-	double preroll_s;           /* 0..RECORDER_MAX_PREROLL */
-	double buffer_s;            /* ring room beyond the pre-roll; 0 = 10 s */
-	unsigned header_ms;         /* header update and fdatasync period; 0 = 1000 */
-	long long reserve_bytes;    /* stop a take when less is free; < 0 = 2 s of audio */
-	const char *originator;     /* bext originator / FLAC software tag */
-	unsigned wake_frames;       /* RT wakes the disk thread every this many frames; 0 = rate/50 */
-	enum recorder_stems stems;  /* the ring then has a stem plane, a column per input lane */
+	double preroll_s;                /* 0..RECORDER_MAX_PREROLL */
+	double buffer_s;                 /* ring room beyond the pre-roll; 0 = 10 s */
+	unsigned header_ms;              /* header update and fdatasync period; 0 = 1000 */
+	long long reserve_bytes;         /* stop a take when less is free; < 0 = 2 s of audio */
+	const char *originator;          /* bext originator / FLAC software tag */
+	unsigned wake_frames;            /* RT wakes the disk thread every this many frames; 0 = rate/50 */
+	enum recorder_stems stems;       /* the ring then has a stem plane, a column per input lane */
 	unsigned stem_mono, stem_stereo; /* the console's channels, for the stems */
 };
 
 enum recorder_event_kind {
 	REC_EV_STARTED = 1, /* a take is open: path */
-	REC_EV_STOPPED,     /* a take is closed: path, frames, dropped, loudness; msg set if an error stopped it */
-	REC_EV_ERROR,       /* a start failed (msg), or a problem outside a take */
+	REC_EV_STOPPED, /* a take is closed: path, frames, dropped, loudness; msg set if an error stopped it
+	                 */
+	REC_EV_ERROR,   /* a start failed (msg), or a problem outside a take */
 };
 
 struct recorder_event {
 	enum recorder_event_kind kind;
 	char path[RECORDER_PATH_MAX];
 	char msg[RECORDER_PATH_MAX + 256];
-	uint64_t frames;  /* frames in the file (including silence for dropped frames) */
-	uint64_t dropped; /* frames of silence standing in for frames the ring lost */
-	struct loudness_values loud; /* of the take, as written to bext */
+	uint64_t frames;                   /* frames in the file (including silence for dropped frames) */
+	uint64_t dropped;                  /* frames of silence standing in for frames the ring lost */
+	struct loudness_values loud;       /* of the take, as written to bext */
 	char stem_path[RECORDER_PATH_MAX]; /* the multi stem file or the first split one, "" none */
 	unsigned stem_files;               /* stem files of the take (each as long as the master) */
 };
 
 struct recorder_status {
-	int active;              /* a take is running (or being opened) */
+	int active;                   /* a take is running (or being opened) */
 	char path[RECORDER_PATH_MAX]; /* current or last take, "" if none */
-	double seconds;          /* length of the current/last take */
+	double seconds;               /* length of the current/last take */
 	uint64_t frames;
 	uint64_t dropped;
-	long long disk_free;     /* bytes free where takes go, -1 unknown */
+	long long disk_free;      /* bytes free where takes go, -1 unknown */
 	unsigned long lost_total; /* frames the ring lost since start-up */
 	enum recorder_format format;
 	enum recorder_sample sample;
 	struct loudness_values take; /* loudness of the current/last take */
 	enum recorder_stems stems;
-	unsigned stem_files;     /* of the current/last take, 0 without stems */
+	unsigned stem_files;               /* of the current/last take, 0 without stems */
 	char stem_path[RECORDER_PATH_MAX]; /* its multi file or first split file, "" none */
-	uint64_t stem_dropped;   /* silent frames standing in for lost ones in each stem file */
+	uint64_t stem_dropped;             /* silent frames standing in for lost ones in each stem file */
 };
 
 struct recorder;
@@ -158,7 +159,8 @@ const char *recorder_sample_name(enum recorder_sample s);
 const char *recorder_stems_name(enum recorder_stems st);
 /* Whether stems of `lanes` input lanes fit format f (a FLAC file holds at
  * most REC_FLAC_MAX_CHANNELS).  0, or -1 with a reason in err. */
-int recorder_stems_check(enum recorder_stems st, unsigned lanes, enum recorder_format f, char *err, size_t errlen);
+int recorder_stems_check(enum recorder_stems st, unsigned lanes, enum recorder_format f, char *err,
+                         size_t errlen);
 /* Default directory: $XDG_MUSIC_DIR, else $HOME/Music/jackmixd (into buf). */
 const char *recorder_default_dir(char *buf, size_t len);
 

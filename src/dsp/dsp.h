@@ -17,10 +17,10 @@
 #include <math.h>
 #include <stdint.h>
 
-#define JMX_CHUNK 64u       /* frames per render chunk */
-#define JMX_LANES 8u        /* lanes per strip group (one AVX vector) */
+#define JMX_CHUNK      64u   /* frames per render chunk */
+#define JMX_LANES      8u    /* lanes per strip group (one AVX vector) */
 #define JMX_MAX_FRAMES 8192u /* largest JACK period we accept */
-#define JMX_BANDS 4u        /* parametric EQ bands */
+#define JMX_BANDS      4u    /* parametric EQ bands */
 
 /* Parameter smoothing: every smoothed value moves towards its target by
  * a one-pole step once per chunk, and gains are linearly interpolated
@@ -38,8 +38,8 @@ typedef int32_t vi __attribute__((vector_size(JMX_LANES * sizeof(int32_t))));
 /* Runtime dispatch of the hot loops: a portable SSE2 baseline plus an
  * AVX2+FMA clone chosen by the loader (GCC/clang ifunc).  Disabled with
  * --enable-native, where the compiler already targets this CPU. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(JMX_NATIVE) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(JMX_NO_CLONES) && \
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(JMX_NATIVE) && !defined(__SANITIZE_ADDRESS__) &&    \
+    !defined(JMX_NO_CLONES) &&                                                                               \
     !(defined(__clang__) && __clang_major__ < 15) /* clang 14 cannot link the clones */
 #define JMX_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else

@@ -19,7 +19,8 @@ struct biquad_coef {
 	float b0, b1, b2, a1, a2;
 };
 
-static inline struct biquad_coef biquad_design(enum biquad_kind kind, double rate, double hz, double db, double q)
+static inline struct biquad_coef biquad_design(enum biquad_kind kind, double rate, double hz, double db,
+                                               double q)
 {
 	const double pi = 3.14159265358979323846;
 	if (hz > 0.49 * rate)
@@ -65,8 +66,8 @@ static inline struct biquad_coef biquad_design(enum biquad_kind kind, double rat
 		a2 = 1 - alpha / A;
 		break;
 	}
-	struct biquad_coef k = { (float)(b0 / a0), (float)(b1 / a0), (float)(b2 / a0), (float)(a1 / a0),
-		                 (float)(a2 / a0) };
+	struct biquad_coef k = {(float)(b0 / a0), (float)(b1 / a0), (float)(b2 / a0), (float)(a1 / a0),
+	                        (float)(a2 / a0)};
 	return k;
 }
 

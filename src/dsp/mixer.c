@@ -69,9 +69,9 @@ struct smoothed {
 /* A parameter moving along a ramp (RT_RAMP), in the taper's domain. */
 struct mixer_ramp {
 	uint16_t id, i1, i2;
-	unsigned flat;     /* index into val[] */
-	float from, to;    /* dB, ln(value) or value */
-	float target;      /* the value itself, for the last point */
+	unsigned flat;      /* index into val[] */
+	float from, to;     /* dB, ln(value) or value */
+	float target;       /* the value itself, for the last point */
 	uint32_t len, done; /* frames */
 };
 
@@ -91,14 +91,14 @@ struct mixer {
 	unsigned solo_count;
 
 	struct strip_chunk ck;
-	unsigned pos; /* frame position inside the current chunk */
-	vf *x;        /* every group's lane signals, JMX_CHUNK vectors each */
+	unsigned pos;               /* frame position inside the current chunk */
+	vf *x;                      /* every group's lane signals, JMX_CHUNK vectors each */
 	struct strip_mix_list *mix; /* per accumulator, rebuilt every chunk */
 	uint16_t *mix_idx;
-	float *ml, *mr; /* master pair for one piece */
-	float *sl, *sr; /* solo pair for one piece */
-	float *tap;     /* stems: JMX_MAX_FRAMES frames of `lanes` floats, or NULL */
-	vf *tapx;       /* one group's lanes after trim, JMX_CHUNK vectors */
+	float *ml, *mr;               /* master pair for one piece */
+	float *sl, *sr;               /* solo pair for one piece */
+	float *tap;                   /* stems: JMX_MAX_FRAMES frames of `lanes` floats, or NULL */
+	vf *tapx;                     /* one group's lanes after trim, JMX_CHUNK vectors */
 	struct tap_run (*tap_run)[2]; /* per group: lanes -> consecutive input lanes */
 
 	struct master *ms;
@@ -152,7 +152,7 @@ static void meter_raise(_Atomic uint32_t *cell, float v)
 	memcpy(&nb, &v, sizeof nb);
 	ob = atomic_load_explicit(cell, memory_order_relaxed);
 	while (nb > ob && !atomic_compare_exchange_weak_explicit(cell, &ob, nb, memory_order_relaxed,
-								 memory_order_relaxed))
+	                                                         memory_order_relaxed))
 		;
 }
 
@@ -458,8 +458,9 @@ void mixer_free(struct mixer *m)
 struct mixer *mixer_new(const struct mixer_config *cfg)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
-	if (!cfg || !(cfg->rate >= 8000.0 && cfg->rate <= 768000.0) || cfg->mono + cfg->stereo > JMX_MAX_CHANNELS ||
-	    cfg->buses > JMX_MAX_BUSES || cfg->buses > STRIP_MAX_BUSES)
+	if (!cfg || !(cfg->rate >= 8000.0 && cfg->rate <= 768000.0) ||
+	    cfg->mono + cfg->stereo > JMX_MAX_CHANNELS || cfg->buses > JMX_MAX_BUSES ||
+	    cfg->buses > STRIP_MAX_BUSES)
 		return NULL;
 	struct mixer *m = alloc_rt(sizeof *m);
 	if (!m)
@@ -489,7 +490,7 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	m->ch_met = alloc_rt(m->nch * CM_N * sizeof *m->ch_met);
 	m->bus_met = alloc_rt(cfg->buses * 2 * sizeof *m->bus_met);
 	m->bus_ms = alloc_rt(cfg->buses * 2 * sizeof *m->bus_ms);
-	struct param_shape shape = { m->nch, cfg->buses };
+	struct param_shape shape = {m->nch, cfg->buses};
 	for (unsigned id = 0; id <= P_COUNT; id++)
 		m->flat_off[id] = param_offset((enum param_id)id, &shape);
 	unsigned nflat = m->flat_off[P_COUNT];
@@ -499,8 +500,8 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	m->pub = alloc_rt(nflat * sizeof *m->pub);
 	m->ms = master_new(cfg->rate);
 	if (!m->grp || !m->gext || !m->gch || !m->ch_lane || !m->ch_solo || !m->x || !m->mix || !m->mix_idx ||
-	    !m->ml || !m->mr || !m->sl || !m->sr || !m->bus || !m->bus_db || !m->bus_mute || !m->ch_met || !m->bus_met || !m->bus_ms ||
-	    !m->val || !m->ramp_of || !m->ramps || !m->pub || !m->ms)
+	    !m->ml || !m->mr || !m->sl || !m->sr || !m->bus || !m->bus_db || !m->bus_mute || !m->ch_met ||
+	    !m->bus_met || !m->bus_ms || !m->val || !m->ramp_of || !m->ramps || !m->pub || !m->ms)
 		goto fail;
 	for (unsigned i = 0; i < nflat; i++)
 		m->ramp_of[i] = -1;
@@ -538,15 +539,21 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	for (int id = 0; id < P_COUNT; id++) {
 		enum param_scope sc = param_table[id].scope;
 		unsigned n1 = sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS ? m->nch
-			      : sc == SC_BUS                                   ? cfg->buses
-									       : 1;
-		unsigned n2 = sc == SC_CH_BAND || sc == SC_MASTER_BAND ? JMX_BANDS : sc == SC_CH_BUS ? cfg->buses : 1;
+		              : sc == SC_BUS                                     ? cfg->buses
+		                                                                 : 1;
+		unsigned n2 = sc == SC_CH_BAND || sc == SC_MASTER_BAND ? JMX_BANDS
+		              : sc == SC_CH_BUS                        ? cfg->buses
+		                                                       : 1;
 		if (param_instances((enum param_id)id, &shape) == 0)
 			continue;
 		for (unsigned i1 = 0; i1 < n1; i1++)
 			for (unsigned i2 = 0; i2 < n2; i2++) {
-				struct rt_msg msg = { (uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_SET,
-						      param_default((enum param_id)id, i2), 0.0f };
+				struct rt_msg msg = {(uint16_t)id,
+				                     (uint16_t)i1,
+				                     (uint16_t)i2,
+				                     RT_SET,
+				                     param_default((enum param_id)id, i2),
+				                     0.0f};
 				mixer_apply_msg(m, &msg);
 			}
 	}
@@ -640,7 +647,7 @@ static void chunk_begin(struct mixer *m, unsigned off)
 {
 	float c = m->ck.coef;
 	ramps_step(m); /* first: its points are this chunk's targets */
-	if (m->hook) /* automation: lanes override ramps, so after them */
+	if (m->hook)   /* automation: lanes override ramps, so after them */
 		m->hook(m->hook_ctx, m, off);
 	sm_step(&m->afl, c);
 	sm_step(&m->solo, c);
@@ -665,7 +672,7 @@ static float peak_ms(const float *x, unsigned n, float *ss)
 
 /* Level meter of one output pair; ms[] is its RMS state. */
 static void meter_pair(struct mixer *m, _Atomic uint32_t *cells, float ms[2], const float *l, const float *r,
-		       unsigned n)
+                       unsigned n)
 {
 	float sl, sr, pl = peak_ms(l, n, &sl), pr = peak_ms(r, n, &sr), c = m->ck.rms_coef[n];
 	ms[0] += c * (sl / (float)n - ms[0]);
@@ -742,11 +749,11 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 	/* the sums, then the master chain in place */
 	float *ml = m->ml, *mr = m->mr, *sl = m->sl, *sr = m->sr;
 	for (unsigned o = 0; o < m->nout; o++) {
-		float *dst = o == STRIP_OUT_MASTER	   ? ml
-			     : o == STRIP_OUT_MASTER + 1 ? mr
-			     : o == STRIP_OUT_SOLO	   ? sl
-			     : o == STRIP_OUT_SOLO + 1	   ? sr
-							   : out[4 + o - STRIP_OUT_BUS];
+		float *dst = o == STRIP_OUT_MASTER       ? ml
+		             : o == STRIP_OUT_MASTER + 1 ? mr
+		             : o == STRIP_OUT_SOLO       ? sl
+		             : o == STRIP_OUT_SOLO + 1   ? sr
+		                                         : out[4 + o - STRIP_OUT_BUS];
 		strip_mix(m->grp, m->x, &m->ck, &m->mix[o], o, dst, pos, n);
 	}
 	master_process(m->ms, ml, mr, n);

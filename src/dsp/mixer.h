@@ -26,7 +26,7 @@
 #include "params.h"
 
 #define JMX_MAX_CHANNELS 256u
-#define JMX_MAX_BUSES 32u
+#define JMX_MAX_BUSES    32u
 
 struct mixer_config {
 	unsigned mono;   /* mono channels */
@@ -52,7 +52,7 @@ struct rt_msg {
 	uint16_t i2;   /* band or bus for two-index scopes */
 	uint16_t kind; /* enum rt_msg_kind */
 	float value;
-	float arg;      /* RT_RAMP: duration in milliseconds */
+	float arg; /* RT_RAMP: duration in milliseconds */
 };
 
 struct mixer;

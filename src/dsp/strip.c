@@ -54,8 +54,8 @@
 #include <math.h>
 #include <string.h>
 
-#define LOG2_DB 6.02059991f /* dB per log2 unit */
-#define SETTLE_EPS 1e-5f    /* a smoothed value this close snaps to target */
+#define LOG2_DB    6.02059991f /* dB per log2 unit */
+#define SETTLE_EPS 1e-5f       /* a smoothed value this close snaps to target */
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 /* Small fixed loops over lanes, bands and frames in the hot code must be
@@ -71,88 +71,88 @@
 #ifdef __clang__
 #define vshuf(a, b, ...) __builtin_shufflevector((a), (b), __VA_ARGS__)
 #else
-#define vshuf(a, b, ...) __builtin_shuffle((a), (b), (vi){ __VA_ARGS__ })
+#define vshuf(a, b, ...) __builtin_shuffle((a), (b), (vi){__VA_ARGS__})
 #endif
 /* The masks of an 8 x 8 transpose in three rounds (AVX: unpcklps/unpckhps,
  * shufps, vperm2f128). */
 #define UNPACK_LO 0, 8, 1, 9, 4, 12, 5, 13
 #define UNPACK_HI 2, 10, 3, 11, 6, 14, 7, 15
-#define PAIRS_LO 0, 1, 8, 9, 4, 5, 12, 13
-#define PAIRS_HI 2, 3, 10, 11, 6, 7, 14, 15
+#define PAIRS_LO  0, 1, 8, 9, 4, 5, 12, 13
+#define PAIRS_HI  2, 3, 10, 11, 6, 7, 14, 15
 #define HALVES_LO 0, 1, 2, 3, 8, 9, 10, 11
 #define HALVES_HI 4, 5, 6, 7, 12, 13, 14, 15
 
 #define vsel(m, a, b) ((vf)(((m) & (vi)(a)) | (~(m) & (vi)(b))))
-#define vabs(a) ((vf)((vi)(a)&0x7fffffff))
+#define vabs(a)       ((vf)((vi)(a)&0x7fffffff))
 /* Compare and select (GCC makes a compare and a blend).  GNU C has no
  * vector min/max operator, and element-wise loops are not reliably
  * vectorised back into maxps. */
-#define vmax(a, b)                                     \
-	({                                             \
-		vf vmax_a = (a), vmax_b = (b);         \
-		vsel(vmax_a > vmax_b, vmax_a, vmax_b); \
+#define vmax(a, b)                                                                                           \
+	({                                                                                                   \
+		vf vmax_a = (a), vmax_b = (b);                                                               \
+		vsel(vmax_a > vmax_b, vmax_a, vmax_b);                                                       \
 	})
-#define vmin(a, b)                                     \
-	({                                             \
-		vf vmin_a = (a), vmin_b = (b);         \
-		vsel(vmin_a < vmin_b, vmin_a, vmin_b); \
+#define vmin(a, b)                                                                                           \
+	({                                                                                                   \
+		vf vmin_a = (a), vmin_b = (b);                                                               \
+		vsel(vmin_a < vmin_b, vmin_a, vmin_b);                                                       \
 	})
 
 /* 0 where the float is NaN or infinite. */
-#define vfinite(a)                                                \
-	({                                                        \
-		vi vfin_b = (vi)(a);                              \
-		(vf)(vfin_b & ((vfin_b & 0x7f800000) != 0x7f800000)); \
+#define vfinite(a)                                                                                           \
+	({                                                                                                   \
+		vi vfin_b = (vi)(a);                                                                         \
+		(vf)(vfin_b & ((vfin_b & 0x7f800000) != 0x7f800000));                                        \
 	})
 
 /* log2(a) for a >= 0 (0 gives about -127): exponent plus a degree-4
  * minimax polynomial of the mantissa, max error 9e-5 (5e-4 dB). */
-#define vlog2(a)                                                                   \
-	({                                                                         \
-		vi vlog_b = (vi)(a);                                               \
-		vf vlog_e = __builtin_convertvector(((vlog_b >> 23) & 0xff) - 127, vf); \
-		vf vlog_t = (vf)((vlog_b & 0x007fffff) | 0x3f800000) - 1.0f;       \
-		vf vlog_p = -0.0816149192f * vlog_t + 0.318677381f;                \
-		vlog_p = vlog_p * vlog_t - 0.674941825f;                           \
-		vlog_p = vlog_p * vlog_t + 1.43770418f;                            \
-		vlog_p = vlog_p * vlog_t + 8.75979080e-05f;                        \
-		vlog_e + vlog_p;                                                   \
+#define vlog2(a)                                                                                             \
+	({                                                                                                   \
+		vi vlog_b = (vi)(a);                                                                         \
+		vf vlog_e = __builtin_convertvector(((vlog_b >> 23) & 0xff) - 127, vf);                      \
+		vf vlog_t = (vf)((vlog_b & 0x007fffff) | 0x3f800000) - 1.0f;                                 \
+		vf vlog_p = -0.0816149192f * vlog_t + 0.318677381f;                                          \
+		vlog_p = vlog_p * vlog_t - 0.674941825f;                                                     \
+		vlog_p = vlog_p * vlog_t + 1.43770418f;                                                      \
+		vlog_p = vlog_p * vlog_t + 8.75979080e-05f;                                                  \
+		vlog_e + vlog_p;                                                                             \
 	})
 
 /* 2^x for x in [-126, 126]: integer part into the exponent, fraction by
  * a degree-4 polynomial with p(0) = 1 exactly (unity gain stays exact),
  * max relative error 2.9e-6 (2.5e-5 dB). */
-#define vexp2(x)                                                                      \
-	({                                                                            \
-		vf vexp_x = vmin(vmax((x), vf_set1(-126.0f)), vf_set1(126.0f));       \
-		vi vexp_i = __builtin_convertvector(vexp_x, vi);                      \
-		vexp_i += (vi)(__builtin_convertvector(vexp_i, vf) > vexp_x); /* floor */ \
-		vf vexp_f = vexp_x - __builtin_convertvector(vexp_i, vf);             \
-		vf vexp_p = 0.0134266863f * vexp_f + 0.0522424698f;                   \
-		vexp_p = vexp_p * vexp_f + 0.241280208f;                              \
-		vexp_p = vexp_p * vexp_f + 0.693044844f;                              \
-		vexp_p = vexp_p * vexp_f + 1.0f;                                      \
-		(vf)((vi)vexp_p + (vexp_i << 23));                                    \
+#define vexp2(x)                                                                                             \
+	({                                                                                                   \
+		vf vexp_x = vmin(vmax((x), vf_set1(-126.0f)), vf_set1(126.0f));                              \
+		vi vexp_i = __builtin_convertvector(vexp_x, vi);                                             \
+		vexp_i += (vi)(__builtin_convertvector(vexp_i, vf) > vexp_x); /* floor */                    \
+		vf vexp_f = vexp_x - __builtin_convertvector(vexp_i, vf);                                    \
+		vf vexp_p = 0.0134266863f * vexp_f + 0.0522424698f;                                          \
+		vexp_p = vexp_p * vexp_f + 0.241280208f;                                                     \
+		vexp_p = vexp_p * vexp_f + 0.693044844f;                                                     \
+		vexp_p = vexp_p * vexp_f + 1.0f;                                                             \
+		(vf)((vi)vexp_p + (vexp_i << 23));                                                           \
 	})
 
 /* Louder of the two lanes of a stereo pair, on stereo lanes only. */
-#define vlink(a, link)                                                    \
-	({                                                                \
-		vf vlink_a = (a);                                         \
-		vf vlink_s = vshuf(vlink_a, vlink_a, 1, 0, 3, 2, 5, 4, 7, 6); \
-		vmax(vlink_a, (vf)((vi)vlink_s & (link)));                \
+#define vlink(a, link)                                                                                       \
+	({                                                                                                   \
+		vf vlink_a = (a);                                                                            \
+		vf vlink_s = vshuf(vlink_a, vlink_a, 1, 0, 3, 2, 5, 4, 7, 6);                                \
+		vmax(vlink_a, (vf)((vi)vlink_s & (link)));                                                   \
 	})
 
 /* Nonzero if any lane of the comparison result m is true. */
-#define vany(m)                                                       \
-	({                                                            \
-		vi vany_m = (m);                                      \
-		uint64_t vany_w[sizeof(vi) / 8];                      \
-		memcpy(vany_w, &vany_m, sizeof vany_w);               \
-		uint64_t vany_r = 0;                                  \
-		for (unsigned i_ = 0; i_ < sizeof(vi) / 8; i_++)      \
-			vany_r |= vany_w[i_];                         \
-		vany_r != 0;                                          \
+#define vany(m)                                                                                              \
+	({                                                                                                   \
+		vi vany_m = (m);                                                                             \
+		uint64_t vany_w[sizeof(vi) / 8];                                                             \
+		memcpy(vany_w, &vany_m, sizeof vany_w);                                                      \
+		uint64_t vany_r = 0;                                                                         \
+		for (unsigned i_ = 0; i_ < sizeof(vi) / 8; i_++)                                             \
+			vany_r |= vany_w[i_];                                                                \
+		vany_r != 0;                                                                                 \
 	})
 
 /* ---- parameters (control values -> targets) ------------------------- */
@@ -307,7 +307,8 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		/* + one block: the counter is reloaded by every block that
 		 * reaches the threshold and counts down a block at a time; the
 		 * gate stays open while it is positive */
-		g->gate_hold[l] = roundf(clampf(v, 0.0f, 10000.0f) * 0.001f * (float)g->rate) + STRIP_DYN_BLOCK;
+		g->gate_hold[l] =
+		    roundf(clampf(v, 0.0f, 10000.0f) * 0.001f * (float)g->rate) + STRIP_DYN_BLOCK;
 		break;
 	case P_CH_GATE_RELEASE:
 		g->gate_rel[l] = block_coef(g->rate, clampf(v, 0.01f, 100000.0f));
@@ -428,7 +429,8 @@ void strip_group_init(struct strip_group *g, double rate, unsigned buses)
 			if (sc != SC_CH && sc != SC_CH_BAND && sc != SC_CH_BUS)
 				continue;
 			for (unsigned i2 = 0; i2 < n2; i2++)
-				strip_lane_set(g, l, (enum param_id)id, i2, param_default((enum param_id)id, i2));
+				strip_lane_set(g, l, (enum param_id)id, i2,
+				               param_default((enum param_id)id, i2));
 		}
 		strip_lane_assign(g, l, -1);
 	}
@@ -446,8 +448,9 @@ static void design(struct strip_group *g, unsigned k, unsigned l)
 		c = biquad_design(BQ_HIGHPASS, g->rate, exp(g->cur[SM_HPF_LHZ][l]), 0.0, 0.70710678118654752);
 	} else {
 		unsigned b = k - STRIP_BQ_EQ;
-		c = biquad_design((enum biquad_kind)g->lane[l].eq_type[b], g->rate, exp(g->cur[SM_EQ_LHZ + b][l]),
-				  g->cur[SM_EQ_DB + b][l], exp(g->cur[SM_EQ_LQ + b][l]));
+		c = biquad_design((enum biquad_kind)g->lane[l].eq_type[b], g->rate,
+		                  exp(g->cur[SM_EQ_LHZ + b][l]), g->cur[SM_EQ_DB + b][l],
+		                  exp(g->cur[SM_EQ_LQ + b][l]));
 	}
 	struct strip_bq *q = &g->bq[k];
 	q->c1[0][l] = c.b0;
@@ -474,7 +477,7 @@ static int smooth(vf *cur, const vf *tgt, vi *jump, float coef)
 	vf n = c + (t - c) * coef;
 	n = vsel(vabs(t - n) < SETTLE_EPS, t, n);
 	n = vsel(*jump, t, n);
-	*jump = (vi){ 0 };
+	*jump = (vi){0};
 	*cur = n;
 	return vany(n != c);
 }
@@ -555,7 +558,7 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck)
 	g->sm_active = moved;
 	unsigned sends = 0;
 	for (unsigned act = g->send_active, b; act; act &= act - 1) {
-		vi never = { 0 };
+		vi never = {0};
 		int m;
 		b = (unsigned)__builtin_ctz(act);
 		m = smooth(&g->send_cur[b], &g->send_tgt[b], &g->send_jump[b], ck->coef);
@@ -592,8 +595,8 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck)
 		g->run_eq |= vany((g->cur[SM_EQ_DB + b] != 0.0f) | (g->prev[SM_EQ_DB + b] != 0.0f));
 
 	/* the mix gains change only with these, the sends and the AFL mix */
-	const unsigned gain_sm = (1u << SM_POST) | (1u << SM_FADER) | (1u << SM_PAN_L) | (1u << SM_PAN_R) |
-				 (1u << SM_SOLO);
+	const unsigned gain_sm =
+	    (1u << SM_POST) | (1u << SM_FADER) | (1u << SM_PAN_L) | (1u << SM_PAN_R) | (1u << SM_SOLO);
 	if ((moved & gain_sm) || sends || ck->afl_moved || !g->gains_static)
 		composites(g, ck);
 	g->idle = !any && !ck->afl_moved && !g->type_wait;
@@ -621,7 +624,7 @@ void strip_group_snap(struct strip_group *g)
 	g->bq_ramp = 0;
 	g->sm_active = g->send_active = 0;
 	g->idle = 0;
-	struct strip_chunk ck = { .coef = 0.0f, .afl = 0.0f };
+	struct strip_chunk ck = {.coef = 0.0f, .afl = 0.0f};
 	composites(g, &ck);
 	memcpy(g->og0, g->og1, sizeof g->og0);
 	g->met_g0 = g->met_g1;
@@ -672,8 +675,8 @@ ALWAYS_INLINE void sanitise(vf *p)
 /* Gather the lanes' inputs into frame-major vectors (eight frames at a
  * time by an 8 x 8 transpose, the rest one by one), sanitised, then apply
  * trim and polarity. */
-ALWAYS_INLINE void stage_input(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-			       vf *x, unsigned pos, unsigned n)
+ALWAYS_INLINE void stage_input(struct strip_group *g, const struct strip_chunk *ck,
+                               const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n)
 {
 	static const float zeros[JMX_CHUNK];
 	const float *s[JMX_LANES];
@@ -711,8 +714,8 @@ ALWAYS_INLINE void bq_coef_at(const struct strip_bq *q, float r, vf c[5])
 }
 
 /* High-pass, direct form I, crossfaded with its input by the on/off mix. */
-ALWAYS_INLINE void hpf_loop(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n,
-			    const int ramp)
+ALWAYS_INLINE void hpf_loop(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
+                            unsigned n, const int ramp)
 {
 	struct strip_bq *q = &g->bq[STRIP_BQ_HPF];
 	vf x1 = q->s[0], x2 = q->s[1], y1 = q->s[2], y2 = q->s[3], c[5];
@@ -731,7 +734,8 @@ ALWAYS_INLINE void hpf_loop(struct strip_group *g, const struct strip_chunk *ck,
 	q->s[0] = x1, q->s[1] = x2, q->s[2] = y1, q->s[3] = y2;
 }
 
-ALWAYS_INLINE void stage_hpf(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n)
+ALWAYS_INLINE void stage_hpf(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
+                             unsigned n)
 {
 	struct strip_bq *q = &g->bq[STRIP_BQ_HPF];
 	if (!g->run_hpf) {
@@ -793,7 +797,7 @@ ALWAYS_INLINE void comp_block(struct strip_group *g, const vf *pk, const vf *m, 
 }
 
 ALWAYS_INLINE void dyn_loop(struct strip_group *g, struct strip_dyn *d, const struct strip_chunk *ck, vf *x,
-			    unsigned pos, unsigned n, const vf *mix0, const vf *mix1, const int kind)
+                            unsigned pos, unsigned n, const vf *mix0, const vf *mix1, const int kind)
 {
 	const unsigned B = STRIP_DYN_BLOCK;
 	vf m0 = *mix0, dm = *mix1 - m0;
@@ -832,7 +836,8 @@ ALWAYS_INLINE void dyn_loop(struct strip_group *g, struct strip_dyn *d, const st
 	d->e1 = e0 + de;
 }
 
-ALWAYS_INLINE void stage_gate(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n)
+ALWAYS_INLINE void stage_gate(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
+                              unsigned n)
 {
 	if (!g->run_gate) {
 		g->gate_g = g->gate_gmin = g->gate.e0 = g->gate.e1 = vf_set1(1.0f);
@@ -842,7 +847,8 @@ ALWAYS_INLINE void stage_gate(struct strip_group *g, const struct strip_chunk *c
 	dyn_loop(g, &g->gate, ck, x, pos, n, &g->prev[SM_GATE_MIX], &g->cur[SM_GATE_MIX], DYN_GATE);
 }
 
-ALWAYS_INLINE void stage_comp(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n)
+ALWAYS_INLINE void stage_comp(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
+                              unsigned n)
 {
 	if (!g->run_comp) {
 		g->comp_y = g->comp_ymax = g->comp.pk = vf_set1(0.0f);
@@ -853,8 +859,8 @@ ALWAYS_INLINE void stage_comp(struct strip_group *g, const struct strip_chunk *c
 }
 
 /* The four bands in series in one pass, transposed direct form II. */
-ALWAYS_INLINE void eq_loop(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n,
-			   const int ramp)
+ALWAYS_INLINE void eq_loop(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
+                           unsigned n, const int ramp)
 {
 	struct strip_bq *q = &g->bq[STRIP_BQ_EQ];
 	vf s1[JMX_BANDS], s2[JMX_BANDS], c[JMX_BANDS][5];
@@ -881,7 +887,8 @@ ALWAYS_INLINE void eq_loop(struct strip_group *g, const struct strip_chunk *ck, 
 		q[b].s[0] = s1[b], q[b].s[1] = s2[b];
 }
 
-ALWAYS_INLINE void stage_eq(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n)
+ALWAYS_INLINE void stage_eq(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
+                            unsigned n)
 {
 	if (!g->run_eq) {
 		/* every band is the identity: with zero state it stays exact */
@@ -913,8 +920,8 @@ ALWAYS_INLINE void scrub(vf *v)
 	*v = vfinite(*v);
 }
 
-JMX_HOT void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-			   vf *x, unsigned pos, unsigned n, vf *tap)
+JMX_HOT void strip_process(struct strip_group *g, const struct strip_chunk *ck,
+                           const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap)
 {
 	if (pos == 0) {
 		g->gate_gmin = vf_set1(1.0f);
@@ -954,7 +961,8 @@ ALWAYS_INLINE void hsum8(const vf a[8], float *out)
 	memcpy(out, &v, sizeof v);
 }
 
-void strip_mix_plan(const struct strip_group *grp, unsigned ngroups, unsigned nout, struct strip_mix_list *lists)
+void strip_mix_plan(const struct strip_group *grp, unsigned ngroups, unsigned nout,
+                    struct strip_mix_list *lists)
 {
 	for (unsigned o = 0; o < nout; o++) {
 		struct strip_mix_list *ml = &lists[o];
@@ -975,7 +983,7 @@ void strip_mix_plan(const struct strip_group *grp, unsigned ngroups, unsigned no
  * loops of their own: the common case is one FMA with a memory operand a
  * frame. */
 ALWAYS_INLINE void mix8(const struct strip_group *grp, const vf *xall, const struct strip_chunk *ck,
-			const struct strip_mix_list *ml, unsigned o, float *out, unsigned pos, unsigned j)
+                        const struct strip_mix_list *ml, unsigned o, float *out, unsigned pos, unsigned j)
 {
 	vf acc[8];
 	const float *r = ck->ramp + pos + j;
@@ -1002,7 +1010,7 @@ ALWAYS_INLINE void mix8(const struct strip_group *grp, const vf *xall, const str
 }
 
 JMX_HOT void strip_mix(const struct strip_group *grp, const vf *xall, const struct strip_chunk *ck,
-		       const struct strip_mix_list *ml, unsigned o, float *out, unsigned pos, unsigned n)
+                       const struct strip_mix_list *ml, unsigned o, float *out, unsigned pos, unsigned n)
 {
 	unsigned j = 0;
 	for (; j + 8 <= n; j += 8)

@@ -28,19 +28,19 @@
 
 /* Per-lane values smoothed once per chunk (index into cur/prev/tgt). */
 enum strip_sm {
-	SM_IN,                        /* trim x polarity, linear, signed */
-	SM_HPF_MIX,                   /* high-pass wet fraction 0..1 */
-	SM_HPF_LHZ,                   /* ln(corner Hz) */
-	SM_GATE_MIX,                  /* gate in 0..1 */
-	SM_EQ_DB,                     /* effective band gain dB, + band */
-	SM_EQ_LHZ = SM_EQ_DB + JMX_BANDS, /* ln(band Hz), + band */
-	SM_EQ_LQ = SM_EQ_LHZ + JMX_BANDS, /* ln(Q), + band */
+	SM_IN,                              /* trim x polarity, linear, signed */
+	SM_HPF_MIX,                         /* high-pass wet fraction 0..1 */
+	SM_HPF_LHZ,                         /* ln(corner Hz) */
+	SM_GATE_MIX,                        /* gate in 0..1 */
+	SM_EQ_DB,                           /* effective band gain dB, + band */
+	SM_EQ_LHZ = SM_EQ_DB + JMX_BANDS,   /* ln(band Hz), + band */
+	SM_EQ_LQ = SM_EQ_LHZ + JMX_BANDS,   /* ln(Q), + band */
 	SM_COMP_MIX = SM_EQ_LQ + JMX_BANDS, /* compressor in 0..1 */
-	SM_POST,                      /* make-up gain while comp is in, else 1 */
-	SM_FADER,                     /* fader x (1 - mute), linear */
-	SM_PAN_L,                     /* lane's share of the left side */
-	SM_PAN_R,                     /* lane's share of the right side */
-	SM_SOLO,                      /* 0..1 */
+	SM_POST,                            /* make-up gain while comp is in, else 1 */
+	SM_FADER,                           /* fader x (1 - mute), linear */
+	SM_PAN_L,                           /* lane's share of the left side */
+	SM_PAN_R,                           /* lane's share of the right side */
+	SM_SOLO,                            /* 0..1 */
 	SM_COUNT
 };
 
@@ -95,7 +95,7 @@ struct strip_group {
 	vi jump[SM_COUNT]; /* lanes whose next step lands on the target */
 	vf send_cur[STRIP_MAX_BUSES], send_tgt[STRIP_MAX_BUSES]; /* linear */
 	vi send_jump[STRIP_MAX_BUSES];
-	vf pre_cur[STRIP_MAX_BUSES], pre_tgt[STRIP_MAX_BUSES];   /* 0 post .. 1 pre */
+	vf pre_cur[STRIP_MAX_BUSES], pre_tgt[STRIP_MAX_BUSES]; /* 0 post .. 1 pre */
 
 	vf side_l, side_r; /* pre-fader feed of a lane to the left/right side */
 	vi link;           /* all ones on the lanes of stereo channels */
@@ -126,13 +126,13 @@ struct strip_group {
 
 	double rate;
 	unsigned buses, nout;
-	unsigned sm_active;   /* enum strip_sm bits: values that may move */
-	unsigned send_active; /* bus bits: send level or pre/post may move */
-	unsigned idle;        /* nothing moved in the last chunk either */
+	unsigned sm_active;    /* enum strip_sm bits: values that may move */
+	unsigned send_active;  /* bus bits: send level or pre/post may move */
+	unsigned idle;         /* nothing moved in the last chunk either */
 	unsigned gains_static; /* og0 == og1 in this chunk */
-	unsigned type_wait; /* some EQ band waits at 0 dB to change type */
-	unsigned bq_ramp;   /* biquads whose coefficients move in this chunk */
-	unsigned bq_dirty;  /* biquads to redesign at the next chunk */
+	unsigned type_wait;    /* some EQ band waits at 0 dB to change type */
+	unsigned bq_ramp;      /* biquads whose coefficients move in this chunk */
+	unsigned bq_dirty;     /* biquads to redesign at the next chunk */
 	unsigned run_hpf, run_gate, run_eq, run_comp;
 	unsigned char out_on[STRIP_MAX_OUT]; /* accumulator gets anything */
 };
@@ -177,7 +177,7 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck);
  * lanes after input sanitising, trim and polarity, before the high-pass
  * (the recorder's stems). */
 void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-		   vf *x, unsigned pos, unsigned n, vf *tap);
+                   vf *x, unsigned pos, unsigned n, vf *tap);
 
 /* The groups that feed one accumulator, those with static gains first. */
 struct strip_mix_list {
@@ -187,14 +187,15 @@ struct strip_mix_list {
 
 /* RT, once per chunk after strip_chunk_begin of every group: lists[o]
  * for each of the nout accumulators. */
-void strip_mix_plan(const struct strip_group *grp, unsigned ngroups, unsigned nout, struct strip_mix_list *lists);
+void strip_mix_plan(const struct strip_group *grp, unsigned ngroups, unsigned nout,
+                    struct strip_mix_list *lists);
 
 /* RT: accumulator o (STRIP_OUT_*) for frames pos..pos+n-1 of the chunk:
  * out[j] = sum over the listed groups and their lanes of the lane signal
  * times its composite gain.  xall holds each group's x, JMX_CHUNK vectors
  * apart. */
 void strip_mix(const struct strip_group *grp, const vf *xall, const struct strip_chunk *ck,
-	       const struct strip_mix_list *ml, unsigned o, float *out, unsigned pos, unsigned n);
+               const struct strip_mix_list *ml, unsigned o, float *out, unsigned pos, unsigned n);
 
 /* RT: meters of lane l for the last piece, kept linear so that the RT
  * thread needs no logarithm: post-fader peak, mean square (RMS meter
@@ -206,7 +207,7 @@ void strip_meter_read(const struct strip_group *g, unsigned lane, struct strip_m
 
 /* Vector helpers, also used by mixer.c (no vf passed by value across a
  * function boundary here, so no ABI dependence on the target clone). */
-#define vf_set1(a) ((vf){ (a), (a), (a), (a), (a), (a), (a), (a) })
+#define vf_set1(a) ((vf){(a), (a), (a), (a), (a), (a), (a), (a)})
 
 static inline float vf_hsum(const vf *v)
 {

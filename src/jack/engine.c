@@ -43,8 +43,8 @@
 #include "rtcycle.h"
 
 #define ENGINE_QUEUE_RECORDS 16384u
-#define ENGINE_RETRY_MS 1000u /* between two attempts to reach a server that is away */
-#define ENGINE_OPENER_STACK (512u * 1024u)
+#define ENGINE_RETRY_MS      1000u /* between two attempts to reach a server that is away */
+#define ENGINE_OPENER_STACK  (512u * 1024u)
 
 enum { OPENER_IDLE, OPENER_RUNNING, OPENER_DONE };
 
@@ -82,23 +82,23 @@ struct engine {
 	 * a cycle of a lost client can still be running when the control
 	 * thread learns of the loss and sets client to NULL */
 	jack_client_t *rt_client;
-	const float **in_buf;  /* RT scratch: port buffers of this cycle */
+	const float **in_buf; /* RT scratch: port buffers of this cycle */
 	float **out_buf;
 	unsigned rate;
 	atomic_uint period;
 	atomic_uint xruns;
 	atomic_ulong cycles;
-	atomic_ullong frames;  /* rendered since start-up */
-	atomic_ulong late;     /* periods whose processing took longer than the period */
-	atomic_uint load_max;  /* longest processing, per mille of its period, since read */
+	atomic_ullong frames; /* rendered since start-up */
+	atomic_ulong late;    /* periods whose processing took longer than the period */
+	atomic_uint load_max; /* longest processing, per mille of its period, since read */
 	atomic_int active;
 	atomic_int freewheel;  /* JACK is freewheeling: nothing to the recorder */
 	atomic_int lost;       /* the server shut us down; control closes the client */
 	char lost_reason[160]; /* written before lost is set */
 	unsigned reconnects;
 	unsigned mixer_gen; /* mixers built for a new rate (engine_mixer_generation) */
-	int refused_said;      /* logged that the returned server refused us */
-	char name[64];         /* the client name to (re)open with */
+	int refused_said;   /* logged that the returned server refused us */
+	char name[64];      /* the client name to (re)open with */
 	/* the opener thread (engine_reopen): the control thread starts it
 	 * with dead and open_name set, it stores opened, open_status and
 	 * open_msg and then sets opener to OPENER_DONE (release) */
@@ -114,10 +114,10 @@ struct engine {
 	atomic_uint graph_gen; /* ports (un)registered, connections made or broken */
 	unsigned mono, stereo, buses;
 	char server[64];
-	struct recring *rec; /* master frames to the recorder, or NULL; set before activation */
-	int rec_stems;       /* rec has a stem column per input lane: push the mixer's tap too */
-	int stems;           /* every mixer (also one rebuilt at a new rate) keeps a tap */
-	struct autoplay *autoplay; /* automation lanes, or NULL; set before activation */
+	struct recring *rec;             /* master frames to the recorder, or NULL; set before activation */
+	int rec_stems;                   /* rec has a stem column per input lane: push the mixer's tap too */
+	int stems;                       /* every mixer (also one rebuilt at a new rate) keeps a tap */
+	struct autoplay *autoplay;       /* automation lanes, or NULL; set before activation */
 	jack_port_t *midi_in, *midi_out; /* control surfaces (midi.h) */
 	struct midiring *midi;           /* their rings, or NULL; set before activation */
 };
@@ -166,13 +166,13 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 {
 	struct engine *e = arg;
 	struct timespec t0, t1;
-	const struct rtcycle rc = { e->mixer, &e->queue, e->autoplay, e->rec,
-		                    e->rec_stems, &e->frames, &e->cycles };
-	struct rtcycle_transport tr = { 0, 0, atomic_load_explicit(&e->freewheel, memory_order_relaxed) };
+	const struct rtcycle rc = {e->mixer,     &e->queue,  e->autoplay, e->rec,
+	                           e->rec_stems, &e->frames, &e->cycles};
+	struct rtcycle_transport tr = {0, 0, atomic_load_explicit(&e->freewheel, memory_order_relaxed)};
 
 	clock_gettime(CLOCK_MONOTONIC, &t0); /* vDSO: no system call */
-	ROLE_SET(ROLE_RT); /* JACK's process thread runs nothing else of ours */
-	if (e->autoplay) { /* automation runs on JACK transport time */
+	ROLE_SET(ROLE_RT);                   /* JACK's process thread runs nothing else of ours */
+	if (e->autoplay) {                   /* automation runs on JACK transport time */
 		jack_position_t pos;
 		tr.rolling = jack_transport_query(e->rt_client, &pos) == JackTransportRolling;
 		tr.frame = pos.frame;
@@ -194,8 +194,8 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 		int64_t budget = (int64_t)nframes * 1000000000 / e->rate;
 		unsigned pm = budget > 0 && ns > 0 ? (unsigned)(ns * 1000 / budget) : 0;
 		unsigned cur = atomic_load_explicit(&e->load_max, memory_order_relaxed);
-		while (pm > cur && !atomic_compare_exchange_weak_explicit(&e->load_max, &cur, pm,
-		                                                          memory_order_relaxed, memory_order_relaxed))
+		while (pm > cur && !atomic_compare_exchange_weak_explicit(
+		                       &e->load_max, &cur, pm, memory_order_relaxed, memory_order_relaxed))
 			;
 		if (ns > budget)
 			atomic_fetch_add_explicit(&e->late, 1, memory_order_relaxed);
@@ -267,7 +267,7 @@ static jack_nframes_t engine_port_delay(struct engine *e, unsigned out_index)
 static void engine_latency(jack_latency_callback_mode_t mode, void *arg)
 {
 	struct engine *e = arg;
-	jack_latency_range_t r, in_r = { UINT32_MAX, 0 };
+	jack_latency_range_t r, in_r = {UINT32_MAX, 0};
 
 	if (mode == JackCaptureLatency) {
 		for (unsigned i = 0; i < e->lanes; i++) {
@@ -286,7 +286,7 @@ static void engine_latency(jack_latency_callback_mode_t mode, void *arg)
 			jack_port_set_latency_range(e->out_ports[o], JackCaptureLatency, &r);
 		}
 	} else {
-		jack_latency_range_t out_r = { UINT32_MAX, 0 };
+		jack_latency_range_t out_r = {UINT32_MAX, 0};
 		for (unsigned o = 0; o < e->outputs; o++) {
 			jack_nframes_t d = engine_port_delay(e, o);
 			jack_port_get_latency_range(e->out_ports[o], JackPlaybackLatency, &r);
@@ -330,7 +330,7 @@ static int engine_register_ports(struct engine *e, const struct engine_config *c
 				return -1;
 		}
 	}
-	static const char *const fixed[] = { "master_L", "master_R", "mon_L", "mon_R" };
+	static const char *const fixed[] = {"master_L", "master_R", "mon_L", "mon_R"};
 	for (unsigned i = 0; i < 4; i++)
 		if (!(e->out_ports[o++] = engine_register(e, fixed[i], 1)))
 			return -1;
@@ -420,7 +420,7 @@ static int engine_client_open(struct engine *e, const char *name, const char *se
 /* Ports and callbacks of a freshly opened client (before activation). */
 static int engine_client_setup(struct engine *e)
 {
-	struct engine_config cfg = { NULL, NULL, e->mono, e->stereo, e->buses };
+	struct engine_config cfg = {NULL, NULL, e->mono, e->stereo, e->buses};
 	if (engine_register_ports(e, &cfg) < 0)
 		return -1;
 	if (jack_set_process_callback(e->client, engine_process, e) ||
@@ -456,10 +456,11 @@ struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
 	e->rate = jack_get_sample_rate(e->client);
 	atomic_init(&e->period, jack_get_buffer_size(e->client));
 
-	struct mixer_config mc = { cfg->mono, cfg->stereo, cfg->buses, (double)e->rate };
+	struct mixer_config mc = {cfg->mono, cfg->stereo, cfg->buses, (double)e->rate};
 	e->mixer = mixer_new(&mc);
 	if (!e->mixer) {
-		log_err("cannot allocate the mixer (%u channels, %u buses)", cfg->mono + cfg->stereo, cfg->buses);
+		log_err("cannot allocate the mixer (%u channels, %u buses)", cfg->mono + cfg->stereo,
+		        cfg->buses);
 		goto fail;
 	}
 	if (rtq_init(&e->queue, ENGINE_QUEUE_RECORDS, sizeof(struct rt_msg)) < 0) {
@@ -542,7 +543,8 @@ static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs
 		return 0;
 	}
 	for (unsigned i = 0; all[i] && n < 1024; i++)
-		if (fnmatch(glob, all[i], 0) == 0 && !(strncmp(all[i], own, ownlen) == 0 && all[i][ownlen] == ':'))
+		if (fnmatch(glob, all[i], 0) == 0 &&
+		    !(strncmp(all[i], own, ownlen) == 0 && all[i][ownlen] == ':'))
 			match[n++] = all[i];
 	qsort(match, n, sizeof *match, engine_natcmp);
 	for (unsigned i = 0; i < n && i < want; i++) {
@@ -594,7 +596,7 @@ int engine_close(struct engine *e)
 		/* an attempt under way: give it a moment; one stuck on a hung
 		 * server keeps the engine (we are exiting anyway) */
 		for (int i = 0; i < 100 && atomic_load(&e->opener) == OPENER_RUNNING; i++) {
-			struct timespec ts = { 0, 10000000 };
+			struct timespec ts = {0, 10000000};
 			nanosleep(&ts, NULL);
 		}
 		if (atomic_load(&e->opener) == OPENER_RUNNING) {
@@ -757,7 +759,7 @@ void engine_foreach_connection(struct engine *e, engine_conn_fn fn, void *ctx)
 			fn(ctx, jack_port_short_name(p), peers[i]);
 		jack_free(peers);
 	}
-	jack_port_t *midi[2] = { e->midi_in, e->midi_out };
+	jack_port_t *midi[2] = {e->midi_in, e->midi_out};
 	for (unsigned k = 0; k < 2; k++) {
 		const char **peers = midi[k] ? jack_port_get_all_connections(e->client, midi[k]) : NULL;
 		if (!peers)
@@ -877,7 +879,8 @@ static void *engine_opener(void *arg)
 		e->dead = NULL;
 	}
 	e->open_status = 0;
-	e->opened = engine_jack_open(e->open_name, JackNoStartServer | JackUseExactName, &e->open_status, server);
+	e->opened =
+	    engine_jack_open(e->open_name, JackNoStartServer | JackUseExactName, &e->open_status, server);
 	snprintf(e->open_msg, sizeof e->open_msg, "%s", engine_jack_msg);
 	atomic_store_explicit(&e->opener, OPENER_DONE, memory_order_release);
 	control_post(e->ctl, CTL_EV_WAKE);
@@ -927,10 +930,11 @@ int engine_reopen(struct engine *e)
 	e->opened = NULL;
 	if (!e->client) {
 		if (e->open_status & JackServerFailed)
-			return 0; /* still away: quietly, once a second */
+			return 0;     /* still away: quietly, once a second */
 		if (!e->refused_said) /* say it once, not every second */
 			log_err("JACK is back, but refused the client '%s' (status 0x%x%s%s): retrying",
-			        e->open_name, (unsigned)e->open_status, e->open_msg[0] ? ": " : "", e->open_msg);
+			        e->open_name, (unsigned)e->open_status, e->open_msg[0] ? ": " : "",
+			        e->open_msg);
 		e->refused_said = 1;
 		return -1;
 	}
@@ -951,7 +955,7 @@ int engine_reopen(struct engine *e)
 		 * the old rate: a new mixer, every value at its default until
 		 * the caller re-sends the model; what the queue still holds was
 		 * meant for the old one (no RT thread runs: we may drain it) */
-		struct mixer_config mc = { e->mono, e->stereo, e->buses, (double)rate };
+		struct mixer_config mc = {e->mono, e->stereo, e->buses, (double)rate};
 		struct mixer *m = mixer_new(&mc);
 		if (!m || (e->stems && mixer_tap_new(m) < 0)) {
 			mixer_free(m);
@@ -964,8 +968,8 @@ int engine_reopen(struct engine *e)
 		mixer_free(e->mixer);
 		e->mixer = m;
 		e->mixer_gen++;
-		log_info("JACK sample rate changed from %u to %u Hz: mixer rebuilt, master latency %u frames", e->rate,
-		         rate, mixer_latency(m));
+		log_info("JACK sample rate changed from %u to %u Hz: mixer rebuilt, master latency %u frames",
+		         e->rate, rate, mixer_latency(m));
 		e->rate = rate;
 	}
 	if (engine_client_setup(e) < 0)

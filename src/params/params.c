@@ -11,9 +11,9 @@
 #include "dsp.h"
 
 const struct param_info param_table[P_COUNT] = {
-#define X(id, sc, path, npath, type, unit, mn, mx, taper, defs, enums, doc) \
-	[P_##id] = { #id, sc, path, npath, type, unit, (float)(mn), (float)(mx), taper, defs, enums, doc },
-	JMX_PARAMS(X)
+#define X(id, sc, path, npath, type, unit, mn, mx, taper, defs, enums, doc)                                  \
+	[P_##id] = {#id, sc, path, npath, type, unit, (float)(mn), (float)(mx), taper, defs, enums, doc},
+    JMX_PARAMS(X)
 #undef X
 };
 

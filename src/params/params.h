@@ -51,8 +51,14 @@ enum param_taper {
 	TP_FADER, /* X32 fader law (dsp_fader_to_db) */
 };
 
-#define DEF(x) { (x), (x), (x), (x) }
-#define DEFB(a, b, c, d) { (a), (b), (c), (d) }
+#define DEF(x)                                                                                               \
+	{                                                                                                    \
+		(x), (x), (x), (x)                                                                           \
+	}
+#define DEFB(a, b, c, d)                                                                                     \
+	{                                                                                                    \
+		(a), (b), (c), (d)                                                                           \
+	}
 #define EQ_TYPES "peak lshelf hshelf"
 
 /* clang-format off */
@@ -128,7 +134,7 @@ enum param_id {
 #define X(id, ...) P_##id,
 	JMX_PARAMS(X)
 #undef X
-	P_COUNT
+	    P_COUNT
 };
 
 struct param_info {

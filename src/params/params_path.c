@@ -56,8 +56,8 @@ const char *params_path_template(enum param_id id, enum params_form form, size_t
 	return NULL;
 }
 
-size_t params_path_expand(const char *tmpl, size_t tlen, enum param_id id, unsigned i1, unsigned i2, char *out,
-                          size_t len)
+size_t params_path_expand(const char *tmpl, size_t tlen, enum param_id id, unsigned i1, unsigned i2,
+                          char *out, size_t len)
 {
 	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	size_t k = 0;
@@ -210,7 +210,7 @@ int params_path_resolve(const char *s, size_t len, unsigned forms, const struct 
                         size_t whylen)
 {
 	ASSERT_ROLE(ROLE_ANY_BUT_RT);
-	static const enum params_form order[] = { PARAMS_UNIT, PARAMS_NORM, PARAMS_BASE };
+	static const enum params_form order[] = {PARAMS_UNIT, PARAMS_NORM, PARAMS_BASE};
 	for (unsigned k = 0; k < P_COUNT; k++) {
 		for (unsigned f = 0; f < sizeof order / sizeof order[0]; f++) {
 			size_t tlen;
@@ -224,7 +224,8 @@ int params_path_resolve(const char *s, size_t len, unsigned forms, const struct 
 			*id = (enum param_id)k;
 			if (form)
 				*form = order[f];
-			return params_path_index(*id, num, shape, i1, i2, why, whylen) < 0 ? PARAMS_PATH_RANGE : 0;
+			return params_path_index(*id, num, shape, i1, i2, why, whylen) < 0 ? PARAMS_PATH_RANGE
+			                                                                   : 0;
 		}
 	}
 	snprintf(why, whylen, "unknown path");

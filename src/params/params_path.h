@@ -45,8 +45,8 @@ size_t params_path_format(enum param_id id, enum params_form form, unsigned i1, 
                           size_t len);
 /* The same from any template of parameter id (tlen bytes of tmpl: a form's
  * template with a suffix, say). */
-size_t params_path_expand(const char *tmpl, size_t tlen, enum param_id id, unsigned i1, unsigned i2, char *out,
-                          size_t len);
+size_t params_path_expand(const char *tmpl, size_t tlen, enum param_id id, unsigned i1, unsigned i2,
+                          char *out, size_t len);
 /* A template's key for hashing: every placeholder becomes '#'.  Returns
  * the key's length, or 0 if key is too small. */
 size_t params_path_key(const char *tmpl, size_t tlen, char *key, size_t len);

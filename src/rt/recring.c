@@ -132,7 +132,8 @@ uint32_t recring_push_ext(struct recring *q, const float *l, const float *r, con
 		}
 		/* the tap is frame-major like the plane: one copy a run */
 		if (nx && ext)
-			memcpy(q->xbuf + (size_t)pos * nx, ext + (size_t)i * nx, (size_t)run * nx * sizeof(float));
+			memcpy(q->xbuf + (size_t)pos * nx, ext + (size_t)i * nx,
+			       (size_t)run * nx * sizeof(float));
 		else if (nx)
 			memset(q->xbuf + (size_t)pos * nx, 0, (size_t)run * nx * sizeof(float));
 		i += run;

@@ -36,9 +36,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#define RECRING_CHANNELS 2u /* master L, R */
+#define RECRING_CHANNELS  2u /* master L, R */
 #define RECRING_MAX_STEMS 1024u
-#define RECRING_GAPS 256u /* power of two */
+#define RECRING_GAPS      256u /* power of two */
 
 struct recring_gap {
 	uint32_t at;  /* ring position the silence goes before */
@@ -57,11 +57,11 @@ struct recring {
 	_Alignas(64) atomic_uint tail; /* frames released back to the producer */
 	atomic_uint gap_tail;
 	/* fixed after init */
-	_Alignas(64) float *buf;       /* cap * RECRING_CHANNELS floats */
-	float *xbuf;                   /* cap * stems floats, or NULL */
-	uint32_t cap, mask;            /* frames, power of two */
-	unsigned stems;                /* stem columns a frame (0: master only) */
-	uint32_t wake_frames;          /* sem_post at least this often */
+	_Alignas(64) float *buf; /* cap * RECRING_CHANNELS floats */
+	float *xbuf;             /* cap * stems floats, or NULL */
+	uint32_t cap, mask;      /* frames, power of two */
+	unsigned stems;          /* stem columns a frame (0: master only) */
+	uint32_t wake_frames;    /* sem_post at least this often */
 	struct recring_gap gaps[RECRING_GAPS];
 	sem_t wake;
 };

@@ -32,7 +32,8 @@ enum role {
 extern _Thread_local unsigned role_current;
 #define ROLE_SET(r) (role_current = (unsigned)(r))
 /* the message assert prints names the function and the roles allowed */
-#define ASSERT_ROLE(mask) assert((role_current == 0u || (role_current & (unsigned)(mask))) && "thread role: " #mask)
+#define ASSERT_ROLE(mask)                                                                                    \
+	assert((role_current == 0u || (role_current & (unsigned)(mask))) && "thread role: " #mask)
 #else
 #define ROLE_SET(r)       ((void)0)
 #define ASSERT_ROLE(mask) ((void)0)

@@ -75,7 +75,7 @@ struct mcu {
 	int selected; /* channel, or -1 */
 	int touched[MCU_FADERS];
 	int held[MCU_FADERS]; /* channel + 1 (master: 1) touched in automation; 0 none */
-	int changed; /* something the surface shows may differ */
+	int changed;          /* something the surface shows may differ */
 	int staged;
 	uint64_t next_meter;
 

@@ -45,7 +45,7 @@
 
 #define MIDI_RING_RECS  4096u /* each way: 128 KiB */
 #define MIDI_TICK_MS    10u
-#define MIDI_REFRESH_MS 200u /* after a graph change, before resending the state */
+#define MIDI_REFRESH_MS 200u  /* after a graph change, before resending the state */
 #define MIDI_XRUN_MS    1000u /* at most one refresh a second for xruns */
 #define MIDI_MAP_NAME   "midi.map"
 
@@ -69,9 +69,9 @@ struct midi {
 	uint8_t rx[MIDIRING_MSG_MAX];
 	unsigned graph_seen;
 	unsigned long xruns_seen;
-	uint64_t refresh_at;    /* 0: none pending */
-	uint64_t xrun_refresh;  /* no refresh for xruns before this */
-	uint64_t peers;         /* what feeds midi_in (midi_peers), last seen */
+	uint64_t refresh_at;   /* 0: none pending */
+	uint64_t xrun_refresh; /* no refresh for xruns before this */
+	uint64_t peers;        /* what feeds midi_in (midi_peers), last seen */
 	unsigned long handled, lat_n;
 	double lat_sum_us, lat_max_us;
 	unsigned long dropped_said;
@@ -477,7 +477,7 @@ void midi_free(struct midi *m)
 	}
 	if (m->ctl && m->pipe[0] >= 0)
 		control_remove_fd(m->ctl, m->pipe[0]);
-	struct midiring_stats st = { 0 };
+	struct midiring_stats st = {0};
 	if (m->ring)
 		midiring_stats(m->ring, &st);
 	if (m->handled || st.out_events)

@@ -24,12 +24,13 @@
 
 /* Concrete path (unit or normalised form) -> parameter instance.  0, or
  * -1 with a reason. */
-int midimap_line_resolve(const struct model *m, const char *path, enum param_id *id, unsigned *i1, unsigned *i2,
-                      char *why, size_t whylen)
+int midimap_line_resolve(const struct model *m, const char *path, enum param_id *id, unsigned *i1,
+                         unsigned *i2, char *why, size_t whylen)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	char range[80];
-	int rc = params_path_resolve(path, strlen(path), PARAMS_FORM_BIT(PARAMS_UNIT) | PARAMS_FORM_BIT(PARAMS_NORM),
+	int rc = params_path_resolve(path, strlen(path),
+	                             PARAMS_FORM_BIT(PARAMS_UNIT) | PARAMS_FORM_BIT(PARAMS_NORM),
 	                             model_shape(m), id, NULL, i1, i2, range, sizeof range);
 	if (rc == PARAMS_PATH_UNKNOWN) {
 		snprintf(why, whylen, "unknown parameter path '%.200s'", path);
@@ -56,7 +57,6 @@ void midimap_line_path(enum param_id id, unsigned i1, unsigned i2, char *out, si
 }
 
 /* ---- one line of the file ---------------------------------------------- */
-
 
 static int mm_uint(const char *t, unsigned lo, unsigned hi, unsigned *out)
 {
@@ -86,7 +86,7 @@ static int mm_float(const char *t, float *out)
 
 /* Options after the path: tok[0..n).  The spec's target is set. */
 int midimap_line_options(const struct model *m, struct midimap_spec *s, char **tok, unsigned n, char *why,
-                      size_t whylen)
+                         size_t whylen)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	const struct param_info *p = &param_table[s->id];
@@ -328,4 +328,3 @@ int midimap_line_format(const struct midimap_spec *s, char *buf, size_t len)
 #undef MM_ADD
 	return o >= 0 && (size_t)o < len ? o : -1;
 }
-

@@ -31,8 +31,8 @@ int midimap_line_parse(const struct model *m, char *line, struct midimap_spec *s
 int midimap_line_format(const struct midimap_spec *s, char *buf, size_t len);
 /* A parameter path (unit or normalised form) -> the instance a mapping
  * can set (no names, no meters).  0, or -1 with a reason in why. */
-int midimap_line_resolve(const struct model *m, const char *path, enum param_id *id, unsigned *i1, unsigned *i2,
-                         char *why, size_t whylen);
+int midimap_line_resolve(const struct model *m, const char *path, enum param_id *id, unsigned *i1,
+                         unsigned *i2, char *why, size_t whylen);
 /* The unit path of an instance. */
 void midimap_line_path(enum param_id id, unsigned i1, unsigned i2, char *out, size_t len);
 

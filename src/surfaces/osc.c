@@ -181,7 +181,8 @@ static void osc_set(struct osc *o, const char *path, const struct osc_route *r, 
 			return;
 		}
 		if (!isfinite(ramp_ms) || ramp_ms < 0 || ramp_ms > OSC_MAX_RAMP_MS) {
-			osc_error(o, path, "expected one argument, or a value and a ramp time of 0..3600000 ms");
+			osc_error(o, path,
+			          "expected one argument, or a value and a ramp time of 0..3600000 ms");
 			return;
 		}
 		if (!o->autom.ramp) {
@@ -328,8 +329,8 @@ static void osc_cmd_subscribe(struct osc *o, const char *path, const char *types
 static void osc_cmd_unsubscribe(struct osc *o, const char *path, const char *types, lo_arg **argv, int argc)
 {
 	double port = 0;
-	if (argc > 1 ||
-	    (argc == 1 && (osc_wire_arg_number(types[0], (const void *)argv[0], &port) < 0 || !isfinite(port)))) {
+	if (argc > 1 || (argc == 1 && (osc_wire_arg_number(types[0], (const void *)argv[0], &port) < 0 ||
+	                               !isfinite(port)))) {
 		osc_error(o, path, "usage: /unsubscribe [i:port]");
 		return;
 	}
@@ -540,8 +541,9 @@ static void osc_automation_cmd(struct osc *o, const char *path, const struct osc
 			return;
 		}
 	}
-	enum osc_param_cmd c = r->form == FORM_AUTO ? OSC_PARAM_AUTO : r->form == FORM_TOUCH ? OSC_PARAM_TOUCH
-	                                                                                       : OSC_PARAM_STOP;
+	enum osc_param_cmd c = r->form == FORM_AUTO    ? OSC_PARAM_AUTO
+	                       : r->form == FORM_TOUCH ? OSC_PARAM_TOUCH
+	                                               : OSC_PARAM_STOP;
 	o->autom.command(o->autom.ctx, o, path, c, (enum param_id)r->id, i1, i2, a, argc);
 }
 

@@ -176,8 +176,8 @@ struct osc_automation {
 	void (*command)(void *ctx, struct osc *o, const char *path, enum osc_param_cmd cmd, enum param_id id,
 	                unsigned i1, unsigned i2, const struct osc_arg *argv, int argc);
 	/* a set with a ramp time (validated: finite, >= 0) */
-	enum model_result (*ramp)(void *ctx, enum param_id id, unsigned i1, unsigned i2, float value, float ms,
-	                          const void *origin);
+	enum model_result (*ramp)(void *ctx, enum param_id id, unsigned i1, unsigned i2, float value,
+	                          float ms, const void *origin);
 	/* the value to feed back and reply for an instance: the model's
 	 * value, unless automation is moving the parameter elsewhere */
 	float (*value)(void *ctx, enum param_id id, unsigned i1, unsigned i2, float model_value);

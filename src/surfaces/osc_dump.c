@@ -76,12 +76,14 @@ static void osc_dump_helper(void *ctx, const char *tmpl, unsigned id, unsigned f
 		        tmpl, p->path);
 	else if (form == FORM_AUTO)
 		fprintf(d->f,
-		        "%s\tauto\tAutomation mode of %s: s:off, read, write, touch or latch; no argument: replies "
+		        "%s\tauto\tAutomation mode of %s: s:off, read, write, touch or latch; no argument: "
+		        "replies "
 		        "s:mode i:points.\n",
 		        tmpl, p->path);
 	else if (form == FORM_TOUCH)
 		fprintf(d->f,
-		        "%s\ttouch\tA control of %s is held (i:1) or released (i:0): touch and latch modes record "
+		        "%s\ttouch\tA control of %s is held (i:1) or released (i:0): touch and latch modes "
+		        "record "
 		        "while it is held.\n",
 		        tmpl, p->path);
 	else if (form == FORM_STOP)
@@ -124,5 +126,6 @@ void osc_dump_namespace(FILE *f)
 	fprintf(f, "# command\targuments\tdoc\n");
 	for (unsigned i = 0; i < osc_route_ncommands; i++)
 		fprintf(f, "%s\t%s\t%s\n", osc_route_commands[i].path,
-		        osc_route_commands[i].args[0] ? osc_route_commands[i].args : "-", osc_route_commands[i].doc);
+		        osc_route_commands[i].args[0] ? osc_route_commands[i].args : "-",
+		        osc_route_commands[i].doc);
 }

@@ -58,8 +58,6 @@ struct osc_net_cidr {
 	unsigned bits;
 };
 
-
-
 /* A client of this transport: the core's handle and its address. */
 struct osc_net_client {
 	struct osc_net *net;
@@ -271,7 +269,6 @@ static int osc_net_parse_hostport(const char *s, struct osc_net_addr *a)
 	return r;
 }
 
-
 void osc_net_config_init(struct osc_net_config *cfg)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
@@ -347,7 +344,7 @@ static struct osc_client *osc_net_peer(void *ctx, unsigned port);
 static struct osc_client *osc_net_autofeed(void *ctx);
 
 static const struct osc_transport osc_net_transport = {
-	"udp", osc_net_send, osc_net_describe, osc_net_peer, osc_net_autofeed,
+    "udp", osc_net_send, osc_net_describe, osc_net_peer, osc_net_autofeed,
 };
 
 /* Give back the clients the core no longer uses.  Only between datagrams:
@@ -411,7 +408,8 @@ static int osc_net_send(void *ctx, const void *buf, size_t len)
 	}
 	if (n->fd < 0)
 		return 1;
-	if (sendto(n->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&nc->sa, nc->salen) < 0)
+	if (sendto(n->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&nc->sa,
+	           nc->salen) < 0)
 		return -1;
 	return 0;
 }

@@ -37,7 +37,7 @@ struct osc_net_config {
 	int no_socket;                        /* datagrams through osc_net_dispatch only (tests, fuzzing) */
 	const char *allow[OSC_NET_MAX_ALLOW]; /* CIDRs accepted besides loopback */
 	unsigned n_allow;
-	unsigned feedback_port;                  /* port of auto-registered clients; 0 = no auto-registration */
+	unsigned feedback_port; /* port of auto-registered clients; 0 = no auto-registration */
 	const char *feedback[OSC_NET_MAX_FIXED]; /* fixed feedback targets, HOST:PORT */
 	unsigned n_feedback;
 };

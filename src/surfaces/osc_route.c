@@ -77,7 +77,8 @@ const struct osc_route_command osc_route_commands[] = {
      "s:format f:take_I f:take_LRA f:take_TP f:take_max_M f:take_max_S (the take's EBU R128 values, "
      "LUFS/LU/dBTP, -120 = none) s:stems (off, multi, split: --record-stems) s:stem_file (the multi file "
      "or the first of the split ones, \"\" without stems) i:stem_files h:stem_dropped_frames (each stem file "
-     "is as long as the master file, with the same silence for lost frames).  A full disk or an I/O error ends a take by itself: feedback clients "
+     "is as long as the master file, with the same silence for lost frames).  A full disk or an I/O error "
+     "ends a take by itself: feedback clients "
      "then get /error s:/record/status s:reason and the final /record/status."},
     {"/record/format", CMD_EXT, "[s:wav|flac] [s:16|24|32f]",
      "Sets the format of the next take and its stems (FLAC: 16 or 24 only, and at most 8 channels a file, "
@@ -108,14 +109,14 @@ const struct osc_route_command osc_route_commands[] = {
     {"/midi/learn", CMD_EXT, "[s:path] [s:options]",
      "Maps the next MIDI control that moves on midi_in (CC, 14-bit CC pair, note or pitch bend) to the "
      "parameter path, replacing the mappings of that control and of that path in the current bank; options "
-     "as in the mapping file (e.g. \"pickup range -60 6\").  Replies /midi/learn s:path at once; when a control "
+     "as in the mapping file (e.g. \"pickup range -60 6\").  Replies /midi/learn s:path at once; when a "
+     "control "
      "was learned, feedback clients get /midi/learned s:path s:mapping and the mapping file is saved.  "
      "Without arguments: stop learning.  Not with --mcu."},
     {"/midi/forget", CMD_EXT, "s:path",
      "Removes every MIDI mapping of path (all: every mapping) and saves the mapping file; replies "
      "/midi/forget s:path i:removed."},
-    {"/midi/map", CMD_EXT, "",
-     "Replies /midi/map s:mapping ... (the mapping file's lines; 32 a message)."},
+    {"/midi/map", CMD_EXT, "", "Replies /midi/map s:mapping ... (the mapping file's lines; 32 a message)."},
 };
 const unsigned osc_route_ncommands = sizeof osc_route_commands / sizeof osc_route_commands[0];
 

@@ -30,8 +30,8 @@ struct recorder_osc {
 	int fd;
 };
 
-static const char *const rosc_paths[] = { "/record/start", "/record/stop", "/record/status", "/record/format",
-	                                  "/master/loudness/reset" };
+static const char *const rosc_paths[] = {"/record/start", "/record/stop", "/record/status", "/record/format",
+                                         "/master/loudness/reset"};
 
 /* Serialise m and reply to the current sender (reply) or push it to every
  * feedback client. */
@@ -204,7 +204,8 @@ struct recorder_osc *recorder_osc_new(struct recorder *rec, struct osc *osc, str
 			free(ro);
 			return NULL;
 		}
-	if (control_add_fd(ctl, ro->fd, rosc_on_event, ro) < 0 || control_add_timer(ctl, 1000, rosc_tick, ro) < 0) {
+	if (control_add_fd(ctl, ro->fd, rosc_on_event, ro) < 0 ||
+	    control_add_timer(ctl, 1000, rosc_tick, ro) < 0) {
 		log_err("control loop full");
 		control_remove_fd(ctl, ro->fd);
 		free(ro);
@@ -247,7 +248,10 @@ int recorder_osc_meter(struct recorder *rec, enum param_id id, float out[2])
 		return -1;
 	}
 	recorder_loudness(rec, &v);
-	out[0] = id == P_MASTER_LOUD_M ? v.m : id == P_MASTER_LOUD_S ? v.s : id == P_MASTER_LOUD_I ? v.i
-	       : id == P_MASTER_LOUD_LRA ? v.lra : v.tp;
+	out[0] = id == P_MASTER_LOUD_M     ? v.m
+	         : id == P_MASTER_LOUD_S   ? v.s
+	         : id == P_MASTER_LOUD_I   ? v.i
+	         : id == P_MASTER_LOUD_LRA ? v.lra
+	                                   : v.tp;
 	return 1;
 }

@@ -174,8 +174,8 @@ static const struct {
 	const char *path;
 	osc_command_fn fn;
 } sosc_commands[] = {
-    {"/snapshot/save", sosc_cmd_save},     {"/snapshot/load", sosc_cmd_load},
-    {"/snapshot/list", sosc_cmd_list},     {"/snapshot/delete", sosc_cmd_delete},
+    {"/snapshot/save", sosc_cmd_save},    {"/snapshot/load", sosc_cmd_load},
+    {"/snapshot/list", sosc_cmd_list},    {"/snapshot/delete", sosc_cmd_delete},
     {"/state/save", sosc_cmd_state_save},
 };
 
