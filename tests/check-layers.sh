@@ -6,7 +6,9 @@
 #      and is printed);
 #   2. no source file of src/ (.c or .h) is over 1,200 lines;
 #   3. the RT library is built from the RT folders alone: every member of
-#      src/libjmxdsp.a comes from src/dsp/, src/rt/ or src/params/params.c.
+#      src/libjmxdsp.a comes from src/dsp/, src/rt/ or src/params/params.c;
+#   4. README's "Layout and threads" names every source file of src/ in
+#      its folder, and nothing that is not there.
 # --self-test first proves the cycle finder on a made-up graph.
 set -u
 : "${NM:=nm}"
@@ -98,4 +100,22 @@ if [ -f "$lib" ]; then
 		esac
 	done
 fi
+# README's layout list: "    src/dir/" opens a folder, "      name.[ch]"
+# (or name.c, name.h) names its files
+readme=$top_srcdir/README
+listed=$(awk '/^Layout and threads/ { on = 1; next } on && /^Tests$/ { exit }
+	on && /^    src\/[a-z]+\/( |$)/ { dir = $1; next }
+	on && /^    src\/[a-z_]+\.c / { print $1; next }
+	on && dir != "" && /^      [a-z_]+\.(\[ch\]|c|h) / {
+		f = $1
+		if (f ~ /\.\[ch\]$/) { sub(/\.\[ch\]$/, "", f); print dir f ".c"; print dir f ".h" }
+		else print dir f
+	}' "$readme" | sort -u)
+actual=$(cd "$top_srcdir" && find src -name '*.[ch]' | sort)
+missing=$(printf '%s\n' "$actual" | grep -vxF "$listed")
+stale=$(printf '%s\n' "$listed" | grep -vxF "$actual")
+for f in $missing; do echo "$me: FAIL: $f is not in README's layout list"; fail=1; done
+for f in $stale; do echo "$me: FAIL: README's layout list names $f, which does not exist"; fail=1; done
+echo "$me: README lists $(printf '%s\n' "$listed" | grep -c .) files of src/"
+
 exit $fail
