@@ -30,6 +30,10 @@
  *   stems    the recorder's ring: each stem is its input after trim and
  *            polarity and holds only its own tone; a click on lane 1 is in
  *            master_L exactly the reported latency later
+ *   mute     mute, unmute and a fader to -inf and back on the channel, bus,
+ *            master and monitor reach their end (exact 0, or exactly the
+ *            level before) within 10 ms, at 44.1, 48 and 96 kHz, periods
+ *            aligned to the chunks or not
  *
  * Gains are computed here from the laws (dB, constant-power pan, the X32
  * fader law in test_util.h), never read back from the console.  Every
@@ -777,6 +781,102 @@ static void test_stems(void)
 	sim_free(s);
 }
 
+/* ---- mute time ---------------------------------------------------------------------- */
+
+/* Frames from the start of x[0..n) until it comes within 1e-3 (-60 dB) of
+ * the jump from ref to end, and until it equals end exactly for good;
+ * -1 where it never does. */
+static void fade_times(const float *x, unsigned n, float ref, float end, long *t60, long *tend)
+{
+	double tol = 1e-3 * fabs((double)ref - end);
+	*t60 = *tend = -1;
+	for (unsigned i = 0; i < n && *t60 < 0; i++)
+		if (fabs((double)x[i] - end) <= tol)
+			*t60 = (long)i;
+	for (unsigned i = n; i > 0 && x[i - 1] == end; i--)
+		*tend = (long)i - 1;
+}
+
+/* Mute, unmute and a fader sent to off and back, at the channel, the bus,
+ * the master and the monitor: a console's mute is a short fixed ramp that
+ * ends in exact 0, so each output must reach its end (exact 0, or exactly
+ * the level it had before) within 10 ms of the period that carried the
+ * message, at 44.1, 48 and 96 kHz, with periods aligned to the 64-frame
+ * chunks (256) and not (100: the message lands inside a chunk).  Times
+ * are counted on the output less its latency (the limiter's lookahead on
+ * master and monitor, which delays everything alike).  DC in, so the
+ * output is DC x gain. */
+static void test_mute_time(void)
+{
+	static const unsigned rates[] = {44100, 48000, 96000}, periods[] = {256, 100};
+	static const struct {
+		const char *path;
+		float on, off;
+		int o;
+	} cs[] = {
+	    {"/ch/1/mute", 1, 0, O_B1L},       {"/ch/1/fader/db", -90, 0, O_B1L},
+	    {"/bus/1/mute", 1, 0, O_B1L},      {"/bus/1/fader/db", -90, 0, O_B1L},
+	    {"/master/mute", 1, 0, O_ML},      {"/master/fader/db", -90, 0, O_ML},
+	    {"/mon/fader/db", -90, 0, O_MONL},
+	};
+	double worst = 0;
+	for (unsigned ri = 0; ri < 3; ri++) {
+		for (unsigned pi = 0; pi < 2; pi++) {
+			const unsigned rate = rates[ri], cap = rate / 4; /* 250 ms */
+			const long lim = (long)rate / 100;               /* 10 ms of frames */
+			struct src src = {{DC}, {0}, 0, 0, 0};
+			struct sim_config c = {1, 0, 1, rate, periods[pi], 0, 0};
+			struct sim *s = sim_new(&c);
+			if (!s)
+				exit(1);
+			sim_set_source(s, source, &src);
+			sim_osc_f(s, "/ch/1/send/1/level/db", 0);
+			for (unsigned k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+				int o = cs[k].o, is_mute = strstr(cs[k].path, "mute") != NULL;
+				long lat = o == O_B1L ? 0 : (long)mixer_latency(s->mixer), t60, tz, t60b, tb;
+				sim_run(s, cap);
+				sim_capture(s, 1);
+				sim_run(s, 1);
+				float ref = s->cap[o][s->cap_n - 1];
+				CHECK(ref > 0.1f, "%s: level %g before", cs[k].path, ref);
+				if (is_mute)
+					sim_osc_i(s, cs[k].path, (int)cs[k].on);
+				else
+					sim_osc_f(s, cs[k].path, cs[k].on);
+				sim_capture(s, cap);
+				sim_run(s, cap);
+				fade_times(s->cap[o], s->cap_n, ref, 0.0f, &t60, &tz);
+				if (is_mute)
+					sim_osc_i(s, cs[k].path, (int)cs[k].off);
+				else
+					sim_osc_f(s, cs[k].path, cs[k].off);
+				sim_capture(s, cap);
+				sim_run(s, cap);
+				fade_times(s->cap[o], s->cap_n, 0.0f, ref, &t60b, &tb);
+				t60 -= lat, tz -= lat, t60b -= lat, tb -= lat;
+				CHECK(tz >= 0 && tz <= lim,
+				      "%s %g at %u Hz, period %u: exact 0 after %ld frames, want <= %ld",
+				      cs[k].path, cs[k].on, rate, periods[pi], tz, lim);
+				CHECK(tb >= 0 && tb <= lim,
+				      "%s %g at %u Hz, period %u: back to exactly %g after %ld frames, want "
+				      "<= %ld",
+				      cs[k].path, cs[k].off, rate, periods[pi], ref, tb, lim);
+				worst = fmax(worst, fmax(tz, tb) * 1000.0 / rate);
+				if (k == 0)
+					printf("  ch mute at %u Hz, period %3u: -60 dB after %.2f ms, exact "
+					       "0 after "
+					       "%.2f ms; unmute within -60 dB after %.2f ms, exact after "
+					       "%.2f ms\n",
+					       rate, periods[pi], t60 * 1000.0 / rate, tz * 1000.0 / rate,
+					       t60b * 1000.0 / rate, tb * 1000.0 / rate);
+			}
+			sim_free(s);
+		}
+	}
+	printf("  mute time: %zu controls x 3 rates x 2 periods, every end reached within %.2f ms\n",
+	       sizeof cs / sizeof cs[0], worst);
+}
+
 int main(void)
 {
 	test_levels();
@@ -784,5 +884,6 @@ int main(void)
 	test_ramp();
 	test_lanes();
 	test_stems();
+	test_mute_time();
 	return test_exit("test_console");
 }

@@ -714,15 +714,16 @@ static void test_fader_mute(void)
 		master_free(ms);
 	}
 
-	/* Mute ramp.  The gain moves once per call of n frames by
-	 * c(n) = 1 - exp(-n / (tau * rate)) of the remaining distance
-	 * (at most 1 for a 0..1 gain) and is interpolated linearly over those
-	 * n frames, so one sample's gain step is at most c(n) / n, and since
-	 * 1 - exp(-x) <= x that is at most 1 / (tau * rate) for every n
-	 * (1/480 at 48 kHz; an unsmoothed mute would step by 1).  With a DC
-	 * input of amplitude a, the output step is a times the gain step. */
+	/* Mute ramp.  Mute and unmute do not smooth: the gain follows a
+	 * raised cosine g(t) = to + (from - to) (1 + cos(pi t / L)) / 2 over
+	 * L = JMX_SWITCH_MS of frames, evaluated at the end of every call and
+	 * interpolated linearly across the call.  A chord of the curve is no
+	 * steeper than its steepest tangent, pi / (2 L) of the jump a frame
+	 * (1/153 at 48 kHz; an unsmoothed mute would step by 1), whatever the
+	 * calls' lengths.  With a DC input of amplitude a, the output step is
+	 * a times the gain step. */
 	const double a = 0.5;
-	const double bound = a / (JMX_SMOOTH_TAU_MS * 0.001 * rate) * (1.0 + 1e-4);
+	const double bound = a * M_PI / (2.0 * round(JMX_SWITCH_MS * 0.001 * rate)) * (1.0 + 1e-4);
 	static const unsigned pat1[] = {1}, pat13[] = {13, 64, 5};
 	const unsigned *pats[] = {chunks_std, pat1, pat13};
 	const size_t npats[] = {1, 1, 3};
@@ -747,9 +748,26 @@ static void test_fader_mute(void)
 		for (size_t i = d + 1; i < n; i++)
 			step = fmax(step, fabs((double)l[i] - l[i - 1]));
 		if (p == 0)
-			printf("  mute: largest step %.6f (bound a/(tau*rate) = %.6f, unsmoothed %.1f)\n",
-			       step, bound, a);
+			printf("  mute: largest step %.6f (bound a pi/(2L) = %.6f, unsmoothed %.1f)\n", step,
+			       bound, a);
 		CHECK(step <= bound, "mute/unmute step %g > %g (chunks pattern %u)", step, bound, p);
+		/* frame-exact: the ramp's end falls in the call that completes
+		 * L frames, whose last frame lands exactly on the target (0 on
+		 * mute, a on unmute), where the output stays; the frame before
+		 * is not there yet */
+		size_t L = (size_t)round(JMX_SWITCH_MS * 0.001 * rate), e = 0;
+		for (size_t k = 0; e < L; k++)
+			e += pats[p][k % npats[p]];
+		size_t z = pre + d + e - 1, u = pre + seg + d + e - 1;
+		size_t zl = n, ul = n;
+		for (size_t i = pre + seg + d; i > pre + d && l[i - 1] == 0.0f; i--)
+			zl = i - 1;
+		for (size_t i = n; i > pre + seg + d && l[i - 1] == (float)a; i--)
+			ul = i - 1;
+		CHECK(zl == z, "mute: exactly 0 from frame %zu, want %zu (pattern %u)", zl - pre - d,
+		      z - pre - d, p);
+		CHECK(ul == u, "unmute: exactly %g from frame %zu, want %zu (pattern %u)", a,
+		      ul - pre - seg - d, u - pre - seg - d, p);
 		CHECK(low == 0.0, "muted output %g, want 0", low);
 		CHECK(l[n - 1] == (float)a, "unmuted output %g, want %g", (double)l[n - 1], a);
 		free(l);

@@ -762,12 +762,22 @@ static double max_step(const float *x, size_t from, size_t to)
 
 static void test_smoothing(void)
 {
-	/* A gain g moves once per chunk by coef x (target - g), so by at most
-	 * coef x jump, and is interpolated linearly across the JMX_CHUNK frames
-	 * of the chunk: on a DC input of amplitude A no step exceeds
-	 * A x jump x coef / JMX_CHUNK.  Margin: 0.1 % for float rounding of the
-	 * interpolation plus the final snap to the target (1e-5 of full scale). */
+	/* A gain g moves once per chunk and is interpolated linearly across
+	 * the JMX_CHUNK frames of the chunk.  Smoothing moves it by coef x
+	 * (target - g), so by at most coef x jump.  Mute, unmute and a fader
+	 * to or from off follow the switch ramp instead: a raised cosine over
+	 * N whole chunks (JMX_SWITCH_MS rounded up to chunks), whose points
+	 * g_k = to + jump (1 + cos(pi k / N)) / 2 step by at most
+	 * sw = max_k (cos(pi k / N) - cos(pi (k + 1) / N)) / 2 of the jump
+	 * (sin(pi / 2N) for even N, at the middle).  On a DC input of
+	 * amplitude A no step exceeds A x jump x (coef or sw) / JMX_CHUNK.
+	 * Margin: 0.1 % for float rounding of the interpolation plus the
+	 * final snap to the target (1e-5 of full scale). */
 	const double coef = 1.0 - exp(-(double)JMX_CHUNK / (JMX_SMOOTH_TAU_MS * 0.001 * RATE));
+	const unsigned nsw = (unsigned)ceil(round(JMX_SWITCH_MS * 0.001 * RATE) / JMX_CHUNK);
+	double sw = 0;
+	for (unsigned k = 0; k < nsw; k++)
+		sw = fmax(sw, 0.5 * (cos(M_PI * k / nsw) - cos(M_PI * (k + 1) / nsw)));
 	const double A = 0.5;
 	size_t n = (size_t)(0.6 * RATE), t1 = (size_t)(0.1 * RATE), t2 = (size_t)(0.35 * RATE);
 	static const struct {
@@ -775,13 +785,16 @@ static void test_smoothing(void)
 		float from, to;
 		double jump; /* of the linear gain seen on bus L */
 		double want; /* that gain once settled at `to` */
+		int sw;      /* follows the switch ramp, not the smoothing */
 		const char *what;
 	} cs[] = {
-	    {P_CH_MUTE, 0, 1, 1.0, 0.0, "mute/unmute"},
-	    {P_CH_FADER, -30, 10, 3.16227766 - 0.0316227766, 3.16227766, "fader jump -30 <-> +10 dB"},
-	    {P_CH_FADER, 10, -90, 3.16227766, 0.0, "fader jump +10 dB <-> off"},
-	    {P_CH_PAN, 0, 1, 1.0, 0.0, "pan hard left <-> hard right"},
+	    {P_CH_MUTE, 0, 1, 1.0, 0.0, 1, "mute/unmute"},
+	    {P_CH_FADER, -30, 10, 3.16227766 - 0.0316227766, 3.16227766, 0, "fader jump -30 <-> +10 dB"},
+	    {P_CH_FADER, 10, -90, 3.16227766, 0.0, 1, "fader jump +10 dB <-> off"},
+	    {P_CH_PAN, 0, 1, 1.0, 0.0, 0, "pan hard left <-> hard right"},
 	};
+	printf("  smoothing: one-pole step %.4f a chunk, switch ramp %u chunks, step %.4f a chunk\n", coef,
+	       nsw, sw);
 	for (unsigned c = 0; c < 4; c++) {
 		struct rig r = strip_rig(n, 0);
 		fill_dc(r.in[0], n, (float)A);
@@ -792,10 +805,20 @@ static void test_smoothing(void)
 		render(&r, t1, t2, 64);
 		set(&r, cs[c].id, 0, 0, cs[c].from); /* and back */
 		render(&r, t2, n, 64);
-		double bound = A * cs[c].jump * coef / JMX_CHUNK * 1.001 + 1e-5 * A;
+		double bound = A * cs[c].jump * (cs[c].sw ? sw : coef) / JMX_CHUNK * 1.001 + 1e-5 * A;
 		double got = max_step(r.out[O_BL(0)], t1 - 10, n);
 		CHECK(got <= bound, "%s: largest step %.3g, bound %.3g", cs[c].what, got, bound);
 		CHECK_NEAR(r.out[O_BL(0)][t2 - 1], A * cs[c].want, 1e-4, cs[c].what);
+		if (cs[c].sw) {
+			/* frame-exact: t1 starts a chunk, the ramp's last frame
+			 * (frame N x JMX_CHUNK - 1 after it) is exactly the end */
+			size_t z = t2;
+			while (z > t1 && r.out[O_BL(0)][z - 1] == (float)(A * cs[c].want))
+				z--;
+			CHECK(z == t1 + nsw * JMX_CHUNK - 1,
+			      "%s: exactly at its end from frame %zu on, want %u", cs[c].what, z - t1,
+			      nsw * JMX_CHUNK - 1);
+		}
 		rig_free(&r);
 	}
 

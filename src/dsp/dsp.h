@@ -26,6 +26,38 @@
  * a one-pole step once per chunk, and gains are linearly interpolated
  * inside the chunk.  Time constant in milliseconds. */
 #define JMX_SMOOTH_TAU_MS 10.0
+/* Mute, unmute and a fader sent to or brought back from off do not
+ * smooth (a one-pole never arrives: -60 dB after 69 ms, exact 0 after
+ * 116 ms): the gain follows a fixed raised-cosine ramp from where it is,
+ *   g(u) = to + (from - to) * (1 + cos(pi u)) / 2,   u = 0 .. 1,
+ * over JMX_SWITCH_MS, and lands exactly on its end (exact 0 for a mute).
+ * Its steepest slope, at u = 1/2, is pi / 2 of the jump per ramp length.
+ * The strips and buses step it once per chunk (whole chunks, at least
+ * the ramp's length: dsp_switch_chunks), the master once per call. */
+#define JMX_SWITCH_MS         5.0
+#define JMX_SWITCH_MAX_CHUNKS 64u /* table size; 5 ms at 768 kHz is 60 chunks */
+
+/* Ramp length in frames at this rate (at least 1). */
+static inline unsigned dsp_switch_frames(double rate)
+{
+	long n = lround(JMX_SWITCH_MS * 0.001 * rate);
+	return n < 1 ? 1u : (unsigned)n;
+}
+
+/* Ramp length in whole chunks: the frames rounded up, at most the table. */
+static inline unsigned dsp_switch_chunks(double rate)
+{
+	unsigned k = (dsp_switch_frames(rate) + JMX_CHUNK - 1) / JMX_CHUNK;
+	return k < JMX_SWITCH_MAX_CHUNKS ? k : JMX_SWITCH_MAX_CHUNKS - 1;
+}
+
+/* The part of the jump still to go at fraction u of the ramp: 1 at 0,
+ * exactly 0 from 1 on. */
+static inline float dsp_switch_left(double u)
+{
+	return u >= 1.0 ? 0.0f : u <= 0.0 ? 1.0f : (float)(0.5 * (1.0 + cos(3.14159265358979323846 * u)));
+}
+
 /* Input samples are clamped to this magnitude after NaN/inf removal so
  * that no finite-but-absurd value can overflow filter state. */
 #define JMX_INPUT_LIMIT 1000.0f

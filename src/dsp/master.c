@@ -13,7 +13,10 @@
  *   master_process depends on the JACK period (n <= JMX_CHUNK).
  * - The output is always the input delayed by exactly lim.delay frames
  *   (master_latency), limiter in or out, so JACK latency never changes.
- * - No parameter is applied as a step.  Gains move one pole per call
+ * - No parameter is applied as a step.  Mute, unmute and the fader to or
+ *   from off follow the switch ramp of dsp.h (its point at the end of each
+ *   call, interpolated across the call, exactly the target at the end of
+ *   the call that completes it); other gains move one pole per call
  *   (except the points of a ramp or an automation lane, master_jump,
  *   which the next call reaches exactly, interpolating across it)
  *   by JMX_SMOOTH_TAU_MS and are interpolated linearly across the call;
@@ -133,6 +136,10 @@ struct master {
 	float fader_db;
 	int mute, eq_on;
 	struct smooth gain, width;
+	/* gain follows the switch ramp (dsp.h) while sw_len > 0: from sw_from,
+	 * sw_done of its sw_len frames done */
+	float sw_from;
+	unsigned sw_done, sw_len;
 	struct eq_band band[JMX_BANDS];
 	struct comp comp;
 	struct limiter lim;
@@ -245,9 +252,35 @@ unsigned master_latency(const struct master *ms)
 
 /* ---- parameters ---- */
 
+/* A target that goes to or leaves exactly 0 (mute, unmute, off and back)
+ * takes the switch ramp from where the gain is; any other move smooths
+ * (from where a ramp had got to, if one was running). */
 static void update_gain_target(struct master *ms)
 {
-	ms->gain.tgt = ms->mute ? 0.0f : dsp_db2lin(ms->fader_db);
+	float t = ms->mute ? 0.0f : dsp_db2lin(ms->fader_db);
+	if (t == ms->gain.tgt)
+		return;
+	ms->sw_len = t == 0.0f || ms->gain.tgt == 0.0f ? dsp_switch_frames(ms->rate) : 0;
+	ms->sw_from = ms->gain.cur;
+	ms->sw_done = 0;
+	ms->gain.tgt = t;
+}
+
+/* The gain at the end of a call of n frames: a ramp point at once, the
+ * switch ramp's point n frames on (exactly the target at its end), or one
+ * smoothing step. */
+static void gain_step(struct master *ms, unsigned n, float c)
+{
+	if (ms->sw_len && !ms->gain.jump) {
+		ms->sw_done += n;
+		float t = ms->gain.tgt;
+		ms->gain.cur = t + (ms->sw_from - t) * dsp_switch_left((double)ms->sw_done / ms->sw_len);
+		if (ms->sw_done >= ms->sw_len)
+			ms->sw_len = 0;
+		return;
+	}
+	ms->sw_len = 0;
+	smooth_step(&ms->gain, c, 1e-6f);
 }
 
 void master_set(struct master *ms, enum param_id id, unsigned band, float value)
@@ -508,7 +541,7 @@ static void width_gain_process(struct master *ms, float *l, float *r, unsigned n
 {
 	float w0 = ms->width.cur, g0 = ms->gain.cur;
 	smooth_step(&ms->width, c, 1e-6f);
-	smooth_step(&ms->gain, c, 1e-6f);
+	gain_step(ms, n, c);
 	float w1 = ms->width.cur, g1 = ms->gain.cur;
 	if (w0 == 1.0f && w1 == 1.0f && g0 == 1.0f && g1 == 1.0f)
 		return;
@@ -753,6 +786,7 @@ struct master *master_new(double rate)
 	}
 	/* Start settled at the defaults: nothing ramps at start-up. */
 	snap(&ms->gain);
+	ms->sw_len = 0;
 	snap(&ms->width);
 	for (unsigned b = 0; b < JMX_BANDS; b++) {
 		struct eq_band *bd = &ms->band[b];

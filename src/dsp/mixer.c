@@ -25,6 +25,9 @@
  *   master latency so the monitor's latency does not change when solo
  *   engages, and the monitor crossfades between the master copy and the
  *   solo sum with a fade value that travels through the same delay.
+ * - Bus and monitor gains smooth like the strips' (sm_step), and a gain
+ *   going to or leaving exactly 0 takes the switch ramp (dsp.h) instead,
+ *   one point of the chunk table (strip_chunk.sw_left) a chunk.
  * - Ramps (RT_RAMP) are stepped once per chunk: each sets the point of its
  *   path (dB, octaves or linear, along the parameter's taper) at the end
  *   of the chunk, and the strip goes straight there instead of smoothing,
@@ -63,7 +66,9 @@ enum { CM_PEAK, CM_MS, CM_GATE, CM_COMP, CM_N }; /* channel meter cells */
 
 struct smoothed {
 	float cur, prev, tgt;
-	int jump; /* the next step goes all the way (a ramp point) */
+	int jump;   /* the next step goes all the way (a ramp point) */
+	float from; /* the switch ramp (dsp.h) started here ... */
+	unsigned k; /* ... and has done k chunks; 0: not switching, smoothing */
 };
 
 /* A parameter moving along a ramp (RT_RAMP), in the taper's domain. */
@@ -164,18 +169,39 @@ static float meter_take(_Atomic uint32_t *cell)
 	return v;
 }
 
-static void sm_step(struct smoothed *s, float coef)
+/* One chunk: a ramp point is reached at once, a switch ramp takes its
+ * next point (its last is exactly the target), anything else smooths. */
+static void sm_step(struct smoothed *s, const struct strip_chunk *ck)
 {
 	s->prev = s->cur;
-	s->cur += coef * (s->tgt - s->cur);
+	if (s->k && !s->jump) {
+		s->cur = s->k >= ck->sw_n ? s->tgt : s->tgt + (s->from - s->tgt) * ck->sw_left[s->k];
+		s->k = s->k >= ck->sw_n ? 0 : s->k + 1;
+		return;
+	}
+	s->k = 0;
+	s->cur += ck->coef * (s->tgt - s->cur);
 	if (fabsf(s->tgt - s->cur) < 1e-6f || s->jump)
 		s->cur = s->tgt;
 	s->jump = 0;
 }
 
+/* A new target for a gain: one that goes to or leaves exactly 0 (mute,
+ * unmute, off and back) takes the switch ramp from where the gain is,
+ * any other smooths (from where a ramp had got to, if one was running). */
+static void sm_gain(struct smoothed *s, float t)
+{
+	if (t == s->tgt)
+		return;
+	s->k = t == 0.0f || s->tgt == 0.0f;
+	s->from = s->cur;
+	s->tgt = t;
+}
+
 static void sm_snap(struct smoothed *s)
 {
 	s->cur = s->prev = s->tgt;
+	s->k = 0;
 }
 
 static float sm_at(const struct smoothed *s, float r)
@@ -252,13 +278,13 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 			m->bus_mute[i1] = v >= 0.5f;
 		else
 			return;
-		m->bus[i1].tgt = fader_lin(m->bus_db[i1], m->bus_mute[i1]);
+		sm_gain(&m->bus[i1], fader_lin(m->bus_db[i1], m->bus_mute[i1]));
 		m->bus[i1].jump = jump;
 		return;
 	case SC_GLOBAL:
 	case SC_MASTER_BAND:
 		if (id == P_MON_FADER) {
-			m->mon.tgt = fader_lin(v, 0);
+			sm_gain(&m->mon, fader_lin(v, 0));
 			m->mon.jump = jump;
 		} else if (id == P_MON_AFL) {
 			m->afl.tgt = v >= 0.5f;
@@ -566,6 +592,9 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 		sm_snap(&m->bus[b]);
 
 	m->ck.coef = dsp_smooth_coef(cfg->rate, JMX_CHUNK);
+	m->ck.sw_n = dsp_switch_chunks(cfg->rate);
+	for (unsigned k = 0; k <= m->ck.sw_n; k++)
+		m->ck.sw_left[k] = dsp_switch_left((double)k / m->ck.sw_n);
 	for (unsigned a = 0; a < JMX_CHUNK; a++)
 		m->ck.ramp[a] = (float)(a + 1) / (float)JMX_CHUNK;
 	for (unsigned n = 1; n <= JMX_CHUNK; n++)
@@ -645,15 +674,15 @@ unsigned mixer_latency(const struct mixer *m)
 
 static void chunk_begin(struct mixer *m, unsigned off)
 {
-	float c = m->ck.coef;
+	const struct strip_chunk *ck = &m->ck;
 	ramps_step(m); /* first: its points are this chunk's targets */
 	if (m->hook)   /* automation: lanes override ramps, so after them */
 		m->hook(m->hook_ctx, m, off);
-	sm_step(&m->afl, c);
-	sm_step(&m->solo, c);
-	sm_step(&m->mon, c);
+	sm_step(&m->afl, ck);
+	sm_step(&m->solo, ck);
+	sm_step(&m->mon, ck);
 	for (unsigned b = 0; b < m->cfg.buses; b++)
-		sm_step(&m->bus[b], c);
+		sm_step(&m->bus[b], ck);
 	m->ck.afl = m->afl.cur;
 	m->ck.afl_moved = m->afl.cur != m->afl.prev;
 }

@@ -15,7 +15,10 @@
  *   8-lane vector per operation and its state in local variables; the
  *   per-sample code has no branch on a parameter.  On/off switches and EQ
  *   types become mix factors and coefficients.
- * - Smoothed values move once per chunk (one-pole, JMX_SMOOTH_TAU_MS);
+ * - Smoothed values move once per chunk (one-pole, JMX_SMOOTH_TAU_MS),
+ *   except a fader x mute gain going to or leaving exactly 0, which takes
+ *   the switch ramp of dsp.h, one precomputed point a chunk, ending on
+ *   the target exactly (fader_step);
  *   inside the chunk they are interpolated linearly by the absolute frame
  *   position, ramp[a] = (a + 1) / JMX_CHUNK, so a chunk cut into pieces
  *   renders exactly like a whole one.  Filter coefficients are redesigned
@@ -186,10 +189,25 @@ static void set_post(struct strip_group *g, unsigned l)
 	g->tgt[SM_POST][l] = p->dyn_on ? powf(10.0f, p->makeup_db * 0.05f) : 1.0f;
 }
 
+/* A fader target that goes to or leaves exactly 0 (mute, unmute, off and
+ * back) starts the switch ramp from where the value is now (the end of the
+ * current chunk, where the next chunk starts); any other move smooths,
+ * also one that comes in the middle of a ramp (it follows the fader from
+ * where the ramp had got to). */
 static void set_fader(struct strip_group *g, unsigned l)
 {
 	const struct strip_lane *p = &g->lane[l];
-	g->tgt[SM_FADER][l] = p->mute ? 0.0f : dsp_db2lin(p->fader_db);
+	float old = g->tgt[SM_FADER][l], t = p->mute ? 0.0f : dsp_db2lin(p->fader_db);
+	g->tgt[SM_FADER][l] = t;
+	if (t == old)
+		return;
+	if (t == 0.0f || old == 0.0f) {
+		g->sw_from[l] = g->cur[SM_FADER][l];
+		g->sw_k[l] = 0;
+		g->sw_lanes |= 1u << l;
+	} else {
+		g->sw_lanes &= ~(1u << l);
+	}
 }
 
 /* Mono: constant power, L = cos(p pi/2), R = sin(p pi/2).  Stereo:
@@ -482,6 +500,29 @@ static int smooth(vf *cur, const vf *tgt, vi *jump, float coef)
 	return vany(n != c);
 }
 
+/* SM_FADER's step: smoothing, then one chunk of the switch ramp on the
+ * lanes that follow it (not those a ramp point jumps: the point wins);
+ * nonzero if any lane moved.  The last chunk lands exactly on the target:
+ * to + (from - to) x 0. */
+static int fader_step(struct strip_group *g, const struct strip_chunk *ck)
+{
+	vf c = g->cur[SM_FADER];
+	vi jump = g->jump[SM_FADER];
+	smooth(&g->cur[SM_FADER], &g->tgt[SM_FADER], &g->jump[SM_FADER], ck->coef);
+	for (unsigned act = g->sw_lanes, l; act; act &= act - 1) {
+		l = (unsigned)__builtin_ctz(act);
+		unsigned k = g->sw_k[l] + 1u;
+		float t = g->tgt[SM_FADER][l];
+		if (jump[l] || k >= ck->sw_n)
+			g->sw_lanes &= ~(1u << l);
+		if (jump[l])
+			continue;
+		g->cur[SM_FADER][l] = k >= ck->sw_n ? t : t + (g->sw_from[l] - t) * ck->sw_left[k];
+		g->sw_k[l] = (unsigned char)k;
+	}
+	return vany(g->cur[SM_FADER] != c);
+}
+
 /* A band switches type once its gain rests at 0 dB, where both types are
  * the identity; then its gain moves back to the asked value. */
 static void switch_types(struct strip_group *g)
@@ -552,7 +593,7 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck)
 	for (unsigned act = g->sm_active, s; act; act &= act - 1) {
 		s = (unsigned)__builtin_ctz(act);
 		g->prev[s] = g->cur[s];
-		if (smooth(&g->cur[s], &g->tgt[s], &g->jump[s], ck->coef))
+		if (s == SM_FADER ? fader_step(g, ck) : smooth(&g->cur[s], &g->tgt[s], &g->jump[s], ck->coef))
 			moved |= 1u << s;
 	}
 	g->sm_active = moved;
@@ -623,6 +664,7 @@ void strip_group_snap(struct strip_group *g)
 	g->bq_dirty = 0;
 	g->bq_ramp = 0;
 	g->sm_active = g->send_active = 0;
+	g->sw_lanes = 0;
 	g->idle = 0;
 	struct strip_chunk ck = {.coef = 0.0f, .afl = 0.0f};
 	composites(g, &ck);

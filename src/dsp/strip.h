@@ -93,6 +93,12 @@ struct strip_group {
 	vf prev[SM_COUNT]; /* value at its start */
 	vf tgt[SM_COUNT];
 	vi jump[SM_COUNT]; /* lanes whose next step lands on the target */
+	/* SM_FADER of the lanes in sw_lanes follows the switch ramp (dsp.h:
+	 * mute, unmute, to or from off) instead of smoothing: it started at
+	 * sw_from and has done sw_k of its chunks */
+	vf sw_from;
+	unsigned sw_lanes;
+	unsigned char sw_k[JMX_LANES];
 	vf send_cur[STRIP_MAX_BUSES], send_tgt[STRIP_MAX_BUSES]; /* linear */
 	vi send_jump[STRIP_MAX_BUSES];
 	vf pre_cur[STRIP_MAX_BUSES], pre_tgt[STRIP_MAX_BUSES]; /* 0 post .. 1 pre */
@@ -139,11 +145,13 @@ struct strip_group {
 
 /* Values shared by all groups for one chunk. */
 struct strip_chunk {
-	float coef;                    /* one-pole step per chunk */
-	float afl;                     /* solo AFL fraction 0..1 (1 = AFL) */
-	int afl_moved;                 /* afl changed in this chunk */
-	float ramp[JMX_CHUNK];         /* (a + 1) / JMX_CHUNK */
-	float rms_coef[JMX_CHUNK + 1]; /* RMS meter one-pole for n frames */
+	float coef;                           /* one-pole step per chunk */
+	float afl;                            /* solo AFL fraction 0..1 (1 = AFL) */
+	int afl_moved;                        /* afl changed in this chunk */
+	float ramp[JMX_CHUNK];                /* (a + 1) / JMX_CHUNK */
+	unsigned sw_n;                        /* switch ramp length in chunks (dsp_switch_chunks) */
+	float sw_left[JMX_SWITCH_MAX_CHUNKS]; /* dsp_switch_left(k / sw_n), k = 0 .. sw_n */
+	float rms_coef[JMX_CHUNK + 1];        /* RMS meter one-pole for n frames */
 };
 
 /* Control thread: every lane a pad, every value at its table default
