@@ -859,6 +859,59 @@ static void ramp(struct rig *r, enum param_id id, unsigned i1, unsigned i2, floa
 	mixer_apply(r->m, &msg);
 }
 
+/* Mute and unmute while a timed fader move (RT_RAMP, whose points the
+ * gain reaches at once, chunk by chunk) is running: the points move the
+ * fader, the mute still takes its ramp and ends in exact 0 on time; a
+ * point must not cut the mute (or the unmute) short.  The largest step is
+ * that of the switch ramp (its largest chunk step over JMX_CHUNK frames;
+ * the master: pi / (2 L) a frame) on top of the move's own, at most
+ * gain x ln(10) / 20 x 20 dB/s / RATE a frame.  The steps of a hard cut
+ * would be the whole gain, 0.5 x 0.3. */
+static void test_mute_under_ramp(void)
+{
+	const double A = 0.5;
+	const unsigned nsw = (unsigned)ceil(round(JMX_SWITCH_MS * 0.001 * RATE) / JMX_CHUNK);
+	const double L = round(JMX_SWITCH_MS * 0.001 * RATE);
+	double sw = 0;
+	for (unsigned k = 0; k < nsw; k++)
+		sw = fmax(sw, 0.5 * (cos(M_PI * k / nsw) - cos(M_PI * (k + 1) / nsw)));
+	static const struct {
+		enum param_id fader, mute;
+		int out, master;
+	} cs[] = {
+	    {P_CH_FADER, P_CH_MUTE, O_BL(0), 0},
+	    {P_BUS_FADER, P_BUS_MUTE, O_BL(0), 0},
+	    {P_MASTER_FADER, P_MASTER_MUTE, O_ML, 1},
+	};
+	/* chunk-aligned: the move from t0, the mute at tm, the unmute at tu */
+	const size_t t0 = 4800, tm = t0 + 3008, tu = tm + 4800, n = tu + 4800;
+	for (unsigned c = 0; c < 3; c++) {
+		struct rig r = strip_rig(n, 0);
+		fill_dc(r.in[0], n, (float)A);
+		set(&r, P_CH_PAN, 0, 0, 0.0f);
+		render(&r, 0, t0, 64);
+		ramp(&r, cs[c].fader, 0, 0, -20.0f, 1000.0f);
+		render(&r, t0, tm, 64);
+		set(&r, cs[c].mute, 0, 0, 1);
+		render(&r, tm, tu, 64);
+		set(&r, cs[c].mute, 0, 0, 0);
+		render(&r, tu, n, 64);
+		const float *y = r.out[cs[c].out];
+		size_t d = cs[c].master ? mixer_latency(r.m) : 0, z = tu + d;
+		while (z > tm + d && y[z - 1] == 0.0f)
+			z--;
+		size_t want = tm + d + nsw * JMX_CHUNK - 1;
+		CHECK(z == want, "%s under a fader move: exactly 0 from frame %zu after the mute, want %zu",
+		      param_table[cs[c].mute].path, z - tm - d, want - tm - d);
+		double move = A * log(10.0) / 20.0 * 20.0 / RATE;
+		double bound = (A * (cs[c].master ? M_PI / (2.0 * L) : sw / JMX_CHUNK) + move) * 1.001;
+		double got = max_step(y, t0 + d, n);
+		CHECK(got <= bound, "%s under a fader move: largest step %.3g, bound %.3g",
+		      param_table[cs[c].mute].path, got, bound);
+		rig_free(&r);
+	}
+}
+
 static void test_ramps(void)
 {
 	const double A = 0.5;
@@ -1030,6 +1083,7 @@ int main(void)
 	test_solo();
 	test_meters();
 	test_smoothing();
+	test_mute_under_ramp();
 	test_ramps();
 	test_periods();
 	test_nan();

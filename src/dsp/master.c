@@ -137,9 +137,11 @@ struct master {
 	int mute, eq_on;
 	struct smooth gain, width;
 	/* gain follows the switch ramp (dsp.h) while sw_len > 0: from sw_from,
-	 * sw_done of its sw_len frames done */
+	 * sw_done of its sw_len frames done; sw_mute: a mute or unmute started
+	 * it; sw_moved: the fader moved since the last call */
 	float sw_from;
 	unsigned sw_done, sw_len;
+	int sw_mute, sw_moved;
 	struct eq_band band[JMX_BANDS];
 	struct comp comp;
 	struct limiter lim;
@@ -253,33 +255,45 @@ unsigned master_latency(const struct master *ms)
 /* ---- parameters ---- */
 
 /* A target that goes to or leaves exactly 0 (mute, unmute, off and back)
- * takes the switch ramp from where the gain is; any other move smooths
- * (from where a ramp had got to, if one was running). */
-static void update_gain_target(struct master *ms)
+ * takes the switch ramp from where the gain is; any other move smooths, or
+ * is settled by gain_step inside a ramp a mute started. */
+static void update_gain_target(struct master *ms, int by_mute)
 {
 	float t = ms->mute ? 0.0f : dsp_db2lin(ms->fader_db);
 	if (t == ms->gain.tgt)
 		return;
-	ms->sw_len = t == 0.0f || ms->gain.tgt == 0.0f ? dsp_switch_frames(ms->rate) : 0;
-	ms->sw_from = ms->gain.cur;
-	ms->sw_done = 0;
+	if (t == 0.0f || ms->gain.tgt == 0.0f) {
+		ms->sw_len = dsp_switch_frames(ms->rate);
+		ms->sw_from = ms->gain.cur;
+		ms->sw_done = 0;
+		ms->sw_mute = by_mute;
+		ms->sw_moved = 0;
+	} else if (ms->sw_len && ms->sw_mute) {
+		ms->sw_moved = 1;
+	} else {
+		ms->sw_len = 0;
+	}
 	ms->gain.tgt = t;
 }
 
-/* The gain at the end of a call of n frames: a ramp point at once, the
- * switch ramp's point n frames on (exactly the target at its end), or one
- * smoothing step. */
+/* The gain at the end of a call of n frames: the switch ramp's point n
+ * frames on (exactly the target at its end), a ramp point at once, or one
+ * smoothing step.  As in the strips, a ramp point (master_jump) ends a
+ * switch ramp the fader started but only moves the end of one a mute
+ * started; a plain fader move ends it and smooths from there. */
 static void gain_step(struct master *ms, unsigned n, float c)
 {
-	if (ms->sw_len && !ms->gain.jump) {
+	if (ms->sw_len && (ms->gain.jump ? ms->sw_mute : !ms->sw_moved)) {
 		ms->sw_done += n;
 		float t = ms->gain.tgt;
 		ms->gain.cur = t + (ms->sw_from - t) * dsp_switch_left((double)ms->sw_done / ms->sw_len);
 		if (ms->sw_done >= ms->sw_len)
 			ms->sw_len = 0;
+		ms->gain.jump = ms->sw_moved = 0;
 		return;
 	}
 	ms->sw_len = 0;
+	ms->sw_moved = 0;
 	smooth_step(&ms->gain, c, 1e-6f);
 }
 
@@ -294,11 +308,11 @@ void master_set(struct master *ms, enum param_id id, unsigned band, float value)
 	switch (id) {
 	case P_MASTER_FADER:
 		ms->fader_db = value;
-		update_gain_target(ms);
+		update_gain_target(ms, 0);
 		break;
 	case P_MASTER_MUTE:
 		ms->mute = value >= 0.5f;
-		update_gain_target(ms);
+		update_gain_target(ms, 1);
 		break;
 	case P_MASTER_EQ_ON:
 		ms->eq_on = value >= 0.5f;

@@ -66,9 +66,10 @@ enum { CM_PEAK, CM_MS, CM_GATE, CM_COMP, CM_N }; /* channel meter cells */
 
 struct smoothed {
 	float cur, prev, tgt;
-	int jump;   /* the next step goes all the way (a ramp point) */
-	float from; /* the switch ramp (dsp.h) started here ... */
-	unsigned k; /* ... and has done k chunks; 0: not switching, smoothing */
+	int jump;                     /* the next step goes all the way (a ramp point) */
+	float from;                   /* the switch ramp (dsp.h) started here ... */
+	unsigned k;                   /* ... and takes its point k next; 0: not switching, smoothing */
+	unsigned char by_mute, moved; /* a mute started it; the fader moved since */
 };
 
 /* A parameter moving along a ramp (RT_RAMP), in the taper's domain. */
@@ -169,17 +170,21 @@ static float meter_take(_Atomic uint32_t *cell)
 	return v;
 }
 
-/* One chunk: a ramp point is reached at once, a switch ramp takes its
- * next point (its last is exactly the target), anything else smooths. */
+/* One chunk: a switch ramp takes its next point (its last is exactly the
+ * target); a ramp point is reached at once, anything else smooths.  As in
+ * the strips (fader_step), a ramp point ends a switch ramp the fader
+ * started but only moves the end of one a mute started, and a plain fader
+ * move ends it and smooths from there. */
 static void sm_step(struct smoothed *s, const struct strip_chunk *ck)
 {
 	s->prev = s->cur;
-	if (s->k && !s->jump) {
+	if (s->k && (s->jump ? s->by_mute : !s->moved)) {
 		s->cur = s->k >= ck->sw_n ? s->tgt : s->tgt + (s->from - s->tgt) * ck->sw_left[s->k];
 		s->k = s->k >= ck->sw_n ? 0 : s->k + 1;
+		s->jump = s->moved = 0;
 		return;
 	}
-	s->k = 0;
+	s->k = s->moved = 0;
 	s->cur += ck->coef * (s->tgt - s->cur);
 	if (fabsf(s->tgt - s->cur) < 1e-6f || s->jump)
 		s->cur = s->tgt;
@@ -187,21 +192,29 @@ static void sm_step(struct smoothed *s, const struct strip_chunk *ck)
 }
 
 /* A new target for a gain: one that goes to or leaves exactly 0 (mute,
- * unmute, off and back) takes the switch ramp from where the gain is,
- * any other smooths (from where a ramp had got to, if one was running). */
-static void sm_gain(struct smoothed *s, float t)
+ * unmute, off and back) takes the switch ramp from where the gain is; any
+ * other smooths, or is settled by sm_step inside a ramp a mute started. */
+static void sm_gain(struct smoothed *s, float t, int by_mute)
 {
 	if (t == s->tgt)
 		return;
-	s->k = t == 0.0f || s->tgt == 0.0f;
-	s->from = s->cur;
+	if (t == 0.0f || s->tgt == 0.0f) {
+		s->k = 1;
+		s->from = s->cur;
+		s->by_mute = (unsigned char)by_mute;
+		s->moved = 0;
+	} else if (s->k && s->by_mute) {
+		s->moved = 1;
+	} else {
+		s->k = 0;
+	}
 	s->tgt = t;
 }
 
 static void sm_snap(struct smoothed *s)
 {
 	s->cur = s->prev = s->tgt;
-	s->k = 0;
+	s->k = s->moved = 0;
 }
 
 static float sm_at(const struct smoothed *s, float r)
@@ -278,13 +291,13 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 			m->bus_mute[i1] = v >= 0.5f;
 		else
 			return;
-		sm_gain(&m->bus[i1], fader_lin(m->bus_db[i1], m->bus_mute[i1]));
+		sm_gain(&m->bus[i1], fader_lin(m->bus_db[i1], m->bus_mute[i1]), id == P_BUS_MUTE);
 		m->bus[i1].jump = jump;
 		return;
 	case SC_GLOBAL:
 	case SC_MASTER_BAND:
 		if (id == P_MON_FADER) {
-			sm_gain(&m->mon, fader_lin(v, 0));
+			sm_gain(&m->mon, fader_lin(v, 0), 0);
 			m->mon.jump = jump;
 		} else if (id == P_MON_AFL) {
 			m->afl.tgt = v >= 0.5f;

@@ -191,22 +191,29 @@ static void set_post(struct strip_group *g, unsigned l)
 
 /* A fader target that goes to or leaves exactly 0 (mute, unmute, off and
  * back) starts the switch ramp from where the value is now (the end of the
- * current chunk, where the next chunk starts); any other move smooths,
- * also one that comes in the middle of a ramp (it follows the fader from
- * where the ramp had got to). */
-static void set_fader(struct strip_group *g, unsigned l)
+ * current chunk, where the next chunk starts); any other move smooths.
+ * A fader move in the middle of a ramp that a mute or unmute started is
+ * settled in fader_step, which knows whether it is a ramp or lane point
+ * (the ramp keeps going, to the point) or not (it smooths from where the
+ * ramp had got to); in a ramp the fader started, the move wins. */
+static void set_fader(struct strip_group *g, unsigned l, int by_mute)
 {
 	const struct strip_lane *p = &g->lane[l];
 	float old = g->tgt[SM_FADER][l], t = p->mute ? 0.0f : dsp_db2lin(p->fader_db);
+	unsigned b = 1u << l;
 	g->tgt[SM_FADER][l] = t;
 	if (t == old)
 		return;
 	if (t == 0.0f || old == 0.0f) {
 		g->sw_from[l] = g->cur[SM_FADER][l];
 		g->sw_k[l] = 0;
-		g->sw_lanes |= 1u << l;
+		g->sw_lanes |= b;
+		g->sw_mute = by_mute ? g->sw_mute | b : g->sw_mute & ~b;
+		g->sw_moved &= ~b;
+	} else if (g->sw_lanes & g->sw_mute & b) {
+		g->sw_moved |= b;
 	} else {
-		g->sw_lanes &= ~(1u << l);
+		g->sw_lanes &= ~b;
 	}
 }
 
@@ -378,11 +385,11 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		break;
 	case P_CH_FADER:
 		p->fader_db = v;
-		set_fader(g, l);
+		set_fader(g, l, 0);
 		break;
 	case P_CH_MUTE:
 		p->mute = on;
-		set_fader(g, l);
+		set_fader(g, l, 1);
 		break;
 	case P_CH_SOLO:
 		g->tgt[SM_SOLO][l] = on;
@@ -500,10 +507,13 @@ static int smooth(vf *cur, const vf *tgt, vi *jump, float coef)
 	return vany(n != c);
 }
 
-/* SM_FADER's step: smoothing, then one chunk of the switch ramp on the
- * lanes that follow it (not those a ramp point jumps: the point wins);
- * nonzero if any lane moved.  The last chunk lands exactly on the target:
- * to + (from - to) x 0. */
+/* SM_FADER's step: smoothing (or a ramp point, at once), then one chunk
+ * of the switch ramp on the lanes that follow it; nonzero if any lane
+ * moved.  The last chunk lands exactly on the target: to + (from - to) x 0.
+ * A ramp point ends a switch ramp the fader started (the point is the
+ * path), but only moves the end of one a mute or unmute started, so a
+ * fader ride never cuts a mute short; a plain fader move in the middle of
+ * it ends it, and the move smooths from there. */
 static int fader_step(struct strip_group *g, const struct strip_chunk *ck)
 {
 	vf c = g->cur[SM_FADER];
@@ -511,15 +521,17 @@ static int fader_step(struct strip_group *g, const struct strip_chunk *ck)
 	smooth(&g->cur[SM_FADER], &g->tgt[SM_FADER], &g->jump[SM_FADER], ck->coef);
 	for (unsigned act = g->sw_lanes, l; act; act &= act - 1) {
 		l = (unsigned)__builtin_ctz(act);
-		unsigned k = g->sw_k[l] + 1u;
+		unsigned b = 1u << l, k = g->sw_k[l] + 1u;
 		float t = g->tgt[SM_FADER][l];
-		if (jump[l] || k >= ck->sw_n)
-			g->sw_lanes &= ~(1u << l);
-		if (jump[l])
+		int keep = jump[l] ? (g->sw_mute & b) != 0 : !(g->sw_moved & b);
+		if (!keep || k >= ck->sw_n)
+			g->sw_lanes &= ~b;
+		if (!keep)
 			continue;
 		g->cur[SM_FADER][l] = k >= ck->sw_n ? t : t + (g->sw_from[l] - t) * ck->sw_left[k];
 		g->sw_k[l] = (unsigned char)k;
 	}
+	g->sw_moved = 0;
 	return vany(g->cur[SM_FADER] != c);
 }
 
@@ -664,7 +676,7 @@ void strip_group_snap(struct strip_group *g)
 	g->bq_dirty = 0;
 	g->bq_ramp = 0;
 	g->sm_active = g->send_active = 0;
-	g->sw_lanes = 0;
+	g->sw_lanes = g->sw_mute = g->sw_moved = 0;
 	g->idle = 0;
 	struct strip_chunk ck = {.coef = 0.0f, .afl = 0.0f};
 	composites(g, &ck);

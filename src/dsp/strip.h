@@ -95,9 +95,10 @@ struct strip_group {
 	vi jump[SM_COUNT]; /* lanes whose next step lands on the target */
 	/* SM_FADER of the lanes in sw_lanes follows the switch ramp (dsp.h:
 	 * mute, unmute, to or from off) instead of smoothing: it started at
-	 * sw_from and has done sw_k of its chunks */
+	 * sw_from and has done sw_k of its chunks; sw_mute: a mute or unmute
+	 * started it; sw_moved: the fader moved since the last chunk */
 	vf sw_from;
-	unsigned sw_lanes;
+	unsigned sw_lanes, sw_mute, sw_moved;
 	unsigned char sw_k[JMX_LANES];
 	vf send_cur[STRIP_MAX_BUSES], send_tgt[STRIP_MAX_BUSES]; /* linear */
 	vi send_jump[STRIP_MAX_BUSES];
