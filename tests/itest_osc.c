@@ -13,6 +13,12 @@
  *   feedback PORT FBPORT DUMP  subscriber, auto-registered client
  *                            (127.0.0.2:FBPORT), sender, clamping, state
  *                            burst complete, coalescing, lease expiry, meters
+ *   peers PORT FBPORT        two programs on one host (127.0.0.4): a surface
+ *                            listening on FBPORT, registered by a one-shot
+ *                            sender, hears every form of every kind (bool,
+ *                            enum, float in both forms and text, string)
+ *                            another program changes; that program gets
+ *                            only the forms it did not send
  *   allow PORT IP EXPECT     from IP: EXPECT=deny (no answer, state kept) or
  *                            EXPECT=allow (answers)
  *   audio PORT CLIENT        latency from a set message to the output change
@@ -700,6 +706,100 @@ static void mode_feedback(struct peer *S, unsigned fbport)
 	close(M.fd);
 }
 
+/* What one socket received until quiet: the last message on each path. */
+struct seen {
+	struct msg m[64];
+	int n[64];
+	int len;
+};
+
+static void seen_collect(struct peer *p, struct seen *s, int quiet_ms)
+{
+	struct msg m;
+	memset(s, 0, sizeof *s);
+	while (peer_recv(p, quiet_ms, &m)) {
+		int k;
+		for (k = 0; k < s->len && strcmp(s->m[k].path, m.path) != 0; k++) {
+		}
+		if (k == s->len && s->len < 64)
+			s->len++;
+		if (k < 64) {
+			s->m[k] = m;
+			s->n[k]++;
+		}
+	}
+}
+
+/* The message on path, if it came exactly once. */
+static const struct msg *seen_once(const struct seen *s, const char *path)
+{
+	for (int k = 0; k < s->len; k++)
+		if (!strcmp(s->m[k].path, path))
+			return s->n[k] == 1 ? &s->m[k] : NULL;
+	return NULL;
+}
+
+static void mode_peers(unsigned fbport)
+{
+	struct peer L, R, P;
+	struct msg m;
+	static struct seen sl, sp;
+	CHECK(peer_open(&L, "127.0.0.4", fbport) == 0, "surface (127.0.0.4:%u)", fbport);
+	CHECK(peer_open(&R, "127.0.0.4", 0) == 0, "registrar");
+	CHECK(peer_open(&P, "127.0.0.4", 0) == 0, "program");
+	send0(&R, "/ping"); /* like oscsend: registers the host's surface */
+	CHECK(peer_wait(&R, "/pong", 1000, &m), "no /pong");
+	sendi(&P, "/subscribe", 0); /* like jackmixctl watch */
+	struct peer *both[2] = {&L, &P};
+	int cnt[2];
+	peers_drain(both, 2, 400, cnt);
+	CHECK(cnt[0] > 0 && cnt[1] > 0, "state bursts: surface %d, program %d", cnt[0], cnt[1]);
+
+	sendi(&P, "/ch/3/mute", 1);
+	sends(&P, "/ch/3/eq/2/type", "hshelf"); /* index 2 of "peak lshelf hshelf" */
+	sendf(&P, "/ch/3/fader/db", -12);
+	sendf(&P, "/ch/4/fader", 0.5f);
+	sends(&P, "/ch/3/name", "Kick");
+	seen_collect(&L, &sl, 300);
+	seen_collect(&P, &sp, 50);
+	const struct msg *x;
+	x = seen_once(&sl, "/ch/3/mute");
+	CHECK(x && x->num[0] == 1, "surface: /ch/3/mute");
+	x = seen_once(&sl, "/ch/3/eq/2/type");
+	CHECK(x && x->num[0] == 2, "surface: /ch/3/eq/2/type");
+	x = seen_once(&sl, "/ch/3/fader/db");
+	CHECK(x && fabs(x->num[0] + 12) < 1e-5, "surface: /ch/3/fader/db");
+	x = seen_once(&sl, "/ch/3/fader");
+	CHECK(x && fabs(x->num[0] - x32_from_db(-12)) < 1e-5, "surface: /ch/3/fader");
+	x = seen_once(&sl, "/ch/3/fader/text");
+	CHECK(x && !strcmp(x->str, "-12.0 dB"), "surface: /ch/3/fader/text");
+	x = seen_once(&sl, "/ch/4/fader");
+	CHECK(x && fabs(x->num[0] - 0.5) < 1e-6, "surface: /ch/4/fader");
+	x = seen_once(&sl, "/ch/4/fader/db");
+	CHECK(x && fabs(x->num[0] - x32_to_db(0.5)) < 1e-3, "surface: /ch/4/fader/db");
+	x = seen_once(&sl, "/ch/4/fader/text");
+	CHECK(x != NULL, "surface: /ch/4/fader/text");
+	x = seen_once(&sl, "/ch/3/name");
+	CHECK(x && !strcmp(x->str, "Kick"), "surface: /ch/3/name");
+	const char *sent[] = {"/ch/3/mute", "/ch/3/eq/2/type", "/ch/3/fader/db", "/ch/4/fader", "/ch/3/name"};
+	for (unsigned k = 0; k < sizeof sent / sizeof *sent; k++)
+		for (int j = 0; j < sp.len; j++)
+			CHECK(strcmp(sp.m[j].path, sent[k]) != 0, "the sender got %s back", sent[k]);
+	CHECK(seen_once(&sp, "/ch/3/fader") && seen_once(&sp, "/ch/3/fader/text") &&
+	          seen_once(&sp, "/ch/4/fader/db") && seen_once(&sp, "/ch/4/fader/text"),
+	      "the sender lacks a form it did not send");
+
+	sendi(&P, "/ch/3/mute", 0);
+	sendi(&P, "/ch/3/eq/2/type", 0);
+	sendf(&P, "/ch/3/fader/db", 0);
+	sendf(&P, "/ch/4/fader/db", 0);
+	sends(&P, "/ch/3/name", "");
+	send0(&P, "/unsubscribe");
+	close(L.fd);
+	close(R.fd);
+	close(P.fd);
+}
+
 static void mode_allow(const char *ip, int expect_allow)
 {
 	struct peer X, Lo;
@@ -949,6 +1049,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "feedback") && argc == 5) {
 		CHECK(load_dump(argv[4]) == 0, "cannot read %s", argv[4]);
 		mode_feedback(&p, (unsigned)atoi(argv[3]));
+	} else if (!strcmp(mode, "peers") && argc == 4) {
+		mode_peers((unsigned)atoi(argv[3]));
 	} else if (!strcmp(mode, "allow") && argc == 5) {
 		inet_pton(AF_INET, argv[3], &daemon_sa.sin_addr); /* the daemon listens on 0.0.0.0 */
 		mode_allow(argv[3], !strcmp(argv[4], "allow"));

@@ -5,6 +5,8 @@
 #   itest_osc errors:    every bad-input class -> /error, state unchanged
 #   itest_osc feedback:  subscriber / auto-registered / sender, clamping,
 #                        state bursts, coalescing, meters, lease expiry
+#   itest_osc peers:     two programs on one host hear each other's
+#                        changes in every form, of every kind
 #   itest_osc audio:     set -> output latency through the socket and the
 #                        control loop (a bundle in one period: test_console)
 #   jackmixctl:          get, set (clamped), errors and exit codes, dump,
@@ -38,10 +40,11 @@ check() { # check DESCRIPTION COMMAND...: run it, note a failure
 	fi
 }
 
-for mode in roundtrip errors feedback audio; do
+for mode in roundtrip errors feedback peers audio; do
 	case $mode in
 	roundtrip) set -- "$JMX_TMP/dump.txt" ;;
 	feedback) set -- "$fb" "$JMX_TMP/dump.txt" ;;
+	peers) set -- "$fb" ;;
 	audio) set -- "$name" ;;
 	*) set -- ;;
 	esac

@@ -584,7 +584,10 @@ static void test_feedback(void)
 	CHECK(find(mark, &Cfb, "/ch/6/fader/db") != NULL, "auto-registered client missed the change");
 	CHECK(find(mark, &Cfb, "/ch/6/fader/text") != NULL, "auto-registered client missed the text");
 	CHECK(find(mark, &A, "/ch/6/fader/db") == NULL, "the sender got its own value echoed");
-	CHECK(find(mark, &Afb, "/ch/6/fader/db") == NULL, "the sender's auto target got the echo");
+	/* A's host at the feedback port is another client: every form */
+	CHECK(find(mark, &Afb, "/ch/6/fader/db") && find(mark, &Afb, "/ch/6/fader") &&
+	          find(mark, &Afb, "/ch/6/fader/text"),
+	      "another client of the sender's host missed a form");
 	CHECK(find(mark, &A, "/ch/6/fader") != NULL, "the sender lacks the other form");
 	CHECK(find(mark, &A, "/ch/6/fader/text") != NULL, "the sender lacks the text");
 
@@ -955,6 +958,134 @@ static void test_transport(void)
 	      X.after_free, Z.after_free);
 }
 
+/* ------------------------------------------------------------------ */
+/* Programs on one host: a client is an address and a port              */
+
+/* What `to` got since mark of one change: n messages on path (with the
+ * value checked by the caller through find). */
+static int once(int mark, const struct sockaddr_in *to, const char *path)
+{
+	return count(mark, to, path) == 1;
+}
+
+static void test_local_peers(void)
+{
+	/* host H: a surface listening on the feedback port (Sfb, like oscdump
+	 * -L 9000) registered by a one-shot sender (R, like oscsend /ping);
+	 * a program P on another port of H that also watches (subscribed to
+	 * its own port, like jackmixctl watch) */
+	struct sockaddr_in R = mkaddr("127.0.0.5", 7100), P = mkaddr("127.0.0.5", 7200);
+	struct sockaddr_in Sfb = mkaddr("127.0.0.5", 9000), Ssend = mkaddr("127.0.0.5", 7300);
+	struct cap *c;
+	int mark;
+	tick_for(200);
+	send0(&R, "/ping");
+	sendi(&P, "/subscribe", 0);
+	tick_for(2000); /* both state bursts */
+
+	/* P changes one parameter of every kind; the surface gets each in
+	 * every form, exactly once; P gets only the forms it did not send */
+	const int hshelf = 2; /* of EQ_TYPES "peak lshelf hshelf" */
+	mark = ncap;
+	sendi(&P, "/ch/3/mute", 1);             /* bool */
+	sends(&P, "/ch/3/eq/2/type", "hshelf"); /* enum, by name */
+	sendf(&P, "/ch/3/fader/db", -12);       /* float, unit form */
+	sendf(&P, "/ch/4/fader", 0.5f);         /* float, normalised form */
+	sends(&P, "/ch/3/name", "Kick");        /* string */
+	tick_for(40);
+	c = find(mark, &Sfb, "/ch/3/mute");
+	CHECK(once(mark, &Sfb, "/ch/3/mute") && c->i == 1, "surface: bool from another program");
+	c = find(mark, &Sfb, "/ch/3/eq/2/type");
+	CHECK(once(mark, &Sfb, "/ch/3/eq/2/type") && c->i == hshelf, "surface: enum %d, want %d",
+	      c ? c->i : -1, hshelf);
+	c = find(mark, &Sfb, "/ch/3/fader/db");
+	CHECK(once(mark, &Sfb, "/ch/3/fader/db") && fabs(c->f[0] + 12) < 1e-5, "surface: fader dB");
+	c = find(mark, &Sfb, "/ch/3/fader");
+	CHECK(once(mark, &Sfb, "/ch/3/fader") && fabs(c->f[0] - x32_from_db(-12)) < 1e-5,
+	      "surface: fader normalised");
+	c = find(mark, &Sfb, "/ch/3/fader/text");
+	CHECK(once(mark, &Sfb, "/ch/3/fader/text") && !strcmp(c->s, "-12.0 dB"), "surface: fader text");
+	c = find(mark, &Sfb, "/ch/4/fader");
+	CHECK(once(mark, &Sfb, "/ch/4/fader") && fabs(c->f[0] - 0.5) < 1e-6, "surface: normalised form");
+	c = find(mark, &Sfb, "/ch/4/fader/db");
+	CHECK(once(mark, &Sfb, "/ch/4/fader/db") && fabs(c->f[0] - x32_to_db(0.5)) < 1e-3,
+	      "surface: dB of a normalised set (%g, want %g)", c ? c->f[0] : 99, x32_to_db(0.5));
+	char text[32];
+	snprintf(text, sizeof text, "%+.1f dB", x32_to_db(0.5));
+	c = find(mark, &Sfb, "/ch/4/fader/text");
+	CHECK(once(mark, &Sfb, "/ch/4/fader/text") && !strcmp(c->s, text), "surface: text '%s', want '%s'",
+	      c ? c->s : "-", text);
+	c = find(mark, &Sfb, "/ch/3/name");
+	CHECK(once(mark, &Sfb, "/ch/3/name") && !strcmp(c->s, "Kick"), "surface: name");
+	/* the sender: the forms it did not send, nothing it did */
+	CHECK(!find(mark, &P, "/ch/3/mute") && !find(mark, &P, "/ch/3/eq/2/type") &&
+	          !find(mark, &P, "/ch/3/fader/db") && !find(mark, &P, "/ch/4/fader") &&
+	          !find(mark, &P, "/ch/3/name"),
+	      "the sender got a form it sent back");
+	CHECK(once(mark, &P, "/ch/3/fader") && once(mark, &P, "/ch/3/fader/text") &&
+	          once(mark, &P, "/ch/4/fader/db") && once(mark, &P, "/ch/4/fader/text"),
+	      "the sender lacks a form it did not send");
+
+	/* the surface sends from the port it listens on: it is the sender */
+	mark = ncap;
+	sendi(&Sfb, "/ch/5/mute", 1);
+	sendf(&Sfb, "/ch/5/fader/db", -6);
+	sends(&Sfb, "/ch/5/name", "Snare");
+	tick_for(40);
+	CHECK(!find(mark, &Sfb, "/ch/5/mute") && !find(mark, &Sfb, "/ch/5/fader/db") &&
+	          !find(mark, &Sfb, "/ch/5/name"),
+	      "a surface sending from its feedback port got its own form back");
+	CHECK(once(mark, &Sfb, "/ch/5/fader") && once(mark, &Sfb, "/ch/5/fader/text"),
+	      "a surface sending from its feedback port lacks the other forms");
+	CHECK(once(mark, &P, "/ch/5/mute") && once(mark, &P, "/ch/5/fader/db") &&
+	          once(mark, &P, "/ch/5/fader") && once(mark, &P, "/ch/5/fader/text") &&
+	          once(mark, &P, "/ch/5/name"),
+	      "the program missed a form of the surface's change");
+
+	/* the surface sends from another port (Ssend): to the daemon it is
+	 * another program, so its own change comes back in every form ... */
+	mark = ncap;
+	sendf(&Ssend, "/ch/6/fader", 0.25f);
+	tick_for(40);
+	CHECK(once(mark, &Sfb, "/ch/6/fader") && once(mark, &Sfb, "/ch/6/fader/db"),
+	      "another port of the host is another client: every form");
+	/* ... until it names the port it listens on: then that port is its
+	 * own, instead of the auto-registration (nothing twice) */
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, 9000);
+	lo_message_add_int32(m, 3600);
+	send_msg(&Ssend, "/subscribe", m);
+	tick_for(2000);
+	mark = ncap;
+	sendf(&Ssend, "/ch/6/fader", 0.3f);
+	tick_for(40);
+	CHECK(!find(mark, &Sfb, "/ch/6/fader"), "a subscribed surface got its own form back");
+	CHECK(once(mark, &Sfb, "/ch/6/fader/db") && once(mark, &Sfb, "/ch/6/fader/text"),
+	      "a subscribed surface: db %d text %d (want 1 each)", count(mark, &Sfb, "/ch/6/fader/db"),
+	      count(mark, &Sfb, "/ch/6/fader/text"));
+	mark = ncap;
+	sendi(&P, "/ch/6/mute", 1);
+	sendf(&P, "/ch/6/fader", 0.6f);
+	tick_for(40);
+	CHECK(once(mark, &Sfb, "/ch/6/mute") && once(mark, &Sfb, "/ch/6/fader") &&
+	          once(mark, &Sfb, "/ch/6/fader/db") && once(mark, &Sfb, "/ch/6/fader/text"),
+	      "a subscribed surface: another program's change, each form once (mute %d fader %d)",
+	      count(mark, &Sfb, "/ch/6/mute"), count(mark, &Sfb, "/ch/6/fader"));
+
+	/* restore */
+	for (unsigned n = 3; n <= 6; n++) {
+		char path[64];
+		snprintf(path, sizeof path, "/ch/%u/mute", n);
+		sendi(&P, path, 0);
+		snprintf(path, sizeof path, "/ch/%u/fader/db", n);
+		sendf(&P, path, 0);
+	}
+	sendi(&P, "/ch/3/eq/2/type", 0);
+	sendi(&P, "/unsubscribe", 0);
+	sendi(&Ssend, "/unsubscribe", 0);
+	tick_for(100);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERR);
@@ -985,6 +1116,7 @@ int main(void)
 	test_dump_and_meters();
 	test_fixed_target();
 	test_transport();
+	test_local_peers();
 
 	char err[256];
 	struct osc_net_config bad;

@@ -290,6 +290,61 @@ static void test_exact(enum recorder_format f, enum recorder_sample s)
 	recorder_free(rec);
 }
 
+/* The status right after a start describes the take that starts, not the
+ * last one (issue 13, item 6: /record/start replied with take1's name
+ * and length): its file as named, no frames, no loudness; the default
+ * name is known only when the file opens ("" until then). */
+static void test_start_status(void)
+{
+	char dir[600], err[128];
+	struct recorder_event ev;
+	struct recorder_status st;
+	uint64_t k = 0;
+	const uint64_t frames = RATE + 123;
+	subdir(dir, sizeof dir, "startstatus");
+	struct recorder *rec = mk(dir, REC_FMT_WAV, REC_PCM24, 0, 2.0, -1);
+	CHECK(rec != NULL, "recorder_new");
+	if (!rec)
+		return;
+	CHECK(recorder_start(rec, "take1", err, sizeof err) == 0, "start take1: %s", err);
+	CHECK(wait_kind(rec, REC_EV_STARTED, &ev, 5000) == 0, "take1 STARTED");
+	push(rec, gen_hash, NULL, &k, frames, 1, 0, NULL);
+	CHECK(recorder_stop(rec, err, sizeof err) == 0, "stop take1");
+	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "take1 STOPPED");
+	recorder_status(rec, &st);
+	CHECK(!st.active && st.frames == frames && st.take.i > -70, "take1's status: %llu frames, I %.1f",
+	      (unsigned long long)st.frames, st.take.i);
+
+	CHECK(recorder_start(rec, "take2.wav", err, sizeof err) == 0, "start take2: %s", err);
+	recorder_status(rec, &st); /* before the disk thread said anything */
+	const char *base = strrchr(st.path, '/');
+	base = base ? base + 1 : st.path;
+	CHECK(st.active && !strcmp(base, "take2.wav"), "started take2, status names '%s'", st.path);
+	CHECK(st.frames == 0 && st.dropped == 0 && st.seconds == 0.0, "take2 starts at %llu frames, %g s",
+	      (unsigned long long)st.frames, st.seconds);
+	CHECK(st.take.i == LOUDNESS_FLOOR && st.take.tp == LOUDNESS_FLOOR &&
+	          st.take.max_m == LOUDNESS_FLOOR && st.take.lra == 0.0f,
+	      "take2 has take1's loudness (I %.1f)", st.take.i);
+	CHECK(st.stem_path[0] == 0 && st.stem_files == 0, "take2: no stems");
+	CHECK(wait_kind(rec, REC_EV_STARTED, &ev, 5000) == 0, "take2 STARTED");
+	recorder_status(rec, &st);
+	CHECK(st.active && !strcmp(st.path, ev.path) && strstr(st.path, "/take2.wav") && st.frames == 0,
+	      "take2 open: '%s', %llu frames", st.path, (unsigned long long)st.frames);
+	CHECK(recorder_stop(rec, err, sizeof err) == 0, "stop take2");
+	CHECK(wait_kind(rec, REC_EV_STOPPED, &ev, 10000) == 0, "take2 STOPPED");
+
+	CHECK(recorder_start(rec, NULL, err, sizeof err) == 0, "start a default-named take: %s", err);
+	recorder_status(rec, &st);
+	CHECK(st.active && st.path[0] == 0 && st.frames == 0, "default name before the file opens: '%s'",
+	      st.path);
+	CHECK(wait_kind(rec, REC_EV_STARTED, &ev, 5000) == 0, "take3 STARTED");
+	recorder_status(rec, &st);
+	CHECK(strstr(st.path, "/master-") != NULL, "take3 open: '%s'", st.path);
+	recorder_stop(rec, err, sizeof err);
+	wait_kind(rec, REC_EV_STOPPED, &ev, 10000);
+	recorder_free(rec);
+}
+
 /* A tiny ring and a producer that never waits: periods are lost; the file
  * still has exactly as many frames as were played, with silence exactly
  * where the lost periods were, and the count is reported. */
@@ -1421,6 +1476,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	test_names();
+	test_start_status();
 	test_exact(REC_FMT_WAV, REC_FLOAT);
 	test_exact(REC_FMT_WAV, REC_PCM24);
 	test_exact(REC_FMT_WAV, REC_PCM16);

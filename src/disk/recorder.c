@@ -132,6 +132,7 @@ struct recorder {
 	enum recorder_sample smp;
 	char ctl_path[RECORDER_PATH_MAX];
 	char ctl_stem_path[RECORDER_PATH_MAX];
+	char ctl_name[RECORDER_PATH_MAX]; /* the take being opened: its file as named */
 	struct recorder_event last_stop;
 
 	/* disk thread */
@@ -434,6 +435,16 @@ static int rec_create(struct recorder *r, const char *base, unsigned k, const ch
 	return 1;
 }
 
+/* The base of a take's files for a given name ("take.wav" names the file
+ * itself: it does not become take.wav.wav).  Both threads. */
+static void rec_base_name(const char *name, const char *ext, char *base, size_t len)
+{
+	snprintf(base, len, "%s", name);
+	size_t bl = strlen(base), el = strlen(ext);
+	if (bl > el + 1 && base[bl - el - 1] == '.' && !strcmp(base + bl - el, ext))
+		base[bl - el - 1] = 0;
+}
+
 /* Open the files of a new take.  0, or -1 with a reason in err. */
 static int rec_open(struct recorder *r, const struct rec_cmd *cmd, uint32_t start, char *err, size_t errlen)
 {
@@ -446,11 +457,7 @@ static int rec_open(struct recorder *r, const struct rec_cmd *cmd, uint32_t star
 
 	localtime_r(&first_s, &tm);
 	if (cmd->name[0]) {
-		snprintf(base, sizeof base, "%s", cmd->name);
-		size_t bl = strlen(base), el = strlen(ext);
-		/* "take.wav" names the file itself: do not make it take.wav.wav */
-		if (bl > el + 1 && base[bl - el - 1] == '.' && !strcmp(base + bl - el, ext))
-			base[bl - el - 1] = 0;
+		rec_base_name(cmd->name, ext, base, sizeof base);
 	} else {
 		strftime(base, sizeof base, "master-%Y-%m-%dT%H-%M-%S", &tm);
 	}
@@ -932,6 +939,18 @@ int recorder_start(struct recorder *r, const char *name, char *err, size_t errle
 	r->ctl_active = 1;
 	r->ctl_path[0] = 0;
 	r->ctl_stem_path[0] = 0;
+	/* until the disk thread has opened the take, its status is this
+	 * take's, not the last one's: the file as named ("" for the default
+	 * name, which the time of the first sample makes), no frames yet */
+	r->ctl_name[0] = 0;
+	if (name && *name) {
+		char base[RECORDER_NAME_MAX + 32];
+		const char *ext = r->fmt == REC_FMT_FLAC ? "flac" : "wav";
+		rec_base_name(name, ext, base, sizeof base);
+		int n = snprintf(r->ctl_name, sizeof r->ctl_name, "%s/%s.%s", r->dir, base, ext);
+		if (n < 0 || (size_t)n >= sizeof r->ctl_name) /* the directory is long: the name shows */
+			snprintf(r->ctl_name, sizeof r->ctl_name, "%s.%s", base, ext);
+	}
 	return 0;
 }
 
@@ -1003,15 +1022,23 @@ void recorder_status(struct recorder *r, struct recorder_status *st)
 	ASSERT_ROLE(ROLE_CONTROL);
 	memset(st, 0, sizeof *st);
 	st->active = r->ctl_active || atomic_load(&r->st_active);
-	snprintf(st->path, sizeof st->path, "%s", r->ctl_path[0] ? r->ctl_path : r->last_stop.path);
-	st->frames = atomic_load(&r->st_frames);
-	st->dropped = atomic_load(&r->st_dropped);
-	st->seconds = (double)st->frames / r->rate;
 	st->disk_free = atomic_load(&r->st_free);
 	st->lost_total = recring_lost(&r->ring);
 	st->format = r->fmt;
 	st->sample = r->smp;
 	st->stems = r->stems;
+	if (r->ctl_active && !r->ctl_path[0]) {
+		/* started, not open yet: the counters of the last take are
+		 * still in the atomics, and they are not this take's */
+		snprintf(st->path, sizeof st->path, "%s", r->ctl_name);
+		st->take = (struct loudness_values){LOUDNESS_FLOOR, LOUDNESS_FLOOR, LOUDNESS_FLOOR, 0.0f,
+		                                    LOUDNESS_FLOOR, LOUDNESS_FLOOR, LOUDNESS_FLOOR};
+		return;
+	}
+	snprintf(st->path, sizeof st->path, "%s", r->ctl_path[0] ? r->ctl_path : r->last_stop.path);
+	st->frames = atomic_load(&r->st_frames);
+	st->dropped = atomic_load(&r->st_dropped);
+	st->seconds = (double)st->frames / r->rate;
 	/* the stems are cut from the master's ring frames: the same length
 	 * and the same silence for lost frames, by construction */
 	if (r->ctl_path[0] || !r->last_stop.path[0])

@@ -93,7 +93,8 @@ struct recorder_event {
 
 struct recorder_status {
 	int active;                   /* a take is running (or being opened) */
-	char path[RECORDER_PATH_MAX]; /* current or last take, "" if none */
+	char path[RECORDER_PATH_MAX]; /* current or last take, "" if none; a take
+	                               * not open yet: as named ("" default) */
 	double seconds;               /* length of the current/last take */
 	uint64_t frames;
 	uint64_t dropped;

@@ -96,8 +96,11 @@ struct osc_client {
 enum osc_tkind { T_FREE, T_SUB, T_AUTO, T_FIXED, T_DUMP };
 enum { TF_VALUES = 1, TF_METERS = 2 };
 
-/* A feedback target: where values go (to), and which client it counts as
- * (owner: its messages renew the target and are not echoed to it). */
+/* A feedback target: where values go (to), and the client it is kept for
+ * (owner: its messages renew the target).  A change is held back from a
+ * target, in the form its sender used, only when the sender is the
+ * target's own client: its owner for a subscription, its destination for
+ * an auto-registered or fixed target (osc_feed_touch). */
 struct osc_target {
 	enum osc_tkind kind;
 	unsigned flags;
@@ -154,7 +157,8 @@ struct osc {
 	struct {
 		struct osc_client *client; /* its sender */
 		uint64_t now;
-		uint64_t excl;   /* targets owned by the sender (osc_feed_touch) */
+		uint64_t excl;   /* targets that are the sender's own: no echo (osc_feed_touch) */
+		uint64_t own;    /* ... and those it keeps alive: renewal, /meters */
 		int form;        /* form of the message being applied */
 		int force_clamp; /* normalised value was outside 0..1 */
 		int active;

@@ -11,7 +11,9 @@
  * continues state bursts (subscribe, auto-registration, /dump) from each
  * client's cursor with what budget is left.  The sender of an unclamped
  * value is not sent the form it used (no echo that fights a moving
- * fader), but is sent the other forms, e.g. the fader text.
+ * fader), but is sent the other forms, e.g. the fader text; the sender is
+ * one client (UDP: one address and port), so every other program, on the
+ * same host or not, gets every form (osc_feed_touch has the rule).
  *
  * Threads: control thread only (osc.c's dispatch and timers, the model's
  * listeners).
@@ -188,48 +190,67 @@ static void osc_target_burst(struct osc_target *t)
 }
 
 /* Bookkeeping for every datagram of an allowed sender (o->cur.client):
- * renew leases, auto-register, and work out which targets are the sender
- * itself.  A target counts as the sender when the sender owns it (a
- * subscription, an auto-registered surface) or when it is the sender (a
- * fixed target that also sends). */
+ * renew leases, auto-register, and work out which targets are the
+ * sender's own.
+ *
+ * A client is one address (UDP: IP and port).  A change is held back, in
+ * the form it was sent in, only from the targets that are the sender
+ * itself (cur.excl): its subscriptions (it named the port it listens
+ * on), and an auto-registered or fixed target whose destination is the
+ * sender's own address (a surface that sends from the port it listens
+ * on).  Every other client, another program on the same host included,
+ * gets the change in every form.
+ *
+ * The auto-registered target of a host (UDP: HOST:--feedback-port) is
+ * still kept alive by any sender of that host, and /meters from any of
+ * them switches its meters (cur.own): a surface sending from a port of
+ * its own choosing must be able to keep its feedback and ask for meters.
+ * A subscription that feeds values to that address replaces it: nothing
+ * arrives twice, and the subscriber is the surface. */
 void osc_feed_touch(struct osc *o, uint64_t now)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_client *src = o->cur.client;
-	/* UDP: the sender's host at --feedback-port, so every sender of a
-	 * host shares one auto-registered target, as the surface listens on
-	 * one port whatever port it sends from */
 	struct osc_client *af = src->tp->autofeed ? src->tp->autofeed(src->ctx) : NULL;
-	int have_auto = 0;
+	int have_auto = 0, fed = 0;
 	char who[64];
 
 	o->cur.excl = 0;
+	o->cur.own = 0;
 	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
 		struct osc_target *t = &o->target[i];
+		uint64_t bit = 1ull << i;
 		switch (t->kind) {
 		case T_SUB:
 			if (t->owner == src) {
 				t->expires = now + t->lease_ms;
-				o->cur.excl |= 1ull << i;
+				o->cur.own |= bit;
+				o->cur.excl |= bit;
 			}
+			fed |= af && t->to == af && (t->flags & TF_VALUES);
 			break;
 		case T_AUTO:
 			if (af && t->to == af) {
 				have_auto = 1;
 				t->owner = src;
 				t->expires = now + OSC_AUTO_IDLE_MS;
-				o->cur.excl |= 1ull << i;
+				o->cur.own |= bit;
+				if (t->to == src)
+					o->cur.excl |= bit;
 			}
 			break;
 		case T_FIXED:
-			if (t->to == src)
-				o->cur.excl |= 1ull << i;
+			if (t->to == src) {
+				o->cur.own |= bit;
+				o->cur.excl |= bit;
+			}
+			fed |= af && t->to == af;
 			break;
 		default:
 			break;
 		}
 	}
-	if (have_auto || !af)
+	if (have_auto || fed || !af)
 		return;
 	struct osc_target *t = osc_target_new(o, T_AUTO, af);
 	if (!t) {
@@ -240,7 +261,10 @@ void osc_feed_touch(struct osc *o, uint64_t now)
 	t->owner = src;
 	t->expires = now + OSC_AUTO_IDLE_MS;
 	osc_target_burst(t);
-	o->cur.excl |= 1ull << (unsigned)(t - o->target);
+	uint64_t bit = 1ull << (unsigned)(t - o->target);
+	o->cur.own |= bit;
+	if (af == src)
+		o->cur.excl |= bit;
 	log_info("OSC: feedback to %s (auto-registered)", osc_feed_who(af, who, sizeof who));
 }
 
@@ -344,8 +368,20 @@ int osc_feed_subscribe(struct osc *o, struct osc_client *to, unsigned flags, con
 		o->cur.excl |= 1ull << (unsigned)(t - o->target);
 		log_info("OSC: %s subscribed (%s, %.0f s)", osc_feed_who(to, who, sizeof who), what, lease);
 	}
+	if (fresh)
+		o->cur.own |= 1ull << (unsigned)(t - o->target);
 	int changed = fresh || t->flags != flags || strcmp(t->prefix, prefix) != 0;
 	t->flags = flags;
+	/* the subscriber declares `to` its own: it replaces an auto-registration
+	 * there (which any program of the host would otherwise share) */
+	for (unsigned i = 0; i < OSC_MAX_TARGETS && (flags & TF_VALUES); i++)
+		if (o->target[i].kind == T_AUTO && o->target[i].to == to) {
+			log_info("OSC: feedback to %s: subscribed, no longer auto-registered",
+			         osc_feed_who(to, who, sizeof who));
+			osc_target_free(o, i);
+			o->cur.excl &= ~(1ull << i);
+			o->cur.own &= ~(1ull << i);
+		}
 	snprintf(t->prefix, sizeof t->prefix, "%s", prefix);
 	t->lease_ms = (unsigned)(lease * 1000.0);
 	t->expires = o->cur.now + t->lease_ms;
@@ -388,7 +424,7 @@ unsigned osc_feed_meters(struct osc *o, int on)
 	unsigned n = 0;
 	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
 		struct osc_target *t = &o->target[i];
-		if (!(o->cur.excl & (1ull << i)) || t->kind == T_DUMP || t->kind == T_FREE)
+		if (!(o->cur.own & (1ull << i)) || t->kind == T_DUMP || t->kind == T_FREE)
 			continue;
 		if (on)
 			t->flags |= TF_METERS;

@@ -10,10 +10,12 @@
  * Replies and feedback come back through the transport's send callback
  * (osc_net_send), to the client's address.
  *
- * Clients: one per address (IPv4-mapped IPv6 folded to IPv4), made for a
- * sender, for the port a /subscribe names (peer), for the sender's host
- * at --feedback-port (autofeed: the core's auto-registration, one target
- * per host) and for each --feedback target.  When the table is full, the
+ * Clients: one per address and port (IPv4-mapped IPv6 folded to IPv4),
+ * made for a sender, for the port a /subscribe names (peer), for the
+ * sender's host at --feedback-port (autofeed: the core's
+ * auto-registration, one target per host, a client of its own: a sender
+ * on another port of that host is another client, and its changes reach
+ * it in every form) and for each --feedback target.  When the table is full, the
  * clients the core no longer uses (osc_client_busy) are given back, at
  * the start of a datagram, when no client is being dispatched.
  *
@@ -431,7 +433,8 @@ static struct osc_client *osc_net_peer(void *ctx, unsigned port)
 }
 
 /* Auto-registration: the sender's host at --feedback-port, the port
- * TouchOSC and its kind listen on whatever port they send from. */
+ * TouchOSC and its kind listen on whatever port they send from.  It is
+ * the sender itself only when the sender sends from that port. */
 static struct osc_client *osc_net_autofeed(void *ctx)
 {
 	struct osc_net_client *nc = ctx;

@@ -66,7 +66,9 @@ const struct osc_route_command osc_route_commands[] = {
      "trim, to the record directory, --preroll seconds back; "
      "name: 1-64 of A-Z a-z 0-9 . _ - not starting with a dot (default master-<local time of the first "
      "sample>), never overwriting (-2, -3 ... added).  Replies /record/start with the arguments of "
-     "/record/status; feedback clients get /record/status when the file is open and every second while "
+     "/record/status for the new take: active 1, its file as named (\"\" for the default name; a -2 "
+     "added or the time in the name show when the file is open), 0 seconds and frames, loudness -120; "
+     "feedback clients get /record/status when the file is open and every second while "
      "recording, and /error if the file cannot be written."},
     {"/record/stop", CMD_EXT, "",
      "Stops at the frame playing now; the file is finished (header, bext loudness) in the background. "
