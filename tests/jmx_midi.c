@@ -39,6 +39,17 @@
  *   sysex N                    send F0, N-2 data bytes, F7
  *   flood N HEX...             send the message N times, 8 every 2 ms, the
  *                              last byte counting up (mod 128)
+ *   ride [@MS] N MINMS MAXMS MAXBACK HEX...
+ *                              a hand riding a control: N values (HEX...
+ *                              then the value), each MINMS..MAXMS after
+ *                              the last (a fixed pseudo-random sequence),
+ *                              sweeping 10..117 and back in steps of 1-4;
+ *                              counts the messages starting with HEX...
+ *                              that come back during the ride and MS
+ *                              after it (default 1000), prints each with
+ *                              its delay after the last time the ride sent
+ *                              that value, and fails when more than
+ *                              MAXBACK came
  *   latency N MAXMED HEX... / HEX...
  *                              N times: send the first message, wait until
  *                              NAME_rx:audio is silent, send the second and
@@ -236,6 +247,70 @@ static void cmd_drain(char **tok, int n)
 		;
 }
 
+static void cmd_ride(char **tok, int n)
+{
+	uint8_t b[PEER_MSG_MAX];
+	long after = 1000, sent_at[128];
+	int at = n > 0 && tok[0][0] == '@';
+	if (at)
+		after = atol(tok[0] + 1);
+	if (n - at < 5)
+		fail("ride [@MS] N MINMS MAXMS MAXBACK HEX...");
+	long count = atol(tok[at]), lo = atol(tok[at + 1]), hi = atol(tok[at + 2]),
+	     maxback = atol(tok[at + 3]);
+	size_t len = hex_bytes(tok + at + 4, n - at - 4, b, NULL);
+	if (count < 1 || lo < 1 || hi < lo || len + 1 > PEER_MSG_MAX)
+		fail("ride: bad arguments");
+	uint32_t seed = 12345;
+	long v = 10, dir = 1, back = 0, dmin = -1, dmax = -1;
+	char list[4096];
+	size_t o = 0;
+	struct peer_msg m;
+	for (int i = 0; i < 128; i++)
+		sent_at[i] = -1;
+	long t0 = peer_now_ms(), next = t0, end = -1;
+	for (long k = 0;;) {
+		long now = peer_now_ms();
+		if (k < count && now >= next) {
+			seed = seed * 1103515245u + 12345u; /* the same ride every run */
+			long step = 1 + (long)((seed >> 16) % 4);
+			if (v + dir * step > 117 || v + dir * step < 10)
+				dir = -dir;
+			v += dir * step;
+			b[len] = (uint8_t)v;
+			peer_send(&P, b, len + 1);
+			sent_at[v] = now;
+			seed = seed * 1103515245u + 12345u;
+			next = now + lo + (long)((seed >> 16) % (unsigned long)(hi - lo + 1));
+			if (++k == count)
+				end = now + after;
+			continue;
+		}
+		if (k == count && now >= end)
+			break;
+		long wait = (k < count ? next : end) - now;
+		if (!peer_recv(&P, &m, wait > 0 ? wait : 0))
+			continue;
+		if (m.len != len + 1 || memcmp(m.data, b, len))
+			continue;
+		long got = m.data[len], d = sent_at[got] >= 0 ? peer_now_ms() - sent_at[got] : -1;
+		back++;
+		if (d >= 0 && (dmin < 0 || d < dmin))
+			dmin = d;
+		if (d > dmax)
+			dmax = d;
+		o += (size_t)snprintf(list + o, o < sizeof list ? sizeof list - o : 0, " %ld@%ldms", got, d);
+	}
+	printf("ride: %ld moves in %ld ms, %ld message(s) back", count, end - after - t0, back);
+	if (back)
+		printf(" (value@delay after the ride sent it:%s; delays %ld..%ld ms)", list, dmin, dmax);
+	printf("\n");
+	fflush(stdout);
+	if (back > maxback)
+		fail("ride: %ld message(s) came back to the control that moved, want at most %ld", back,
+		     maxback);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -374,6 +449,8 @@ static void run(char *line)
 		rest_text(tok, n, 1, text, sizeof text);
 		if (system(text) != 0)
 			fail("'%s' failed", text);
+	} else if (!strcmp(c, "ride")) {
+		cmd_ride(tok + 1, n - 1);
 	} else if (!strcmp(c, "latency")) {
 		cmd_latency(tok + 1, n - 1);
 	} else {

@@ -15,7 +15,9 @@
  *     recall through snapshot_apply) is sent to every control mapped to
  *     the parameter, in its scale; the control that sent a value is not
  *     sent it back; a change within one step is not sent; a button is
- *     told its LED state;
+ *     told its LED state; a repair (midimap_refresh after an xrun) sends
+ *     a control that moved itself nothing, the others what they were told,
+ *     and a new surface everything;
  *   - pick-up: a control far from the value does nothing until it
  *     crosses it, and lets go again when the value is changed elsewhere;
  *   - banks: bank buttons, per-bank mappings, feedback on a bank change;
@@ -367,9 +369,35 @@ static void test_feedback(void)
 
 	/* refresh: everything again */
 	ncap = 0;
-	midimap_refresh(mm);
+	midimap_refresh(mm, 1);
 	tick(MIDIMAP_TICK_MS);
 	CHECK(ncap == 6, "refresh resends all 5 mappings (6 messages), got %u", ncap);
+
+	/* a repair (after an xrun) resends what we told the controls, never
+	 * what a control said itself: cc 1 7 moved to 50 and is sent nothing,
+	 * cc 2 7 was told 50 and the other three were told their values by
+	 * feedback, so they are sent them again (5 messages) */
+	in3(0xB0, 7, 50);
+	tick(MIDIMAP_TICK_MS);
+	ncap = 0;
+	midimap_refresh(mm, 0);
+	tick(MIDIMAP_TICK_MS);
+	CHECK(cap_count(0xB0, 7) == 0, "repair: no echo to the control that moved (%u)", cap_count(0xB0, 7));
+	CHECK(cap_find(0xB1, 7, 50) >= 0 && ncap == 5, "repair: the told controls again (5 messages, got %u)",
+	      ncap);
+	/* ... but what is shown now is sent, even to the one that moved */
+	model_set(model, P_CH_FADER, 0, 0, -10.0f, OSC);
+	midimap_refresh(mm, 0);
+	tick(MIDIMAP_TICK_MS);
+	raw7 = lround(x32_from_db(-10) * 127);
+	CHECK(cap_find(0xB0, 7, (uint8_t)raw7) >= 0, "repair: a changed value reaches the control");
+	/* a new surface on midi_out is told everything, moved or not */
+	in3(0xB0, 7, 50);
+	tick(MIDIMAP_TICK_MS);
+	ncap = 0;
+	midimap_refresh(mm, 1);
+	tick(MIDIMAP_TICK_MS);
+	CHECK(cap_find(0xB0, 7, 50) >= 0 && ncap == 6, "a new surface: all 6 messages, got %u", ncap);
 }
 
 static void test_pickup(void)

@@ -45,7 +45,7 @@
 
 #define MIDI_RING_RECS  4096u /* each way: 128 KiB */
 #define MIDI_TICK_MS    10u
-#define MIDI_REFRESH_MS 200u  /* after a graph change, before resending the state */
+#define MIDI_REFRESH_MS 200u  /* after a graph change, before looking at it */
 #define MIDI_XRUN_MS    1000u /* at most one refresh a second for xruns */
 #define MIDI_MAP_NAME   "midi.map"
 
@@ -71,7 +71,9 @@ struct midi {
 	unsigned long xruns_seen;
 	uint64_t refresh_at;   /* 0: none pending */
 	uint64_t xrun_refresh; /* no refresh for xruns before this */
+	int xrun_due;          /* an xrun asked for a refresh at refresh_at */
 	uint64_t peers;        /* what feeds midi_in (midi_peers), last seen */
+	uint64_t out_peers;    /* what midi_out feeds, last seen */
 	unsigned long handled, lat_n;
 	double lat_sum_us, lat_max_us;
 	unsigned long dropped_said;
@@ -174,30 +176,37 @@ void midi_save_map(struct midi *m)
 		log_info("%s: %u MIDI mapping(s) saved", m->map_path, midimap_count(m->map));
 }
 
+struct midi_hash {
+	const char *port;
+	uint64_t h;
+};
+
 static void midi_peer_hash(void *ctx, const char *port, const char *peer)
 {
-	uint64_t *h = ctx;
-	if (strcmp(port, "midi_in"))
+	struct midi_hash *mh = ctx;
+	if (strcmp(port, mh->port))
 		return;
 	for (const char *p = peer;; p++) { /* FNV-1a, the NUL included */
-		*h = (*h ^ (unsigned char)*p) * 0x100000001b3ull;
+		mh->h = (mh->h ^ (unsigned char)*p) * 0x100000001b3ull;
 		if (!*p)
 			break;
 	}
 }
 
-/* A fingerprint of the ports connected to midi_in (0: no JACK).  Touches
- * come from there: when it changes, the surface that sent them may be
- * gone, and its releases with it. */
-static uint64_t midi_peers(struct midi *m)
+/* A fingerprint of the ports connected to our port "midi_in" or
+ * "midi_out" (0: no JACK).  Touches come from midi_in: when it changes,
+ * the surface that sent them may be gone, and its releases with it.
+ * Feedback goes to midi_out: when it changes, a surface may have been
+ * plugged in and wants to be told everything. */
+static uint64_t midi_peers(struct midi *m, const char *port)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	struct midi_hash mh = {port, 0xcbf29ce484222325ull};
 	if (!m->engine)
-		return h;
+		return mh.h;
 	if (!engine_connected(m->engine))
 		return 0;
-	engine_foreach_connection(m->engine, midi_peer_hash, &h);
-	return h;
+	engine_foreach_connection(m->engine, midi_peer_hash, &mh);
+	return mh.h;
 }
 
 /* Held touches end when the surface may have gone (they would stick:
@@ -205,7 +214,7 @@ static uint64_t midi_peers(struct midi *m)
  * keeps them: the finger is still on the fader. */
 static void midi_check_peers(struct midi *m)
 {
-	uint64_t p = midi_peers(m);
+	uint64_t p = midi_peers(m, "midi_in");
 	if (p == m->peers)
 		return;
 	m->peers = p;
@@ -223,8 +232,8 @@ static void midi_on_tick(void *ctx, uint64_t now)
 		unsigned g = engine_graph_generation(m->engine);
 		unsigned long x = engine_xrun_count(m->engine);
 		if (g != m->graph_seen) {
-			/* a surface may have been plugged in: tell it everything
-			 * once the graph has settled */
+			/* a surface may have been plugged in: look once the
+			 * graph has settled */
 			m->graph_seen = g;
 			m->refresh_at = now + MIDI_REFRESH_MS;
 		}
@@ -233,6 +242,7 @@ static void midi_on_tick(void *ctx, uint64_t now)
 			 * repair what the surface shows (rate-limited) */
 			m->xruns_seen = x;
 			m->xrun_refresh = now + MIDI_XRUN_MS;
+			m->xrun_due = 1;
 			if (!m->refresh_at)
 				m->refresh_at = now + MIDI_REFRESH_MS;
 		}
@@ -240,10 +250,22 @@ static void midi_on_tick(void *ctx, uint64_t now)
 	if (m->refresh_at && now >= m->refresh_at) {
 		m->refresh_at = 0;
 		midi_check_peers(m);
-		if (m->mcu)
-			mcu_refresh(m->mcu);
-		if (m->map)
-			midimap_refresh(m->map);
+		/* only a change of what midi_out feeds is a surface to tell
+		 * everything: any client anywhere on the server that
+		 * (un)registers or connects a port changes the graph, and a
+		 * full refresh for that sent a hand moving a fader its own
+		 * value back.  An xrun only repairs what we sent (what a
+		 * control said itself reached us: it is there) */
+		uint64_t out = midi_peers(m, "midi_out");
+		int fresh = out != m->out_peers;
+		if (fresh || m->xrun_due) {
+			m->out_peers = out;
+			m->xrun_due = 0;
+			if (m->mcu)
+				mcu_refresh(m->mcu);
+			if (m->map)
+				midimap_refresh(m->map, fresh);
+		}
 	}
 	if (m->mcu)
 		mcu_tick(m->mcu, now);
@@ -456,7 +478,8 @@ struct midi *midi_new(const struct midi_config *cfg, struct control *ctl, struct
 		m->graph_seen = engine_graph_generation(e);
 		m->xruns_seen = engine_xrun_count(e);
 	}
-	m->peers = midi_peers(m);
+	m->peers = midi_peers(m, "midi_in");
+	m->out_peers = midi_peers(m, "midi_out");
 	if (cfg->mcu)
 		log_info("MIDI: Mackie Control on midi_in/midi_out");
 	return m;

@@ -16,6 +16,11 @@
  * - An absolute control's own change records the value it now shows
  *   instead of marking it dirty: no echo.  Buttons (toggle, momentary) are
  *   always told the state, because their LED is the host's to drive.
+ * - What a control said itself (its position, "own") is known for certain:
+ *   a repair (midimap_refresh after an xrun) forgets only what we told the
+ *   controls, so a moving control is sent nothing unless something else
+ *   is shown.  Only a new surface (midi_out connected elsewhere) forgets
+ *   it too.
  * - The physical position of a control (x_dev, for pick-up) is updated
  *   only by what the control sends, on every mapping of that control in
  *   every bank, never by feedback.
@@ -50,6 +55,7 @@ struct mm_entry {
 	double x_dev; /* physical position 0..1 last sent by the control; < 0 unknown */
 	int picked;   /* pick-up engaged */
 	int dirty;    /* feedback due */
+	int own;      /* dev and raw_dev are the control's own last message */
 	float expect; /* what our own last set should store (bools, enums rounded) */
 };
 
@@ -242,6 +248,7 @@ static void mm_entry_reset(struct mm_entry *e)
 	e->x_dev = -1;
 	e->picked = 0;
 	e->dirty = 1;
+	e->own = 0;
 }
 
 /* After the set of mappings changed: banks, lookup, and feedback. */
@@ -467,6 +474,7 @@ static void mm_bank_set(struct midimap *mm, unsigned bank)
 			continue; /* on every bank: the control shows it already */
 		e->raw_dev = -1;  /* shows another bank's value */
 		e->dev = NAN;
+		e->own = 0;
 		if (e->s.pickup) {
 			double cx = mm_value_to_x(&e->s, mm_value(mm, &e->s));
 			e->picked = e->x_dev >= 0 && fabs(e->x_dev - cx) <= mm_tol(&e->s);
@@ -646,6 +654,7 @@ static void mm_changed(struct midimap *mm, enum param_id id, unsigned i1, unsign
 			 * it another value if something else is shown (a lane
 			 * playing in read mode overrides the hand) */
 			e->dev = e->expect;
+			e->own = 1;
 			e->dirty = 1;
 			mm->any_dirty = 1;
 			continue;
@@ -720,6 +729,7 @@ static int mm_feedback(struct midimap *mm, struct mm_entry *e)
 	}
 	e->raw_dev = raw;
 	e->dev = v;
+	e->own = 0;
 	return 0;
 }
 
@@ -755,13 +765,17 @@ void midimap_tick(struct midimap *mm, uint64_t now)
 	}
 }
 
-void midimap_refresh(struct midimap *mm)
+void midimap_refresh(struct midimap *mm, int all)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	for (unsigned i = 0; i < mm->n; i++) {
-		mm->e[i].dirty = 1;
-		mm->e[i].raw_dev = -1;
-		mm->e[i].dev = NAN;
+		struct mm_entry *e = &mm->e[i];
+		e->dirty = 1;
+		if (e->own && !all)
+			continue; /* it said where it is: telling it back is an echo */
+		e->raw_dev = -1;
+		e->dev = NAN;
+		e->own = 0;
 	}
 	mm->any_dirty = 1;
 }

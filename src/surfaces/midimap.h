@@ -118,8 +118,13 @@ void midimap_input(struct midimap *mm, const uint8_t *msg, size_t len, uint64_t 
 void midimap_flush(struct midimap *mm);
 /* Every MIDIMAP_TICK_MS: late 14-bit MSBs, learn, and feedback. */
 void midimap_tick(struct midimap *mm, uint64_t now_ms);
-/* Send every mapping its value again (a surface was connected). */
-void midimap_refresh(struct midimap *mm);
+/* Send mappings their values again.  all: every one (a surface was
+ * connected to midi_out, and may be another).  0: a repair (an xrun may
+ * have lost output): every one but what a control said itself, since an
+ * absolute control whose last message set the value it shows is at that
+ * value (sending it back is an echo that fights a moving hand); it is
+ * still sent what is shown if that changed meanwhile. */
+void midimap_refresh(struct midimap *mm, int all);
 
 /* Learn: the next control that moves is mapped to path (a concrete
  * parameter path), with the options of a file line ("pickup range -60 6").
