@@ -38,6 +38,7 @@
 #include "recorder.h"
 #include "recorder_osc.h"
 #include "session.h"
+#include "patch_osc.h"
 #include "session_osc.h"
 #include "snapshot.h"
 #include "statefile.h"
@@ -83,6 +84,7 @@ struct app {
 	struct recorder_osc *rec_osc;
 	struct automation_osc *autom_osc;
 	struct session_osc *session_osc;
+	struct patch_osc *patch_osc;
 	struct midi *midi;
 	struct midi_osc *midi_osc;
 	struct automation *autom;
@@ -758,6 +760,9 @@ static int console_start(struct app *app, const char *name, const struct session
 	app->session_osc = session_osc_new(app->session, app->osc);
 	if (!app->session_osc)
 		return -1;
+	app->patch_osc = patch_osc_new(app->session, app->engine, app->osc);
+	if (!app->patch_osc)
+		return -1;
 	app->autom_osc = automation_osc_new(app->autom, app->osc);
 	if (!app->autom_osc)
 		return -1;
@@ -782,11 +787,11 @@ static int console_start(struct app *app, const char *name, const struct session
 		return -1;
 	session_restore_connections(app->session);
 	for (unsigned i = 0; i < app->opt.n_connect_inputs; i++)
-		engine_connect_inputs(app->engine, app->opt.connect_inputs[i]);
+		engine_connect_inputs(app->engine, app->opt.connect_inputs[i], session_wanted, app->session);
 	for (unsigned i = 0; i < app->opt.n_connect_master; i++)
-		engine_connect_master(app->engine, app->opt.connect_master[i]);
+		engine_connect_master(app->engine, app->opt.connect_master[i], session_wanted, app->session);
 	for (unsigned i = 0; i < app->opt.n_connect_midi; i++)
-		engine_connect_midi(app->engine, app->opt.connect_midi[i]);
+		engine_connect_midi(app->engine, app->opt.connect_midi[i], session_wanted, app->session);
 	return 0;
 }
 
@@ -910,6 +915,7 @@ out:
 	midi_osc_free(app.midi_osc); /* before the MIDI surface it calls */
 	automation_osc_free(app.autom_osc);
 	session_osc_free(app.session_osc);
+	patch_osc_free(app.patch_osc);
 	osc_net_free(app.osc_net); /* its clients before the core */
 	osc_free(app.osc);
 	int abandoned = engine_close(app.engine);
