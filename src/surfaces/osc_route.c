@@ -27,7 +27,9 @@
 
 const struct osc_route_command osc_route_commands[] = {
     {"/ping", CMD_PING, "", "Replies /pong."},
-    {"/info", CMD_INFO, "", "Replies /info s:name s:version i:channels i:buses i:sample_rate i:period."},
+    {"/info", CMD_INFO, "",
+     "Replies /info s:name s:version i:channels i:buses i:sample_rate i:period i:osc_port (the UDP "
+     "port the daemon listens on: under NSM a free one when the default is taken)."},
     {"/dump", CMD_DUMP, "[s:prefix]",
      "Sends every value under prefix (default all) to the sender, paced, then /dump/done i:count."},
     {"/subscribe", CMD_SUBSCRIBE, "[i:port] [i:lease_s] [s:what]",
