@@ -19,8 +19,7 @@
 #       daemon's ports are back within 3 s of the server answering, the
 #       feedback client is told "running" at the new rate, the connection
 #       to system:playback_1 is there again, and jmx_tone, started anew,
-#       is connected by the daemon itself (connections kept with
-#       /jack/keep, as a user who patched with jack_connect would) and
+#       is connected by the daemon itself (remembered connections) and
 #       meters -29 dBFS again: the fader survived, also in a mixer
 #       rebuilt for 44.1 kHz;
 #  3. a server that hangs: stopped with SIGTERM, started again and at once
@@ -114,8 +113,6 @@ jmx_connect "$tname:out_1" "$dname:in_1" || jmx_die "cannot connect the tone"
 jmx_connect "$dname:master_L" "$tname:in_L" || jmx_die "cannot connect master_L"
 jmx_connect "$dname:master_R" "$tname:in_R" || jmx_die "cannot connect master_R"
 jmx_connect "$dname:master_L" system:playback_1 || jmx_die "cannot connect system:playback_1"
-# made from outside: kept (saved, remade after a return) only when asked
-[ "$("$osc" "$port" /jack/keep)" = "/jack/keep 4" ] || jmx_die "/jack/keep did not keep the 4 connections"
 "$osc" -t 0 "$port" /ch/1/fader/db f -6
 lvl=$(meter_near -29 1.5)
 awk -v v="$lvl" 'BEGIN { exit !(v > -30.5 && v < -27.5) }' || jmx_die "master at $lvl dBFS before any restart, want -29"

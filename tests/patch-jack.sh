@@ -1,9 +1,14 @@
 #!/bin/sh
 # patch-jack.sh - remote patching over OSC on a private jackd (issue 13,
 # item 7):
-#   - a player that connects itself (jmx_tone -C, as sndfile-jackplay
-#     does) is listed as "other", is not in the saved state, and the next
-#     start logs no "is not there (yet)" for it;
+#   - a connection another program made is remembered (listed "other",
+#     saved) while its peer is there: a player that connects itself
+#     (jmx_tone -C, as sndfile-jackplay does) is saved while it runs and
+#     forgotten when it exits, so the next start logs no "player:out_1 is
+#     not there (yet)"; a jack_connect by hand to a long-lived client is
+#     saved and made again at the next start; a self-connecting client
+#     kept with /jack/keep stays (pending, saved) when it exits and is
+#     connected again when it returns;
 #   - /jack/ports lists every port jack_lsp lists, with direction, type
 #     and whether it is ours; a pattern narrows it;
 #   - /jack/connect and /jack/disconnect of our port and a peer: jack_lsp -c
@@ -12,7 +17,7 @@
 #   - a bad name, two foreign ports, two of ours, a wrong direction, a
 #     MIDI port to an audio port: /error, and jack_lsp -c shows nothing
 #     changed;
-#   - /jack/keep adopts a connection made with jack_connect;
+#   - /jack/keep makes a connection made with jack_connect "wanted";
 #   - with the server away every command answers "JACK is not running".
 # Skips (77) only when jackd, jack_lsp or jack_connect is missing.
 . "${srcdir:-.}/jack-env.sh"
@@ -42,20 +47,70 @@ jmx_track $!
 jmx_wait_ports tone 4 10 || jmx_fail "tone client missing"
 start_daemon "$T/d1.log"
 
-# ---- 1: a player that connects itself is not remembered ----
+# ---- 1: what is remembered of connections made outside jackmixd ----
+# a player that connects itself: remembered while it is there, forgotten
+# when it exits (the server staying)
 ./jmx_tone -n player -c 1 -C "^$name:in_2\$" >"$T/player.log" 2>&1 &
 player=$!
 jmx_track $player
 jmx_check "the player connected itself" jmx_connected "$name:in_2" player:out_1 5
 sleep 0.3 # a look at the graph (every 100 ms)
+out=$(list /jack/connections s in_2)
+jmx_check "the player's own connection is 'other'" \
+	eval 'printf "%s\n" "$out" | grep -qx "/jack/connections player:out_1 $name:in_2 other"'
 osc /state/save >/dev/null || jmx_fail "/state/save"
-jmx_check "a player's own connection is not saved" eval '! grep -q "player:" "$state"'
+jmx_check "saved while the player is there" grep -qx '/jack/connect "in_2" "player:out_1"' "$state"
 jmx_stop_pid $player 5
+sleep 0.5 # two looks: the disconnection, then the ports gone
+osc /state/save >/dev/null
+jmx_check "forgotten when the player exits" eval '! grep -q "player:" "$state"'
+out=$(list /jack/connections s in_2)
+jmx_check "nor listed as pending" eval '! printf "%s\n" "$out" | grep -q player:'
+# a patchbay connection to a long-lived client (jack_connect by hand):
+# saved without being asked to
+jack_connect tone:out_1 "$name:in_1" || jmx_fail "jack_connect"
 sleep 0.3
+out=$(list /jack/connections s in_1)
+jmx_check "a hand-made connection is 'other'" \
+	eval 'printf "%s\n" "$out" | grep -qx "/jack/connections tone:out_1 $name:in_1 other"'
+osc /state/save >/dev/null
+jmx_check "a hand-made connection is saved" grep -qx '/jack/connect "in_1" "tone:out_1"' "$state"
+# a client that connects itself, kept with /jack/keep: kept when it exits
+./jmx_tone -n keeper -c 1 -C "^$name:in_2\$" >"$T/keeper.log" 2>&1 &
+keeper=$!
+jmx_track $keeper
+jmx_check "the keeper connected itself" jmx_connected "$name:in_2" keeper:out_1 5
+r=$(osc /jack/keep s in_2)
+jmx_check "/jack/keep in_2 keeps one ($r)" [ "$r" = "/jack/keep 1" ]
+jmx_stop_pid $keeper 5
+sleep 0.5
+osc /state/save >/dev/null
+jmx_check "a kept connection stays when its client exits" \
+	grep -qx '/jack/connect "in_2" "keeper:out_1"' "$state"
+out=$(list /jack/connections s in_2)
+jmx_check "... listed as pending" \
+	eval 'printf "%s\n" "$out" | grep -qx "/jack/connections keeper:out_1 $name:in_2 pending"'
 jmx_stop_pid $daemon 5
-jmx_check "not saved at shutdown either" eval '! grep -q "player:" "$state"'
+jmx_check "the player is not saved at shutdown either" eval '! grep -q "player:" "$state"'
 start_daemon "$T/d2.log"
-jmx_check "no 'is not there (yet)' at the next start" eval '! grep -q "is not there" "$T/d2.log"'
+jmx_check "no 'player:out_1 is not there (yet)' at the next start" \
+	eval '! grep -q "player:out_1 is not there" "$T/d2.log"'
+jmx_check "but 'keeper:out_1 is not there (yet)' (kept)" grep -q "keeper:out_1 is not there (yet)" "$T/d2.log"
+jmx_check "the hand-made connection is made again at the next start" \
+	jmx_connected "$name:in_1" tone:out_1
+./jmx_tone -n keeper -c 1 >"$T/keeper.log" 2>&1 &
+keeper=$!
+jmx_track $keeper
+jmx_check "the kept connection is made again when its client returns" \
+	jmx_connected "$name:in_2" keeper:out_1 5
+jmx_stop_pid $keeper 5
+# back to no connections for what follows
+r=$(osc /jack/disconnect ss keeper:out_1 in_2)
+jmx_check "/jack/disconnect forgets a pending one ($r)" [ "$r" = "/jack/disconnect keeper:out_1 in_2" ]
+osc /jack/disconnect ss tone:out_1 in_1 >/dev/null
+sleep 0.3
+osc /state/save >/dev/null
+jmx_check "no connection saved" eval '! grep -q "^/jack/connect " "$state"'
 
 # ---- 2: /jack/ports ----
 out=$(list /jack/ports) || jmx_fail "/jack/ports: $out"
@@ -120,13 +175,18 @@ osc /jack/disconnect ss "$name:master_L" tone:in_L >/dev/null
 sleep 0.3
 jmx_check "back to the graph before" [ "$(graph)" = "$before" ]
 
-# ---- 5: /jack/keep adopts a connection made by hand ----
+# ---- 5: /jack/keep makes a connection made by hand wanted ----
 jack_connect tone:out_2 "$name:in_2" || jmx_fail "jack_connect"
 out=$(list /jack/connections s in_2)
 jmx_check "a hand-made connection is 'other'" \
 	eval 'printf "%s\n" "$out" | grep -qx "/jack/connections tone:out_2 $name:in_2 other"'
 r=$(osc /jack/keep s in_2)
 jmx_check "/jack/keep in_2 keeps one ($r)" [ "$r" = "/jack/keep 1" ]
+out=$(list /jack/connections s in_2)
+jmx_check "kept: 'wanted'" \
+	eval 'printf "%s\n" "$out" | grep -qx "/jack/connections tone:out_2 $name:in_2 wanted"'
+r=$(osc /jack/keep s in_2)
+jmx_check "/jack/keep again keeps none ($r)" [ "$r" = "/jack/keep 0" ]
 osc /state/save >/dev/null
 jmx_check "kept: saved" grep -qx '/jack/connect "in_2" "tone:out_2"' "$state"
 

@@ -164,9 +164,8 @@ jmx_check "same output level after restart ($level_a vs $level_d dBFS)" \
 
 # ---- 5: peers that register late, go away and come back ----
 jack_connect "$name:bus_1_L" tone:in_R || jmx_fail "jack_connect"
-osc /jack/keep >/dev/null || jmx_fail "/jack/keep"
 osc /state/save >/dev/null
-jmx_check "a manual connection kept with /jack/keep is saved" grep -q '^/jack/connect "bus_1_L" "tone:in_R"$' "$state"
+jmx_check "a manual connection is saved" grep -q '^/jack/connect "bus_1_L" "tone:in_R"$' "$state"
 jmx_stop_pid $daemon 5
 # add two connections to a client that does not exist yet (hand-edited
 # file: the checksum line becomes a bare "end")

@@ -80,12 +80,14 @@ void session_shutdown(struct session *s);
 int session_switch(struct session *s, const char *state_path, const char *snapshot_dir, char *err,
                    size_t errlen);
 
-/* Before the JACK client is closed (server lost, NSM rename): the wanted
- * connections are made again afterwards by session_restore_connections. */
+/* Before the JACK client is closed (server lost, NSM rename): nothing is
+ * forgotten; every remembered connection ("other" ones too) is made again
+ * afterwards by session_restore_connections. */
 void session_engine_closing(struct session *s);
 
 /* A connection a user asked for (main: -i, -o, --connect-midi, through
- * the engine's callback; ctx is the session): saved from now on. */
+ * the engine's callback; ctx is the session): wanted, saved and kept when
+ * its peer goes away. */
 void session_wanted(void *ctx, const char *port, const char *peer);
 
 /* Patching (the /jack/... commands, patch_osc.c).  Every one needs the
@@ -93,18 +95,21 @@ void session_wanted(void *ctx, const char *port, const char *peer);
  * it fails: 0 (or a count), or -1 with a message in err.
  * session_patch: connect (1) or disconnect (0) output port from and input
  * port to (full names, or ours by short name), exactly one of them ours,
- * of the same type.  A connection made is wanted (saved and remade); one
- * broken is forgotten, and so is a wanted one whose peer is away. */
+ * of the same type.  A connection made is wanted (saved, kept when the
+ * peer goes, remade when it returns); one broken is forgotten, and so is
+ * a remembered one whose peer is away. */
 int session_patch(struct session *s, const char *from, const char *to, int connect, char *err, size_t errlen);
 /* The connections of our ports (of port only, ours or a peer, if not
  * NULL): fn gets the output's and the input's full names and "wanted"
- * (saved), "other" (made by another client, not saved) or "pending"
- * (saved, waiting for the peer).  The number listed. */
+ * (asked for: saved, kept when the peer goes), "other" (made by another
+ * program: saved while the peer is there, forgotten when its client
+ * leaves) or "pending" (saved, waiting for the peer).  The number listed. */
 typedef void (*session_conn_fn)(void *ctx, const char *from, const char *to, const char *state);
 int session_connections(struct session *s, const char *port, session_conn_fn fn, void *ctx, char *err,
                         size_t errlen);
-/* Adopt the connections other clients made to our ports (to port only,
- * if not NULL) as wanted.  The number adopted. */
+/* Make the connections other programs made to our ports (to port only,
+ * if not NULL) wanted, so that they stay when their client leaves.  The
+ * number that were not wanted yet. */
 int session_keep(struct session *s, const char *port, char *err, size_t errlen);
 
 /* Told whenever the state becomes different from the saved one (dirty)

@@ -931,6 +931,13 @@ int engine_connected(const struct engine *e)
 	return e->client != NULL;
 }
 
+int engine_running(const struct engine *e)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	return e->client != NULL && atomic_load((atomic_int *)&e->active) &&
+	       !atomic_load((atomic_int *)&e->lost);
+}
+
 const char *engine_lost_reason(const struct engine *e)
 {
 	ASSERT_ROLE(ROLE_CONTROL);

@@ -124,6 +124,10 @@ int engine_connect_midi(struct engine *e, const char *glob, engine_conn_fn made,
  * then activates it.  While disconnected the functions that need a
  * client do nothing (connect: -1, exists: 0, foreach: no calls). */
 int engine_connected(const struct engine *e);
+/* Connected and active, and JACK has not shut the client down: false as
+ * soon as the shutdown callback ran, before the control thread handled
+ * CTL_EV_SHUTDOWN (the session then forgets nothing). */
+int engine_running(const struct engine *e);
 /* Close the dead client after the server went away.  Idempotent. */
 void engine_lost(struct engine *e);
 /* Why JACK said it shut us down ("" if it gave no reason). */

@@ -70,9 +70,10 @@ const struct osc_route_command osc_route_commands[] = {
     {"/jack/connections", CMD_EXT, "[s:port]",
      "Lists the connections of this console's ports (of port only, ours or a peer, if given): one "
      "/jack/connections s:from s:to s:state per connection, from an output to an input; state is wanted "
-     "(saved with the state and made again), other (made by another client, e.g. a player connecting "
-     "itself: not saved) or pending (saved, waiting for the peer to appear); then "
-     "/jack/connections/done i:count."},
+     "(asked for: saved with the state, kept when the peer goes away and made again when it returns), "
+     "other (made by another program, e.g. a patchbay, jack_connect or a player connecting itself: saved "
+     "while the peer is there, forgotten when the peer's client goes away while the JACK server stays) "
+     "or pending (saved, waiting for the peer to appear); then /jack/connections/done i:count."},
     {"/jack/connect", CMD_EXT, "s:from s:to",
      "Connects output port from to input port to, of the same type, one of them a port of this console "
      "(by its short name, e.g. in_1, or full name); the connection is wanted: saved with the state, and "
@@ -80,12 +81,12 @@ const struct osc_route_command osc_route_commands[] = {
      "/jack/connect s:from s:to; bad names, two foreign or two own ports, a wrong direction or type get "
      "/error and change nothing."},
     {"/jack/disconnect", CMD_EXT, "s:from s:to",
-     "Breaks the connection from -> to (one end ours) and forgets it; a wanted connection whose peer is "
-     "away is forgotten too.  Replies /jack/disconnect s:from s:to."},
+     "Breaks the connection from -> to (one end ours) and forgets it; a pending one (its peer away) is "
+     "forgotten too.  Replies /jack/disconnect s:from s:to."},
     {"/jack/keep", CMD_EXT, "[s:port]",
-     "Keeps the connections other clients made to this console's ports (to port only, if given; e.g. "
-     "made with jack_connect or a patchbay): they become wanted, saved with the state.  Replies "
-     "/jack/keep i:count."},
+     "Makes the connections other programs made to this console's ports (to port only, if given; e.g. "
+     "a player that connects itself) wanted: kept when their client goes away, made again when it "
+     "returns.  Replies /jack/keep i:count (those that were not wanted yet)."},
     /* implemented in recorder_osc.c, bound with osc_add_command */
     {"/record/start", CMD_EXT, "[s:name]",
      "Starts recording the master (after the limiter), and with --record-stems every channel after its "
