@@ -15,6 +15,7 @@
 #include "role.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <lo/lo.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@
 #include "recorder.h"
 #include "recorder_osc.h"
 #include "session.h"
+#include "patch_osc.h"
 #include "session_osc.h"
 #include "snapshot.h"
 #include "statefile.h"
@@ -83,6 +85,8 @@ struct app {
 	struct recorder_osc *rec_osc;
 	struct automation_osc *autom_osc;
 	struct session_osc *session_osc;
+	struct patch_osc *patch_osc;
+	char nsm_map[4096]; /* under NSM: the session's MIDI mapping file */
 	struct midi *midi;
 	struct midi_osc *midi_osc;
 	struct automation *autom;
@@ -611,6 +615,12 @@ static unsigned host_period(void *ctx)
 	return engine_period(((struct app *)ctx)->engine);
 }
 
+static unsigned host_osc_port(void *ctx)
+{
+	struct app *app = ctx;
+	return app->osc_net ? osc_net_port(app->osc_net) : 0;
+}
+
 static int host_meter_take(void *ctx, enum param_id id, unsigned idx, float out[2])
 {
 	struct app *app = ctx;
@@ -744,8 +754,8 @@ static int console_start(struct app *app, const char *name, const struct session
 	session_load_state(app->session);
 	if (recorder_start_up(app) < 0)
 		return -1;
-	struct osc_host host = {app->client_name, PACKAGE_VERSION, app,
-	                        host_rate,        host_period,     host_meter_take};
+	struct osc_host host = {app->client_name, PACKAGE_VERSION, app,          host_rate,
+	                        host_period,      host_meter_take, host_osc_port};
 	app->osc = osc_new(&host, app->model, app->ctl);
 	if (!app->osc)
 		return -1;
@@ -757,6 +767,9 @@ static int console_start(struct app *app, const char *name, const struct session
 		return -1;
 	app->session_osc = session_osc_new(app->session, app->osc);
 	if (!app->session_osc)
+		return -1;
+	app->patch_osc = patch_osc_new(app->session, app->engine, app->osc);
+	if (!app->patch_osc)
 		return -1;
 	app->autom_osc = automation_osc_new(app->autom, app->osc);
 	if (!app->autom_osc)
@@ -782,15 +795,52 @@ static int console_start(struct app *app, const char *name, const struct session
 		return -1;
 	session_restore_connections(app->session);
 	for (unsigned i = 0; i < app->opt.n_connect_inputs; i++)
-		engine_connect_inputs(app->engine, app->opt.connect_inputs[i]);
+		engine_connect_inputs(app->engine, app->opt.connect_inputs[i], session_wanted, app->session);
 	for (unsigned i = 0; i < app->opt.n_connect_master; i++)
-		engine_connect_master(app->engine, app->opt.connect_master[i]);
+		engine_connect_master(app->engine, app->opt.connect_master[i], session_wanted, app->session);
 	for (unsigned i = 0; i < app->opt.n_connect_midi; i++)
-		engine_connect_midi(app->engine, app->opt.connect_midi[i]);
+		engine_connect_midi(app->engine, app->opt.connect_midi[i], session_wanted, app->session);
 	return 0;
 }
 
 /* ---- NSM ---------------------------------------------------------------- */
+
+/* Under NSM the OSC port is part of the instance's saved state, in this
+ * file of its directory: a second instance in the same session takes a
+ * free port when the default is taken (osc_net's any_if_busy), and each
+ * gets its own port again when the session is reopened. */
+#define NSM_PORT_FILE "osc-port"
+
+static unsigned nsm_kept_port(int dirfd)
+{
+	char buf[16];
+	int fd = openat(dirfd, NSM_PORT_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	unsigned long p = strtoul(buf, NULL, 10);
+	return p > 0 && p < 65536 ? (unsigned)p : 0;
+}
+
+/* Keep the port we listen on in the instance directory and report it
+ * (log, NSM label; /info asks osc_net). */
+static void nsm_keep_port(struct app *app, int dirfd, const char *path)
+{
+	unsigned p = app->osc_net ? osc_net_port(app->osc_net) : 0;
+	char text[16], err[256], label[32];
+	if (!p)
+		return;
+	if (nsm_kept_port(dirfd) != p) {
+		int n = snprintf(text, sizeof text, "%u\n", p);
+		if (statefile_write_atomic(dirfd, NSM_PORT_FILE, text, (size_t)n, 1, err, sizeof err) < 0)
+			log_warn("NSM: %s/%s: %s", path, NSM_PORT_FILE, err);
+	}
+	log_info("NSM: OSC port %u (kept in %s/%s)", p, path, NSM_PORT_FILE);
+	snprintf(label, sizeof label, "OSC port %u", p);
+	nsm_set_label(app->nsm, label);
+}
 
 static void nsm_on_dirty(void *ctx, int dirty)
 {
@@ -810,15 +860,25 @@ static int nsm_on_open(void *ctx, const char *path, const char *display_name, co
 		snprintf(err, errlen, "%s: %s", path, strerror(-fd));
 		return -1;
 	}
-	close(fd);
 	if ((size_t)snprintf(state, sizeof state, "%s/jackmixd.state", path) >= sizeof state ||
-	    (size_t)snprintf(snaps, sizeof snaps, "%s/snapshots", path) >= sizeof snaps) {
+	    (size_t)snprintf(snaps, sizeof snaps, "%s/snapshots", path) >= sizeof snaps ||
+	    (size_t)snprintf(app->nsm_map, sizeof app->nsm_map, "%s/midi.map", path) >= sizeof app->nsm_map) {
+		close(fd);
 		snprintf(err, errlen, "path too long");
 		return -1;
 	}
 	if (!app->engine) {
 		struct session_config sc = {state, snaps, 0};
+		unsigned kept = nsm_kept_port(fd);
+		if (kept)
+			app->opt.osc.port = kept;
+		app->opt.osc.any_if_busy = 1;
+		if (!app->opt.midi.mcu) { /* the mapping file lives in the session */
+			app->opt.midi.map_path = app->nsm_map;
+			app->opt.midi.map_session = 1;
+		}
 		if (console_start(app, client_id, &sc) < 0) {
+			close(fd);
 			snprintf(err, errlen, "cannot start (see the log)");
 			return -1;
 		}
@@ -827,6 +887,7 @@ static int nsm_on_open(void *ctx, const char *path, const char *display_name, co
 		if (strcmp(client_id, app->client_name) != 0) {
 			session_engine_closing(app->session);
 			if (engine_rename(app->engine, client_id) < 0) {
+				close(fd);
 				snprintf(err, errlen, "cannot reopen the JACK client as '%s'", client_id);
 				app->exit_code = 1;
 				control_stop(app->ctl);
@@ -834,10 +895,14 @@ static int nsm_on_open(void *ctx, const char *path, const char *display_name, co
 			}
 			snprintf(app->client_name, sizeof app->client_name, "%s", client_id);
 		}
-		if (session_switch(app->session, state, snaps, err, errlen) < 0)
+		if (session_switch(app->session, state, snaps, err, errlen) < 0) {
+			close(fd);
 			return -1;
+		}
 		session_restore_connections(app->session);
 	}
+	nsm_keep_port(app, fd, path);
+	close(fd);
 	session_on_dirty(app->session, nsm_on_dirty, app);
 	return 0;
 }
@@ -885,8 +950,9 @@ int main(int argc, char **argv)
 		/* the session manager names us and says where files go: no
 		 * JACK client until /nsm/client/open (console_start then) */
 		struct nsm_callbacks cb = {&app, nsm_on_open, nsm_on_save, nsm_on_failed};
-		if (app.opt.state || app.opt.snapshot_dir)
-			log_info("NSM: --state and --snapshot-dir are ignored, the session decides");
+		if (app.opt.state || app.opt.snapshot_dir || app.opt.midi.map_path)
+			log_info(
+			    "NSM: --state, --snapshot-dir and --midi-map are ignored, the session decides");
 		app.nsm = nsm_new(nsm_url, argv[0], app.ctl, &cb);
 		if (!app.nsm)
 			goto out;
@@ -910,6 +976,7 @@ out:
 	midi_osc_free(app.midi_osc); /* before the MIDI surface it calls */
 	automation_osc_free(app.autom_osc);
 	session_osc_free(app.session_osc);
+	patch_osc_free(app.patch_osc);
 	osc_net_free(app.osc_net); /* its clients before the core */
 	osc_free(app.osc);
 	int abandoned = engine_close(app.engine);

@@ -75,7 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.no_socket = 1;
 	cfg.allow[cfg.n_allow++] = "10.1.0.0/16";
 	cfg.feedback[cfg.n_feedback++] = "127.0.0.9:9999";
-	struct osc_host host = {"fuzz", "0", NULL, NULL, NULL, meter_take};
+	struct osc_host host = {"fuzz", "0", NULL, NULL, NULL, meter_take, NULL};
 	osc = model ? osc_new(&host, model, NULL) : NULL;
 	net = osc ? osc_net_new(osc, &cfg, NULL) : NULL;
 	if (!net)

@@ -346,7 +346,7 @@ static void get_info(struct peer *p)
 {
 	struct msg m;
 	send0(p, "/info");
-	CHECK(peer_wait(p, "/info", 2000, &m) && strcmp(m.types, "ssiiii") == 0, "/info reply");
+	CHECK(peer_wait(p, "/info", 2000, &m) && strcmp(m.types, "ssiiiii") == 0, "/info reply");
 	channels = (int)m.num[2];
 	buses = (int)m.num[3];
 	CHECK(channels >= 2 && m.num[4] >= 8000 && m.num[5] >= 16, "/info: %d channels, rate %g, period %g",

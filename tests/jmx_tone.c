@@ -4,13 +4,16 @@
  * level) and meters the peak of its two inputs, until SIGTERM or SIGINT.
  *
  *   jmx_tone [-n NAME] [-c OUTPUTS] [-f BASE_HZ] [-a DBFS] [-m METERFILE]
- *            [--rt-malloc] [--process-thread]
+ *            [-C PORT] [--rt-malloc] [--process-thread]
  *
  * Ports: out_1 .. out_N, in_L, in_R.  The server is JACK_DEFAULT_SERVER
  * (never started automatically).  With -m, every 100 ms the file is
  * replaced (write + rename) by one line "peak_dbfs=X cycles=N": X is the
  * largest |sample| seen on in_L or in_R during those 100 ms, in dBFS
  * (-200 for digital silence), N the process cycles run so far.
+ * -C REGEX connects out_k to the k-th input port matching REGEX (as
+ * jack_get_ports matches) after activation, as a player
+ * (sndfile-jackplay) connects itself.
  * --rt-malloc makes the process callback call malloc and free on every
  * cycle: the negative control that proves the RT shim sees the JACK
  * process thread.  --process-thread runs the same work from a thread of
@@ -127,26 +130,22 @@ static void write_meter(const char *path)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: jmx_tone [-n NAME] [-c OUTPUTS] [-f BASE_HZ] [-a DBFS] [-m METERFILE]"
-	           " [--rt-malloc] [--process-thread]\n");
+	           " [-C PORT] [--rt-malloc] [--process-thread]\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"name", required_argument, NULL, 'n'},
-	    {"outputs", required_argument, NULL, 'c'},
-	    {"freq", required_argument, NULL, 'f'},
-	    {"amplitude", required_argument, NULL, 'a'},
-	    {"meter", required_argument, NULL, 'm'},
-	    {"rt-malloc", no_argument, NULL, 'M'},
-	    {"process-thread", no_argument, NULL, 'T'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"name", required_argument, NULL, 'n'},     {"outputs", required_argument, NULL, 'c'},
+	    {"freq", required_argument, NULL, 'f'},     {"amplitude", required_argument, NULL, 'a'},
+	    {"meter", required_argument, NULL, 'm'},    {"rt-malloc", no_argument, NULL, 'M'},
+	    {"process-thread", no_argument, NULL, 'T'}, {"connect", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
-	const char *name = "jmx_tone", *meter = NULL;
+	const char *name = "jmx_tone", *meter = NULL, *connect = NULL;
 	double base = 220.0, dbfs = -20.0;
 	int c, own_thread = 0;
-	while ((c = getopt_long(argc, argv, "n:c:f:a:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:c:f:a:m:C:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			name = optarg;
@@ -162,6 +161,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			meter = optarg;
+			break;
+		case 'C':
+			connect = optarg;
 			break;
 		case 'M':
 			rt_malloc = 1;
@@ -215,6 +217,14 @@ int main(int argc, char **argv)
 
 	if (jack_activate(client) != 0)
 		goto fail;
+	if (connect) {
+		const char **to = jack_get_ports(client, connect, NULL, JackPortIsInput);
+		for (unsigned k = 0; to && to[k] && k < nouts; k++)
+			if (jack_connect(client, jack_port_name(outs[k]), to[k]) != 0)
+				fprintf(stderr, "jmx_tone: cannot connect to %s\n", to[k]);
+		if (to)
+			jack_free((void *)to);
+	}
 	while (!stop && !atomic_load(&server_gone)) {
 		struct timespec t = {0, 100 * 1000 * 1000};
 		nanosleep(&t, NULL);

@@ -173,7 +173,7 @@ struct sim *sim_new(const struct sim_config *cfg)
 	osc_net_config_init(&oc);
 	oc.no_socket = 1;
 	oc.feedback_port = 0;
-	struct osc_host host = {"jmx-sim", "sim", s, sim_host_rate, sim_host_period, sim_host_meter};
+	struct osc_host host = {"jmx-sim", "sim", s, sim_host_rate, sim_host_period, sim_host_meter, NULL};
 	s->osc = osc_new(&host, s->model, s->ctl);
 	s->net = s->osc ? osc_net_new(s->osc, &oc, s->ctl) : NULL;
 	if (!s->net)

@@ -8,6 +8,11 @@
 #     there and reports is_clean; no autosave under NSM;
 #   - switch: a second open with another ID and path renames the JACK
 #     client and loads that session's state;
+#   - a second instance in the same session, on the same default OSC
+#     port: it takes a free port, keeps it in its instance directory
+#     (osc-port) and gets it again when reopened while the first still
+#     holds the default; the port is in the log, in /info and in the NSM
+#     label; its MIDI mapping file is the one in its instance directory;
 #   - SIGTERM quits promptly with status 0 without saving;
 #   - a refused announce makes the daemon exit non-zero without JACK.
 . "${srcdir:-.}/jack-env.sh"
@@ -19,10 +24,11 @@ T=$JMX_TMP
 port=$(jmx_free_udp_port) || jmx_fail "no free UDP port"
 osc() { ./jmx_osc -t 2000 "$port" "$@"; }
 fail=0
-# wait_event PATTERN [COUNT] [TIMEOUT_S]: the events file has COUNT lines matching
+# wait_event PATTERN [COUNT] [TIMEOUT_S] [FILE]: the events file (or FILE)
+# has COUNT lines matching
 wait_event() {
 	n=$((${3:-5} * 10))
-	while [ "$(grep -c -- "$1" "$T/events" 2>/dev/null)" -lt "${2:-1}" ]; do
+	while [ "$(grep -c -- "$1" "${4:-$T/events}" 2>/dev/null)" -lt "${2:-1}" ]; do
 		[ "$n" -gt 0 ] || return 1
 		n=$((n - 1))
 		sleep 0.1
@@ -81,6 +87,55 @@ jmx_check "the saved file parses" ./jmx_statecheck -c 2 -b 1 "$st1"
 wait_event "RECV /nsm/client/is_clean" || jmx_bad "save reports is_clean"
 osc /snapshot/save s scene1 >/dev/null
 jmx_check "scenes live in the session" [ -f "$T/sess1/jmx.nA/snapshots/scene1.scene" ]
+
+# ---- a second instance in the same session ----
+jmx_check "the first instance keeps the default port" [ "$(cat "$T/sess1/jmx.nA/osc-port")" = "$port" ]
+out=$(osc /info)
+jmx_check "/info of the first: port $port ($out)" [ "${out##* }" = "$port" ]
+mkdir -p "$T/sess1/jmx.nC"
+printf 'cc 1 7 /ch/2/fader/db\n' >"$T/sess1/jmx.nC/midi.map"
+second() { # second LOG: a fake server of its own, a daemon on the same -p, open jmx.nC
+	rm -f "$T/url2" "$T/events2" "$T/cmd2"
+	mkfifo "$T/cmd2" || jmx_fail "mkfifo"
+	./fake_nsmd "$T/url2" <"$T/cmd2" >"$T/events2" 2>&1 &
+	server2=$!
+	jmx_track $server2
+	exec 4>"$T/cmd2"
+	n=50
+	while [ ! -s "$T/url2" ]; do
+		[ $n -gt 0 ] || jmx_fail "fake_nsmd 2 did not start"
+		n=$((n - 1))
+		sleep 0.1
+	done
+	jmx_daemon_start "$1" NSM_URL="$(cat "$T/url2")" -c 2 -b 1 -p "$port"
+	d3=$JMX_DAEMON_PID
+	wait_event "RECV /nsm/server/announce" 1 5 "$T/events2" || { jmx_show daemon "$1"; jmx_fail "no announce (2)"; }
+	echo "open $T/sess1/jmx.nC Second jmx.nC" >&4
+	wait_event "RECV /reply /nsm/client/open" 1 10 "$T/events2" || { jmx_show daemon "$1"; jmx_fail "the second instance did not open"; }
+	jmx_alive $d3 || { jmx_show daemon "$1"; jmx_fail "the second instance exited"; }
+	port2=$(sed -n 's/.*NSM: OSC port \([0-9]*\) .*/\1/p' "$1" | tail -n 1)
+}
+second "$T/daemon3.log"
+jmx_check "second instance: a port of its own ('$port2' vs $port)" [ -n "$port2" ] && [ "$port2" != "$port" ]
+jmx_check "second instance: the port is kept in the session" [ "$(cat "$T/sess1/jmx.nC/osc-port")" = "$port2" ]
+out=$(./jmx_osc -t 2000 "$port2" /info)
+jmx_check "second instance: /info says $port2 ($out)" [ "${out##* }" = "$port2" ]
+jmx_check "second instance: /info is jmx.nC's" [ "$(echo "$out" | awk '{ print $2 }')" = jmx.nC ]
+wait_event "RECV /nsm/client/label OSC port $port2" 1 5 "$T/events2" || jmx_bad "second instance: NSM label"
+jmx_check "second instance: the session's MIDI map is loaded" grep -q "$T/sess1/jmx.nC/midi.map: 1 MIDI mapping" "$T/daemon3.log"
+out=$(./jmx_osc -t 2000 "$port2" /midi/map)
+jmx_check "second instance: /midi/map lists it ($out)" [ "$out" = "/midi/map cc 1 7 /ch/2/fader/db" ]
+jmx_stop_pid $d3 5
+echo quit >&4
+exec 4>&-
+jmx_wait_gone $server2 5
+second "$T/daemon4.log"
+jmx_check "reopened: the same port ($port2 again: '$(cat "$T/sess1/jmx.nC/osc-port")')" \
+	[ "$(./jmx_osc -t 2000 "$port2" /info | awk '{ print $NF }')" = "$port2" ]
+jmx_stop_pid $d3 5
+echo quit >&4
+exec 4>&-
+jmx_wait_gone $server2 5
 
 # no autosave under NSM: the session manager decides when to save
 osc /ch/1/fader/db f -8 >/dev/null

@@ -467,7 +467,7 @@ static void test_syntax(void)
 	mark = ncap;
 	send0(&A, "/info");
 	c = find(mark, &A, "/info");
-	CHECK(c && strcmp(c->types, "ssiiii") == 0, "/info types %s", c ? c->types : "-");
+	CHECK(c && strcmp(c->types, "ssiiiii") == 0, "/info types %s", c ? c->types : "-");
 	mark = ncap;
 	send0(&A, "/stats");
 	c = find(mark, &A, "/stats");
@@ -755,7 +755,7 @@ static void test_fixed_target(void)
 	cfg.feedback_port = 0; /* no auto-registration */
 	cfg.feedback[cfg.n_feedback++] = "127.0.0.9:9100";
 	cfg.allow[cfg.n_allow++] = "192.0.2.0/24";
-	struct osc_host host = {"test", "0", NULL, NULL, NULL, NULL};
+	struct osc_host host = {"test", "0", NULL, NULL, NULL, NULL, NULL};
 	struct model *m2 = model_new(&(struct param_shape){2, 0}, NULL);
 	struct osc *o2 = osc_new(&host, m2, NULL);
 	struct osc_net *n2 = o2 ? osc_net_new(o2, &cfg, NULL) : NULL;
@@ -1095,7 +1095,7 @@ int main(void)
 	struct osc_net_config cfg;
 	osc_net_config_init(&cfg);
 	cfg.no_socket = 1;
-	struct osc_host host = {"jmxtest", "9.9", NULL, NULL, NULL, meter_take};
+	struct osc_host host = {"jmxtest", "9.9", NULL, NULL, NULL, meter_take, NULL};
 	osc = osc_new(&host, model, NULL);
 	udp = osc ? osc_net_new(osc, &cfg, NULL) : NULL;
 	CHECK(model && osc && udp, "setup");

@@ -49,6 +49,7 @@ struct nsm {
 	int opened;
 	int dirty;
 	int warned;
+	char label[64]; /* nsm_set_label's, sent after every open */
 	uint64_t started;
 	unsigned char *rx;
 };
@@ -64,6 +65,16 @@ static void nsm_send(struct nsm *n, const char *path, lo_message m)
 	if (send(n->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_warn("NSM: cannot send %s: %s", path, strerror(errno));
 	free(buf);
+}
+
+static void nsm_send_label(struct nsm *n)
+{
+	lo_message m = n->label[0] ? lo_message_new() : NULL;
+	if (!m)
+		return;
+	lo_message_add_string(m, n->label);
+	nsm_send(n, "/nsm/client/label", m);
+	lo_message_free(m);
 }
 
 static void nsm_reply(struct nsm *n, const char *to, const char *text)
@@ -148,9 +159,12 @@ static void nsm_handle(struct nsm *n, const char *path, const char *types, lo_ar
 				n->cb.failed(n->cb.ctx, err[0] ? err : "cannot open");
 			return;
 		}
+		int first = !n->opened;
 		n->opened = 1;
 		n->dirty = 0;
 		nsm_reply(n, path, "Opened");
+		if (first) /* a label set during the first open waited for it */
+			nsm_send_label(n);
 		return;
 	}
 	if (!strcmp(path, "/nsm/client/save")) {
@@ -287,6 +301,16 @@ void nsm_free(struct nsm *n)
 	}
 	free(n->rx);
 	free(n);
+}
+
+void nsm_set_label(struct nsm *n, const char *label)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (!n)
+		return;
+	snprintf(n->label, sizeof n->label, "%s", label);
+	if (n->opened)
+		nsm_send_label(n);
 }
 
 void nsm_set_dirty(struct nsm *n, int dirty)

@@ -46,4 +46,9 @@ void nsm_free(struct nsm *n);
  * are sent, and only once a session is open). */
 void nsm_set_dirty(struct nsm *n, int dirty);
 
+/* Show label next to the client in the session manager (e.g. the OSC
+ * port): at once when a session is open, else right after the reply to
+ * the first /nsm/client/open. */
+void nsm_set_label(struct nsm *n, const char *label);
+
 #endif

@@ -9,14 +9,27 @@
  * thread bumps.  No surface is known here.
  *
  * Invariants:
- * - The saved picture of our patching is view = known + doubt + pending:
- *   "known" is what JACK reported at the last look, "pending" the saved
- *   connections whose peer does not exist (not yet, or no longer: a port
- *   that disappears while connected moves to pending, so unplugging an
- *   interface does not erase its patching), "doubt" connections that
- *   vanished while the peer port still existed, decided at the next look
- *   (a closing client is disconnected just before its ports go).  A
- *   connection the user breaks while both ports exist is forgotten.
+ * - The saved picture of our patching is the "remembered" set: every
+ *   connection of our ports that a user asked for (the state file, a
+ *   recalled scene's, -i/-o/--connect-midi, /jack/connect, /jack/keep:
+ *   "wanted") or that another program made while we looked ("other": a
+ *   patchbay, jack_connect, a player connecting itself).  "other" is the
+ *   subset of remembered made by others and not asked for.  "known" is
+ *   what JACK reported at the last look.  A remembered connection that
+ *   JACK does not show is pending: made when its peer exists.
+ * - When a remembered connection vanishes, the look that sees it puts it
+ *   in "doubt" (a closing client is disconnected a moment before its
+ *   ports go) and the next look decides: while the JACK server stays, a
+ *   wanted connection whose peer went away stays (made again when the
+ *   peer returns: unplugging an interface does not erase its patching);
+ *   an "other" one whose peer went away is forgotten (it was the
+ *   business of the client that left, so a player gone for good is not
+ *   waited for at every later start); any one broken while both ports
+ *   exist (/jack/disconnect, or by hand) is forgotten.  When the server
+ *   goes away (session_engine_closing) nothing is forgotten: all ports
+ *   vanish at once, and the shutdown may be seen after the ports went, so
+ *   nothing "other" is forgotten unless the client is still running and
+ *   our port still exists.
  * - "Dirty" is a generation count (model changes + changes of view) that
  *   differs from the one last saved or loaded; autosave writes only after
  *   SESSION_AUTOSAVE_MS without a change, retries a failed write after the
@@ -56,7 +69,7 @@ struct session {
 	char scene_path[PATH_MAX];
 	int scene_dirfd; /* -1: not (yet) usable */
 
-	struct snapshot_conns known, pending, doubt, view;
+	struct snapshot_conns known, remembered, other, doubt, view;
 	unsigned graph_seen;
 	int graph_valid;
 	int recheck;            /* look at the graph again at the next tick */
@@ -207,19 +220,85 @@ static void session_collect(void *ctx, const char *port, const char *peer)
 {
 	struct snapshot_conns *c = ctx;
 	if (snapshot_conns_add(c, port, peer) < 0)
+		log_warn("cannot follow connection %s <-> %s", port, peer);
+}
+
+/* The saved picture is the remembered set: a change of it is a change of
+ * the state (autosave). */
+static void session_update_view(struct session *s)
+{
+	if (!snapshot_conns_equal(&s->remembered, &s->view)) {
+		s->conn_gen++;
+		snapshot_conns_clear(&s->view);
+		for (unsigned i = 0; i < s->remembered.n; i++)
+			if (snapshot_conns_add(&s->view, s->remembered.v[i].port, s->remembered.v[i].peer) <
+			    0)
+				log_warn("cannot remember connection %s <-> %s", s->remembered.v[i].port,
+				         s->remembered.v[i].peer);
+	}
+}
+
+static void session_drop(struct snapshot_conns *set, const char *port, const char *peer)
+{
+	int i = snapshot_conns_find(set, port, peer);
+	if (i >= 0)
+		snapshot_conns_remove(set, (unsigned)i);
+}
+
+static int session_is_other(const struct session *s, const char *port, const char *peer)
+{
+	return snapshot_conns_find(&s->other, port, peer) >= 0;
+}
+
+/* A user asked for it: remembered, and no longer "other". */
+static void session_want(struct session *s, const char *port, const char *peer)
+{
+	session_drop(&s->other, port, peer);
+	if (snapshot_conns_add(&s->remembered, port, peer) < 0)
 		log_warn("cannot remember connection %s <-> %s", port, peer);
 }
 
-/* Connect what is pending and whose peer exists now.  JACK refuses to
- * connect a port whose client has registered it but is not active yet,
- * and a returning client's ports appear just before it activates: a
- * refusal is tried again at the next looks (every tick), and only given
- * up after SESSION_CONNECT_TRIES of them. */
+/* Another program made it: remembered while its peer is there. */
+static void session_adopt(struct session *s, const char *port, const char *peer)
+{
+	if (snapshot_conns_add(&s->remembered, port, peer) < 0 ||
+	    snapshot_conns_add(&s->other, port, peer) < 0) {
+		log_warn("cannot remember connection %s <-> %s", port, peer);
+		session_drop(&s->remembered, port, peer);
+	}
+}
+
+static void session_forget(struct session *s, const char *port, const char *peer)
+{
+	session_drop(&s->doubt, port, peer);
+	session_drop(&s->other, port, peer);
+	session_drop(&s->remembered, port, peer); /* last: port and peer may be its strings */
+}
+
+void session_wanted(void *ctx, const char *port, const char *peer)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	struct session *s = ctx;
+	session_want(s, port, peer);
+	session_update_view(s);
+}
+
+/* Connect the remembered connections that JACK does not show and whose
+ * peer exists now (not those in doubt: the next look decides them).  JACK
+ * refuses to connect a port whose client has registered it but is not
+ * active yet, and a returning client's ports appear just before it
+ * activates: a refusal is tried again at the next looks (every tick), and
+ * only given up after SESSION_CONNECT_TRIES of them. */
 static void session_try_pending(struct session *s)
 {
 	int failed = 0;
-	for (unsigned i = 0; i < s->pending.n;) {
-		struct snapshot_conn *c = &s->pending.v[i];
+	for (unsigned i = 0; i < s->remembered.n;) {
+		struct snapshot_conn *c = &s->remembered.v[i];
+		if (snapshot_conns_find(&s->known, c->port, c->peer) >= 0 ||
+		    snapshot_conns_find(&s->doubt, c->port, c->peer) >= 0) {
+			i++;
+			continue;
+		}
 		int r = engine_connect_peer(s->engine, c->port, c->peer);
 		if (r == -ENOENT) {
 			i++;
@@ -230,53 +309,59 @@ static void session_try_pending(struct session *s)
 			i++;
 			continue;
 		}
-		if (r == 0)
+		if (r == 0) {
 			snapshot_conns_add(&s->known, c->port, c->peer);
-		else if (r == -ENODEV)
+			i++;
+			continue;
+		}
+		if (r == -ENODEV)
 			log_warn("saved connection of %s (to %s): this console has no such port", c->port,
 			         c->peer);
 		else
 			log_warn("cannot connect %s to %s", c->port, c->peer);
-		snapshot_conns_remove(&s->pending, i);
+		session_drop(&s->other, c->port, c->peer);
+		snapshot_conns_remove(&s->remembered, i);
 	}
 	s->pending_fails = failed ? s->pending_fails + 1 : 0;
 	if (failed)
 		s->recheck = 1;
 }
 
-static void session_update_view(struct session *s)
+/* Whether the JACK server is still there for our port: the client has
+ * not been shut down and JACK still lists the port.  When the server goes
+ * away every port vanishes, ours too, possibly a look before the shutdown
+ * reaches the control thread. */
+static int session_server_stays(struct session *s, const char *port)
 {
-	struct snapshot_conns v = {0};
-	for (unsigned i = 0; i < s->known.n; i++)
-		snapshot_conns_add(&v, s->known.v[i].port, s->known.v[i].peer);
-	for (unsigned i = 0; i < s->pending.n; i++)
-		snapshot_conns_add(&v, s->pending.v[i].port, s->pending.v[i].peer);
-	for (unsigned i = 0; i < s->doubt.n; i++)
-		snapshot_conns_add(&v, s->doubt.v[i].port, s->doubt.v[i].peer);
-	if (!snapshot_conns_equal(&v, &s->view)) {
-		s->conn_gen++;
-		snapshot_conns_free(&s->view);
-		s->view = v;
-	} else {
-		snapshot_conns_free(&v);
-	}
+	char full[SNAPSHOT_PORT_MAX + 128];
+	if (!engine_running(s->engine))
+		return 0;
+	snprintf(full, sizeof full, "%s:%s", engine_client_name(s->engine), port);
+	return engine_port_exists(s->engine, full);
 }
 
-/* A connection that is gone: its peer went away (remember it) or is
- * still there.  A closing client is disconnected a moment before its
- * ports are unregistered, so "still there" is decided at the next look. */
-static void session_lost(struct session *s, const struct snapshot_conn *c, struct snapshot_conns *doubt)
+/* A remembered connection JACK no longer shows, seen in doubt at the
+ * look before: 1 when it is forgotten now. */
+static int session_decide(struct session *s, const struct snapshot_conn *c)
 {
-	if (!engine_port_exists(s->engine, c->peer)) {
+	int peer_there = engine_port_exists(s->engine, c->peer);
+	if (peer_there) {
+		log_info("%s <-> %s was broken: forgotten", c->port, c->peer);
+		return 1;
+	}
+	if (!session_is_other(s, c->port, c->peer)) {
 		log_info("%s went away: will connect it to %s again when it returns", c->peer, c->port);
-		snapshot_conns_add(&s->pending, c->port, c->peer);
-	} else if (doubt) {
-		snapshot_conns_add(doubt, c->port, c->peer);
+		return 0;
 	}
-	/* else: broken by hand while both ports exist: forgotten */
+	if (!session_server_stays(s, c->port))
+		return 0; /* the server is going: nothing is forgotten */
+	log_info("%s went away: its connection to %s was its own, forgotten", c->peer, c->port);
+	return 1;
 }
 
-/* The graph changed: look at our connections again. */
+/* The graph changed: look at our connections again.  A remembered
+ * connection that vanished goes in doubt and is decided at the next look
+ * (session_decide); connections that appeared are adopted as "other". */
 static void session_refresh(struct session *s)
 {
 	struct snapshot_conns now = {0}, doubt = {0};
@@ -284,21 +369,29 @@ static void session_refresh(struct session *s)
 	if (!s->engine)
 		return;
 	engine_foreach_connection(s->engine, session_collect, &now);
-	for (unsigned i = 0; i < s->known.n; i++)
-		if (snapshot_conns_find(&now, s->known.v[i].port, s->known.v[i].peer) < 0)
-			session_lost(s, &s->known.v[i], &doubt);
-	for (unsigned i = 0; i < s->doubt.n; i++)
-		if (snapshot_conns_find(&now, s->doubt.v[i].port, s->doubt.v[i].peer) < 0)
-			session_lost(s, &s->doubt.v[i], NULL);
+	for (unsigned i = 0; i < s->remembered.n;) {
+		const struct snapshot_conn *c = &s->remembered.v[i];
+		if (snapshot_conns_find(&now, c->port, c->peer) >= 0) {
+			i++;
+			continue;
+		}
+		if (snapshot_conns_find(&s->doubt, c->port, c->peer) >= 0) {
+			if (session_decide(s, c)) {
+				session_drop(&s->other, c->port, c->peer);
+				snapshot_conns_remove(&s->remembered, i);
+				continue;
+			}
+		} else if (snapshot_conns_find(&s->known, c->port, c->peer) >= 0) {
+			snapshot_conns_add(&doubt, c->port, c->peer);
+		}
+		i++;
+	}
+	for (unsigned i = 0; i < now.n; i++)
+		if (snapshot_conns_find(&s->remembered, now.v[i].port, now.v[i].peer) < 0)
+			session_adopt(s, now.v[i].port, now.v[i].peer);
 	snapshot_conns_free(&s->doubt);
 	s->doubt = doubt;
 	s->recheck = doubt.n > 0;
-	for (unsigned i = 0; i < s->pending.n;) {
-		if (snapshot_conns_find(&now, s->pending.v[i].port, s->pending.v[i].peer) >= 0)
-			snapshot_conns_remove(&s->pending, i);
-		else
-			i++;
-	}
 	snapshot_conns_free(&s->known);
 	s->known = now;
 	session_try_pending(s);
@@ -308,8 +401,7 @@ static void session_refresh(struct session *s)
 static void session_connect_saved(struct session *s, const struct snapshot_conns *saved)
 {
 	for (unsigned i = 0; i < saved->n; i++)
-		if (snapshot_conns_find(&s->known, saved->v[i].port, saved->v[i].peer) < 0)
-			snapshot_conns_add(&s->pending, saved->v[i].port, saved->v[i].peer);
+		session_want(s, saved->v[i].port, saved->v[i].peer);
 	if (s->engine && s->graph_valid) /* JACK connects active clients only */
 		session_try_pending(s);
 	session_update_view(s);
@@ -317,9 +409,10 @@ static void session_connect_saved(struct session *s, const struct snapshot_conns
 
 static void session_log_pending(const struct session *s)
 {
-	for (unsigned i = 0; i < s->pending.n; i++)
-		log_info("%s is not there (yet): %s will be connected to it when it appears",
-		         s->pending.v[i].peer, s->pending.v[i].port);
+	for (unsigned i = 0; i < s->remembered.n; i++)
+		if (snapshot_conns_find(&s->known, s->remembered.v[i].port, s->remembered.v[i].peer) < 0)
+			log_info("%s is not there (yet): %s will be connected to it when it appears",
+			         s->remembered.v[i].peer, s->remembered.v[i].port);
 }
 
 void session_restore_connections(struct session *s)
@@ -336,13 +429,185 @@ void session_restore_connections(struct session *s)
 void session_engine_closing(struct session *s)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
-	for (unsigned i = 0; i < s->known.n; i++)
-		snapshot_conns_add(&s->pending, s->known.v[i].port, s->known.v[i].peer);
-	for (unsigned i = 0; i < s->doubt.n; i++)
-		snapshot_conns_add(&s->pending, s->doubt.v[i].port, s->doubt.v[i].peer);
+	/* every remembered connection stays, "other" ones too (the server
+	 * going is not their client leaving), and is made again by
+	 * session_restore_connections */
 	snapshot_conns_clear(&s->known);
 	snapshot_conns_clear(&s->doubt);
 	s->graph_valid = 0;
+}
+
+/* ---- patching (/jack/... over OSC) ---------------------------------------- */
+
+static int session_jack_ok(struct session *s, char *err, size_t errlen)
+{
+	if (s->engine && engine_connected(s->engine))
+		return 0;
+	snprintf(err, errlen, "JACK is not running");
+	return -1;
+}
+
+/* Which end is ours: fills port (our short name) and peer (full name). */
+static int session_ends(struct session *s, const char *from, const char *to, int connect, char *port,
+                        char *peer, char *err, size_t errlen)
+{
+	struct engine_port a, b;
+	int ra = engine_port_lookup(s->engine, from, &a);
+	int rb = engine_port_lookup(s->engine, to, &b);
+	/* forgetting a remembered connection whose peer is away */
+	if (!connect && (ra == 0) != (rb == 0) && (ra == 0 ? a.ours : b.ours)) {
+		snprintf(port, SNAPSHOT_PORT_MAX, "%s", ra == 0 ? a.shortname : b.shortname);
+		snprintf(peer, SNAPSHOT_PEER_MAX, "%s", ra == 0 ? to : from);
+		if (snapshot_conns_find(&s->remembered, port, peer) >= 0)
+			return 0;
+	}
+	if (ra < 0 || rb < 0) {
+		snprintf(err, errlen, "no JACK port '%s'", ra < 0 ? from : to);
+		return -1;
+	}
+	if (!a.ours && !b.ours) {
+		snprintf(err, errlen, "neither '%s' nor '%s' is a port of this console (%s)", from, to,
+		         engine_client_name(s->engine));
+		return -1;
+	}
+	if (a.ours && b.ours) {
+		snprintf(err, errlen, "'%s' and '%s' are both ports of this console", from, to);
+		return -1;
+	}
+	if (!a.output || b.output) {
+		snprintf(err, errlen, "'%s' is an %s: connect an output (from) to an input (to)",
+		         !a.output ? from : to, !a.output ? "input" : "output");
+		return -1;
+	}
+	if (strcmp(a.type, b.type) != 0) {
+		snprintf(err, errlen, "'%s' is %s, '%s' is %s", from, a.type, to, b.type);
+		return -1;
+	}
+	const struct engine_port *mine = a.ours ? &a : &b, *theirs = a.ours ? &b : &a;
+	if (strlen(mine->shortname) >= SNAPSHOT_PORT_MAX || strlen(theirs->name) >= SNAPSHOT_PEER_MAX) {
+		snprintf(err, errlen, "port name too long");
+		return -1;
+	}
+	snprintf(port, SNAPSHOT_PORT_MAX, "%s", mine->shortname);
+	snprintf(peer, SNAPSHOT_PEER_MAX, "%s", theirs->name);
+	return 0;
+}
+
+int session_patch(struct session *s, const char *from, const char *to, int connect, char *err, size_t errlen)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	char port[SNAPSHOT_PORT_MAX], peer[SNAPSHOT_PEER_MAX];
+	if (session_jack_ok(s, err, errlen) < 0 ||
+	    session_ends(s, from, to, connect, port, peer, err, errlen) < 0)
+		return -1;
+	if (connect) {
+		if (engine_connect_peer(s->engine, port, peer) != 0) {
+			snprintf(err, errlen, "JACK refused to connect '%s' to '%s'", from, to);
+			return -1;
+		}
+		session_want(s, port, peer);
+	} else {
+		int r = engine_disconnect_peer(s->engine, port, peer);
+		int remembered = snapshot_conns_find(&s->remembered, port, peer) >= 0;
+		if (r == -1 || (r < 0 && !remembered)) {
+			snprintf(err, errlen,
+			         r == -1 ? "JACK refused to disconnect '%s' from '%s'"
+			                 : "'%s' and '%s' are not connected",
+			         from, to);
+			return -1;
+		}
+		session_forget(s, port, peer);
+		if (r < 0)
+			log_info("%s <-> %s forgotten (it was waiting for %s)", port, peer, peer);
+	}
+	session_update_view(s);
+	return 0;
+}
+
+/* Our port (short name) as a full name, for replies. */
+static void session_full(struct session *s, const char *port, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%s", engine_client_name(s->engine), port);
+}
+
+int session_connections(struct session *s, const char *filter, session_conn_fn fn, void *ctx, char *err,
+                        size_t errlen)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	struct snapshot_conns now = {0};
+	char full[SNAPSHOT_PORT_MAX + 128], only[SNAPSHOT_PEER_MAX] = "";
+	int n = 0;
+
+	if (session_jack_ok(s, err, errlen) < 0)
+		return -1;
+	if (filter) {
+		struct engine_port p;
+		int any = engine_port_lookup(s->engine, filter, &p) == 0;
+		if (any)
+			snprintf(only, sizeof only, "%s", p.ours ? p.shortname : p.name);
+		else if (strlen(filter) < sizeof only)
+			snprintf(only, sizeof only, "%s", filter); /* a peer that is away */
+		for (unsigned i = 0; !any && i < s->remembered.n; i++)
+			any = !strcmp(s->remembered.v[i].peer, only);
+		if (!any) {
+			snprintf(err, errlen, "no JACK port '%s'", filter);
+			return -1;
+		}
+	}
+	engine_foreach_connection(s->engine, session_collect, &now);
+	for (unsigned pass = 0; pass < 2; pass++) {
+		const struct snapshot_conns *set = pass ? &s->remembered : &now;
+		for (unsigned i = 0; i < set->n; i++) {
+			const struct snapshot_conn *c = &set->v[i];
+			if (pass && snapshot_conns_find(&now, c->port, c->peer) >= 0)
+				continue; /* listed in the first pass */
+			if (only[0] && strcmp(only, c->port) != 0 && strcmp(only, c->peer) != 0)
+				continue;
+			struct engine_port mine;
+			if (engine_port_lookup(s->engine, c->port, &mine) < 0)
+				continue;
+			/* one made since the last look is not remembered yet: other */
+			const char *state = pass ? "pending"
+			                    : snapshot_conns_find(&s->remembered, c->port, c->peer) >= 0 &&
+			                            !session_is_other(s, c->port, c->peer)
+			                        ? "wanted"
+			                        : "other";
+			session_full(s, c->port, full, sizeof full);
+			fn(ctx, mine.output ? full : c->peer, mine.output ? c->peer : full, state);
+			n++;
+		}
+	}
+	snapshot_conns_free(&now);
+	return n;
+}
+
+int session_keep(struct session *s, const char *port, char *err, size_t errlen)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	struct snapshot_conns now = {0};
+	struct engine_port p;
+	int n = 0;
+
+	if (session_jack_ok(s, err, errlen) < 0)
+		return -1;
+	if (port && (engine_port_lookup(s->engine, port, &p) < 0 || !p.ours)) {
+		snprintf(err, errlen, "'%s' is not a port of this console", port);
+		return -1;
+	}
+	engine_foreach_connection(s->engine, session_collect, &now);
+	for (unsigned i = 0; i < now.n; i++) {
+		const struct snapshot_conn *c = &now.v[i];
+		if ((port && strcmp(c->port, p.shortname) != 0) ||
+		    (snapshot_conns_find(&s->remembered, c->port, c->peer) >= 0 &&
+		     !session_is_other(s, c->port, c->peer)))
+			continue;
+		session_want(s, c->port, c->peer);
+		log_info("%s <-> %s kept: wanted, made again when %s returns", c->port, c->peer, c->peer);
+		n++;
+	}
+	snapshot_conns_free(&now);
+	session_update_view(s);
+	return n;
 }
 
 /* ---- state file -------------------------------------------------------- */
@@ -371,9 +636,11 @@ static int session_load_from(struct session *s, int *missing, char *err, size_t 
 	model_commit(s->model);
 	if (s->lanes.load)
 		s->lanes.load(s->lanes.ctx, snap->lanes, 0);
-	snapshot_conns_clear(&s->pending);
+	snapshot_conns_clear(&s->remembered);
+	snapshot_conns_clear(&s->other);
 	snapshot_conns_clear(&s->doubt);
 	session_connect_saved(s, &snap->conns);
+	s->recheck = 1; /* connections JACK shows that the file lacks: other */
 	if (!*missing)
 		log_info("%s: loaded (%u values differ from the defaults, %u connections)", s->state_path, n,
 		         snap->conns.n);
@@ -671,7 +938,8 @@ void session_free(struct session *s)
 	if (s->scene_dirfd >= 0)
 		close(s->scene_dirfd);
 	snapshot_conns_free(&s->known);
-	snapshot_conns_free(&s->pending);
+	snapshot_conns_free(&s->remembered);
+	snapshot_conns_free(&s->other);
 	snapshot_conns_free(&s->doubt);
 	snapshot_conns_free(&s->view);
 	free(s->last_text);

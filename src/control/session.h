@@ -3,8 +3,9 @@
  * (-s: loaded at start, autosaved 2 s after the last change and on clean
  * shutdown), scenes in the snapshot directory (crossfaded recall with
  * recall safes; their OSC commands are session_osc.c's), and the JACK
- * connections of our ports (restored at start, peers that register later
- * connected when they appear, peers that vanish remembered).
+ * connections of our ports that a user asked for (restored at start,
+ * peers that register later connected when they appear, peers that vanish
+ * remembered; patched over OSC through patch_osc.c).
  *
  * Threads: control thread only.  It learns about JACK graph changes from
  * engine_graph_generation (an atomic counter bumped by JACK's notification
@@ -79,10 +80,37 @@ void session_shutdown(struct session *s);
 int session_switch(struct session *s, const char *state_path, const char *snapshot_dir, char *err,
                    size_t errlen);
 
-/* NSM: before the JACK client is closed and reopened under a new name;
- * every connection is kept as pending and made again afterwards by
- * session_restore_connections. */
+/* Before the JACK client is closed (server lost, NSM rename): nothing is
+ * forgotten; every remembered connection ("other" ones too) is made again
+ * afterwards by session_restore_connections. */
 void session_engine_closing(struct session *s);
+
+/* A connection a user asked for (main: -i, -o, --connect-midi, through
+ * the engine's callback; ctx is the session): wanted, saved and kept when
+ * its peer goes away. */
+void session_wanted(void *ctx, const char *port, const char *peer);
+
+/* Patching (the /jack/... commands, patch_osc.c).  Every one needs the
+ * JACK server ("JACK is not running" otherwise) and changes nothing when
+ * it fails: 0 (or a count), or -1 with a message in err.
+ * session_patch: connect (1) or disconnect (0) output port from and input
+ * port to (full names, or ours by short name), exactly one of them ours,
+ * of the same type.  A connection made is wanted (saved, kept when the
+ * peer goes, remade when it returns); one broken is forgotten, and so is
+ * a remembered one whose peer is away. */
+int session_patch(struct session *s, const char *from, const char *to, int connect, char *err, size_t errlen);
+/* The connections of our ports (of port only, ours or a peer, if not
+ * NULL): fn gets the output's and the input's full names and "wanted"
+ * (asked for: saved, kept when the peer goes), "other" (made by another
+ * program: saved while the peer is there, forgotten when its client
+ * leaves) or "pending" (saved, waiting for the peer).  The number listed. */
+typedef void (*session_conn_fn)(void *ctx, const char *from, const char *to, const char *state);
+int session_connections(struct session *s, const char *port, session_conn_fn fn, void *ctx, char *err,
+                        size_t errlen);
+/* Make the connections other programs made to our ports (to port only,
+ * if not NULL) wanted, so that they stay when their client leaves.  The
+ * number that were not wanted yet. */
+int session_keep(struct session *s, const char *port, char *err, size_t errlen);
 
 /* Told whenever the state becomes different from the saved one (dirty)
  * or equal again (saved). */

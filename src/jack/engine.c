@@ -529,7 +529,8 @@ static int engine_natcmp(const void *a, const void *b)
 	return (unsigned char)*x - (unsigned char)*y;
 }
 
-static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs)
+static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs, engine_conn_fn fn,
+                               void *ctx)
 {
 	const char **all = jack_get_ports(e->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
 	                                  to_inputs ? JackPortIsOutput : JackPortIsInput);
@@ -555,6 +556,8 @@ static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs
 		if (r == 0 || r == EEXIST) {
 			made++;
 			log_info("connected %s -> %s", src, dst);
+			if (fn)
+				fn(ctx, jack_port_short_name(mine), match[i]);
 		} else {
 			log_warn("cannot connect %s -> %s", src, dst);
 		}
@@ -565,16 +568,16 @@ static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs
 	return (int)made;
 }
 
-int engine_connect_inputs(struct engine *e, const char *glob)
+int engine_connect_inputs(struct engine *e, const char *glob, engine_conn_fn made, void *ctx)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
-	return e->client ? engine_connect_glob(e, glob, 1) : -1;
+	return e->client ? engine_connect_glob(e, glob, 1, made, ctx) : -1;
 }
 
-int engine_connect_master(struct engine *e, const char *glob)
+int engine_connect_master(struct engine *e, const char *glob, engine_conn_fn made, void *ctx)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
-	return e->client ? engine_connect_glob(e, glob, 0) : -1;
+	return e->client ? engine_connect_glob(e, glob, 0, made, ctx) : -1;
 }
 
 void engine_tick(struct engine *e)
@@ -632,7 +635,7 @@ void engine_set_midi(struct engine *e, struct midiring *r)
 	e->midi = r;
 }
 
-int engine_connect_midi(struct engine *e, const char *glob)
+int engine_connect_midi(struct engine *e, const char *glob, engine_conn_fn fn, void *ctx)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	const char *own = e->client ? jack_get_client_name(e->client) : NULL;
@@ -655,6 +658,8 @@ int engine_connect_midi(struct engine *e, const char *glob)
 			if (r == 0 || r == EEXIST) {
 				made++;
 				log_info("connected %s -> %s", src, dst);
+				if (fn)
+					fn(ctx, jack_port_short_name(dir ? e->midi_out : e->midi_in), all[i]);
 			} else {
 				log_warn("cannot connect %s -> %s", src, dst);
 			}
@@ -789,6 +794,93 @@ int engine_connect_peer(struct engine *e, const char *port, const char *peer)
 	return r == 0 || r == EEXIST ? 0 : -1;
 }
 
+/* Our own port from a short name ("in_1") or our full name
+ * ("jackmixd:in_1"); NULL for anything else. */
+static jack_port_t *engine_own_by_name(struct engine *e, const char *name)
+{
+	const char *own = jack_get_client_name(e->client);
+	size_t n = strlen(own);
+	if (!strchr(name, ':'))
+		return engine_own_port(e, name);
+	if (!strncmp(name, own, n) && name[n] == ':')
+		return engine_own_port(e, name + n + 1);
+	return NULL;
+}
+
+static void engine_port_fill(struct engine *e, jack_port_t *p, int ours, struct engine_port *out)
+{
+	int flags = jack_port_flags(p);
+	const char *type = jack_port_type(p);
+	out->name = jack_port_name(p);
+	out->shortname = jack_port_short_name(p);
+	out->ours = ours;
+	out->output = (flags & JackPortIsOutput) != 0;
+	out->type = type && !strcmp(type, JACK_DEFAULT_AUDIO_TYPE)  ? "audio"
+	            : type && !strcmp(type, JACK_DEFAULT_MIDI_TYPE) ? "midi"
+	            : type                                          ? type
+	                                                            : "?";
+	(void)e;
+}
+
+int engine_port_lookup(struct engine *e, const char *name, struct engine_port *out)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (!e->client)
+		return -ENOTCONN;
+	jack_port_t *p = engine_own_by_name(e, name);
+	int ours = p != NULL;
+	if (!p && strchr(name, ':'))
+		p = jack_port_by_name(e->client, name);
+	if (!p)
+		return -ENOENT;
+	engine_port_fill(e, p, ours || jack_port_is_mine(e->client, p), out);
+	return 0;
+}
+
+int engine_foreach_port(struct engine *e, const char *glob, engine_port_fn fn, void *ctx)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (!e->client)
+		return -ENOTCONN;
+	const char **all = jack_get_ports(e->client, NULL, NULL, 0);
+	int n = 0;
+	for (unsigned i = 0; all && all[i]; i++) {
+		if (glob && fnmatch(glob, all[i], 0) != 0)
+			continue;
+		jack_port_t *p = jack_port_by_name(e->client, all[i]);
+		if (!p) /* unregistered since jack_get_ports */
+			continue;
+		struct engine_port info;
+		engine_port_fill(e, p, jack_port_is_mine(e->client, p), &info);
+		fn(ctx, &info);
+		n++;
+	}
+	if (all)
+		jack_free(all);
+	return n;
+}
+
+int engine_disconnect_peer(struct engine *e, const char *port, const char *peer)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (!e->client)
+		return -ENOTCONN;
+	jack_port_t *mine = engine_own_port(e, port);
+	if (!mine)
+		return -ENODEV;
+	if (!jack_port_by_name(e->client, peer))
+		return -ENOENT;
+	if (!jack_port_connected_to(mine, peer))
+		return -ENOTCONN;
+	int out = (jack_port_flags(mine) & JackPortIsOutput) != 0;
+	const char *src = out ? jack_port_name(mine) : peer;
+	const char *dst = out ? peer : jack_port_name(mine);
+	if (jack_disconnect(e->client, src, dst) != 0)
+		return -1;
+	log_info("disconnected %s -> %s", src, dst);
+	return 0;
+}
+
 int engine_port_exists(struct engine *e, const char *name)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
@@ -837,6 +929,13 @@ int engine_connected(const struct engine *e)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	return e->client != NULL;
+}
+
+int engine_running(const struct engine *e)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	return e->client != NULL && atomic_load((atomic_int *)&e->active) &&
+	       !atomic_load((atomic_int *)&e->lost);
 }
 
 const char *engine_lost_reason(const struct engine *e)

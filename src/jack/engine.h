@@ -29,11 +29,14 @@ struct engine;
 struct engine *engine_open(const struct engine_config *cfg, struct control *ctl);
 /* Lock memory and activate. 0 or -1. */
 int engine_start(struct engine *e);
+/* A connection of our port (short name) with a peer (full name). */
+typedef void (*engine_conn_fn)(void *ctx, const char *port, const char *peer);
 /* Connect channel inputs in order (lane by lane) to the JACK output ports
  * matching a glob, or master_L/R to input ports matching it.  Returns the
- * number of connections made, -1 on error. */
-int engine_connect_inputs(struct engine *e, const char *glob);
-int engine_connect_master(struct engine *e, const char *glob);
+ * number of connections made, -1 on error; made (if not NULL) gets each
+ * connection made or found made, so that the session remembers it. */
+int engine_connect_inputs(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
+int engine_connect_master(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
 /* Control: report RT counters (xruns, queue overflows) since last tick. */
 void engine_tick(struct engine *e);
 /* 0; 1 when a thread still waits on a hung server to answer: it may
@@ -42,13 +45,32 @@ int engine_close(struct engine *e);
 
 /* Connections of our ports, for the state file: fn gets our port's short
  * name and the peer's full name, once per connection. */
-typedef void (*engine_conn_fn)(void *ctx, const char *port, const char *peer);
 void engine_foreach_connection(struct engine *e, engine_conn_fn fn, void *ctx);
 /* Connect our port (short name) with a peer (full name) in the direction
  * of our port.  0 when connected or already connected, -ENODEV when we
  * have no such port, -ENOENT when the peer does not exist (yet), -1 on
  * other errors. */
 int engine_connect_peer(struct engine *e, const char *port, const char *peer);
+/* Patching (control thread).  A port as JACK shows it; the strings
+ * belong to JACK and stay valid only during the call that gave them. */
+struct engine_port {
+	const char *name;      /* full name, "client:port" */
+	const char *shortname; /* the part after the client name */
+	int ours;              /* a port of this daemon's client */
+	int output;            /* 1 output (a source), 0 input */
+	const char *type;      /* "audio", "midi", or JACK's type string */
+};
+/* Look a port up by full name, or one of ours by its short name.  0,
+ * -ENOENT when there is no such port, -ENOTCONN without a client. */
+int engine_port_lookup(struct engine *e, const char *name, struct engine_port *out);
+/* Every port on the server whose full name matches glob (fnmatch; NULL:
+ * all), in JACK's order.  The number listed, or -ENOTCONN. */
+typedef void (*engine_port_fn)(void *ctx, const struct engine_port *p);
+int engine_foreach_port(struct engine *e, const char *glob, engine_port_fn fn, void *ctx);
+/* Break the connection of our port (short name) with a peer (full name).
+ * 0, -ENODEV (no such port of ours), -ENOENT (no such peer), -ENOTCONN
+ * (not connected, or no client), -1 when JACK refused. */
+int engine_disconnect_peer(struct engine *e, const char *port, const char *peer);
 /* Whether a port of that full name exists on the server now. */
 int engine_port_exists(struct engine *e, const char *name);
 /* Any thread: counts JACK graph changes (ports registered or gone,
@@ -89,7 +111,7 @@ void engine_set_midi(struct engine *e, struct midiring *r);
 /* Connect midi_in from every JACK MIDI output port matching glob and
  * midi_out to every MIDI input port matching it.  The number of
  * connections made, -1 without a client. */
-int engine_connect_midi(struct engine *e, const char *glob);
+int engine_connect_midi(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
 
 /* ---- JACK server loss and return (control thread) ----
  * The shutdown callback posts CTL_EV_SHUTDOWN; the control thread then
@@ -102,6 +124,10 @@ int engine_connect_midi(struct engine *e, const char *glob);
  * then activates it.  While disconnected the functions that need a
  * client do nothing (connect: -1, exists: 0, foreach: no calls). */
 int engine_connected(const struct engine *e);
+/* Connected and active, and JACK has not shut the client down: false as
+ * soon as the shutdown callback ran, before the control thread handled
+ * CTL_EV_SHUTDOWN (the session then forgets nothing). */
+int engine_running(const struct engine *e);
 /* Close the dead client after the server went away.  Idempotent. */
 void engine_lost(struct engine *e);
 /* Why JACK said it shut us down ("" if it gave no reason). */

@@ -409,7 +409,7 @@ static int midi_load_map(struct midi *m, const struct midi_config *cfg)
 			         m->map_path);
 	} else if (r < 0) {
 		log_err("%s", err);
-		if (cfg->map_path)
+		if (cfg->map_path && !cfg->map_session)
 			return -1;
 		midi_set_aside(m->map_path);
 	} else {

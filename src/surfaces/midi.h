@@ -31,6 +31,7 @@ struct midiring;
 
 struct midi_config {
 	const char *map_path; /* --midi-map FILE, or NULL for the default file */
+	int map_session;      /* map_path is the NSM session's: a damaged one is set aside, no exit */
 	int mcu;              /* --mcu: Mackie Control instead of the mapping */
 };
 

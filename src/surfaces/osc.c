@@ -460,13 +460,14 @@ static void osc_command(struct osc *o, const char *path, enum osc_cmd cmd, const
 		osc_reply(o, &m);
 		break;
 	case CMD_INFO:
-		osc_wire_begin(&m, "/info", "ssiiii");
+		osc_wire_begin(&m, "/info", "ssiiiii");
 		osc_wire_str(&m, o->host.name ? o->host.name : "jackmixd");
 		osc_wire_str(&m, o->host.version ? o->host.version : "");
 		osc_wire_i(&m, (int32_t)o->shape.channels);
 		osc_wire_i(&m, (int32_t)o->shape.buses);
 		osc_wire_i(&m, o->host.rate ? (int32_t)o->host.rate(o->host.ctx) : 0);
 		osc_wire_i(&m, o->host.period ? (int32_t)o->host.period(o->host.ctx) : 0);
+		osc_wire_i(&m, o->host.osc_port ? (int32_t)o->host.osc_port(o->host.ctx) : 0);
 		osc_reply(o, &m);
 		break;
 	case CMD_STATS:

@@ -43,6 +43,7 @@ struct osc_host {
 	/* mixer_meter_take: out[0] peak (or gain reduction), out[1] RMS;
 	 * returns the number of values written. */
 	int (*meter_take)(void *ctx, enum param_id id, unsigned idx, float out[2]);
+	unsigned (*osc_port)(void *ctx); /* the UDP port we listen on, for /info */
 };
 
 struct osc_stats {

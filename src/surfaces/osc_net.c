@@ -558,7 +558,13 @@ static int osc_net_open_socket(struct osc_net *n, const struct osc_net_config *c
 	int rcv = 4 << 20;
 	if (setsockopt(n->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
 		setsockopt(n->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
-	if (bind(n->fd, (struct sockaddr *)&ss, len) < 0) {
+	int r = bind(n->fd, (struct sockaddr *)&ss, len);
+	if (r < 0 && errno == EADDRINUSE && cfg->any_if_busy && cfg->port &&
+	    osc_net_resolve_listen(cfg->listen, 0, &ss, &len) == 0) {
+		log_info("OSC: port %u is taken (another instance?): listening on a free one", cfg->port);
+		r = bind(n->fd, (struct sockaddr *)&ss, len);
+	}
+	if (r < 0) {
 		log_err("OSC: cannot listen on %s port %u (--listen/--osc-port): %s",
 		        cfg->listen ? cfg->listen : "127.0.0.1", cfg->port, strerror(errno));
 		return -1;

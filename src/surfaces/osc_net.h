@@ -32,9 +32,10 @@
 #define OSC_NET_MAX_FIXED             16u
 
 struct osc_net_config {
-	const char *listen;                   /* address to bind; NULL = 127.0.0.1 */
-	unsigned port;                        /* UDP port to bind; 0 = any free port (see osc_net_port) */
-	int no_socket;                        /* datagrams through osc_net_dispatch only (tests, fuzzing) */
+	const char *listen; /* address to bind; NULL = 127.0.0.1 */
+	unsigned port;      /* UDP port to bind; 0 = any free port (see osc_net_port) */
+	int no_socket;      /* datagrams through osc_net_dispatch only (tests, fuzzing) */
+	int any_if_busy;    /* port taken (EADDRINUSE): bind a free one instead (NSM: a second instance) */
 	const char *allow[OSC_NET_MAX_ALLOW]; /* CIDRs accepted besides loopback */
 	unsigned n_allow;
 	unsigned feedback_port; /* port of auto-registered clients; 0 = no auto-registration */

@@ -27,7 +27,9 @@
 
 const struct osc_route_command osc_route_commands[] = {
     {"/ping", CMD_PING, "", "Replies /pong."},
-    {"/info", CMD_INFO, "", "Replies /info s:name s:version i:channels i:buses i:sample_rate i:period."},
+    {"/info", CMD_INFO, "",
+     "Replies /info s:name s:version i:channels i:buses i:sample_rate i:period i:osc_port (the UDP "
+     "port the daemon listens on: under NSM a free one when the default is taken)."},
     {"/dump", CMD_DUMP, "[s:prefix]",
      "Sends every value under prefix (default all) to the sender, paced, then /dump/done i:count."},
     {"/subscribe", CMD_SUBSCRIBE, "[i:port] [i:lease_s] [s:what]",
@@ -60,6 +62,31 @@ const struct osc_route_command osc_route_commands[] = {
     {"/snapshot/list", CMD_EXT, "", "Replies /snapshot/list s:name ... (sorted; 100 names a message)."},
     {"/snapshot/delete", CMD_EXT, "s:name", "Deletes scene name; replies /snapshot/delete s:name."},
     {"/state/save", CMD_EXT, "", "Writes the state file (-s) now; replies /state/save s:file."},
+    /* implemented in patch_osc.c, bound with osc_add_command */
+    {"/jack/ports", CMD_EXT, "[s:pattern]",
+     "Lists the JACK ports whose full name matches pattern (a glob, e.g. system:*; default all): one "
+     "/jack/ports s:name s:direction (in or out) s:type (audio, midi) i:ours (1: a port of this console) "
+     "per port, then /jack/ports/done i:count."},
+    {"/jack/connections", CMD_EXT, "[s:port]",
+     "Lists the connections of this console's ports (of port only, ours or a peer, if given): one "
+     "/jack/connections s:from s:to s:state per connection, from an output to an input; state is wanted "
+     "(asked for: saved with the state, kept when the peer goes away and made again when it returns), "
+     "other (made by another program, e.g. a patchbay, jack_connect or a player connecting itself: saved "
+     "while the peer is there, forgotten when the peer's client goes away while the JACK server stays) "
+     "or pending (saved, waiting for the peer to appear); then /jack/connections/done i:count."},
+    {"/jack/connect", CMD_EXT, "s:from s:to",
+     "Connects output port from to input port to, of the same type, one of them a port of this console "
+     "(by its short name, e.g. in_1, or full name); the connection is wanted: saved with the state, and "
+     "made again when the peer returns.  Connecting a pair another client connected keeps it.  Replies "
+     "/jack/connect s:from s:to; bad names, two foreign or two own ports, a wrong direction or type get "
+     "/error and change nothing."},
+    {"/jack/disconnect", CMD_EXT, "s:from s:to",
+     "Breaks the connection from -> to (one end ours) and forgets it; a pending one (its peer away) is "
+     "forgotten too.  Replies /jack/disconnect s:from s:to."},
+    {"/jack/keep", CMD_EXT, "[s:port]",
+     "Makes the connections other programs made to this console's ports (to port only, if given; e.g. "
+     "a player that connects itself) wanted: kept when their client goes away, made again when it "
+     "returns.  Replies /jack/keep i:count (those that were not wanted yet)."},
     /* implemented in recorder_osc.c, bound with osc_add_command */
     {"/record/start", CMD_EXT, "[s:name]",
      "Starts recording the master (after the limiter), and with --record-stems every channel after its "
