@@ -230,7 +230,6 @@ int recorder_parse_stems(const char *s, enum recorder_stems *st)
 
 const char *recorder_stems_name(enum recorder_stems st)
 {
-	ASSERT_ROLE(ROLE_CONTROL);
 	return st == REC_STEMS_MULTI ? "multi" : st == REC_STEMS_SPLIT ? "split" : "off";
 }
 
