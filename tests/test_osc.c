@@ -12,7 +12,8 @@
  * toggles, enums and names; a bundle published as one RT batch; the
  * allow-list; feedback fan-out (subscriber, auto-registered, fixed;
  * sender excluded for the form it used; clamped values echoed), leases,
- * coalescing to <= 30 Hz, paced and complete state bursts, /dump, meters;
+ * coalescing to <= 30 Hz, paced and complete state bursts, /dump and its
+ * options (units, changed), meters;
  * the transport API: clients of a second, fake transport get their
  * replies and feedback through their own send, and nothing after they
  * are freed.
@@ -698,6 +699,112 @@ static void test_feedback(void)
 	sendi(&E, "/unsubscribe", 0);
 }
 
+/* Paths a /dump to F sent since mark (not /dump/done), as one string of
+ * "path\n" lines; returns how many, and checks /dump/done's count. */
+static int dump_paths(int mark, const struct sockaddr_in *F, char *out, size_t len)
+{
+	int n = 0;
+	size_t k = 0;
+	out[0] = 0;
+	for (int c = mark; c < ncap; c++)
+		if (to_is(&caps[c], F) && strcmp(caps[c].path, "/dump/done") != 0) {
+			n++;
+			k += (size_t)snprintf(out + k, k < len ? len - k : 0, "%s\n", caps[c].path);
+		}
+	struct cap *done = find(mark, F, "/dump/done");
+	CHECK(done && done->i == n, "/dump/done says %d, %d sent", done ? done->i : -1, n);
+	return n;
+}
+
+/* /dump's options: units sends each instance once in its unit form;
+ * changed sends only what differs from the table's default (the daemon
+ * compares: jackmixctl dump --changed). */
+static void test_dump_options(void)
+{
+	struct sockaddr_in F = mkaddr("127.0.0.1", 7012);
+	static char got[1 << 16], base[1 << 16];
+	lo_message m;
+
+	/* units: one message per instance under /ch/8; the count from the
+	 * templates (<a>: NBUS buses, <b>: 4 bands), not from the router */
+	int want = 0;
+	for (unsigned id = 0; id < P_COUNT; id++) {
+		const struct param_info *p = &param_table[id];
+		if (p->type == PT_METER || strncmp(p->path, "/ch/<n>/", 8) != 0)
+			continue;
+		want += strstr(p->path, "<b>") ? 4 : strstr(p->path, "<a>") ? (int)NBUS : 1;
+	}
+	int mark = ncap;
+	m = lo_message_new();
+	lo_message_add_string(m, "/ch/8");
+	lo_message_add_string(m, "units");
+	send_msg(&F, "/dump", m);
+	tick_for(1000);
+	int n = dump_paths(mark, &F, got, sizeof got);
+	CHECK(n == want, "dump units /ch/8: %d messages, %d instances", n, want);
+	CHECK(strstr(got, "/ch/8/fader/db\n") && !strstr(got, "/ch/8/fader\n") && !strstr(got, "/text\n") &&
+	          !strstr(got, "/norm\n") && strstr(got, "/ch/8/eq/4/q\n") &&
+	          strstr(got, "/ch/8/send/2/pre\n"),
+	      "dump units /ch/8: not the unit forms:\n%s", got);
+
+	/* changed: the baseline, then three changes, then one undone */
+	mark = ncap;
+	m = lo_message_new();
+	lo_message_add_string(m, "/ch/8");
+	lo_message_add_string(m, "changed,units");
+	send_msg(&F, "/dump", m);
+	tick_for(1000);
+	int nb = dump_paths(mark, &F, base, sizeof base);
+	const char *mine[] = {"/ch/8/fader/db\n", "/ch/8/eq/3/hz\n", "/ch/8/name\n"};
+	for (int k = 0; k < 3; k++)
+		CHECK(!strstr(base, mine[k]), "%s already changed before the test", mine[k]);
+	sendf(&A, "/ch/8/fader", 0.5f); /* normalised: the value differs in any form */
+	sendf(&A, "/ch/8/eq/3/hz", 2001.0f);
+	sends(&A, "/ch/8/name", "Bass");
+	sendf(&A, "/ch/8/eq/2/hz", 500.0f); /* band 2's own default: unchanged */
+	mark = ncap;
+	m = lo_message_new();
+	lo_message_add_string(m, "/ch/8");
+	lo_message_add_string(m, "changed,units");
+	send_msg(&F, "/dump", m);
+	tick_for(1000);
+	n = dump_paths(mark, &F, got, sizeof got);
+	CHECK(n == nb + 3, "dump changed after 3 changes: %d, baseline %d:\n%s", n, nb, got);
+	for (int k = 0; k < 3; k++)
+		CHECK(strstr(got, mine[k]) != NULL, "dump changed lacks %s", mine[k]);
+	CHECK(!strstr(got, "/ch/8/eq/2/hz\n"), "a value set to its default listed as changed");
+	/* without units, the changed instance comes in all its forms */
+	sendf(&A, "/ch/8/eq/3/hz", 2000.0f); /* band 3's default again */
+	mark = ncap;
+	m = lo_message_new();
+	lo_message_add_string(m, "/ch/8/fader");
+	lo_message_add_string(m, "changed");
+	send_msg(&F, "/dump", m);
+	tick_for(1000);
+	n = dump_paths(mark, &F, got, sizeof got);
+	CHECK(n == 3 && strstr(got, "/ch/8/fader/db\n") && strstr(got, "/ch/8/fader/text\n"),
+	      "dump changed /ch/8/fader: %d:\n%s", n, got);
+	mark = ncap;
+	m = lo_message_new();
+	lo_message_add_string(m, "/ch/8/eq/3");
+	lo_message_add_string(m, "changed");
+	send_msg(&F, "/dump", m);
+	tick_for(1000);
+	CHECK(dump_paths(mark, &F, got, sizeof got) == 0, "a value set back to its default is listed:\n%s",
+	      got);
+	/* a bad option is refused */
+	mark = ncap;
+	m = lo_message_new();
+	lo_message_add_string(m, "");
+	lo_message_add_string(m, "units,everything");
+	send_msg(&F, "/dump", m);
+	tick_for(100);
+	struct cap *e = find(mark, &F, "/error");
+	CHECK(e && find(mark, &F, "/dump/done") == NULL, "/dump with a bad option not refused");
+	sendf(&A, "/ch/8/fader/db", 0.0f);
+	sends(&A, "/ch/8/name", "");
+}
+
 static void test_dump_and_meters(void)
 {
 	struct sockaddr_in F = mkaddr("127.0.0.1", 7010);
@@ -1114,6 +1221,7 @@ int main(void)
 	test_allow();
 	test_feedback();
 	test_dump_and_meters();
+	test_dump_options();
 	test_fixed_target();
 	test_transport();
 	test_local_peers();

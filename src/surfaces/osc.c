@@ -349,17 +349,35 @@ static void osc_cmd_unsubscribe(struct osc *o, const char *path, const char *typ
 static void osc_cmd_dump(struct osc *o, const char *path, const char *types, lo_arg **argv, int argc)
 {
 	const char *prefix = "";
-	if (argc > 1 || (argc == 1 && types[0] != 's' && types[0] != 'S')) {
-		osc_error(o, path, "usage: /dump [s:prefix]");
-		return;
-	}
-	if (argc == 1)
+	unsigned flags = 0;
+	for (int k = 0; k < argc; k++)
+		if (k > 1 || (types[k] != 's' && types[k] != 'S')) {
+			osc_error(o, path, "usage: /dump [s:prefix] [s:options]");
+			return;
+		}
+	if (argc >= 1)
 		prefix = (const char *)argv[0];
 	if (strlen(prefix) >= OSC_PREFIX_MAX || (prefix[0] && prefix[0] != '/')) {
 		osc_error(o, path, "bad prefix");
 		return;
 	}
-	if (osc_feed_dump(o, prefix) < 0)
+	if (argc == 2) {
+		/* comma-separated words, e.g. "units,changed" */
+		const char *s = (const char *)argv[1];
+		while (*s) {
+			size_t n = strcspn(s, ",");
+			if (n == 5 && strncmp(s, "units", 5) == 0)
+				flags |= TF_DUMP_UNITS;
+			else if (n == 7 && strncmp(s, "changed", 7) == 0)
+				flags |= TF_DUMP_CHANGED;
+			else if (n) {
+				osc_error(o, path, "options: units and/or changed, comma-separated");
+				return;
+			}
+			s += n + (s[n] == ',');
+		}
+	}
+	if (osc_feed_dump(o, prefix, flags) < 0)
 		osc_error(o, path, "busy: too many dumps running");
 }
 

@@ -95,6 +95,8 @@ struct osc_client {
 
 enum osc_tkind { T_FREE, T_SUB, T_AUTO, T_FIXED, T_DUMP };
 enum { TF_VALUES = 1, TF_METERS = 2 };
+/* /dump's options (flags of a T_DUMP target) */
+enum { TF_DUMP_UNITS = 4, TF_DUMP_CHANGED = 8 };
 
 /* A feedback target: where values go (to), and the client it is kept for
  * (owner: its messages renew the target).  A change is held back from a
@@ -212,7 +214,7 @@ void osc_feed_touch(struct osc *o, uint64_t now);
 int osc_feed_subscribe(struct osc *o, struct osc_client *to, unsigned flags, const char *prefix, double lease,
                        const char *what);
 void osc_feed_unsubscribe(struct osc *o, const struct osc_client *to);
-int osc_feed_dump(struct osc *o, const char *prefix);
+int osc_feed_dump(struct osc *o, const char *prefix, unsigned flags);
 unsigned osc_feed_meters(struct osc *o, int on);
 int osc_feed_fixed(struct osc *o, struct osc_client *c);
 void osc_feed_broadcast(struct osc *o, const char *path, const void *buf, size_t len);

@@ -401,15 +401,18 @@ void osc_feed_unsubscribe(struct osc *o, const struct osc_client *to)
 	}
 }
 
-/* /dump: every value under prefix to the sender, paced.  0, or -1 when
- * too many dumps run. */
-int osc_feed_dump(struct osc *o, const char *prefix)
+/* /dump: every value under prefix to the sender, paced; flags
+ * TF_DUMP_UNITS (the engineering-unit form only) and TF_DUMP_CHANGED
+ * (only instances off their table default).  0, or -1 when too many
+ * dumps run. */
+int osc_feed_dump(struct osc *o, const char *prefix, unsigned flags)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_target *t = osc_target_new(o, T_DUMP, o->cur.client);
 	if (!t)
 		return -1;
 	snprintf(t->prefix, sizeof t->prefix, "%s", prefix);
+	t->flags = flags;
 	t->owner = o->cur.client;
 	t->expires = o->cur.now + OSC_DUMP_TIMEOUT_MS;
 	osc_target_burst(t);
@@ -476,6 +479,23 @@ static unsigned osc_fanout(struct osc *o, unsigned flat)
 	return nm;
 }
 
+/* Is an instance at its table default (as a client would read it, so
+ * with automation playing)?  Compared in the daemon, on the stored float
+ * and the table's own default: no rounding of a printed value, and no
+ * copy of the table in a client of another version. */
+static int osc_at_default(struct osc *o, unsigned id, unsigned i1, unsigned i2)
+{
+	const struct param_info *p = &param_table[id];
+	if (p->type == PT_STRING) {
+		const char *s = model_get_string(o->model, (enum param_id)id, i1);
+		return !s || !*s;
+	}
+	float v = model_get(o->model, (enum param_id)id, i1, i2);
+	if (o->autom.value)
+		v = o->autom.value(o->autom.ctx, (enum param_id)id, i1, i2, v);
+	return v == param_default((enum param_id)id, i2);
+}
+
 /* Continue a client's state burst within budget messages. */
 static void osc_burst(struct osc *o, unsigned ti, unsigned budget)
 {
@@ -485,6 +505,11 @@ static void osc_burst(struct osc *o, unsigned ti, unsigned budget)
 		unsigned id, i1, i2;
 		osc_unflat(o, t->cursor, &id, &i1, &i2);
 		unsigned forms = osc_forms(id);
+		if (t->kind == T_DUMP && (t->flags & TF_DUMP_UNITS))
+			forms &= FORM_UNIT;
+		if (t->kind == T_DUMP && (t->flags & TF_DUMP_CHANGED) && forms &&
+		    osc_at_default(o, id, i1, i2))
+			forms = 0;
 		for (unsigned f = FORM_UNIT; f <= FORM_TEXT; f <<= 1) {
 			struct osc_msgbuf m;
 			if ((forms & f) && osc_feed_encode_value(o, id, i1, i2, f, &m) == 0 &&

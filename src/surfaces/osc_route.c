@@ -30,8 +30,11 @@ const struct osc_route_command osc_route_commands[] = {
     {"/info", CMD_INFO, "",
      "Replies /info s:name s:version i:channels i:buses i:sample_rate i:period i:osc_port (the UDP "
      "port the daemon listens on: under NSM a free one when the default is taken)."},
-    {"/dump", CMD_DUMP, "[s:prefix]",
-     "Sends every value under prefix (default all) to the sender, paced, then /dump/done i:count."},
+    {"/dump", CMD_DUMP, "[s:prefix] [s:options]",
+     "Sends every value under prefix (\"\" or absent: all) to the sender, paced, then /dump/done i:count "
+     "(the messages sent).  Options, comma-separated: units (each value once, in its engineering-unit "
+     "form, without the normalised and text forms), changed (only values that differ from the "
+     "parameter table's default, names that are not empty)."},
     {"/subscribe", CMD_SUBSCRIBE, "[i:port] [i:lease_s] [s:what]",
      "Feedback to the sender's address at port (0 or absent: its source port) for lease_s seconds "
      "(default 10, renewed by any message); what: values (default), meters, all, and/or a path prefix, "
