@@ -83,7 +83,7 @@ jmx_check "get: '$out'" [ "$out" = "/ch/3/fader/db -6" ]
 out=$($ctl ping)
 jmx_check "ping: '$out'" [ "$out" = "/pong" ]
 out=$($ctl info)
-jmx_check "info: '$out'" eval 'printf "%s\n" "$out" | grep -q "^/info $name [0-9.]* 8 2 48000 128$"'
+jmx_check "info: '$out'" eval 'printf "%s\n" "$out" | grep -q "^/info $name [0-9.]* 8 2 48000 128 $port$"'
 out=$($ctl stats)
 jmx_check "stats: '$out'" eval 'printf "%s\n" "$out" | grep -q "^/stats [0-9]* [0-9]* [0-9]* [0-9]* [0-9]* [0-9]* [0-9]* [0-9]*$"'
 out=$($ctl -n 1 watch /ch/4/mute)
