@@ -27,6 +27,7 @@
 #include "automation.h"
 #include "automation_osc.h"
 #include "control.h"
+#include "curve_osc.h"
 #include "engine.h"
 #include "log.h"
 #include "midi.h"
@@ -86,6 +87,7 @@ struct app {
 	struct automation_osc *autom_osc;
 	struct session_osc *session_osc;
 	struct patch_osc *patch_osc;
+	struct curve_osc *curve_osc;
 	char nsm_map[4096]; /* under NSM: the session's MIDI mapping file */
 	struct midi *midi;
 	struct midi_osc *midi_osc;
@@ -771,6 +773,9 @@ static int console_start(struct app *app, const char *name, const struct session
 	app->patch_osc = patch_osc_new(app->session, app->engine, app->osc);
 	if (!app->patch_osc)
 		return -1;
+	app->curve_osc = curve_osc_new(app->model, app->osc, host_rate, app);
+	if (!app->curve_osc)
+		return -1;
 	app->autom_osc = automation_osc_new(app->autom, app->osc);
 	if (!app->autom_osc)
 		return -1;
@@ -977,6 +982,7 @@ out:
 	automation_osc_free(app.autom_osc);
 	session_osc_free(app.session_osc);
 	patch_osc_free(app.patch_osc);
+	curve_osc_free(app.curve_osc);
 	osc_net_free(app.osc_net); /* its clients before the core */
 	osc_free(app.osc);
 	int abandoned = engine_close(app.engine);

@@ -26,7 +26,7 @@ if ! "$CLANG" -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" >/dev/null 2>&1
 fi
 
 . "$top_srcdir/tests/src-env.sh"
-srcs=$(for m in osc osc_wire osc_route osc_feed osc_dump osc_net model params params_path log control; do jmx_src_file $m || exit 1; done) || exit 1
+srcs=$(for m in osc osc_wire osc_route osc_feed osc_dump osc_net curve_osc response model params params_path log control; do jmx_src_file $m || exit 1; done) || exit 1
 # shellcheck disable=SC2046,SC2086 # word lists
 "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	$jmx_src_inc -I"$top_builddir" $(pkg-config --cflags liblo) \

@@ -9,6 +9,8 @@
  * The first byte chooses the sender (loopback or not, port) and the time
  * step, so leases, coalescing, bursts and the allow-list are reached too.
  *
+ * The curve commands (curve_osc.c) are bound, as in the daemon.
+ *
  * Build: tests/fuzz-osc.sh (clang -fsanitize=fuzzer,address,undefined).
  * Threads: one.
  */
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curve_osc.h"
 #include "log.h"
 #include "model.h"
 #include "osc.h"
@@ -58,6 +61,12 @@ static int meter_take(void *ctx, enum param_id id, unsigned idx, float out[2])
 	return id == P_CH_METER || id == P_BUS_METER || id == P_MASTER_METER ? 2 : 1;
 }
 
+static unsigned rate(void *ctx)
+{
+	(void)ctx;
+	return 48000;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -81,6 +90,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!net)
 		abort();
 	osc_net_set_send_hook(net, hook, NULL);
+	/* the curve commands parse a channel out of the address themselves */
+	if (!curve_osc_new(model, osc, rate, NULL))
+		abort();
 	return 0;
 }
 

@@ -106,23 +106,23 @@ static void sim_sent(void *ctx, const void *buf, size_t len, const struct sockad
 	struct sim_msg *o = &s->msg[s->nmsg++];
 	memset(o, 0, sizeof *o);
 	snprintf(o->path, sizeof o->path, "%.127s", (const char *)buf);
-	snprintf(o->types, sizeof o->types, "%.15s", lo_message_get_types(m));
+	snprintf(o->types, sizeof o->types, "%s", lo_message_get_types(m));
 	lo_arg **argv = lo_message_get_argv(m);
 	o->argc = lo_message_get_argc(m);
 	o->at = sim_frames(s);
 	int nn = 0, ns = 0;
-	for (int k = 0; k < o->argc; k++) {
+	for (int k = 0; k < o->argc && o->types[k]; k++) {
 		switch (o->types[k]) {
 		case 'f':
-			if (nn < 8)
+			if (nn < (int)SIM_MSG_NUMS)
 				o->num[nn++] = argv[k]->f;
 			break;
 		case 'i':
-			if (nn < 8)
+			if (nn < (int)SIM_MSG_NUMS)
 				o->num[nn++] = argv[k]->i;
 			break;
 		case 'h':
-			if (nn < 8)
+			if (nn < (int)SIM_MSG_NUMS)
 				o->num[nn++] = (double)argv[k]->h;
 			break;
 		case 's':
@@ -181,7 +181,9 @@ struct sim *sim_new(const struct sim_config *cfg)
 	osc_net_set_send_hook(s->net, sim_sent, s);
 	s->session_osc = session_osc_new(s->session, s->osc);
 	s->autom_osc = automation_osc_new(s->autom, s->osc);
-	if (!s->session_osc || !s->autom_osc || control_add_timer(s->ctl, 10, sim_housekeeping, s) < 0)
+	s->curve_osc = curve_osc_new(s->model, s->osc, sim_host_rate, s);
+	if (!s->session_osc || !s->autom_osc || !s->curve_osc ||
+	    control_add_timer(s->ctl, 10, sim_housekeeping, s) < 0)
 		goto fail;
 	if (cfg->ring_frames) {
 		if (recring_wide_new(&s->ring, cfg->ring_frames, cfg->stems ? s->lanes : 0, cfg->period) < 0)
@@ -233,6 +235,7 @@ void sim_free(struct sim *s)
 	/* the order of main.c's shutdown: session, OSC, automation, model */
 	automation_osc_free(s->autom_osc);
 	session_osc_free(s->session_osc);
+	curve_osc_free(s->curve_osc);
 	session_free(s->session);
 	osc_net_free(s->net);
 	osc_free(s->osc);

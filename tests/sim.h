@@ -34,6 +34,7 @@
 #include "mixer.h"
 #include "model.h"
 #include "automation_osc.h"
+#include "curve_osc.h"
 #include "osc.h"
 #include "osc_net.h"
 #include "recring.h"
@@ -44,6 +45,7 @@
 
 #define SIM_START_MS    1000000u /* the clock at frame 0 (not 0: 0 means "never" to some timers) */
 #define SIM_MAX_REPLIES 4096u
+#define SIM_MSG_NUMS    96u /* numbers kept a message (curves: 2 + 81) */
 
 /* An input lane's signal: n frames starting at absolute frame `at`
  * (frames rendered before this period). */
@@ -60,8 +62,8 @@ struct sim_config {
 /* What a client got back (replies and feedback), decoded. */
 struct sim_msg {
 	char path[128];
-	char types[16];
-	double num[8]; /* numbers in argument order (strings skipped) */
+	char types[SIM_MSG_NUMS + 8];
+	double num[SIM_MSG_NUMS]; /* numbers in argument order (strings skipped) */
 	char str[2][128];
 	int argc;
 	uint64_t at; /* frames rendered when it was sent */
@@ -79,6 +81,7 @@ struct sim {
 	struct osc_net *net; /* the UDP transport, socket-free */
 	struct session_osc *session_osc;
 	struct automation_osc *autom_osc;
+	struct curve_osc *curve_osc;
 	struct recring ring;
 	int have_ring;
 	struct rtcycle rc;

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "lanes.h"
+#include "response.h"
 #include "sim.h"
 #include "test_util.h"
 
@@ -877,6 +878,154 @@ static void test_mute_time(void)
 	       sizeof cs / sizeof cs[0], worst);
 }
 
+/* ---- curves: /ch/<n>/eq/response and friends ---------------------------------- */
+
+/* Tolerance of a measured gain against the curve: test_response.c derives
+ * it (float32 rounding in the recursions, 0.002 dB measured at worst;
+ * 0.01 dB is five sigma) and checks every grid point at three rates; here
+ * the same holds through OSC, the model and the audio period. */
+#define CURVE_TOL_DB 0.01
+
+/* The reply to path: lo, hi, then n values. */
+static const struct sim_msg *curve_query(struct sim *s, const char *path, unsigned n, double lo, double hi)
+{
+	const struct sim_msg *m = sim_query(s, path);
+	CHECK(m != NULL, "%s: no reply", path);
+	if (!m)
+		return NULL;
+	CHECK(m->argc == (int)n + 2, "%s: %d arguments, want %u", path, m->argc, n + 2);
+	for (int k = 0; k < m->argc; k++)
+		CHECK(m->types[k] == 'f', "%s: argument %d is '%c', want f", path, k, m->types[k]);
+	CHECK(m->num[0] == lo && m->num[1] == hi, "%s: grid %g..%g, want %g..%g", path, m->num[0], m->num[1],
+	      lo, hi);
+	return m->argc == (int)n + 2 ? m : NULL;
+}
+
+static void expect_error(struct sim *s, const char *path, int with_arg, const char *why)
+{
+	unsigned from = s->nmsg;
+	if (with_arg)
+		sim_osc_f(s, path, 1.0f);
+	else
+		sim_osc_0(s, path);
+	const struct sim_msg *e = sim_last(s, "/error", from);
+	CHECK(e && !strcmp(e->str[0], path) && strstr(e->str[1], why), "%s: want /error \"%s\", got %s", path,
+	      why, e ? e->str[1] : "none");
+	CHECK(!sim_last(s, path, from), "%s: replied despite the error", path);
+}
+
+/* A sine at f on channel 1, its gain on bus 1 (a 0 dB pre-fader send:
+ * the strip and nothing else), by the fit of test_util.h. */
+static double curve_measure(struct sim *s, struct src *src, double f)
+{
+	src->amp[0] = AMP;
+	src->hz[0] = f;
+	sim_run(s, 3 * SETTLE); /* 0.6 s: see test_response.c */
+	sim_capture(s, 2 * CAPN);
+	sim_run(s, 2 * CAPN);
+	return db20(tone_fit_amplitude(s->cap[O_B1L], s->cap_n, f, RATE) / AMP);
+}
+
+static void test_curves(void)
+{
+	struct src src = {{AMP}, {HZ}, 0, 0, 0};
+	struct sim *s = console(2, 0, 1, 0, 0, &src);
+	sim_osc_f(s, "/ch/1/send/1/level/db", 0);
+	sim_osc_i(s, "/ch/1/send/1/pre", 1);
+
+	/* flat at the defaults: EQ and high-pass out */
+	const struct sim_msg *m = curve_query(s, "/ch/1/eq/response", RESPONSE_POINTS, 20, 20000);
+	for (unsigned i = 0; m && i < RESPONSE_POINTS; i++)
+		CHECK(m->num[2 + i] == 0.0, "default response at point %u: %g dB, want 0", i, m->num[2 + i]);
+
+	/* an EQ over OSC (types by name, values in units and normalised) */
+	sim_osc_i(s, "/ch/1/eq/on", 1);
+	sim_osc_i(s, "/ch/1/hpf/on", 1);
+	sim_osc_f(s, "/ch/1/hpf/hz", 60);
+	sim_osc_s(s, "/ch/1/eq/1/type", "lshelf");
+	sim_osc_f(s, "/ch/1/eq/1/db", 5);
+	sim_osc_f(s, "/ch/1/eq/2/hz", 400);
+	sim_osc_f(s, "/ch/1/eq/2/db", -9);
+	sim_osc_f(s, "/ch/1/eq/2/q", 6);
+	sim_osc_s(s, "/ch/1/eq/3/type", "peak");
+	sim_osc_f(s, "/ch/1/eq/3/hz", 2500);
+	sim_osc_f(s, "/ch/1/eq/3/db", 7);
+	sim_osc_f(s, "/ch/1/eq/3/q", 0.8f);
+	sim_osc_f(s, "/ch/1/eq/4/db", -4);
+	struct response_eq eq = {
+	    1, {1, 0, 0, 2}, {100, 400, 2500, 8000}, {5, -9, 7, -4}, {0.7071f, 6, 0.8f, 0.7071f}, 1, 60};
+	double hz[RESPONSE_POINTS];
+	float want[RESPONSE_POINTS];
+	for (unsigned i = 0; i < RESPONSE_POINTS; i++)
+		hz[i] = response_grid_hz(i);
+	response_eq_db(&eq, RESPONSE_STRIP, RATE, hz, RESPONSE_POINTS, want);
+	m = curve_query(s, "/ch/1/eq/response", RESPONSE_POINTS, 20, 20000);
+	/* the reply is the function of the values the test set: the same
+	 * float, and no model value differs from what was sent */
+	for (unsigned i = 0; m && i < RESPONSE_POINTS; i++)
+		CHECK(m->num[2 + i] == (double)want[i], "reply point %u: %.6f dB, want %.6f", i,
+		      m->num[2 + i], (double)want[i]);
+	/* ... and what the console does: every 7th point and the last */
+	double worst = 0;
+	for (unsigned i = 0; m && i < RESPONSE_POINTS;
+	     i += i + 7 < RESPONSE_POINTS ? 7 : RESPONSE_POINTS - 1 - i) {
+		double got = curve_measure(s, &src, hz[i]);
+		double tol = CURVE_TOL_DB + db20(1.0 + 1e-5 / pow(10.0, m->num[2 + i] / 20.0));
+		char what[96];
+		snprintf(what, sizeof what, "channel 1 measured at %.1f Hz against its /eq/response", hz[i]);
+		CHECK_NEAR(got, m->num[2 + i], tol, what);
+		worst = fmax(worst, fabs(got - m->num[2 + i]));
+		if (i == RESPONSE_POINTS - 1)
+			break;
+	}
+	printf("curves: channel 1 through OSC and the audio period, worst |reply - measured| %.5f dB\n",
+	       worst);
+
+	/* the other channel and the master are untouched; EQ off leaves the
+	 * high-pass */
+	m = curve_query(s, "/ch/2/eq/response", RESPONSE_POINTS, 20, 20000);
+	CHECK(m && m->num[2] == 0.0 && m->num[2 + RESPONSE_POINTS - 1] == 0.0, "channel 2 stays flat");
+	m = curve_query(s, "/master/eq/response", RESPONSE_POINTS, 20, 20000);
+	CHECK(m && m->num[2] == 0.0, "master EQ stays flat");
+	sim_osc_i(s, "/ch/1/eq/on", 0);
+	eq.on = 0;
+	response_eq_db(&eq, RESPONSE_STRIP, RATE, hz, RESPONSE_POINTS, want);
+	m = curve_query(s, "/ch/1/eq/response", RESPONSE_POINTS, 20, 20000);
+	CHECK(m && m->num[2] == (double)want[0] && want[0] < -10.0f,
+	      "EQ off: the high-pass only (%g dB at 20 Hz)", (double)want[0]);
+
+	/* the master EQ and the compressors' static curves */
+	sim_osc_i(s, "/master/eq/on", 1);
+	sim_osc_f(s, "/master/eq/3/db", 6);
+	m = curve_query(s, "/master/eq/response", RESPONSE_POINTS, 20, 20000);
+	struct response_eq meq = {
+	    1, {1, 0, 0, 2}, {60, 400, 2500, 10000}, {0, 0, 6, 0}, {0.7071f, 0.7071f, 0.7071f, 0.7071f}, 0,
+	    0};
+	response_eq_db(&meq, RESPONSE_MASTER, RATE, hz, RESPONSE_POINTS, want);
+	for (unsigned i = 0; m && i < RESPONSE_POINTS; i++)
+		CHECK(m->num[2 + i] == (double)want[i], "master reply point %u", i);
+	sim_osc_i(s, "/ch/2/dyn/on", 1);
+	sim_osc_f(s, "/ch/2/dyn/thr/db", -30);
+	sim_osc_f(s, "/ch/2/dyn/ratio", 4);
+	sim_osc_f(s, "/ch/2/dyn/knee/db", 0);
+	m = curve_query(s, "/ch/2/dyn/curve", RESPONSE_DYN_POINTS, -80, 0);
+	/* hard knee: the identity up to -30 dBFS, then a quarter of the rest */
+	for (unsigned i = 0; m && i < RESPONSE_DYN_POINTS; i++) {
+		double x = -80.0 + i, y = x <= -30 ? x : -30 + (x + 30) / 4;
+		CHECK_NEAR(m->num[2 + i], y, 1e-5, "/ch/2/dyn/curve");
+	}
+	m = curve_query(s, "/master/comp/curve", RESPONSE_DYN_POINTS, -80, 0);
+	CHECK(m && m->num[2 + 80] == 0.0, "master compressor out: the identity");
+
+	/* bad requests change nothing and get one /error */
+	expect_error(s, "/ch/0/eq/response", 0, "index out of range");
+	expect_error(s, "/ch/3/eq/response", 0, "index out of range");
+	expect_error(s, "/ch/99999999999/dyn/curve", 0, "index out of range");
+	expect_error(s, "/ch/1/eq/response", 1, "takes no arguments");
+	expect_error(s, "/master/comp/curve", 1, "takes no arguments");
+	sim_free(s);
+}
+
 int main(void)
 {
 	test_levels();
@@ -885,5 +1034,6 @@ int main(void)
 	test_lanes();
 	test_stems();
 	test_mute_time();
+	test_curves();
 	return test_exit("test_console");
 }

@@ -63,6 +63,30 @@ static inline double tone_amplitude(const float *x, size_t n, double hz, double 
 	return 2.0 * sqrt(re * re + im * im) / (double)n;
 }
 
+/* Amplitude of the sine at f in x[0..n), by a least-squares fit of
+ * a cos + b sin (exact for a pure tone whatever the window holds: no
+ * leakage from a fraction of a cycle or from the tone's image near
+ * Nyquist). */
+static inline double tone_fit_amplitude(const float *x, size_t n, double f, double rate)
+{
+	double cc = 0, ss = 0, cs = 0, xc = 0, xs = 0, w = 2.0 * M_PI * f / rate;
+	/* the phasor by rotation, exact again every 256 samples: two libm
+	 * calls a sample would make this test slow and add nothing */
+	double c = 1, s = 0, rc = cos(w), rs = sin(w);
+	for (size_t i = 0; i < n; i++) {
+		if ((i & 255) == 0)
+			c = cos(w * (double)i), s = sin(w * (double)i);
+		cc += c * c, ss += s * s, cs += c * s;
+		xc += x[i] * c, xs += x[i] * s;
+		double t = c * rc - s * rs;
+		s = s * rc + c * rs;
+		c = t;
+	}
+	double det = cc * ss - cs * cs;
+	double a = (xc * ss - xs * cs) / det, b = (xs * cc - xc * cs) / det;
+	return sqrt(a * a + b * b);
+}
+
 /* tone_amplitude of a steady tone captured through JACK, robust to an
  * xrun in the capture: the median of the fits over five fifths of x.  A
  * period the dummy driver skipped is a phase jump that spoils the fit of

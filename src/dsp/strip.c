@@ -246,11 +246,6 @@ static void set_pan(struct strip_group *g, unsigned l)
 	g->tgt[SM_PAN_R][l] = pr;
 }
 
-static float clampf(float v, float lo, float hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 /* The smoothed values (bits of enum strip_sm) that parameter id feeds. */
 static unsigned sm_of(enum param_id id, unsigned i2)
 {
@@ -294,7 +289,6 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 {
 	struct strip_lane *p = &g->lane[l];
 	int on = v >= 0.5f;
-	float nyq = (float)(0.45 * g->rate);
 
 	if (!isfinite(v) || l >= JMX_LANES)
 		return;
@@ -303,7 +297,7 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		return;
 	switch (id) {
 	case P_CH_TRIM:
-		p->trim_db = clampf(v, -40.0f, 40.0f);
+		p->trim_db = strip_clampf(v, -40.0f, 40.0f);
 		set_in(g, l);
 		break;
 	case P_CH_POLARITY:
@@ -314,7 +308,7 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		g->tgt[SM_HPF_MIX][l] = on;
 		break;
 	case P_CH_HPF_HZ:
-		g->tgt[SM_HPF_LHZ][l] = logf(clampf(v, 5.0f, nyq));
+		g->tgt[SM_HPF_LHZ][l] = strip_lhz(v, g->rate);
 		break;
 	case P_CH_GATE_ON:
 		g->tgt[SM_GATE_MIX][l] = on;
@@ -326,17 +320,17 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		g->gate_floor[l] = powf(10.0f, -fabsf(v) * 0.05f);
 		break;
 	case P_CH_GATE_ATTACK:
-		g->gate_att[l] = block_coef(g->rate, clampf(v, 0.01f, 10000.0f));
+		g->gate_att[l] = block_coef(g->rate, strip_clampf(v, 0.01f, 10000.0f));
 		break;
 	case P_CH_GATE_HOLD:
 		/* + one block: the counter is reloaded by every block that
 		 * reaches the threshold and counts down a block at a time; the
 		 * gate stays open while it is positive */
 		g->gate_hold[l] =
-		    roundf(clampf(v, 0.0f, 10000.0f) * 0.001f * (float)g->rate) + STRIP_DYN_BLOCK;
+		    roundf(strip_clampf(v, 0.0f, 10000.0f) * 0.001f * (float)g->rate) + STRIP_DYN_BLOCK;
 		break;
 	case P_CH_GATE_RELEASE:
-		g->gate_rel[l] = block_coef(g->rate, clampf(v, 0.01f, 100000.0f));
+		g->gate_rel[l] = block_coef(g->rate, strip_clampf(v, 0.01f, 100000.0f));
 		break;
 	case P_CH_EQ_ON:
 		p->eq_on = on;
@@ -344,18 +338,18 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 			set_eq_band(g, l, b);
 		break;
 	case P_CH_EQ_TYPE:
-		p->eq_type_want[i2] = (int)clampf(roundf(v), 0.0f, 2.0f);
+		p->eq_type_want[i2] = strip_eq_type(v);
 		set_eq_band(g, l, i2);
 		break;
 	case P_CH_EQ_HZ:
-		g->tgt[SM_EQ_LHZ + i2][l] = logf(clampf(v, 5.0f, nyq));
+		g->tgt[SM_EQ_LHZ + i2][l] = strip_lhz(v, g->rate);
 		break;
 	case P_CH_EQ_DB:
-		p->eq_db[i2] = clampf(v, -30.0f, 30.0f);
+		p->eq_db[i2] = strip_eq_db(v);
 		set_eq_band(g, l, i2);
 		break;
 	case P_CH_EQ_Q:
-		g->tgt[SM_EQ_LQ + i2][l] = logf(clampf(v, 0.05f, 50.0f));
+		g->tgt[SM_EQ_LQ + i2][l] = strip_lq(v);
 		break;
 	case P_CH_DYN_ON:
 		p->dyn_on = on;
@@ -369,18 +363,18 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		g->comp_slope[l] = 1.0f - 1.0f / (v > 1.0f ? v : 1.0f);
 		break;
 	case P_CH_DYN_ATTACK:
-		g->comp_att[l] = block_coef(g->rate, clampf(v, 0.01f, 10000.0f));
+		g->comp_att[l] = block_coef(g->rate, strip_clampf(v, 0.01f, 10000.0f));
 		break;
 	case P_CH_DYN_RELEASE:
-		g->comp_rel[l] = block_coef(g->rate, clampf(v, 0.01f, 100000.0f));
+		g->comp_rel[l] = block_coef(g->rate, strip_clampf(v, 0.01f, 100000.0f));
 		break;
 	case P_CH_DYN_KNEE:
-		v = clampf(v, 0.0f, 48.0f) / LOG2_DB;
+		v = strip_clampf(v, 0.0f, 48.0f) / LOG2_DB;
 		g->comp_kh[l] = 0.5f * v;
 		g->comp_inv2k[l] = v > 0.0f ? 0.5f / v : 0.0f;
 		break;
 	case P_CH_DYN_MAKEUP:
-		p->makeup_db = clampf(v, -40.0f, 40.0f);
+		p->makeup_db = strip_clampf(v, -40.0f, 40.0f);
 		set_post(g, l);
 		break;
 	case P_CH_FADER:
@@ -395,7 +389,7 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		g->tgt[SM_SOLO][l] = on;
 		break;
 	case P_CH_PAN:
-		p->pan = clampf(v, 0.0f, 1.0f);
+		p->pan = strip_clampf(v, 0.0f, 1.0f);
 		set_pan(g, l);
 		break;
 	case P_CH_SEND_LEVEL:
@@ -470,7 +464,7 @@ static void design(struct strip_group *g, unsigned k, unsigned l)
 	struct biquad_coef c;
 	if (k == STRIP_BQ_HPF) {
 		/* Q = 1/sqrt(2): Butterworth, exactly -3.01 dB at the corner */
-		c = biquad_design(BQ_HIGHPASS, g->rate, exp(g->cur[SM_HPF_LHZ][l]), 0.0, 0.70710678118654752);
+		c = biquad_design(BQ_HIGHPASS, g->rate, exp(g->cur[SM_HPF_LHZ][l]), 0.0, STRIP_HPF_Q);
 	} else {
 		unsigned b = k - STRIP_BQ_EQ;
 		c = biquad_design((enum biquad_kind)g->lane[l].eq_type[b], g->rate,

@@ -18,6 +18,7 @@
 #ifndef JMX_STRIP_H
 #define JMX_STRIP_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "dsp.h"
@@ -25,6 +26,42 @@
 #include "params.h"
 
 #define STRIP_MAX_BUSES 32u
+
+/* Where the strip's filters are designed (strip_lane_set): corner and
+ * centre frequencies in 5 Hz .. 0.45 x rate, EQ gains within +-30 dB, Q
+ * in 0.05 .. 50, the high-pass a Butterworth (Q = 1/sqrt(2)).  Frequency
+ * and Q are smoothed as logarithms, so a filter at rest is designed at
+ * exp(strip_lhz(hz)).  response.c uses the same helpers, so the curve a
+ * surface draws is the filter that runs. */
+#define STRIP_HPF_Q 0.70710678118654752
+
+static inline float strip_clampf(float v, float lo, float hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* ln of the frequency a band or the high-pass is designed at. */
+static inline float strip_lhz(float hz, double rate)
+{
+	return logf(strip_clampf(hz, 5.0f, (float)(0.45 * rate)));
+}
+
+/* ln of the Q a band is designed with. */
+static inline float strip_lq(float q)
+{
+	return logf(strip_clampf(q, 0.05f, 50.0f));
+}
+
+/* The band type (enum biquad_kind: peak, low shelf, high shelf). */
+static inline int strip_eq_type(float v)
+{
+	return (int)strip_clampf(roundf(v), 0.0f, 2.0f);
+}
+
+static inline float strip_eq_db(float db)
+{
+	return strip_clampf(db, -30.0f, 30.0f);
+}
 
 /* Per-lane values smoothed once per chunk (index into cur/prev/tgt). */
 enum strip_sm {

@@ -26,6 +26,7 @@ enum role {
 	ROLE_WEB = 1u << 5,     /* the web surface's service loop */
 };
 #define ROLE_ANY_BUT_RT (ROLE_CONTROL | ROLE_DISK | ROLE_JACK | ROLE_HELPER | ROLE_WEB)
+#define ROLE_ANY        (ROLE_ANY_BUT_RT | ROLE_RT) /* pure functions */
 
 #ifdef JMX_DEBUG
 #include <assert.h>

@@ -394,12 +394,14 @@ static void osc_cmd_meters(struct osc *o, const char *path, const char *types, l
 }
 
 /* A command of another module: convert the arguments and call it. */
-static void osc_cmd_ext(struct osc *o, const char *path, const char *types, lo_arg **argv, int argc)
+static void osc_cmd_ext(struct osc *o, const char *path, const char *row, const char *types, lo_arg **argv,
+                        int argc)
 {
 	struct osc_arg a[OSC_MAX_EXT_ARGS];
 	unsigned i;
+	/* by the row's path (a template for /ch/<n>/...), not the address */
 	for (i = 0; i < o->n_ext; i++)
-		if (!strcmp(o->ext[i].path, path))
+		if (o->ext[i].path == row)
 			break;
 	if (i == o->n_ext) {
 		osc_error(o, path, "not available");
@@ -468,11 +470,11 @@ void osc_broadcast_raw(struct osc *o, const char *path, const void *buf, size_t 
 	osc_feed_broadcast(o, path, buf, len);
 }
 
-static void osc_command(struct osc *o, const char *path, enum osc_cmd cmd, const char *types, lo_arg **argv,
-                        int argc)
+static void osc_command(struct osc *o, const char *path, const struct osc_route *r, const char *types,
+                        lo_arg **argv, int argc)
 {
 	struct osc_msgbuf m;
-	switch (cmd) {
+	switch (r->cmd) {
 	case CMD_PING:
 		osc_wire_begin(&m, "/pong", "");
 		osc_reply(o, &m);
@@ -513,7 +515,7 @@ static void osc_command(struct osc *o, const char *path, enum osc_cmd cmd, const
 		osc_cmd_meters(o, path, types, argv, argc);
 		break;
 	case CMD_EXT:
-		osc_cmd_ext(o, path, types, argv, argc);
+		osc_cmd_ext(o, path, osc_route_commands[r->id].path, types, argv, argc);
 		break;
 	case CMD_NONE:
 		break;
@@ -589,7 +591,7 @@ static int osc_handle(const char *path, const char *types, lo_arg **argv, int ar
 		return 0;
 	}
 	if (r->cmd != CMD_NONE)
-		osc_command(o, path, r->cmd, types, argv, argc);
+		osc_command(o, path, r, types, argv, argc);
 	else if (r->form & FORM_AUTOMATION)
 		osc_automation_cmd(o, path, r, i1, i2, types, argv, argc);
 	else if (argc == 0 && r->form != FORM_TOGGLE)

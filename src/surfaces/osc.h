@@ -153,7 +153,10 @@ struct osc_arg {
 };
 typedef void (*osc_command_fn)(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
                                int argc);
-/* 0, or -1 when path is not an external command of the table. */
+/* 0, or -1 when path is not an external command of the table.  A row's
+ * path may be a template (/ch/<n>/eq/response): the router matches any
+ * channel number, and the handler gets the concrete address and checks
+ * the number itself. */
 int osc_add_command(struct osc *o, const char *path, osc_command_fn fn, void *ctx);
 /* From inside a command handler only: reply to the sender of the message
  * being handled, with /error s:path s:reason or a serialised message. */

@@ -137,6 +137,24 @@ const struct osc_route_command osc_route_commands[] = {
     {"/master/loudness/reset", CMD_EXT, "",
      "Starts a new loudness integration (I, LRA, TP, maxima) of /master/loudness/...; replies "
      "/master/loudness/reset i:1.  A record start also restarts it, from the take's first sample."},
+    /* implemented in curve_osc.c, bound with osc_add_command */
+    {"/ch/<n>/eq/response", CMD_EXT, "",
+     "Replies /ch/<n>/eq/response f:lo_hz f:hi_hz f:db ...: the magnitude response of channel n's high-pass "
+     "(when on) and EQ (when on), in dB, at 64 frequencies log-spaced from lo_hz (20) to hi_hz (20000) "
+     "inclusive, f_i = lo_hz * (hi_hz / lo_hz)^(i / 63), i = 0 .. 63 (the number of dB values is the "
+     "number of points).  Computed on request from the current values with the audio thread's own filter "
+     "design at the current sample rate: the filter once its smoothing has settled.  A frequency above "
+     "half the sample rate shows the value there."},
+    {"/master/eq/response", CMD_EXT, "",
+     "Replies /master/eq/response f:lo_hz f:hi_hz f:db ...: the master EQ's magnitude response, as "
+     "/ch/<n>/eq/response."},
+    {"/ch/<n>/dyn/curve", CMD_EXT, "",
+     "Replies /ch/<n>/dyn/curve f:lo_db f:hi_db f:out_db ...: channel n's compressor static curve, the "
+     "output level in dBFS (make-up included) for 81 input peak levels from lo_db (-80) to hi_db (0) dBFS "
+     "in 1 dB steps; the identity while the compressor is out."},
+    {"/master/comp/curve", CMD_EXT, "",
+     "Replies /master/comp/curve f:lo_db f:hi_db f:out_db ...: the master glue compressor's static curve, "
+     "as /ch/<n>/dyn/curve."},
     /* implemented in midi_osc.c, bound with osc_add_command */
     {"/midi/learn", CMD_EXT, "[s:path] [s:options]",
      "Maps the next MIDI control that moves on midi_in (CC, 14-bit CC pair, note or pitch bend) to the "
@@ -250,9 +268,15 @@ int osc_route_build(struct osc *o)
 	ASSERT_ROLE(ROLE_CONTROL);
 	struct osc_route_ctx rc = {o, 0};
 	osc_route_for_each_address(osc_route_cb, &rc);
-	for (unsigned i = 0; i < osc_route_ncommands; i++)
-		if (osc_route_add(o, osc_route_commands[i].path, osc_route_commands[i].cmd, 0, 0) < 0)
+	/* a command row may be a template (/ch/<n>/eq/response): its key
+	 * is hashed like a parameter's, and id is the row */
+	for (unsigned i = 0; i < osc_route_ncommands; i++) {
+		char key[OSC_PATH_MAX];
+		const char *path = osc_route_commands[i].path;
+		params_path_key(path, strlen(path), key, sizeof key);
+		if (osc_route_add(o, key, osc_route_commands[i].cmd, i, 0) < 0)
 			rc.failed = 1;
+	}
 	return rc.failed ? -1 : 0;
 }
 

@@ -47,6 +47,8 @@ def bundle(*elems, tt=1):
 
 seeds = {
     "ping": msg("/ping"),
+    "zz-curve-ch-eq": msg("/ch/2/eq/response"),
+    "zz-curve-master-comp": msg("/master/comp/curve"),
     "info": msg("/info"),
     "stats": msg("/stats"),
     "dump": msg("/dump"),
