@@ -30,8 +30,14 @@ export class Conn {
     this.stateFns.add(fn);
     fn(this);
   }
-  onOpen(fn) {
+  // fn runs on every (re)connection; with now, also at once if open.  A
+  // view's registrations end with the view (scope).
+  onOpen(fn, now = false) {
     this.openFns.add(fn);
+    const off = () => this.openFns.delete(fn);
+    if (this.scope) this.scope.push(off);
+    if (now && this.open) fn();
+    return off;
   }
   setState(s) {
     this.state = s;

@@ -72,7 +72,7 @@ export function recorderView(ctx, root) {
   };
   const off = ctx.store.on('/record/status', show);
   show(ctx.store.get('/record/status'));
-  ctx.conn.send('/record/status');
+  ctx.conn.onOpen(() => ctx.conn.send('/record/status'), true);
   root.append(card);
   // takes: the server lists /takes/ (JSON array of names or {name,size}, or
   // an HTML index); the takes seen this session are listed in any case.
@@ -156,10 +156,13 @@ export function scenesView(ctx, root) {
           ul.append(li);
         }
       })
-      .catch(() => (ul.textContent = 'no answer to /snapshot/list'));
+      .catch((e) => {
+        console.warn(e);
+        ul.textContent = 'no answer to /snapshot/list';
+      });
   save.addEventListener('click', () => name.value && ctx.conn.send('/snapshot/save', [name.value]));
   const offs = ['/snapshot/save', '/snapshot/delete'].map((a) => ctx.conn.on(a, refresh));
-  refresh();
+  ctx.conn.onOpen(refresh, true);
   // recall safes, one per channel: the table's /ch/<n>/safe
   const p = ctx.table.get('/ch/<n>/safe');
   if (p) {
@@ -260,8 +263,8 @@ export function patchView(ctx, root) {
     }
   };
   const offs = ['/jack/connect', '/jack/disconnect'].map((a) => ctx.conn.on(a, () => setTimeout(load, 50)));
-  load();
-  const t = setInterval(load, 5000); // other programs patch too
+  ctx.conn.onOpen(load, true);
+  const t = setInterval(() => ctx.conn.open && load(), 5000); // other programs patch too
   return () => {
     clearInterval(t);
     offs.forEach((f) => f());
@@ -300,7 +303,7 @@ export function autoView(ctx, root, which = '1') {
   root.append(top);
   const status = (a) => (st.textContent = `transport ${a[0]} at frame ${a[1]} · ${a[2]} lanes, ${a[3]} points, ${a[4]} recording`);
   const offs = [ctx.conn.on('/automation/status', status)];
-  ctx.conn.send('/automation/status');
+  ctx.conn.onOpen(() => ctx.conn.send('/automation/status'), true);
   const t = setInterval(() => ctx.conn.send('/automation/status'), 1000);
   let prefix, idx;
   if (/^\d+$/.test(which)) (prefix = '/ch/<n>/'), (idx = { n: +which });
@@ -330,7 +333,7 @@ export function autoView(ctx, root, which = '1') {
         if (a.length > 1) pts.textContent = a[1] + ' pts';
       };
       offs.push(ctx.conn.on(base + '/auto', show));
-      ctx.conn.send(base + '/auto');
+      ctx.conn.onOpen(() => ctx.conn.send(base + '/auto'), true);
       lanes.append(line);
     }
   }

@@ -19,7 +19,7 @@ function nameOf(ctx, kind, i) {
 
 // One strip.  kind: ch, bus, mon, master; mode: null or the bus whose send
 // levels the channel faders become.
-function strip(ctx, kind, i, mode) {
+function strip(ctx, kind, i, mode, lock = false) {
   const s = el('div', 'strip ' + kind);
   const idx = kind === 'ch' ? { n: i, a: mode } : kind === 'bus' ? { a: i } : {};
   const pre = kind === 'ch' ? '/ch/<n>/' : kind === 'bus' ? '/bus/<a>/' : '/' + kind + '/';
@@ -54,12 +54,13 @@ function strip(ctx, kind, i, mode) {
   body.append(ms);
   if (fp) body.append(fader(bind(ctx, fp, idx)));
   s.append(body);
+  if (mode && kind === 'ch') s.classList.add('sends');
   // buttons
   const btns = el('div', 'strip-btns');
+  if (lock) return s; // a musician changes sends only
   if (t('mute')) btns.append(toggle(bind(ctx, t('mute'), idx), { name: 'M', cls: 'mute' }));
   if (kind === 'ch' && t('solo')) btns.append(toggle(bind(ctx, t('solo'), idx), { name: 'S', cls: 'solo' }));
   s.append(btns);
-  if (mode && kind === 'ch') s.classList.add('sends');
   return s;
 }
 
@@ -87,14 +88,14 @@ export function mixerView(ctx, root, mode = null, lock = false) {
   }
   const wrap = el('div', 'mixer');
   const strips = el('div', 'strips');
-  for (let i = 1; i <= n; i++) strips.append(strip(ctx, 'ch', i, mode));
+  for (let i = 1; i <= n; i++) strips.append(strip(ctx, 'ch', i, mode, lock));
   if (!mode) {
     for (let i = 1; i <= a; i++) strips.append(strip(ctx, 'bus', i, null));
     if (has(ctx, '/mon/fader/db')) strips.append(strip(ctx, 'mon', 0, null));
   }
   wrap.append(strips);
   const fixed = el('div', 'fixed');
-  if (mode) fixed.append(strip(ctx, 'bus', mode, null));
+  if (mode) fixed.append(strip(ctx, 'bus', mode, null, lock));
   else if (has(ctx, '/master/fader/db')) fixed.append(strip(ctx, 'master', 0, null));
   wrap.append(fixed);
   root.append(top, wrap);
@@ -235,7 +236,7 @@ export function eqCurve(ctx, base) {
     const count = p.dims.includes('b') ? ctx.table.counts.b : 1;
     for (let k = 1; k <= count; k++) offs.push(ctx.store.on(Table.fill(p.path, { n, b: k }), ask));
   }
-  ask();
+  ctx.conn.onOpen(ask, true);
   new ResizeObserver(draw).observe(c);
   wrap.__dispose = () => {
     off();

@@ -176,6 +176,10 @@ export function slider(b, { name } = {}) {
   wrap.title = b.addr + (b.p.doc ? ' — ' + b.p.doc : '');
   const centred = /pan$|\/db$/.test(b.p.path) && b.p.min < 0 && b.p.max > 0 && b.p.taper === 'lin';
   const bipolar = centred || /pan$/.test(b.p.path);
+  if (bipolar) {
+    bar.classList.add('bipolar');
+    bar.style.setProperty('--c', (/pan$/.test(b.p.path) ? 50 : toNorm(b.p, 0) * 100) + '%');
+  }
   dragger(b, bar, {
     vertical: false,
     defaultNorm: () => toNorm(b.p, b.ctx.table.defaultOf(b.p, b.idx)),

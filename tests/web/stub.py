@@ -12,6 +12,7 @@ Usage: stub.py [--port 8089] [--channels 16] [--buses 4] [--jackmixd PATH]
 import argparse, base64, hashlib, json, math, os, socketserver, struct, subprocess, sys, threading, time
 from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
 
+RECEIVED = []  # [address, args] the page sent, newest last
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.normpath(os.path.join(HERE, '..', '..'))
 
@@ -218,6 +219,9 @@ class Handler(SimpleHTTPRequestHandler):
         self.wfile.write(b)
 
     def do_GET(self):
+        if self.path == '/stub/received':  # what the page sent, for tests/web/drag-test.mjs
+            out, RECEIVED[:] = list(RECEIVED), []
+            return self.send_json(out)
         if self.path == '/api/params':
             return self.send_json(self.doc)
         if self.path == '/api/info':
@@ -276,6 +280,8 @@ class Handler(SimpleHTTPRequestHandler):
                 if op != 2:
                     continue
                 for addr, args in osc_parse(data):
+                    RECEIVED.append([addr, args])
+                    del RECEIVED[:-2000]
                     self.osc(addr, args, send, meters)
         finally:
             alive[0] = False
