@@ -7,7 +7,7 @@
 // 0.6475 = -4.1 dB; a double-click sets 0 dB; a one-finger touch drag on
 // channel 4 (-12 dB = 0.475) by a tenth makes 0.575 = -7.0 dB.  Touch
 // messages (/ch/3/fader/touch 1 ... 0) frame each drag.
-// Usage: node [--experimental-websocket] tests/web/drag-test.mjs BASE_URL
+// Usage: node tests/web/drag-test.mjs BASE_URL
 import { browser, sleep } from './cdp.mjs';
 
 const base = process.argv[2];

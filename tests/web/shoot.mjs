@@ -1,5 +1,5 @@
 // shoot.mjs: screenshots of the web app at given sizes (tests/web/cdp.mjs).
-// Usage: node [--experimental-websocket] tests/web/shoot.mjs BASE_URL OUTDIR name:WxH:hash[:ms] ...
+// Usage: node tests/web/shoot.mjs BASE_URL OUTDIR name:WxH:hash[:ms] ...
 //   e.g. ... http://127.0.0.1:8089 /tmp/shots phone:390x844:#mixer desk:1440x900:#master:3000
 // Exit status 1 if the page threw.
 import { writeFileSync } from 'node:fs';
