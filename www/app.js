@@ -22,7 +22,9 @@ if (qs.has('key')) localStorage.setItem('jmx.key', qs.get('key'));
 const key = qs.get('key') || localStorage.getItem('jmx.key') || '';
 const lockBus = qs.has('bus') ? parseInt(qs.get('bus'), 10) || null : null;
 
-const ctx = { table: null, store: new Store(), conn: new Conn({ key }), info: {}, takes: new Set() };
+// Every HTTP request carries the key too: off loopback the server asks for it.
+const withKey = (url) => (key ? url + (url.includes('?') ? '&' : '?') + 'key=' + encodeURIComponent(key) : url);
+const ctx = { table: null, store: new Store(), conn: new Conn({ key }), info: {}, takes: new Set(), withKey };
 window.jackmixd = ctx; // for the console and the browser tests
 
 function toast(text) {
@@ -124,7 +126,7 @@ async function start() {
   fine.addEventListener('click', () => fine.classList.toggle('on', (ui.fine = !ui.fine)));
   let json;
   try {
-    const r = await fetch('/api/params');
+    const r = await fetch(withKey('/api/params'));
     json = await r.json();
   } catch (e) {
     document.getElementById('view').textContent = 'Cannot load /api/params: ' + e.message + '. Retrying…';
@@ -133,7 +135,7 @@ async function start() {
   }
   ctx.table = new Table(json);
   try {
-    const r = await fetch('/api/info');
+    const r = await fetch(withKey('/api/info'));
     if (r.ok) setInfo(await r.json());
   } catch (e) {
     /* /info over the socket tells the same */

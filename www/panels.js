@@ -87,7 +87,7 @@ export function recorderView(ctx, root) {
     for (const t of names) {
       const li = el('li');
       const a = el('a', null, t.name);
-      a.href = '/takes/' + encodeURIComponent(t.name);
+      a.href = ctx.withKey('/takes/' + encodeURIComponent(t.name));
       a.download = t.name;
       li.append(a);
       if (t.size) li.append(el('span', 'label', ' ' + fmtBytes(t.size)));
@@ -95,7 +95,7 @@ export function recorderView(ctx, root) {
     }
   };
   const session = () => [...ctx.takes].map((n) => ({ name: n }));
-  fetch('/takes/', { headers: { Accept: 'application/json' } })
+  fetch(ctx.withKey('/takes/'), { headers: { Accept: 'application/json' } })
     .then((r) => (r.ok ? r.text() : Promise.reject()))
     .then((txt) => {
       let names = [];

@@ -222,7 +222,8 @@ class Handler(SimpleHTTPRequestHandler):
         if self.path == '/stub/received':  # what the page sent, for tests/web/drag-test.mjs
             out, RECEIVED[:] = list(RECEIVED), []
             return self.send_json(out)
-        if self.path == '/api/params':
+        self.path = self.path.split("?")[0]
+        if self.path == "/api/params":
             return self.send_json(self.doc)
         if self.path == '/api/info':
             return self.send_json({'name': 'jackmixd', 'version': 'stub', 'channels': self.doc['channels'],
