@@ -109,7 +109,7 @@ export function mixerView(ctx, root, mode = null, lock = false) {
     if (all.length <= per) return;
     for (let k = 0; k < all.length; k += per) {
       const s = all[k];
-      const lab = s.classList.contains('ch') ? k + 1 + '–' + Math.min(n, k + per) : s.querySelector('.strip-name').textContent;
+      const lab = s.classList.contains('ch') ? k + 1 + '–' + Math.min(n, k + per) : s.classList.contains('bus') ? 'Buses' : 'Monitor';
       const b = el('button', 'seg', lab);
       b.addEventListener('click', () => strips.scrollTo({ left: s.offsetLeft - strips.offsetLeft, behavior: 'smooth' }));
       banks.append(b);
