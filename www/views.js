@@ -1,0 +1,457 @@
+// views.js: the mixer (channel strips, buses, monitor, master; sends on
+// fader), the channel detail and the master view.
+//
+// Strips use the parameters they name only if the table has them; the detail
+// views are built from the table alone: every parameter under /ch/<n>/ (or
+// /master/, /mon/) gets the control its type asks for, grouped by its first
+// path segment, so parameters added to the daemon later appear here without
+// page code.  Hand-made: the strip layout, meters and the curves.
+
+import { Table, format, toNorm } from './params.js';
+import { el, bind, fader, slider, toggle, textField, control, meter, shortName } from './widgets.js';
+
+const has = (ctx, tpl) => ctx.table.get(tpl);
+
+function nameOf(ctx, kind, i) {
+  const v = ctx.store.get(`/${kind}/${i}/name`);
+  return v || (kind === 'ch' ? 'Ch ' + i : 'Bus ' + i);
+}
+
+// One strip.  kind: ch, bus, mon, master; mode: null or the bus whose send
+// levels the channel faders become.
+function strip(ctx, kind, i, mode, lock = false) {
+  const s = el('div', 'strip ' + kind);
+  const idx = kind === 'ch' ? { n: i, a: mode } : kind === 'bus' ? { a: i } : {};
+  const pre = kind === 'ch' ? '/ch/<n>/' : kind === 'bus' ? '/bus/<a>/' : '/' + kind + '/';
+  const t = (rest) => has(ctx, pre + rest);
+  // name
+  const name = el('a', 'strip-name');
+  if (kind === 'ch' || kind === 'bus') {
+    const addr = `/${kind}/${i}/name`;
+    name.href = kind === 'ch' ? '#ch/' + i : '#sends/' + i;
+    ctx.store.on(addr, () => (name.textContent = nameOf(ctx, kind, i)));
+    name.textContent = nameOf(ctx, kind, i);
+    const num = el('span', 'strip-num', String(i));
+    s.append(num);
+  } else {
+    name.textContent = kind === 'mon' ? 'Monitor' : 'Master';
+    name.href = kind === 'master' ? '#master' : '#master';
+  }
+  s.append(name);
+  // pan (channels) / AFL (monitor)
+  if (kind === 'ch' && mode && t('send/<a>/pre')) s.append(toggle(bind(ctx, t('send/<a>/pre'), idx), { name: 'pre', cls: 'small' }));
+  else if (kind === 'ch' && t('pan')) s.append(slider(bind(ctx, t('pan'), idx), { name: '' }));
+  else if (kind === 'mon' && t('afl')) s.append(toggle(bind(ctx, t('afl'), idx), { name: 'AFL', cls: 'small' }));
+  else s.append(el('div', 'slider-spacer'));
+  // meter + fader
+  const body = el('div', 'strip-body');
+  const fp = kind === 'ch' && mode ? t('send/<a>/level/db') : t('fader/db');
+  const meterAddr = kind === 'master' ? '/master/meter' : kind === 'mon' ? null : Table.fill(pre + 'meter', idx);
+  const ms = el('div', 'strip-meters');
+  if (meterAddr && t('meter')) ms.append(meter(ctx, meterAddr, 'level'));
+  const grs = kind === 'ch' ? ['gate/gr', 'dyn/gr'] : kind === 'master' ? ['comp/gr', 'limiter/gr'] : [];
+  for (const g of grs) if (t(g)) ms.append(meter(ctx, Table.fill(pre + g, idx), 'gr'));
+  body.append(ms);
+  if (fp) body.append(fader(bind(ctx, fp, idx)));
+  s.append(body);
+  if (mode && kind === 'ch') s.classList.add('sends');
+  // buttons
+  const btns = el('div', 'strip-btns');
+  if (lock) return s; // a musician changes sends only
+  if (t('mute')) btns.append(toggle(bind(ctx, t('mute'), idx), { name: 'M', cls: 'mute' }));
+  if (kind === 'ch' && t('solo')) btns.append(toggle(bind(ctx, t('solo'), idx), { name: 'S', cls: 'solo' }));
+  s.append(btns);
+  return s;
+}
+
+// The mixer.  mode: a bus number (sends on fader) or null.  lock: a
+// musician's page (one bus only): no master section and no bus choice.
+export function mixerView(ctx, root, mode = null, lock = false) {
+  const { n, a } = ctx.table.counts;
+  const top = el('div', 'mixer-top');
+  const banks = el('div', 'banks');
+  top.append(banks);
+  if (a && !lock) {
+    const sel = el('div', 'bus-pick');
+    sel.append(el('span', 'label', 'Sends on fader:'));
+    const off = el('a', 'seg' + (mode ? '' : ' on'), 'Main');
+    off.href = '#mixer';
+    sel.append(off);
+    for (let i = 1; i <= a; i++) {
+      const b = el('a', 'seg' + (mode === i ? ' on' : ''), nameOf(ctx, 'bus', i));
+      b.href = '#sends/' + i;
+      sel.append(b);
+    }
+    top.append(sel);
+  } else if (mode) {
+    top.append(el('span', 'label', 'Mix of ' + nameOf(ctx, 'bus', mode)));
+  }
+  const wrap = el('div', 'mixer');
+  const strips = el('div', 'strips');
+  for (let i = 1; i <= n; i++) strips.append(strip(ctx, 'ch', i, mode, lock));
+  if (!mode) {
+    for (let i = 1; i <= a; i++) strips.append(strip(ctx, 'bus', i, null));
+    if (has(ctx, '/mon/fader/db')) strips.append(strip(ctx, 'mon', 0, null));
+  }
+  wrap.append(strips);
+  const fixed = el('div', 'fixed');
+  if (mode) fixed.append(strip(ctx, 'bus', mode, null, lock));
+  else if (has(ctx, '/master/fader/db')) fixed.append(strip(ctx, 'master', 0, null));
+  wrap.append(fixed);
+  root.append(top, wrap);
+  // banks: one button per screenful of channels, for 64+ channels
+  const layoutBanks = () => {
+    banks.textContent = '';
+    const first = strips.querySelector('.strip');
+    if (!first) return;
+    const per = Math.max(1, Math.floor(strips.clientWidth / first.offsetWidth));
+    const all = [...strips.children];
+    if (all.length <= per) return;
+    for (let k = 0; k < all.length; k += per) {
+      const s = all[k];
+      const lab = s.classList.contains('ch') ? k + 1 + '–' + Math.min(n, k + per) : s.classList.contains('bus') ? 'Buses' : 'Monitor';
+      const b = el('button', 'seg', lab);
+      b.addEventListener('click', () => strips.scrollTo({ left: s.offsetLeft - strips.offsetLeft, behavior: 'smooth' }));
+      banks.append(b);
+    }
+  };
+  requestAnimationFrame(layoutBanks);
+  const ro = new ResizeObserver(layoutBanks);
+  ro.observe(strips);
+  return () => ro.disconnect();
+}
+
+// ---- detail views (table-driven) ----------------------------------------
+
+const GROUP_TITLES = {
+  trim: 'Input', polarity: 'Input', hpf: 'High-pass', gate: 'Gate', eq: 'EQ', dyn: 'Compressor', comp: 'Compressor',
+  fader: 'Fader', mute: 'Fader', solo: 'Fader', pan: 'Fader', name: 'Name', safe: 'Name', send: 'Sends',
+  limiter: 'Limiter', width: 'Width', afl: 'Monitor', loudness: 'Loudness', meter: 'Fader',
+};
+
+// The rows under prefix, grouped by their first segment (titles merge
+// related ones: trim and polarity are "Input").
+function groups(table, prefix) {
+  const out = new Map();
+  for (const p of table.under(prefix)) {
+    const seg = p.path.slice(prefix.length).split('/')[0];
+    const title = GROUP_TITLES[seg] || seg[0].toUpperCase() + seg.slice(1);
+    if (!out.has(title)) out.set(title, []);
+    out.get(title).push(p);
+  }
+  return out;
+}
+
+// Controls for rows with indices idx; rows with a <b> (band) or <a> (bus)
+// dimension are laid out one line per index.
+function card(ctx, title, rows, idx) {
+  const c = el('section', 'card');
+  c.append(el('h3', null, title));
+  const flat = rows.filter((p) => !p.dims.some((d) => d === 'b' || d === 'a'));
+  const body = el('div', 'card-body');
+  for (const p of flat) {
+    if (p.type === 'meter' && p.unit === 'dBFS') continue; // the strip shows levels
+    body.append(control(ctx, p, idx));
+  }
+  c.append(body);
+  for (const dim of ['b', 'a']) {
+    const per = rows.filter((p) => p.dims.includes(dim));
+    if (!per.length) continue;
+    const count = ctx.table.counts[dim] || 0;
+    for (let k = 1; k <= count; k++) {
+      const line = el('div', 'card-line');
+      line.append(el('span', 'line-name', dim === 'b' ? 'Band ' + k : nameOf(ctx, 'bus', k)));
+      for (const p of per) line.append(control(ctx, p, { ...idx, [dim]: k }, { name: lineName(p) }));
+      c.append(line);
+    }
+  }
+  return c;
+}
+const lineName = (p) => {
+  const s = p.path.split('/').pop();
+  return { type: '', hz: 'freq', db: p.path.endsWith('level/db') ? 'level' : 'gain', q: 'Q' }[s] ?? s;
+};
+
+// The EQ curve: whatever /…/eq/response replies, drawn on a log frequency
+// axis.  Accepted replies: f db... at the daemon's fixed frequencies (20 Hz
+// to 20 kHz, log-spaced), pairs f hz f db..., or a blob of float32 dB.
+export function eqCurve(ctx, base) {
+  const c = el('canvas', 'curve');
+  const wrap = el('div', 'curve-wrap');
+  const note = el('div', 'curve-note', 'asking the daemon for the response…');
+  wrap.append(c, note);
+  let pts = null;
+  const draw = () => {
+    const w = c.clientWidth,
+      h = c.clientHeight;
+    if (!w) return;
+    const dpr = window.devicePixelRatio || 1;
+    c.width = w * dpr;
+    c.height = h * dpr;
+    const g = c.getContext('2d');
+    g.scale(dpr, dpr);
+    g.fillStyle = '#111';
+    g.fillRect(0, 0, w, h);
+    const fx = (f) => (Math.log(f / 20) / Math.log(1000)) * w;
+    const dy = (db) => h / 2 - (db / 18) * (h / 2);
+    g.strokeStyle = '#333';
+    g.fillStyle = '#777';
+    g.font = '10px sans-serif';
+    for (const f of [50, 100, 200, 500, 1000, 2000, 5000, 10000]) {
+      g.beginPath();
+      g.moveTo(fx(f), 0);
+      g.lineTo(fx(f), h);
+      g.stroke();
+      g.fillText(f >= 1000 ? f / 1000 + 'k' : String(f), fx(f) + 2, h - 2);
+    }
+    for (const db of [-12, -6, 0, 6, 12]) {
+      g.strokeStyle = db ? '#333' : '#555';
+      g.beginPath();
+      g.moveTo(0, dy(db));
+      g.lineTo(w, dy(db));
+      g.stroke();
+      g.fillText((db > 0 ? '+' : '') + db, 2, dy(db) - 2);
+    }
+    if (!pts) return;
+    g.strokeStyle = '#5ab0ff';
+    g.lineWidth = 2;
+    g.beginPath();
+    pts.forEach(([f, db], i) => (i ? g.lineTo(fx(f), dy(db)) : g.moveTo(fx(f), dy(db))));
+    g.stroke();
+  };
+  const off = ctx.conn.on(base + '/eq/response', (args) => {
+    pts = parseResponse(args);
+    note.textContent = pts ? '' : 'no response data';
+    draw();
+  });
+  let timer = 0;
+  const ask = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => ctx.conn.send(base + '/eq/response'), 60);
+  };
+  const offs = [];
+  const tplPrefix = base === '/master' ? '/master/eq/' : '/ch/<n>/eq/';
+  const n = base === '/master' ? 0 : +base.split('/')[2];
+  for (const p of ctx.table.under(tplPrefix, (p) => p.type !== 'meter')) {
+    const count = p.dims.includes('b') ? ctx.table.counts.b : 1;
+    for (let k = 1; k <= count; k++) offs.push(ctx.store.on(Table.fill(p.path, { n, b: k }), ask));
+  }
+  ctx.conn.onOpen(ask, true);
+  new ResizeObserver(draw).observe(c);
+  wrap.__dispose = () => {
+    off();
+    offs.forEach((f) => f());
+  };
+  return wrap;
+}
+
+export function parseResponse(args) {
+  let v = [];
+  for (const a of args) {
+    if (a instanceof Uint8Array) {
+      const dv = new DataView(a.buffer, a.byteOffset, a.byteLength);
+      for (let o = 0; o + 4 <= a.length; o += 4) v.push(dv.getFloat32(o));
+    } else if (typeof a === 'number') v.push(a);
+  }
+  if (v.length < 2) return null;
+  // pairs (hz, dB) if every even entry is a rising frequency
+  const pairs = v.length % 2 === 0 && v.length >= 4 && v.every((x, i) => i % 2 || (x >= 10 && (i < 2 || x > v[i - 2])));
+  if (pairs) {
+    const out = [];
+    for (let i = 0; i < v.length; i += 2) out.push([v[i], v[i + 1]]);
+    return out;
+  }
+  return v.map((db, i) => [20 * Math.pow(1000, i / (v.length - 1)), db]);
+}
+
+// Static compressor curve from the current threshold, ratio, knee and
+// make-up (the soft-knee law of Giannoulis, Massberg and Reiss, 2012).
+function compCurve(ctx, pre, idx) {
+  const c = el('canvas', 'curve small');
+  const get = (r, d) => {
+    const p = ctx.table.get(pre + r);
+    return p ? (ctx.store.get(Table.fill(p.path, idx)) ?? ctx.table.defaultOf(p, idx)) : d;
+  };
+  const draw = () => {
+    const w = c.clientWidth,
+      h = c.clientHeight;
+    if (!w) return;
+    const dpr = window.devicePixelRatio || 1;
+    c.width = w * dpr;
+    c.height = h * dpr;
+    const g = c.getContext('2d');
+    g.scale(dpr, dpr);
+    g.fillStyle = '#111';
+    g.fillRect(0, 0, w, h);
+    const T = get('thr/db', -20),
+      R = get('ratio', 3),
+      W = get('knee/db', 6),
+      M = get('makeup/db', 0);
+    const out = (x) => {
+      if (2 * (x - T) < -W) return x;
+      if (2 * Math.abs(x - T) <= W) return x + ((1 / R - 1) * Math.pow(x - T + W / 2, 2)) / (2 * W);
+      return T + (x - T) / R;
+    };
+    const X = (db) => ((db + 60) / 60) * w,
+      Y = (db) => h - ((db + 60) / 60) * h;
+    g.strokeStyle = '#333';
+    g.beginPath();
+    g.moveTo(X(-60), Y(-60));
+    g.lineTo(X(0), Y(0));
+    g.stroke();
+    g.strokeStyle = '#ffb84d';
+    g.lineWidth = 2;
+    g.beginPath();
+    for (let x = -60; x <= 0; x += 0.5) {
+      const y = out(x) + M;
+      x === -60 ? g.moveTo(X(x), Y(y)) : g.lineTo(X(x), Y(y));
+    }
+    g.stroke();
+  };
+  for (const r of ['thr/db', 'ratio', 'knee/db', 'makeup/db']) {
+    const p = ctx.table.get(pre + r);
+    if (p) ctx.store.on(Table.fill(p.path, idx), () => requestAnimationFrame(draw));
+  }
+  new ResizeObserver(draw).observe(c);
+  return c;
+}
+
+export function channelView(ctx, root, n) {
+  const { counts } = ctx.table;
+  const head = el('div', 'detail-head');
+  const prev = el('a', 'seg', '‹');
+  prev.href = '#ch/' + Math.max(1, n - 1);
+  const next = el('a', 'seg', '›');
+  next.href = '#ch/' + Math.min(counts.n, n + 1);
+  const title = el('h2', null, 'Ch ' + n);
+  ctx.store.on(`/ch/${n}/name`, (v) => (title.textContent = n + ' · ' + (v || 'Ch ' + n)));
+  head.append(prev, title, next);
+  root.append(head);
+  const grid = el('div', 'detail');
+  const st = strip(ctx, 'ch', n, null);
+  st.classList.add('detail-strip');
+  grid.append(st);
+  const cards = el('div', 'cards');
+  for (const [title, rows] of groups(ctx.table, '/ch/<n>/')) {
+    const cd = card(ctx, title, rows, { n });
+    if (title === 'EQ') cd.insertBefore(eqCurve(ctx, '/ch/' + n), cd.children[1]);
+    if (title === 'Compressor') cd.insertBefore(compCurve(ctx, '/ch/<n>/dyn/', { n }), cd.children[1]);
+    cards.append(cd);
+  }
+  grid.append(cards);
+  root.append(grid);
+}
+
+// ---- master -------------------------------------------------------------
+
+const LOUD = ['m', 's', 'i', 'lra', 'tp'];
+const history = []; // [t, M, S], the last 120 s, kept across view changes
+export function recordLoudness(store) {
+  const m = store.meters.get('/master/loudness/m'),
+    s = store.meters.get('/master/loudness/s');
+  if (!m) return;
+  const now = performance.now();
+  const last = history[history.length - 1];
+  if (last && now - last[0] < 100) return;
+  history.push([now, m.v[0], s ? s.v[0] : -120]);
+  while (history.length && now - history[0][0] > 120000) history.shift();
+}
+
+function loudnessPanel(ctx) {
+  const c = el('section', 'card loudness');
+  c.append(el('h3', null, 'Loudness (EBU R128)'));
+  const nums = el('div', 'loud-nums');
+  const cells = {};
+  for (const k of LOUD) {
+    const cell = el('div', 'loud-cell');
+    const v = el('span', 'loud-val', '–');
+    cell.append(el('span', 'loud-key', k.toUpperCase()), v);
+    cells[k] = v;
+    nums.append(cell);
+  }
+  c.append(nums);
+  const tools = el('div', 'loud-tools');
+  const target = el('select');
+  for (const t of [-23, -18, -16, -14]) target.append(new Option(t + ' LUFS', t));
+  target.value = localStorage.getItem('jmx.target') || '-23';
+  target.addEventListener('change', () => localStorage.setItem('jmx.target', target.value));
+  const reset = el('button', 'toggle', 'Reset');
+  reset.addEventListener('click', () => ctx.conn.send('/master/loudness/reset'));
+  tools.append(el('span', 'label', 'Target'), target, reset);
+  c.append(tools);
+  const g = el('canvas', 'curve');
+  c.append(g);
+  let shown = false;
+  const tick = () => {
+    if (g.isConnected) shown = true;
+    else if (shown) return; // the view went away
+    for (const k of LOUD) {
+      const m = ctx.store.meters.get('/master/loudness/' + k);
+      cells[k].textContent = m ? (m.v[0] <= -120 ? '–' : m.v[0].toFixed(1)) : '–';
+    }
+    const w = g.clientWidth,
+      h = g.clientHeight;
+    if (w) {
+      const dpr = window.devicePixelRatio || 1;
+      if (g.width !== w * dpr) (g.width = w * dpr), (g.height = h * dpr);
+      const x = g.getContext('2d');
+      x.setTransform(dpr, 0, 0, dpr, 0, 0);
+      x.fillStyle = '#111';
+      x.fillRect(0, 0, w, h);
+      const Y = (l) => h - ((Math.max(-60, l) + 60) / 60) * h;
+      x.strokeStyle = '#e5532e';
+      x.setLineDash([4, 4]);
+      x.beginPath();
+      x.moveTo(0, Y(+target.value));
+      x.lineTo(w, Y(+target.value));
+      x.stroke();
+      x.setLineDash([]);
+      const now = performance.now();
+      for (const [i, col] of [
+        [1, '#5ab0ff'],
+        [2, '#3ccf6e'],
+      ]) {
+        x.strokeStyle = col;
+        x.beginPath();
+        history.forEach((r, j) => {
+          const px = w - ((now - r[0]) / 120000) * w;
+          j ? x.lineTo(px, Y(r[i])) : x.moveTo(px, Y(r[i]));
+        });
+        x.stroke();
+      }
+      x.fillStyle = '#777';
+      x.font = '10px sans-serif';
+      x.fillText('M', 4, 12);
+      x.fillStyle = '#3ccf6e';
+      x.fillText('S', 16, 12);
+      x.fillStyle = '#777';
+      x.fillText('last 2 min', w - 60, 12);
+    }
+    setTimeout(() => requestAnimationFrame(tick), 100);
+  };
+  requestAnimationFrame(tick);
+  return c;
+}
+
+export function masterView(ctx, root) {
+  root.append(el('h2', 'view-title', 'Master'));
+  const grid = el('div', 'detail');
+  if (has(ctx, '/master/fader/db')) {
+    const st = strip(ctx, 'master', 0, null);
+    st.classList.add('detail-strip');
+    grid.append(st);
+  }
+  const cards = el('div', 'cards');
+  cards.append(loudnessPanel(ctx));
+  for (const [title, rows] of groups(ctx.table, '/master/')) {
+    if (title === 'Loudness') continue;
+    const cd = card(ctx, title, rows, {});
+    if (title === 'EQ') cd.insertBefore(eqCurve(ctx, '/master'), cd.children[1]);
+    if (title === 'Compressor') cd.insertBefore(compCurve(ctx, '/master/comp/', {}), cd.children[1]);
+    cards.append(cd);
+  }
+  const mon = ctx.table.under('/mon/');
+  if (mon.length) cards.append(card(ctx, 'Monitor', mon, {}));
+  grid.append(cards);
+  root.append(grid);
+}
