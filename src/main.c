@@ -44,6 +44,8 @@
 #include "session_osc.h"
 #include "snapshot.h"
 #include "statefile.h"
+#include "web.h"
+#include "web_osc.h"
 
 #define MAX_PATTERNS        16
 #define RECONNECT_POLL_MS   100u /* while the JACK server is away (engine_reopen paces the attempts) */
@@ -71,6 +73,10 @@ struct options {
 	enum recorder_format record_format;
 	enum recorder_sample record_sample;
 	enum recorder_stems record_stems; /* --record-stems MODE */
+	unsigned http_port;               /* --http PORT, 0 off */
+	int http_explicit;
+	const char *www_dir;  /* --www DIR */
+	const char *web_keys; /* --web-keys FILE */
 };
 
 struct app {
@@ -88,7 +94,8 @@ struct app {
 	struct session_osc *session_osc;
 	struct patch_osc *patch_osc;
 	struct curve_osc *curve_osc;
-	char nsm_map[4096]; /* under NSM: the session's MIDI mapping file */
+	struct web_osc *web; /* the web surface, NULL when off */
+	char nsm_map[4096];  /* under NSM: the session's MIDI mapping file */
 	struct midi *midi;
 	struct midi_osc *midi_osc;
 	struct automation *autom;
@@ -117,6 +124,10 @@ static void usage(FILE *f)
 	    "      --allow CIDR           accept OSC from this network too (repeatable; loopback always)\n"
 	    "      --feedback-port PORT   feedback port of auto-registered clients (default %u, 0 = off)\n"
 	    "      --feedback HOST:PORT   always send feedback there (repeatable)\n"
+	    "      --http PORT            web surface (HTTP and WebSocket) on the --listen address and\n"
+	    "                             under --allow (default %u; 0 = off; a busy default is skipped)\n"
+	    "      --www DIR              the web app's files (default: installed, or the build tree's)\n"
+	    "      --web-keys FILE        web access keys (default $XDG_STATE_HOME/jackmixd/web-keys)\n"
 	    "  -s, --state FILE           load the console from FILE at start, save it there 2 s after\n"
 	    "                             changes and at shutdown\n"
 	    "      --snapshot-dir DIR     scenes (/snapshot/...) live here\n"
@@ -139,7 +150,8 @@ static void usage(FILE *f)
 	    "  -q, --quiet                errors only\n"
 	    "  -h, --help                 this help\n"
 	    "  -V, --version              print the version and exit\n",
-	    JMX_MAX_CHANNELS, JMX_MAX_BUSES, OSC_NET_DEFAULT_PORT, OSC_NET_DEFAULT_FEEDBACK_PORT);
+	    JMX_MAX_CHANNELS, JMX_MAX_BUSES, OSC_NET_DEFAULT_PORT, OSC_NET_DEFAULT_FEEDBACK_PORT,
+	    WEB_DEFAULT_PORT);
 }
 
 /* Strict unsigned parse: the whole argument, in range, else an error that
@@ -176,7 +188,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_RECSTEMS,
 		OPT_CONNECT_MIDI,
 		OPT_MIDI_MAP,
-		OPT_MCU
+		OPT_MCU,
+		OPT_HTTP,
+		OPT_WWW,
+		OPT_WEB_KEYS
 	};
 	static const struct option longopts[] = {
 	    {"name", required_argument, NULL, 'n'},
@@ -202,6 +217,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"connect-midi", required_argument, NULL, OPT_CONNECT_MIDI},
 	    {"midi-map", required_argument, NULL, OPT_MIDI_MAP},
 	    {"mcu", no_argument, NULL, OPT_MCU},
+	    {"http", required_argument, NULL, OPT_HTTP},
+	    {"www", required_argument, NULL, OPT_WWW},
+	    {"web-keys", required_argument, NULL, OPT_WEB_KEYS},
 	    {"dump-osc", no_argument, NULL, OPT_DUMP_OSC},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -219,6 +237,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->stereo = 0;
 	o->buses = 2;
 	o->record_sample = REC_PCM24;
+	o->http_port = WEB_DEFAULT_PORT;
 	osc_net_config_init(&o->osc);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:S:c:b:i:o:p:s:vqhV", longopts, NULL)) != -1) {
@@ -354,6 +373,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_MCU:
 			o->midi.mcu = 1;
+			break;
+		case OPT_HTTP:
+			if (parse_uint("--http", optarg, 0, 65535, &o->http_port) < 0)
+				return -1;
+			o->http_explicit = 1;
+			break;
+		case OPT_WWW:
+		case OPT_WEB_KEYS:
+			if (!*optarg) {
+				fprintf(stderr, "jackmixd: %s: needs a path\n",
+				        c == OPT_WWW ? "--www" : "--web-keys");
+				return -1;
+			}
+			*(c == OPT_WWW ? &o->www_dir : &o->web_keys) = optarg;
 			break;
 		case OPT_DUMP_OSC:
 			o->dump_osc = 1;
@@ -730,6 +763,72 @@ static int automation_start_up(struct app *app)
 	return 0;
 }
 
+/* ---- the web surface ------------------------------------------------------ */
+
+/* The app's files: --www, else the source tree's www/ for a daemon run
+ * from this build tree, else the installed ones. */
+static const char *web_app_dir(const struct app *app)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (app->opt.www_dir)
+		return app->opt.www_dir;
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash && (*slash = 0, strcmp(exe, JMX_BUILD_EXE_DIR) == 0))
+			return JMX_BUILD_WWW_DIR;
+	}
+	return JMX_WWW_DIR;
+}
+
+/* Timer: what /api/info shows, and the take not to serve while written. */
+static void web_info_tick(void *ctx, uint64_t now)
+{
+	struct app *app = ctx;
+	struct recorder_status st;
+	char info[1024];
+	(void)now;
+	if (!app->web)
+		return;
+	struct engine *e = app->engine;
+	memset(&st, 0, sizeof st);
+	if (app->rec)
+		recorder_status(app->rec, &st);
+	const char *file = strrchr(st.path, '/');
+	snprintf(info, sizeof info,
+	         "\"name\":\"%s\",\"version\":\"%s\",\"channels\":%u,\"mono\":%u,\"stereo\":%u,"
+	         "\"buses\":%u,\"jack\":%s,\"rate\":%u,\"period\":%u,\"osc_port\":%u,\"http_port\":%u,"
+	         "\"recording\":%s",
+	         app->client_name, PACKAGE_VERSION, app->opt.mono + app->opt.stereo, app->opt.mono,
+	         app->opt.stereo, app->opt.buses, e && engine_connected(e) ? "true" : "false",
+	         e ? engine_rate(e) : 0, e ? engine_period(e) : 0,
+	         app->osc_net ? osc_net_port(app->osc_net) : 0, web_osc_port(app->web),
+	         st.active ? "true" : "false");
+	web_osc_publish(app->web, info, st.active && file ? file + 1 : "");
+}
+
+static int web_start_up(struct app *app)
+{
+	char dir[1024];
+	struct web_osc_config wc = {&app->opt.osc,
+	                            app->opt.http_port,
+	                            app->opt.http_explicit,
+	                            web_app_dir(app),
+	                            app->opt.record_dir ? app->opt.record_dir
+	                                                : recorder_default_dir(dir, sizeof dir),
+	                            app->opt.web_keys,
+	                            {app->opt.mono + app->opt.stereo, app->opt.buses}};
+	if (web_osc_new(&app->web, app->osc, app->ctl, &wc) < 0)
+		return -1;
+	if (app->web) {
+		web_info_tick(app, 0);
+		if (control_add_timer(app->ctl, 1000, web_info_tick, app) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Everything that needs the JACK client, in dependency order: engine,
  * model, session (state loaded before activation), OSC, activation, then
  * connections.  Runs once, from main or from the first NSM open. */
@@ -763,6 +862,8 @@ static int console_start(struct app *app, const char *name, const struct session
 		return -1;
 	app->osc_net = osc_net_new(app->osc, &app->opt.osc, app->ctl);
 	if (!app->osc_net)
+		return -1;
+	if (web_start_up(app) < 0)
 		return -1;
 	app->rec_osc = recorder_osc_new(app->rec, app->osc, app->ctl);
 	if (!app->rec_osc)
@@ -982,6 +1083,7 @@ out:
 	automation_osc_free(app.autom_osc);
 	session_osc_free(app.session_osc);
 	patch_osc_free(app.patch_osc);
+	web_osc_free(app.web); /* the web thread stops; its clients before the core */
 	curve_osc_free(app.curve_osc);
 	osc_net_free(app.osc_net); /* its clients before the core */
 	osc_free(app.osc);

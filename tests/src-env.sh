@@ -5,7 +5,7 @@
 #   jmx_src_file NAME  prints src/<folder>/NAME.c (fails if there is none)
 jmx_src_root=${top_srcdir:-..}/src
 jmx_src_inc=""
-for _d in params dsp rt jack control surfaces disk; do
+for _d in params dsp rt jack control surfaces disk web; do
 	jmx_src_inc="$jmx_src_inc -I$jmx_src_root/$_d"
 done
 jmx_src_file() {

@@ -195,5 +195,9 @@ void osc_get_stats(const struct osc *o, struct osc_stats *st);
 
 /* --dump-osc: the namespace generated from the parameter table. */
 void osc_dump_namespace(FILE *f);
+/* The same tables as one JSON object: params (path, npath, type, unit,
+ * enums, min, max, taper, default, dims, automatable, doc), helpers
+ * (path, kind, of) and commands (path, args, doc). */
+void osc_dump_params_json(FILE *f);
 
 #endif

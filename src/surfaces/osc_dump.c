@@ -7,6 +7,9 @@
  * Threads: main, before the control loop exists (and any thread: it reads
  * constant tables only).
  *
+ * osc_dump_params_json writes the same tables as JSON (the web surface's
+ * /api/params), from the same loops, so the two never disagree.
+ *
  * Invariants: every address the router accepts is listed, because both
  * enumerate osc_route_for_each_address; the output depends on the tables
  * only, not on the console's shape or state.
@@ -60,6 +63,7 @@ static void osc_dump_value(FILE *f, const struct param_info *p, float v)
 
 struct osc_dump_ctx {
 	FILE *f;
+	int first;
 };
 
 static void osc_dump_helper(void *ctx, const char *tmpl, unsigned id, unsigned form)
@@ -93,7 +97,7 @@ static void osc_dump_helper(void *ctx, const char *tmpl, unsigned id, unsigned f
 void osc_dump_namespace(FILE *f)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
-	struct osc_dump_ctx d = {f};
+	struct osc_dump_ctx d = {f, 1};
 	fprintf(f, "# jackmixd OSC namespace: <n> channel 1..N, <a> aux bus 1..M, <b> EQ band 1..4\n");
 	fprintf(f, "# path\tnormalised\ttype\tunit\trange\ttaper\tdefault\tdoc\n");
 	for (unsigned id = 0; id < P_COUNT; id++) {
@@ -128,4 +132,108 @@ void osc_dump_namespace(FILE *f)
 		fprintf(f, "%s\t%s\t%s\n", osc_route_commands[i].path,
 		        osc_route_commands[i].args[0] ? osc_route_commands[i].args : "-",
 		        osc_route_commands[i].doc);
+}
+
+/* ---- the same table as JSON (the web surface's /api/params) ---------- */
+
+static void osc_dump_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void osc_dump_json_helper(void *ctx, const char *tmpl, unsigned id, unsigned form)
+{
+	struct osc_dump_ctx *d = ctx;
+	static const char *const kinds[] = {"unit", "norm", "text", "toggle", "auto", "touch", "stop"};
+	unsigned k = 0;
+	if (!(form & (FORM_TEXT | FORM_TOGGLE | FORM_AUTOMATION)))
+		return; /* the unit and normalised forms are the params' own */
+	while (k < 7 && !(form & (1u << k)))
+		k++;
+	fprintf(d->f, "%s{\"path\":", d->first ? "" : ",\n");
+	d->first = 0;
+	osc_dump_json_str(d->f, tmpl);
+	fprintf(d->f, ",\"kind\":\"%s\",\"of\":", k < 7 ? kinds[k] : "");
+	osc_dump_json_str(d->f, param_table[id].path);
+	fputc('}', d->f);
+}
+
+void osc_dump_params_json(FILE *f)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	static const char *const dims[][3] = {
+	    [SC_GLOBAL] = {NULL},     [SC_CH] = {"n"},  [SC_CH_BAND] = {"n", "b"},
+	    [SC_CH_BUS] = {"n", "a"}, [SC_BUS] = {"a"}, [SC_MASTER_BAND] = {"b"},
+	};
+	struct osc_dump_ctx d = {f, 1};
+	fprintf(f,
+	        "{\"placeholders\":{\"n\":\"channel 1..N\",\"a\":\"aux bus 1..M\",\"b\":\"EQ band 1..4\"},\n"
+	        "\"params\":[\n");
+	for (unsigned id = 0; id < P_COUNT; id++) {
+		const struct param_info *p = &param_table[id];
+		fprintf(f, "%s{\"path\":", id ? ",\n" : "");
+		osc_dump_json_str(f, p->path);
+		fprintf(f, ",\"npath\":");
+		if (p->npath)
+			osc_dump_json_str(f, p->npath);
+		else
+			fputs("null", f);
+		fprintf(f, ",\"type\":\"%s\",\"unit\":", osc_dump_type_name(p->type));
+		osc_dump_json_str(f, p->unit);
+		if (p->type == PT_ENUM) {
+			fputs(",\"enums\":[", f);
+			for (const char *w = p->enums; *w;) {
+				size_t len = strcspn(w, " ");
+				fprintf(f, "%s\"%.*s\"", w == p->enums ? "" : ",", (int)len, w);
+				w += len;
+				if (*w)
+					w++;
+			}
+			fputc(']', f);
+		}
+		if (p->type != PT_STRING)
+			fprintf(f, ",\"min\":%.9g,\"max\":%.9g", (double)p->min, (double)p->max);
+		fprintf(f, ",\"taper\":\"%s\"", osc_dump_taper_name(p));
+		if (p->type == PT_STRING) {
+			fputs(",\"default\":\"\"", f);
+		} else if (p->type != PT_METER) {
+			int per_band =
+			    p->def[1] != p->def[0] || p->def[2] != p->def[0] || p->def[3] != p->def[0];
+			if (per_band)
+				fprintf(f, ",\"default\":[%.9g,%.9g,%.9g,%.9g]", (double)p->def[0],
+				        (double)p->def[1], (double)p->def[2], (double)p->def[3]);
+			else
+				fprintf(f, ",\"default\":%.9g", (double)p->def[0]);
+		}
+		fputs(",\"dims\":[", f);
+		for (unsigned k = 0; k < 3 && dims[p->scope][k]; k++)
+			fprintf(f, "%s\"%s\"", k ? "," : "", dims[p->scope][k]);
+		fprintf(f, "],\"automatable\":%s,\"doc\":",
+		        param_automatable((enum param_id)id) ? "true" : "false");
+		osc_dump_json_str(f, p->doc);
+		fputc('}', f);
+	}
+	fputs("],\n\"helpers\":[\n", f);
+	osc_route_for_each_address(osc_dump_json_helper, &d);
+	fputs("],\n\"commands\":[\n", f);
+	for (unsigned i = 0; i < osc_route_ncommands; i++) {
+		fprintf(f, "%s{\"path\":", i ? ",\n" : "");
+		osc_dump_json_str(f, osc_route_commands[i].path);
+		fputs(",\"args\":", f);
+		osc_dump_json_str(f, osc_route_commands[i].args);
+		fputs(",\"doc\":", f);
+		osc_dump_json_str(f, osc_route_commands[i].doc);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
 }

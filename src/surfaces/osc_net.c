@@ -459,6 +459,22 @@ static int osc_net_allowed(const struct osc_net *n, const struct osc_net_addr *a
 	return 0;
 }
 
+enum osc_net_peer osc_net_peer_check(const struct osc_net_config *cfg, const struct sockaddr *sa,
+                                     socklen_t len)
+{
+	ASSERT_ROLE(ROLE_CONTROL | ROLE_WEB);
+	struct osc_net_addr a;
+	struct osc_net_cidr c;
+	if (osc_net_addr_from_sa(sa, len, &a) < 0)
+		return OSC_NET_PEER_DENIED;
+	if (osc_net_is_loopback(&a))
+		return OSC_NET_PEER_LOOPBACK;
+	for (unsigned i = 0; i < cfg->n_allow; i++)
+		if (osc_net_parse_cidr(cfg->allow[i], &c) == 0 && osc_net_cidr_match(&c, &a))
+			return OSC_NET_PEER_ALLOWED;
+	return OSC_NET_PEER_DENIED;
+}
+
 static void osc_net_note_denied(struct osc_net *n, const struct osc_net_addr *a)
 {
 	char who[64];

@@ -8,7 +8,8 @@
  * --feedback-port (auto-registration), or to the port a /subscribe names.
  *
  * Threads: control thread only (osc_net_config_init and
- * osc_net_config_check also before it exists, from main).
+ * osc_net_config_check also before it exists, from main; the pure
+ * osc_net_peer_check also from the web thread).
  *
  * Invariants: a datagram from a sender outside loopback and the
  * allow-list never reaches the core; the transport holds a client only
@@ -69,6 +70,14 @@ int osc_net_dispatch(struct osc_net *n, void *buf, size_t len, const struct sock
 typedef void (*osc_net_send_fn)(void *ctx, const void *buf, size_t len, const struct sockaddr *to,
                                 socklen_t tolen);
 void osc_net_set_send_hook(struct osc_net *n, osc_net_send_fn fn, void *ctx);
+
+/* Whether a peer of another transport on the same addresses (the web
+ * surface's TCP connections) may talk to the console: loopback always,
+ * the --allow networks of cfg, nobody else.  Pure: also from the web
+ * thread (cfg is not changed after start-up). */
+enum osc_net_peer { OSC_NET_PEER_DENIED, OSC_NET_PEER_ALLOWED, OSC_NET_PEER_LOOPBACK };
+enum osc_net_peer osc_net_peer_check(const struct osc_net_config *cfg, const struct sockaddr *sa,
+                                     socklen_t len);
 
 /* Bound port (useful with an ephemeral port), or 0. */
 unsigned osc_net_port(const struct osc_net *n);

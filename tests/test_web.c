@@ -1,0 +1,287 @@
+/*
+ * test_web.c - the web surface without sockets or threads:
+ *   webq: a client that stops reading costs at most its bound; meters go
+ *   first, the latest value of every address stays, replies keep their
+ *   order; past the bound the connection is marked to close; a closed
+ *   slot is not reused before its release; the inbound queue throttles;
+ *   web_path: Host (DNS rebinding), Origin, names under the app and record
+ *   directories, keys;
+ *   web_osc: the musician filter (its bus's sends and queries only, every
+ *   element of a bundle) and the output classification;
+ *   web_keys: made once, 32 hex digits, mode 0600, kept across loads.
+ */
+#include <lo/lo.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test_util.h"
+#include "web_keys.h"
+#include "web_osc.h"
+#include "web_path.h"
+#include "webq.h"
+
+static size_t msg(unsigned char *out, const char *path, float v)
+{
+	size_t len = 0;
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, v);
+	void *b = lo_message_serialise(m, path, NULL, &len);
+	memcpy(out, b, len);
+	free(b);
+	lo_message_free(m);
+	return len;
+}
+
+static size_t msg0(unsigned char *out, const char *path)
+{
+	size_t len = 0;
+	lo_message m = lo_message_new();
+	void *b = lo_message_serialise(m, path, NULL, &len);
+	memcpy(out, b, len);
+	free(b);
+	lo_message_free(m);
+	return len;
+}
+
+static size_t bundle2(unsigned char *out, const unsigned char *a, size_t alen, const unsigned char *b,
+                      size_t blen)
+{
+	size_t o = 0;
+	memcpy(out, "#bundle\0\0\0\0\0\0\0\0\1", 16);
+	o = 16;
+	const unsigned char *el[2] = {a, b};
+	size_t len[2] = {alen, blen};
+	for (int i = 0; i < 2; i++) {
+		out[o++] = 0, out[o++] = 0, out[o++] = (unsigned char)(len[i] >> 8),
+		out[o++] = (unsigned char)len[i];
+		memcpy(out + o, el[i], len[i]);
+		o += len[i];
+	}
+	return o;
+}
+
+static int wakes;
+static void count_wake(void *ctx)
+{
+	(void)ctx;
+	wakes++;
+}
+
+static void test_queue_bounds(void)
+{
+	struct webq *q = webq_new(16);
+	struct webq_stats st;
+	unsigned char m[256];
+	webq_set_wake(q, count_wake, NULL);
+	int slot = webq_web_open(q, WEBQ_ENGINEER, 0, "t");
+	CHECK(slot >= 0, "open");
+	struct webq_rec *r = webq_ctl_take(q);
+	CHECK(r && r->kind == WEBQ_OPEN && !r->next, "one OPEN record");
+	webq_rec_free(r);
+
+	/* a reader that never reads: a meter every time, and values of 100
+	 * addresses over and over */
+	size_t mlen = msg(m, "/ch/1/meter", -20.0f);
+	unsigned pushed = 0;
+	for (unsigned i = 0; i < 3 * WEBQ_OUT_MAX_MSGS; i++)
+		if (webq_ctl_push(q, (unsigned)slot, m, mlen, WEBQ_METER) == 0)
+			pushed++;
+	char path[64];
+	int closed = 0;
+	for (unsigned round = 0; round < 100 && !closed; round++)
+		for (unsigned a = 0; a < 100; a++) {
+			snprintf(path, sizeof path, "/ch/%u/fader/db", a + 1);
+			size_t len = msg(m, path, -(float)round);
+			closed |= webq_ctl_push(q, (unsigned)slot, m, len, WEBQ_VALUE) < 0;
+		}
+	CHECK(!closed, "values of 100 addresses never overflow (replaced instead)");
+	webq_stats(q, &st);
+	CHECK(st.meters_dropped > 0 && st.values_replaced > 0, "meters dropped %lu, values replaced %lu",
+	      st.meters_dropped, st.values_replaced);
+	/* what is left: every address once or more, each with its last value,
+	 * within the bound */
+	float last[100];
+	int seen[100] = {0};
+	size_t bytes = 0, len;
+	unsigned n = 0;
+	unsigned char *b;
+	while ((b = webq_web_pop(q, (unsigned)slot, &len))) {
+		lo_message lm = lo_message_deserialise(b + 16, len, NULL);
+		const char *p = (const char *)b + 16;
+		unsigned ch;
+		if (lm && sscanf(p, "/ch/%u/fader/db", &ch) == 1 && ch >= 1 && ch <= 100) {
+			lo_arg **argv = lo_message_get_argv(lm);
+			last[ch - 1] = argv[0]->f;
+			seen[ch - 1] = 1;
+		}
+		if (lm)
+			lo_message_free(lm);
+		bytes += len;
+		n++;
+		free(b);
+	}
+	CHECK(n <= WEBQ_OUT_MAX_MSGS && bytes <= WEBQ_OUT_MAX_BYTES, "bound: %u messages, %zu bytes", n,
+	      bytes);
+	for (unsigned a = 0; a < 100; a++)
+		CHECK(seen[a] && last[a] == -99.0f, "address %u: last value %g (want -99)", a + 1,
+		      (double)last[a]);
+
+	/* replies are never replaced: distinct ones past the bound close it */
+	int r2 = 0;
+	for (unsigned i = 0; i <= WEBQ_OUT_MAX_MSGS && r2 >= 0; i++) {
+		size_t l = msg0(m, "/error");
+		r2 = webq_ctl_push(q, (unsigned)slot, m, l, WEBQ_REPLY);
+	}
+	CHECK(r2 < 0, "a reader that never reads is closed past the bound");
+	CHECK(webq_web_todo(q, (unsigned)slot) & WEBQ_DO_CLOSE, "the web thread is told to close it");
+	CHECK(webq_ctl_push(q, (unsigned)slot, m, 8, WEBQ_REPLY) == 1, "nothing queued for a closing one");
+
+	/* a closed slot is not reused before its release */
+	webq_web_close(q, (unsigned)slot);
+	int other = webq_web_open(q, WEBQ_ENGINEER, 0, "u");
+	CHECK(other != slot, "slot %d reused before release", slot);
+	r = webq_ctl_take(q);
+	webq_rec_free(r);
+	webq_ctl_release(q, (unsigned)slot);
+	webq_stats(q, &st);
+	CHECK(st.connections == 1, "connections %u", st.connections);
+
+	/* inbound: past WEBQ_IN_MAX_BYTES the connection is throttled, and
+	 * may read again once the control thread took the records */
+	static unsigned char big[60000];
+	int thr = 0;
+	for (unsigned i = 0; i < 100 && !thr; i++)
+		thr = webq_web_packet(q, (unsigned)other, big, sizeof big);
+	CHECK(thr == 1, "throttled");
+	r = webq_ctl_take(q);
+	unsigned recs = 0;
+	for (struct webq_rec *x = r; x; x = x->next)
+		recs++;
+	CHECK(recs * sizeof big > WEBQ_IN_MAX_BYTES, "nothing lost: %u records", recs);
+	webq_rec_free(r);
+	CHECK(webq_web_todo(q, (unsigned)other) & WEBQ_DO_RESUME, "resumed after the drain");
+	webq_free(q);
+}
+
+static void test_paths(void)
+{
+	const char *names[] = {"mixer", "mixer.local", "127.0.0.1"};
+	CHECK(web_path_host_ok("127.0.0.1:8080", names, 3), "ip:port");
+	CHECK(web_path_host_ok("[::1]:8080", names, 3), "[v6]:port");
+	CHECK(web_path_host_ok("localhost:8080", names, 3), "localhost");
+	CHECK(web_path_host_ok("Mixer.local", names, 3), "own name");
+	CHECK(!web_path_host_ok("evil.example:8080", names, 3), "rebinding name");
+	CHECK(!web_path_host_ok("127.0.0.1.evil.example", names, 3), "ip-looking name");
+	CHECK(!web_path_host_ok("localhost.evil", names, 3), "localhost-looking name");
+	CHECK(!web_path_host_ok("127.0.0.1:80x", names, 3), "bad port");
+	CHECK(!web_path_host_ok("", names, 3) && !web_path_host_ok(NULL, names, 3), "empty");
+	CHECK(web_path_origin_ok("http://127.0.0.1:8080", "127.0.0.1:8080"), "same origin");
+	CHECK(!web_path_origin_ok("http://evil.example", "127.0.0.1:8080"), "other site");
+	CHECK(!web_path_origin_ok("http://127.0.0.1:8081", "127.0.0.1:8080"), "other port");
+	CHECK(!web_path_origin_ok("null", "127.0.0.1:8080"), "null origin");
+	CHECK(web_path_rel_ok("index.html") && web_path_rel_ok("css/app.css"), "plain names");
+	const char *badrel[] = {"..",       "../etc/passwd", "a/../../b", "a//b",     ".hidden",
+	                        "a/.git/x", "%2e%2e",        "a%2fb",     "a\\..\\b", "a/b/",
+	                        "",         "c:/x",          "a\nb",      "a b"};
+	for (size_t i = 0; i < sizeof badrel / sizeof badrel[0]; i++)
+		CHECK(!web_path_rel_ok(badrel[i]), "'%s' accepted", badrel[i]);
+	CHECK(web_path_name_ok("take-2026.wav") && !web_path_name_ok("a/b.wav") && !web_path_name_ok(".."),
+	      "take names");
+	CHECK(web_path_key_eq("00112233445566778899aabbccddeeff", "00112233445566778899aabbccddeeff"), "key");
+	CHECK(!web_path_key_eq("00112233445566778899aabbccddeefe", "00112233445566778899aabbccddeeff"),
+	      "key");
+	CHECK(!web_path_key_eq("00112233", "00112233445566778899aabbccddeeff"), "prefix of a key");
+	CHECK(!web_path_key_eq("", ""), "empty key");
+}
+
+static void test_musician(void)
+{
+	struct param_shape shape = {8, 4};
+	unsigned char a[256], b[256], bun[600];
+	char why[256];
+	size_t la, lb;
+	/* bus index 1 = bus 2 */
+	la = msg(a, "/ch/3/send/2/level/db", -6);
+	CHECK(web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "own send");
+	la = msg(a, "/ch/3/send/2/level", 0.5f);
+	CHECK(web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "own send, normalised");
+	la = msg(a, "/ch/3/send/2/pre", 1);
+	CHECK(web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "own pre");
+	la = msg(a, "/ch/3/send/2/level/touch", 1);
+	CHECK(web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "own send's touch");
+	la = msg0(a, "/ch/3/fader/db");
+	CHECK(web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "query");
+	la = msg0(a, "/info");
+	CHECK(web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "/info");
+	const char *refused[] = {"/ch/3/send/1/level/db", "/ch/3/send/3/level",       "/ch/3/fader/db",
+	                         "/bus/2/fader/db",       "/ch/3/send/1/level/touch", "/master/fade",
+	                         "/snapshot/load"};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		la = msg(a, refused[i], 0);
+		CHECK(!web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "%s allowed", refused[i]);
+		CHECK(strcmp(why, refused[i]) == 0, "why '%s'", why);
+	}
+	const char *noargs[] = {"/ch/3/mute/toggle", "/record/start", "/record/stop",
+	                        "/master/loudness/reset", "/state/save"};
+	for (size_t i = 0; i < sizeof noargs / sizeof noargs[0]; i++) {
+		la = msg0(a, noargs[i]);
+		CHECK(!web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "%s allowed", noargs[i]);
+	}
+	la = msg(a, "/ch/1/send/2/level/db", -3);
+	lb = msg(b, "/ch/1/send/1/level/db", 0);
+	size_t n = bundle2(bun, a, la, b, lb);
+	CHECK(!web_osc_musician_ok(bun, n, 1, &shape, why, sizeof why), "a bundle hiding another bus's send");
+	n = bundle2(bun, a, la, a, la);
+	CHECK(web_osc_musician_ok(bun, n, 1, &shape, why, sizeof why), "a bundle of own sends");
+	bun[19] = 0xff; /* element size past the end */
+	CHECK(!web_osc_musician_ok(bun, n, 1, &shape, why, sizeof why), "a broken bundle");
+	CHECK(!web_osc_musician_ok("/ch/1", 5, 1, &shape, why, sizeof why), "no NUL");
+
+	la = msg(a, "/ch/3/meter", 0);
+	CHECK(web_osc_classify(a, la) == WEBQ_METER, "meter");
+	la = msg(a, "/master/loudness/m", 0);
+	CHECK(web_osc_classify(a, la) == WEBQ_METER, "loudness");
+	la = msg(a, "/ch/3/dyn/gr", 0);
+	CHECK(web_osc_classify(a, la) == WEBQ_METER, "gain reduction");
+	la = msg(a, "/ch/3/fader/db", 0);
+	CHECK(web_osc_classify(a, la) == WEBQ_VALUE, "value");
+}
+
+static void test_keys(void)
+{
+	char dir[] = "/tmp/jmx-test-web.XXXXXX", path[256], err[256];
+	struct web_keys k1, k2;
+	struct stat sb;
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/sub/web-keys", dir);
+	CHECK(web_keys_load(&k1, path, 2, err, sizeof err) == 0, "%s", err);
+	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600, "mode %o", (unsigned)(sb.st_mode & 0777));
+	CHECK(strlen(k1.engineer) == 32 && strlen(k1.bus[1]) == 32 && !k1.bus[2][0], "lengths");
+	CHECK(strcmp(k1.engineer, k1.bus[0]) != 0 && strcmp(k1.bus[0], k1.bus[1]) != 0, "distinct");
+	CHECK(web_keys_load(&k2, path, 3, err, sizeof err) == 0, "%s", err);
+	CHECK(strcmp(k1.engineer, k2.engineer) == 0 && strcmp(k1.bus[1], k2.bus[1]) == 0, "kept");
+	CHECK(strlen(k2.bus[2]) == 32, "a key for a new bus");
+	chmod(path, 0644);
+	CHECK(web_keys_load(&k2, path, 3, err, sizeof err) == 0 && stat(path, &sb) == 0 &&
+	          (sb.st_mode & 0777) == 0600,
+	      "made 0600 again");
+	FILE *f = fopen(path, "a");
+	fputs("engineer nothex\n", f);
+	fclose(f);
+	CHECK(web_keys_load(&k2, path, 3, err, sizeof err) < 0 && strstr(err, ":6:"), "bad line: %s", err);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_queue_bounds();
+	test_paths();
+	test_musician();
+	test_keys();
+	return test_exit("test_web");
+}
