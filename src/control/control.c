@@ -198,7 +198,9 @@ int control_timer_asleep(const struct control *c, int id)
 
 void control_timer_post(struct control *c, int id)
 {
-	ASSERT_ROLE(ROLE_ANY_BUT_RT);
+	/* any thread, as control_post: JACK may report a server loss from
+	 * its process thread (never from the process path itself) */
+	ASSERT_ROLE(ROLE_ANY_BUT_RT | ROLE_RT);
 	if (!c || id < 0 || id >= CONTROL_MAX_TIMERS)
 		return;
 	atomic_fetch_or_explicit(&c->posted, 1u << id, memory_order_release);
