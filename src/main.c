@@ -11,6 +11,7 @@
  * its OSC surface and its state file; the take that was running is
  * finished at the loss and a new one starts when the server is back.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "config.h"
 #include "role.h"
 
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <lo/lo.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,8 +104,9 @@ struct app {
 	unsigned mixer_gen;   /* the engine's mixer generation the model was last sent to */
 	char client_name[64]; /* outlives JACK clients (NSM switch renames) */
 	int exit_code;
-	int resume_take;  /* a take was running when the server went away */
-	uint64_t lost_at; /* control_now_ms() of the loss, 0 = connected */
+	int hk_timer, reconnect_timer; /* control loop timers: sleep while idle */
+	int resume_take;               /* a take was running when the server went away */
+	uint64_t lost_at;              /* control_now_ms() of the loss, 0 = connected */
 };
 
 static void usage(FILE *f)
@@ -561,8 +564,12 @@ static void app_reconnect_tick(void *ctx, uint64_t now)
 	struct app *app = ctx;
 	char err[256];
 
-	if (!app->engine || engine_connected(app->engine))
+	if (!app->engine || engine_connected(app->engine)) {
+		/* connected: nothing to poll until the server goes away
+		 * (engine_watch wakes it) */
+		control_timer_sleep(app->ctl, app->reconnect_timer);
 		return;
+	}
 	if (engine_reopen(app->engine) <= 0)
 		return;
 	if (engine_mixer_generation(app->engine) != app->mixer_gen) {
@@ -700,6 +707,17 @@ static void on_housekeeping(void *ctx, uint64_t now)
 	(void)now;
 	model_commit(app->model); /* anything a full queue held back */
 	engine_tick(app->engine);
+	if (!model_pending(app->model)) /* a change or an xrun wakes it */
+		control_timer_sleep(app->ctl, app->hk_timer);
+}
+
+/* Model listener: a change a full queue may hold back. */
+static void app_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                          int clamped)
+{
+	struct app *app = ctx;
+	(void)id, (void)i1, (void)i2, (void)origin, (void)clamped;
+	control_timer_wake(app->ctl, app->hk_timer);
 }
 
 /* Automation: the live mixer for the values the RT thread publishes, and
@@ -725,6 +743,11 @@ static void autom_lanes_load(void *ctx, const struct lanes *from, int recall)
 static unsigned long autom_lanes_gen(void *ctx)
 {
 	return automation_generation(ctx);
+}
+
+static void autom_changed(void *ctx)
+{
+	session_changed(ctx);
 }
 
 static void autom_recall_fade(void *ctx, int on)
@@ -759,6 +782,7 @@ static int automation_start_up(struct app *app)
 	                           autom_recall_fade};
 	session_set_lanes(app->session, &sl);
 	automation_set_quiet_origin(app->autom, app->session); /* a recall is not a touch */
+	automation_on_changed(app->autom, autom_changed, app->session);
 	engine_set_autoplay(app->engine, automation_autoplay(app->autom));
 	return 0;
 }
@@ -894,8 +918,11 @@ static int console_start(struct app *app, const char *name, const struct session
 		log_err("automation: too many display watchers");
 		return -1;
 	}
-	if (control_add_timer(app->ctl, 10, on_housekeeping, app) < 0 ||
-	    control_add_timer(app->ctl, RECONNECT_POLL_MS, app_reconnect_tick, app) < 0)
+	app->hk_timer = control_add_timer(app->ctl, 10, on_housekeeping, app);
+	app->reconnect_timer = control_add_timer(app->ctl, RECONNECT_POLL_MS, app_reconnect_tick, app);
+	if (app->hk_timer < 0 || app->reconnect_timer < 0 || engine_watch(app->engine, app->hk_timer) < 0 ||
+	    engine_watch(app->engine, app->reconnect_timer) < 0 ||
+	    model_add_listener(app->model, app_on_change, app) < 0)
 		return -1;
 	if (engine_start(app->engine) < 0)
 		return -1;
@@ -1032,6 +1059,10 @@ int main(int argc, char **argv)
 	struct app app;
 	ROLE_SET(ROLE_CONTROL);
 	memset(&app, 0, sizeof app);
+	/* the control thread, whatever the binary is called; the threads it
+	 * starts are named after what they do (jmx-disk, jmx-midiwake,
+	 * jmx-opener, jmx-rt) */
+	pthread_setname_np(pthread_self(), "jackmixd");
 
 	int r = parse_options(argc, argv, &app.opt);
 	if (r != 0)

@@ -87,8 +87,24 @@ static int sim_host_meter(void *ctx, enum param_id id, unsigned idx, float out[2
 
 static void sim_housekeeping(void *ctx, uint64_t now)
 {
+	struct sim *s = ctx;
 	(void)now;
-	model_commit(((struct sim *)ctx)->model); /* main.c's on_housekeeping */
+	model_commit(s->model); /* main.c's on_housekeeping, asleep as there */
+	if (!model_pending(s->model))
+		control_timer_sleep(s->ctl, s->hk_timer);
+}
+
+static void sim_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                          int clamped)
+{
+	struct sim *s = ctx;
+	(void)id, (void)i1, (void)i2, (void)origin, (void)clamped;
+	control_timer_wake(s->ctl, s->hk_timer);
+}
+
+static void sim_lanes_changed(void *ctx)
+{
+	session_changed(ctx);
 }
 
 /* Every datagram the console sends, decoded for the test. */
@@ -169,6 +185,7 @@ struct sim *sim_new(const struct sim_config *cfg)
 	struct session_lanes sl = {s->autom, sim_lanes_get, sim_lanes_load, sim_lanes_gen, sim_recall_fade};
 	session_set_lanes(s->session, &sl);
 	automation_set_quiet_origin(s->autom, s->session); /* a recall is not a touch */
+	automation_on_changed(s->autom, sim_lanes_changed, s->session);
 	struct osc_net_config oc;
 	osc_net_config_init(&oc);
 	oc.no_socket = 1;
@@ -183,7 +200,8 @@ struct sim *sim_new(const struct sim_config *cfg)
 	s->autom_osc = automation_osc_new(s->autom, s->osc);
 	s->curve_osc = curve_osc_new(s->model, s->osc, sim_host_rate, s);
 	if (!s->session_osc || !s->autom_osc || !s->curve_osc ||
-	    control_add_timer(s->ctl, 10, sim_housekeeping, s) < 0)
+	    (s->hk_timer = control_add_timer(s->ctl, 10, sim_housekeeping, s)) < 0 ||
+	    model_add_listener(s->model, sim_on_change, s) < 0)
 		goto fail;
 	if (cfg->ring_frames) {
 		if (recring_wide_new(&s->ring, cfg->ring_frames, cfg->stems ? s->lanes : 0, cfg->period) < 0)

@@ -72,6 +72,7 @@ struct sim_msg {
 struct sim {
 	struct sim_config cfg;
 	struct control *ctl;
+	int hk_timer; /* main.c's housekeeping */
 	struct rtq queue;
 	struct mixer *mixer;
 	struct model *model;

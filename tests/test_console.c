@@ -43,6 +43,7 @@
  */
 #include <string.h>
 
+#include "control.h"
 #include "lanes.h"
 #include "response.h"
 #include "sim.h"
@@ -1023,6 +1024,88 @@ static void test_curves(void)
 	expect_error(s, "/ch/99999999999/dyn/curve", 0, "index out of range");
 	expect_error(s, "/ch/1/eq/response", 1, "takes no arguments");
 	expect_error(s, "/master/comp/curve", 1, "takes no arguments");
+
+/* ---- an idle console costs nothing ----------------------------------------------- */
+
+/* Frames rendered when the first message on path arrived after from
+ * (-1: none). */
+static long first_at(const struct sim *s, const char *path, unsigned from)
+{
+	for (unsigned i = from; i < s->nmsg; i++)
+		if (!strcmp(s->msg[i].path, path))
+			return (long)s->msg[i].at;
+	return -1;
+}
+
+static unsigned count_meters(const struct sim *s)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->nmsg; i++)
+		n += strstr(s->msg[i].path, "/meter") != NULL;
+	return n;
+}
+
+/* Nobody listens, nothing moves: every timer of the control loop sleeps
+ * (the daemon's control thread then sleeps in poll()).  A change wakes
+ * what has work, and feedback, meters and moves still come on their
+ * timers' grids: feedback within a feedback tick (5 ms) of the change,
+ * meters every 50 ms. */
+static void test_idle(void)
+{
+	struct src src = {{DC}, {0}, 0, 0, 0};
+	struct sim *s = console(2, 0, 1, 0, 0, &src);
+	const long tick = (long)(RATE * 5 / 1000), meter_ms = 50;
+	sim_run(s, RATE / 2);
+	unsigned awake = control_timers_awake(s->ctl);
+	CHECK(awake == 0, "an idle console: %u timer(s) awake, want none", awake);
+
+	/* a change with nobody listening: the timers that handle it wake,
+	 * do it, and sleep again */
+	sim_osc_f(s, "/ch/1/fader/db", -6);
+	awake = control_timers_awake(s->ctl);
+	CHECK(awake >= 3, "a change wakes housekeeping, feedback, automation and session (%u awake)", awake);
+	sim_run(s, RATE / 5);
+	awake = control_timers_awake(s->ctl);
+	CHECK(awake == 0, "200 ms after a change: %u timer(s) awake, want none", awake);
+
+	/* a subscriber with a lease: still nothing to do between changes */
+	subscribe(s, "values,/ch/1/fader/db");
+	sim_run(s, RATE / 5);
+	awake = control_timers_awake(s->ctl);
+	CHECK(awake == 0, "a subscriber and no change: %u timer(s) awake, want none", awake);
+	/* a change in another form: the subscriber hears it within a tick
+	 * (and a period: the clock steps after each) */
+	unsigned from = s->nmsg;
+	long t0 = (long)sim_frames(s);
+	sim_osc_f(s, "/ch/1/fader", 0.5f);
+	sim_run(s, RATE / 10);
+	long at = first_at(s, "/ch/1/fader/db", from);
+	CHECK(at >= t0 && at - t0 <= tick + (long)PERIOD, "feedback %ld frames after the change, want <= %ld",
+	      at - t0, tick + (long)PERIOD);
+
+	/* meters: a meter subscriber wakes the meter timer, 20 a second */
+	subscribe(s, "meters");
+	sim_run(s, RATE);
+	unsigned n = count_meters(s), per = n / 8; /* 4 meters (2 channels, 1 bus, master), 2 forms */
+	CHECK(per >= 1000 / meter_ms - 1 && per <= 1000 / meter_ms + 1,
+	      "%u meter messages a second per meter, want %ld", per, 1000 / meter_ms);
+	sim_osc_0(s, "/unsubscribe");
+	sim_run(s, RATE / 5);
+	sim_msgs_clear(s);
+	sim_run(s, RATE / 5);
+	CHECK(count_meters(s) == 0, "no meters after /unsubscribe (%u)", count_meters(s));
+	awake = control_timers_awake(s->ctl);
+	CHECK(awake == 0, "after /unsubscribe: %u timer(s) awake, want none", awake);
+
+	/* a timed move keeps automation awake until it has arrived */
+	sim_osc_ff(s, "/ch/1/fader/db", -20, 300);
+	sim_run(s, RATE / 10);
+	CHECK(control_timers_awake(s->ctl) >= 1, "a move in flight keeps its timer awake");
+	sim_run(s, RATE / 2);
+	awake = control_timers_awake(s->ctl);
+	CHECK(awake == 0, "after the move: %u timer(s) awake, want none", awake);
+	const struct sim_msg *m = sim_query(s, "/ch/1/fader/db");
+	CHECK(m && m->num[0] == -20.0f, "the move arrived (%g)", m ? m->num[0] : NAN);
 	sim_free(s);
 }
 
@@ -1035,5 +1118,6 @@ int main(void)
 	test_stems();
 	test_mute_time();
 	test_curves();
+	test_idle();
 	return test_exit("test_console");
 }

@@ -100,7 +100,27 @@ struct automation {
 	int fading;
 	uint64_t fade_end, fade_next;
 	unsigned long dropped_said;
+
+	unsigned long pub_gen; /* the newest set published */
+	int timer;             /* the tick: asleep while nothing moves or records */
+	int set_writes;        /* the published set has lanes that record (write, touch, latch) */
+	void (*changed)(void *ctx);
+	void *changed_ctx;
 };
+
+/* Wake the tick: something may move, record or be published. */
+static void auto_wake(struct automation *a)
+{
+	control_timer_wake(a->ctl, a->timer);
+}
+
+/* The lanes changed (what the state file holds). */
+static void auto_changed(struct automation *a)
+{
+	a->generation++;
+	if (a->changed)
+		a->changed(a->changed_ctx);
+}
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -150,6 +170,7 @@ static void implicit_end(struct automation *a, unsigned flat)
 
 static void watch_add(struct automation *a, unsigned flat)
 {
+	auto_wake(a);
 	if (a->watched[flat])
 		return;
 	a->watched[flat] = 1;
@@ -205,6 +226,7 @@ static void auto_fade_status(struct automation *a, float seconds)
 
 static void sync_request(struct automation *a, unsigned flat, int how)
 {
+	auto_wake(a);
 	if (!a->sync[flat])
 		a->nsync++;
 	a->resend[flat] = 0;
@@ -312,6 +334,10 @@ static void auto_publish(struct automation *a)
 	}
 	autoplay_set_free(autoplay_publish(a->ap, s));
 	a->set_dirty = 0;
+	a->pub_gen = s->gen;
+	a->set_writes = 0;
+	for (unsigned k = 0; k < s->n; k++)
+		a->set_writes |= a->lanes->lane[s->lane[k].flat].mode != AUTOPLAY_READ;
 	for (unsigned k = 0; k < s->n; k++)
 		if (auto_playable(a, s->lane[k].flat))
 			watch_add(a, s->lane[k].flat);
@@ -374,7 +400,7 @@ static void seg_finish(struct automation *a, unsigned flat)
 			    "automation: a pass of %u points could not be merged (memory, or more than %u "
 			    "points in the lane): dropped",
 			    s->n, LANES_MAX_POINTS);
-		a->generation++;
+		auto_changed(a);
 		a->set_dirty = 1;
 	}
 	seg_close(a, flat);
@@ -523,6 +549,7 @@ static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2
 	long flat = auto_flat(a, id, i1, i2);
 	if (flat < 0)
 		return;
+	auto_wake(a);         /* a touch, a fade that ends, a lane the hand overrides */
 	a->ramping[flat] = 0; /* a ramp sets it again once the model holds it */
 	if (origin == a)
 		return;
@@ -609,6 +636,7 @@ int automation_fade(struct automation *a, float seconds)
 	model_commit(a->model);
 	uint64_t now = control_now_ms();
 	a->fading = seconds > 0.0f;
+	auto_wake(a);
 	a->fade_end = now + (uint64_t)(seconds * 1000.0f);
 	a->fade_next = now + 1000;
 	auto_fade_status(a, seconds);
@@ -626,8 +654,9 @@ static int auto_set_mode_flat(struct automation *a, unsigned flat, int mode)
 		sync_request(a, flat, SYNC_PUBLISH);
 	if (mode != AUTOPLAY_TOUCH && mode != AUTOPLAY_LATCH)
 		implicit_end(a, flat);
-	a->generation++;
+	auto_changed(a);
 	a->set_dirty = 1;
+	auto_wake(a);
 	return 1;
 }
 
@@ -676,8 +705,9 @@ unsigned automation_clear(struct automation *a, const char *prefix)
 		n++;
 	}
 	if (n) {
-		a->generation++;
+		auto_changed(a);
 		a->set_dirty = 1;
+		auto_wake(a);
 	}
 	return n;
 }
@@ -689,6 +719,7 @@ int automation_touch(struct automation *a, enum param_id id, unsigned i1, unsign
 	if (flat < 0)
 		return -1;
 	a->touch[flat] = on != 0;
+	auto_wake(a);
 	implicit_end(a, (unsigned)flat);
 	autoplay_touch(a->ap, (unsigned)flat, on);
 	return 0;
@@ -829,9 +860,10 @@ void automation_load(struct automation *a, const struct lanes *from, int recall)
 			implicit_end(a, flat);
 	}
 	lanes_free(tmp);
-	a->generation++;
+	auto_changed(a);
 	a->set_dirty = 1;
 	auto_publish(a); /* now, so a state loaded before activation plays from the first period */
+	auto_wake(a);
 }
 
 /* ---- the timer ------------------------------------------------------------- */
@@ -862,6 +894,18 @@ void automation_tick(struct automation *a, uint64_t now)
 			auto_fade_status(a, now < a->fade_end ? (float)(a->fade_end - now) / 1000.0f : 0.0f);
 		}
 	}
+	/* nothing moves, records, waits for the audio thread or is due:
+	 * sleep until a change, a move, a touch or a lane wakes the tick */
+	if (!a->set_dirty && !a->nsync && !a->nwatch && !a->nimplicit && !a->nrec && !a->fading &&
+	    !a->set_writes && autoplay_active_gen(a->ap) == a->pub_gen)
+		control_timer_sleep(a->ctl, a->timer);
+}
+
+void automation_on_changed(struct automation *a, void (*fn)(void *ctx), void *ctx)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	a->changed = fn;
+	a->changed_ctx = ctx;
 }
 
 static void auto_tick_cb(void *ctx, uint64_t now)
@@ -931,7 +975,8 @@ struct automation *automation_new(const struct automation_config *cfg)
 		automation_free(a);
 		return NULL;
 	}
-	if (cfg->ctl && control_add_timer(cfg->ctl, AUTOMATION_TICK_MS, auto_tick_cb, a) < 0) {
+	a->timer = -1;
+	if (cfg->ctl && (a->timer = control_add_timer(cfg->ctl, AUTOMATION_TICK_MS, auto_tick_cb, a)) < 0) {
 		log_err("automation: too many timers");
 		automation_free(a);
 		return NULL;

@@ -99,6 +99,9 @@ void automation_recall_fade(struct automation *a, int on);
 /* The timer (every AUTOMATION_TICK_MS): collect recordings, hand new lane
  * sets over, reclaim old ones, end implied touches, feed back moving
  * values. */
+/* fn is called whenever the lanes change (what a state file holds):
+ * the session looks then, so its timer can sleep meanwhile. */
+void automation_on_changed(struct automation *a, void (*fn)(void *ctx), void *ctx);
 void automation_tick(struct automation *a, uint64_t now_ms);
 
 /* ---- the API behind the OSC addresses (also for tests) ---- */

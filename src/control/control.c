@@ -9,7 +9,11 @@
  *
  * Invariants: timers never run early; a slow handler delays later timers
  * but does not make them fire in bursts (next deadline = now + period
- * when more than one period late).
+ * when more than one period late).  A sleeping timer costs nothing: it is
+ * not looked at for the poll timeout, so an idle console's loop sleeps in
+ * poll() until a descriptor or a wake-up; woken, it runs on its own grid
+ * (the first deadline at or after the wake-up), so a change is served
+ * exactly when it would have been had the timer never slept.
  */
 #include "control.h"
 #include "role.h"
@@ -18,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,8 +46,10 @@ struct control {
 		uint64_t next;
 		control_timer_fn fn;
 		void *ctx;
+		uint64_t wake_at; /* asleep until then; 0: awake; UINT64_MAX: until woken */
 	} timers[CONTROL_MAX_TIMERS];
 	unsigned n_timers;
+	atomic_uint posted; /* timers woken from other threads (bit per id) */
 	control_event_fn on_event;
 	void *event_ctx;
 	volatile sig_atomic_t running;
@@ -141,8 +148,78 @@ int control_add_timer(struct control *c, unsigned period_ms, control_timer_fn fn
 	c->timers[c->n_timers].next = control_now_ms() + period_ms;
 	c->timers[c->n_timers].fn = fn;
 	c->timers[c->n_timers].ctx = ctx;
-	c->n_timers++;
-	return 0;
+	c->timers[c->n_timers].wake_at = 0;
+	return (int)c->n_timers++;
+}
+
+void control_timer_sleep_until(struct control *c, int id, uint64_t when_ms)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (c && id >= 0 && (unsigned)id < c->n_timers)
+		c->timers[id].wake_at = when_ms ? when_ms : 1;
+}
+
+void control_timer_sleep(struct control *c, int id)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	control_timer_sleep_until(c, id, UINT64_MAX);
+}
+
+/* Awake again, on the grid: the first deadline >= at. */
+static void control_timer_rouse(struct control *c, unsigned i, uint64_t at)
+{
+	c->timers[i].wake_at = 0;
+	uint64_t p = c->timers[i].period;
+	if (c->timers[i].next < at)
+		c->timers[i].next += (at - c->timers[i].next + p - 1) / p * p;
+}
+
+void control_timer_wake(struct control *c, int id)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (c && id >= 0 && (unsigned)id < c->n_timers && c->timers[id].wake_at)
+		control_timer_rouse(c, (unsigned)id, control_now_ms());
+}
+
+unsigned control_timers_awake(const struct control *c)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	unsigned n = 0;
+	for (unsigned i = 0; c && i < c->n_timers; i++)
+		n += !c->timers[i].wake_at;
+	return n;
+}
+
+int control_timer_asleep(const struct control *c, int id)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	return c && id >= 0 && (unsigned)id < c->n_timers && c->timers[id].wake_at != 0;
+}
+
+void control_timer_post(struct control *c, int id)
+{
+	/* any thread, as control_post: JACK may report a server loss from
+	 * its process thread (never from the process path itself) */
+	ASSERT_ROLE(ROLE_ANY_BUT_RT | ROLE_RT);
+	if (!c || id < 0 || id >= CONTROL_MAX_TIMERS)
+		return;
+	atomic_fetch_or_explicit(&c->posted, 1u << id, memory_order_release);
+	control_post(c, CTL_EV_WAKE);
+}
+
+/* Timers woken by control_timer_post, and those whose sleep ends. */
+static void control_rouse_due(struct control *c, uint64_t now)
+{
+	unsigned posted = atomic_exchange_explicit(&c->posted, 0, memory_order_acquire);
+	for (unsigned i = 0; i < c->n_timers; i++) {
+		uint64_t w = c->timers[i].wake_at;
+		if (!w)
+			continue;
+		if (posted & (1u << i))
+			control_timer_rouse(c, i, now);
+		else if (w != UINT64_MAX && now >= w)
+			control_timer_rouse(c, i, w);
+	}
 }
 
 void control_set_event_handler(struct control *c, control_event_fn fn, void *ctx)
@@ -222,8 +299,9 @@ static void control_drain_pipe(struct control *c)
 
 static void control_run_timers(struct control *c, uint64_t now)
 {
+	control_rouse_due(c, now);
 	for (unsigned i = 0; i < c->n_timers; i++) {
-		if (now < c->timers[i].next)
+		if (c->timers[i].wake_at || now < c->timers[i].next)
 			continue;
 		c->timers[i].next += c->timers[i].period;
 		if (c->timers[i].next <= now)
@@ -239,12 +317,15 @@ void control_run(struct control *c)
 	c->running = 1;
 	while (c->running) {
 		uint64_t now = control_now_ms();
-		int timeout = 1000;
+		int timeout = -1; /* nothing to do until something happens */
 		for (unsigned i = 0; i < c->n_timers; i++) {
-			int64_t d = (int64_t)(c->timers[i].next - now);
-			if (c->timers[i].next < now)
-				d = 0;
-			if (d < timeout)
+			uint64_t due = c->timers[i].wake_at ? c->timers[i].wake_at : c->timers[i].next;
+			if (due == UINT64_MAX)
+				continue; /* asleep until woken */
+			int64_t d = due < now ? 0 : (int64_t)(due - now);
+			if (d > 3600000)
+				d = 3600000;
+			if (timeout < 0 || d < timeout)
 				timeout = (int)d;
 		}
 		unsigned n = c->n_fds;

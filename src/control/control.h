@@ -3,11 +3,12 @@
  * descriptors (the OSC socket, the signal self-pipe, engine wake-ups) and
  * periodic timers (meters, feedback, housekeeping).
  *
- * Threads: control_new, control_add_fd, control_add_timer, control_run,
- * control_run_due, control_set_clock and control_free on the control
- * (main) thread.  control_wake and control_signal may be called
- * from any thread, including signal handlers and JACK's notification
- * threads: they only write one byte to a pipe.
+ * Threads: control_new, control_add_fd, control_add_timer,
+ * control_timer_sleep*, control_timer_wake, control_run, control_run_due,
+ * control_set_clock and control_free on the control (main) thread.
+ * control_post and control_timer_post may be called from any thread
+ * (control_post also from signal handlers) and JACK's notification
+ * threads: they only set a bit and write one byte to a pipe.
  */
 #ifndef JMX_CONTROL_H
 #define JMX_CONTROL_H
@@ -34,7 +35,23 @@ void control_free(struct control *c);
 
 int control_add_fd(struct control *c, int fd, control_fd_fn fn, void *ctx);
 void control_remove_fd(struct control *c, int fd);
+/* A timer every period_ms; returns its id (>= 0), or -1. */
 int control_add_timer(struct control *c, unsigned period_ms, control_timer_fn fn, void *ctx);
+
+/* Idle timers sleep: a module whose tick has nothing to do (nobody
+ * listens, nothing moves) puts its timer to sleep, and wakes it when
+ * work arrives.  A woken timer runs at its next deadline on its own grid
+ * (the first one at or after the wake-up), as if it had never slept.
+ * control_timer_sleep_until wakes it by itself at when_ms (a lease that
+ * ends, an autosave that is due). */
+void control_timer_sleep(struct control *c, int id);
+void control_timer_sleep_until(struct control *c, int id, uint64_t when_ms);
+void control_timer_wake(struct control *c, int id);
+int control_timer_asleep(const struct control *c, int id);
+/* How many timers are awake (an idle console: none). */
+unsigned control_timers_awake(const struct control *c);
+/* Any thread: wake timer id (its next deadline after the loop wakes). */
+void control_timer_post(struct control *c, int id);
 void control_set_event_handler(struct control *c, control_event_fn fn, void *ctx);
 
 /* Async-signal-safe: post an event to the loop. */

@@ -247,6 +247,12 @@ void model_resend_all(struct model *m)
 	}
 }
 
+unsigned model_pending(const struct model *m)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	return m->n_dirty;
+}
+
 unsigned long model_generation(const struct model *m)
 {
 	ASSERT_ROLE(ROLE_CONTROL);

@@ -67,6 +67,8 @@ void model_commit(struct model *m);
 void model_resend_all(struct model *m);
 
 /* Changes since the model was created or last marked clean (autosave). */
+/* Changes set but not yet in the queue (a full queue held them back). */
+unsigned model_pending(const struct model *m);
 unsigned long model_generation(const struct model *m);
 
 int model_add_listener(struct model *m, model_listener fn, void *ctx);

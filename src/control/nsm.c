@@ -52,6 +52,7 @@ struct nsm {
 	char label[64]; /* nsm_set_label's, sent after every open */
 	uint64_t started;
 	unsigned char *rx;
+	int timer; /* the announce watchdog: asleep once answered */
 };
 
 static void nsm_send(struct nsm *n, const char *path, lo_message m)
@@ -218,6 +219,8 @@ static void nsm_tick(void *ctx, uint64_t now)
 		log_warn("NSM: still waiting for the session manager to open a session (%s)",
 		         n->announced ? "announce accepted" : "no reply to the announce yet");
 	}
+	if (n->opened || n->warned) /* nothing left to watch for */
+		control_timer_sleep(n->ctl, n->timer);
 }
 
 struct nsm *nsm_new(const char *url, const char *executable, struct control *ctl,
@@ -267,7 +270,7 @@ struct nsm *nsm_new(const char *url, const char *executable, struct control *ctl
 	host = port = NULL;
 	n->started = control_now_ms();
 	if (control_add_fd(ctl, n->fd, nsm_on_readable, n) < 0 ||
-	    control_add_timer(ctl, 1000, nsm_tick, n) < 0) {
+	    (n->timer = control_add_timer(ctl, 1000, nsm_tick, n)) < 0) {
 		log_err("NSM: cannot register with the control loop");
 		goto fail;
 	}

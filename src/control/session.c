@@ -59,6 +59,7 @@
 
 struct session {
 	struct control *ctl;
+	int timer; /* asleep while the state is saved and the graph still */
 	struct model *model;
 	struct engine *engine;
 	int autosave;
@@ -767,6 +768,25 @@ static void session_tick(void *ctx, uint64_t now)
 		s->dirty_said = dirty;
 		s->dirty_fn(s->dirty_ctx, dirty);
 	}
+	/* awake only while an autosave is coming or the graph is in doubt;
+	 * a change (model listener, session_changed) or a graph change
+	 * (engine_watch) wakes it */
+	if (!s->recheck && (!dirty || !s->autosave || s->state_dirfd < 0))
+		control_timer_sleep(s->ctl, s->timer);
+}
+
+void session_changed(struct session *s)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (s)
+		control_timer_wake(s->ctl, s->timer);
+}
+
+static void session_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
+                              int clamped)
+{
+	(void)id, (void)i1, (void)i2, (void)origin, (void)clamped;
+	session_changed(ctx);
 }
 
 void session_on_dirty(struct session *s, void (*fn)(void *ctx, int dirty), void *ctx)
@@ -920,7 +940,10 @@ struct session *session_new(const struct session_config *cfg, struct control *ct
 	}
 	session_set_scene_dir(s, cfg->snapshot_dir);
 	s->gen_saved = s->gen_seen = session_gen(s);
-	if (ctl && control_add_timer(ctl, SESSION_TICK_MS, session_tick, s) < 0) {
+	s->timer = -1;
+	if (ctl &&
+	    ((s->timer = control_add_timer(ctl, SESSION_TICK_MS, session_tick, s)) < 0 ||
+	     model_add_listener(m, session_on_change, s) < 0 || (e && engine_watch(e, s->timer) < 0))) {
 		log_err("too many timers");
 		session_free(s);
 		return NULL;
@@ -933,6 +956,8 @@ void session_free(struct session *s)
 	ASSERT_ROLE(ROLE_CONTROL);
 	if (!s)
 		return;
+	if (s->ctl)
+		model_remove_listener(s->model, session_on_change, s);
 	if (s->state_dirfd >= 0)
 		close(s->state_dirfd);
 	if (s->scene_dirfd >= 0)

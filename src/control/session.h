@@ -59,6 +59,11 @@ struct session_lanes {
 };
 void session_set_lanes(struct session *s, const struct session_lanes *hooks);
 
+/* Something the state file holds changed where the model does not see it
+ * (the lanes): look at it at the next tick (the tick sleeps while the
+ * state is saved; model changes and graph changes wake it by themselves). */
+void session_changed(struct session *s);
+
 /* Start-up: load the state file if there is one.  A file that does not
  * parse is logged and renamed aside, and the console starts from its
  * defaults.  Returns 0, or -1 when a damaged file could not be set aside

@@ -62,7 +62,7 @@
 #define REC_LOCAL_GAPS   512u  /* power of two, > RECRING_GAPS */
 #define REC_CMDS         16u
 #define REC_EVENTS       32u
-#define REC_IDLE_WAIT_MS 100u
+#define REC_IDLE_WAIT_MS 1000u /* commands kick the thread: this only bounds a silent ring */
 #define REC_FREE_POLL_MS 2000u
 
 enum rec_op { OP_START = 1, OP_STOP, OP_QUIT };
@@ -727,6 +727,7 @@ static void *rec_thread(void *arg)
 	struct rec_cmd cmd;
 
 	ROLE_SET(ROLE_DISK);
+	pthread_setname_np(pthread_self(), "jmx-disk"); /* per-thread figures, top -H */
 	for (;;) {
 		uint32_t head = rec_sync(r);
 		while (rtq_pop(&r->cmds, &cmd) == 0)
@@ -821,7 +822,10 @@ struct recorder *recorder_new(const struct recorder_config *cfg)
 	r->tk.dirfd = -1;
 
 	double room = cfg->buffer_s > 0 ? cfg->buffer_s : 10.0;
-	uint32_t wake = cfg->wake_frames ? cfg->wake_frames : cfg->rate / 50;
+	/* one wake-up per 100 ms of audio: the meter's block, so each pass
+	 * finishes a block; ten wake-ups a second cost nothing, fifty with a
+	 * 20 ms slice each were most of an idle daemon's CPU */
+	uint32_t wake = cfg->wake_frames ? cfg->wake_frames : cfg->rate / 10;
 	unsigned ch = RECRING_CHANNELS + r->stem_lanes;
 	if (recring_wide_new(&r->ring, (uint32_t)llround((pre + room) * cfg->rate), r->stem_lanes, wake) <
 	        0 ||

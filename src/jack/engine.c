@@ -20,6 +20,9 @@
  * while no client exists (a server back at another rate), so the RT
  * thread never sees it change.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_setname_np */
+#endif
 #include "engine.h"
 #include "role.h"
 
@@ -69,9 +72,13 @@ enum { OPENER_IDLE, OPENER_RUNNING, OPENER_DONE };
 #endif
 #endif
 
+#define ENGINE_WATCHERS 4
+
 struct engine {
 	jack_client_t *client;
 	struct control *ctl;
+	int watch[ENGINE_WATCHERS]; /* control timers woken on events (engine_watch) */
+	unsigned nwatch;
 	struct mixer *mixer;
 	struct rtq queue;
 	unsigned lanes, outputs;
@@ -203,10 +210,28 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 	return 0;
 }
 
+/* Any non-RT thread: wake the timers that look at xruns, the graph and
+ * the connection (they sleep while nothing happens). */
+static void engine_notify(struct engine *e)
+{
+	for (unsigned i = 0; i < e->nwatch; i++)
+		control_timer_post(e->ctl, e->watch[i]);
+}
+
+int engine_watch(struct engine *e, int timer)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (!e || timer < 0 || e->nwatch >= ENGINE_WATCHERS)
+		return -1;
+	e->watch[e->nwatch++] = timer;
+	return 0;
+}
+
 static int engine_xrun(void *arg)
 {
 	struct engine *e = arg;
 	atomic_fetch_add_explicit(&e->xruns, 1, memory_order_relaxed);
+	engine_notify(e);
 	return 0;
 }
 
@@ -232,6 +257,7 @@ static void engine_port_registered(jack_port_id_t port, int reg, void *arg)
 	(void)port;
 	(void)reg;
 	atomic_fetch_add_explicit(&e->graph_gen, 1, memory_order_release);
+	engine_notify(e);
 }
 
 static void engine_port_connected(jack_port_id_t a, jack_port_id_t b, int connect, void *arg)
@@ -241,6 +267,7 @@ static void engine_port_connected(jack_port_id_t a, jack_port_id_t b, int connec
 	(void)b;
 	(void)connect;
 	atomic_fetch_add_explicit(&e->graph_gen, 1, memory_order_release);
+	engine_notify(e);
 }
 
 /* JACK's thread, once, when the server goes away or throws us out: note
@@ -254,6 +281,7 @@ static void engine_shutdown(jack_status_t code, const char *reason, void *arg)
 		atomic_store(&e->lost, 1);
 	}
 	atomic_store(&e->active, 0);
+	engine_notify(e);
 	control_post(e->ctl, CTL_EV_SHUTDOWN);
 }
 
@@ -506,6 +534,8 @@ int engine_start(struct engine *e)
 		return -1;
 	}
 	atomic_store(&e->active, 1);
+	/* the audio thread by name in per-thread figures (top -H, /proc) */
+	pthread_setname_np((pthread_t)jack_client_thread_id(e->client), "jmx-rt");
 	return 0;
 }
 
@@ -919,6 +949,7 @@ int engine_rename(struct engine *e, const char *name)
 	if (engine_client_setup(e) < 0 || engine_start(e) < 0)
 		return -1;
 	atomic_fetch_add(&e->graph_gen, 1);
+	engine_notify(e);
 	log_info("JACK client renamed to '%s'", jack_get_client_name(e->client));
 	return 0;
 }
@@ -959,6 +990,7 @@ void engine_lost(struct engine *e)
 	e->client = NULL;
 	atomic_store(&e->freewheel, 0);
 	atomic_fetch_add(&e->graph_gen, 1);
+	engine_notify(e);
 	e->opener_started = control_now_ms(); /* first attempt a period after the loss */
 }
 
@@ -970,6 +1002,7 @@ static void *engine_opener(void *arg)
 	struct engine *e = arg;
 	const char *server = e->server[0] ? e->server : NULL;
 	ROLE_SET(ROLE_HELPER);
+	pthread_setname_np(pthread_self(), "jmx-opener");
 
 	if (e->dead) {
 		jack_set_error_function(engine_jack_capture); /* "Server is not running" */
@@ -982,6 +1015,7 @@ static void *engine_opener(void *arg)
 	    engine_jack_open(e->open_name, JackNoStartServer | JackUseExactName, &e->open_status, server);
 	snprintf(e->open_msg, sizeof e->open_msg, "%s", engine_jack_msg);
 	atomic_store_explicit(&e->opener, OPENER_DONE, memory_order_release);
+	engine_notify(e);
 	control_post(e->ctl, CTL_EV_WAKE);
 	return NULL;
 }

@@ -38,6 +38,11 @@ typedef void (*engine_conn_fn)(void *ctx, const char *port, const char *peer);
 int engine_connect_inputs(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
 int engine_connect_master(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
 /* Control: report RT counters (xruns, queue overflows) since last tick. */
+/* Control thread, before engine_start: timer (a control loop timer id)
+ * is woken (control_timer_post) on every xrun, graph change, server loss
+ * and return, so a timer that looks at those can sleep meanwhile.  -1
+ * when ENGINE_WATCHERS timers are already watching. */
+int engine_watch(struct engine *e, int timer);
 void engine_tick(struct engine *e);
 /* 0; 1 when a thread still waits on a hung server to answer: it may
  * still wake the control loop, so the caller keeps that (and exits). */

@@ -77,6 +77,7 @@ struct midi {
 	unsigned long handled, lat_n;
 	double lat_sum_us, lat_max_us;
 	unsigned long dropped_said;
+	int timer; /* the tick: asleep while no surface is connected */
 };
 
 /* ---- waker thread ------------------------------------------------------- */
@@ -85,6 +86,7 @@ static void *midi_waker(void *arg)
 {
 	struct midi *m = arg;
 	ROLE_SET(ROLE_HELPER);
+	pthread_setname_np(pthread_self(), "jmx-midiwake");
 	for (;;) {
 		midiring_wait(m->ring); /* several posts: one byte */
 		if (atomic_load(&m->quit))
@@ -154,6 +156,7 @@ static void midi_on_fd(void *ctx, int fd, short revents)
 	while (read(fd, buf, sizeof buf) > 0)
 		;
 	midi_drain(m);
+	control_timer_wake(m->ctl, m->timer); /* feedback, late MSBs, learning */
 }
 
 void midi_save_map(struct midi *m)
@@ -207,6 +210,13 @@ static uint64_t midi_peers(struct midi *m, const char *port)
 		return 0;
 	engine_foreach_connection(m->engine, midi_peer_hash, &mh);
 	return mh.h;
+}
+
+/* A fingerprint of some port (midi_peers) says something is connected:
+ * neither "no JACK" (0) nor the hash of no peer. */
+static int midi_connected(uint64_t peers)
+{
+	return peers != 0 && peers != 0xcbf29ce484222325ull;
 }
 
 /* Held touches end when the surface may have gone (they would stick:
@@ -281,6 +291,12 @@ static void midi_on_tick(void *ctx, uint64_t now)
 		         d - m->dropped_said, MIDIRING_MSG_MAX);
 		m->dropped_said = d;
 	}
+	/* nothing to do until a surface is connected (a graph change: the
+	 * engine wakes the tick), MIDI arrives (midi_on_fd) or the map is
+	 * reached (midi_map) */
+	if (!m->refresh_at && !m->xrun_due && !midi_connected(m->peers) && !midi_connected(m->out_peers) &&
+	    (!m->map || midimap_generation(m->map) == m->map_saved_gen))
+		control_timer_sleep(m->ctl, m->timer);
 }
 
 /* ---- meters -------------------------------------------------------------- */
@@ -318,6 +334,7 @@ void midi_set_learned(struct midi *m, midi_learned_fn fn, void *ctx)
 struct midimap *midi_map(struct midi *m)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
+	control_timer_wake(m->ctl, m->timer); /* the caller may change the map: save it */
 	return m->map;
 }
 
@@ -424,6 +441,8 @@ struct midi *midi_new(const struct midi_config *cfg, struct control *ctl, struct
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	struct midi *m = calloc(1, sizeof *m);
+	if (m)
+		m->timer = -1;
 	if (!m) {
 		log_err("out of memory");
 		return NULL;
@@ -470,7 +489,8 @@ struct midi *midi_new(const struct midi_config *cfg, struct control *ctl, struct
 	}
 	m->waker_ok = 1;
 	if (ctl && (control_add_fd(ctl, m->pipe[0], midi_on_fd, m) < 0 ||
-	            control_add_timer(ctl, MIDI_TICK_MS, midi_on_tick, m) < 0)) {
+	            (m->timer = control_add_timer(ctl, MIDI_TICK_MS, midi_on_tick, m)) < 0 ||
+	            (e && engine_watch(e, m->timer) < 0))) {
 		log_err("MIDI: too many file descriptors or timers in the control loop");
 		goto fail;
 	}

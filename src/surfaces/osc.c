@@ -65,6 +65,13 @@ static int osc_errlog_first(struct osc *o, const char *path)
 		h = (h ^ (unsigned char)*s) * 1099511628211ull;
 	if (!h)
 		h = 1;
+	if (o->cur.now >= o->errlog_reset + OSC_ERRLOG_RESET_MS) {
+		/* here, not only in the tick: the tick sleeps while idle */
+		memset(o->errlog, 0, sizeof o->errlog);
+		o->errlog_n = 0;
+		o->errlog_full_said = 0;
+		o->errlog_reset = o->cur.now;
+	}
 	unsigned slot = (unsigned)(h & (OSC_ERRLOG_SLOTS - 1));
 	for (unsigned i = 0; i < OSC_ERRLOG_SLOTS; i++) {
 		uint64_t *e = &o->errlog[(slot + i) & (OSC_ERRLOG_SLOTS - 1)];
@@ -687,6 +694,7 @@ int osc_client_packet(struct osc *o, struct osc_client *c, void *buf, size_t len
 	o->cur.active = 0;
 	/* one datagram, one batch: a bundle lands in one audio period */
 	model_commit(o->model);
+	osc_feed_arm(o); /* a new subscriber, lease or /meters wakes the timers */
 	if (r < 0) {
 		o->st.malformed++;
 		return -1;
@@ -757,6 +765,7 @@ struct osc *osc_new(const struct osc_host *host, struct model *m, struct control
 	}
 	o->model = m;
 	o->ctl = ctl;
+	o->fb_timer = o->meter_timer = -1;
 	if (host)
 		o->host = *host;
 	o->shape = *model_shape(m);
@@ -785,11 +794,13 @@ struct osc *osc_new(const struct osc_host *host, struct model *m, struct control
 		goto fail;
 	}
 	if (ctl) {
-		if (control_add_timer(ctl, OSC_FB_TICK_MS, osc_tick_cb, o) < 0 ||
-		    control_add_timer(ctl, OSC_METER_MS, osc_meter_cb, o) < 0) {
+		o->fb_timer = control_add_timer(ctl, OSC_FB_TICK_MS, osc_tick_cb, o);
+		o->meter_timer = control_add_timer(ctl, OSC_METER_MS, osc_meter_cb, o);
+		if (o->fb_timer < 0 || o->meter_timer < 0) {
 			log_err("OSC: cannot register with the control loop");
 			goto fail;
 		}
+		osc_feed_arm(o); /* nobody listens yet */
 	}
 	return o;
 fail:

@@ -142,6 +142,7 @@ struct osc {
 	unsigned off[P_COUNT + 1];
 	unsigned total;
 	struct osc_client client[OSC_MAX_CLIENTS];
+	int fb_timer, meter_timer; /* control loop timer ids (-1: none) */
 
 	/* osc_route.c */
 	struct osc_route routes[OSC_ROUTES];
@@ -222,5 +223,10 @@ int osc_feed_busy(const struct osc *o, const struct osc_client *c);
 void osc_feed_forget(struct osc *o, const struct osc_client *c);
 void osc_feed_tick(struct osc *o, uint64_t now);
 void osc_feed_meter_tick(struct osc *o, uint64_t now);
+/* Puts the feedback and meter timers to sleep when they have nothing to
+ * do (no change pending, no burst, no meter subscriber; the feedback
+ * timer wakes by itself when the first lease ends), wakes them when they
+ * have. */
+void osc_feed_arm(struct osc *o);
 
 #endif

@@ -182,8 +182,9 @@ static struct osc_target *osc_target_new(struct osc *o, enum osc_tkind kind, str
 	return NULL;
 }
 
-static void osc_target_burst(struct osc_target *t)
+static void osc_target_burst(struct osc *o, struct osc_target *t)
 {
+	control_timer_wake(o->ctl, o->fb_timer);
 	t->bursting = 1;
 	t->cursor = 0;
 	t->count = 0;
@@ -260,7 +261,7 @@ void osc_feed_touch(struct osc *o, uint64_t now)
 	t->flags = TF_VALUES;
 	t->owner = src;
 	t->expires = now + OSC_AUTO_IDLE_MS;
-	osc_target_burst(t);
+	osc_target_burst(o, t);
 	uint64_t bit = 1ull << (unsigned)(t - o->target);
 	o->cur.own |= bit;
 	if (af == src)
@@ -278,7 +279,7 @@ int osc_feed_fixed(struct osc *o, struct osc_client *c)
 		return -1;
 	t->flags = TF_VALUES;
 	t->owner = c;
-	osc_target_burst(t);
+	osc_target_burst(o, t);
 	return 0;
 }
 
@@ -339,6 +340,7 @@ void osc_feed_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, c
 	if (!o->fb_inlist[flat]) {
 		o->fb_inlist[flat] = 1;
 		osc_fifo_push(o, flat);
+		control_timer_wake(o->ctl, o->fb_timer);
 	}
 }
 
@@ -386,7 +388,7 @@ int osc_feed_subscribe(struct osc *o, struct osc_client *to, unsigned flags, con
 	t->lease_ms = (unsigned)(lease * 1000.0);
 	t->expires = o->cur.now + t->lease_ms;
 	if (changed && (flags & TF_VALUES))
-		osc_target_burst(t);
+		osc_target_burst(o, t);
 	return 0;
 }
 
@@ -415,7 +417,7 @@ int osc_feed_dump(struct osc *o, const char *prefix, unsigned flags)
 	t->flags = flags;
 	t->owner = o->cur.client;
 	t->expires = o->cur.now + OSC_DUMP_TIMEOUT_MS;
-	osc_target_burst(t);
+	osc_target_burst(o, t);
 	return 0;
 }
 
@@ -565,6 +567,32 @@ void osc_feed_tick(struct osc *o, uint64_t now)
 	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++)
 		if (o->target[i].kind != T_FREE && o->target[i].bursting)
 			osc_burst(o, i, o->target[i].kind == T_DUMP ? OSC_FB_TICK_MSGS : left);
+	osc_feed_arm(o);
+}
+
+void osc_feed_arm(struct osc *o)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	uint64_t until = UINT64_MAX;
+	int work = o->fifo_len > 0, meters = 0;
+	for (unsigned i = 0; i < OSC_MAX_TARGETS; i++) {
+		const struct osc_target *t = &o->target[i];
+		if (t->kind == T_FREE)
+			continue;
+		work |= t->bursting;
+		if (t->expires && t->expires < until)
+			until = t->expires;
+		if (t->kind != T_DUMP && (t->flags & TF_METERS))
+			meters = 1;
+	}
+	if (work)
+		control_timer_wake(o->ctl, o->fb_timer);
+	else
+		control_timer_sleep_until(o->ctl, o->fb_timer, until); /* a lease that ends */
+	if (meters)
+		control_timer_wake(o->ctl, o->meter_timer);
+	else
+		control_timer_sleep(o->ctl, o->meter_timer);
 }
 
 void osc_feed_meter_tick(struct osc *o, uint64_t now)
@@ -576,8 +604,10 @@ void osc_feed_meter_tick(struct osc *o, uint64_t now)
 		if (o->target[i].kind != T_FREE && o->target[i].kind != T_DUMP &&
 		    (o->target[i].flags & TF_METERS))
 			want |= 1ull << i;
-	if (!want)
+	if (!want) {
+		osc_feed_arm(o); /* nobody to send meters to: sleep */
 		return;
+	}
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		const struct param_info *p = &param_table[id];
 		if (p->type != PT_METER)

@@ -28,6 +28,7 @@ struct recorder_osc {
 	struct osc *osc;
 	struct control *ctl;
 	int fd;
+	int timer; /* status pushes: asleep while no take runs */
 };
 
 static const char *const rosc_paths[] = {"/record/start", "/record/stop", "/record/status", "/record/format",
@@ -173,6 +174,8 @@ static void rosc_on_event(void *ctx, int fd, short revents)
 		else if (ev.kind == REC_EV_STOPPED && ev.msg[0])
 			rosc_error_all(ro, "/record/status", ev.msg);
 		rosc_status(ro, "/record/status", 0);
+		if (ev.kind == REC_EV_STARTED) /* pushes every second from now */
+			control_timer_wake(ro->ctl, ro->timer);
 	}
 }
 
@@ -184,6 +187,8 @@ static void rosc_tick(void *ctx, uint64_t now)
 	recorder_status(ro->rec, &st);
 	if (st.active)
 		rosc_status(ro, "/record/status", 0);
+	else /* REC_EV_STARTED wakes it */
+		control_timer_sleep(ro->ctl, ro->timer);
 }
 
 struct recorder_osc *recorder_osc_new(struct recorder *rec, struct osc *osc, struct control *ctl)
@@ -205,7 +210,7 @@ struct recorder_osc *recorder_osc_new(struct recorder *rec, struct osc *osc, str
 			return NULL;
 		}
 	if (control_add_fd(ctl, ro->fd, rosc_on_event, ro) < 0 ||
-	    control_add_timer(ctl, 1000, rosc_tick, ro) < 0) {
+	    (ro->timer = control_add_timer(ctl, 1000, rosc_tick, ro)) < 0) {
 		log_err("control loop full");
 		control_remove_fd(ctl, ro->fd);
 		free(ro);
