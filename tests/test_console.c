@@ -1024,6 +1024,8 @@ static void test_curves(void)
 	expect_error(s, "/ch/99999999999/dyn/curve", 0, "index out of range");
 	expect_error(s, "/ch/1/eq/response", 1, "takes no arguments");
 	expect_error(s, "/master/comp/curve", 1, "takes no arguments");
+	sim_free(s);
+}
 
 /* ---- an idle console costs nothing ----------------------------------------------- */
 
