@@ -694,6 +694,9 @@ int session_save_state(struct session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* the tick tells the dirty listener (NSM's is_clean) that the state
+	 * is saved; with no autosave to wait for it may be asleep */
+	control_timer_wake(s->ctl, s->timer);
 	if (s->last_text && s->last_len == len && !memcmp(s->last_text, text, len)) {
 		free(text);
 		s->gen_saved = g;
