@@ -332,6 +332,23 @@ jmx_free_udp_port() {
 	return 1
 }
 
+# jmx_free_tcp_port: the same for a TCP port nobody listens on (ss -lt)
+jmx_free_tcp_port() {
+	jmx_used=$( (ss -Hltn 2>/dev/null || netstat -ltn 2>/dev/null) |
+		awk '{ n = split($4, a, ":"); print a[n] }')
+	jmx_n=0
+	while [ "$jmx_n" -lt 200 ]; do
+		jmx_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		jmx_port=$((20000 + jmx_r % 40000))
+		if ! printf '%s\n' "$jmx_used" | grep -qx "$jmx_port"; then
+			echo "$jmx_port"
+			return 0
+		fi
+		jmx_n=$((jmx_n + 1))
+	done
+	return 1
+}
+
 # jmx_shim_report FILE: "FORBIDDEN CYCLES" from an RT shim report, or
 # nothing if the file has no report line.
 jmx_shim_report() {

@@ -215,6 +215,11 @@ static void test_musician(void)
 	CHECK(web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "query");
 	la = msg0(a, "/info");
 	CHECK(web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "/info");
+	/* the recorder's state, which the page's status bar asks for */
+	la = msg0(a, "/record/status");
+	CHECK(web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "/record/status");
+	la = msg(a, "/record/status", 1);
+	CHECK(!web_osc_musician_ok(a, la, 1, &shape, why, sizeof why), "/record/status with an argument");
 	const char *refused[] = {"/ch/3/send/1/level/db", "/ch/3/send/3/level",       "/ch/3/fader/db",
 	                         "/bus/2/fader/db",       "/ch/3/send/1/level/touch", "/master/fade",
 	                         "/snapshot/load"};

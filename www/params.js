@@ -5,7 +5,7 @@
 // added there appears in the detail views without page code.  Accepted JSON
 // (field names tolerant of the obvious variants):
 //   {"channels":8, "buses":2, "bands":4,
-//    "params":[{"path":"/ch/<n>/fader/db", "norm":"/ch/<n>/fader",
+//    "params":[{"path":"/ch/<n>/fader/db", "npath":"/ch/<n>/fader",
 //               "type":"float", "unit":"dB", "min":-90, "max":10,
 //               "taper":"fader", "default":0, "doc":"...",
 //               "enum":["peak","lshelf","hshelf"], "dims":["n"]}, ...]}
@@ -79,7 +79,7 @@ function num(x, dflt) {
 function row(r) {
   const p = {};
   p.path = r.path;
-  let norm = r.norm ?? r.normalised ?? r.normalized ?? r.norm_path ?? null;
+  let norm = r.npath ?? r.norm ?? r.normalised ?? r.normalized ?? r.norm_path ?? null;
   p.norm = norm && norm !== '-' ? norm : null;
   p.type = r.type || 'float';
   p.unit = r.unit && r.unit !== '-' ? r.unit : '';

@@ -52,7 +52,8 @@ function strip(ctx, kind, i, mode, lock = false) {
   const grs = kind === 'ch' ? ['gate/gr', 'dyn/gr'] : kind === 'master' ? ['comp/gr', 'limiter/gr'] : [];
   for (const g of grs) if (t(g)) ms.append(meter(ctx, Table.fill(pre + g, idx), 'gr'));
   body.append(ms);
-  if (fp) body.append(fader(bind(ctx, fp, idx)));
+  // a musician's page shows its bus's own fader but may not move it
+  if (fp) body.append(fader(bind(ctx, fp, idx), { readOnly: lock && kind === 'bus' }));
   s.append(body);
   if (mode && kind === 'ch') s.classList.add('sends');
   // buttons

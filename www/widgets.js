@@ -47,7 +47,9 @@ function touchable(p) {
 }
 
 // A drag surface over a normalised 0..1 value (fader, horizontal slider).
-function dragger(b, node, { vertical, onDraw, defaultNorm }) {
+// readOnly: it shows the value and takes no input (a musician's page shows
+// its bus's own fader, which its key may not move).
+function dragger(b, node, { vertical, onDraw, defaultNorm, readOnly = false }) {
   const pointers = new Set();
   let lead = null,
     startPos = 0,
@@ -68,6 +70,7 @@ function dragger(b, node, { vertical, onDraw, defaultNorm }) {
     b.ctx.conn.send(b.base + '/touch', [int(on ? 1 : 0)]);
   };
   node.addEventListener('pointerdown', (ev) => {
+    if (readOnly) return;
     pointers.add(ev.pointerId);
     node.setPointerCapture(ev.pointerId);
     ev.preventDefault();
@@ -108,15 +111,18 @@ function dragger(b, node, { vertical, onDraw, defaultNorm }) {
   node.addEventListener(
     'wheel',
     (ev) => {
+      if (readOnly) return;
       ev.preventDefault();
       const step = (ev.shiftKey || ui.fine ? 0.002 : 0.02) * (ev.deltaY < 0 ? 1 : -1);
       setNorm(norm() + step);
     },
     { passive: false }
   );
-  node.tabIndex = 0;
+  node.tabIndex = readOnly ? -1 : 0;
   node.setAttribute('role', 'slider');
+  if (readOnly) node.setAttribute('aria-readonly', 'true');
   node.addEventListener('keydown', (ev) => {
+    if (readOnly) return;
     const step = ev.shiftKey ? 0.002 : 0.02;
     const k = { ArrowUp: step, ArrowRight: step, ArrowDown: -step, ArrowLeft: -step }[ev.key];
     if (k) {
@@ -138,7 +144,7 @@ function dragger(b, node, { vertical, onDraw, defaultNorm }) {
 const MARKS = [10, 5, 0, -5, -10, -20, -30, -40, -50, -60];
 
 // A vertical fader with dB readout; for fader-taper parameters.
-export function fader(b, { label = true } = {}) {
+export function fader(b, { label = true, readOnly = false } = {}) {
   const wrap = el('div', 'fader');
   const track = el('div', 'fader-track');
   const scale = el('div', 'fader-scale');
@@ -152,7 +158,9 @@ export function fader(b, { label = true } = {}) {
   const read = el('div', 'fader-read');
   wrap.append(track);
   if (label) wrap.append(read);
+  if (readOnly) track.classList.add('readonly');
   dragger(b, track, {
+    readOnly,
     vertical: true,
     defaultNorm: () => (b.p.taper === 'fader' ? 0.75 : toNorm(b.p, b.ctx.table.defaultOf(b.p, b.idx))),
     onDraw: (x, v) => {
@@ -160,7 +168,7 @@ export function fader(b, { label = true } = {}) {
       read.textContent = format(b.p, v);
     },
   });
-  track.title = b.addr + ' — drag; shift or a second finger: fine; double-tap: 0 dB';
+  track.title = readOnly ? b.addr : b.addr + ' — drag; shift or a second finger: fine; double-tap: 0 dB';
   return wrap;
 }
 

@@ -145,8 +145,14 @@ static int web_osc_message_ok(const unsigned char *p, size_t len, unsigned bus,
 			return 0;
 		argc = (unsigned)t - 1;
 	}
+	/* commands that only report when sent without arguments (the page's
+	 * status bar asks for the recorder's state on every connection) */
+	static const char *const reports[] = {"/record/status"};
 	for (unsigned i = 0; i < sizeof readonly / sizeof readonly[0]; i++)
 		if (strcmp(path, readonly[i]) == 0)
+			return 1;
+	for (unsigned i = 0; i < sizeof reports / sizeof reports[0]; i++)
+		if (argc == 0 && strcmp(path, reports[i]) == 0)
 			return 1;
 	if (web_osc_own_send(path, n, bus, shape))
 		return 1;

@@ -28,7 +28,7 @@ def params_json(jackmixd, channels, buses):
         if len(f) < 8:
             continue
         path, norm, typ, unit, rng, taper, dflt, doc = f[:8]
-        r = {'path': path, 'norm': None if norm == '-' else norm, 'type': typ, 'unit': '' if unit == '-' else unit,
+        r = {'path': path, 'npath': None if norm == '-' else norm, 'type': typ, 'unit': '' if unit == '-' else unit,
              'taper': None if taper == '-' else taper, 'doc': doc,
              'dims': [d for d in ('n', 'a', 'b') if '<%s>' % d in path]}
         if '..' in rng:
