@@ -94,6 +94,7 @@ struct engine {
 	atomic_int active;
 	atomic_int freewheel;  /* JACK is freewheeling: nothing to the recorder */
 	atomic_int lost;       /* the server shut us down; control closes the client */
+	atomic_int down;       /* a shutdown callback of this client has run (the first wins) */
 	char lost_reason[160]; /* written before lost is set */
 	unsigned reconnects;
 	unsigned mixer_gen; /* mixers built for a new rate (engine_mixer_generation) */
@@ -243,18 +244,31 @@ static void engine_port_connected(jack_port_id_t a, jack_port_id_t b, int connec
 	atomic_fetch_add_explicit(&e->graph_gen, 1, memory_order_release);
 }
 
-/* JACK's thread, once, when the server goes away or throws us out: note
- * why and let the control thread deal with it (engine_lost). */
+/* JACK's threads, when the server goes away or throws us out: note why
+ * and let the control thread deal with it (engine_lost).  Only the first
+ * call of a client's life counts: JACK2 (1.9.21) calls both shutdown
+ * callbacks (measured: the info one first, as the socket thread finds the
+ * server gone), PipeWire's libjack only engine_shutdown_plain's. */
 static void engine_shutdown(jack_status_t code, const char *reason, void *arg)
 {
 	struct engine *e = arg;
+	int first = 0;
 	(void)code;
-	if (!atomic_load(&e->lost)) {
-		snprintf(e->lost_reason, sizeof e->lost_reason, "%s", reason ? reason : "");
-		atomic_store(&e->lost, 1);
-	}
+	if (!atomic_compare_exchange_strong(&e->down, &first, 1))
+		return;
+	snprintf(e->lost_reason, sizeof e->lost_reason, "%s", reason ? reason : "");
+	atomic_store(&e->lost, 1);
 	atomic_store(&e->active, 0);
 	control_post(e->ctl, CTL_EV_SHUTDOWN);
+}
+
+/* The same, through jack_on_shutdown.  PipeWire's libjack (pw-jack, 0.3.65
+ * in Debian 12) calls only this one when its server goes away: with just
+ * the info callback the daemon went on saying "running" with a dead
+ * client and never reconnected (tests/pipewire.sh). */
+static void engine_shutdown_plain(void *arg)
+{
+	engine_shutdown(JackFailure | JackServerError, "the server closed the connection", arg);
 }
 
 /* Output ports 0..3 (master, monitor) carry the limiter's delay; the aux
@@ -433,6 +447,9 @@ static int engine_client_setup(struct engine *e)
 		log_err("cannot set JACK callbacks");
 		return -1;
 	}
+	/* any client before this one is closed: none of its callbacks can come */
+	atomic_store(&e->down, 0);
+	jack_on_shutdown(e->client, engine_shutdown_plain, e);
 	jack_on_info_shutdown(e->client, engine_shutdown, e);
 	return 0;
 }
