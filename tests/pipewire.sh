@@ -44,17 +44,26 @@
 #     freewheel flag of 1 only with frames faster than real time, 0 with
 #     frames at the rate (on PipeWire 0.3.65 the daemon runs on in real
 #     time and says 0; the log says which);
-#  7. PipeWire's restart: SIGTERM to wireplumber and pipewire: the daemon
+#  7. many connections in a row: a peer (jmx_tone -c 4) with 20
+#     connections to the daemon is stopped and started again 10 times
+#     (JMX_PW_BURSTS); the daemon re-makes all 20 by itself each time and
+#     lives (it died here, as at 8: PipeWire's libjack runs the latency
+#     callback on its own thread, unlocked, and the callback's
+#     jack_port_set_latency_range raced the control thread's jack_connect);
+#  8. PipeWire's restart: SIGTERM to wireplumber and pipewire: the daemon
 #     says "disconnected" within 5 s (before the fix it said "running"
 #     forever and never came back: PipeWire's libjack calls the
 #     jack_on_shutdown callback, never jack_on_info_shutdown's); pipewire
 #     (and wireplumber) started again: the daemon is back within 5 s with
 #     its ports, one reconnect counted, reconnects jmx_tone (started anew)
 #     by itself, and the master is at -41.01 dBFS again (fader kept);
-#  8. SIGTERM: exit 0.
+#  9. SIGTERM: exit 0;
+# 10. the daemon ran under jackcallshim.so (LD_PRELOAD): every libjack
+#     call of it that touches ports, connections or latencies was made on
+#     its control (main) thread, none in a callback on PipeWire's thread.
 # Skips (77) only when pipewire, pw-jack or pw-metadata is missing (or
 # jack_lsp, jack_connect, jack_disconnect, which pw-jack runs).  About
-# 15 s.  One at a time: it starts a real PipeWire, if a private one.
+# 25 s.  One at a time: it starts a real PipeWire, if a private one.
 
 srcdir=${srcdir:-.}
 top_builddir=${top_builddir:-..}
@@ -66,7 +75,8 @@ osc=./jmx_osc
 hostile=./jmx_hostile
 tone=./jmx_tone
 itest=./itest_engine
-jmx_built "$daemon" "$osc" "$hostile" "$tone" "$itest"
+shim=$PWD/.libs/jackcallshim.so
+jmx_built "$daemon" "$osc" "$hostile" "$tone" "$itest" "$shim"
 
 jmx_setup
 T=$JMX_TMP
@@ -100,7 +110,8 @@ jack_freewheel() { timeout -k 5 "$JMX_TOOL_TIMEOUT" pw-jack jack_freewheel "$@";
 pw_meta() { timeout -k 5 10 pw-metadata "$@"; }
 
 JMX_DIAG='jmx_show "daemon log" "$T/daemon.log" 40; jmx_show "pipewire log" "$T/pipewire.log" 15
-	jmx_show "wireplumber log" "$T/wireplumber.log" 10; jmx_show "tone log" "$T/tone.log" 10'
+	jmx_show "wireplumber log" "$T/wireplumber.log" 10; jmx_show "tone log" "$T/tone.log" 10
+	jmx_show "peer log" "$T/peer.log" 10'
 
 # settings KEY: the value of KEY in PipeWire's "settings" metadata
 settings() {
@@ -256,7 +267,7 @@ jmx_note "PipeWire $(pipewire --version | sed -n 's/.*libpipewire //p' | tail -n
 
 # ---- 1. ports and status ----------------------------------------------------
 port=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
-JMX_DAEMON=pw-jack jmx_daemon_start -w "$T/daemon.log" "$daemon" -n "$dname" -c 2 -b 1 -p "$port" \
+JMX_DAEMON=pw-jack jmx_daemon_start -w "$T/daemon.log" LD_PRELOAD="$shim" "$daemon" -n "$dname" -c 2 -b 1 -p "$port" \
 	--feedback-port 0 || jmx_die "pw-jack jackmixd did not start"
 dpid=$JMX_DAEMON_PID
 jmx_wait_ports "$dname" 10 10 || jmx_die "jackmixd's ports did not appear: $(jack_lsp 2>&1)"
@@ -399,7 +410,71 @@ fi
 jmx_alive $dpid || jmx_die "jackmixd died across jack_freewheel"
 level "after jack_freewheel" -18
 
-# ---- 7. PipeWire goes away and comes back ---------------------------------------
+# ---- 7. the daemon makes many connections in a row ----------------------------
+# A second peer (jmx_tone -c 4: out_1..out_4, in_L, in_R) on every audio
+# port of the daemon, each of its outputs to both inputs: 20 connections.
+# It is stopped and started again $bursts times, and the daemon re-makes
+# all 20 by itself each time
+# (remembered peers).  Each connection made has PipeWire recompute the
+# latencies and call the daemon's latency callback, on PipeWire's own
+# thread, while the control thread is already in jack_connect for the
+# next one.  The callback used to set the latencies right there: two
+# threads writing on one connection to PipeWire, and the daemon died
+# (SIGABRT in assert_single_pod, or SIGSEGV).
+bursts=${JMX_PW_BURSTS:-10}
+pname=jmx-pw-peer-$$
+peer_pid=
+start_peer() {
+	pw-jack $tone -n "$pname" -c 4 -f 500 -a -60 >>"$T/peer.log" 2>&1 &
+	peer_pid=$!
+	jmx_track $peer_pid
+	jmx_wait_ports "$pname" 6 10
+}
+# peer_conns: how many connections the peer's ports have
+peer_conns() {
+	jack_lsp -c 2>/dev/null | awk -v p="$pname:" '
+		/^[^ \t]/ { mine = index($0, p) == 1; next }
+		mine { n++ }
+		END { print n + 0 }'
+}
+start_peer || jmx_die "the peer never registered its ports"
+for o in out_1 out_2 out_3 out_4; do
+	jmx_connect "$pname:$o" "$dname:in_1" && jmx_connect "$pname:$o" "$dname:in_2" ||
+		jmx_die "cannot connect the peer's $o"
+done
+for o in master_L master_R mon_L mon_R bus_1_L bus_1_R; do
+	jmx_connect "$dname:$o" "$pname:in_L" && jmx_connect "$dname:$o" "$pname:in_R" ||
+		jmx_die "cannot connect $o to the peer"
+done
+[ "$(peer_conns)" = 20 ] || jmx_die "the peer has $(peer_conns) connections, want 20"
+sleep 0.3 # the daemon's session looks at the graph every 100 ms
+k=0
+t0=$(date +%s%N)
+while [ $k -lt "$bursts" ]; do
+	k=$((k + 1))
+	jmx_stop_pid $peer_pid 5
+	n=50
+	until [ "$(jmx_count_ports "$pname")" = 0 ]; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || jmx_die "burst $k: the peer's ports did not go"
+		sleep 0.1
+	done
+	sleep 0.3 # the daemon decides the peer went away (two looks)
+	start_peer || jmx_die "burst $k: the peer never registered its ports again"
+	n=50
+	until [ "$(peer_conns)" = 20 ]; do
+		jmx_alive $dpid || jmx_die "burst $k: jackmixd died re-making the peer's 20 connections"
+		n=$((n - 1))
+		[ $n -gt 0 ] || jmx_die "burst $k: the daemon re-made $(peer_conns) of the peer's 20 connections"
+		sleep 0.1
+	done
+done
+jmx_alive $dpid || jmx_die "jackmixd died re-making the peer's connections"
+jmx_note "the peer's 20 connections re-made by the daemon $bursts times ($((($(date +%s%N) - t0) / 1000000)) ms)"
+jmx_stop_pid $peer_pid 5
+level "after the peer" -18
+
+# ---- 8. PipeWire goes away and comes back ---------------------------------------
 pw_stop
 wait_status 2 disconnected 5 || jmx_die "PipeWire stopped: /engine/status still says '$(status 2)' after 5 s"
 jmx_alive $dpid || jmx_die "jackmixd died with PipeWire"
@@ -422,10 +497,20 @@ until jmx_connected "$dname:in_1" "$tname:out_1" 0 && jmx_connected "$dname:mast
 done
 level "PipeWire back ($ms ms)" -18
 
-# ---- 8. SIGTERM -----------------------------------------------------------------
+# ---- 9. SIGTERM -----------------------------------------------------------------
 jmx_stop_pid $dpid 5
 rc=$?
 [ $rc -eq 0 ] || jmx_bad "jackmixd exited with $rc on SIGTERM, want 0"
+
+# ---- 10. only the control thread called libjack -----------------------------------
+# jackcallshim.so: every libjack call of the daemon that touches ports,
+# connections or latencies was made on its main (control) thread, none in
+# a callback on PipeWire's thread (where jack_port_set_latency_range
+# raced the control thread's jack_connect, section 7)
+grep -q '^jackcallshim: active' "$T/daemon.log" || jmx_bad "jackcallshim.so was not active in the daemon"
+if grep -q '^jackcallshim: .* not the main thread' "$T/daemon.log"; then
+	jmx_bad "the daemon called libjack off its control thread: $(grep '^jackcallshim: .* not the main thread' "$T/daemon.log" | tr '\n' ' ')"
+fi
 [ $fail -eq 0 ] || eval "$JMX_DIAG"
 [ $fail -eq 0 ] && echo "pipewire.sh: PASS"
 exit $fail

@@ -7,7 +7,9 @@
  * thread; the process callback runs on JACK's RT thread; the shutdown,
  * xrun and latency callbacks on JACK's notification threads (they touch
  * only atomics and control_post; so do the port registration and
- * connection callbacks, which only count graph changes).
+ * connection callbacks, which only count graph changes; on JACK2 the
+ * latency callback also sets our ports' latencies, on PipeWire's libjack
+ * engine_tick does).
  */
 #ifndef JMX_ENGINE_H
 #define JMX_ENGINE_H
@@ -34,7 +36,8 @@ int engine_start(struct engine *e);
  * number of connections made, -1 on error. */
 int engine_connect_inputs(struct engine *e, const char *glob);
 int engine_connect_master(struct engine *e, const char *glob);
-/* Control: report RT counters (xruns, queue overflows) since last tick. */
+/* Control: report RT counters (xruns, queue overflows) since last tick;
+ * on PipeWire's libjack, set the port latencies its callback asked for. */
 void engine_tick(struct engine *e);
 /* 0; 1 when a thread still waits on a hung server to answer: it may
  * still wake the control loop, so the caller keeps that (and exits). */
