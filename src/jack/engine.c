@@ -8,7 +8,13 @@
  * between the MIDI ports and the rings of midiring.c (which make no JACK
  * call, so this file walks the port buffers).  Everything else runs on the control thread, or on JACK's
  * notification threads where it only updates atomics and posts a byte to
- * the control loop.
+ * the control loop; the one exception is engine_latency on JACK2, which
+ * sets our ports' latencies inside the callback as JACK2's graph-ordered
+ * recomputation needs.  On PipeWire's libjack no callback of ours makes a
+ * JACK call at all (engine_latency only asks the control thread): it runs
+ * its callbacks on its protocol thread with its lock released, so a call
+ * from there that sends to the server races the control thread's calls
+ * on the same connection (see engine_latency).
  *
  * Invariants: the mixer and every buffer the RT thread uses exist before
  * jack_activate and outlive jack_deactivate.  When the server goes away
@@ -99,9 +105,12 @@ struct engine {
 	atomic_ulong late;    /* periods whose processing took longer than the period */
 	atomic_uint load_max; /* longest processing, per mille of its period, since read */
 	atomic_int active;
-	atomic_int freewheel;  /* JACK is freewheeling: nothing to the recorder */
-	atomic_int lost;       /* the server shut us down; control closes the client */
-	char lost_reason[160]; /* written before lost is set */
+	atomic_int freewheel;   /* JACK is freewheeling: nothing to the recorder */
+	atomic_int lost;        /* the server shut us down; control closes the client */
+	atomic_int down;        /* a shutdown callback of this client has run (the first wins) */
+	int pw_jack;            /* libjack is PipeWire's: callbacks make no JACK call */
+	atomic_int latency_due; /* PipeWire asked for our latencies: engine_tick sets them */
+	char lost_reason[160];  /* written before lost is set */
 	unsigned reconnects;
 	unsigned mixer_gen; /* mixers built for a new rate (engine_mixer_generation) */
 	int refused_said;   /* logged that the returned server refused us */
@@ -270,19 +279,32 @@ static void engine_port_connected(jack_port_id_t a, jack_port_id_t b, int connec
 	engine_notify(e);
 }
 
-/* JACK's thread, once, when the server goes away or throws us out: note
- * why and let the control thread deal with it (engine_lost). */
+/* JACK's threads, when the server goes away or throws us out: note why
+ * and let the control thread deal with it (engine_lost).  Only the first
+ * call of a client's life counts: JACK2 (1.9.21) calls both shutdown
+ * callbacks (measured: the info one first, as the socket thread finds the
+ * server gone), PipeWire's libjack only engine_shutdown_plain's. */
 static void engine_shutdown(jack_status_t code, const char *reason, void *arg)
 {
 	struct engine *e = arg;
+	int first = 0;
 	(void)code;
-	if (!atomic_load(&e->lost)) {
-		snprintf(e->lost_reason, sizeof e->lost_reason, "%s", reason ? reason : "");
-		atomic_store(&e->lost, 1);
-	}
+	if (!atomic_compare_exchange_strong(&e->down, &first, 1))
+		return;
+	snprintf(e->lost_reason, sizeof e->lost_reason, "%s", reason ? reason : "");
+	atomic_store(&e->lost, 1);
 	atomic_store(&e->active, 0);
 	engine_notify(e);
 	control_post(e->ctl, CTL_EV_SHUTDOWN);
+}
+
+/* The same, through jack_on_shutdown.  PipeWire's libjack (pw-jack, 0.3.65
+ * in Debian 12) calls only this one when its server goes away: with just
+ * the info callback the daemon went on saying "running" with a dead
+ * client and never reconnected (tests/pipewire.sh). */
+static void engine_shutdown_plain(void *arg)
+{
+	engine_shutdown(JackFailure | JackServerError, "the server closed the connection", arg);
 }
 
 /* Output ports 0..3 (master, monitor) carry the limiter's delay; the aux
@@ -292,9 +314,11 @@ static jack_nframes_t engine_port_delay(struct engine *e, unsigned out_index)
 	return out_index < 4 ? mixer_latency(e->mixer) : 0;
 }
 
-static void engine_latency(jack_latency_callback_mode_t mode, void *arg)
+/* Our ports' latencies in one direction, from what JACK says is on the
+ * other side: JACK2's latency callback, or the control thread on
+ * PipeWire (engine_tick). */
+static void engine_latency_set(struct engine *e, jack_latency_callback_mode_t mode)
 {
-	struct engine *e = arg;
 	jack_latency_range_t r, in_r = {UINT32_MAX, 0};
 
 	if (mode == JackCaptureLatency) {
@@ -328,6 +352,29 @@ static void engine_latency(jack_latency_callback_mode_t mode, void *arg)
 		for (unsigned i = 0; i < e->lanes; i++)
 			jack_port_set_latency_range(e->in_ports[i], JackPlaybackLatency, &out_r);
 	}
+}
+
+/* JACK2: its notification thread, during a graph-ordered recomputation,
+ * which expects the ranges set before we return (JACK2's libjack may be
+ * called from any thread).  PipeWire's libjack (0.3.65) calls it on its
+ * protocol thread with its lock released, and jack_port_set_latency_range
+ * made from there sends a port update at once, while the control thread
+ * may be inside jack_connect sending on the same connection: two writers
+ * in one message buffer.  That killed the daemon as it re-made its
+ * connections after PipeWire's restart (SIGABRT in
+ * module-protocol-native.c's assert_single_pod, or SIGSEGV; each made
+ * connection changes latencies).  There the callback only asks: the
+ * control thread sets the ranges (engine_tick), and PipeWire's libjack
+ * runs a call made from another thread on its own thread, under its lock. */
+static void engine_latency(jack_latency_callback_mode_t mode, void *arg)
+{
+	struct engine *e = arg;
+	if (e->pw_jack) {
+		atomic_store(&e->latency_due, 1);
+		engine_notify(e); /* the housekeeping timer (engine_tick) may sleep */
+		return;
+	}
+	engine_latency_set(e, mode);
 }
 
 static jack_port_t *engine_register(struct engine *e, const char *name, int output)
@@ -461,6 +508,9 @@ static int engine_client_setup(struct engine *e)
 		log_err("cannot set JACK callbacks");
 		return -1;
 	}
+	/* any client before this one is closed: none of its callbacks can come */
+	atomic_store(&e->down, 0);
+	jack_on_shutdown(e->client, engine_shutdown_plain, e);
 	jack_on_info_shutdown(e->client, engine_shutdown, e);
 	return 0;
 }
@@ -481,6 +531,8 @@ struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
 		snprintf(e->server, sizeof e->server, "%s", cfg->server);
 	if (engine_client_open(e, cfg->name, cfg->server) < 0)
 		goto fail;
+	/* "3.0.0.0 (using PipeWire 0.3.65)"; JACK2's says "1.9.21" */
+	e->pw_jack = strstr(jack_get_version_string(), "PipeWire") != NULL;
 	e->rate = jack_get_sample_rate(e->client);
 	atomic_init(&e->period, jack_get_buffer_size(e->client));
 
@@ -614,6 +666,12 @@ void engine_tick(struct engine *e)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	unsigned x = atomic_load_explicit(&e->xruns, memory_order_relaxed);
+	/* PipeWire: the latencies its latency callback asked for (a flag
+	 * left by a lost client is harmless: they are the same ports) */
+	if (e->client && atomic_load(&e->active) && atomic_exchange(&e->latency_due, 0)) {
+		engine_latency_set(e, JackCaptureLatency);
+		engine_latency_set(e, JackPlaybackLatency);
+	}
 	if (x != e->xruns_reported) {
 		log_warn("%u xrun(s) reported by JACK", x - e->xruns_reported);
 		e->xruns_reported = x;

@@ -7,7 +7,9 @@
  * thread; the process callback runs on JACK's RT thread; the shutdown,
  * xrun and latency callbacks on JACK's notification threads (they touch
  * only atomics and control_post; so do the port registration and
- * connection callbacks, which only count graph changes).
+ * connection callbacks, which only count graph changes; on JACK2 the
+ * latency callback also sets our ports' latencies, on PipeWire's libjack
+ * engine_tick does).
  */
 #ifndef JMX_ENGINE_H
 #define JMX_ENGINE_H
@@ -37,12 +39,13 @@ typedef void (*engine_conn_fn)(void *ctx, const char *port, const char *peer);
  * connection made or found made, so that the session remembers it. */
 int engine_connect_inputs(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
 int engine_connect_master(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
-/* Control: report RT counters (xruns, queue overflows) since last tick. */
 /* Control thread, before engine_start: timer (a control loop timer id)
  * is woken (control_timer_post) on every xrun, graph change, server loss
  * and return, so a timer that looks at those can sleep meanwhile.  -1
  * when ENGINE_WATCHERS timers are already watching. */
 int engine_watch(struct engine *e, int timer);
+/* Control: report RT counters (xruns, queue overflows) since last tick;
+ * on PipeWire's libjack, set the port latencies its callback asked for. */
 void engine_tick(struct engine *e);
 /* 0; 1 when a thread still waits on a hung server to answer: it may
  * still wake the control loop, so the caller keeps that (and exits). */
