@@ -447,7 +447,12 @@ for o in master_L master_R mon_L mon_R bus_1_L bus_1_R; do
 		jmx_die "cannot connect $o to the peer"
 done
 [ "$(peer_conns)" = 20 ] || jmx_die "the peer has $(peer_conns) connections, want 20"
-sleep 0.3 # the daemon's session looks at the graph every 100 ms
+sleep 0.3 # the daemon's session looks at the graph when it changes
+# connections made from outside leave with the client that goes away
+# (man jackmixd-osc, /jack/keep): these are kept, so the daemon re-makes
+# them when the peer comes back
+kept=$("$osc" "$port" /jack/keep | awk '$1 == "/jack/keep" { print $2 }')
+[ "${kept:-0}" -ge 20 ] || jmx_die "/jack/keep kept '$kept' connections, want the 20 and the tone's"
 k=0
 t0=$(date +%s%N)
 while [ $k -lt "$bursts" ]; do

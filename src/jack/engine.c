@@ -32,6 +32,9 @@
 #include "engine.h"
 #include "role.h"
 
+#include "engine_core.h"
+#include "engine_latency.h"
+
 #include <errno.h>
 #include <fnmatch.h>
 #include <jack/jack.h>
@@ -77,66 +80,6 @@ enum { OPENER_IDLE, OPENER_RUNNING, OPENER_DONE };
 #define ENGINE_NO_MLOCK 1
 #endif
 #endif
-
-#define ENGINE_WATCHERS 4
-
-struct engine {
-	jack_client_t *client;
-	struct control *ctl;
-	int watch[ENGINE_WATCHERS]; /* control timers woken on events (engine_watch) */
-	unsigned nwatch;
-	struct mixer *mixer;
-	struct rtq queue;
-	unsigned lanes, outputs;
-	jack_port_t **in_ports;
-	jack_port_t **out_ports;
-	/* the client the process callback runs in: set before jack_activate,
-	 * kept (with the ports above) until that client is closed, because
-	 * a cycle of a lost client can still be running when the control
-	 * thread learns of the loss and sets client to NULL */
-	jack_client_t *rt_client;
-	const float **in_buf; /* RT scratch: port buffers of this cycle */
-	float **out_buf;
-	unsigned rate;
-	atomic_uint period;
-	atomic_uint xruns;
-	atomic_ulong cycles;
-	atomic_ullong frames; /* rendered since start-up */
-	atomic_ulong late;    /* periods whose processing took longer than the period */
-	atomic_uint load_max; /* longest processing, per mille of its period, since read */
-	atomic_int active;
-	atomic_int freewheel;   /* JACK is freewheeling: nothing to the recorder */
-	atomic_int lost;        /* the server shut us down; control closes the client */
-	atomic_int down;        /* a shutdown callback of this client has run (the first wins) */
-	int pw_jack;            /* libjack is PipeWire's: callbacks make no JACK call */
-	atomic_int latency_due; /* PipeWire asked for our latencies: engine_tick sets them */
-	char lost_reason[160];  /* written before lost is set */
-	unsigned reconnects;
-	unsigned mixer_gen; /* mixers built for a new rate (engine_mixer_generation) */
-	int refused_said;   /* logged that the returned server refused us */
-	char name[64];      /* the client name to (re)open with */
-	/* the opener thread (engine_reopen): the control thread starts it
-	 * with dead and open_name set, it stores opened, open_status and
-	 * open_msg and then sets opener to OPENER_DONE (release) */
-	pthread_t opener_thread;
-	atomic_int opener;
-	uint64_t opener_started; /* control_now_ms() of the last attempt */
-	jack_client_t *dead;     /* the lost client, closed by the opener */
-	jack_client_t *opened;
-	jack_status_t open_status;
-	char open_name[64];
-	char open_msg[200];
-	unsigned xruns_reported;
-	atomic_uint graph_gen; /* ports (un)registered, connections made or broken */
-	unsigned mono, stereo, buses;
-	char server[64];
-	struct recring *rec;             /* master frames to the recorder, or NULL; set before activation */
-	int rec_stems;                   /* rec has a stem column per input lane: push the mixer's tap too */
-	int stems;                       /* every mixer (also one rebuilt at a new rate) keeps a tap */
-	struct autoplay *autoplay;       /* automation lanes, or NULL; set before activation */
-	jack_port_t *midi_in, *midi_out; /* control surfaces (midi.h) */
-	struct midiring *midi;           /* their rings, or NULL; set before activation */
-};
 
 /* RT: raw MIDI between the ports and the rings (midiring.h), whole
  * messages only.  The JACK MIDI buffer functions are plain memory
@@ -307,53 +250,6 @@ static void engine_shutdown_plain(void *arg)
 	engine_shutdown(JackFailure | JackServerError, "the server closed the connection", arg);
 }
 
-/* Output ports 0..3 (master, monitor) carry the limiter's delay; the aux
- * bus outputs add none. */
-static jack_nframes_t engine_port_delay(struct engine *e, unsigned out_index)
-{
-	return out_index < 4 ? mixer_latency(e->mixer) : 0;
-}
-
-/* Our ports' latencies in one direction, from what JACK says is on the
- * other side: JACK2's latency callback, or the control thread on
- * PipeWire (engine_tick). */
-static void engine_latency_set(struct engine *e, jack_latency_callback_mode_t mode)
-{
-	jack_latency_range_t r, in_r = {UINT32_MAX, 0};
-
-	if (mode == JackCaptureLatency) {
-		for (unsigned i = 0; i < e->lanes; i++) {
-			jack_port_get_latency_range(e->in_ports[i], JackCaptureLatency, &r);
-			if (r.min < in_r.min)
-				in_r.min = r.min;
-			if (r.max > in_r.max)
-				in_r.max = r.max;
-		}
-		if (in_r.min == UINT32_MAX)
-			in_r.min = 0;
-		for (unsigned o = 0; o < e->outputs; o++) {
-			jack_nframes_t d = engine_port_delay(e, o);
-			r.min = in_r.min + d;
-			r.max = in_r.max + d;
-			jack_port_set_latency_range(e->out_ports[o], JackCaptureLatency, &r);
-		}
-	} else {
-		jack_latency_range_t out_r = {UINT32_MAX, 0};
-		for (unsigned o = 0; o < e->outputs; o++) {
-			jack_nframes_t d = engine_port_delay(e, o);
-			jack_port_get_latency_range(e->out_ports[o], JackPlaybackLatency, &r);
-			if (r.min + d < out_r.min)
-				out_r.min = r.min + d;
-			if (r.max + d > out_r.max)
-				out_r.max = r.max + d;
-		}
-		if (out_r.min == UINT32_MAX)
-			out_r.min = 0;
-		for (unsigned i = 0; i < e->lanes; i++)
-			jack_port_set_latency_range(e->in_ports[i], JackPlaybackLatency, &out_r);
-	}
-}
-
 /* JACK2: its notification thread, during a graph-ordered recomputation,
  * which expects the ranges set before we return (JACK2's libjack may be
  * called from any thread).  PipeWire's libjack (0.3.65) calls it on its
@@ -374,7 +270,7 @@ static void engine_latency(jack_latency_callback_mode_t mode, void *arg)
 		engine_notify(e); /* the housekeeping timer (engine_tick) may sleep */
 		return;
 	}
-	engine_latency_set(e, mode);
+	engine_latency_apply(e, mode);
 }
 
 static jack_port_t *engine_register(struct engine *e, const char *name, int output)
@@ -669,8 +565,8 @@ void engine_tick(struct engine *e)
 	/* PipeWire: the latencies its latency callback asked for (a flag
 	 * left by a lost client is harmless: they are the same ports) */
 	if (e->client && atomic_load(&e->active) && atomic_exchange(&e->latency_due, 0)) {
-		engine_latency_set(e, JackCaptureLatency);
-		engine_latency_set(e, JackPlaybackLatency);
+		engine_latency_apply(e, JackCaptureLatency);
+		engine_latency_apply(e, JackPlaybackLatency);
 	}
 	if (x != e->xruns_reported) {
 		log_warn("%u xrun(s) reported by JACK", x - e->xruns_reported);
