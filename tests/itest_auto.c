@@ -444,9 +444,14 @@ static void run_lanes(const char *out)
 		sets++;
 		sleep_ms(20);
 	}
-	uint32_t rolled = atomic_load(&cur_frame) + atomic_load(&period);
 	jack_transport_stop(cap_client);
 	sleep_ms(300);
+	/* where the transport stopped (it holds there): the daemon records no
+	 * further, whenever its cycle saw the stop; one period of slack for
+	 * the chunk that ended there */
+	jack_position_t stop_pos;
+	jack_transport_query(cap_client, &stop_pos);
+	uint32_t rolled = stop_pos.frame + atomic_load(&period);
 	lane_read("/ch/1/fader", &lane_a);
 	/* the points are transport frames: inside what rolled, on the ride */
 	int inside = lane_a.n > 0, on_ride = 1;
