@@ -576,6 +576,12 @@ static int count_path(struct peer *p, const char *path, int quiet_ms, struct msg
 	return n;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 static void mode_feedback(struct peer *S, unsigned fbport)
 {
 	struct peer B, C, L, M;
@@ -638,15 +644,15 @@ static void mode_feedback(struct peer *S, unsigned fbport)
 	/* coalescing: changes at ~1 kHz for one second -> <= 30 per second;
 	 * B is read while sending so that arrival times are real */
 	uint64_t t0 = now_ms(), prev = 0;
-	int k = 0, n = 0;
-	double gap = 1e9, lastval = NAN;
+	int k = 0, n = 0, ngaps = 0;
+	double gaps[64], lastval = NAN;
 	while (now_ms() < t0 + 1000) {
 		sendf(S, "/ch/3/trim/db", -10.0f + (float)(k++ % 200) * 0.1f);
 		sleep_ms(1);
 		while (peer_recv(&B, 0, &m))
 			if (!strcmp(m.path, "/ch/3/trim/db")) {
-				if (n++ && (double)(m.t_ms - prev) < gap)
-					gap = (double)(m.t_ms - prev);
+				if (n++ && ngaps < 64)
+					gaps[ngaps++] = (double)(m.t_ms - prev);
 				prev = m.t_ms;
 				lastval = m.num[0];
 			}
@@ -659,7 +665,14 @@ static void mode_feedback(struct peer *S, unsigned fbport)
 	if (n2)
 		lastval = lastmsg.num[0];
 	CHECK(n >= 15 && n <= 32, "coalescing: %d updates for %d changes in 1 s", n, k);
-	CHECK(gap >= 20, "coalescing: two updates %g ms apart", gap);
+	/* at most one update per path every 34 ms (30 Hz): the times are
+	 * this client's arrival times, which a loaded machine can bunch (two
+	 * datagrams read in one go), so the median gap is held to the rate,
+	 * and the count above bounds them all */
+	qsort(gaps, (size_t)ngaps, sizeof gaps[0], cmp_double);
+	double gap = ngaps ? gaps[ngaps / 2] : 0;
+	CHECK(ngaps >= 10 && gap >= 30, "coalescing: median gap %g ms over %d updates (want >= 30)", gap,
+	      ngaps);
 	CHECK(fabs(lastval - last) < 1e-4, "coalescing lost the final value (%g, want %g)", lastval, last);
 
 	/* meters only to meter subscribers, 20 per second */
@@ -975,8 +988,14 @@ static void mode_audio(struct peer *p, const char *daemon)
 		double sent = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 		sendi(p, "/bus/1/mute", 0);
 		unsigned long sent_cycle = atomic_load(&cycles);
-		capture_wait(rate / 10);
-		long o = onset(cap_b, 0, rate / 10);
+		/* the change shows within a period or two; a loaded machine may
+		 * stall the daemon or JACK for longer, which the median check
+		 * below tolerates: look for up to a second before calling it lost */
+		long o = -1;
+		for (unsigned want = rate / 10; o < 0 && want <= rate; want += rate / 10) {
+			capture_wait(want);
+			o = onset(cap_b, 0, want);
+		}
 		CHECK(o > 0 && silent(cap_b, 0, (unsigned)o), "latency run %d: not silent before the change",
 		      k);
 		if (o < 0) {
