@@ -173,9 +173,8 @@ const lineName = (p) => {
   return { type: '', hz: 'freq', db: p.path.endsWith('level/db') ? 'level' : 'gain', q: 'Q' }[s] ?? s;
 };
 
-// The EQ curve: whatever /…/eq/response replies, drawn on a log frequency
-// axis.  Accepted replies: f db... at the daemon's fixed frequencies (20 Hz
-// to 20 kHz, log-spaced), pairs f hz f db..., or a blob of float32 dB.
+// The EQ curve: what /…/eq/response replies (the daemon's own filter
+// maths), drawn on a log frequency axis.
 export function eqCurve(ctx, base) {
   const c = el('canvas', 'curve');
   const wrap = el('div', 'curve-wrap');
@@ -246,23 +245,19 @@ export function eqCurve(ctx, base) {
   return wrap;
 }
 
-export function parseResponse(args) {
-  let v = [];
-  for (const a of args) {
-    if (a instanceof Uint8Array) {
-      const dv = new DataView(a.buffer, a.byteOffset, a.byteLength);
-      for (let o = 0; o + 4 <= a.length; o += 4) v.push(dv.getFloat32(o));
-    } else if (typeof a === 'number') v.push(a);
-  }
-  if (v.length < 2) return null;
-  // pairs (hz, dB) if every even entry is a rising frequency
-  const pairs = v.length % 2 === 0 && v.length >= 4 && v.every((x, i) => i % 2 || (x >= 10 && (i < 2 || x > v[i - 2])));
-  if (pairs) {
-    const out = [];
-    for (let i = 0; i < v.length; i += 2) out.push([v[i], v[i + 1]]);
-    return out;
-  }
-  return v.map((db, i) => [20 * Math.pow(1000, i / (v.length - 1)), db]);
+// The daemon's curve replies (jackmixd-osc(7), "Curves"): the grid's
+// first and last abscissa, then one value per point; /eq/response's grid
+// is log-spaced in frequency, a compressor curve's linear in input dB.
+export function parseResponse(args, log = true) {
+  const v = args.filter((a) => typeof a === 'number');
+  if (v.length < 4 || !(v[1] > v[0])) return null;
+  const lo = v[0],
+    hi = v[1],
+    n = v.length - 2;
+  return v.slice(2).map((y, i) => {
+    const t = n > 1 ? i / (n - 1) : 0;
+    return [log ? lo * Math.pow(hi / lo, t) : lo + (hi - lo) * t, y];
+  });
 }
 
 // Static compressor curve from the current threshold, ratio, knee and

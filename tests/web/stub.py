@@ -178,7 +178,8 @@ class Console:
                     x = math.log2(f / fc) * q * 1.5
                     db += g / (1 + x * x)
             res.append(float(db))
-        return osc_msg(base + '/eq/response', *res)
+        # the daemon's layout: the grid's first and last frequency, then the dB
+        return osc_msg(base + '/eq/response', 20.0, 20000.0, *res)
 
     def meters(self):
         t = time.time() - self.t0
