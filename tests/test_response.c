@@ -26,6 +26,7 @@
 #include "dsp.h"
 #include "mixer.h"
 #include "response.h"
+#include "mixer_rig.h"
 #include "test_util.h"
 
 enum { O_ML, O_MR, O_MONL, O_MONR, O_BUS };
@@ -60,53 +61,6 @@ enum { O_ML, O_MR, O_MONL, O_MONR, O_BUS };
  * worst case and its share of the tolerance are printed. */
 #define EQ_TOL_DB  0.01
 #define EQ_ABS_ERR 1e-5
-
-struct rig {
-	struct mixer *m;
-	double rate;
-	unsigned lanes, outs;
-	size_t len;
-	float **in, **out;
-};
-
-static struct rig rig_new(double rate, size_t len)
-{
-	struct rig r = {0};
-	struct mixer_config cfg = {1, 0, 1, rate};
-	r.m = mixer_new(&cfg);
-	if (!r.m) {
-		fprintf(stderr, "mixer_new failed\n");
-		exit(1);
-	}
-	r.rate = rate;
-	r.lanes = mixer_lanes(r.m);
-	r.outs = mixer_outputs(r.m);
-	r.len = len;
-	r.in = calloc(r.lanes, sizeof *r.in);
-	r.out = calloc(r.outs, sizeof *r.out);
-	for (unsigned i = 0; i < r.lanes; i++)
-		r.in[i] = calloc(len, sizeof(float));
-	for (unsigned i = 0; i < r.outs; i++)
-		r.out[i] = calloc(len, sizeof(float));
-	return r;
-}
-
-static void rig_free(struct rig *r)
-{
-	for (unsigned i = 0; i < r->lanes; i++)
-		free(r->in[i]);
-	for (unsigned i = 0; i < r->outs; i++)
-		free(r->out[i]);
-	free(r->in);
-	free(r->out);
-	mixer_free(r->m);
-}
-
-static void set(struct rig *r, enum param_id id, unsigned i1, unsigned i2, float v)
-{
-	struct rt_msg msg = {(uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_SET, v, 0.0f};
-	mixer_apply(r->m, &msg);
-}
 
 static void render(struct rig *r, unsigned period)
 {
@@ -149,23 +103,23 @@ static const struct eq_case eq_cases[] = {
 static void set_eq(struct rig *r, const struct response_eq *e, int master)
 {
 	if (master) {
-		set(r, P_MASTER_EQ_ON, 0, 0, (float)e->on);
+		rig_set(r, P_MASTER_EQ_ON, 0, 0, (float)e->on);
 		for (unsigned b = 0; b < JMX_BANDS; b++) {
-			set(r, P_MASTER_EQ_TYPE, 0, b, e->type[b]);
-			set(r, P_MASTER_EQ_HZ, 0, b, e->hz[b]);
-			set(r, P_MASTER_EQ_DB, 0, b, e->db[b]);
-			set(r, P_MASTER_EQ_Q, 0, b, e->q[b]);
+			rig_set(r, P_MASTER_EQ_TYPE, 0, b, e->type[b]);
+			rig_set(r, P_MASTER_EQ_HZ, 0, b, e->hz[b]);
+			rig_set(r, P_MASTER_EQ_DB, 0, b, e->db[b]);
+			rig_set(r, P_MASTER_EQ_Q, 0, b, e->q[b]);
 		}
 		return;
 	}
-	set(r, P_CH_EQ_ON, 0, 0, (float)e->on);
-	set(r, P_CH_HPF_ON, 0, 0, (float)e->hpf_on);
-	set(r, P_CH_HPF_HZ, 0, 0, e->hpf_hz);
+	rig_set(r, P_CH_EQ_ON, 0, 0, (float)e->on);
+	rig_set(r, P_CH_HPF_ON, 0, 0, (float)e->hpf_on);
+	rig_set(r, P_CH_HPF_HZ, 0, 0, e->hpf_hz);
 	for (unsigned b = 0; b < JMX_BANDS; b++) {
-		set(r, P_CH_EQ_TYPE, 0, b, e->type[b]);
-		set(r, P_CH_EQ_HZ, 0, b, e->hz[b]);
-		set(r, P_CH_EQ_DB, 0, b, e->db[b]);
-		set(r, P_CH_EQ_Q, 0, b, e->q[b]);
+		rig_set(r, P_CH_EQ_TYPE, 0, b, e->type[b]);
+		rig_set(r, P_CH_EQ_HZ, 0, b, e->hz[b]);
+		rig_set(r, P_CH_EQ_DB, 0, b, e->db[b]);
+		rig_set(r, P_CH_EQ_Q, 0, b, e->q[b]);
 	}
 }
 
@@ -176,10 +130,10 @@ static void set_eq(struct rig *r, const struct response_eq *e, int master)
 static double measure_gain(const struct response_eq *e, int master, double rate, double f)
 {
 	size_t s = (size_t)(SETTLE_S * rate), n = (size_t)(WIN_S * rate);
-	struct rig r = rig_new(rate, s + n);
-	set(&r, P_CH_SEND_LEVEL, 0, 0, 0.0f);
-	set(&r, P_CH_SEND_PRE, 0, 0, 1.0f);
-	set(&r, P_MASTER_LIMITER_ON, 0, 0, 0.0f);
+	struct rig r = rig_open(1, 0, 1, rate, s + n);
+	rig_set(&r, P_CH_SEND_LEVEL, 0, 0, 0.0f);
+	rig_set(&r, P_CH_SEND_PRE, 0, 0, 1.0f);
+	rig_set(&r, P_MASTER_LIMITER_ON, 0, 0, 0.0f);
 	if (e)
 		set_eq(&r, e, master);
 	fill_sine(r.in[0], s + n, AMP, f, rate, 0.0);
@@ -263,19 +217,19 @@ static void test_comp(int master)
 			 * strip's block peak, the master's sample peak) */
 			double lev[2];
 			for (int pass = 0; pass < 2; pass++) {
-				struct rig r = rig_new(rate, len);
-				set(&r, P_CH_SEND_LEVEL, 0, 0, 0.0f);
-				set(&r, P_CH_SEND_PRE, 0, 0, 1.0f);
-				set(&r, P_MASTER_LIMITER_ON, 0, 0, 0.0f);
+				struct rig r = rig_open(1, 0, 1, rate, len);
+				rig_set(&r, P_CH_SEND_LEVEL, 0, 0, 0.0f);
+				rig_set(&r, P_CH_SEND_PRE, 0, 0, 1.0f);
+				rig_set(&r, P_MASTER_LIMITER_ON, 0, 0, 0.0f);
 				const struct response_comp *k = &cs[c];
 				int on = pass == 0 && k->on;
-				set(&r, master ? P_MASTER_COMP_ON : P_CH_DYN_ON, 0, 0, (float)on);
-				set(&r, master ? P_MASTER_COMP_THR : P_CH_DYN_THR, 0, 0, k->thr);
-				set(&r, master ? P_MASTER_COMP_RATIO : P_CH_DYN_RATIO, 0, 0, k->ratio);
-				set(&r, master ? P_MASTER_COMP_KNEE : P_CH_DYN_KNEE, 0, 0, k->knee);
-				set(&r, master ? P_MASTER_COMP_MAKEUP : P_CH_DYN_MAKEUP, 0, 0, k->makeup);
-				set(&r, master ? P_MASTER_COMP_ATTACK : P_CH_DYN_ATTACK, 0, 0, 0.1f);
-				set(&r, master ? P_MASTER_COMP_RELEASE : P_CH_DYN_RELEASE, 0, 0, 5.0f);
+				rig_set(&r, master ? P_MASTER_COMP_ON : P_CH_DYN_ON, 0, 0, (float)on);
+				rig_set(&r, master ? P_MASTER_COMP_THR : P_CH_DYN_THR, 0, 0, k->thr);
+				rig_set(&r, master ? P_MASTER_COMP_RATIO : P_CH_DYN_RATIO, 0, 0, k->ratio);
+				rig_set(&r, master ? P_MASTER_COMP_KNEE : P_CH_DYN_KNEE, 0, 0, k->knee);
+				rig_set(&r, master ? P_MASTER_COMP_MAKEUP : P_CH_DYN_MAKEUP, 0, 0, k->makeup);
+				rig_set(&r, master ? P_MASTER_COMP_ATTACK : P_CH_DYN_ATTACK, 0, 0, 0.1f);
+				rig_set(&r, master ? P_MASTER_COMP_RELEASE : P_CH_DYN_RELEASE, 0, 0, 5.0f);
 				float dc = (float)pow(10.0, in[i] / 20.0);
 				for (size_t j = 0; j < len; j++)
 					r.in[0][j] = dc;

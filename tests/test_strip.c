@@ -17,6 +17,7 @@
 
 #include "dsp.h"
 #include "mixer.h"
+#include "mixer_rig.h"
 #include "test_util.h"
 
 #define RATE 48000.0
@@ -27,51 +28,6 @@ enum { O_ML, O_MR, O_MONL, O_MONR, O_BUS };
 #define O_BR(b) (O_BUS + 2 * (b) + 1)
 
 /* ---- a mixer with whole-run buffers ---------------------------------- */
-
-struct rig {
-	struct mixer *m;
-	unsigned lanes, outs;
-	size_t len;
-	float **in, **out;
-};
-
-static struct rig rig_new(unsigned mono, unsigned stereo, unsigned buses, size_t len)
-{
-	struct rig r = {0};
-	struct mixer_config cfg = {mono, stereo, buses, RATE};
-	r.m = mixer_new(&cfg);
-	if (!r.m) {
-		fprintf(stderr, "mixer_new failed\n");
-		exit(1);
-	}
-	r.lanes = mixer_lanes(r.m);
-	r.outs = mixer_outputs(r.m);
-	r.len = len;
-	r.in = calloc(r.lanes, sizeof *r.in);
-	r.out = calloc(r.outs, sizeof *r.out);
-	for (unsigned i = 0; i < r.lanes; i++)
-		r.in[i] = calloc(len, sizeof(float));
-	for (unsigned i = 0; i < r.outs; i++)
-		r.out[i] = calloc(len, sizeof(float));
-	return r;
-}
-
-static void rig_free(struct rig *r)
-{
-	for (unsigned i = 0; i < r->lanes; i++)
-		free(r->in[i]);
-	for (unsigned i = 0; i < r->outs; i++)
-		free(r->out[i]);
-	free(r->in);
-	free(r->out);
-	mixer_free(r->m);
-}
-
-static void set(struct rig *r, enum param_id id, unsigned i1, unsigned i2, float v)
-{
-	struct rt_msg msg = {(uint16_t)id, (uint16_t)i1, (uint16_t)i2, RT_SET, v, 0.0f};
-	mixer_apply(r->m, &msg);
-}
 
 /* Render frames [from, to) in periods of `period` frames. */
 static void render(struct rig *r, size_t from, size_t to, unsigned period)
@@ -91,10 +47,10 @@ static void render(struct rig *r, size_t from, size_t to, unsigned period)
 /* One mono channel into bus 0 through a 0 dB send, master limiter out. */
 static struct rig strip_rig(size_t len, int pre)
 {
-	struct rig r = rig_new(1, 0, 1, len);
-	set(&r, P_CH_SEND_LEVEL, 0, 0, 0.0f);
-	set(&r, P_CH_SEND_PRE, 0, 0, (float)pre);
-	set(&r, P_MASTER_LIMITER_ON, 0, 0, 0.0f);
+	struct rig r = rig_open(1, 0, 1, RATE, len);
+	rig_set(&r, P_CH_SEND_LEVEL, 0, 0, 0.0f);
+	rig_set(&r, P_CH_SEND_PRE, 0, 0, (float)pre);
+	rig_set(&r, P_MASTER_LIMITER_ON, 0, 0, 0.0f);
 	return r;
 }
 
@@ -200,11 +156,11 @@ static void test_eq_bands(void)
 		double worst = 0;
 		for (unsigned i = 0; i < nf; i++) {
 			struct rig r = strip_rig((size_t)(0.5 * RATE) + WIN, 1);
-			set(&r, P_CH_EQ_ON, 0, 0, 1);
-			set(&r, P_CH_EQ_TYPE, 0, band, (float)e->type);
-			set(&r, P_CH_EQ_HZ, 0, band, (float)e->hz);
-			set(&r, P_CH_EQ_DB, 0, band, (float)e->db);
-			set(&r, P_CH_EQ_Q, 0, band, (float)e->q);
+			rig_set(&r, P_CH_EQ_ON, 0, 0, 1);
+			rig_set(&r, P_CH_EQ_TYPE, 0, band, (float)e->type);
+			rig_set(&r, P_CH_EQ_HZ, 0, band, (float)e->hz);
+			rig_set(&r, P_CH_EQ_DB, 0, band, (float)e->db);
+			rig_set(&r, P_CH_EQ_Q, 0, band, (float)e->q);
 			double got = strip_gain_db(&r, f[i], 0.25, 0.5), want = ref_db(&k, f[i]);
 			char what[120];
 			snprintf(what, sizeof what, "EQ type %d %.0f Hz %+.0f dB Q %.2f (band %u) at %.1f Hz",
@@ -225,12 +181,12 @@ static void test_eq_bands(void)
 	for (unsigned i = 0; i < nf; i += 2) {
 		struct rig r = strip_rig((size_t)(0.5 * RATE) + WIN, 1);
 		double want = 0;
-		set(&r, P_CH_EQ_ON, 0, 0, 1);
+		rig_set(&r, P_CH_EQ_ON, 0, 0, 1);
 		for (unsigned b = 0; b < JMX_BANDS; b++) {
-			set(&r, P_CH_EQ_TYPE, 0, b, (float)four[b].type);
-			set(&r, P_CH_EQ_HZ, 0, b, (float)four[b].hz);
-			set(&r, P_CH_EQ_DB, 0, b, (float)four[b].db);
-			set(&r, P_CH_EQ_Q, 0, b, (float)four[b].q);
+			rig_set(&r, P_CH_EQ_TYPE, 0, b, (float)four[b].type);
+			rig_set(&r, P_CH_EQ_HZ, 0, b, (float)four[b].hz);
+			rig_set(&r, P_CH_EQ_DB, 0, b, (float)four[b].db);
+			rig_set(&r, P_CH_EQ_Q, 0, b, (float)four[b].q);
 			struct ref_bq k = ref_design(four[b].type, four[b].hz, four[b].db, four[b].q);
 			want += ref_db(&k, f[i]);
 		}
@@ -241,11 +197,11 @@ static void test_eq_bands(void)
 	/* EQ switched off (after being on with gains): flat */
 	for (unsigned i = 0; i < nf; i += 3) {
 		struct rig r = strip_rig((size_t)(0.5 * RATE) + WIN, 1);
-		set(&r, P_CH_EQ_ON, 0, 0, 1);
+		rig_set(&r, P_CH_EQ_ON, 0, 0, 1);
 		for (unsigned b = 0; b < JMX_BANDS; b++)
-			set(&r, P_CH_EQ_DB, 0, b, 12.0f);
+			rig_set(&r, P_CH_EQ_DB, 0, b, 12.0f);
 		render(&r, 0, 4800, 64);
-		set(&r, P_CH_EQ_ON, 0, 0, 0);
+		rig_set(&r, P_CH_EQ_ON, 0, 0, 0);
 		CHECK_NEAR(strip_gain_db(&r, f[i], 0.25, 0.5), 0.0, 0.01, "EQ off is flat");
 		rig_free(&r);
 	}
@@ -256,12 +212,12 @@ static void test_eq_bands(void)
 static void test_eq_type_change(void)
 {
 	struct rig r = strip_rig((size_t)(1.0 * RATE) + WIN, 1);
-	set(&r, P_CH_EQ_ON, 0, 0, 1);
-	set(&r, P_CH_EQ_TYPE, 0, 1, REF_PEAK);
-	set(&r, P_CH_EQ_HZ, 0, 1, 1000);
-	set(&r, P_CH_EQ_DB, 0, 1, 10);
+	rig_set(&r, P_CH_EQ_ON, 0, 0, 1);
+	rig_set(&r, P_CH_EQ_TYPE, 0, 1, REF_PEAK);
+	rig_set(&r, P_CH_EQ_HZ, 0, 1, 1000);
+	rig_set(&r, P_CH_EQ_DB, 0, 1, 10);
 	render(&r, 0, 9600, 128);
-	set(&r, P_CH_EQ_TYPE, 0, 1, REF_HSHELF);
+	rig_set(&r, P_CH_EQ_TYPE, 0, 1, REF_HSHELF);
 	struct ref_bq k = ref_design(REF_HSHELF, 1000, 10, 0.7071);
 	CHECK_NEAR(strip_gain_db(&r, 5000, 0.25, 1.0), ref_db(&k, 5000), 0.1,
 	           "band type changed to high shelf");
@@ -284,8 +240,8 @@ static void test_hpf(void)
 			if (fi < 5.0)
 				continue;
 			struct rig r = strip_rig((size_t)(1.0 * RATE) + WIN, 1);
-			set(&r, P_CH_HPF_ON, 0, 0, 1);
-			set(&r, P_CH_HPF_HZ, 0, 0, (float)fc);
+			rig_set(&r, P_CH_HPF_ON, 0, 0, 1);
+			rig_set(&r, P_CH_HPF_HZ, 0, 0, (float)fc);
 			double got = strip_gain_db(&r, fi, 0.25, 1.0);
 			CHECK_NEAR(got, ref_db(&k, fi), 0.1, "high-pass response");
 			if (i == nf)
@@ -294,13 +250,13 @@ static void test_hpf(void)
 		}
 		if (fc / 8 >= 5.0) {
 			struct rig r = strip_rig((size_t)(1.0 * RATE) + WIN, 1);
-			set(&r, P_CH_HPF_ON, 0, 0, 1);
-			set(&r, P_CH_HPF_HZ, 0, 0, (float)fc);
+			rig_set(&r, P_CH_HPF_ON, 0, 0, 1);
+			rig_set(&r, P_CH_HPF_HZ, 0, 0, (float)fc);
 			double g4 = strip_gain_db(&r, fc / 4, 0.25, 1.0);
 			rig_free(&r);
 			r = strip_rig((size_t)(1.0 * RATE) + WIN, 1);
-			set(&r, P_CH_HPF_ON, 0, 0, 1);
-			set(&r, P_CH_HPF_HZ, 0, 0, (float)fc);
+			rig_set(&r, P_CH_HPF_ON, 0, 0, 1);
+			rig_set(&r, P_CH_HPF_HZ, 0, 0, (float)fc);
 			double g8 = strip_gain_db(&r, fc / 8, 0.25, 1.0);
 			rig_free(&r);
 			/* second order: 40 log10(2) = 12.04 dB per octave on the
@@ -313,10 +269,10 @@ static void test_hpf(void)
 	unsigned nf = third_octaves(f);
 	for (unsigned i = 0; i < nf; i += 2) {
 		struct rig r = strip_rig((size_t)(1.0 * RATE) + WIN, 1);
-		set(&r, P_CH_HPF_ON, 0, 0, 1);
-		set(&r, P_CH_HPF_HZ, 0, 0, 400);
+		rig_set(&r, P_CH_HPF_ON, 0, 0, 1);
+		rig_set(&r, P_CH_HPF_HZ, 0, 0, 400);
 		render(&r, 0, 4800, 64);
-		set(&r, P_CH_HPF_ON, 0, 0, 0);
+		rig_set(&r, P_CH_HPF_ON, 0, 0, 0);
 		CHECK_NEAR(strip_gain_db(&r, f[i], 0.25, 1.0), 0.0, 0.01, "high-pass off is flat");
 		rig_free(&r);
 	}
@@ -346,13 +302,13 @@ static void test_comp(void)
 		for (double lev = -60; lev <= 0.01; lev += 2) {
 			/* level = the sine's peak level in dBFS (see strip.c) */
 			struct rig r = strip_rig((size_t)(0.5 * RATE) + WIN, 1);
-			set(&r, P_CH_DYN_ON, 0, 0, 1);
-			set(&r, P_CH_DYN_THR, 0, 0, (float)cs[c].thr);
-			set(&r, P_CH_DYN_RATIO, 0, 0, (float)cs[c].ratio);
-			set(&r, P_CH_DYN_KNEE, 0, 0, (float)cs[c].knee);
-			set(&r, P_CH_DYN_MAKEUP, 0, 0, (float)cs[c].makeup);
-			set(&r, P_CH_DYN_ATTACK, 0, 0, 0.1f);
-			set(&r, P_CH_DYN_RELEASE, 0, 0, 4000.0f);
+			rig_set(&r, P_CH_DYN_ON, 0, 0, 1);
+			rig_set(&r, P_CH_DYN_THR, 0, 0, (float)cs[c].thr);
+			rig_set(&r, P_CH_DYN_RATIO, 0, 0, (float)cs[c].ratio);
+			rig_set(&r, P_CH_DYN_KNEE, 0, 0, (float)cs[c].knee);
+			rig_set(&r, P_CH_DYN_MAKEUP, 0, 0, (float)cs[c].makeup);
+			rig_set(&r, P_CH_DYN_ATTACK, 0, 0, 0.1f);
+			rig_set(&r, P_CH_DYN_RELEASE, 0, 0, 4000.0f);
 			double gr = ref_comp_gr(lev, cs[c].thr, cs[c].ratio, cs[c].knee);
 			double got = strip_gain_db(&r, 1000, pow(10.0, lev / 20.0), 0.5);
 			char what[100];
@@ -367,21 +323,21 @@ static void test_comp(void)
 	}
 	/* compressor off: unity even far above threshold */
 	struct rig r = strip_rig((size_t)(0.5 * RATE) + WIN, 1);
-	set(&r, P_CH_DYN_THR, 0, 0, -40);
-	set(&r, P_CH_DYN_MAKEUP, 0, 0, 10);
+	rig_set(&r, P_CH_DYN_THR, 0, 0, -40);
+	rig_set(&r, P_CH_DYN_MAKEUP, 0, 0, 10);
 	CHECK_NEAR(strip_gain_db(&r, 1000, 0.5, 0.5), 0.0, 0.001, "compressor off is unity");
 	rig_free(&r);
 
 	/* stereo link: both sides get the reduction of the louder one */
-	r = rig_new(0, 1, 1, (size_t)(0.5 * RATE) + WIN);
-	set(&r, P_CH_SEND_LEVEL, 0, 0, 0);
-	set(&r, P_CH_SEND_PRE, 0, 0, 1);
-	set(&r, P_CH_DYN_ON, 0, 0, 1);
-	set(&r, P_CH_DYN_THR, 0, 0, -20);
-	set(&r, P_CH_DYN_RATIO, 0, 0, 4);
-	set(&r, P_CH_DYN_KNEE, 0, 0, 0);
-	set(&r, P_CH_DYN_ATTACK, 0, 0, 0.1f);
-	set(&r, P_CH_DYN_RELEASE, 0, 0, 4000);
+	r = rig_open(0, 1, 1, RATE, (size_t)(0.5 * RATE) + WIN);
+	rig_set(&r, P_CH_SEND_LEVEL, 0, 0, 0);
+	rig_set(&r, P_CH_SEND_PRE, 0, 0, 1);
+	rig_set(&r, P_CH_DYN_ON, 0, 0, 1);
+	rig_set(&r, P_CH_DYN_THR, 0, 0, -20);
+	rig_set(&r, P_CH_DYN_RATIO, 0, 0, 4);
+	rig_set(&r, P_CH_DYN_KNEE, 0, 0, 0);
+	rig_set(&r, P_CH_DYN_ATTACK, 0, 0, 0.1f);
+	rig_set(&r, P_CH_DYN_RELEASE, 0, 0, 4000);
 	size_t n = (size_t)(0.5 * RATE) + WIN;
 	fill_sine(r.in[0], n, 1.0, 1000, RATE, 0);  /* 0 dBFS: 15 dB reduction */
 	fill_sine(r.in[1], n, 0.01, 1000, RATE, 0); /* -40 dBFS: none alone */
@@ -404,10 +360,10 @@ static void test_gate(void)
 	          {-20, 10, -10, 0}};
 	for (unsigned c = 0; c < 5; c++) {
 		struct rig r = strip_rig((size_t)(1.0 * RATE) + WIN, 1);
-		set(&r, P_CH_GATE_ON, 0, 0, 1);
-		set(&r, P_CH_GATE_THR, 0, 0, (float)cs[c].thr);
-		set(&r, P_CH_GATE_RANGE, 0, 0, (float)cs[c].range);
-		set(&r, P_CH_GATE_RELEASE, 0, 0, 50); /* fully closed in 1 s */
+		rig_set(&r, P_CH_GATE_ON, 0, 0, 1);
+		rig_set(&r, P_CH_GATE_THR, 0, 0, (float)cs[c].thr);
+		rig_set(&r, P_CH_GATE_RANGE, 0, 0, (float)cs[c].range);
+		rig_set(&r, P_CH_GATE_RELEASE, 0, 0, 50); /* fully closed in 1 s */
 		double got = strip_gain_db(&r, 1000, pow(10.0, cs[c].lev / 20.0), 1.0);
 		CHECK_NEAR(got, cs[c].want, 0.5, "gate: attenuated by range below threshold, unity above");
 		float m[2];
@@ -420,11 +376,11 @@ static void test_gate(void)
 	const double hold_ms = 50, rel_ms = 150;
 	size_t drop = (size_t)(0.2 * RATE), n = drop + (size_t)(2.0 * RATE);
 	struct rig r = strip_rig(n, 1);
-	set(&r, P_CH_GATE_ON, 0, 0, 1);
-	set(&r, P_CH_GATE_THR, 0, 0, -40);
-	set(&r, P_CH_GATE_RANGE, 0, 0, 40);
-	set(&r, P_CH_GATE_HOLD, 0, 0, (float)hold_ms);
-	set(&r, P_CH_GATE_RELEASE, 0, 0, (float)rel_ms);
+	rig_set(&r, P_CH_GATE_ON, 0, 0, 1);
+	rig_set(&r, P_CH_GATE_THR, 0, 0, -40);
+	rig_set(&r, P_CH_GATE_RANGE, 0, 0, 40);
+	rig_set(&r, P_CH_GATE_HOLD, 0, 0, (float)hold_ms);
+	rig_set(&r, P_CH_GATE_RELEASE, 0, 0, (float)rel_ms);
 	fill_dc(r.in[0], drop, 0.1f);              /* -20 dBFS: open */
 	fill_dc(r.in[0] + drop, n - drop, 0.003f); /* -50.5 dBFS: below */
 	render(&r, 0, n, 100);
@@ -462,7 +418,7 @@ static void test_pan(void)
 	for (unsigned i = 0; i < 5; i++) {
 		struct rig r = strip_rig(n, 0);
 		fill_dc(r.in[0], n, 1.0f);
-		set(&r, P_CH_PAN, 0, 0, (float)pans[i]);
+		rig_set(&r, P_CH_PAN, 0, 0, (float)pans[i]);
 		double l, rr;
 		post_levels(&r, &l, &rr);
 		CHECK_NEAR(l, cos(pans[i] * M_PI / 2), 1e-5, "mono pan, left (constant power)");
@@ -491,11 +447,11 @@ static void test_pan(void)
 		double p, l, r;
 	} bal[] = {{0.5, 1, 1}, {0.0, 1, 0}, {1.0, 0, 1}, {0.25, 1, M_SQRT1_2}, {0.75, M_SQRT1_2, 1}};
 	for (unsigned i = 0; i < 5; i++) {
-		r = rig_new(0, 1, 1, n);
-		set(&r, P_CH_SEND_LEVEL, 0, 0, 0);
+		r = rig_open(0, 1, 1, RATE, n);
+		rig_set(&r, P_CH_SEND_LEVEL, 0, 0, 0);
 		fill_dc(r.in[0], n, 0.8f);
 		fill_dc(r.in[1], n, 0.4f);
-		set(&r, P_CH_PAN, 0, 0, (float)bal[i].p);
+		rig_set(&r, P_CH_PAN, 0, 0, (float)bal[i].p);
 		double l, rr;
 		post_levels(&r, &l, &rr);
 		CHECK_NEAR(l, 0.8 * bal[i].l, 1e-5, "stereo balance, left");
@@ -523,8 +479,8 @@ static void test_fader(void)
 	for (unsigned i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
 		struct rig r = strip_rig(n, 0);
 		fill_dc(r.in[0], n, 0.1f);
-		set(&r, P_CH_PAN, 0, 0, 0.0f); /* all to the left, gain 1 */
-		set(&r, P_CH_FADER, 0, 0, dbs[i]);
+		rig_set(&r, P_CH_PAN, 0, 0, 0.0f); /* all to the left, gain 1 */
+		rig_set(&r, P_CH_FADER, 0, 0, dbs[i]);
 		double l, rr;
 		post_levels(&r, &l, &rr);
 		if (dbs[i] <= JMX_DB_OFF)
@@ -541,12 +497,12 @@ static void test_sends(void)
 	const double a = 0.25, fg = pow(10.0, -20.0 / 20), sg = pow(10.0, -6.0 / 20), pan = M_SQRT1_2;
 	for (int pre = 0; pre <= 1; pre++) {
 		for (int mute = 0; mute <= 1; mute++) {
-			struct rig r = rig_new(1, 0, 2, n);
+			struct rig r = rig_open(1, 0, 2, RATE, n);
 			fill_dc(r.in[0], n, (float)a);
-			set(&r, P_CH_FADER, 0, 0, -20);
-			set(&r, P_CH_MUTE, 0, 0, (float)mute);
-			set(&r, P_CH_SEND_LEVEL, 0, 1, -6);
-			set(&r, P_CH_SEND_PRE, 0, 1, (float)pre);
+			rig_set(&r, P_CH_FADER, 0, 0, -20);
+			rig_set(&r, P_CH_MUTE, 0, 0, (float)mute);
+			rig_set(&r, P_CH_SEND_LEVEL, 0, 1, -6);
+			rig_set(&r, P_CH_SEND_PRE, 0, 1, (float)pre);
 			render(&r, 0, n, 64);
 			double want = pre ? a * sg : mute ? 0.0 : a * sg * fg * pan;
 			CHECK_NEAR(r.out[O_BL(1)][n - 1], want, 1e-6,
@@ -558,12 +514,12 @@ static void test_sends(void)
 		}
 	}
 	/* stereo channel pre-fader: each side to its own bus side */
-	struct rig r = rig_new(0, 1, 1, n);
+	struct rig r = rig_open(0, 1, 1, RATE, n);
 	fill_dc(r.in[0], n, 0.5f);
 	fill_dc(r.in[1], n, 0.25f);
-	set(&r, P_CH_SEND_LEVEL, 0, 0, 0);
-	set(&r, P_CH_SEND_PRE, 0, 0, 1);
-	set(&r, P_CH_PAN, 0, 0, 0.0f);
+	rig_set(&r, P_CH_SEND_LEVEL, 0, 0, 0);
+	rig_set(&r, P_CH_SEND_PRE, 0, 0, 1);
+	rig_set(&r, P_CH_PAN, 0, 0, 0.0f);
 	render(&r, 0, n, 64);
 	CHECK_NEAR(r.out[O_BL(0)][n - 1], 0.5, 1e-6, "stereo pre send left");
 	CHECK_NEAR(r.out[O_BR(0)][n - 1], 0.25, 1e-6, "stereo pre send right (pan ignored)");
@@ -575,9 +531,9 @@ static void test_sends(void)
 		r = strip_rig(n, 1);
 		fill_dc(r.in[0], n, 0.1f);
 		if (i < 5)
-			set(&r, P_BUS_FADER, 0, 0, bdb[i]);
+			rig_set(&r, P_BUS_FADER, 0, 0, bdb[i]);
 		else
-			set(&r, P_BUS_MUTE, 0, 0, 1);
+			rig_set(&r, P_BUS_MUTE, 0, 0, 1);
 		render(&r, 0, n, 64);
 		double got = r.out[O_BL(0)][n - 1];
 		if (i == 5 || bdb[i] <= JMX_DB_OFF)
@@ -598,23 +554,23 @@ static void test_solo(void)
 {
 	size_t n = (size_t)(0.6 * RATE);
 	const double f0 = 1000, f1 = 1502.5, a = 0.3;
-	struct rig ref = rig_new(2, 0, 0, n), r[3];
+	struct rig ref = rig_open(2, 0, 0, RATE, n), r[3];
 	for (int k = 0; k < 3; k++)
-		r[k] = rig_new(2, 0, 0, n);
+		r[k] = rig_open(2, 0, 0, RATE, n);
 	struct rig *all[4] = {&ref, &r[0], &r[1], &r[2]};
 	for (int k = 0; k < 4; k++) {
 		fill_sine(all[k]->in[0], n, a, f0, RATE, 0);
 		fill_sine(all[k]->in[1], n, a, f1, RATE, 0);
-		set(all[k], P_MASTER_LIMITER_ON, 0, 0, 0);
-		set(all[k], P_CH_FADER, 0, 0, -20);
+		rig_set(all[k], P_MASTER_LIMITER_ON, 0, 0, 0);
+		rig_set(all[k], P_CH_FADER, 0, 0, -20);
 	}
-	set(&r[0], P_CH_SOLO, 0, 0, 1); /* PFL */
-	set(&r[1], P_CH_SOLO, 0, 0, 1);
-	set(&r[1], P_MON_AFL, 0, 0, 1);
-	set(&r[2], P_CH_SOLO, 0, 0, 1); /* solo on, then off again */
+	rig_set(&r[0], P_CH_SOLO, 0, 0, 1); /* PFL */
+	rig_set(&r[1], P_CH_SOLO, 0, 0, 1);
+	rig_set(&r[1], P_MON_AFL, 0, 0, 1);
+	rig_set(&r[2], P_CH_SOLO, 0, 0, 1); /* solo on, then off again */
 	for (int k = 0; k < 4; k++)
 		render(all[k], 0, n / 2, 64);
-	set(&r[2], P_CH_SOLO, 0, 0, 0);
+	rig_set(&r[2], P_CH_SOLO, 0, 0, 0);
 	for (int k = 0; k < 4; k++)
 		render(all[k], n / 2, n, 64);
 
@@ -649,10 +605,10 @@ static void test_solo(void)
 
 	/* AFL of the only channel lines up with the master sample for sample:
 	 * the solo path carries the master latency */
-	struct rig q = rig_new(1, 0, 0, n);
-	set(&q, P_MASTER_LIMITER_ON, 0, 0, 0);
-	set(&q, P_CH_SOLO, 0, 0, 1);
-	set(&q, P_MON_AFL, 0, 0, 1);
+	struct rig q = rig_open(1, 0, 0, RATE, n);
+	rig_set(&q, P_MASTER_LIMITER_ON, 0, 0, 0);
+	rig_set(&q, P_CH_SOLO, 0, 0, 1);
+	rig_set(&q, P_MON_AFL, 0, 0, 1);
 	fill_sine(q.in[0], n, a, 437.5, RATE, 0);
 	render(&q, 0, n, 64);
 	double err = 0;
@@ -668,19 +624,19 @@ static void test_solo(void)
 /* Everything engaged on one mono channel. */
 static void engage_all(struct rig *r, unsigned ch)
 {
-	set(r, P_CH_HPF_ON, ch, 0, 1);
-	set(r, P_CH_HPF_HZ, ch, 0, 60);
-	set(r, P_CH_GATE_ON, ch, 0, 1);
-	set(r, P_CH_GATE_THR, ch, 0, -50);
-	set(r, P_CH_EQ_ON, ch, 0, 1);
+	rig_set(r, P_CH_HPF_ON, ch, 0, 1);
+	rig_set(r, P_CH_HPF_HZ, ch, 0, 60);
+	rig_set(r, P_CH_GATE_ON, ch, 0, 1);
+	rig_set(r, P_CH_GATE_THR, ch, 0, -50);
+	rig_set(r, P_CH_EQ_ON, ch, 0, 1);
 	for (unsigned b = 0; b < JMX_BANDS; b++) {
-		set(r, P_CH_EQ_DB, ch, b, b & 1 ? -4.0f : 5.0f);
-		set(r, P_CH_EQ_Q, ch, b, 1.5f);
+		rig_set(r, P_CH_EQ_DB, ch, b, b & 1 ? -4.0f : 5.0f);
+		rig_set(r, P_CH_EQ_Q, ch, b, 1.5f);
 	}
-	set(r, P_CH_DYN_ON, ch, 0, 1);
-	set(r, P_CH_DYN_THR, ch, 0, -24);
-	set(r, P_CH_DYN_RATIO, ch, 0, 4);
-	set(r, P_CH_DYN_MAKEUP, ch, 0, 4);
+	rig_set(r, P_CH_DYN_ON, ch, 0, 1);
+	rig_set(r, P_CH_DYN_THR, ch, 0, -24);
+	rig_set(r, P_CH_DYN_RATIO, ch, 0, 4);
+	rig_set(r, P_CH_DYN_MAKEUP, ch, 0, 4);
 }
 
 static int all_finite(struct rig *r, size_t from, size_t to)
@@ -733,8 +689,8 @@ static void test_denormals(void)
 	size_t n = (size_t)(2.0 * RATE);
 	struct rig r = strip_rig(n, 0);
 	engage_all(&r, 0);
-	set(&r, P_CH_GATE_ON, 0, 0, 0);
-	set(&r, P_CH_DYN_RELEASE, 0, 0, 4000);
+	rig_set(&r, P_CH_GATE_ON, 0, 0, 0);
+	rig_set(&r, P_CH_DYN_RELEASE, 0, 0, 4000);
 	/* denormal input, then an impulse whose filter tails decay through the
 	 * denormal range for a long time */
 	for (size_t t = 0; t < n / 2; t++)
@@ -798,12 +754,12 @@ static void test_smoothing(void)
 	for (unsigned c = 0; c < 4; c++) {
 		struct rig r = strip_rig(n, 0);
 		fill_dc(r.in[0], n, (float)A);
-		set(&r, P_CH_PAN, 0, 0, 0.0f);
-		set(&r, cs[c].id, 0, 0, cs[c].from);
+		rig_set(&r, P_CH_PAN, 0, 0, 0.0f);
+		rig_set(&r, cs[c].id, 0, 0, cs[c].from);
 		render(&r, 0, t1, 64);
-		set(&r, cs[c].id, 0, 0, cs[c].to);
+		rig_set(&r, cs[c].id, 0, 0, cs[c].to);
 		render(&r, t1, t2, 64);
-		set(&r, cs[c].id, 0, 0, cs[c].from); /* and back */
+		rig_set(&r, cs[c].id, 0, 0, cs[c].from); /* and back */
 		render(&r, t2, n, 64);
 		double bound = A * cs[c].jump * (cs[c].sw ? sw : coef) / JMX_CHUNK * 1.001 + 1e-5 * A;
 		double got = max_step(r.out[O_BL(0)], t1 - 10, n);
@@ -830,14 +786,14 @@ static void test_smoothing(void)
 	for (unsigned c = 0; c < 5; c++) {
 		struct rig r = strip_rig(n, 1);
 		engage_all(&r, 0);
-		set(&r, P_CH_GATE_THR, 0, 0, -20); /* the sine is below it */
-		set(&r, onoff[c], 0, 0, 0);
+		rig_set(&r, P_CH_GATE_THR, 0, 0, -20); /* the sine is below it */
+		rig_set(&r, onoff[c], 0, 0, 0);
 		fill_sine(r.in[0], n, A, 50, RATE, 0);
 		render(&r, 0, t1, 64);
 		double sig = max_step(r.out[O_BL(0)], t1 / 2, t1);
-		set(&r, onoff[c], 0, 0, 1);
+		rig_set(&r, onoff[c], 0, 0, 1);
 		render(&r, t1, t2, 64);
-		set(&r, onoff[c], 0, 0, 0);
+		rig_set(&r, onoff[c], 0, 0, 0);
 		render(&r, t2, n, 64);
 		/* each state's output is at most about 2.5 A (EQ +5 dB bands, make-up
 		 * +4 dB on a compressed signal); their difference changes by at most
@@ -888,13 +844,13 @@ static void test_mute_under_ramp(void)
 	for (unsigned c = 0; c < 3; c++) {
 		struct rig r = strip_rig(n, 0);
 		fill_dc(r.in[0], n, (float)A);
-		set(&r, P_CH_PAN, 0, 0, 0.0f);
+		rig_set(&r, P_CH_PAN, 0, 0, 0.0f);
 		render(&r, 0, t0, 64);
 		ramp(&r, cs[c].fader, 0, 0, -20.0f, 1000.0f);
 		render(&r, t0, tm, 64);
-		set(&r, cs[c].mute, 0, 0, 1);
+		rig_set(&r, cs[c].mute, 0, 0, 1);
 		render(&r, tm, tu, 64);
-		set(&r, cs[c].mute, 0, 0, 0);
+		rig_set(&r, cs[c].mute, 0, 0, 0);
 		render(&r, tu, n, 64);
 		const float *y = r.out[cs[c].out];
 		size_t d = cs[c].master ? mixer_latency(r.m) : 0, z = tu + d;
@@ -919,7 +875,7 @@ static void test_ramps(void)
 	size_t n = t0 + len + 9600;
 	struct rig r = strip_rig(n, 0);
 	fill_dc(r.in[0], n, (float)A);
-	set(&r, P_CH_PAN, 0, 0, 0.0f);
+	rig_set(&r, P_CH_PAN, 0, 0, 0.0f);
 	render(&r, 0, t0, 64);
 	ramp(&r, P_CH_FADER, 0, 0, -30.0f, 200.0f);
 	render(&r, t0, n, 64);
@@ -939,12 +895,12 @@ static void test_ramps(void)
 	 * where it has got to */
 	r = strip_rig(n, 0);
 	fill_dc(r.in[0], n, (float)A);
-	set(&r, P_CH_PAN, 0, 0, 0.0f);
+	rig_set(&r, P_CH_PAN, 0, 0, 0.0f);
 	render(&r, 0, t0, 64);
 	ramp(&r, P_CH_MUTE, 0, 0, 1.0f, 200.0f);
 	ramp(&r, P_CH_SEND_LEVEL, 0, 0, -60.0f, 400.0f);
 	render(&r, t0, t0 + len / 2, 64);
-	set(&r, P_CH_SEND_LEVEL, 0, 0, -12.0f);
+	rig_set(&r, P_CH_SEND_LEVEL, 0, 0, -12.0f);
 	render(&r, t0 + len / 2, t0 + len - 64, 64);
 	CHECK(r.out[O_BL(0)][t0 + len - 65] > 0.0f, "muting ramp: still on before its end");
 	render(&r, t0 + len - 64, n, 64);
@@ -955,10 +911,10 @@ static void test_ramps(void)
 
 	r = strip_rig(n, 0);
 	fill_dc(r.in[0], n, (float)A);
-	set(&r, P_CH_PAN, 0, 0, 0.0f);
+	rig_set(&r, P_CH_PAN, 0, 0, 0.0f);
 	ramp(&r, P_CH_FADER, 0, 0, -40.0f, 1000.0f);
 	render(&r, 0, t0, 64);
-	set(&r, P_CH_FADER, 0, 0, -10.0f);
+	rig_set(&r, P_CH_FADER, 0, 0, -10.0f);
 	render(&r, t0, n, 64);
 	CHECK_NEAR(db20(r.out[O_BL(0)][n - 1] / A), -10.0, 1e-3, "a set cancels the ramp");
 	rig_free(&r);
@@ -973,15 +929,15 @@ static void test_periods(void)
 	struct rig r[4];
 	srand(1);
 	for (int k = 0; k < 4; k++) {
-		r[k] = rig_new(3, 1, 2, n);
+		r[k] = rig_open(3, 1, 2, RATE, n);
 		for (unsigned ch = 0; ch < 4; ch++) {
 			engage_all(&r[k], ch);
-			set(&r[k], P_CH_SEND_LEVEL, ch, 0, -3);
-			set(&r[k], P_CH_SEND_LEVEL, ch, 1, -6);
-			set(&r[k], P_CH_SEND_PRE, ch, 1, 1);
-			set(&r[k], P_CH_PAN, ch, 0, 0.2f * (float)ch);
+			rig_set(&r[k], P_CH_SEND_LEVEL, ch, 0, -3);
+			rig_set(&r[k], P_CH_SEND_LEVEL, ch, 1, -6);
+			rig_set(&r[k], P_CH_SEND_PRE, ch, 1, 1);
+			rig_set(&r[k], P_CH_PAN, ch, 0, 0.2f * (float)ch);
 		}
-		set(&r[k], P_CH_SOLO, 1, 0, 1);
+		rig_set(&r[k], P_CH_SOLO, 1, 0, 1);
 		/* master parameters stay at their defaults: master.c smooths per
 		 * call, which is its own business; here its input must match */
 	}
@@ -994,8 +950,8 @@ static void test_periods(void)
 	for (int k = 0; k < 4; k++) {
 		render(&r[k], 0, n / 2, periods[k]);
 		/* a change in the middle, while the periods are out of step */
-		set(&r[k], P_CH_EQ_HZ, 0, 2, 3000);
-		set(&r[k], P_CH_FADER, 2, 0, -12);
+		rig_set(&r[k], P_CH_EQ_HZ, 0, 2, 3000);
+		rig_set(&r[k], P_CH_FADER, 2, 0, -12);
 		render(&r[k], n / 2, n, periods[k]);
 	}
 	/* n/2 is a whole number of chunks and every render stops there, so
@@ -1017,12 +973,12 @@ static void test_meters(void)
 {
 	/* 3 s: the RMS window (0.3 s one-pole) within 0.005 dB */
 	size_t n = (size_t)(3.0 * RATE), settle = (size_t)(0.2 * RATE);
-	struct rig r = rig_new(1, 1, 1, n);
+	struct rig r = rig_open(1, 1, 1, RATE, n);
 	fill_dc(r.in[0], n, 0.5f);
 	fill_sine(r.in[1], n, 0.25, 1000, RATE, 0);
 	fill_sine(r.in[2], n, 0.5, 1000, RATE, 0);
-	set(&r, P_CH_FADER, 0, 0, -6);
-	set(&r, P_MASTER_LIMITER_ON, 0, 0, 0);
+	rig_set(&r, P_CH_FADER, 0, 0, -6);
+	rig_set(&r, P_MASTER_LIMITER_ON, 0, 0, 0);
 	render(&r, 0, settle, 256);
 	float m[2];
 	mixer_meter_take(r.m, P_CH_METER, 0, m); /* forget the fader's move */
@@ -1061,14 +1017,14 @@ static void test_shapes(void)
 	/* a stereo pair right after an odd number of mono channels and across
 	 * a group boundary: lanes reach the right channel */
 	size_t n = (size_t)(0.3 * RATE);
-	struct rig r = rig_new(7, 2, 1, n);
+	struct rig r = rig_open(7, 2, 1, RATE, n);
 	for (unsigned c = 0; c < 9; c++)
-		set(&r, P_CH_SEND_LEVEL, c, 0, 0);
-	fill_dc(r.in[8], n, 0.5f);     /* right lane of stereo channel 7 */
-	set(&r, P_CH_PAN, 7, 0, 0.0f); /* balance hard left: right side off */
+		rig_set(&r, P_CH_SEND_LEVEL, c, 0, 0);
+	fill_dc(r.in[8], n, 0.5f);         /* right lane of stereo channel 7 */
+	rig_set(&r, P_CH_PAN, 7, 0, 0.0f); /* balance hard left: right side off */
 	render(&r, 0, n, 64);
 	CHECK_NEAR(r.out[O_BR(0)][n - 1], 0.0, 1e-9, "lane 8 is the right side of channel 7");
-	set(&r, P_CH_PAN, 7, 0, 1.0f);
+	rig_set(&r, P_CH_PAN, 7, 0, 1.0f);
 	render(&r, 0, n, 64);
 	CHECK_NEAR(r.out[O_BR(0)][n - 1], 0.5, 1e-6, "lane 8 is the right side of channel 7 (pan right)");
 	rig_free(&r);
