@@ -313,11 +313,15 @@ jmx_wait_ports() {
 	return 0
 }
 
-# A UDP port nobody listens on now (20000-59999), chosen at random so
-# parallel tests rarely collide; the caller should still check that its
-# server came up.
-jmx_free_udp_port() {
-	jmx_used=$( (ss -Hlun 2>/dev/null || netstat -lun 2>/dev/null) |
+# jmx_free_port udp|tcp: a port nobody listens on now (20000-59999), chosen
+# at random so parallel tests rarely collide; the caller should still check
+# that its server came up.
+jmx_free_port() {
+	case $1 in
+	tcp) jmx_ss=-Hltn jmx_ns=-ltn ;;
+	*) jmx_ss=-Hlun jmx_ns=-lun ;;
+	esac
+	jmx_used=$( (ss $jmx_ss 2>/dev/null || netstat $jmx_ns 2>/dev/null) |
 		awk '{ n = split($4, a, ":"); print a[n] }')
 	jmx_n=0
 	while [ "$jmx_n" -lt 200 ]; do
@@ -331,23 +335,8 @@ jmx_free_udp_port() {
 	done
 	return 1
 }
-
-# jmx_free_tcp_port: the same for a TCP port nobody listens on (ss -lt)
-jmx_free_tcp_port() {
-	jmx_used=$( (ss -Hltn 2>/dev/null || netstat -ltn 2>/dev/null) |
-		awk '{ n = split($4, a, ":"); print a[n] }')
-	jmx_n=0
-	while [ "$jmx_n" -lt 200 ]; do
-		jmx_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-		jmx_port=$((20000 + jmx_r % 40000))
-		if ! printf '%s\n' "$jmx_used" | grep -qx "$jmx_port"; then
-			echo "$jmx_port"
-			return 0
-		fi
-		jmx_n=$((jmx_n + 1))
-	done
-	return 1
-}
+jmx_free_udp_port() { jmx_free_port udp; }
+jmx_free_tcp_port() { jmx_free_port tcp; }
 
 # jmx_shim_report FILE: "FORBIDDEN CYCLES" from an RT shim report, or
 # nothing if the file has no report line.

@@ -515,7 +515,7 @@ def check_stall():
     live = ws()
     send(live, osc("/ping"))
     wait_for(live, lambda m: m[0] == "/pong")
-    worst = 0.0
+    trips = []
     for i in range(300):
         v = -float(i % 60) - 0.5
         t0 = time.time()
@@ -523,11 +523,18 @@ def check_stall():
         if not wait_for(live, lambda m: m[0] == "/ch/1/fader/db" and m[1] and abs(m[1][0] - v) < 1e-4, 2.0):
             bad("live client: change %d not fed back" % i)
             break
-        worst = max(worst, time.time() - t0)
+        trips.append(time.time() - t0)
         send(live, osc("/dump"))
-    print("web_client.py: live client beside a stalled one: worst round trip %.0f ms" % (worst * 1000))
-    if worst > 0.5:
-        bad("the live client waited %.0f ms" % (worst * 1000))
+    trips.sort()
+    median = trips[len(trips) // 2] if trips else 0.0
+    worst = trips[-1] if trips else 0.0
+    print("web_client.py: live client beside a stalled one: round trip median %.0f ms, worst %.0f ms"
+          % (median * 1000, worst * 1000))
+    # a client held up behind the stalled one would wait for most changes;
+    # a loaded machine can delay a few (every one within 2 s, above), so
+    # the median is held to a few coalescing intervals (34 ms each)
+    if median > 0.15:
+        bad("the live client waited %.0f ms (median)" % (median * 1000))
     stalled.close()
     live.close()
 
