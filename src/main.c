@@ -48,6 +48,7 @@
 #include "statefile.h"
 #include "web.h"
 #include "web_osc.h"
+#include "web_path.h"
 
 #define MAX_PATTERNS        16
 #define RECONNECT_POLL_MS   100u /* while the JACK server is away (engine_reopen paces the attempts) */
@@ -806,12 +807,13 @@ static const char *web_app_dir(const struct app *app)
 	return JMX_WWW_DIR;
 }
 
-/* Timer: what /api/info shows, and the take not to serve while written. */
+/* Timer: what /api/info shows.  (Which takes are still being written the
+ * web thread finds out itself, when asked: web_file_written.) */
 static void web_info_tick(void *ctx, uint64_t now)
 {
 	struct app *app = ctx;
 	struct recorder_status st;
-	char info[1024];
+	char info[1024], name[6 * sizeof app->client_name];
 	(void)now;
 	if (!app->web)
 		return;
@@ -819,17 +821,17 @@ static void web_info_tick(void *ctx, uint64_t now)
 	memset(&st, 0, sizeof st);
 	if (app->rec)
 		recorder_status(app->rec, &st);
-	const char *file = strrchr(st.path, '/');
+	/* the name comes from JACK (or -n): anything but NUL */
+	web_path_json_escape(name, sizeof name, app->client_name);
 	snprintf(info, sizeof info,
 	         "\"name\":\"%s\",\"version\":\"%s\",\"channels\":%u,\"mono\":%u,\"stereo\":%u,"
 	         "\"buses\":%u,\"jack\":%s,\"rate\":%u,\"period\":%u,\"osc_port\":%u,\"http_port\":%u,"
 	         "\"recording\":%s",
-	         app->client_name, PACKAGE_VERSION, app->opt.mono + app->opt.stereo, app->opt.mono,
-	         app->opt.stereo, app->opt.buses, e && engine_connected(e) ? "true" : "false",
-	         e ? engine_rate(e) : 0, e ? engine_period(e) : 0,
-	         app->osc_net ? osc_net_port(app->osc_net) : 0, web_osc_port(app->web),
-	         st.active ? "true" : "false");
-	web_osc_publish(app->web, info, st.active && file ? file + 1 : "");
+	         name, PACKAGE_VERSION, app->opt.mono + app->opt.stereo, app->opt.mono, app->opt.stereo,
+	         app->opt.buses, e && engine_connected(e) ? "true" : "false", e ? engine_rate(e) : 0,
+	         e ? engine_period(e) : 0, app->osc_net ? osc_net_port(app->osc_net) : 0,
+	         web_osc_port(app->web), st.active ? "true" : "false");
+	web_osc_publish(app->web, info);
 }
 
 static int web_start_up(struct app *app)

@@ -8,8 +8,11 @@
  *   directories, keys;
  *   web_osc: the musician filter (its bus's sends and queries only, every
  *   element of a bundle) and the output classification;
- *   web_keys: made once, 32 hex digits, mode 0600, kept across loads.
+ *   web_keys: made once, 32 hex digits, mode 0600, kept across loads;
+ *   the JSON escape of outside names; a file open for writing (a take
+ *   being written) told from a finished one.
  */
+#include <fcntl.h>
 #include <lo/lo.h>
 #include <stdint.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "test_util.h"
+#include "web.h"
 #include "web_keys.h"
 #include "web_osc.h"
 #include "web_path.h"
@@ -196,6 +200,44 @@ static void test_paths(void)
 	CHECK(!web_path_key_eq("", ""), "empty key");
 }
 
+/* JSON strings of names from outside (/api/info's name, /takes/). */
+static void test_json(void)
+{
+	char out[64];
+	web_path_json_escape(out, sizeof out, "a\"b\\c\x01\n");
+	CHECK(strcmp(out, "a\\\"b\\\\c\\u0001\\u000a") == 0, "escapes: %s", out);
+	web_path_json_escape(out, sizeof out, "caf\xc3\xa9 \xff\xc3 \xed\xa0\x80 \xc0\xaf");
+	CHECK(strcmp(out, "caf\xc3\xa9 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd \\ufffd\\ufffd") == 0,
+	      "UTF-8 kept, the rest replaced: %s", out);
+	CHECK(web_path_json_escape(out, 4, "ab\"cd") == 2 && strcmp(out, "ab") == 0, "cut before an escape");
+	CHECK(web_path_json_escape(out, 4,
+	                           "a\xc3\xa9"
+	                           "b") == 3 &&
+	          strcmp(out, "a\xc3\xa9") == 0,
+	      "cut after a whole character");
+	CHECK(web_path_json_escape(out, 3,
+	                           "a\xc3\xa9"
+	                           "b") == 1,
+	      "never half a character");
+}
+
+/* A file of a take being written (the recorder holds it open for
+ * writing) is told apart from a finished one. */
+static void test_written(void)
+{
+	char path[] = "/tmp/jmx-test-web-take.XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0, "mkstemp");
+	CHECK(web_file_written(path) == 1, "open for writing: written");
+	close(fd);
+	CHECK(web_file_written(path) == 0, "closed: finished");
+	int rd = open(path, O_RDONLY);
+	CHECK(web_file_written(path) == 0, "open for reading only: finished");
+	close(rd);
+	unlink(path);
+	CHECK(web_file_written(path) == -1, "gone");
+}
+
 static void test_musician(void)
 {
 	struct param_shape shape = {8, 4};
@@ -286,6 +328,8 @@ int main(void)
 {
 	test_queue_bounds();
 	test_paths();
+	test_json();
+	test_written();
 	test_musician();
 	test_keys();
 	return test_exit("test_web");

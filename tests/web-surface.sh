@@ -13,7 +13,10 @@
 #   a musician key sets its bus's sends and nothing else, forged or not;
 #   a client that stops reading delays no one and is closed;
 #   the default port busy: the daemon runs without the surface; an
-#   explicit --http port busy: a start-up error naming --http.
+#   explicit --http port busy: a start-up error naming --http;
+#   /api/info is JSON with a client name holding '"' and '\';
+#   /takes neither lists nor serves a take's master or stems while it is
+#   written, and does both once it is finished.
 . "${srcdir:-.}/jack-env.sh"
 jmx_require jackd jack_lsp
 PY=/usr/bin/python3
@@ -99,6 +102,19 @@ grep -q "web: port 8080 is taken: running without the web surface" "$JMX_TMP/d3.
 	jmx_bad "default port busy: not logged"
 jmx_stop_pid "$JMX_DAEMON_PID" 5 || jmx_bad "daemon 3 exit status $?"
 jmx_stop_pid $hold 2 >/dev/null
+
+# a client name with a quote and a backslash: /api/info stays JSON; a
+# take with split stems: neither master nor stem listed or served while
+# it is written, all of them after
+port4=$(jmx_free_udp_port) hport4=$(jmx_free_udp_port)
+rec4=$JMX_TMP/rec4
+mkdir -p "$rec4"
+jmx_daemon_start -w "$JMX_TMP/d4.log" XDG_STATE_HOME="$JMX_TMP/state" -n 'mix"er\4' -c 2 -b 1 -p "$port4" \
+	--feedback-port 0 --http "$hport4" --www "$app" --record-dir "$rec4" --record-stems split ||
+	jmx_bad "daemon 4 did not start"
+$client "$hport4" info 'mix"er\4' || jmx_bad "web_client info"
+REC_DIR=$rec4 $client "$hport4" takes t1 2 || jmx_bad "web_client takes"
+jmx_stop_pid "$JMX_DAEMON_PID" 5 || jmx_bad "daemon 4 exit status $?"
 
 [ $fail -eq 0 ] || { jmx_show "daemon log" "$JMX_TMP/d.log" 60; exit 1; }
 echo "web-surface.sh: passed"

@@ -539,7 +539,69 @@ def check_stall():
     live.close()
 
 
+def check_info_name(name):
+    """/api/info is JSON whatever the client name holds (quote,
+    backslash): the name comes back as it is."""
+    st, body = http("/api/info")
+    try:
+        info = json.loads(body)
+    except ValueError as ex:
+        return bad("/api/info is not JSON (%s): %r" % (ex, body[:200]))
+    if st != 200 or info.get("name") != name:
+        bad("/api/info name %r, not %r" % (info.get("name"), name))
+    print("web_client.py: /api/info name %r" % info.get("name"))
+
+
+def takes():
+    st, body = http("/takes/")
+    if st != 200:
+        bad("/takes/: status %d" % st)
+        return []
+    return [t["name"] for t in json.loads(body)]
+
+
+def check_takes(take, nstems):
+    """While a take is written, /takes/ neither lists nor serves its master
+    or any of its nstems stem files (NAME.chNN.wav); once stopped, all of
+    them are listed and served."""
+    files = ["%s.wav" % take] + ["%s.ch%02d.wav" % (take, i + 1) for i in range(nstems)]
+    c = ws()
+    send(c, osc("/record/start", take))
+    # every file exists on disk as soon as the record dir shows the master
+    rec = os.environ["REC_DIR"]
+    end = time.time() + 5
+    while time.time() < end and not all(os.path.exists(os.path.join(rec, f)) for f in files):
+        time.sleep(0.01)
+    if not all(os.path.exists(os.path.join(rec, f)) for f in files):
+        bad("the take's files did not appear: %r" % sorted(os.listdir(rec)))
+    # at once (no tick of the control thread to wait for) and a while on
+    for t in (0.0, 1.5):
+        time.sleep(t)
+        listed = [f for f in files if f in takes()]
+        if listed:
+            bad("%.1f s into the take /takes/ lists %r" % (t, listed))
+        for f in files:
+            st, body = http("/takes/" + f)
+            if st != 404:
+                bad("%.1f s into the take /takes/%s: %d (%d bytes)" % (t, f, st, len(body)))
+    send(c, osc("/record/stop"))
+    if not wait_for(c, lambda m: m[0] == "/record/status" and m[1] and m[1][0] == 0, 10):
+        bad("no /record/status after /record/stop")
+    time.sleep(0.3)
+    missing = [f for f in files if f not in takes()]
+    if missing:
+        bad("after the take /takes/ does not list %r" % missing)
+    for f in files:
+        st, body = http("/takes/" + f)
+        if st != 200 or body[:4] != b"RIFF":
+            bad("after the take /takes/%s: %d %r" % (f, st, body[:4]))
+    c.close()
+    print("web_client.py: a take of %d files hidden while written, served after" % len(files))
+
+
 checks = {
+    "info": lambda: check_info_name(sys.argv[3]),
+    "takes": lambda: check_takes(sys.argv[3], int(sys.argv[4])),
     "api": lambda: check_api(sys.argv[3]),
     "errors": check_errors,
     "feedback": lambda: check_feedback(sys.argv[3]),

@@ -2,8 +2,8 @@
  * web.c - the web thread: libwebsockets' context, its service loop, HTTP
  * GET and WebSocket framing; see web.h.
  *
- * Threads: web_start, web_stop, web_port, web_set_info and
- * web_set_recording on the control thread; web_cb (every library
+ * Threads: web_start, web_stop, web_port and web_set_info on the
+ * control thread; web_file_written on either; web_cb (every library
  * callback), web_thread and what they call on the web thread, which
  * creates nothing the control thread reads but through webq.h and the
  * info lock.  The context is made on the control thread (so a busy port
@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <netdb.h>
 #include <unistd.h>
 
@@ -64,7 +65,6 @@ struct web {
 	/* control -> web, under info_lock */
 	pthread_mutex_t info_lock;
 	char *info;
-	char recording[256];
 };
 
 /* Per connection (HTTP and WebSocket share the one protocol). */
@@ -205,47 +205,115 @@ static int web_file(struct lws *wsi, const char *dir, const char *rel)
 	return r > 0 ? web_done(wsi) : 0;
 }
 
-static int web_json_escape(char *out, size_t len, const char *s)
+/* ---- takes being written ------------------------------------------------ */
+
+/* The regular files this process has open for writing, by device and
+ * inode, from /proc/self/fd: the recorder's disk thread writes each file
+ * of a take (master and stems) through a descriptor of its own, from the
+ * moment the file exists until it is complete (the header and bext
+ * chunk written at the close), so a take is finished exactly when none
+ * of ours writes it.  This asks no other thread and has no window at the
+ * start or the end of a take, as a name published by the control thread
+ * would.  Without /proc (or past WEB_WSET_MAX such files) nothing can be
+ * told apart: every take modified in the last WEB_BUSY_S seconds counts
+ * as being written (the recorder updates its files at least every
+ * second). */
+#define WEB_WSET_MAX 256u
+#define WEB_BUSY_S   5
+
+struct web_wset {
+	unsigned n;
+	int unknown;
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} f[WEB_WSET_MAX];
+};
+
+static void web_wset_scan(struct web_wset *ws)
 {
-	size_t o = 0;
-	for (; *s && o + 7 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			out[o++] = '\\', out[o++] = (char)c;
-		else if (c < 0x20)
-			o += (size_t)snprintf(out + o, len - o, "\\u%04x", c);
-		else
-			out[o++] = (char)c;
+	ws->n = 0;
+	ws->unknown = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d) {
+		ws->unknown = 1;
+		return;
 	}
-	out[o] = 0;
-	return (int)o;
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		struct stat sb;
+		int fl;
+		if (*end || end == e->d_name || fd < 0 || fd == dirfd(d) || fd > INT_MAX)
+			continue;
+		/* a descriptor another thread closes meanwhile fails here or
+		 * names another file: one answer of one request, no harm */
+		if ((fl = fcntl((int)fd, F_GETFL)) < 0 || (fl & O_ACCMODE) == O_RDONLY ||
+		    fstat((int)fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (ws->n == WEB_WSET_MAX) {
+			ws->unknown = 1;
+			break;
+		}
+		ws->f[ws->n].dev = sb.st_dev;
+		ws->f[ws->n].ino = sb.st_ino;
+		ws->n++;
+	}
+	closedir(d);
 }
 
-/* /takes/: the finished takes, newest last by name. */
-static int web_takes_list(struct web *w, struct lws *wsi, struct web_pss *ps)
+static int web_wset_has(const struct web_wset *ws, const struct stat *sb)
 {
-	char recording[256], esc[600];
-	size_t cap = 4096, len = 0;
-	char *out = malloc(cap);
-	DIR *d = w->record_dir[0] ? opendir(w->record_dir) : NULL;
-	pthread_mutex_lock(&w->info_lock);
-	snprintf(recording, sizeof recording, "%s", w->recording);
-	pthread_mutex_unlock(&w->info_lock);
-	if (!out) {
-		if (d)
-			closedir(d);
+	if (ws->unknown)
+		return sb->st_mtime >= time(NULL) - WEB_BUSY_S;
+	for (unsigned i = 0; i < ws->n; i++)
+		if (ws->f[i].dev == sb->st_dev && ws->f[i].ino == sb->st_ino)
+			return 1;
+	return 0;
+}
+
+int web_file_written(const char *path)
+{
+	ASSERT_ROLE(ROLE_WEB | ROLE_CONTROL);
+	struct stat sb;
+	struct web_wset *ws = malloc(sizeof *ws);
+	if (!ws || stat(path, &sb) < 0) {
+		free(ws);
 		return -1;
 	}
+	web_wset_scan(ws);
+	int r = web_wset_has(ws, &sb);
+	free(ws);
+	return r;
+}
+
+/* /takes/: the finished takes, by name (the order of the directory). */
+static int web_takes_list(struct web *w, struct lws *wsi, struct web_pss *ps)
+{
+	char esc[600];
+	size_t cap = 4096, len = 0;
+	char *out = malloc(cap);
+	struct web_wset *ws = malloc(sizeof *ws);
+	DIR *d = w->record_dir[0] ? opendir(w->record_dir) : NULL;
+	if (!out || !ws) {
+		if (d)
+			closedir(d);
+		free(out);
+		free(ws);
+		return -1;
+	}
+	web_wset_scan(ws);
 	len = (size_t)snprintf(out, cap, "[");
 	for (struct dirent *e; d && (e = readdir(d));) {
 		struct stat sb;
-		if (!web_path_name_ok(e->d_name) || strcmp(e->d_name, recording) == 0 ||
-		    fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+		if (!web_path_name_ok(e->d_name) ||
+		    fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode) ||
+		    web_wset_has(ws, &sb))
 			continue;
 		const char *mime = web_path_mime(e->d_name);
 		if (strncmp(mime, "audio/", 6) != 0)
 			continue;
-		web_json_escape(esc, sizeof esc, e->d_name);
+		web_path_json_escape(esc, sizeof esc, e->d_name);
 		if (len + strlen(esc) + 96 > cap) {
 			char *n = realloc(out, cap * 2);
 			if (!n)
@@ -259,23 +327,20 @@ static int web_takes_list(struct web *w, struct lws *wsi, struct web_pss *ps)
 	}
 	if (d)
 		closedir(d);
+	free(ws);
 	len += (size_t)snprintf(out + len, cap - len, "]");
 	return web_reply(wsi, ps, "application/json", out, len, 1);
 }
 
 static int web_take(struct web *w, struct lws *wsi, const char *name)
 {
-	int busy;
-	pthread_mutex_lock(&w->info_lock);
-	busy = strcmp(name, w->recording) == 0;
-	pthread_mutex_unlock(&w->info_lock);
-	if (busy || !web_path_name_ok(name) || strncmp(web_path_mime(name), "audio/", 6) != 0)
+	if (!web_path_name_ok(name) || strncmp(web_path_mime(name), "audio/", 6) != 0)
 		return web_refuse(wsi, HTTP_STATUS_NOT_FOUND);
-	/* no symlink, even one pointing inside */
+	/* no symlink, even one pointing inside; nothing being written */
 	char path[PATH_MAX * 2];
 	struct stat sb;
 	snprintf(path, sizeof path, "%s/%s", w->record_dir, name);
-	if (!w->record_dir[0] || lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+	if (!w->record_dir[0] || lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) || web_file_written(path) != 0)
 		return web_refuse(wsi, HTTP_STATUS_NOT_FOUND);
 	return web_file(wsi, w->record_dir, name);
 }
@@ -508,6 +573,7 @@ static void *web_thread(void *arg)
 {
 	struct web *w = arg;
 	ROLE_SET(ROLE_WEB);
+	pthread_setname_np(pthread_self(), "jmx-web"); /* per-thread figures, top -H */
 	while (!atomic_load(&w->stop))
 		if (lws_service(w->ctx, 0) < 0) {
 			log_err("web: the service loop failed: the web surface is gone");
@@ -675,13 +741,5 @@ void web_set_info(struct web *w, const char *members)
 	pthread_mutex_lock(&w->info_lock);
 	free(w->info);
 	w->info = copy;
-	pthread_mutex_unlock(&w->info_lock);
-}
-
-void web_set_recording(struct web *w, const char *name)
-{
-	ASSERT_ROLE(ROLE_CONTROL);
-	pthread_mutex_lock(&w->info_lock);
-	snprintf(w->recording, sizeof w->recording, "%s", name ? name : "");
 	pthread_mutex_unlock(&w->info_lock);
 }

@@ -8,7 +8,7 @@
  *   /api/info       the console's shape and engine, as the control
  *                   thread last published it, and the client's role
  *   /takes/         finished takes of the record directory (JSON list),
- *   /takes/NAME     and each one's file
+ *   /takes/NAME     and each one's file (none that is being written)
  *   WebSocket       any path: each binary message one OSC packet
  * It never touches the model: WebSocket traffic goes through webq.h to
  * the control thread (web_osc.c), which is the OSC core's transport.
@@ -20,9 +20,9 @@
  * WEB_MAX_CONNS connections, WEB_MAX_MSG bytes a message, headers within
  * WEB_HEADER_TIMEOUT_S, an idle WebSocket pinged and dropped.
  *
- * Threads: web_start, web_stop, web_port, web_set_info and
- * web_set_recording on the control thread; everything else in web.c runs
- * on the web thread it starts.
+ * Threads: web_start, web_stop, web_port and web_set_info on the
+ * control thread, web_file_written on the web or control thread;
+ * everything else in web.c runs on the web thread it starts.
  */
 #ifndef JMX_WEB_H
 #define JMX_WEB_H
@@ -63,7 +63,9 @@ unsigned web_port(const struct web *w);
 size_t web_pre(void);
 /* The /api/info body's fields, a JSON object's members without braces. */
 void web_set_info(struct web *w, const char *members);
-/* The file name of the take being written ("" none): not served. */
-void web_set_recording(struct web *w, const char *name);
+/* Whether this process has the file at path open for writing (a take
+ * the recorder is still writing, master or stem: /takes neither lists
+ * nor serves it): 1 yes, 0 no, -1 no such file. */
+int web_file_written(const char *path);
 
 #endif

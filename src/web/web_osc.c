@@ -288,16 +288,20 @@ static void web_osc_record(struct web_osc *wo, struct webq_rec *r, uint64_t now)
 	}
 }
 
-static void web_osc_on_readable(void *ctx, int fd, short revents)
+void web_osc_drain(struct web_osc *wo, uint64_t now)
 {
-	struct web_osc *wo = ctx;
-	(void)fd;
-	(void)revents;
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct webq_rec *list = webq_ctl_take(wo->q);
-	uint64_t now = control_now_ms();
 	for (struct webq_rec *r = list; r; r = r->next)
 		web_osc_record(wo, r, now);
 	webq_rec_free(list);
+}
+
+static void web_osc_on_readable(void *ctx, int fd, short revents)
+{
+	(void)fd;
+	(void)revents;
+	web_osc_drain(ctx, control_now_ms());
 }
 
 /* ---- life cycle ------------------------------------------------------------ */
@@ -381,6 +385,25 @@ int web_osc_new(struct web_osc **out, struct osc *o, struct control *ctl, const 
 	return 0;
 }
 
+struct web_osc *web_osc_new_queue(struct osc *o, const struct param_shape *shape, size_t pre)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	struct web_osc *wo = calloc(1, sizeof *wo);
+	if (!wo || !(wo->q = webq_new(pre))) {
+		free(wo);
+		return NULL;
+	}
+	wo->osc = o;
+	wo->shape = *shape;
+	return wo;
+}
+
+struct webq *web_osc_queue(struct web_osc *wo)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	return wo->q;
+}
+
 void web_osc_free(struct web_osc *wo)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
@@ -403,13 +426,12 @@ void web_osc_free(struct web_osc *wo)
 	free(wo);
 }
 
-void web_osc_publish(struct web_osc *wo, const char *info_members, const char *recording)
+void web_osc_publish(struct web_osc *wo, const char *info_members)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	if (!wo || !wo->web)
 		return;
 	web_set_info(wo->web, info_members);
-	web_set_recording(wo->web, recording);
 }
 
 unsigned web_osc_port(const struct web_osc *wo)

@@ -40,10 +40,19 @@ struct web_osc;
 int web_osc_new(struct web_osc **wo, struct osc *o, struct control *ctl, const struct web_osc_config *cfg);
 /* Stops the web thread, then frees every client (before osc_free). */
 void web_osc_free(struct web_osc *wo);
-/* /api/info's members (a JSON object's insides) and the take being
- * written (its file name, "" none: that one is not served). */
-void web_osc_publish(struct web_osc *wo, const char *info_members, const char *recording);
+/* /api/info's members (a JSON object's insides). */
+void web_osc_publish(struct web_osc *wo, const char *info_members);
 unsigned web_osc_port(const struct web_osc *wo);
+
+/* Without a web thread (the fuzzer, tests): the transport on a queue of
+ * its own, whose web side the caller plays (webq_web_open, _packet,
+ * _pop, _close); pre as for webq_new.  Free with web_osc_free.  NULL out
+ * of memory. */
+struct web_osc *web_osc_new_queue(struct osc *o, const struct param_shape *shape, size_t pre);
+struct webq *web_osc_queue(struct web_osc *wo);
+/* Take every record the web side queued and handle it at time now: what
+ * the control loop does when the queue's descriptor is readable. */
+void web_osc_drain(struct web_osc *wo, uint64_t now);
 
 /* Without a web thread (tests, the fuzzer): a musician of bus (0-based)
  * may send packet?  1 yes; 0 with the refused message's path in why. */

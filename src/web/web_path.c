@@ -11,6 +11,7 @@
 #include "role.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -127,6 +128,66 @@ const char *web_path_mime(const char *name)
 			if (strcasecmp(dot, map[i][0]) == 0)
 				return map[i][1];
 	return "application/octet-stream";
+}
+
+/* The length of the valid UTF-8 sequence at p (1..4), 0 when there is
+ * none: no overlong form, no surrogate, nothing past U+10FFFF. */
+static size_t web_path_utf8_len(const unsigned char *p)
+{
+	unsigned need, cp;
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0)
+		need = 1, cp = p[0] & 0x1fu;
+	else if ((p[0] & 0xf0) == 0xe0)
+		need = 2, cp = p[0] & 0x0fu;
+	else if ((p[0] & 0xf8) == 0xf0)
+		need = 3, cp = p[0] & 0x07u;
+	else
+		return 0;
+	for (unsigned i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	static const unsigned min[4] = {0, 0x80, 0x800, 0x10000};
+	if (cp < min[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need + 1;
+}
+
+size_t web_path_json_escape(char *out, size_t len, const char *s)
+{
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+	while (*p) {
+		char e[8];
+		size_t n = web_path_utf8_len(p), w;
+		const char *from = (const char *)p;
+		if (n == 0) { /* a stray byte: the replacement character */
+			from = "\\ufffd";
+			w = 6;
+			n = 1;
+		} else if (*p == '"' || *p == '\\') {
+			e[0] = '\\', e[1] = (char)*p;
+			from = e;
+			w = 2;
+		} else if (*p < 0x20) {
+			snprintf(e, sizeof e, "\\u%04x", *p);
+			from = e;
+			w = 6;
+		} else {
+			w = n;
+		}
+		if (o + w >= len)
+			break;
+		memcpy(out + o, from, w);
+		o += w;
+		p += n;
+	}
+	out[o] = 0;
+	return o;
 }
 
 int web_path_key_eq(const char *given, const char *key)

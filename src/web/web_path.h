@@ -4,7 +4,8 @@
  * reach them directly: the Host and Origin headers (DNS rebinding and
  * other sites' pages), the names of files under the app and record
  * directories (no "..", no hidden or encoded names; symlinks are refused
- * where the file is opened), access keys, and content types.
+ * where the file is opened), access keys, content types, and JSON
+ * strings made of names from outside (client and file names).
  *
  * Threads: any thread but RT (pure functions).
  */
@@ -29,6 +30,11 @@ int web_path_rel_ok(const char *rel);
 int web_path_name_ok(const char *name);
 /* The Content-Type for a file name's extension. */
 const char *web_path_mime(const char *name);
+/* s as the inside of a JSON string into out (len >= 1, always
+ * terminated): '"', '\\' and control bytes escaped, a byte that is not
+ * part of valid UTF-8 as \ufffd; cut at a whole character when out is
+ * short.  The length written. */
+size_t web_path_json_escape(char *out, size_t len, const char *s);
 /* Constant-time comparison of a presented key with a stored one. */
 int web_path_key_eq(const char *given, const char *key);
 
