@@ -306,13 +306,19 @@ static int webq_fits(const struct webq_conn *c, size_t len)
 	return c->count < WEBQ_OUT_MAX_MSGS && c->bytes + len <= WEBQ_OUT_MAX_BYTES;
 }
 
-/* Drop queued meters, oldest first, until len fits or none is left. */
-static void webq_drop_meters(struct webq *q, struct webq_conn *c, size_t len)
+/* The queue is full: drop every queued meter at once.  Dropping only as
+ * many as the new message needs made each message pushed to a client
+ * that is behind walk its whole queue (4096 entries) under the lock the
+ * web thread needs to write: 50 such clients took 72 % of a core on the
+ * control thread and starved the web thread (contrib/perf/web_bench.py).
+ * One pass per full queue is cheap, and a client that is a whole queue
+ * behind wants the newest levels, not the old ones. */
+static void webq_drop_meters(struct webq *q, struct webq_conn *c)
 {
 	unsigned w = 0, n = c->count;
 	for (unsigned i = 0; i < n; i++) {
 		struct webq_msg m = c->out[(c->head + i) % WEBQ_OUT_MAX_MSGS];
-		if (m.kind == WEBQ_METER && !webq_fits(c, len)) {
+		if (m.kind == WEBQ_METER) {
 			free(m.buf);
 			c->bytes -= m.len;
 			c->count--;
@@ -340,7 +346,7 @@ int webq_ctl_push(struct webq *q, unsigned slot, const void *buf, size_t len, en
 		goto out;
 	}
 	if (!webq_fits(c, len))
-		webq_drop_meters(q, c, len);
+		webq_drop_meters(q, c);
 	if (!webq_fits(c, len) && kind == WEBQ_METER) {
 		q->st.meters_dropped++;
 		r = 0;

@@ -17,8 +17,9 @@
  *     and released it (webq_ctl_release), so a record never reaches the
  *     wrong connection.
  *   - Each output queue holds at most WEBQ_OUT_MAX_MSGS messages and
- *     WEBQ_OUT_MAX_BYTES bytes.  When a message does not fit, queued meter
- *     messages go first (oldest first, counted); then an older message of
+ *     WEBQ_OUT_MAX_BYTES bytes.  When a message does not fit, every queued
+ *     meter message goes first (counted: one pass a full queue, not one
+ *     a message); then an older message of
  *     the same address that is a value (not a reply) is replaced by the new one, so the
  *     latest value of every parameter stays; if there is still no room the
  *     connection is marked to be closed (it stopped reading) and the
