@@ -14,6 +14,8 @@ import time
 import urllib.request
 import urllib.error
 
+from oscpack import bundle, osc, pad  # noqa: F401 (pad: used below)
+
 try:
     import websocket
 except ImportError:
@@ -32,32 +34,6 @@ def bad(msg):
 
 
 # ---- OSC ----
-def pad(b):
-    return b + b"\0" * (4 - len(b) % 4)
-
-
-def osc(path, *args):
-    tags, data = ",", b""
-    for a in args:
-        if isinstance(a, bool):
-            tags += "T" if a else "F"
-        elif isinstance(a, int):
-            tags += "i"
-            data += struct.pack(">i", a)
-        elif isinstance(a, float):
-            tags += "f"
-            data += struct.pack(">f", a)
-        else:
-            tags += "s"
-            data += pad(a.encode())
-    return pad(path.encode()) + pad(tags.encode()) + data
-
-
-def bundle(*msgs):
-    b = b"#bundle\0" + struct.pack(">Q", 1)
-    for m in msgs:
-        b += struct.pack(">i", len(m)) + m
-    return b
 
 
 def parse(b):

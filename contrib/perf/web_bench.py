@@ -27,6 +27,11 @@ make, make -C tests check TESTS= (jmx_tone), make -C contrib/perf.  It stops
 only what it started, by PID.
 """
 import argparse
+import sys
+import os as _os
+
+sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "..", "..", "tests"))
+from oscpack import osc, pad  # noqa: E402,F401 (the one OSC encoder of the scripts)
 import ctypes
 import json
 import os
@@ -68,23 +73,6 @@ def free_port():
     return p
 
 
-def pad(b):
-    return b + b"\0" * (4 - len(b) % 4)
-
-
-def osc(path, *args):
-    tags, data = ",", b""
-    for a in args:
-        if isinstance(a, int):
-            tags += "i"
-            data += struct.pack(">i", a)
-        elif isinstance(a, float):
-            tags += "f"
-            data += struct.pack(">f", a)
-        else:
-            tags += "s"
-            data += pad(a.encode())
-    return pad(path.encode()) + pad(tags.encode()) + data
 
 
 def first_float(b, path):

@@ -8,29 +8,12 @@ message (an OSC packet), or by NUL-separated Host, Origin, URI, key, file
 name for the request checks."""
 import os
 import struct
+import sys
 
-def pad(b):
-    return b + b"\0" * (4 - len(b) % 4)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from oscpack import bundle, osc, pad  # noqa: E402,F401
 
-def msg(path, *args):
-    tags, data = ",", b""
-    for a in args:
-        if isinstance(a, int):
-            tags += "i"
-            data += struct.pack(">i", a)
-        elif isinstance(a, float):
-            tags += "f"
-            data += struct.pack(">f", a)
-        else:
-            tags += "s"
-            data += pad(a.encode())
-    return pad(path.encode()) + pad(tags.encode()) + data
-
-def bundle(*msgs):
-    b = b"#bundle\0" + struct.pack(">Q", 1)
-    for m in msgs:
-        b += struct.pack(">i", len(m)) + m
-    return b
+msg = osc
 
 ENG, MUS1, MUS2, REQ = 0, 1, 2, 3
 READS, STALL, METERS, CLOSE = 0x00, 0x04, 0x20, 0x80
