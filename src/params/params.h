@@ -60,6 +60,10 @@ enum param_taper {
 		(a), (b), (c), (d)                                                                           \
 	}
 #define EQ_TYPES "peak lshelf hshelf"
+/* A bus's effect (dsp/fx.h enum fx_type) and a synced delay's note value
+ * (fx_division_beats): d = dotted, t = triplet. */
+#define FX_TYPES     "off reverb delay chorus"
+#define FX_DIVISIONS "1/1 1/2 1/2d 1/2t 1/4 1/4d 1/4t 1/8 1/8d 1/8t 1/16 1/16d 1/16t 1/32"
 
 /* clang-format off */
 #define JMX_PARAMS(X) \
