@@ -17,7 +17,7 @@
  *   click; a type change crossfades the old effect out and the new one in.
  * - fx_process never produces NaN/inf for longer than one call after a
  *   NaN/inf input, and costs no more when its input goes silent (no
- *   denormals: tails are flushed below -300 dBFS or by FTZ/DAZ).
+ *   denormals: tails are flushed to 0 below -400 dBFS, FTZ/DAZ or not).
  */
 #ifndef JMX_FX_H
 #define JMX_FX_H
@@ -46,6 +46,15 @@ enum fx_param {
 	FXP_COUNT
 };
 
+/* Ranges and constants the effects share with their callers and tests. */
+#define FX_DAMP_OFF_HZ     20000.0 /* damp at or above it: no damping (the top of its range) */
+#define FX_PREDELAY_MAX_MS 200.0
+#define FX_TIME_MAX_MS     2000.0 /* also the longest synced echo */
+#define FX_FEEDBACK_MAX    0.95f
+#define FX_DEPTH_MAX_MS    20.0 /* chorus: the delay swings +-depth */
+#define FX_CHORUS_BASE_MS  2.0  /* chorus: the shortest delay */
+#define FX_XFADE_MS        20.0 /* type changes and new delay times crossfade over it */
+
 struct fx;
 
 struct fx *fx_new(double rate, double max_rate);
@@ -65,5 +74,9 @@ void fx_process(struct fx *fx, const float *inl, const float *inr, float *outl, 
 /* Length of division d (position in FX_DIVISIONS) in quarter notes:
  * "1/4" = 1, "1/8d" = 0.75, "1/4t" = 2/3. */
 double fx_division_beats(unsigned d);
+
+/* Subnormal floats anywhere in the effect's state (a test's check that
+ * tails end in zeros); a test's thread, never while RT runs. */
+unsigned long fx_subnormals(const struct fx *fx);
 
 #endif
