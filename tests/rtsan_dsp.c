@@ -5,7 +5,10 @@
  * process callback does each period: apply queued parameter changes
  * (sets and ramps of every parameter of every instance, in range), render
  * a period of any length up to JMX_MAX_FRAMES, push the master into the
- * recorder ring.  RTSan reports any allocation, lock, blocking call or
+ * recorder ring, and run the bus effects (fx.h) on the master: each of
+ * reverb, delay and chorus engaged (an instance each, and one that
+ * switches type now and then), every effect parameter set or jumped to
+ * random values in its range, the tempo moved.  RTSan reports any allocation, lock, blocking call or
  * system call made from it or anything it calls.
  *
  *   rtsan_dsp [--negative] [SECONDS]
@@ -24,6 +27,7 @@
 #include <time.h>
 
 #include "dsp.h"
+#include "fx.h"
 #include "mixer.h"
 #include "params.h"
 #include "recring.h"
@@ -42,19 +46,53 @@
 #define BUSES    2u
 #define MAX_MSGS 512u
 
+/* The bus effects: one instance per type and one that changes type. */
+#define FX_N 4u
+struct fx_msg {
+	uint8_t inst, param, jump;
+	float value;
+};
+struct fx_rig {
+	struct fx *fx[FX_N];
+	struct fx_msg msgs[64];
+	unsigned n_msgs;
+	int new_type; /* for the switching instance, -1: none */
+	float bpm;    /* < 0: unchanged */
+	float out[2][JMX_MAX_FRAMES];
+};
+/* ranges of the effect parameters (fx.h, issue 15) */
+static const float fx_lo[FXP_COUNT] = {0.2f, 0, 200, 20, 0, 0, 1, 0, 0, 0, 0, 0.05f, 0};
+static const float fx_hi[FXP_COUNT] = {10, 200, 20000, 1000, 1, 1, 2000, 0.95f, 1, 1, 13, 10, 20};
+
 static int negative;
 static void *(*volatile alloc_fn)(size_t) = malloc;
 static void *volatile sink;
 
-static void rt_cycle(struct mixer *m, struct recring *ring, const struct rt_msg *msgs, unsigned n_msgs,
-                     const float *const *in, float *const *out, unsigned n) NONBLOCKING;
-static void rt_cycle(struct mixer *m, struct recring *ring, const struct rt_msg *msgs, unsigned n_msgs,
-                     const float *const *in, float *const *out, unsigned n)
+static void rt_cycle(struct mixer *m, struct recring *ring, struct fx_rig *fr, const struct rt_msg *msgs,
+                     unsigned n_msgs, const float *const *in, float *const *out, unsigned n) NONBLOCKING;
+static void rt_cycle(struct mixer *m, struct recring *ring, struct fx_rig *fr, const struct rt_msg *msgs,
+                     unsigned n_msgs, const float *const *in, float *const *out, unsigned n)
 {
 	for (unsigned i = 0; i < n_msgs; i++)
 		mixer_apply(m, &msgs[i]);
 	mixer_process(m, in, out, n);
 	recring_push(ring, out[0], out[1], n);
+	for (unsigned i = 0; i < fr->n_msgs; i++) {
+		const struct fx_msg *f = &fr->msgs[i];
+		fx_set(fr->fx[f->inst], (enum fx_param)f->param, f->value);
+		if (f->jump)
+			fx_jump(fr->fx[f->inst], (enum fx_param)f->param);
+	}
+	if (fr->new_type >= 0)
+		fx_set_type(fr->fx[FX_N - 1], (enum fx_type)fr->new_type);
+	for (unsigned k = 0; k < FX_N; k++) {
+		if (fr->bpm >= 0.0f)
+			fx_set_tempo(fr->fx[k], fr->bpm);
+		for (unsigned t = 0; t < n; t += JMX_CHUNK) {
+			unsigned c = n - t < JMX_CHUNK ? n - t : JMX_CHUNK;
+			fx_process(fr->fx[k], out[0] + t, out[1] + t, fr->out[0] + t, fr->out[1] + t, c);
+		}
+	}
 	if (negative)
 		sink = alloc_fn(64); /* the deliberate violation */
 }
@@ -123,6 +161,15 @@ int main(int argc, char **argv)
 	}
 	for (unsigned k = 0; k < outs; k++)
 		outb[k] = calloc(JMX_MAX_FRAMES, sizeof(float));
+	static struct fx_rig fr;
+	for (unsigned k = 0; k < FX_N; k++) {
+		fr.fx[k] = fx_new(48000.0, 192000.0);
+		if (!fr.fx[k]) {
+			fprintf(stderr, "rtsan_dsp: cannot allocate the effects\n");
+			return 2;
+		}
+		fx_set_type(fr.fx[k], k < 3 ? (enum fx_type)(FX_REVERB + k) : FX_OFF);
+	}
 	static struct rt_msg msgs[MAX_MSGS];
 	static const unsigned periods[] = {1, 17, 32, 64, 128, 256, 1000, 1024, 4096, 8192};
 	uint32_t seed = 0x2545f491u;
@@ -152,8 +199,26 @@ int main(int argc, char **argv)
 			msg->value = v;
 			msg->arg = msg->kind == RT_RAMP ? 1.0f + uniform(&seed) * 500.0f : 0.0f;
 		}
+		/* the effects: a few parameters a cycle, all of them over time */
+		fr.n_msgs = 0;
+		for (unsigned k = 0; k < FX_N; k++)
+			for (unsigned j = 0; j < 4; j++) {
+				struct fx_msg *f = &fr.msgs[fr.n_msgs++];
+				f->inst = (uint8_t)k;
+				f->param = (uint8_t)(rnd(&seed) % FXP_COUNT);
+				f->value =
+				    fx_lo[f->param] + uniform(&seed) * (fx_hi[f->param] - fx_lo[f->param]);
+				if (f->param == FXP_PINGPONG || f->param == FXP_SYNC ||
+				    f->param == FXP_DIVISION)
+					f->value = roundf(f->value);
+				f->jump = rnd(&seed) % 3 == 0;
+				changes++;
+			}
+		fr.new_type = rnd(&seed) % 16 == 0 ? (int)(rnd(&seed) % 4) : -1;
+		fr.bpm =
+		    rnd(&seed) % 8 == 0 ? (rnd(&seed) % 4 ? 40.0f + uniform(&seed) * 200.0f : 0.0f) : -1.0f;
 		unsigned n = periods[rnd(&seed) % (sizeof periods / sizeof *periods)];
-		rt_cycle(m, &ring, msgs, n_msgs, (const float *const *)inb, outb, n);
+		rt_cycle(m, &ring, &fr, msgs, n_msgs, (const float *const *)inb, outb, n);
 		/* the disk side: keep the ring from filling */
 		recring_release(&ring, recring_head(&ring));
 		cycles++;
@@ -167,6 +232,15 @@ int main(int argc, char **argv)
 				        (double)outb[k][i]);
 				return 1;
 			}
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; i < JMX_MAX_FRAMES; i++)
+			if (!isfinite(fr.out[k][i])) {
+				fprintf(stderr, "rtsan_dsp: effect output %u frame %u is %g\n", k, i,
+				        (double)fr.out[k][i]);
+				return 1;
+			}
+	for (unsigned k = 0; k < FX_N; k++)
+		fx_free(fr.fx[k]);
 	printf("rtsan_dsp: %lu cycles, %lu frames, %lu parameter changes%s\n", cycles, frames, changes,
 	       negative ? " (with an allocation each)" : "");
 	mixer_free(m);
