@@ -66,6 +66,25 @@ static inline float fx_line_tap(const struct fx_line *l, unsigned d)
 	return d <= l->fill ? l->buf[(l->w - d) & l->mask] : 0.0f;
 }
 
+/* Whether the line has been written all round since its reset: then
+ * every tap is valid and the _full variants below skip the fill count
+ * (the reverb's hot loop runs a checked and an unchecked copy). */
+static inline int fx_line_full(const struct fx_line *l)
+{
+	return l->fill > l->mask;
+}
+
+static inline void fx_line_put_full(struct fx_line *l, float x)
+{
+	l->buf[l->w & l->mask] = x;
+	l->w++;
+}
+
+static inline float fx_line_tap_full(const struct fx_line *l, unsigned d)
+{
+	return l->buf[(l->w - d) & l->mask];
+}
+
 /* Fractional tap (linear): exact when d has no fraction. */
 static inline float fx_line_tapf(const struct fx_line *l, float d)
 {

@@ -43,9 +43,14 @@
  * (interpolation would be a low-pass in the loop and change the decay).
  * The pre-delay changes by crossfading two integer taps (fx_line.h).
  *
- * Denormals: every value that recirculates (lines, all-passes, filter
- * states) goes through fx_flush, so a tail ends in exact zeros and the
- * cost per sample does not depend on the signal.
+ * Denormals: the absorption filters' outputs, the all-passes and the
+ * high-pass states go through fx_flush (what the lines hold is made of
+ * flushed values: 0 or far above the subnormal range), so a tail ends in
+ * exact zeros and the cost per sample does not depend on the signal.
+ *
+ * Cost: the frame is written once and run in two copies, with and
+ * without the lines' fill checks (fx_line.h); after the longest line has
+ * gone round once since the reset, every chunk takes the unchecked copy.
  *
  * Threads: as fx_reverb.h.
  */
@@ -253,64 +258,100 @@ static inline float hpf(const struct biquad_coef *c, float *s, float x)
 	return y;
 }
 
-static inline float allpass(struct fx_line *l, unsigned d, float x)
+/* The line operations of a frame, checked (some line not yet written
+ * all round since the reset) or not: full is a constant where inlined. */
+static inline __attribute__((always_inline)) float tap(const struct fx_line *l, unsigned d, int full)
 {
-	float old = fx_line_tap(l, d), v = fx_flush(x + RV_AP_GAIN * old);
-	fx_line_put(l, v);
+	return full ? fx_line_tap_full(l, d) : fx_line_tap(l, d);
+}
+
+static inline __attribute__((always_inline)) void put(struct fx_line *l, float x, int full)
+{
+	if (full)
+		fx_line_put_full(l, x);
+	else
+		fx_line_put(l, x);
+}
+
+static inline __attribute__((always_inline)) float allpass(struct fx_line *l, unsigned d, float x, int full)
+{
+	float old = tap(l, d, full), v = fx_flush(x + RV_AP_GAIN * old);
+	put(l, v, full);
 	return old - RV_AP_GAIN * v;
 }
 
-void fx_reverb_run(struct fx_reverb *r, const float *inl, const float *inr, float *outl, float *outr,
-                   unsigned n)
+static inline __attribute__((always_inline)) void frame(struct fx_reverb *r, float *len, float inl, float inr,
+                                                        float *outl, float *outr, float w, int full)
+{
+	float x[2] = {hpf(&r->hp, r->hs[0], inl), hpf(&r->hp, r->hs[1], inr)};
+	float a = fx_xtap_step(&r->pxt);
+	for (unsigned c = 0; c < 2; c++) {
+		put(&r->pre[c], x[c], full);
+		float y = tap(&r->pre[c], r->pxt.d, full);
+		x[c] = a > 0.0f ? y + a * (tap(&r->pre[c], r->pxt.next, full) - y) : y;
+		for (unsigned j = 0; j < RV_AP; j++)
+			x[c] = allpass(&r->ap[c][j], r->apd[c][j], x[c], full);
+	}
+	float f[RV_LINES];
+	if (r->moving) {
+		for (unsigned i = 0; i < RV_LINES; i++) {
+			len[i] += r->step[i];
+			f[i] = fx_line_tapf(&r->line[i], len[i]);
+		}
+	} else {
+		for (unsigned i = 0; i < RV_LINES; i++)
+			f[i] = tap(&r->line[i], (unsigned)len[i], full);
+	}
+	float ol = 0.0f, or = 0.0f;
+	for (unsigned i = 0; i < RV_LINES; i++) {
+		f[i] = r->z[i] = fx_flush(r->a[i] * f[i] + r->b[i] * r->z[i]);
+		ol += rv_out[0][i] * f[i];
+		or += rv_out[1][i] * f[i];
+	}
+	/* Hadamard 8x8 by three butterfly stages (one flat loop of 12 butterflies:
+	 * the compiler unrolls it, where it left three nested loops rolled), / sqrt(8) */
+	static const unsigned char pairs[12][2] = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {1, 3},
+	                                           {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6}, {3, 7}};
+	for (unsigned k = 0; k < 12; k++) {
+		float u = f[pairs[k][0]], v = f[pairs[k][1]];
+		f[pairs[k][0]] = u + v;
+		f[pairs[k][1]] = u - v;
+	}
+	const float s = 0.35355339f;
+	for (unsigned i = 0; i < RV_LINES; i++) {
+		/* L into the even lines, R into the odd, alternating signs.  No
+		 * flush needed: the f[i] are flushed, and a sum of them is 0 or
+		 * at least their ulp (1e-27), far from subnormal */
+		float in = (i & 2) ? -x[i & 1] : x[i & 1];
+		put(&r->line[i], s * f[i] + in, full);
+	}
+	float m = 0.5f * (ol + or), sd = 0.5f * w * (ol - or);
+	*outl = RV_OUT_GAIN * (m + sd);
+	*outr = RV_OUT_GAIN * (m - sd);
+}
+
+JMX_HOT void fx_reverb_run(struct fx_reverb *r, const float *inl, const float *inr, float *outl, float *outr,
+                           unsigned n)
 {
 	ASSERT_ROLE(ROLE_RT);
 	const float dw = (r->width1 - r->width0) / (float)n;
 	float len[RV_LINES];
 	for (unsigned i = 0; i < RV_LINES; i++)
 		len[i] = r->len[i];
-	for (unsigned t = 0; t < n; t++) {
-		float x[2] = {hpf(&r->hp, r->hs[0], inl[t]), hpf(&r->hp, r->hs[1], inr[t])};
-		float a = fx_xtap_step(&r->pxt);
-		for (unsigned c = 0; c < 2; c++) {
-			fx_line_put(&r->pre[c], x[c]);
-			x[c] = fx_xtap_read(&r->pxt, &r->pre[c], a);
-			for (unsigned j = 0; j < RV_AP; j++)
-				x[c] = allpass(&r->ap[c][j], r->apd[c][j], x[c]);
-		}
-		float f[RV_LINES];
-		if (r->moving) {
-			for (unsigned i = 0; i < RV_LINES; i++) {
-				len[i] += r->step[i];
-				f[i] = fx_line_tapf(&r->line[i], len[i]);
-			}
-		} else {
-			for (unsigned i = 0; i < RV_LINES; i++)
-				f[i] = fx_line_tap(&r->line[i], (unsigned)len[i]);
-		}
-		float ol = 0.0f, or = 0.0f;
-		for (unsigned i = 0; i < RV_LINES; i++) {
-			f[i] = r->z[i] = fx_flush(r->a[i] * f[i] + r->b[i] * r->z[i]);
-			ol += rv_out[0][i] * f[i];
-			or += rv_out[1][i] * f[i];
-		}
-		/* Hadamard 8x8 by three butterfly stages, / sqrt(8) */
-		for (unsigned h = 1; h < RV_LINES; h <<= 1)
-			for (unsigned i = 0; i < RV_LINES; i += h << 1)
-				for (unsigned j = i; j < i + h; j++) {
-					float u = f[j], v = f[j + h];
-					f[j] = u + v;
-					f[j + h] = u - v;
-				}
-		const float s = 0.35355339f;
-		for (unsigned i = 0; i < RV_LINES; i++) {
-			/* L into the even lines, R into the odd, alternating signs */
-			float in = (i & 2) ? -x[i & 1] : x[i & 1];
-			fx_line_put(&r->line[i], fx_flush(s * f[i] + in));
-		}
-		float w = r->width0 + dw * (float)(t + 1), m = 0.5f * (ol + or), sd = 0.5f * w * (ol - or);
-		outl[t] = RV_OUT_GAIN * (m + sd);
-		outr[t] = RV_OUT_GAIN * (m - sd);
-	}
+	/* every line written all round since the reset: no fill checks (a
+	 * line holds more than a chunk, so none fills up within this one) */
+	int full = fx_line_full(&r->pre[0]) && fx_line_full(&r->pre[1]);
+	for (unsigned c = 0; c < 2; c++)
+		for (unsigned j = 0; j < RV_AP; j++)
+			full &= fx_line_full(&r->ap[c][j]);
+	for (unsigned i = 0; i < RV_LINES; i++)
+		full &= fx_line_full(&r->line[i]);
+	if (full)
+		for (unsigned t = 0; t < n; t++)
+			frame(r, len, inl[t], inr[t], outl + t, outr + t, r->width0 + dw * (float)(t + 1), 1);
+	else
+		for (unsigned t = 0; t < n; t++)
+			frame(r, len, inl[t], inr[t], outl + t, outr + t, r->width0 + dw * (float)(t + 1), 0);
 	for (unsigned i = 0; i < RV_LINES; i++)
 		r->len[i] = len[i];
 }
