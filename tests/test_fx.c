@@ -13,6 +13,9 @@
  *   - tempo sync: the division's length at a given BPM, to the sample;
  *   - click bounds for delay time sweeps and type changes, derived from
  *     the input's own largest step plus the crossfade's (2 A / N);
+ *   - click bounds for sweeps of the reverb's and the chorus' parameters
+ *     (a sine in: the output's step against a sine's at the output's
+ *     peak, the frequency shifted by the fastest glide);
  *   - chorus: the delay of an impulse follows base + depth (1 + sin);
  *   - NaN/inf input: the same call's output is finite, the next normal.
  *
@@ -577,6 +580,74 @@ static void test_type_change(void)
 	free(x), free(ol), free(or);
 }
 
+/* Parameters swept while a sine plays.  In steady state a linear
+ * effect turns a sine of f into a sine of f (amplitude P, the output's
+ * peak), whose step is at most 2 P sin(pi f / fs).  A line whose length
+ * glides by at most g sample a sample (the reverb's size: g = 1/32)
+ * shifts f by up to the factor 1 + g a pass, and in the network the shift
+ * compounds pass after pass: the signal that went round k times during
+ * the glide is at f (1 + g)^k.  With the loss of at least 60 m / (T fs)
+ * dB a pass (m >= 27 ms, T <= 2.5 s here: 0.65 dB) the passes beyond 4
+ * carry under a quarter of the level; so the bound is the step of a sine
+ * of P at f (1 + g)^4 = 1.13 f, and 2 % more for the amplitude's own slow
+ * change.  A parameter applied as a jump steps by a good part of P. */
+static void test_param_sweeps(void)
+{
+	const double rate = 48000, A = 0.3, f = 220;
+	const size_t n = 9 * 48000, from = 3 * 48000;
+	float *x = fbuf(n), *ol = fbuf(n), * or = fbuf(n);
+	sine(x, n, A, f, rate);
+	float p[FXP_COUNT];
+	defaults(p);
+	p[FXP_DECAY_S] = 1, p[FXP_SIZE] = 0.5f, p[FXP_DAMP_HZ] = 8000, p[FXP_LOWCUT_HZ] = 50;
+	/* reverb: 3 s to settle, then a new value set at once every 0.5 s
+	 * (the effect smooths it): size 1, lowcut 600 Hz, damp 1.5 kHz,
+	 * decay 2.5 s, width 0, size 0.2, lowcut 50 Hz, damp 8 kHz, width 1,
+	 * decay 1 s, pre-delay 150 ms, 7 ms */
+	struct fx *fx = mk(rate, FX_REVERB, p);
+	static const struct {
+		enum fx_param p;
+		float v;
+	} jumps[] = {{FXP_SIZE, 1},  {FXP_LOWCUT_HZ, 600}, {FXP_DAMP_HZ, 1500}, {FXP_DECAY_S, 2.5f},
+	             {FXP_WIDTH, 0}, {FXP_SIZE, 0.2f},     {FXP_LOWCUT_HZ, 50}, {FXP_DAMP_HZ, 8000},
+	             {FXP_WIDTH, 1}, {FXP_DECAY_S, 1}};
+	for (size_t t = 0; t < n; t += JMX_CHUNK) {
+		if (t >= from && (t - from) % 24000 < JMX_CHUNK && (t - from) / 24000 < 12)
+			fx_set(fx, jumps[(t - from) / 24000].p, jumps[(t - from) / 24000].v);
+		fx_process(fx, x + t, x + t, ol + t, or +t, JMX_CHUNK);
+	}
+	double P = fmax(peak_abs(ol + from, n - from), peak_abs(or +from, n - from));
+	double bound = 2 * P * sin(M_PI * f * pow(1 + 1.0 / 32, 4) / rate) * 1.02;
+	double got = fmax(max_step(ol, from, n), max_step(or, from, n));
+	printf("reverb parameter jumps: largest step %.5f, bound %.5f (peak %.3f)\n", got, bound, P);
+	CHECK(got <= bound, "reverb sweeps: step %.5f over the bound %.5f", got, bound);
+	fx_free(fx);
+	/* chorus: depth set at once 1 -> 20 -> 1 ms, rate 0.2 -> 4 Hz.  The
+	 * effect moves depth one pole per chunk (coefficient k, dsp.h's
+	 * 10 ms), interpolated across the chunk: at most k 19 ms a chunk.  The
+	 * delay d = base + depth (1 + sin) then moves at most
+	 * 2 depth' + depth 2 pi rate (s/s), and a sine's step is at most
+	 * A w (1 + |d'|), 1 % more for Hermite's error */
+	defaults(p);
+	p[FXP_DEPTH_MS] = 1, p[FXP_RATE_HZ] = 0.2f;
+	fx = mk(rate, FX_CHORUS, p);
+	for (size_t t = 0; t < n; t += JMX_CHUNK) {
+		if (t == from)
+			fx_set(fx, FXP_DEPTH_MS, 20), fx_set(fx, FXP_RATE_HZ, 4);
+		if (t == from + 48000)
+			fx_set(fx, FXP_DEPTH_MS, 1);
+		fx_process(fx, x + t, x + t, ol + t, or +t, JMX_CHUNK);
+	}
+	double k = 1 - exp(-(double)JMX_CHUNK / (JMX_SMOOTH_TAU_MS * 1e-3 * rate));
+	double dmax = 2 * (k * 19e-3) / (JMX_CHUNK / rate) + 20e-3 * 2 * M_PI * 4;
+	bound = A * 2 * M_PI * f / rate * (1 + dmax) * 1.01;
+	got = fmax(max_step(ol, 4096, n), max_step(or, 4096, n));
+	printf("chorus depth and rate jumps: largest step %.5f, bound %.5f\n", got, bound);
+	CHECK(got <= bound, "chorus sweeps: step %.5f over the bound %.5f", got, bound);
+	fx_free(fx);
+	free(x), free(ol), free(or);
+}
+
 /* ---- chorus ---- */
 
 static void test_chorus(void)
@@ -663,6 +734,7 @@ int main(int argc, char **argv)
 	RUN(time_sweep);
 	RUN(type_change);
 	RUN(chorus);
+	RUN(param_sweeps);
 	RUN(nan);
 	RUN(predelay);
 	RUN(correlation);
