@@ -155,6 +155,26 @@ static void test_rt60(void)
 			free(il), free(ol), free(or);
 			fx_free(fx);
 		}
+	/* the ends of the range, and the sizes' ends, at 48 kHz */
+	static const float ends[][2] = {{0.2f, 0.5f}, {10, 0.5f}, {2, 0}, {2, 1}, {0.2f, 1}, {10, 0}};
+	for (unsigned k = 0; k < sizeof ends / sizeof *ends; k++) {
+		float q[FXP_COUNT];
+		defaults(q);
+		q[FXP_DECAY_S] = ends[k][0], q[FXP_SIZE] = ends[k][1];
+		struct fx *fe = mk(48000, FX_REVERB, q);
+		size_t n = (size_t)((ends[k][0] + 0.5) * 48000);
+		float *il = fbuf(n), *ol = fbuf(n), * or = fbuf(n);
+		il[0] = 1;
+		render(fe, il, il, ol, or, n);
+		double tl = rt60_1k(ol, n, 48000), tr = rt60_1k(or, n, 48000);
+		printf("reverb 48000 Hz decay %4.1f s size %.1f: RT60(1k) L %.3f s, R %.3f s\n",
+		       (double)ends[k][0], (double)ends[k][1], tl, tr);
+		CHECK(fabs(tl / ends[k][0] - 1) <= 0.10 && fabs(tr / ends[k][0] - 1) <= 0.10,
+		      "RT60 %.3f / %.3f s for %.1f s at size %.1f", tl, tr, (double)ends[k][0],
+		      (double)ends[k][1]);
+		free(il), free(ol), free(or);
+		fx_free(fe);
+	}
 	/* damp shortens the top: the 8 kHz octave decays faster than 1 kHz
 	 * with damp at 4 kHz (the RT60 is half of the setting at 4 kHz, less above) */
 	float p[FXP_COUNT];
@@ -178,11 +198,10 @@ static void test_rt60(void)
 
 /* ---- pre-delay, correlation, width ---- */
 
-static void test_predelay(void)
+static void test_predelay_at(double rate)
 {
 	static const double ms[] = {1, 37.5, 123.4, 200};
-	const double rate = 48000;
-	const size_t n = 24000, t0 = 100;
+	const size_t n = (size_t)(0.5 * rate), t0 = 100;
 	float p[FXP_COUNT];
 	defaults(p);
 	struct fx *ref = mk(rate, FX_REVERB, p);
@@ -216,6 +235,13 @@ static void test_predelay(void)
 	}
 	free(il), free(r0l), free(r0r), free(ol), free(or);
 	fx_free(ref);
+}
+
+static void test_predelay(void)
+{
+	test_predelay_at(44100);
+	test_predelay_at(48000);
+	test_predelay_at(96000);
 }
 
 static double corr(const float *a, const float *b, size_t from, size_t to)

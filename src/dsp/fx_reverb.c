@@ -33,6 +33,14 @@
  * capped so the filter keeps a gain below 1 at DC: the loop stays stable.
  * Damp at or above FX_DAMP_OFF_HZ (or 0.45 fs) is a flat loss.
  *
+ * Short decays: the T30 of a network whose lines are long against the
+ * decay is a staircase of few passes, and the all-passes' own ring (172
+ * ms at g = 0.625 on 11.7 ms) adds a tail of its own; at 0.2 s, size 1,
+ * the measured RT60 was 17 % long.  So the longest line is held to a
+ * quarter of the decay (size acts fully from a decay of 0.4 s up: a room
+ * that dies in 0.2 s is not large) and each all-pass gain to one whose
+ * ring is a quarter of the decay (0.625 from 0.69 s up).
+ *
  * The L and R inputs feed disjoint lines (even, odd) and the outputs are
  * two orthogonal +-1 vectors over all 8 lines, so the tails are
  * decorrelated (tests/test_fx.c: correlation under 0.3).
@@ -70,6 +78,7 @@
 #define RV_AP_GAIN  0.625f
 #define RV_OUT_GAIN 0.25f /* about unity energy gain at a 2 s decay */
 #define RV_GLIDE    (1.0f / 32.0f)
+#define RV_SHORT    0.25 /* longest line and all-pass ring: at most this part of the decay */
 #define PI          3.14159265358979323846
 
 /* line lengths at size factor 1, ms; mutually unrelated */
@@ -85,6 +94,7 @@ struct fx_reverb {
 	struct fx_xtap pxt;
 	struct fx_line ap[2][RV_AP];
 	unsigned apd[2][RV_AP];
+	float apg[2][RV_AP]; /* their gains */
 	struct fx_line line[RV_LINES];
 	float len[RV_LINES];  /* current length, samples */
 	float want[RV_LINES]; /* its target (whole samples) */
@@ -182,6 +192,12 @@ static void design(struct fx_reverb *r, const float *p)
 	       damp = clampd(p[FXP_DAMP_HZ], 100.0, 1e6);
 	for (unsigned i = 0; i < RV_LINES; i++)
 		design_line(r->len[i], decay, damp, fs, &r->a[i], &r->b[i]);
+	/* the all-passes' own ring (RT60 60 m / (20 log10(1/g)) fs) at most
+	 * a quarter of the decay */
+	for (unsigned c = 0; c < 2; c++)
+		for (unsigned j = 0; j < RV_AP; j++)
+			r->apg[c][j] =
+			    (float)fmin(RV_AP_GAIN, pow(10.0, -3.0 * r->apd[c][j] / (RV_SHORT * decay * fs)));
 	r->d_decay = p[FXP_DECAY_S];
 	r->d_damp = p[FXP_DAMP_HZ];
 }
@@ -192,9 +208,13 @@ static void design_hp(struct fx_reverb *r, float hz)
 	r->d_lowcut = hz;
 }
 
-static void set_lengths(struct fx_reverb *r, float size)
+static void set_lengths(struct fx_reverb *r, float size, float decay)
 {
-	float f = size_factor(size);
+	/* the longest line at most a quarter of the decay: see the opening
+	 * comment */
+	float f = size_factor(size),
+	      fmax = (float)(RV_SHORT * clampd(decay, 0.1, 20.0) / (rv_len_ms[RV_LINES - 1] * 1e-3));
+	f = f < fmax ? f : fmax;
 	for (unsigned i = 0; i < RV_LINES; i++)
 		r->want[i] = (float)lround(rv_len_ms[i] * 1e-3 * f * r->rate);
 }
@@ -208,7 +228,7 @@ void fx_reverb_reset(struct fx_reverb *r, const float *p)
 			fx_line_reset(&r->ap[c][j]);
 		r->hs[c][0] = r->hs[c][1] = 0.0f;
 	}
-	set_lengths(r, p[FXP_SIZE]);
+	set_lengths(r, p[FXP_SIZE], p[FXP_DECAY_S]);
 	for (unsigned i = 0; i < RV_LINES; i++) {
 		fx_line_reset(&r->line[i]);
 		r->len[i] = r->want[i];
@@ -230,7 +250,7 @@ void fx_reverb_update(struct fx_reverb *r, const float *p, unsigned n)
 	fx_xtap_chunk(&r->pxt);
 	r->width0 = r->width1;
 	r->width1 = p[FXP_WIDTH];
-	set_lengths(r, p[FXP_SIZE]);
+	set_lengths(r, p[FXP_SIZE], p[FXP_DECAY_S]);
 	int was = r->moving;
 	r->moving = 0;
 	for (unsigned i = 0; i < RV_LINES; i++) {
@@ -273,11 +293,12 @@ static inline __attribute__((always_inline)) void put(struct fx_line *l, float x
 		fx_line_put(l, x);
 }
 
-static inline __attribute__((always_inline)) float allpass(struct fx_line *l, unsigned d, float x, int full)
+static inline __attribute__((always_inline)) float allpass(struct fx_line *l, unsigned d, float g, float x,
+                                                           int full)
 {
-	float old = tap(l, d, full), v = fx_flush(x + RV_AP_GAIN * old);
+	float old = tap(l, d, full), v = fx_flush(x + g * old);
 	put(l, v, full);
-	return old - RV_AP_GAIN * v;
+	return old - g * v;
 }
 
 static inline __attribute__((always_inline)) void frame(struct fx_reverb *r, float *len, float inl, float inr,
@@ -290,7 +311,7 @@ static inline __attribute__((always_inline)) void frame(struct fx_reverb *r, flo
 		float y = tap(&r->pre[c], r->pxt.d, full);
 		x[c] = a > 0.0f ? y + a * (tap(&r->pre[c], r->pxt.next, full) - y) : y;
 		for (unsigned j = 0; j < RV_AP; j++)
-			x[c] = allpass(&r->ap[c][j], r->apd[c][j], x[c], full);
+			x[c] = allpass(&r->ap[c][j], r->apd[c][j], r->apg[c][j], x[c], full);
 	}
 	float f[RV_LINES];
 	if (r->moving) {
