@@ -76,7 +76,7 @@
 #define RV_LINES    8u
 #define RV_AP       4u
 #define RV_AP_GAIN  0.625f
-#define RV_OUT_GAIN 0.25f /* about unity energy gain at a 2 s decay */
+#define RV_OUT_GAIN 0.25f /* noise in: -2 dB out at a 2 s decay, +3 dB a doubling */
 #define RV_GLIDE    (1.0f / 32.0f)
 #define RV_SHORT    0.25 /* longest line and all-pass ring: at most this part of the decay */
 #define PI          3.14159265358979323846
