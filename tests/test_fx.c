@@ -674,6 +674,43 @@ static void test_param_sweeps(void)
 	free(x), free(ol), free(or);
 }
 
+/* A change asked for during a crossfade waits for its end, and the
+ * latest one wins: delay -> chorus, then at once off: silent from two
+ * crossfades on; delay -> off, then at once delay again: it plays. */
+static void test_type_queue(void)
+{
+	const double rate = 48000;
+	const size_t N = (size_t)lround(FX_XFADE_MS * 1e-3 * rate), n = 48000;
+	float p[FXP_COUNT];
+	defaults(p);
+	p[FXP_TIME_MS] = 10, p[FXP_FEEDBACK] = 0;
+	float *x = fbuf(n), *ol = fbuf(n), * or = fbuf(n);
+	sine(x, n, 0.5, 220, rate);
+	static const enum fx_type seq[2][2] = {{FX_CHORUS, FX_OFF}, {FX_OFF, FX_DELAY}};
+	for (unsigned k = 0; k < 2; k++) {
+		struct fx *fx = mk(rate, FX_DELAY, p);
+		for (size_t t = 0; t < n; t += JMX_CHUNK) {
+			if (t == 4096)
+				fx_set_type(fx, seq[k][0]);
+			if (t == 4096 + JMX_CHUNK)
+				fx_set_type(fx, seq[k][1]);
+			fx_process(fx, x + t, x + t, ol + t, or +t, JMX_CHUNK);
+		}
+		/* after both crossfades (whole chunks each) and the delay's 10 ms */
+		size_t after = 4096 + 2 * (N + JMX_CHUNK) + 480 + JMX_CHUNK;
+		double peak = peak_abs(ol + after, n - after);
+		if (seq[k][1] == FX_OFF)
+			CHECK(peak == 0, "delay -> chorus -> off asked at once: peak %g after both fades",
+			      peak);
+		else
+			CHECK(peak > 0.49,
+			      "delay -> off -> delay asked at once: peak %g, want the delayed sine's 0.5",
+			      peak);
+		fx_free(fx);
+	}
+	free(x), free(ol), free(or);
+}
+
 /* ---- chorus ---- */
 
 static void test_chorus(void)
@@ -759,6 +796,7 @@ int main(int argc, char **argv)
 	RUN(sync);
 	RUN(time_sweep);
 	RUN(type_change);
+	RUN(type_queue);
 	RUN(chorus);
 	RUN(param_sweeps);
 	RUN(nan);
