@@ -57,8 +57,9 @@
  * exact zeros and the cost per sample does not depend on the signal.
  *
  * Cost: the frame is written once and run in two copies, with and
- * without the lines' fill checks (fx_line.h); after the longest line has
- * gone round once since the reset, every chunk takes the unchecked copy.
+ * without the lines' fill checks (fx_line.h); once every buffer (the
+ * longest, the pre-delay's, is sized for max_rate) has been written all
+ * round since the reset, every chunk takes the unchecked copy.
  *
  * Threads: as fx_reverb.h.
  */
