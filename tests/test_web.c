@@ -297,6 +297,9 @@ static void test_musician(void)
 
 	la = msg(a, "/ch/3/meter", 0);
 	CHECK(web_osc_classify(a, la) == WEBQ_METER, "meter");
+	/* the core sends bundles only of meters: dropped first too */
+	unsigned char bm[128];
+	CHECK(web_osc_classify(bm, bundle2(bm, a, la, a, la)) == WEBQ_METER, "a bundle of meters");
 	la = msg(a, "/master/loudness/m", 0);
 	CHECK(web_osc_classify(a, la) == WEBQ_METER, "loudness");
 	la = msg(a, "/ch/3/dyn/gr", 0);
