@@ -99,6 +99,8 @@ export function mixerView(ctx, root, mode = null, lock = false) {
   if (mode) fixed.append(strip(ctx, 'bus', mode, null, lock));
   else if (has(ctx, '/master/fader/db')) fixed.append(strip(ctx, 'master', 0, null));
   wrap.append(fixed);
+  // the strips share a wide screen's width (app.css, --n)
+  wrap.style.setProperty('--n', String(strips.children.length + fixed.children.length));
   root.append(top, wrap);
   // banks: one button per screenful of channels, for 64+ channels
   const layoutBanks = () => {
