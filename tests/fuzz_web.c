@@ -97,11 +97,25 @@ static void open_conn(unsigned who)
 	web_osc_drain(wo, now);
 }
 
-/* An output message: an OSC message liblo parses (the core sends no
- * bundles to a client). */
+/* An output message: an OSC message liblo parses, or a bundle (the
+ * meters of a tick) whose every element is one, with nothing left over. */
 static void check_out(const unsigned char *b, size_t len)
 {
 	int res = 0;
+	if (len >= 16 && memcmp(b, "#bundle", 8) == 0) {
+		size_t pos = 16;
+		while (pos < len) {
+			if (len - pos < 4)
+				die("a bundle sent to a client ends inside an element's size");
+			size_t n = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 | (size_t)b[pos + 2] << 8 |
+			           b[pos + 3];
+			if (n == 0 || n > len - pos - 4 || memcmp(b + pos + 4, "#bundle", 8) == 0)
+				die("a bundle sent to a client has a bad element");
+			check_out(b + pos + 4, n);
+			pos += 4 + n;
+		}
+		return;
+	}
 	lo_message m = lo_message_deserialise((void *)b, len, &res);
 	if (!m) {
 		fprintf(stderr, "fuzz_web: a client would be sent an invalid OSC message (%d, %zu bytes)\n",

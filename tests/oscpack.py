@@ -1,7 +1,9 @@
 """oscpack.py - a small OSC 1.0 encoder for the test and benchmark scripts
 (web_client.py, fuzz-corpus/web-seeds.py, contrib/perf/web_bench.py):
 messages with int32, float32, string and True/False arguments, and
-bundles with an immediate time tag."""
+bundles with an immediate time tag; and messages(), which flattens a
+received packet (the daemon sends a WebSocket client the meters of a tick
+as one bundle)."""
 import struct
 
 
@@ -33,3 +35,15 @@ def bundle(*msgs):
     for m in msgs:
         b += struct.pack(">i", len(m)) + m
     return b
+
+
+def messages(b):
+    """The messages of packet b in order, bundles flattened."""
+    if not b.startswith(b"#bundle\0"):
+        return [b]
+    out, off = [], 16
+    while off + 4 <= len(b):
+        n = struct.unpack(">i", b[off:off + 4])[0]
+        out += messages(b[off + 4:off + 4 + n])
+        off += 4 + n
+    return out

@@ -943,8 +943,8 @@ static struct osc_client *fake_self(void *ctx)
 	return ((struct fake_client *)ctx)->c;
 }
 
-static const struct osc_transport fake_tp = {"fake", fake_send, fake_describe, NULL, NULL};
-static const struct osc_transport fake_auto_tp = {"fake", fake_send, fake_describe, NULL, fake_self};
+static const struct osc_transport fake_tp = {"fake", fake_send, fake_describe, NULL, NULL, 0};
+static const struct osc_transport fake_auto_tp = {"fake", fake_send, fake_describe, NULL, fake_self, 0};
 
 static int fake_packet(struct fake_client *fc, const char *path, lo_message m)
 {

@@ -8,17 +8,26 @@
  *   directories, keys;
  *   web_osc: the musician filter (its bus's sends and queries only, every
  *   element of a bundle) and the output classification;
+ *   meters: the meters of one tick reach a WebSocket client as ONE
+ *   bundle holding every meter instance (unit and fader forms) with the
+ *   values the meter source gave, and nothing else;
  *   web_keys: made once, 32 hex digits, mode 0600, kept across loads;
  *   the JSON escape of outside names; a file open for writing (a take
  *   being written) told from a finished one.
  */
 #include <fcntl.h>
 #include <lo/lo.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model.h"
+#include "osc.h"
+#include "params_path.h"
+#include "rtqueue.h"
 #include "test_util.h"
 #include "web.h"
 #include "web_keys.h"
@@ -288,6 +297,9 @@ static void test_musician(void)
 
 	la = msg(a, "/ch/3/meter", 0);
 	CHECK(web_osc_classify(a, la) == WEBQ_METER, "meter");
+	/* the core sends bundles only of meters: dropped first too */
+	unsigned char bm[128];
+	CHECK(web_osc_classify(bm, bundle2(bm, a, la, a, la)) == WEBQ_METER, "a bundle of meters");
 	la = msg(a, "/master/loudness/m", 0);
 	CHECK(web_osc_classify(a, la) == WEBQ_METER, "loudness");
 	la = msg(a, "/ch/3/dyn/gr", 0);
@@ -324,6 +336,160 @@ static void test_keys(void)
 	rmdir(dir);
 }
 
+/* ---- the meters of one tick: one bundle, complete ---------------------- */
+
+/* A meter source with a distinct value per meter and instance, in the
+ * fader law's top segment (-10..+10 dB: norm = (dB + 30) / 40). */
+static float meter_value(enum param_id id, unsigned idx)
+{
+	return -(float)(((unsigned)id * 7u + idx) % 9u);
+}
+
+static int two_values(enum param_id id)
+{
+	return id == P_CH_METER || id == P_BUS_METER || id == P_MASTER_METER;
+}
+
+static int meter_take(void *ctx, enum param_id id, unsigned idx, float out[2])
+{
+	(void)ctx;
+	out[0] = meter_value(id, idx);
+	out[1] = out[0] - 3.0f;
+	return two_values(id) ? 2 : 1;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static float bef(const unsigned char *p)
+{
+	uint32_t u = be32(p);
+	float f;
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+/* The element of bundle b (len bytes) whose address is path, or NULL;
+ * its size in *n. */
+static const unsigned char *element(const unsigned char *b, size_t len, const char *path, size_t *n)
+{
+	for (size_t pos = 16; pos + 4 <= len; pos += 4 + be32(b + pos)) {
+		*n = be32(b + pos);
+		if (strcmp((const char *)b + pos + 4, path) == 0)
+			return b + pos + 4;
+	}
+	return NULL;
+}
+
+static void test_meter_bundle(void)
+{
+	const struct param_shape shape = {128, 8};
+	struct rtq rq;
+	CHECK(rtq_init(&rq, 1024, sizeof(struct rt_msg)) == 0, "rtq");
+	struct model *model = model_new(&shape, &rq);
+	struct osc_host host = {"test", "0", NULL, NULL, NULL, meter_take, NULL};
+	struct osc *o = model ? osc_new(&host, model, NULL) : NULL;
+	struct web_osc *wo = o ? web_osc_new_queue(o, &shape, 16) : NULL;
+	CHECK(wo != NULL, "a console and its web transport");
+	if (!wo)
+		return;
+	struct webq *q = web_osc_queue(wo);
+	int slot = webq_web_open(q, WEBQ_ENGINEER, 0, "127.0.0.1:5000");
+	unsigned char m[64], *b;
+	lo_message lm = lo_message_new();
+	lo_message_add_int32(lm, 1);
+	size_t len = sizeof m;
+	lo_message_serialise(lm, "/meters", m, &len);
+	lo_message_free(lm);
+	webq_web_packet(q, (unsigned)slot, m, len);
+	web_osc_drain(wo, 1000);
+	while ((b = webq_web_pop(q, (unsigned)slot, &len))) /* the reply */
+		free(b);
+
+	/* what the tick must hold: every meter instance of the table, each
+	 * in its unit form and, when it has one, its fader form */
+	unsigned want = 0;
+	for (unsigned id = 0; id < P_COUNT; id++)
+		if (param_table[id].type == PT_METER)
+			want +=
+			    param_instances((enum param_id)id, &shape) * (param_table[id].npath ? 2u : 1u);
+
+	for (int tick = 0; tick < 3; tick++) {
+		osc_meter_tick(o, 1050 + 50 * (uint64_t)tick);
+		unsigned nmsg = 0, nel = 0, bad = 0, loose = 0;
+		while ((b = webq_web_pop(q, (unsigned)slot, &len))) {
+			const unsigned char *p = b + 16;
+			nmsg++;
+			if (len < 16 || memcmp(p, "#bundle", 8) != 0) {
+				loose++;
+				free(b);
+				continue;
+			}
+			for (size_t pos = 16; pos + 4 <= len; pos += 4 + be32(p + pos))
+				nel++;
+			for (unsigned id = 0; id < P_COUNT; id++) {
+				const struct param_info *pi = &param_table[id];
+				if (pi->type != PT_METER)
+					continue;
+				unsigned n1, n2;
+				param_dims((enum param_id)id, &shape, &n1, &n2);
+				for (unsigned i1 = 0; i1 < n1; i1++) {
+					char path[128];
+					size_t n;
+					float v = meter_value((enum param_id)id, i1);
+					params_path_expand(pi->path, strlen(pi->path), id, i1, 0, path,
+					                   sizeof path);
+					const unsigned char *e = element(p, len, path, &n);
+					size_t at = (strlen(path) + 4) & ~(size_t)3;
+					int two = two_values((enum param_id)id);
+					if (!e || n != at + 4 + (two ? 8u : 4u) ||
+					    strcmp((const char *)e + at, two ? ",ff" : ",f") != 0 ||
+					    bef(e + at + 4) != v || (two && bef(e + at + 8) != v - 3.0f)) {
+						if (!bad++)
+							fprintf(
+							    stderr,
+							    "test_web: %s missing or wrong in the bundle\n",
+							    path);
+						continue;
+					}
+					if (!pi->npath)
+						continue;
+					params_path_expand(pi->npath, strlen(pi->npath), id, i1, 0, path,
+					                   sizeof path);
+					e = element(p, len, path, &n);
+					at = (strlen(path) + 4) & ~(size_t)3;
+					double norm =
+					    ((double)v + 30.0) / 40.0; /* the X32 law, -10..+10 dB */
+					if (!e || n != at + 4 + 4 ||
+					    strcmp((const char *)e + at, ",f") != 0 ||
+					    fabs(bef(e + at + 4) - norm) > 1e-6) {
+						if (!bad++)
+							fprintf(
+							    stderr,
+							    "test_web: %s missing or wrong in the bundle\n",
+							    path);
+					}
+				}
+			}
+			free(b);
+		}
+		CHECK(nmsg == 1 && loose == 0,
+		      "tick %d: the meters in one message, a bundle (%u messages, %u not bundles)", tick,
+		      nmsg, loose);
+		CHECK(nel == want && bad == 0,
+		      "tick %d: the bundle holds every meter: %u elements, want %u; %u wrong", tick, nel,
+		      want, bad);
+	}
+	webq_web_close(q, (unsigned)slot);
+	web_osc_drain(wo, 2000);
+	web_osc_free(wo);
+	osc_free(o);
+	model_free(model);
+	rtq_destroy(&rq);
+}
+
 int main(void)
 {
 	test_queue_bounds();
@@ -332,5 +498,6 @@ int main(void)
 	test_written();
 	test_musician();
 	test_keys();
+	test_meter_bundle();
 	return test_exit("test_web");
 }

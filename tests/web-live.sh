@@ -78,7 +78,8 @@ if [ -n "$restarted" ] && jmx_alive "$JMX_DAEMON_PID"; then
 	jmx_connect tone:out_1 $name:in_2
 	mkdir -p "$T/shots"
 	node "$top_srcdir/tests/web/shoot.mjs" "http://127.0.0.1:$hport" "$T/shots" \
-		phone:390x844:#mixer tablet:1180x820:#mixer desktop:1440x900:#mixer \
+		phone:390x844:#mixer tablet:1180x820:#mixer desktop:1440x900:#mixer wide:1920x1080:#mixer \
+		desktop-channel:1440x900:#ch/1 \
 		phone-patch:390x844:#patch "phone-musician:390x844:&key=$mus1&bus=1" >"$T/shoot.log" 2>&1 ||
 		jmx_bad "screenshots: $(cat "$T/shoot.log")"
 else

@@ -99,6 +99,8 @@ export function mixerView(ctx, root, mode = null, lock = false) {
   if (mode) fixed.append(strip(ctx, 'bus', mode, null, lock));
   else if (has(ctx, '/master/fader/db')) fixed.append(strip(ctx, 'master', 0, null));
   wrap.append(fixed);
+  // the strips share a wide screen's width (app.css, --n)
+  wrap.style.setProperty('--n', String(strips.children.length + fixed.children.length));
   root.append(top, wrap);
   // banks: one button per screenful of channels, for 64+ channels
   const layoutBanks = () => {
@@ -173,12 +175,16 @@ const lineName = (p) => {
   return { type: '', hz: 'freq', db: p.path.endsWith('level/db') ? 'level' : 'gain', q: 'Q' }[s] ?? s;
 };
 
-// The EQ curve: what /…/eq/response replies (the daemon's own filter
-// maths), drawn on a log frequency axis.
-export function eqCurve(ctx, base) {
-  const c = el('canvas', 'curve');
-  const wrap = el('div', 'curve-wrap');
-  const note = el('div', 'curve-note', 'asking the daemon for the response…');
+// A curve the daemon computes with its own DSP maths (jackmixd-osc(7),
+// "Curves"), drawn as it replies: asked again (debounced) whenever a
+// parameter under `under` changes and on every (re)connection, so the page
+// has no second implementation of a filter or a compressor law.
+// opts: cls, note, ask (the command), under (table prefix), idx,
+// log (the abscissa is log-spaced), axes(g, w, h) -> {x, y}, color.
+function daemonCurve(ctx, opts) {
+  const c = el('canvas', opts.cls);
+  const wrap = el('div', opts.cls.replace('curve', 'curve-wrap'));
+  const note = el('div', 'curve-note', 'asking the daemon for the ' + opts.note + '…');
   wrap.append(c, note);
   let pts = null;
   const draw = () => {
@@ -192,49 +198,29 @@ export function eqCurve(ctx, base) {
     g.scale(dpr, dpr);
     g.fillStyle = '#111';
     g.fillRect(0, 0, w, h);
-    const fx = (f) => (Math.log(f / 20) / Math.log(1000)) * w;
-    const dy = (db) => h / 2 - (db / 18) * (h / 2);
-    g.strokeStyle = '#333';
-    g.fillStyle = '#777';
-    g.font = '10px sans-serif';
-    for (const f of [50, 100, 200, 500, 1000, 2000, 5000, 10000]) {
-      g.beginPath();
-      g.moveTo(fx(f), 0);
-      g.lineTo(fx(f), h);
-      g.stroke();
-      g.fillText(f >= 1000 ? f / 1000 + 'k' : String(f), fx(f) + 2, h - 2);
-    }
-    for (const db of [-12, -6, 0, 6, 12]) {
-      g.strokeStyle = db ? '#333' : '#555';
-      g.beginPath();
-      g.moveTo(0, dy(db));
-      g.lineTo(w, dy(db));
-      g.stroke();
-      g.fillText((db > 0 ? '+' : '') + db, 2, dy(db) - 2);
-    }
+    const { x, y } = opts.axes(g, w, h);
     if (!pts) return;
-    g.strokeStyle = '#5ab0ff';
+    g.strokeStyle = opts.color;
     g.lineWidth = 2;
     g.beginPath();
-    pts.forEach(([f, db], i) => (i ? g.lineTo(fx(f), dy(db)) : g.moveTo(fx(f), dy(db))));
+    pts.forEach(([a, v], i) => (i ? g.lineTo(x(a), y(v)) : g.moveTo(x(a), y(v))));
     g.stroke();
   };
-  const off = ctx.conn.on(base + '/eq/response', (args) => {
-    pts = parseResponse(args);
-    note.textContent = pts ? '' : 'no response data';
+  const off = ctx.conn.on(opts.ask, (args) => {
+    pts = parseResponse(args, opts.log);
+    c.__pts = pts; // what is drawn: the daemon's points (web-live.sh reads them)
+    note.textContent = pts ? '' : 'no ' + opts.note + ' data';
     draw();
   });
   let timer = 0;
   const ask = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => ctx.conn.send(base + '/eq/response'), 60);
+    timer = setTimeout(() => ctx.conn.send(opts.ask), 60);
   };
   const offs = [];
-  const tplPrefix = base === '/master' ? '/master/eq/' : '/ch/<n>/eq/';
-  const n = base === '/master' ? 0 : +base.split('/')[2];
-  for (const p of ctx.table.under(tplPrefix, (p) => p.type !== 'meter')) {
+  for (const p of ctx.table.under(opts.under, (p) => p.type !== 'meter')) {
     const count = p.dims.includes('b') ? ctx.table.counts.b : 1;
-    for (let k = 1; k <= count; k++) offs.push(ctx.store.on(Table.fill(p.path, { n, b: k }), ask));
+    for (let k = 1; k <= count; k++) offs.push(ctx.store.on(Table.fill(p.path, { ...opts.idx, b: k }), ask));
   }
   ctx.conn.onOpen(ask, true);
   new ResizeObserver(draw).observe(c);
@@ -243,6 +229,43 @@ export function eqCurve(ctx, base) {
     offs.forEach((f) => f());
   };
   return wrap;
+}
+
+// The EQ curve: what /…/eq/response replies, on a log frequency axis.
+export function eqCurve(ctx, base) {
+  const master = base === '/master';
+  return daemonCurve(ctx, {
+    cls: 'curve',
+    note: 'response',
+    ask: base + '/eq/response',
+    under: master ? '/master/eq/' : '/ch/<n>/eq/',
+    idx: master ? {} : { n: +base.split('/')[2] },
+    log: true,
+    color: '#5ab0ff',
+    axes: (g, w, h) => {
+      const fx = (f) => (Math.log(f / 20) / Math.log(1000)) * w;
+      const dy = (db) => h / 2 - (db / 18) * (h / 2);
+      g.strokeStyle = '#333';
+      g.fillStyle = '#777';
+      g.font = '10px sans-serif';
+      for (const f of [50, 100, 200, 500, 1000, 2000, 5000, 10000]) {
+        g.beginPath();
+        g.moveTo(fx(f), 0);
+        g.lineTo(fx(f), h);
+        g.stroke();
+        g.fillText(f >= 1000 ? f / 1000 + 'k' : String(f), fx(f) + 2, h - 2);
+      }
+      for (const db of [-12, -6, 0, 6, 12]) {
+        g.strokeStyle = db ? '#333' : '#555';
+        g.beginPath();
+        g.moveTo(0, dy(db));
+        g.lineTo(w, dy(db));
+        g.stroke();
+        g.fillText((db > 0 ? '+' : '') + db, 2, dy(db) - 2);
+      }
+      return { x: fx, y: dy };
+    },
+  });
 }
 
 // The daemon's curve replies (jackmixd-osc(7), "Curves"): the grid's
@@ -260,56 +283,30 @@ export function parseResponse(args, log = true) {
   });
 }
 
-// Static compressor curve from the current threshold, ratio, knee and
-// make-up (the soft-knee law of Giannoulis, Massberg and Reiss, 2012).
-function compCurve(ctx, pre, idx) {
-  const c = el('canvas', 'curve small');
-  const get = (r, d) => {
-    const p = ctx.table.get(pre + r);
-    return p ? (ctx.store.get(Table.fill(p.path, idx)) ?? ctx.table.defaultOf(p, idx)) : d;
-  };
-  const draw = () => {
-    const w = c.clientWidth,
-      h = c.clientHeight;
-    if (!w) return;
-    const dpr = window.devicePixelRatio || 1;
-    c.width = w * dpr;
-    c.height = h * dpr;
-    const g = c.getContext('2d');
-    g.scale(dpr, dpr);
-    g.fillStyle = '#111';
-    g.fillRect(0, 0, w, h);
-    const T = get('thr/db', -20),
-      R = get('ratio', 3),
-      W = get('knee/db', 6),
-      M = get('makeup/db', 0);
-    const out = (x) => {
-      if (2 * (x - T) < -W) return x;
-      if (2 * Math.abs(x - T) <= W) return x + ((1 / R - 1) * Math.pow(x - T + W / 2, 2)) / (2 * W);
-      return T + (x - T) / R;
-    };
-    const X = (db) => ((db + 60) / 60) * w,
-      Y = (db) => h - ((db + 60) / 60) * h;
-    g.strokeStyle = '#333';
-    g.beginPath();
-    g.moveTo(X(-60), Y(-60));
-    g.lineTo(X(0), Y(0));
-    g.stroke();
-    g.strokeStyle = '#ffb84d';
-    g.lineWidth = 2;
-    g.beginPath();
-    for (let x = -60; x <= 0; x += 0.5) {
-      const y = out(x) + M;
-      x === -60 ? g.moveTo(X(x), Y(y)) : g.lineTo(X(x), Y(y));
-    }
-    g.stroke();
-  };
-  for (const r of ['thr/db', 'ratio', 'knee/db', 'makeup/db']) {
-    const p = ctx.table.get(pre + r);
-    if (p) ctx.store.on(Table.fill(p.path, idx), () => requestAnimationFrame(draw));
-  }
-  new ResizeObserver(draw).observe(c);
-  return c;
+// The compressor's static curve (output level for input level, make-up
+// and bypass included) as /ch/<n>/dyn/curve or /master/comp/curve
+// replies: the law the running compressor uses, not a copy of it.
+function compCurve(ctx, base) {
+  const master = base === '/master';
+  return daemonCurve(ctx, {
+    cls: 'curve small',
+    note: 'curve',
+    ask: base + (master ? '/comp/curve' : '/dyn/curve'),
+    under: master ? '/master/comp/' : '/ch/<n>/dyn/',
+    idx: master ? {} : { n: +base.split('/')[2] },
+    log: false,
+    color: '#ffb84d',
+    axes: (g, w, h) => {
+      const X = (db) => ((db + 60) / 60) * w,
+        Y = (db) => h - ((db + 60) / 60) * h;
+      g.strokeStyle = '#333';
+      g.beginPath();
+      g.moveTo(X(-60), Y(-60));
+      g.lineTo(X(0), Y(0));
+      g.stroke();
+      return { x: X, y: Y };
+    },
+  });
 }
 
 export function channelView(ctx, root, n) {
@@ -331,7 +328,7 @@ export function channelView(ctx, root, n) {
   for (const [title, rows] of groups(ctx.table, '/ch/<n>/')) {
     const cd = card(ctx, title, rows, { n });
     if (title === 'EQ') cd.insertBefore(eqCurve(ctx, '/ch/' + n), cd.children[1]);
-    if (title === 'Compressor') cd.insertBefore(compCurve(ctx, '/ch/<n>/dyn/', { n }), cd.children[1]);
+    if (title === 'Compressor') cd.insertBefore(compCurve(ctx, '/ch/' + n), cd.children[1]);
     cards.append(cd);
   }
   grid.append(cards);
@@ -443,7 +440,7 @@ export function masterView(ctx, root) {
     if (title === 'Loudness') continue;
     const cd = card(ctx, title, rows, {});
     if (title === 'EQ') cd.insertBefore(eqCurve(ctx, '/master'), cd.children[1]);
-    if (title === 'Compressor') cd.insertBefore(compCurve(ctx, '/master/comp/', {}), cd.children[1]);
+    if (title === 'Compressor') cd.insertBefore(compCurve(ctx, '/master'), cd.children[1]);
     cards.append(cd);
   }
   const mon = ctx.table.under('/mon/');

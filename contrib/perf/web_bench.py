@@ -31,7 +31,7 @@ import sys
 import os as _os
 
 sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "..", "..", "tests"))
-from oscpack import osc, pad  # noqa: E402,F401 (the one OSC encoder of the scripts)
+from oscpack import messages, osc, pad  # noqa: E402,F401 (the one OSC encoder of the scripts)
 import ctypes
 import json
 import os
@@ -75,10 +75,12 @@ def free_port():
 
 
 
-def first_float(b, path):
-    """The first float argument of message b if its address is path."""
+def first_float(pkt, path):
+    """The first float argument of the message of packet pkt (a message, or
+    a bundle: the meters of a tick) whose address is path."""
     p = pad(path.encode())
-    if not b.startswith(p):
+    b = next((m for m in messages(pkt) if m.startswith(p)), None)
+    if b is None:
         return None
     off = len(p)
     if b[off:off + 1] != b"," or b[off + 1:off + 2] != b"f":

@@ -99,7 +99,8 @@ struct osc_client; /* a client of some transport; the core allocates it */
 
 struct osc_transport {
 	const char *name; /* "udp", "ws": for logs */
-	/* Send one OSC packet (a message) to the client: 0 sent, -1 failed
+	/* Send one OSC packet (a message, or a bundle of meters, see
+	 * meter_bundle_max) to the client: 0 sent, -1 failed
 	 * (counted in send_failed), 1 nowhere to send it (not counted). */
 	int (*send)(void *ctx, const void *buf, size_t len);
 	/* The client for logs, e.g. "192.168.1.20:9000"; NULL: the name. */
@@ -113,6 +114,11 @@ struct osc_transport {
 	 * senders of that host share it), or NULL for none.  Called for
 	 * every packet; the core makes the target once and renews it. */
 	struct osc_client *(*autofeed)(void *ctx);
+	/* The meters of one tick go to the client as OSC bundles of at most
+	 * this many bytes (the web surface: one bundle a tick, so one write
+	 * and one frame instead of hundreds), or 0: one message a packet
+	 * (UDP: a datagram each, as surfaces that read no bundles expect). */
+	size_t meter_bundle_max;
 };
 
 /* A client of transport tp (which must outlive it) whose callbacks get

@@ -155,6 +155,11 @@ struct osc {
 	unsigned *fifo; /* ring of flat instances, capacity total */
 	unsigned fifo_head, fifo_len;
 	struct osc_target target[OSC_MAX_TARGETS];
+	/* osc_feed.c: the meters of one tick as a bundle (mt: header, then
+	 * size-prefixed messages) and a client's share of it (mt_out); both
+	 * grow to their size at the first ticks and are kept */
+	unsigned char *mt, *mt_out;
+	size_t mt_len, mt_cap, mt_out_cap;
 
 	/* osc.c and osc_feed.c: the datagram being dispatched */
 	struct {

@@ -595,6 +595,126 @@ void osc_feed_arm(struct osc *o)
 		control_timer_sleep(o->ctl, o->meter_timer);
 }
 
+/* Room for n more bytes in a kept scratch buffer (the control thread may
+ * allocate; the buffers reach their size in the first ticks). */
+static int osc_mt_room(unsigned char **buf, size_t *cap, size_t used, size_t n)
+{
+	if (used + n <= *cap)
+		return 0;
+	size_t want = *cap ? *cap : 4096;
+	while (want < used + n)
+		want *= 2;
+	unsigned char *b = realloc(*buf, want);
+	if (!b)
+		return -1;
+	*buf = b;
+	*cap = want;
+	return 0;
+}
+
+/* An element of o->mt: a message, size-prefixed as in a bundle. */
+static void osc_mt_add(struct osc *o, const struct osc_msgbuf *m)
+{
+	if (m->bad || osc_mt_room(&o->mt, &o->mt_cap, o->mt_len, 4 + m->n) < 0)
+		return;
+	unsigned char *p = o->mt + o->mt_len;
+	p[0] = (unsigned char)(m->n >> 24);
+	p[1] = (unsigned char)(m->n >> 16);
+	p[2] = (unsigned char)(m->n >> 8);
+	p[3] = (unsigned char)m->n;
+	memcpy(p + 4, m->b, m->n);
+	o->mt_len += 4 + m->n;
+}
+
+static const unsigned char osc_bundle_head[16] = "#bundle\0\0\0\0\0\0\0\0\1"; /* immediately */
+
+static uint32_t osc_mt_size(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Encode every meter of this tick once, into o->mt. */
+static void osc_meter_encode(struct osc *o)
+{
+	o->mt_len = 0;
+	if (osc_mt_room(&o->mt, &o->mt_cap, 0, sizeof osc_bundle_head) < 0)
+		return;
+	memcpy(o->mt, osc_bundle_head, sizeof osc_bundle_head);
+	o->mt_len = sizeof osc_bundle_head;
+	for (unsigned id = 0; id < P_COUNT; id++) {
+		const struct param_info *p = &param_table[id];
+		if (p->type != PT_METER)
+			continue;
+		for (unsigned i1 = 0; i1 < o->n1[id]; i1++) {
+			float v[2] = {p->min, p->min};
+			int nv = 1;
+			struct osc_msgbuf m;
+			char path[OSC_PATH_MAX];
+			if (o->host.meter_take)
+				nv = o->host.meter_take(o->host.ctx, (enum param_id)id, i1, v);
+			if (nv <= 0)
+				continue;
+			for (int k = 0; k < 2; k++)
+				if (!isfinite(v[k]))
+					v[k] = p->min;
+			params_path_expand(p->path, strlen(p->path), id, i1, 0, path, sizeof path);
+			osc_wire_begin(&m, path, nv >= 2 ? "ff" : "f");
+			osc_wire_f(&m, v[0]);
+			if (nv >= 2)
+				osc_wire_f(&m, v[1]);
+			osc_mt_add(o, &m);
+			if (p->npath) {
+				params_path_expand(p->npath, strlen(p->npath), id, i1, 0, path, sizeof path);
+				osc_wire_begin(&m, path, "f");
+				osc_wire_f(&m, dsp_db_to_fader(v[0]));
+				osc_mt_add(o, &m);
+			}
+		}
+	}
+}
+
+/* A target's share of this tick's meters: the whole bundle at once when
+ * its transport takes it and its prefix is everything (the web page);
+ * else the elements under its prefix, as bundles of at most max bytes, or
+ * one message a packet (max 0). */
+static void osc_meter_send(struct osc *o, struct osc_target *t)
+{
+	size_t max = t->to->tp->meter_bundle_max;
+	int all = osc_prefix_match(t->prefix, "/");
+	if (max && all && o->mt_len <= max) {
+		if (o->mt_len > sizeof osc_bundle_head)
+			osc_wire_send(t->to, &o->st, o->mt, o->mt_len);
+		return;
+	}
+	size_t out = 0;
+	for (size_t pos = sizeof osc_bundle_head; pos + 4 <= o->mt_len;) {
+		uint32_t n = osc_mt_size(o->mt + pos);
+		const unsigned char *msg = o->mt + pos + 4;
+		pos += 4 + n;
+		if (!all && !osc_prefix_match(t->prefix, (const char *)msg))
+			continue;
+		if (!max || sizeof osc_bundle_head + 4 + n > max) {
+			osc_wire_send(t->to, &o->st, msg, n);
+			continue;
+		}
+		if (out && out + 4 + n > max) {
+			osc_wire_send(t->to, &o->st, o->mt_out, out);
+			out = 0;
+		}
+		if (!out) {
+			if (osc_mt_room(&o->mt_out, &o->mt_out_cap, 0, max) < 0)
+				return;
+			memcpy(o->mt_out, osc_bundle_head, sizeof osc_bundle_head);
+			out = sizeof osc_bundle_head;
+		}
+		memcpy(o->mt_out + out, msg - 4, 4 + n);
+		out += 4 + n;
+	}
+	if (out)
+		osc_wire_send(t->to, &o->st, o->mt_out, out);
+}
+
+/* The meters: encoded once a tick, then sent to every meter target. */
 void osc_feed_meter_tick(struct osc *o, uint64_t now)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
@@ -608,44 +728,10 @@ void osc_feed_meter_tick(struct osc *o, uint64_t now)
 		osc_feed_arm(o); /* nobody to send meters to: sleep */
 		return;
 	}
-	for (unsigned id = 0; id < P_COUNT; id++) {
-		const struct param_info *p = &param_table[id];
-		if (p->type != PT_METER)
-			continue;
-		for (unsigned i1 = 0; i1 < o->n1[id]; i1++) {
-			float v[2] = {p->min, p->min};
-			int nv = 1;
-			struct osc_msgbuf m[2];
-			unsigned nm = 0;
-			char path[OSC_PATH_MAX];
-			if (o->host.meter_take)
-				nv = o->host.meter_take(o->host.ctx, (enum param_id)id, i1, v);
-			if (nv <= 0)
-				continue;
-			for (int k = 0; k < 2; k++)
-				if (!isfinite(v[k]))
-					v[k] = p->min;
-			params_path_expand(p->path, strlen(p->path), id, i1, 0, path, sizeof path);
-			osc_wire_begin(&m[nm], path, nv >= 2 ? "ff" : "f");
-			osc_wire_f(&m[nm], v[0]);
-			if (nv >= 2)
-				osc_wire_f(&m[nm], v[1]);
-			nm++;
-			if (p->npath) {
-				params_path_expand(p->npath, strlen(p->npath), id, i1, 0, path, sizeof path);
-				osc_wire_begin(&m[nm], path, "f");
-				osc_wire_f(&m[nm], dsp_db_to_fader(v[0]));
-				nm++;
-			}
-			for (unsigned ti = 0; ti < OSC_MAX_TARGETS; ti++) {
-				if (!(want & (1ull << ti)))
-					continue;
-				for (unsigned k = 0; k < nm; k++)
-					if (osc_prefix_match(o->target[ti].prefix, osc_wire_path(&m[k])))
-						osc_wire_send_msg(o->target[ti].to, &o->st, &m[k]);
-			}
-		}
-	}
+	osc_meter_encode(o);
+	for (unsigned ti = 0; ti < OSC_MAX_TARGETS; ti++)
+		if (want & (1ull << ti))
+			osc_meter_send(o, &o->target[ti]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -671,4 +757,6 @@ void osc_feed_free(struct osc *o)
 	free(o->fb_last);
 	free(o->fb_inlist);
 	free(o->fifo);
+	free(o->mt);
+	free(o->mt_out);
 }

@@ -346,7 +346,8 @@ static struct osc_client *osc_net_peer(void *ctx, unsigned port);
 static struct osc_client *osc_net_autofeed(void *ctx);
 
 static const struct osc_transport osc_net_transport = {
-    "udp", osc_net_send, osc_net_describe, osc_net_peer, osc_net_autofeed,
+    "udp",        osc_net_send,     osc_net_describe,
+    osc_net_peer, osc_net_autofeed, 0, /* a datagram a meter: surfaces (TouchOSC, ...) read no bundles */
 };
 
 /* Give back the clients the core no longer uses.  Only between datagrams:

@@ -76,6 +76,9 @@ enum webq_kind web_osc_classify(const void *msg, size_t len)
 	size_t n = strnlen(a, len);
 	if (n == len)
 		return WEBQ_REPLY;
+	/* the core sends bundles only of meters (meter_bundle_max) */
+	if (len >= 8 && memcmp(a, "#bundle", 8) == 0)
+		return WEBQ_METER;
 	/* the meters are the table's PT_METER rows: a few suffixes, no
 	 * resolution per message (meters are most of the traffic) */
 	for (unsigned id = 0; id < P_COUNT; id++) {
@@ -215,7 +218,17 @@ static struct osc_client *web_osc_autofeed(void *ctx)
 }
 
 static const struct osc_transport web_osc_transport = {
-    "ws", web_osc_send, web_osc_describe, NULL, web_osc_autofeed,
+    "ws",
+    web_osc_send,
+    web_osc_describe,
+    NULL,
+    web_osc_autofeed,
+    /* the meters of a tick in one message: one queue entry, one write and
+     * one frame a client and tick, where one a meter cost the web thread
+     * 59 % of a core with 50 clients (contrib/perf/web_bench.py); the
+     * bound of an incoming message, so a peer with symmetric limits (an
+     * OSC library's WebSocket port) takes it */
+    WEB_MAX_MSG,
 };
 
 static void web_osc_refuse(struct web_osc *wo, struct web_osc_conn *wc, const char *path)

@@ -7,6 +7,9 @@
 //   2. a value set over UDP shows on the page within 200 ms (measured from
 //      just before the datagram leaves to the DOM change, and to the frame
 //      after it);
+//   2b. the compressor curve on a channel's page is the daemon's
+//      /ch/<n>/dyn/curve reply, on the soft-knee law, and a change over
+//      UDP redraws it;
 //   3. the patchbay: tapping tone:out_1 then <client>:in_1 connects them
 //      (jack_lsp -c), which feeds channel 1 a -12 dBFS tone: its meter on
 //      the page lights to the fader-law height of -12 dBFS, channel 2's
@@ -200,6 +203,43 @@ try {
   note('UDP -> next frame after it: min ' + F.min + ' ms, median ' + F.med + ' ms, max ' + F.max + ' ms');
   check(L.max < 200 && F.max < 200, 'a value set over UDP shows on the page within 200 ms (max ' + L.max + ' ms, ' + F.max + ' ms to the frame)');
   check(L.min >= 0, 'latency clocks agree (min ' + L.min + ' ms >= 0)');
+
+  // ---- 2b. the compressor curve is the daemon's ------------------------
+  // Channel 5's compressor set over UDP; its detail page must draw what
+  // /ch/5/dyn/curve replies (the canvas keeps the points it drew), which
+  // must be the soft-knee law of Giannoulis, Massberg and Reiss (2012)
+  // worked out here: below T - W/2 out = x, above T + W/2 out = T + (x -
+  // T) / R, between x + (1/R - 1)(x - T + W/2)^2 / (2W); plus make-up M.
+  // Then a new ratio over UDP must redraw it.
+  const law = (x, T, R, W, M) =>
+    (2 * (x - T) < -W ? x : 2 * Math.abs(x - T) <= W ? x + ((1 / R - 1) * (x - T + W / 2) ** 2) / (2 * W) : T + (x - T) / R) + M;
+  const curveOk = async (R) => {
+    const pts = await until(
+      () =>
+        b.eval(`(() => { const c = document.querySelector('.curve.small'); const p = c && c.__pts;
+          return p && Math.abs(p[p.length - 1][1] - (${law(0, -30, R, 6, 6)})) < 0.05 ? p : null; })()`),
+      3000,
+      50,
+    );
+    if (!pts) return 'no curve with ratio ' + R + ' on the page';
+    let worst = 0;
+    for (const [x, y] of pts) worst = Math.max(worst, Math.abs(y - law(x, -30, R, 6, 6)));
+    return pts.length === 81 && pts[0][0] === -80 && pts[80][0] === 0 && worst < 0.01 ? '' : 'points ' + pts.length + ', worst ' + worst.toFixed(4) + ' dB';
+  };
+  set('/ch/5/dyn/on', 1);
+  set('/ch/5/dyn/thr/db', -30);
+  set('/ch/5/dyn/ratio', 4);
+  set('/ch/5/dyn/knee/db', 6);
+  set('/ch/5/dyn/makeup/db', 6);
+  await b.eval(`location.hash = '#ch/5'`);
+  let why = await curveOk(4);
+  check(!why, "channel 5's compressor curve on the page is the daemon's reply, on the law (T -30, R 4, W 6, M +6) " + why);
+  set('/ch/5/dyn/ratio', 2);
+  why = await curveOk(2);
+  check(!why, 'a ratio of 2 set over UDP redraws it from a new reply ' + why);
+  await b.eval(`location.hash = '#mixer'`);
+  await until(() => b.eval(`!!document.querySelector('.strip.ch .fader-read')`), 3000, 50);
+  await sleep(300);
 
   // ---- 3. patchbay, then meters -----------------------------------------
   const tone = 'tone:out_1',
