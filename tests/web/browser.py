@@ -106,7 +106,7 @@ class Browser:
             f.write(self.d.get_screenshot_as_png())
 
     # ---- pointer input --------------------------------------------------
-    def _apart(self):
+    def apart(self):
         """A new gesture starts 400 ms after the last one ended: the app
         takes a press within 300 ms of a release for a double-tap."""
         time.sleep(max(0.0, self.last_up + 0.4 - time.monotonic()))
@@ -124,7 +124,7 @@ class Browser:
         when the caller waits for it itself).  kind "touch" uses one
         finger; shift holds the shift key throughout."""
         x, y, dy = int(x), int(y), int(dy)
-        self._apart()
+        self.apart()
         if kind == "touch":
             ab = ActionBuilder(self.d, mouse=PointerInput(interaction.POINTER_TOUCH, "finger"), duration=0)
             p = ab.pointer_action
@@ -154,7 +154,7 @@ class Browser:
 
     def double_click(self, x, y, settle=0.4):
         """Two clicks 80 ms apart (as a person's double-click)."""
-        self._apart()
+        self.apart()
         ab, p = self._mouse()
         p.move_to_location(int(x), int(y))
         p.click()
