@@ -13,7 +13,8 @@
 . "${srcdir:-.}/jack-env.sh"
 top_srcdir=${top_srcdir:-..}
 jmx_require jackd jack_lsp jack_connect chromium chromedriver
-# Debian's python: a python3 earlier on PATH (pyenv) may lack selenium
+# Debian's python: a python3 earlier on PATH (pyenv) may lack selenium;
+# -B: no __pycache__ written into the source tree
 py=${JMX_PYTHON:-/usr/bin/python3}
 "$py" -c 'import selenium' 2>/dev/null || { jmx_note "SKIP: no selenium for $py (python3-selenium)"; exit 77; }
 jmx_built ../src/jackmixd ../src/jackmixctl ./jmx_tone
@@ -38,7 +39,7 @@ JMX_DIAG='jmx_show "daemon log" "$JMX_DAEMON_LOG" 40'
 # them ({key} in a page is bus 1's key).
 mkdir -p "$T/shots"
 start=$(date +%s)
-JACKMIXCTL=../src/jackmixctl "$py" "$top_srcdir/tests/web/live_test.py" \
+JACKMIXCTL=../src/jackmixctl "$py" -B "$top_srcdir/tests/web/live_test.py" \
 	"http://127.0.0.1:$hport" "$port" $name "$T" "$T/shots" \
 	phone:390x844:#mixer tablet:1180x820:#mixer desktop:1440x900:#mixer \
 	phone-patch:390x844:#patch "phone-musician:390x844:&key={key}&bus=1" >"$T/live-test.log" 2>&1 &
