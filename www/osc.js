@@ -5,7 +5,7 @@
 // f (float32), s (string), b (blob), h (int64, as BigInt), T, F, N, I (no
 // data), t (timetag, as BigInt).  Everything is big-endian and padded to 4
 // bytes, as the OSC 1.0 specification says.  No dependencies; runs in a
-// browser and in node (tests/web-osc.sh).
+// browser; tests/web-app.sh checks it inside the app's page (tests/web/osc-test.js).
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -220,7 +220,7 @@ class Handler(SimpleHTTPRequestHandler):
         self.wfile.write(b)
 
     def do_GET(self):
-        if self.path == '/stub/received':  # what the page sent, for tests/web/drag-test.mjs
+        if self.path == '/stub/received':  # what the page sent, for tests/web/app_test.py
             out, RECEIVED[:] = list(RECEIVED), []
             return self.send_json(out)
         self.path = self.path.split("?")[0]
