@@ -629,7 +629,8 @@ static void test_param_sweeps(void)
 	/* reverb: 3 s to settle, then a new value set at once every 0.5 s
 	 * (the effect smooths it): size 1, lowcut 600 Hz, damp 1.5 kHz,
 	 * decay 2.5 s, width 0, size 0.2, lowcut 50 Hz, damp 8 kHz, width 1,
-	 * decay 1 s, pre-delay 150 ms, 7 ms */
+	 * decay 1 s (pre-delay jumps are the delay line's crossfade, which
+	 * the delay's time-sweep test checks) */
 	struct fx *fx = mk(rate, FX_REVERB, p);
 	static const struct {
 		enum fx_param p;
@@ -638,7 +639,7 @@ static void test_param_sweeps(void)
 	             {FXP_WIDTH, 0}, {FXP_SIZE, 0.2f},     {FXP_LOWCUT_HZ, 50}, {FXP_DAMP_HZ, 8000},
 	             {FXP_WIDTH, 1}, {FXP_DECAY_S, 1}};
 	for (size_t t = 0; t < n; t += JMX_CHUNK) {
-		if (t >= from && (t - from) % 24000 < JMX_CHUNK && (t - from) / 24000 < 12)
+		if (t >= from && (t - from) % 24000 < JMX_CHUNK && (t - from) / 24000 < sizeof jumps / sizeof jumps[0])
 			fx_set(fx, jumps[(t - from) / 24000].p, jumps[(t - from) / 24000].v);
 		fx_process(fx, x + t, x + t, ol + t, or +t, JMX_CHUNK);
 	}
