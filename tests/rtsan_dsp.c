@@ -91,6 +91,9 @@ static unsigned dims(enum param_id id, unsigned *n2)
 	case SC_MASTER_BAND:
 		*n2 = JMX_BANDS;
 		return 1;
+	case SC_BUS_BAND:
+		*n2 = JMX_BANDS;
+		return BUSES;
 	default:
 		*n2 = 1;
 		return 1;

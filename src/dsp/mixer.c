@@ -254,6 +254,8 @@ static long flat_index(const struct mixer *m, enum param_id id, unsigned i1, uns
 		return i1 < nb ? (long)(base + i1) : -1;
 	case SC_MASTER_BAND:
 		return i2 < JMX_BANDS ? (long)(base + i2) : -1;
+	case SC_BUS_BAND:
+		return i1 < nb && i2 < JMX_BANDS ? (long)(base + i1 * JMX_BANDS + i2) : -1;
 	}
 	return -1;
 }
@@ -284,6 +286,8 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 		}
 		return;
 	}
+	case SC_BUS_BAND:
+		return;
 	case SC_BUS:
 		if (id == P_BUS_FADER)
 			m->bus_db[i1] = v;
@@ -576,15 +580,8 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 
 	/* every parameter at its table default */
 	for (int id = 0; id < P_COUNT; id++) {
-		enum param_scope sc = param_table[id].scope;
-		unsigned n1 = sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS ? m->nch
-		              : sc == SC_BUS                                     ? cfg->buses
-		                                                                 : 1;
-		unsigned n2 = sc == SC_CH_BAND || sc == SC_MASTER_BAND ? JMX_BANDS
-		              : sc == SC_CH_BUS                        ? cfg->buses
-		                                                       : 1;
-		if (param_instances((enum param_id)id, &shape) == 0)
-			continue;
+		unsigned n1, n2;
+		param_dims((enum param_id)id, &shape, &n1, &n2);
 		for (unsigned i1 = 0; i1 < n1; i1++)
 			for (unsigned i2 = 0; i2 < n2; i2++) {
 				struct rt_msg msg = {(uint16_t)id,
