@@ -5,7 +5,8 @@
  * process callback does each period: apply queued parameter changes
  * (sets and ramps of every parameter of every instance, in range), render
  * a period of any length up to JMX_MAX_FRAMES, push the master into the
- * recorder ring.  RTSan reports any allocation, lock, blocking call or
+ * recorder ring, with the transport's tempo changing under the buses'
+ * effects.  RTSan reports any allocation, lock, blocking call or
  * system call made from it or anything it calls.
  *
  *   rtsan_dsp [--negative] [SECONDS]
@@ -47,12 +48,13 @@ static void *(*volatile alloc_fn)(size_t) = malloc;
 static void *volatile sink;
 
 static void rt_cycle(struct mixer *m, struct recring *ring, const struct rt_msg *msgs, unsigned n_msgs,
-                     const float *const *in, float *const *out, unsigned n) NONBLOCKING;
+                     const float *const *in, float *const *out, unsigned n, float bpm) NONBLOCKING;
 static void rt_cycle(struct mixer *m, struct recring *ring, const struct rt_msg *msgs, unsigned n_msgs,
-                     const float *const *in, float *const *out, unsigned n)
+                     const float *const *in, float *const *out, unsigned n, float bpm)
 {
 	for (unsigned i = 0; i < n_msgs; i++)
 		mixer_apply(m, &msgs[i]);
+	mixer_set_tempo(m, bpm);
 	mixer_process(m, in, out, n);
 	recring_push(ring, out[0], out[1], n);
 	if (negative)
@@ -156,7 +158,8 @@ int main(int argc, char **argv)
 			msg->arg = msg->kind == RT_RAMP ? 1.0f + uniform(&seed) * 500.0f : 0.0f;
 		}
 		unsigned n = periods[rnd(&seed) % (sizeof periods / sizeof *periods)];
-		rt_cycle(m, &ring, msgs, n_msgs, (const float *const *)inb, outb, n);
+		float bpm = rnd(&seed) % 4 ? 60.0f + (float)(cycles % 120) : 0.0f;
+		rt_cycle(m, &ring, msgs, n_msgs, (const float *const *)inb, outb, n, bpm);
 		/* the disk side: keep the ring from filling */
 		recring_release(&ring, recring_head(&ring));
 		cycles++;
