@@ -7,6 +7,7 @@
  *
  *   jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]
  *                  [-s seconds] [--moving] [--scaling] [--record | --stems]
+ *                  [--fx]
  *
  * Prints microseconds per period (mean CPU time of the rendering thread,
  * which is what other load on the machine disturbs least, and the worst
@@ -20,7 +21,10 @@
  * the recorder, pushing master L/R into a recorder ring of 10 s (as the
  * daemon does; the consumer is stubbed out); --stems does that with
  * --record-stems on: the mixer's post-trim tap and a ring with a column
- * per input lane more.
+ * per input lane more.  --fx is issue 15's console: 8 buses, two reverbs,
+ * a delay, a chorus and four subgroups with EQ and compressor, all routed
+ * to master (a 20 ms output delay on the subgroups), and each channel's 4
+ * sends going to a reverb, the delay, the chorus and a subgroup.
  *
  * Instructions per channel-sample with callgrind (a fixed amount of work;
  * the set-up and warm-up cost is removed by running two durations):
@@ -47,6 +51,7 @@ struct opts {
 	double rate, seconds;
 	int moving;
 	int record; /* 1: master to a ring, 2: master and stems */
+	int fx;     /* issue 15's buses (--fx) */
 };
 
 static double now(clockid_t clk)
@@ -80,10 +85,29 @@ static void engage(struct mixer *m, const struct opts *o)
 		set(m, P_CH_DYN_MAKEUP, c, 0, 3);
 		set(m, P_CH_FADER, c, 0, -5);
 		set(m, P_CH_PAN, c, 0, (float)(c % 9) / 8.0f);
-		for (unsigned b = 0; b < o->buses; b++) {
+		for (unsigned b = 0; b < o->buses && !o->fx; b++) {
 			set(m, P_CH_SEND_LEVEL, c, b, -10);
 			set(m, P_CH_SEND_PRE, c, b, b < o->buses / 2);
 		}
+		if (o->fx) { /* a reverb, the delay, the chorus, a subgroup */
+			const unsigned to[4] = {c % 2, 2, 3, 4 + c % 4};
+			for (unsigned k = 0; k < 4; k++)
+				set(m, P_CH_SEND_LEVEL, c, to[k], -10);
+		}
+	}
+	for (unsigned b = 0; b < o->buses && o->fx; b++) {
+		static const float type[8] = {1, 1, 2, 3, 0, 0, 0, 0}; /* FX_TYPES */
+		set(m, P_BUS_MASTER, b, 0, 1);
+		set(m, P_BUS_PAN, b, 0, 0.4f + 0.025f * (float)b);
+		set(m, P_BUS_FX, b, 0, type[b]);
+		if (type[b] != 0)
+			continue;
+		set(m, P_BUS_EQ_ON, b, 0, 1);
+		for (unsigned k = 0; k < JMX_BANDS; k++)
+			set(m, P_BUS_EQ_DB, b, k, k & 1 ? -3.0f : 3.0f);
+		set(m, P_BUS_DYN_ON, b, 0, 1);
+		set(m, P_BUS_DYN_THR, b, 0, -30);
+		set(m, P_BUS_DELAY, b, 0, 20);
 	}
 	set(m, P_MASTER_EQ_ON, 0, 0, 1);
 	for (unsigned b = 0; b < JMX_BANDS; b++)
@@ -184,14 +208,15 @@ static int run(const struct opts *o, struct result *res)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
-	                "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n");
+	fprintf(stderr,
+	        "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
+	        "                      [-s seconds] [--moving] [--scaling] [--record | --stems] [--fx]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0};
+	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0};
 	int scaling = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -201,6 +226,11 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--moving")) {
 			o.moving = 1;
+			continue;
+		}
+		if (!strcmp(a, "--fx")) {
+			o.fx = 1;
+			o.buses = 8;
 			continue;
 		}
 		if (!strcmp(a, "--record") || !strcmp(a, "--stems")) {
@@ -237,8 +267,9 @@ int main(int argc, char **argv)
 	    o.period < 1 || o.period > JMX_MAX_FRAMES || !(o.rate >= 8000) || !(o.seconds > 0))
 		usage();
 
-	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses, %g s of audio a run%s%s\n", o.rate,
-	       o.period, o.buses, o.seconds, o.moving ? ", EQ sweeping" : "",
+	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses%s, %g s of audio a run%s%s\n", o.rate,
+	       o.period, o.buses, o.fx ? " (2 reverbs, delay, chorus, 4 subgroups; all to master)" : "",
+	       o.seconds, o.moving ? ", EQ sweeping" : "",
 	       o.record == 2 ? ", master and stems to the recorder ring"
 	       : o.record    ? ", master to the recorder ring"
 	                     : "");
