@@ -395,23 +395,35 @@ void bus_rack_process(struct bus_rack *r, const struct strip_chunk *ck, unsigned
 		float *ol = out[2 * a], *orr = out[2 * a + 1], *dl = b->dl;
 		unsigned w = b->w;
 		struct strip_meter sm;
+		const int fading = b->d_old != b->d;
 		for (unsigned j = 0; j < n; j++, w++) {
 			float gn = sm_at(&b->gain, ramp[j]) * (p0 + ramp[j] * (p1 - p0));
 			float *wp = &dl[2 * (w & mask)];
 			wp[0] = x[j][lane] * gn;
 			wp[1] = x[j][lane + 1] * gn;
-			const float *rn = &dl[2 * ((w - b->d) & mask)],
-			            *ro = &dl[2 * ((w - b->d_old) & mask)];
+			const float *rn = &dl[2 * ((w - b->d) & mask)];
+			if (!fading) {
+				ol[j] = rn[0];
+				orr[j] = rn[1];
+				continue;
+			}
+			const float *ro = &dl[2 * ((w - b->d_old) & mask)];
 			float fw = b->fw0 + ramp[j] * (b->fw1 - b->fw0);
-			float yl = ro[0] + fw * (rn[0] - ro[0]), yr = ro[1] + fw * (rn[1] - ro[1]);
-			ol[j] = yl;
-			orr[j] = yr;
-			ml[j] += sm_at(&b->mgl, ramp[j]) * yl;
-			mr[j] += sm_at(&b->mgr, ramp[j]) * yr;
-			float s = sm_at(&b->so, ramp[j]);
-			sl[j] += s * yl;
-			sr[j] += s * yr;
+			ol[j] = ro[0] + fw * (rn[0] - ro[0]);
+			orr[j] = ro[1] + fw * (rn[1] - ro[1]);
 		}
+		/* the feeds, only where they are or were on in this chunk */
+		if (b->mgl.cur != 0.0f || b->mgl.prev != 0.0f || b->mgr.cur != 0.0f || b->mgr.prev != 0.0f)
+			for (unsigned j = 0; j < n; j++) {
+				ml[j] += sm_at(&b->mgl, ramp[j]) * ol[j];
+				mr[j] += sm_at(&b->mgr, ramp[j]) * orr[j];
+			}
+		if (b->so.cur != 0.0f || b->so.prev != 0.0f)
+			for (unsigned j = 0; j < n; j++) {
+				float so = sm_at(&b->so, ramp[j]);
+				sl[j] += so * ol[j];
+				sr[j] += so * orr[j];
+			}
 		b->w = w & mask;
 		strip_meter_read(g, lane, &sm);
 		b->gr = sm.comp_db;
