@@ -1,6 +1,7 @@
 /*
  * mixer.c - the console around the channel strips: lane layout, parameter
- * dispatch, chunking, aux buses, master hand-off, solo/monitor and meters.
+ * dispatch, chunking, the sums of the aux buses (their processing is
+ * bus.c's), master hand-off, solo/monitor and meters.
  *
  * Threads: mixer_new, mixer_tap_new and mixer_free on the control thread
  * while RT is not running; mixer_apply, mixer_process and mixer_tap on
@@ -25,7 +26,7 @@
  *   master latency so the monitor's latency does not change when solo
  *   engages, and the monitor crossfades between the master copy and the
  *   solo sum with a fade value that travels through the same delay.
- * - Bus and monitor gains smooth like the strips' (sm_step), and a gain
+ * - Monitor gains (and bus.c's) smooth like the strips' (sm.h), and a gain
  *   going to or leaving exactly 0 takes the switch ramp (dsp.h) instead,
  *   one point of the chunk table (strip_chunk.sw_left) a chunk.
  * - Ramps (RT_RAMP) are stepped once per chunk: each sets the point of its

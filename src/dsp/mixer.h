@@ -87,7 +87,9 @@ const float *mixer_tap(const struct mixer *m);
 
 /* Frames of delay from input to master and monitor outputs (limiter
  * lookahead); constant for a given sample rate, bypassed or not.  The
- * aux bus outputs have no added delay. */
+ * aux bus outputs have no added delay but the output delay a bus is set
+ * to (/bus/<a>/delay/ms, alignment asked for, not latency); a bus routed
+ * to master adds nothing to the master's. */
 unsigned mixer_latency(const struct mixer *m);
 
 /* Any thread.  Read and reset a meter: P_CH_METER, P_BUS_METER,
