@@ -7,7 +7,7 @@
  *
  *   jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]
  *                  [-s seconds] [--moving] [--scaling] [--record | --stems]
- *                  [--fx]
+ *                  [--fx | --effect off|reverb|delay|chorus]
  *
  * Prints microseconds per period (mean CPU time of the rendering thread,
  * which is what other load on the machine disturbs least, and the worst
@@ -25,6 +25,9 @@
  * a delay, a chorus and four subgroups with EQ and compressor, all routed
  * to master (a 20 ms output delay on the subgroups), and each channel's 4
  * sends going to a reverb, the delay, the chorus and a subgroup.
+ * --effect TYPE is one effect alone: one mono channel (nothing engaged)
+ * sent to one bus running TYPE, routed to master with the master chain
+ * out; its cost is the difference from --effect off.
  *
  * Instructions per channel-sample with callgrind (a fixed amount of work;
  * the set-up and warm-up cost is removed by running two durations):
@@ -52,6 +55,7 @@ struct opts {
 	int moving;
 	int record; /* 1: master to a ring, 2: master and stems */
 	int fx;     /* issue 15's buses (--fx) */
+	int effect; /* --effect: position in FX_TYPES, -1 without */
 };
 
 static double now(clockid_t clk)
@@ -69,6 +73,13 @@ static void set(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, flo
 
 static void engage(struct mixer *m, const struct opts *o)
 {
+	if (o->effect >= 0) { /* one effect alone */
+		set(m, P_CH_SEND_LEVEL, 0, 0, -10);
+		set(m, P_BUS_MASTER, 0, 0, 1);
+		set(m, P_BUS_FX, 0, 0, (float)o->effect);
+		set(m, P_MASTER_LIMITER_ON, 0, 0, 0);
+		return;
+	}
 	for (unsigned c = 0; c < o->mono + o->stereo; c++) {
 		set(m, P_CH_HPF_ON, c, 0, 1);
 		set(m, P_CH_HPF_HZ, c, 0, 80);
@@ -208,15 +219,15 @@ static int run(const struct opts *o, struct result *res)
 
 static void usage(void)
 {
-	fprintf(stderr,
-	        "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
-	        "                      [-s seconds] [--moving] [--scaling] [--record | --stems] [--fx]\n");
+	fprintf(stderr, "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
+	                "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n"
+	                "                      [--fx | --effect off|reverb|delay|chorus]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0};
+	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0, -1};
 	int scaling = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -226,6 +237,19 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--moving")) {
 			o.moving = 1;
+			continue;
+		}
+		if (!strcmp(a, "--effect") && i + 1 < argc) {
+			static const char *const names[] = {"off", "reverb", "delay",
+			                                    "chorus"}; /* FX_TYPES */
+			o.effect = 4;
+			for (int k = 0; k < 4; k++)
+				if (!strcmp(argv[i + 1], names[k]))
+					o.effect = k;
+			if (o.effect == 4)
+				usage();
+			o.mono = 1, o.stereo = 0, o.buses = 1;
+			i++;
 			continue;
 		}
 		if (!strcmp(a, "--fx")) {
