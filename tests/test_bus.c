@@ -395,6 +395,8 @@ static void test_clicks(void)
 	    {P_BUS_DELAY, 3, 2, "delay 100 -> 3 ms"},
 	    {P_BUS_MUTE, 1, 1, "bus mute"},
 	    {P_BUS_MUTE, 0, 1, "bus unmute"},
+	    {P_CH_MASTER, 1, 1, "channel onto the master beside the bus (a one-pole)"},
+	    {P_CH_MASTER, 0, 1, "channel off the master"},
 	};
 	size_t step = (size_t)(0.25 * RATE), len = step * (1 + sizeof ev / sizeof ev[0]);
 	struct rig r = bus_rig(RATE, len, amp, hz);
@@ -404,7 +406,10 @@ static void test_clicks(void)
 	for (unsigned k = 0; k < sizeof ev / sizeof ev[0]; k++) {
 		rig_set(&r, ev[k].id, 0, 0, ev[k].v);
 		render(&r, step * (k + 1), step * (k + 2), 256);
-		double bound = (sine_step + amp * c * ev[k].jump * (M_PI / 2) / ramp_frames) * 1.001;
+		/* with the channel on the master beside the bus, the master
+		 * carries the tone twice */
+		double paths = ev[k].id == P_CH_MASTER ? 2 : 1;
+		double bound = (paths * sine_step + amp * c * ev[k].jump * (M_PI / 2) / ramp_frames) * 1.001;
 		for (unsigned o = 0; o < 2; o++) {
 			unsigned out = o ? O_BL(0) : O_ML;
 			double got = max_step(r.out[out], step * (k + 1), step * (k + 2));
