@@ -3,8 +3,9 @@
  * fader and mute, output delay, master feed with balance, solo (AFL).
  *
  * Threads: bus_rack_new, bus_rack_free and bus_rack_snap on the control
- * thread while RT is not running (inside mixer_new / mixer_free); the rest
- * on the RT thread only.  Nothing here allocates, locks or does I/O after
+ * thread while RT is not running (inside mixer_new / mixer_free), and
+ * bus_rack_set and bus_rack_solos there too for the defaults; the rest on
+ * the RT thread only.  Nothing here allocates, locks or does I/O after
  * bus_rack_new.
  *
  * Invariants:
@@ -225,7 +226,7 @@ static void bus_master_gains(struct bus_one *b, int jump)
 
 void bus_rack_set(struct bus_rack *r, enum param_id id, unsigned a, unsigned band, float v, int jump)
 {
-	ASSERT_ROLE(ROLE_RT);
+	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* control: mixer_new's defaults, before RT runs */
 	if (a >= r->n || !isfinite(v))
 		return;
 	struct bus_one *b = &r->bus[a];
@@ -302,7 +303,7 @@ void bus_rack_tempo(struct bus_rack *r, float bpm)
 
 unsigned bus_rack_solos(const struct bus_rack *r)
 {
-	ASSERT_ROLE(ROLE_RT);
+	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* as bus_rack_set */
 	unsigned n = 0;
 	for (unsigned a = 0; a < r->n; a++)
 		n += r->bus[a].solo;

@@ -8,6 +8,7 @@
  *
  * Threads:
  *   bus_rack_new, bus_rack_free, bus_rack_snap  control thread (mixer_new / mixer_free)
+ *   bus_rack_set, bus_rack_solos                RT, or control inside mixer_new (defaults)
  *   everything else                             the RT thread only (or a test)
  *
  * Buses sum channels only (mixer.c feeds the sums from the strips), so
