@@ -3,7 +3,9 @@
 # daemon under the RT shim (tests/rtshim.c, see rt-safety.sh) while the
 # transport rolls, loops, stops and starts, and OSC keeps changing lane
 # modes, touching, writing, clearing and starting and stopping timed moves
-# (itest_auto rt), so that lane sets are replaced in flight.  The shim
+# (itest_auto rt), so that lane sets are replaced in flight; bus 1 runs
+# its effect, EQ and compressor, routed to master, and its delay, balance,
+# effect time and an EQ band are among the lanes and moves.  The shim
 # must report 0 forbidden calls and have watched the cycles.
 . "${srcdir:-.}/jack-env.sh"
 . "${srcdir:-.}/auto-env.sh"

@@ -7,7 +7,8 @@
  *
  *   jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]
  *                  [-s seconds] [--moving] [--scaling] [--record | --stems]
- *   jackmixd-bench --fx [reverb|delay|chorus|all] [-r rate] [-p period] [-s seconds]
+ *                  [--fx | --effect off|reverb|delay|chorus]
+ *   jackmixd-bench --fx-alone [reverb|delay|chorus|all] [-r rate] [-p period] [-s seconds]
  *
  * Prints microseconds per period (mean CPU time of the rendering thread,
  * which is what other load on the machine disturbs least, and the worst
@@ -21,16 +22,22 @@
  * the recorder, pushing master L/R into a recorder ring of 10 s (as the
  * daemon does; the consumer is stubbed out); --stems does that with
  * --record-stems on: the mixer's post-trim tap and a ring with a column
- * per input lane more.
+ * per input lane more.  --fx is issue 15's console: 8 buses, two reverbs,
+ * a delay, a chorus and four subgroups with EQ and compressor, all routed
+ * to master (a 20 ms output delay on the subgroups), and each channel's 4
+ * sends going to a reverb, the delay, the chorus and a subgroup.
+ * --effect TYPE is one effect alone: one mono channel (nothing engaged)
+ * sent to one bus running TYPE, routed to master with the master chain
+ * out; its cost is the difference from --effect off.
  *
- * --fx measures a bus effect alone (fx.h: reverb with a 3 s decay, delay
+ * --fx-alone measures a bus effect alone (fx.h: reverb with a 3 s decay, delay
  * at 375 ms with feedback 0.5 and damping, chorus at 0.8 Hz, 3 ms),
  * stereo noise in, rendered in JMX_CHUNK pieces per period as the mixer's
  * bus path does: microseconds per period, share of a core and ns per
  * stereo frame.  Instructions per stereo frame of one effect:
  *
  *   for s in 1 2; do valgrind --tool=callgrind --callgrind-out-file=fx.$s \
- *       ./jackmixd-bench --fx reverb -s $s; done
+ *       ./jackmixd-bench --fx-alone reverb -s $s; done
  *   (difference of the two summaries) / 48000
  *
  * Instructions per channel-sample with callgrind (a fixed amount of work;
@@ -59,6 +66,8 @@ struct opts {
 	double rate, seconds;
 	int moving;
 	int record; /* 1: master to a ring, 2: master and stems */
+	int fx;     /* issue 15's buses (--fx) */
+	int effect; /* --effect: position in FX_TYPES, -1 without */
 };
 
 static double now(clockid_t clk)
@@ -76,6 +85,13 @@ static void set(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, flo
 
 static void engage(struct mixer *m, const struct opts *o)
 {
+	if (o->effect >= 0) { /* one effect alone */
+		set(m, P_CH_SEND_LEVEL, 0, 0, -10);
+		set(m, P_BUS_MASTER, 0, 0, 1);
+		set(m, P_BUS_FX, 0, 0, (float)o->effect);
+		set(m, P_MASTER_LIMITER_ON, 0, 0, 0);
+		return;
+	}
 	for (unsigned c = 0; c < o->mono + o->stereo; c++) {
 		set(m, P_CH_HPF_ON, c, 0, 1);
 		set(m, P_CH_HPF_HZ, c, 0, 80);
@@ -92,10 +108,29 @@ static void engage(struct mixer *m, const struct opts *o)
 		set(m, P_CH_DYN_MAKEUP, c, 0, 3);
 		set(m, P_CH_FADER, c, 0, -5);
 		set(m, P_CH_PAN, c, 0, (float)(c % 9) / 8.0f);
-		for (unsigned b = 0; b < o->buses; b++) {
+		for (unsigned b = 0; b < o->buses && !o->fx; b++) {
 			set(m, P_CH_SEND_LEVEL, c, b, -10);
 			set(m, P_CH_SEND_PRE, c, b, b < o->buses / 2);
 		}
+		if (o->fx) { /* a reverb, the delay, the chorus, a subgroup */
+			const unsigned to[4] = {c % 2, 2, 3, 4 + c % 4};
+			for (unsigned k = 0; k < 4; k++)
+				set(m, P_CH_SEND_LEVEL, c, to[k], -10);
+		}
+	}
+	for (unsigned b = 0; b < o->buses && o->fx; b++) {
+		static const float type[8] = {1, 1, 2, 3, 0, 0, 0, 0}; /* FX_TYPES */
+		set(m, P_BUS_MASTER, b, 0, 1);
+		set(m, P_BUS_PAN, b, 0, 0.4f + 0.025f * (float)b);
+		set(m, P_BUS_FX, b, 0, type[b]);
+		if (type[b] != 0)
+			continue;
+		set(m, P_BUS_EQ_ON, b, 0, 1);
+		for (unsigned k = 0; k < JMX_BANDS; k++)
+			set(m, P_BUS_EQ_DB, b, k, k & 1 ? -3.0f : 3.0f);
+		set(m, P_BUS_DYN_ON, b, 0, 1);
+		set(m, P_BUS_DYN_THR, b, 0, -30);
+		set(m, P_BUS_DELAY, b, 0, 20);
 	}
 	set(m, P_MASTER_EQ_ON, 0, 0, 1);
 	for (unsigned b = 0; b < JMX_BANDS; b++)
@@ -278,21 +313,22 @@ static int bench_fx(const struct opts *o, const char *which)
 
 static void usage(void)
 {
-	fprintf(stderr,
-	        "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
-	        "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n"
-	        "       jackmixd-bench --fx [reverb|delay|chorus|all] [-r rate] [-p period] [-s seconds]\n");
+	fprintf(stderr, "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
+	                "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n"
+	                "                      [--fx | --effect off|reverb|delay|chorus]\n"
+	                "       jackmixd-bench --fx-alone [reverb|delay|chorus|all] [-r rate] [-p period] "
+	                "[-s seconds]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0};
+	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0, -1};
 	int scaling = 0;
 	const char *fx = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--fx")) {
+		if (!strcmp(a, "--fx-alone")) {
 			fx = i + 1 < argc && argv[i + 1][0] != '-' ? argv[++i] : "all";
 			continue;
 		}
@@ -302,6 +338,24 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--moving")) {
 			o.moving = 1;
+			continue;
+		}
+		if (!strcmp(a, "--effect") && i + 1 < argc) {
+			static const char *const names[] = {"off", "reverb", "delay",
+			                                    "chorus"}; /* FX_TYPES */
+			o.effect = 4;
+			for (int k = 0; k < 4; k++)
+				if (!strcmp(argv[i + 1], names[k]))
+					o.effect = k;
+			if (o.effect == 4)
+				usage();
+			o.mono = 1, o.stereo = 0, o.buses = 1;
+			i++;
+			continue;
+		}
+		if (!strcmp(a, "--fx")) {
+			o.fx = 1;
+			o.buses = 8;
 			continue;
 		}
 		if (!strcmp(a, "--record") || !strcmp(a, "--stems")) {
@@ -340,8 +394,9 @@ int main(int argc, char **argv)
 
 	if (fx)
 		return bench_fx(&o, fx);
-	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses, %g s of audio a run%s%s\n", o.rate,
-	       o.period, o.buses, o.seconds, o.moving ? ", EQ sweeping" : "",
+	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses%s, %g s of audio a run%s%s\n", o.rate,
+	       o.period, o.buses, o.fx ? " (2 reverbs, delay, chorus, 4 subgroups; all to master)" : "",
+	       o.seconds, o.moving ? ", EQ sweeping" : "",
 	       o.record == 2 ? ", master and stems to the recorder ring"
 	       : o.record    ? ", master to the recorder ring"
 	                     : "");

@@ -539,10 +539,18 @@ static void run_rt(double secs)
 {
 	struct msg m;
 	static const char *const modes[] = {"read", "write", "touch", "latch", "off"};
-	static const char *const bases[] = {"/ch/1/fader",       "/ch/2/fader", "/ch/1/pan",
-	                                    "/ch/2/eq/1/hz",     "/ch/1/mute",  "/master/fader",
-	                                    "/ch/1/send/1/level"};
+	static const char *const bases[] = {"/ch/1/fader",        "/ch/2/fader",   "/ch/1/pan",
+	                                    "/ch/2/eq/1/hz",      "/ch/1/mute",    "/master/fader",
+	                                    "/ch/1/send/1/level", "/bus/1/delay",  "/bus/1/pan",
+	                                    "/bus/1/fx/time",     "/bus/1/eq/1/hz"};
+	const unsigned nbases = sizeof bases / sizeof bases[0];
 	uint32_t s = 12345;
+	/* the bus engaged (issue 15): a delay effect, EQ, compressor, routed
+	 * to master, so that its lanes and moves reach running stages */
+	sendi("/bus/1/fx", 2);
+	sendi("/bus/1/eq/on", 1);
+	sendi("/bus/1/dyn/on", 1);
+	sendi("/bus/1/master", 1);
 	send0("/automation/clear");
 	sends("/automation/mode", "write");
 	transport_stop_at(0);
@@ -552,7 +560,7 @@ static void run_rt(double secs)
 	while (now_ms() < t0 + (uint64_t)(secs * 1000)) {
 		char path[128];
 		s = s * 1664525u + 1013904223u;
-		const char *b = bases[(s >> 8) % 7];
+		const char *b = bases[(s >> 8) % nbases];
 		switch ((s >> 16) % 10) {
 		case 0:
 			snprintf(path, sizeof path, "%s/auto", b);
@@ -577,10 +585,14 @@ static void run_rt(double secs)
 		default:
 			if (!strcmp(b, "/ch/1/mute"))
 				sendi("/ch/1/mute", (s >> 4) & 1);
-			else if (!strcmp(b, "/ch/2/eq/1/hz"))
-				sendf("/ch/2/eq/1/hz", (float)(50 + (s >> 4) % 2000));
-			else if (!strcmp(b, "/ch/1/pan"))
-				sendf("/ch/1/pan", (float)((s >> 4) % 100) / 100.0f);
+			else if (!strcmp(b, "/ch/2/eq/1/hz") || !strcmp(b, "/bus/1/eq/1/hz"))
+				sendf(b, (float)(50 + (s >> 4) % 2000));
+			else if (!strcmp(b, "/ch/1/pan") || !strcmp(b, "/bus/1/pan"))
+				sendf(b, (float)((s >> 4) % 100) / 100.0f);
+			else if (!strcmp(b, "/bus/1/delay"))
+				sendf("/bus/1/delay/ms", (float)((s >> 4) % 500));
+			else if (!strcmp(b, "/bus/1/fx/time"))
+				sendf("/bus/1/fx/time/ms", (float)(1 + (s >> 4) % 2000));
 			else {
 				snprintf(path, sizeof path, "%s/db", b);
 				sendf(path, (float)((s >> 4) % 70) - 60);

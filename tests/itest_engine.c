@@ -4,7 +4,12 @@
  * daemon's ports, plays noise into <daemon>:in_1, sends it to bus 1 over
  * OSC (UDP on loopback), captures master_L and bus_1_L, and checks that
  * the measured delay of master_L relative to bus_1_L equals the latency
- * the daemon reports to JACK on those ports.
+ * the daemon reports to JACK on those ports.  Then the buses (issue 15):
+ * bus 2, fed the same post-fader signal, with a 10 ms output delay, lags
+ * bus_1_L by exactly 480 frames at its output; and with /ch/1/master off
+ * and bus 1 routed to master at -6 dB, master_L is bus_1_L, the
+ * reported latency later, at unity gain (a direct path left on would
+ * make it 2 or 3 times bus_1_L).
  *
  * The levels through the mixer (fader, pan, mute, sends, solo, monitor)
  * are tested frame-exactly in test_console.  The delay is robust to
@@ -26,10 +31,10 @@
 #include "test_util.h"
 
 #define CAP_FRAMES 9600u /* 200 ms at 48 kHz */
-#define NCAP       2
+#define NCAP       3
 
-static const char *const cap_src[NCAP] = {"master_L", "bus_1_L"};
-enum { C_ML, C_B1L };
+static const char *const cap_src[NCAP] = {"master_L", "bus_1_L", "bus_2_L"};
+enum { C_ML, C_B1L, C_B2L };
 
 static jack_client_t *client;
 static jack_port_t *out_port, *cap_port[NCAP];
@@ -58,6 +63,29 @@ static int process(jack_nframes_t n, void *arg)
 }
 
 static lo_address osc;
+
+static void capture(void)
+{
+	atomic_store(&cap_pos, 0);
+	while (atomic_load(&cap_pos) < CAP_FRAMES)
+		usleep(10000);
+}
+
+/* The lag (0..2047) at which y best matches x, and the peak's sum. */
+static int best_lag(const float *x, const float *y, double *peak)
+{
+	int best = -1;
+	double best_c = 0;
+	for (int lag = 0; lag < 2048; lag++) {
+		double s = 0;
+		for (unsigned i = 0; i + (unsigned)lag < CAP_FRAMES; i++)
+			s += (double)x[i] * y[i + (unsigned)lag];
+		if (s > best_c)
+			best_c = s, best = lag;
+	}
+	*peak = best_c;
+	return best;
+}
 
 /* The daemon registers its ports before it activates; connections to an
  * inactive client fail, so retry for a few seconds. */
@@ -117,18 +145,9 @@ int main(int argc, char **argv)
 	setf("/ch/1/pan", 0.0f);
 	setf("/ch/1/send/1/level/db", 0);
 	usleep(250000); /* the changes arrive and the 10 ms smoothing settles */
-	atomic_store(&cap_pos, 0);
-	while (atomic_load(&cap_pos) < CAP_FRAMES)
-		usleep(10000);
-	int best = -1;
-	double best_c = 0;
-	for (int lag = 0; lag < 2048; lag++) {
-		double s = 0;
-		for (unsigned i = 0; i + lag < CAP_FRAMES; i++)
-			s += (double)cap[C_B1L][i] * cap[C_ML][i + lag];
-		if (s > best_c)
-			best_c = s, best = lag;
-	}
+	capture();
+	double best_c;
+	int best = best_lag(cap[C_B1L], cap[C_ML], &best_c);
 	jack_latency_range_t rm, rb;
 	snprintf(name, sizeof name, "%s:master_L", d);
 	jack_port_get_latency_range(jack_port_by_name(client, name), JackCaptureLatency, &rm);
@@ -147,6 +166,35 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < CAP_FRAMES; i++)
 		e += (double)cap[C_B1L][i] * cap[C_B1L][i];
 	CHECK(best_c > 0.9 * e * (CAP_FRAMES - best) / CAP_FRAMES, "master is a delayed copy of bus_1_L");
+
+	/* the buses: bus 2's output delay at its output; bus 1 as a subgroup
+	 * routed to master, the channel off the master */
+	int lat = (int)rm.max - (int)rb.max;
+	setf("/ch/1/send/2/level/db", 0);
+	setf("/bus/2/delay/ms", 10.0f); /* 480 frames at 48 kHz */
+	setf("/bus/1/fader/db", -6.0f);
+	lo_send(osc, "/ch/1/master", "i", 0);
+	lo_send(osc, "/bus/1/master", "i", 1);
+	usleep(500000); /* the crossfades and the smoothing (and the channel's
+	                 * master switch, a one-pole of 10 ms) settle */
+	capture();
+	double c2;
+	int lag2 = best_lag(cap[C_B1L], cap[C_B2L], &c2);
+	printf("  bus 2 output delay: measured %d frames, set 10 ms = 480\n", lag2);
+	CHECK(lag2 == 480, "bus_2_L lags bus_1_L by %d frames, want 480", lag2);
+	double cm;
+	int lagm = best_lag(cap[C_B1L], cap[C_ML], &cm);
+	double xx = 0, xy = 0;
+	for (unsigned i = 0; lagm >= 0 && i + (unsigned)lagm < CAP_FRAMES; i++) {
+		xx += (double)cap[C_B1L][i] * cap[C_B1L][i];
+		xy += (double)cap[C_B1L][i] * cap[C_ML][i + (unsigned)lagm];
+	}
+	double g = xx > 0 ? xy / xx : 0;
+	printf("  subgroup to master: lag %d frames (latency %d), gain %.6f of bus_1_L\n", lagm, lat, g);
+	CHECK(lagm == lat, "master_L lags bus_1_L by %d, want the latency %d", lagm, lat);
+	/* float sums over 9600 samples: 1e-3 is far above rounding and far
+	 * below the 2x or 3x of a direct path left on */
+	CHECK(fabs(g - 1.0) < 1e-3, "master_L = %.6f x bus_1_L, want 1 (through the bus only)", g);
 
 	jack_deactivate(client);
 	jack_client_close(client);

@@ -402,7 +402,7 @@ static int cmd_numbers(void)
 		const struct param_info *p = &param_table[id];
 		if (p->type != PT_FLOAT)
 			continue;
-		if ((p->scope == SC_BUS || p->scope == SC_CH_BUS) && buses == 0)
+		if ((p->scope == SC_BUS || p->scope == SC_CH_BUS || p->scope == SC_BUS_BAND) && buses == 0)
 			continue;
 		nparams++;
 		fill(p->path, "1", "1", "1", path, sizeof path);
@@ -529,9 +529,11 @@ static unsigned n_of(const struct param_info *p, char which)
 	case 'n':
 		return p->scope == SC_CH || p->scope == SC_CH_BAND || p->scope == SC_CH_BUS ? channels : 1;
 	case 'a':
-		return p->scope == SC_BUS || p->scope == SC_CH_BUS ? buses : 1;
+		return p->scope == SC_BUS || p->scope == SC_CH_BUS || p->scope == SC_BUS_BAND ? buses : 1;
 	default:
-		return p->scope == SC_CH_BAND || p->scope == SC_MASTER_BAND ? JMX_BANDS : 1;
+		return p->scope == SC_CH_BAND || p->scope == SC_MASTER_BAND || p->scope == SC_BUS_BAND
+		           ? JMX_BANDS
+		           : 1;
 	}
 }
 
@@ -665,7 +667,8 @@ static int cmd_random(double seconds, double rate)
 
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		const struct param_info *p = &param_table[id];
-		if (settable(p) && !((p->scope == SC_BUS || p->scope == SC_CH_BUS) && buses == 0))
+		if (settable(p) &&
+		    !((p->scope == SC_BUS || p->scope == SC_CH_BUS || p->scope == SC_BUS_BAND) && buses == 0))
 			ids[n_ids++] = (enum param_id)id;
 	}
 	long t0 = now_ms(), end = t0 + (long)(seconds * 1000.0);

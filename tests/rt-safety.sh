@@ -152,7 +152,8 @@ awk '
 nchan=$((mono + stereo))
 
 # expand MODE [SEED COUNT]: OSC messages "path tag value", one a line.
-#   engage   every "/on" switch of every instance to 1
+#   engage   every "/on" switch of every instance to 1, every bus routed
+#            to master with an effect (reverb, delay, chorus in turn)
 #   defaults every parameter of every instance to its table default
 #   random   COUNT random settings (log-uniform on TP_LOG ranges, switches
 #            mostly on, so the DSP stays engaged while toggling)
@@ -196,9 +197,13 @@ expand() {
 	END {
 		srand(seed)
 		if (mode == "engage") {
-			for (k = 1; k <= n; k++)
-				if (TY[k] == "PT_BOOL" && P[k] ~ /\/on$/)
+			for (k = 1; k <= n; k++) {
+				if (TY[k] == "PT_BOOL" && (P[k] ~ /\/on$/ || P[k] == "/bus/<a>/master"))
 					each(k, "on")
+				if (P[k] == "/bus/<a>/fx")
+					for (a = 1; a <= nbus; a++)
+						emit(k, 1, a, 1, (a - 1) % 3 + 1)
+			}
 		} else if (mode == "defaults") {
 			for (k = 1; k <= n; k++)
 				each(k, "default")

@@ -5,10 +5,12 @@
  * process callback does each period: apply queued parameter changes
  * (sets and ramps of every parameter of every instance, in range), render
  * a period of any length up to JMX_MAX_FRAMES, push the master into the
- * recorder ring, and run the bus effects (fx.h) on the master: each of
+ * recorder ring with the transport's tempo changing under the buses'
+ * effects, and run the bus effects (fx.h) on the master too: each of
  * reverb, delay and chorus engaged (an instance each, and one that
  * switches type now and then), every effect parameter set or jumped to
- * random values in its range, the tempo moved.  RTSan reports any allocation, lock, blocking call or
+ * random values in its range, the tempo moved.  RTSan reports any
+ * allocation, lock, blocking call or
  * system call made from it or anything it calls.
  *
  *   rtsan_dsp [--negative] [SECONDS]
@@ -69,12 +71,14 @@ static void *(*volatile alloc_fn)(size_t) = malloc;
 static void *volatile sink;
 
 static void rt_cycle(struct mixer *m, struct recring *ring, struct fx_rig *fr, const struct rt_msg *msgs,
-                     unsigned n_msgs, const float *const *in, float *const *out, unsigned n) NONBLOCKING;
+                     unsigned n_msgs, const float *const *in, float *const *out, unsigned n,
+                     float bpm) NONBLOCKING;
 static void rt_cycle(struct mixer *m, struct recring *ring, struct fx_rig *fr, const struct rt_msg *msgs,
-                     unsigned n_msgs, const float *const *in, float *const *out, unsigned n)
+                     unsigned n_msgs, const float *const *in, float *const *out, unsigned n, float bpm)
 {
 	for (unsigned i = 0; i < n_msgs; i++)
 		mixer_apply(m, &msgs[i]);
+	mixer_set_tempo(m, bpm);
 	mixer_process(m, in, out, n);
 	recring_push(ring, out[0], out[1], n);
 	for (unsigned i = 0; i < fr->n_msgs; i++) {
@@ -129,6 +133,9 @@ static unsigned dims(enum param_id id, unsigned *n2)
 	case SC_MASTER_BAND:
 		*n2 = JMX_BANDS;
 		return 1;
+	case SC_BUS_BAND:
+		*n2 = JMX_BANDS;
+		return BUSES;
 	default:
 		*n2 = 1;
 		return 1;
@@ -218,7 +225,8 @@ int main(int argc, char **argv)
 		fr.bpm =
 		    rnd(&seed) % 8 == 0 ? (rnd(&seed) % 4 ? 40.0f + uniform(&seed) * 200.0f : 0.0f) : -1.0f;
 		unsigned n = periods[rnd(&seed) % (sizeof periods / sizeof *periods)];
-		rt_cycle(m, &ring, &fr, msgs, n_msgs, (const float *const *)inb, outb, n);
+		float bpm = rnd(&seed) % 4 ? 60.0f + (float)(cycles % 120) : 0.0f;
+		rt_cycle(m, &ring, &fr, msgs, n_msgs, (const float *const *)inb, outb, n, bpm);
 		/* the disk side: keep the ring from filling */
 		recring_release(&ring, recring_head(&ring));
 		cycles++;

@@ -327,7 +327,7 @@ static void sim_period(struct sim *s)
 		else
 			memset(s->in[i], 0, n * sizeof(float));
 	}
-	struct rtcycle_transport tr = {s->tframe, s->rolling, s->freewheel};
+	struct rtcycle_transport tr = {s->tframe, s->rolling, s->freewheel, s->bpm};
 	rtcycle_run(&s->rc, (const float *const *)s->in, s->out, n, &tr);
 	for (unsigned i = 0; i < n && s->cap_n < s->cap_max; i++, s->cap_n++) {
 		for (unsigned o = 0; o < s->outputs; o++)

@@ -97,6 +97,7 @@ struct sim {
 	uint32_t tframe;
 	int rolling;
 	int freewheel;
+	float bpm; /* the transport's tempo, 0: none */
 	/* capture of every output, with the transport of each frame */
 	float **cap;
 	uint32_t *cap_tf;

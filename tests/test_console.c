@@ -30,6 +30,8 @@
  *   stems    the recorder's ring: each stem is its input after trim and
  *            polarity and holds only its own tone; a click on lane 1 is in
  *            master_L exactly the reported latency later
+ *   bus scene a scene recall (500 ms fade) brings a subgroup's bus routing,
+ *            delay, balance, EQ and effect back, exactly and click-free
  *   mute     mute, unmute and a fader to -inf and back on the channel, bus,
  *            master and monitor reach their end (exact 0, or exactly the
  *            level before) within 10 ms, at 44.1, 48 and 96 kHz, periods
@@ -1111,6 +1113,61 @@ static void test_idle(void)
 	sim_free(s);
 }
 
+/* ---- a scene recalls the buses (issue 15) ------------------------------------------- */
+
+/* A scene with ch 1 as a subgroup through bus 1 (off the master, the bus
+ * routed to it) is recalled with a 500 ms fade over a bus with a delay, a
+ * balance, an EQ boost, a reverb and the channel back on the master: the
+ * values come back exactly, the master is the bus alone again, and no
+ * sample on the way steps further than the laws allow. */
+static void test_bus_scene(void)
+{
+	struct src src = {{AMP}, {HZ}, 0, 0, 0};
+	struct sim *s = console(1, 0, 2, 0, 0, &src);
+	const double a = db20(AMP), centre = db20(sqrt(0.5));
+	const struct sim_msg *m;
+	sim_osc_f(s, "/ch/1/send/1/level/db", 0);
+	sim_osc_i(s, "/ch/1/master", 0);
+	sim_osc_i(s, "/bus/1/master", 1);
+	sim_osc_i(s, "/bus/1/eq/on", 1); /* in, flat: the recall must bring the band back to 0 dB */
+	sim_run(s, SETTLE);
+	sim_osc_s(s, "/snapshot/save", "bus");
+	sim_osc_f(s, "/bus/1/delay/ms", 100);
+	sim_osc_f(s, "/bus/1/pan", 1);
+	sim_osc_f(s, "/bus/1/eq/3/db", 6);
+	sim_osc_s(s, "/bus/1/fx", "reverb");
+	sim_osc_i(s, "/ch/1/master", 1);
+	sim_run(s, SETTLE);
+	sim_capture(s, RATE);
+	sim_osc_sf(s, "/snapshot/load", "bus", 500);
+	sim_run(s, RATE);
+	/* the largest step a sample may take on master_L: the tone's own
+	 * (at most the direct path plus the bus with its +6 dB boost, pan
+	 * centre) and, on top, every change at its steepest: the delay's
+	 * crossfade between two taps (2x the signal) and the effect's dry gain
+	 * along the switch ramp (pi/2 of the jump a ramp), the channel's master
+	 * switch and the balance a one-pole step of the chunk (coef) */
+	const double sig = AMP * sqrt(0.5) * (1.0 + 2.0), ramp = dsp_switch_chunks(RATE) * JMX_CHUNK;
+	const double coef = 1.0 - exp(-(double)JMX_CHUNK / (JMX_SMOOTH_TAU_MS * 0.001 * RATE));
+	const double bound =
+	    sig * 2 * M_PI * HZ / RATE + 3 * sig * (M_PI / 2) / ramp + 2 * sig * coef / JMX_CHUNK;
+	double step = 0;
+	for (unsigned i = 1; i < s->cap_n; i++)
+		step = fmax(step, fabs((double)s->cap[O_ML][i] - s->cap[O_ML][i - 1]));
+	CHECK(step <= bound, "recall of the buses: a step of %g on master_L, bound %g", step, bound);
+	m = sim_query(s, "/bus/1/delay/ms");
+	CHECK(m && m->num[0] == 0.0, "bus delay back to 0 (%g)", m ? m->num[0] : NAN);
+	m = sim_query(s, "/bus/1/fx");
+	CHECK(m && m->num[0] == 0.0, "bus effect back to off (%g)", m ? m->num[0] : NAN);
+	m = sim_query(s, "/ch/1/master");
+	CHECK(m && m->num[0] == 0.0, "channel back off the master");
+	settle_capture(s);
+	expect_level(s, O_ML, a + centre, "recalled subgroup: master = the bus");
+	expect_level(s, O_MR, a + centre, "recalled subgroup: balance centre");
+	printf("  bus scene: recalled in 500 ms, largest step %.2f of its bound\n", step / bound);
+	sim_free(s);
+}
+
 int main(void)
 {
 	test_levels();
@@ -1121,5 +1178,6 @@ int main(void)
 	test_mute_time();
 	test_curves();
 	test_idle();
+	test_bus_scene();
 	return test_exit("test_console");
 }

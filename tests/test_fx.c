@@ -639,7 +639,8 @@ static void test_param_sweeps(void)
 	             {FXP_WIDTH, 0}, {FXP_SIZE, 0.2f},     {FXP_LOWCUT_HZ, 50}, {FXP_DAMP_HZ, 8000},
 	             {FXP_WIDTH, 1}, {FXP_DECAY_S, 1}};
 	for (size_t t = 0; t < n; t += JMX_CHUNK) {
-		if (t >= from && (t - from) % 24000 < JMX_CHUNK && (t - from) / 24000 < sizeof jumps / sizeof jumps[0])
+		if (t >= from && (t - from) % 24000 < JMX_CHUNK &&
+		    (t - from) / 24000 < sizeof jumps / sizeof jumps[0])
 			fx_set(fx, jumps[(t - from) / 24000].p, jumps[(t - from) / 24000].v);
 		fx_process(fx, x + t, x + t, ol + t, or +t, JMX_CHUNK);
 	}

@@ -243,7 +243,8 @@ static void test_roundtrip_every_param(void)
 		const struct param_info *p = &param_table[id];
 		if (p->type == PT_METER || p->type == PT_STRING)
 			continue;
-		unsigned nb = (p->scope == SC_CH_BAND || p->scope == SC_MASTER_BAND) ? 4 : 1;
+		unsigned nb =
+		    (p->scope == SC_CH_BAND || p->scope == SC_MASTER_BAND || p->scope == SC_BUS_BAND) ? 4 : 1;
 		for (unsigned inst = 0; inst < 2; inst++) {
 			unsigned n = inst ? NCH : 1, a = inst ? NBUS : 1, b = inst ? nb : 1;
 			/* default, both forms */
@@ -291,6 +292,9 @@ static void test_roundtrip_every_param(void)
 				break;
 			case SC_MASTER_BAND:
 				i2 = b - 1;
+				break;
+			case SC_BUS_BAND:
+				i1 = a - 1, i2 = b - 1;
 				break;
 			default:
 				break;

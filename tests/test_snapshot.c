@@ -53,6 +53,8 @@ static float other_value(enum param_id id, unsigned i2, int audible)
 	case PT_BOOL:
 		if (audible && strstr(p->path, "/mute"))
 			return 0;
+		if (audible && id == P_CH_MASTER) /* the buses' effects are silent placeholders */
+			return 1;
 		return def >= 0.5f ? 0 : 1;
 	case PT_ENUM:
 		return (float)(((int)def + 1) % ((int)p->max + 1));

@@ -5,7 +5,7 @@
 // WebSocket, and on every (re)connection resync: /info, /meters 1, /dump
 // (every value, paced by the daemon), /engine/status, /record/status.
 // Views are chosen by the location's hash (#mixer, #sends/2, #ch/3,
-// #master, #rec, #scenes, #patch, #auto/3) so the back button and bookmarks
+// #bus/2, #master, #rec, #scenes, #patch, #auto/3) so the back button and bookmarks
 // work.  ?key=... is the access key the daemon gave (kept in localStorage);
 // ?bus=N is a musician's page: the sends of bus N and nothing else (the
 // daemon enforces it with the key; the page only reflects it).
@@ -14,7 +14,7 @@ import { Table, Store, fromNorm } from './params.js';
 import { Conn } from './conn.js';
 import { int } from './osc.js';
 import { el, ui, disposeMeters } from './widgets.js';
-import { mixerView, channelView, masterView, recordLoudness } from './views.js';
+import { mixerView, channelView, busView, masterView, recordLoudness } from './views.js';
 import { recorderView, scenesView, patchView, autoView, statusBar } from './panels.js';
 
 const qs = new URLSearchParams(location.search);
@@ -105,6 +105,7 @@ function render() {
   try {
     if (name === 'ch' && +arg >= 1) done = channelView(ctx, root, Math.min(+arg, ctx.table.counts.n));
     else if (name === 'sends' && +arg >= 1) done = mixerView(ctx, root, +arg, !!lockBus);
+    else if (name === 'bus' && +arg >= 1 && !lockBus) done = busView(ctx, root, Math.min(+arg, ctx.table.counts.a));
     else if (name === 'master') done = masterView(ctx, root);
     else if (name === 'rec') done = recorderView(ctx, root);
     else if (name === 'scenes') done = scenesView(ctx, root);

@@ -49,7 +49,7 @@ function strip(ctx, kind, i, mode, lock = false) {
   const meterAddr = kind === 'master' ? '/master/meter' : kind === 'mon' ? null : Table.fill(pre + 'meter', idx);
   const ms = el('div', 'strip-meters');
   if (meterAddr && t('meter')) ms.append(meter(ctx, meterAddr, 'level'));
-  const grs = kind === 'ch' ? ['gate/gr', 'dyn/gr'] : kind === 'master' ? ['comp/gr', 'limiter/gr'] : [];
+  const grs = kind === 'ch' ? ['gate/gr', 'dyn/gr'] : kind === 'bus' ? ['dyn/gr'] : kind === 'master' ? ['comp/gr', 'limiter/gr'] : [];
   for (const g of grs) if (t(g)) ms.append(meter(ctx, Table.fill(pre + g, idx), 'gr'));
   body.append(ms);
   // a musician's page shows its bus's own fader but may not move it
@@ -86,6 +86,11 @@ export function mixerView(ctx, root, mode = null, lock = false) {
     top.append(sel);
   } else if (mode) {
     top.append(el('span', 'label', 'Mix of ' + nameOf(ctx, 'bus', mode)));
+  }
+  if (mode && !lock && has(ctx, '/bus/<a>/master')) {
+    const d = el('a', 'seg', 'Bus settings');
+    d.href = '#bus/' + mode;
+    top.append(d);
   }
   const wrap = el('div', 'mixer');
   const strips = el('div', 'strips');
@@ -130,6 +135,7 @@ const GROUP_TITLES = {
   trim: 'Input', polarity: 'Input', hpf: 'High-pass', gate: 'Gate', eq: 'EQ', dyn: 'Compressor', comp: 'Compressor',
   fader: 'Fader', mute: 'Fader', solo: 'Fader', pan: 'Fader', name: 'Name', safe: 'Name', send: 'Sends',
   limiter: 'Limiter', width: 'Width', afl: 'Monitor', loudness: 'Loudness', meter: 'Fader',
+  master: 'Fader', delay: 'Delay', fx: 'Effect',
 };
 
 // The rows under prefix, grouped by their first segment (titles merge
@@ -146,19 +152,20 @@ function groups(table, prefix) {
 }
 
 // Controls for rows with indices idx; rows with a <b> (band) or <a> (bus)
-// dimension are laid out one line per index.
+// dimension that idx does not fix are laid out one line per index.
 function card(ctx, title, rows, idx) {
   const c = el('section', 'card');
   c.append(el('h3', null, title));
-  const flat = rows.filter((p) => !p.dims.some((d) => d === 'b' || d === 'a'));
+  const lines = ['b', 'a'].filter((d) => idx[d] == null);
+  const flat = rows.filter((p) => !p.dims.some((d) => lines.includes(d)));
   const body = el('div', 'card-body');
   for (const p of flat) {
     if (p.type === 'meter' && p.unit === 'dBFS') continue; // the strip shows levels
     body.append(control(ctx, p, idx));
   }
   c.append(body);
-  for (const dim of ['b', 'a']) {
-    const per = rows.filter((p) => p.dims.includes(dim));
+  for (const dim of lines) {
+    const per = rows.filter((p) => p.dims.includes(dim) && (dim === 'b' || !p.dims.includes('b')));
     if (!per.length) continue;
     const count = ctx.table.counts[dim] || 0;
     for (let k = 1; k <= count; k++) {
@@ -424,6 +431,28 @@ function loudnessPanel(ctx) {
   };
   requestAnimationFrame(tick);
   return c;
+}
+
+// A bus: its strip and, from the table, its effect, EQ, compressor,
+// delay, routing and solo (issue 15).
+export function busView(ctx, root, a) {
+  const head = el('div', 'detail-head');
+  const title = el('h2', null, 'Bus ' + a);
+  ctx.store.on(`/bus/${a}/name`, (v) => (title.textContent = a + ' · ' + (v || 'Bus ' + a)));
+  head.append(title);
+  root.append(head);
+  const grid = el('div', 'detail');
+  const st = strip(ctx, 'bus', a, null);
+  st.classList.add('detail-strip');
+  grid.append(st);
+  const cards = el('div', 'cards');
+  for (const [t, rows] of groups(ctx.table, '/bus/<a>/')) {
+    const cd = card(ctx, t, rows, { a });
+    if (t === 'Compressor') cd.insertBefore(compCurve(ctx, '/bus/<a>/dyn/', { a }), cd.children[1]);
+    cards.append(cd);
+  }
+  grid.append(cards);
+  root.append(grid);
 }
 
 export function masterView(ctx, root) {

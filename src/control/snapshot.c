@@ -755,7 +755,7 @@ char *snapshot_format_lanes(const struct model *m, const struct lanes *lanes,
 	}
 	for (unsigned a = 0; a < shape->buses; a++) {
 		sb_add(&b, "\n");
-		snap_write_block(&b, m, SC_BUS, SC_BUS, a);
+		snap_write_block(&b, m, SC_BUS, SC_BUS_BAND, a);
 	}
 	sb_add(&b, "\n");
 	snap_write_block(&b, m, SC_GLOBAL, SC_MASTER_BAND, 0);

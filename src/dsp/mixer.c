@@ -1,6 +1,7 @@
 /*
  * mixer.c - the console around the channel strips: lane layout, parameter
- * dispatch, chunking, aux buses, master hand-off, solo/monitor and meters.
+ * dispatch, chunking, the sums of the aux buses (their processing is
+ * bus.c's), master hand-off, solo/monitor and meters.
  *
  * Threads: mixer_new, mixer_tap_new and mixer_free on the control thread
  * while RT is not running; mixer_apply, mixer_process and mixer_tap on
@@ -25,7 +26,7 @@
  *   master latency so the monitor's latency does not change when solo
  *   engages, and the monitor crossfades between the master copy and the
  *   solo sum with a fade value that travels through the same delay.
- * - Bus and monitor gains smooth like the strips' (sm_step), and a gain
+ * - Monitor gains (and bus.c's) smooth like the strips' (sm.h), and a gain
  *   going to or leaving exactly 0 takes the switch ramp (dsp.h) instead,
  *   one point of the chunk table (strip_chunk.sw_left) a chunk.
  * - Ramps (RT_RAMP) are stepped once per chunk: each sets the point of its
@@ -56,21 +57,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "dsp.h"
 #include "master.h"
+#include "sm.h"
 #include "strip.h"
 
 #define RMS_TAU_S 0.3 /* RMS meter window (one-pole on the mean square) */
 
 enum { CM_PEAK, CM_MS, CM_GATE, CM_COMP, CM_N }; /* channel meter cells */
-
-struct smoothed {
-	float cur, prev, tgt;
-	int jump;                     /* the next step goes all the way (a ramp point) */
-	float from;                   /* the switch ramp (dsp.h) started here ... */
-	unsigned k;                   /* ... and takes its point k next; 0: not switching, smoothing */
-	unsigned char by_mute, moved; /* a mute started it; the fader moved since */
-};
 
 /* A parameter moving along a ramp (RT_RAMP), in the taper's domain. */
 struct mixer_ramp {
@@ -111,9 +106,7 @@ struct mixer {
 	unsigned lat;
 
 	struct smoothed afl, solo, mon;
-	struct smoothed *bus; /* fader x mute, linear */
-	float *bus_db;
-	unsigned char *bus_mute;
+	struct bus_rack *rack; /* the buses' processing after the sums (bus.c) */
 
 	/* current value of every parameter instance (flat, table order), for
 	 * ramps to start from; the ramps in flight and each instance's ramp */
@@ -132,6 +125,7 @@ struct mixer {
 
 	_Atomic uint32_t *ch_met;  /* CM_N per channel */
 	_Atomic uint32_t *bus_met; /* peak, ms per bus */
+	_Atomic uint32_t *bus_gr;  /* compressor reduction dB per bus */
 	_Atomic uint32_t master_met[2];
 	float *bus_ms; /* RMS state: L, R per bus */
 	float master_ms[2];
@@ -170,58 +164,6 @@ static float meter_take(_Atomic uint32_t *cell)
 	return v;
 }
 
-/* One chunk: a switch ramp takes its next point (its last is exactly the
- * target); a ramp point is reached at once, anything else smooths.  As in
- * the strips (fader_step), a ramp point ends a switch ramp the fader
- * started but only moves the end of one a mute started, and a plain fader
- * move ends it and smooths from there. */
-static void sm_step(struct smoothed *s, const struct strip_chunk *ck)
-{
-	s->prev = s->cur;
-	if (s->k && (s->jump ? s->by_mute : !s->moved)) {
-		s->cur = s->k >= ck->sw_n ? s->tgt : s->tgt + (s->from - s->tgt) * ck->sw_left[s->k];
-		s->k = s->k >= ck->sw_n ? 0 : s->k + 1;
-		s->jump = s->moved = 0;
-		return;
-	}
-	s->k = s->moved = 0;
-	s->cur += ck->coef * (s->tgt - s->cur);
-	if (fabsf(s->tgt - s->cur) < 1e-6f || s->jump)
-		s->cur = s->tgt;
-	s->jump = 0;
-}
-
-/* A new target for a gain: one that goes to or leaves exactly 0 (mute,
- * unmute, off and back) takes the switch ramp from where the gain is; any
- * other smooths, or is settled by sm_step inside a ramp a mute started. */
-static void sm_gain(struct smoothed *s, float t, int by_mute)
-{
-	if (t == s->tgt)
-		return;
-	if (t == 0.0f || s->tgt == 0.0f) {
-		s->k = 1;
-		s->from = s->cur;
-		s->by_mute = (unsigned char)by_mute;
-		s->moved = 0;
-	} else if (s->k && s->by_mute) {
-		s->moved = 1;
-	} else {
-		s->k = 0;
-	}
-	s->tgt = t;
-}
-
-static void sm_snap(struct smoothed *s)
-{
-	s->cur = s->prev = s->tgt;
-	s->k = s->moved = 0;
-}
-
-static float sm_at(const struct smoothed *s, float r)
-{
-	return s->prev + r * (s->cur - s->prev);
-}
-
 static float fader_lin(float db, int mute)
 {
 	return mute ? 0.0f : dsp_db2lin(db);
@@ -254,6 +196,8 @@ static long flat_index(const struct mixer *m, enum param_id id, unsigned i1, uns
 		return i1 < nb ? (long)(base + i1) : -1;
 	case SC_MASTER_BAND:
 		return i2 < JMX_BANDS ? (long)(base + i2) : -1;
+	case SC_BUS_BAND:
+		return i1 < nb && i2 < JMX_BANDS ? (long)(base + i1 * JMX_BANDS + i2) : -1;
 	}
 	return -1;
 }
@@ -272,7 +216,7 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 			if (on != m->ch_solo[i1]) {
 				m->ch_solo[i1] = on;
 				m->solo_count += on ? 1 : (unsigned)-1;
-				m->solo.tgt = m->solo_count > 0;
+				m->solo.tgt = m->solo_count + bus_rack_solos(m->rack) > 0;
 			}
 		}
 		unsigned il = m->ch_lane[i1], nl = i1 < m->cfg.mono ? 1 : 2;
@@ -284,15 +228,11 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 		}
 		return;
 	}
+	case SC_BUS_BAND:
 	case SC_BUS:
-		if (id == P_BUS_FADER)
-			m->bus_db[i1] = v;
-		else if (id == P_BUS_MUTE)
-			m->bus_mute[i1] = v >= 0.5f;
-		else
-			return;
-		sm_gain(&m->bus[i1], fader_lin(m->bus_db[i1], m->bus_mute[i1]), id == P_BUS_MUTE);
-		m->bus[i1].jump = jump;
+		bus_rack_set(m->rack, id, i1, i2, v, jump);
+		if (id == P_BUS_SOLO) /* the monitor follows any solo, channel or bus */
+			m->solo.tgt = m->solo_count + bus_rack_solos(m->rack) > 0;
 		return;
 	case SC_GLOBAL:
 	case SC_MASTER_BAND:
@@ -423,6 +363,12 @@ float mixer_value_published(const struct mixer *m, unsigned flat)
 	return v;
 }
 
+void mixer_set_tempo(struct mixer *m, float bpm)
+{
+	ASSERT_ROLE(ROLE_RT);
+	bus_rack_tempo(m->rack, bpm);
+}
+
 void mixer_set_chunk_hook(struct mixer *m, mixer_chunk_fn fn, void *ctx)
 {
 	ASSERT_ROLE(ROLE_RT);
@@ -465,6 +411,7 @@ void mixer_free(struct mixer *m)
 		return;
 	if (m->ms)
 		master_free(m->ms);
+	bus_rack_free(m->rack);
 	free(m->grp);
 	free(m->gext);
 	free(m->gch);
@@ -480,12 +427,10 @@ void mixer_free(struct mixer *m)
 	free(m->tap);
 	free(m->tapx);
 	free(m->tap_run);
-	free(m->bus);
-	free(m->bus_db);
-	free(m->bus_mute);
 	free(m->dl);
 	free((void *)m->ch_met);
 	free((void *)m->bus_met);
+	free((void *)m->bus_gr);
 	free(m->bus_ms);
 	free(m->val);
 	free(m->ramp_of);
@@ -523,9 +468,10 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	m->mr = alloc_rt(JMX_CHUNK * sizeof(float));
 	m->sl = alloc_rt(JMX_CHUNK * sizeof(float));
 	m->sr = alloc_rt(JMX_CHUNK * sizeof(float));
-	m->bus = alloc_rt(cfg->buses * sizeof *m->bus);
-	m->bus_db = alloc_rt(cfg->buses * sizeof *m->bus_db);
-	m->bus_mute = alloc_rt(cfg->buses);
+	/* the mixer is rebuilt when JACK's rate changes (engine.c), so its
+	 * rate is the highest its delay lines will ever run at */
+	m->rack = bus_rack_new(cfg->buses, cfg->rate, cfg->rate);
+	m->bus_gr = alloc_rt(cfg->buses * sizeof *m->bus_gr);
 	m->ch_met = alloc_rt(m->nch * CM_N * sizeof *m->ch_met);
 	m->bus_met = alloc_rt(cfg->buses * 2 * sizeof *m->bus_met);
 	m->bus_ms = alloc_rt(cfg->buses * 2 * sizeof *m->bus_ms);
@@ -539,8 +485,8 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	m->pub = alloc_rt(nflat * sizeof *m->pub);
 	m->ms = master_new(cfg->rate);
 	if (!m->grp || !m->gext || !m->gch || !m->ch_lane || !m->ch_solo || !m->x || !m->mix || !m->mix_idx ||
-	    !m->ml || !m->mr || !m->sl || !m->sr || !m->bus || !m->bus_db || !m->bus_mute || !m->ch_met ||
-	    !m->bus_met || !m->bus_ms || !m->val || !m->ramp_of || !m->ramps || !m->pub || !m->ms)
+	    !m->ml || !m->mr || !m->sl || !m->sr || !m->rack || !m->bus_gr || !m->ch_met || !m->bus_met ||
+	    !m->bus_ms || !m->val || !m->ramp_of || !m->ramps || !m->pub || !m->ms)
 		goto fail;
 	for (unsigned i = 0; i < nflat; i++)
 		m->ramp_of[i] = -1;
@@ -576,15 +522,8 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 
 	/* every parameter at its table default */
 	for (int id = 0; id < P_COUNT; id++) {
-		enum param_scope sc = param_table[id].scope;
-		unsigned n1 = sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS ? m->nch
-		              : sc == SC_BUS                                     ? cfg->buses
-		                                                                 : 1;
-		unsigned n2 = sc == SC_CH_BAND || sc == SC_MASTER_BAND ? JMX_BANDS
-		              : sc == SC_CH_BUS                        ? cfg->buses
-		                                                       : 1;
-		if (param_instances((enum param_id)id, &shape) == 0)
-			continue;
+		unsigned n1, n2;
+		param_dims((enum param_id)id, &shape, &n1, &n2);
 		for (unsigned i1 = 0; i1 < n1; i1++)
 			for (unsigned i2 = 0; i2 < n2; i2++) {
 				struct rt_msg msg = {(uint16_t)id,
@@ -601,8 +540,7 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	sm_snap(&m->afl);
 	sm_snap(&m->solo);
 	sm_snap(&m->mon);
-	for (unsigned b = 0; b < cfg->buses; b++)
-		sm_snap(&m->bus[b]);
+	bus_rack_snap(m->rack);
 
 	m->ck.coef = dsp_smooth_coef(cfg->rate, JMX_CHUNK);
 	m->ck.sw_n = dsp_switch_chunks(cfg->rate);
@@ -694,8 +632,7 @@ static void chunk_begin(struct mixer *m, unsigned off)
 	sm_step(&m->afl, ck);
 	sm_step(&m->solo, ck);
 	sm_step(&m->mon, ck);
-	for (unsigned b = 0; b < m->cfg.buses; b++)
-		sm_step(&m->bus[b], ck);
+	bus_rack_chunk_begin(m->rack, ck);
 	m->ck.afl = m->afl.cur;
 	m->ck.afl_moved = m->afl.cur != m->afl.prev;
 }
@@ -794,10 +731,14 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 		float *dst = o == STRIP_OUT_MASTER       ? ml
 		             : o == STRIP_OUT_MASTER + 1 ? mr
 		             : o == STRIP_OUT_SOLO       ? sl
-		             : o == STRIP_OUT_SOLO + 1   ? sr
-		                                         : out[4 + o - STRIP_OUT_BUS];
+		             : o == STRIP_OUT_SOLO + 1
+		                 ? sr
+		                 : bus_rack_sum(m->rack, (o - STRIP_OUT_BUS) / 2, o & 1);
 		strip_mix(m->grp, m->x, &m->ck, &m->mix[o], o, dst, pos, n);
 	}
+	/* the buses: effect, EQ, compressor, fader, delay to their outputs,
+	 * and into the master and solo sums */
+	bus_rack_process(m->rack, &m->ck, pos, n, out + 4, ml, mr, sl, sr);
 	master_process(m->ms, ml, mr, n);
 
 	/* monitor: solo sum through the latency delay, crossfaded with the
@@ -822,13 +763,8 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 	meter_pair(m, m->master_met, m->master_ms, ml, mr, n);
 
 	for (unsigned b = 0; b < m->cfg.buses; b++) {
-		float *bl = out[4 + 2 * b], *br = out[5 + 2 * b];
-		for (unsigned j = 0; j < n; j++) {
-			float g = sm_at(&m->bus[b], ramp[j]);
-			bl[j] *= g;
-			br[j] *= g;
-		}
-		meter_pair(m, &m->bus_met[2 * b], &m->bus_ms[2 * b], bl, br, n);
+		meter_pair(m, &m->bus_met[2 * b], &m->bus_ms[2 * b], out[4 + 2 * b], out[5 + 2 * b], n);
+		meter_raise(&m->bus_gr[b], bus_rack_gr(m->rack, b));
 	}
 
 	m->pos = (pos + n) % JMX_CHUNK;
@@ -880,6 +816,11 @@ int mixer_meter_take(struct mixer *m, enum param_id id, unsigned idx, float out[
 		out[0] = dsp_lin2db(meter_take(&m->bus_met[2 * idx]));
 		out[1] = dsp_lin2db(sqrtf(meter_take(&m->bus_met[2 * idx + 1])));
 		return 2;
+	case P_BUS_DYN_GR:
+		if (idx >= m->cfg.buses)
+			return 0;
+		out[0] = meter_take(&m->bus_gr[idx]);
+		return 1;
 	case P_MASTER_METER:
 		out[0] = dsp_lin2db(meter_take(&m->master_met[0]));
 		out[1] = dsp_lin2db(sqrtf(meter_take(&m->master_met[1])));

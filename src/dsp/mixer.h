@@ -8,7 +8,7 @@
  *   mixer_apply, mixer_process, mixer_tap the RT thread only (or a test)
  *   mixer_point, mixer_value,
  *   mixer_ramping,
- *   mixer_set_chunk_hook                  the RT thread only (or a test)
+ *   mixer_set_chunk_hook, mixer_set_tempo the RT thread only (or a test)
  *   mixer_meter_take, mixer_latency,
  *   mixer_lanes/outputs, mixer_flat_count,
  *   mixer_value_published                 any thread (atomics / immutable)
@@ -87,7 +87,9 @@ const float *mixer_tap(const struct mixer *m);
 
 /* Frames of delay from input to master and monitor outputs (limiter
  * lookahead); constant for a given sample rate, bypassed or not.  The
- * aux bus outputs have no added delay. */
+ * aux bus outputs have no added delay but the output delay a bus is set
+ * to (/bus/<a>/delay/ms, alignment asked for, not latency); a bus routed
+ * to master adds nothing to the master's. */
 unsigned mixer_latency(const struct mixer *m);
 
 /* Any thread.  Read and reset a meter: P_CH_METER, P_BUS_METER,
@@ -123,6 +125,10 @@ int mixer_ramping(const struct mixer *m, unsigned flat);
  * chunk, after ramps have stepped and before anything renders; offset is
  * the frame of the current mixer_process call at which the chunk starts
  * (a chunk that began in the previous call was announced there). */
+/* RT: the transport's tempo in beats per minute (0: none), for the
+ * buses' synced delays (fx_set_tempo); cheap when it does not change. */
+void mixer_set_tempo(struct mixer *m, float bpm);
+
 typedef void (*mixer_chunk_fn)(void *ctx, struct mixer *m, unsigned offset);
 void mixer_set_chunk_hook(struct mixer *m, mixer_chunk_fn fn, void *ctx);
 

@@ -278,6 +278,8 @@ static unsigned sm_of(enum param_id id, unsigned i2)
 		return 1u << SM_FADER;
 	case P_CH_SOLO:
 		return 1u << SM_SOLO;
+	case P_CH_MASTER:
+		return 1u << SM_MASTER;
 	case P_CH_PAN:
 		return (1u << SM_PAN_L) | (1u << SM_PAN_R);
 	default:
@@ -387,6 +389,9 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		break;
 	case P_CH_SOLO:
 		g->tgt[SM_SOLO][l] = on;
+		break;
+	case P_CH_MASTER:
+		g->tgt[SM_MASTER][l] = on;
 		break;
 	case P_CH_PAN:
 		p->pan = strip_clampf(v, 0.0f, 1.0f);
@@ -561,8 +566,8 @@ static void composites(struct strip_group *g, const struct strip_chunk *ck)
 	memcpy(g->og0, g->og1, g->nout * sizeof(vf));
 	g->met_g0 = g->met_g1;
 	g->met_g1 = pc * f;
-	g->og1[STRIP_OUT_MASTER] = pc * pl;
-	g->og1[STRIP_OUT_MASTER + 1] = pc * pr;
+	g->og1[STRIP_OUT_MASTER] = g->cur[SM_MASTER] * pc * pl;
+	g->og1[STRIP_OUT_MASTER + 1] = g->cur[SM_MASTER] * pc * pr;
 	g->og1[STRIP_OUT_SOLO] = so * (g->side_l + afl * (pl - g->side_l));
 	g->og1[STRIP_OUT_SOLO + 1] = so * (g->side_r + afl * (pr - g->side_r));
 	for (unsigned b = 0; b < g->buses; b++) {
@@ -642,8 +647,8 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck)
 		g->run_eq |= vany((g->cur[SM_EQ_DB + b] != 0.0f) | (g->prev[SM_EQ_DB + b] != 0.0f));
 
 	/* the mix gains change only with these, the sends and the AFL mix */
-	const unsigned gain_sm =
-	    (1u << SM_POST) | (1u << SM_FADER) | (1u << SM_PAN_L) | (1u << SM_PAN_R) | (1u << SM_SOLO);
+	const unsigned gain_sm = (1u << SM_POST) | (1u << SM_FADER) | (1u << SM_PAN_L) | (1u << SM_PAN_R) |
+	                         (1u << SM_SOLO) | (1u << SM_MASTER);
 	if ((moved & gain_sm) || sends || ck->afl_moved || !g->gains_static)
 		composites(g, ck);
 	g->idle = !any && !ck->afl_moved && !g->type_wait;

@@ -78,6 +78,7 @@ enum strip_sm {
 	SM_PAN_L,                           /* lane's share of the left side */
 	SM_PAN_R,                           /* lane's share of the right side */
 	SM_SOLO,                            /* 0..1 */
+	SM_MASTER,                          /* feeds the master directly 0..1 (/ch/<n>/master) */
 	SM_COUNT
 };
 

@@ -127,15 +127,21 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 	struct timespec t0, t1;
 	const struct rtcycle rc = {e->mixer,     &e->queue,  e->autoplay, e->rec,
 	                           e->rec_stems, &e->frames, &e->cycles};
-	struct rtcycle_transport tr = {0, 0, atomic_load_explicit(&e->freewheel, memory_order_relaxed)};
+	struct rtcycle_transport tr = {0, 0, atomic_load_explicit(&e->freewheel, memory_order_relaxed), 0.0f};
+	jack_position_t pos;
+	int rolling;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0); /* vDSO: no system call */
 	ROLE_SET(ROLE_RT);                   /* JACK's process thread runs nothing else of ours */
-	if (e->autoplay) {                   /* automation runs on JACK transport time */
-		jack_position_t pos;
-		tr.rolling = jack_transport_query(e->rt_client, &pos) == JackTransportRolling;
+	/* automation runs on JACK transport time, and synced delays follow
+	 * its tempo (jack_transport_query is RT-safe: it reads shared memory) */
+	rolling = jack_transport_query(e->rt_client, &pos) == JackTransportRolling;
+	if (e->autoplay) {
+		tr.rolling = rolling;
 		tr.frame = pos.frame;
 	}
+	if ((pos.valid & JackPositionBBT) && pos.beats_per_minute > 0.0)
+		tr.bpm = (float)pos.beats_per_minute;
 	for (unsigned i = 0; i < e->lanes; i++)
 		e->in_buf[i] = jack_port_get_buffer(e->in_ports[i], nframes);
 	for (unsigned i = 0; i < e->outputs; i++)

@@ -38,6 +38,9 @@ void param_dims(enum param_id id, const struct param_shape *shape, unsigned *n1,
 	case SC_MASTER_BAND:
 		*n2 = JMX_BANDS;
 		break;
+	case SC_BUS_BAND:
+		*n1 = shape->buses, *n2 = JMX_BANDS;
+		break;
 	}
 }
 

@@ -34,6 +34,7 @@ enum param_scope {
 	SC_CH_BUS,      /* per channel <n> and aux bus <a> */
 	SC_BUS,         /* per aux bus <a> */
 	SC_MASTER_BAND, /* per master EQ band <b> */
+	SC_BUS_BAND,    /* per aux bus <a> and EQ band <b> */
 };
 
 enum param_type {
@@ -93,6 +94,7 @@ X(CH_FADER,       SC_CH, "/ch/<n>/fader/db", "/ch/<n>/fader",       PT_FLOAT, "d
 X(CH_MUTE,        SC_CH, "/ch/<n>/mute", NULL,           PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Channel mute (post-fader sends and master).") \
 X(CH_SOLO,        SC_CH, "/ch/<n>/solo", NULL,           PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Solo to the monitor bus (PFL, or AFL with /mon/afl); never alters master.") \
 X(CH_PAN,         SC_CH, "/ch/<n>/pan", "/ch/<n>/pan",            PT_FLOAT, "",     0,  1, TP_LIN, DEF(0.5f), NULL, "Pan (mono: constant power, -3 dB at centre) or balance (stereo); 0 left, 0.5 centre, 1 right.") \
+X(CH_MASTER,      SC_CH, "/ch/<n>/master", NULL,         PT_BOOL,  "",     0,  1, TP_NONE, DEF(1), NULL, "Channel feeds the master directly (0: only through its sends, e.g. post-fader to a subgroup bus routed to master); sends and solo are unaffected.") \
 X(CH_NAME,        SC_CH, "/ch/<n>/name", NULL,           PT_STRING,"",     0,  0, TP_NONE, DEF(0), NULL, "Channel name.") \
 X(CH_SAFE,        SC_CH, "/ch/<n>/safe", NULL,           PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Recall safe: snapshot recall leaves this channel (all its parameters and name) as it is.") \
 X(CH_SEND_LEVEL,SC_CH_BUS,"/ch/<n>/send/<a>/level/db", "/ch/<n>/send/<a>/level", PT_FLOAT, "dB", -90, 10, TP_FADER, DEF(-90), NULL, "Send level to aux bus <a> (-90 = off).") \
@@ -104,6 +106,37 @@ X(BUS_FADER,     SC_BUS, "/bus/<a>/fader/db", "/bus/<a>/fader",      PT_FLOAT, "
 X(BUS_MUTE,      SC_BUS, "/bus/<a>/mute", NULL,          PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Aux bus mute.") \
 X(BUS_NAME,      SC_BUS, "/bus/<a>/name", NULL,          PT_STRING,"",     0,  0, TP_NONE, DEF(0), NULL, "Aux bus name.") \
 X(BUS_METER,     SC_BUS, "/bus/<a>/meter", "/bus/<a>/meter/norm",         PT_METER, "dBFS", -180, 20, TP_NONE, DEF(0), NULL, "Bus output peak and RMS since last read.") \
+X(BUS_MASTER,    SC_BUS, "/bus/<a>/master", NULL,        PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "The bus also feeds the master after its fader, output delay and balance: a subgroup or an effect return (buses sum channels only, so routing has no loops).") \
+X(BUS_PAN,       SC_BUS, "/bus/<a>/pan", "/bus/<a>/pan",  PT_FLOAT, "",     0,  1, TP_LIN, DEF(0.5f), NULL, "Balance of the bus into the master (the stereo channels' law: unity at the centre, the far side down to 0 at the end); the bus outputs are not balanced.") \
+X(BUS_SOLO,      SC_BUS, "/bus/<a>/solo", NULL,          PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Solo the bus to the monitor (AFL: what its outputs carry); never alters master.") \
+X(BUS_EQ_ON,     SC_BUS, "/bus/<a>/eq/on", NULL,         PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Bus parametric EQ in (after the effect, before the compressor).") \
+X(BUS_EQ_TYPE, SC_BUS_BAND, "/bus/<a>/eq/<b>/type", NULL, PT_ENUM, "",     0,  2, TP_NONE, DEFB(1, 0, 0, 2), EQ_TYPES, "Bus EQ band type: peak, lshelf or hshelf.") \
+X(BUS_EQ_HZ,   SC_BUS_BAND, "/bus/<a>/eq/<b>/hz", "/bus/<a>/eq/<b>/hz/norm", PT_FLOAT, "Hz", 20, 20000, TP_LOG, DEFB(100, 500, 2000, 8000), NULL, "Bus EQ band centre or corner frequency.") \
+X(BUS_EQ_DB,   SC_BUS_BAND, "/bus/<a>/eq/<b>/db", "/bus/<a>/eq/<b>/db/norm", PT_FLOAT, "dB", -15, 15, TP_LIN, DEF(0), NULL, "Bus EQ band gain.") \
+X(BUS_EQ_Q,    SC_BUS_BAND, "/bus/<a>/eq/<b>/q", "/bus/<a>/eq/<b>/q/norm",   PT_FLOAT, "",  0.3, 10, TP_LOG, DEF(0.7071f), NULL, "Bus EQ band Q (shelves: slope).") \
+X(BUS_DYN_ON,     SC_BUS, "/bus/<a>/dyn/on", NULL,       PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Bus compressor (stereo-linked, the channels' design) in.") \
+X(BUS_DYN_THR,    SC_BUS, "/bus/<a>/dyn/thr/db", "/bus/<a>/dyn/thr",     PT_FLOAT, "dB", -60,  0, TP_LIN, DEF(-20), NULL, "Bus compressor threshold.") \
+X(BUS_DYN_RATIO,  SC_BUS, "/bus/<a>/dyn/ratio", "/bus/<a>/dyn/ratio/norm", PT_FLOAT, "",   1, 20, TP_LOG, DEF(3), NULL, "Bus compressor ratio (n:1).") \
+X(BUS_DYN_ATTACK, SC_BUS, "/bus/<a>/dyn/attack/ms", "/bus/<a>/dyn/attack",  PT_FLOAT, "ms", 0.1, 200, TP_LOG, DEF(10), NULL, "Bus compressor attack time.") \
+X(BUS_DYN_RELEASE,SC_BUS, "/bus/<a>/dyn/release/ms", "/bus/<a>/dyn/release", PT_FLOAT, "ms",   5, 4000, TP_LOG, DEF(100), NULL, "Bus compressor release time.") \
+X(BUS_DYN_KNEE,   SC_BUS, "/bus/<a>/dyn/knee/db", "/bus/<a>/dyn/knee",    PT_FLOAT, "dB",   0, 24, TP_LIN, DEF(6), NULL, "Bus compressor soft-knee width.") \
+X(BUS_DYN_MAKEUP, SC_BUS, "/bus/<a>/dyn/makeup/db", "/bus/<a>/dyn/makeup",  PT_FLOAT, "dB",   0, 24, TP_LIN, DEF(0), NULL, "Bus compressor make-up gain.") \
+X(BUS_DYN_GR,     SC_BUS, "/bus/<a>/dyn/gr", NULL,       PT_METER, "dB",   0, 80, TP_NONE, DEF(0), NULL, "Bus compressor gain reduction, max since last read.") \
+X(BUS_DELAY,      SC_BUS, "/bus/<a>/delay/ms", "/bus/<a>/delay", PT_FLOAT, "ms", 0, 500, TP_LIN, DEF(0), NULL, "Output delay of the bus (after fader and mute; its outputs and its master feed), exact to the sample; a change crossfades.") \
+X(BUS_FX,         SC_BUS, "/bus/<a>/fx", NULL,           PT_ENUM,  "",     0,  3, TP_NONE, DEF(0), FX_TYPES, "The bus's built-in effect, 100 % wet (the bus is its return): off (the bus passes its sum), reverb, delay or chorus; a change crossfades.") \
+X(BUS_FX_DECAY,   SC_BUS, "/bus/<a>/fx/decay/s", "/bus/<a>/fx/decay", PT_FLOAT, "s", 0.2, 10, TP_LOG, DEF(2), NULL, "Reverb: RT60 at mid frequencies.") \
+X(BUS_FX_PREDELAY,SC_BUS, "/bus/<a>/fx/predelay/ms", "/bus/<a>/fx/predelay", PT_FLOAT, "ms", 0, 200, TP_LIN, DEF(20), NULL, "Reverb: pre-delay, exact to the sample.") \
+X(BUS_FX_DAMP,    SC_BUS, "/bus/<a>/fx/damp/hz", "/bus/<a>/fx/damp", PT_FLOAT, "Hz", 500, 20000, TP_LOG, DEF(6000), NULL, "Reverb: frequency above which decay shortens; delay: echoes darken above it.") \
+X(BUS_FX_LOWCUT,  SC_BUS, "/bus/<a>/fx/lowcut/hz", "/bus/<a>/fx/lowcut", PT_FLOAT, "Hz", 20, 1000, TP_LOG, DEF(100), NULL, "Reverb: high-pass on its input.") \
+X(BUS_FX_SIZE,    SC_BUS, "/bus/<a>/fx/size", "/bus/<a>/fx/size", PT_FLOAT, "",    0,  1, TP_LIN, DEF(0.5f), NULL, "Reverb: room size (0 small .. 1 large).") \
+X(BUS_FX_WIDTH,   SC_BUS, "/bus/<a>/fx/width", "/bus/<a>/fx/width", PT_FLOAT, "",  0,  1, TP_LIN, DEF(1), NULL, "Reverb: stereo width of the tail (0 mono .. 1 full).") \
+X(BUS_FX_TIME,    SC_BUS, "/bus/<a>/fx/time/ms", "/bus/<a>/fx/time", PT_FLOAT, "ms", 1, 2000, TP_LOG, DEF(375), NULL, "Delay: echo time, exact to the sample (unless synced to a transport tempo); a change glides without a click.") \
+X(BUS_FX_FEEDBACK,SC_BUS, "/bus/<a>/fx/feedback", "/bus/<a>/fx/feedback/norm", PT_FLOAT, "", 0, 0.95, TP_LIN, DEF(0.35f), NULL, "Delay: each echo is this factor below the last.") \
+X(BUS_FX_PINGPONG,SC_BUS, "/bus/<a>/fx/pingpong", NULL,  PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Delay: echoes alternate left and right.") \
+X(BUS_FX_SYNC,    SC_BUS, "/bus/<a>/fx/sync", NULL,      PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Delay: the time follows JACK transport's tempo (the note value of /bus/<a>/fx/division) when it gives one, else the set time.") \
+X(BUS_FX_DIVISION,SC_BUS, "/bus/<a>/fx/division", NULL,  PT_ENUM,  "",     0, 13, TP_NONE, DEF(4), FX_DIVISIONS, "Delay: note value of a synced echo (d dotted, t triplet).") \
+X(BUS_FX_RATE,    SC_BUS, "/bus/<a>/fx/rate/hz", "/bus/<a>/fx/rate", PT_FLOAT, "Hz", 0.05, 10, TP_LOG, DEF(0.8f), NULL, "Chorus: modulation rate.") \
+X(BUS_FX_DEPTH,   SC_BUS, "/bus/<a>/fx/depth/ms", "/bus/<a>/fx/depth", PT_FLOAT, "ms", 0, 10, TP_LIN, DEF(2), NULL, "Chorus: modulation depth.") \
 X(MASTER_FADER, SC_GLOBAL, "/master/fader/db", "/master/fader",     PT_FLOAT, "dB", -90, 10, TP_FADER, DEF(0), NULL, "Master fader (before the limiter).") \
 X(MASTER_MUTE,  SC_GLOBAL, "/master/mute", NULL,         PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Master mute.") \
 X(MASTER_EQ_ON, SC_GLOBAL, "/master/eq/on", NULL,        PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Master EQ in.") \

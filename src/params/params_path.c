@@ -32,7 +32,7 @@ static unsigned pp_index_of(enum param_id id, int letter, unsigned i1, unsigned 
 	if (letter == 'n')
 		return i1;
 	if (letter == 'a')
-		return param_table[id].scope == SC_BUS ? i1 : i2;
+		return param_table[id].scope == SC_BUS || param_table[id].scope == SC_BUS_BAND ? i1 : i2;
 	return i2;
 }
 
@@ -189,9 +189,12 @@ int params_path_index(enum param_id id, const unsigned num[PARAMS_SLOTS], const 
 	case SC_MASTER_BAND:
 		b = num[PARAMS_SLOT_B];
 		break;
+	case SC_BUS_BAND:
+		a = num[PARAMS_SLOT_A], b = num[PARAMS_SLOT_B], what1 = "bus";
+		break;
 	}
 	int has1 = sc != SC_GLOBAL && sc != SC_MASTER_BAND;
-	int has2 = sc == SC_CH_BAND || sc == SC_CH_BUS || sc == SC_MASTER_BAND;
+	int has2 = sc == SC_CH_BAND || sc == SC_CH_BUS || sc == SC_MASTER_BAND || sc == SC_BUS_BAND;
 	if (has1 && (a < 1 || a > n1)) {
 		snprintf(why, whylen, "%s %u out of range (1..%u)", what1, a, n1);
 		return -1;

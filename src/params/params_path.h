@@ -11,8 +11,9 @@
  *
  * Invariants: numbers in concrete paths are 1-based (leading zeros
  * accepted, at most 9 digits); indices handed in and out are 0-based.
- * <a> is a parameter's first index where the scope is a bus (SC_BUS) and
- * its second where it is a channel's send to a bus (SC_CH_BUS).
+ * <a> is a parameter's first index where the scope is a bus (SC_BUS, and
+ * SC_BUS_BAND with the band <b> second) and its second where it is a
+ * channel's send to a bus (SC_CH_BUS).
  */
 #ifndef JMX_PARAMS_PATH_H
 #define JMX_PARAMS_PATH_H

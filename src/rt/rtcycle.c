@@ -31,6 +31,7 @@ void rtcycle_run(const struct rtcycle *c, const float *const *in, float *const *
 	dsp_denormals_off();
 	while (rtq_pop(c->queue, &msg) == 0)
 		mixer_apply(c->mixer, &msg);
+	mixer_set_tempo(c->mixer, t->bpm);
 	if (c->autoplay) /* automation runs on transport time */
 		autoplay_cycle(c->autoplay, c->mixer, t->frame, t->rolling, nframes);
 	if (nframes > JMX_MAX_FRAMES) {

@@ -55,6 +55,7 @@ struct rtcycle_transport {
 	uint32_t frame; /* transport frame of the first sample */
 	int rolling;
 	int freewheel; /* JACK freewheels: nothing goes to the recorder */
+	float bpm;     /* the transport's tempo, 0 when it gives none (synced delays) */
 };
 
 /* RT: one period of nframes.  in[] has mixer_lanes() buffers, out[]

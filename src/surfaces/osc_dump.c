@@ -172,8 +172,9 @@ void osc_dump_params_json(FILE *f)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	static const char *const dims[][3] = {
-	    [SC_GLOBAL] = {NULL},     [SC_CH] = {"n"},  [SC_CH_BAND] = {"n", "b"},
-	    [SC_CH_BUS] = {"n", "a"}, [SC_BUS] = {"a"}, [SC_MASTER_BAND] = {"b"},
+	    [SC_GLOBAL] = {NULL},       [SC_CH] = {"n"},  [SC_CH_BAND] = {"n", "b"},
+	    [SC_CH_BUS] = {"n", "a"},   [SC_BUS] = {"a"}, [SC_MASTER_BAND] = {"b"},
+	    [SC_BUS_BAND] = {"a", "b"},
 	};
 	struct osc_dump_ctx d = {f, 1};
 	fprintf(f,
