@@ -539,11 +539,19 @@ static void run_rt(double secs)
 {
 	struct msg m;
 	static const char *const modes[] = {"read", "write", "touch", "latch", "off"};
-	static const char *const bases[] = {"/ch/1/fader",       "/ch/2/fader", "/ch/1/pan",
-	                                    "/ch/2/eq/1/hz",     "/ch/1/mute",  "/master/fader",
-	                                    "/ch/1/send/1/level"};
+	static const char *const bases[] = {
+	    "/ch/1/fader",   "/ch/2/fader",        "/ch/1/pan",   "/ch/2/eq/1/hz", "/ch/1/mute",
+	    "/master/fader", "/ch/1/send/1/level", "/ch/1/delay", "/ch/1/dyn/key", "/ch/2/dyn/key/hpf"};
+	const unsigned nb = sizeof bases / sizeof *bases;
 	uint32_t s = 12345;
 	send0("/automation/clear");
+	/* keys, the key high-pass and the delay engaged (issue 15) */
+	sendi("/ch/1/dyn/on", 1);
+	sendi("/ch/2/dyn/on", 1);
+	sendi("/ch/2/gate/on", 1);
+	sendi("/ch/2/gate/key", 1);
+	sendi("/ch/2/dyn/key", 1);
+	sendi("/ch/2/dyn/key/hpf/on", 1);
 	sends("/automation/mode", "write");
 	transport_stop_at(0);
 	transport_roll();
@@ -552,7 +560,7 @@ static void run_rt(double secs)
 	while (now_ms() < t0 + (uint64_t)(secs * 1000)) {
 		char path[128];
 		s = s * 1664525u + 1013904223u;
-		const char *b = bases[(s >> 8) % 7];
+		const char *b = bases[(s >> 8) % nb];
 		switch ((s >> 16) % 10) {
 		case 0:
 			snprintf(path, sizeof path, "%s/auto", b);
@@ -581,6 +589,12 @@ static void run_rt(double secs)
 				sendf("/ch/2/eq/1/hz", (float)(50 + (s >> 4) % 2000));
 			else if (!strcmp(b, "/ch/1/pan"))
 				sendf("/ch/1/pan", (float)((s >> 4) % 100) / 100.0f);
+			else if (!strcmp(b, "/ch/1/delay"))
+				sendf("/ch/1/delay/ms", (float)((s >> 4) % 1000) / 10.0f);
+			else if (!strcmp(b, "/ch/1/dyn/key"))
+				sendf("/ch/1/dyn/key", (float)((s >> 4) % 3));
+			else if (!strcmp(b, "/ch/2/dyn/key/hpf"))
+				sendf("/ch/2/dyn/key/hpf/hz", (float)(20 + (s >> 4) % 480));
 			else {
 				snprintf(path, sizeof path, "%s/db", b);
 				sendf(path, (float)((s >> 4) % 70) - 60);
