@@ -1,13 +1,18 @@
 /*
  * bench.c - jackmixd-bench: offline cost of the whole console DSP with
- * every stage engaged (high-pass, gate, 4 EQ bands, compressor, pan,
+ * every stage engaged (input delay, high-pass, gate keyed by another
+ * channel, 4 EQ bands, compressor keyed by another channel through the
+ * key high-pass, pan,
  * fader, 4 sends per channel half pre / half post, 4 aux buses, master
  * EQ + compressor + width + limiter), rendered period by period from
  * plain buffers exactly as the JACK callback would.
  *
  *   jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]
  *                  [-s seconds] [--moving] [--scaling] [--record | --stems]
+ *                  [--no-keys]
  *
+ * --no-keys leaves the input delay at 0 and every gate and compressor
+ * detecting its own channel (the console before issue 15's channel items).
  * Prints microseconds per period (mean CPU time of the rendering thread,
  * which is what other load on the machine disturbs least, and the worst
  * wall-clock period), the share of one core that real time would take,
@@ -47,6 +52,7 @@ struct opts {
 	double rate, seconds;
 	int moving;
 	int record; /* 1: master to a ring, 2: master and stems */
+	int nokeys; /* no delays, no keys */
 };
 
 static double now(clockid_t clk)
@@ -80,6 +86,14 @@ static void engage(struct mixer *m, const struct opts *o)
 		set(m, P_CH_DYN_MAKEUP, c, 0, 3);
 		set(m, P_CH_FADER, c, 0, -5);
 		set(m, P_CH_PAN, c, 0, (float)(c % 9) / 8.0f);
+		if (!o->nokeys) {
+			/* keys from other groups, earlier and later */
+			unsigned n = o->mono + o->stereo;
+			set(m, P_CH_DELAY, c, 0, 1.0f + 1.7f * (float)(c % 10));
+			set(m, P_CH_GATE_KEY, c, 0, (float)((c + 9) % n + 1));
+			set(m, P_CH_DYN_KEY, c, 0, (float)((c + n - 9 % n) % n + 1));
+			set(m, P_CH_DYN_KEY_HPF_ON, c, 0, 1);
+		}
 		for (unsigned b = 0; b < o->buses; b++) {
 			set(m, P_CH_SEND_LEVEL, c, b, -10);
 			set(m, P_CH_SEND_PRE, c, b, b < o->buses / 2);
@@ -185,13 +199,14 @@ static int run(const struct opts *o, struct result *res)
 static void usage(void)
 {
 	fprintf(stderr, "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
-	                "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n");
+	                "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n"
+	                "                      [--no-keys]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0};
+	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0};
 	int scaling = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -201,6 +216,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--moving")) {
 			o.moving = 1;
+			continue;
+		}
+		if (!strcmp(a, "--no-keys")) {
+			o.nokeys = 1;
 			continue;
 		}
 		if (!strcmp(a, "--record") || !strcmp(a, "--stems")) {
@@ -237,8 +256,9 @@ int main(int argc, char **argv)
 	    o.period < 1 || o.period > JMX_MAX_FRAMES || !(o.rate >= 8000) || !(o.seconds > 0))
 		usage();
 
-	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses, %g s of audio a run%s%s\n", o.rate,
-	       o.period, o.buses, o.seconds, o.moving ? ", EQ sweeping" : "",
+	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses, %g s of audio a run%s%s%s\n", o.rate,
+	       o.period, o.buses, o.seconds, o.nokeys ? ", no delays or keys" : "",
+	       o.moving ? ", EQ sweeping" : "",
 	       o.record == 2 ? ", master and stems to the recorder ring"
 	       : o.record    ? ", master to the recorder ring"
 	                     : "");
