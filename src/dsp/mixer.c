@@ -23,10 +23,10 @@
  *   frames in input-lane order; without a tap nothing is copied.
  * - Keys (/ch/<n>/gate/key, /ch/<n>/dyn/key): while any channel is keyed
  *   by another, a piece renders every group's input first (strip_input,
- *   each group's post-trim lanes into kx, which the stems' tap then reads
- *   too) and then every group's processing (strip_run, the detectors
- *   reading their keys from kx): a key is of the same frames as the
- *   channel it keys, whatever the order of the groups.  A key number
+ *   which writes the piece into the group's delay lines) and then every
+ *   group's processing (strip_run, the detectors reading their keys from
+ *   those lines, after the key's trim): a key is of the same frames as
+ *   the channel it keys, whatever the order of the groups.  A key number
  *   beyond the console's channels means the last channel (as the model
  *   clamps it).
  * - The input delay's lines (strip_key.c) are allocated and pre-faulted
@@ -123,7 +123,6 @@ struct mixer {
 	unsigned lat;
 
 	float *dly;       /* every group's delay lines */
-	vf *kx;           /* every group's post-trim lanes of the piece, JMX_CHUNK vectors each */
 	uint16_t *key_ch; /* per channel: gate key, compressor key (0 = itself) */
 	unsigned keys_used;
 
@@ -275,12 +274,6 @@ static long flat_index(const struct mixer *m, enum param_id id, unsigned i1, uns
 	return -1;
 }
 
-/* Float offset in kx of internal lane il at frame 0. */
-static int32_t key_off(unsigned il)
-{
-	return (int32_t)((il / JMX_LANES) * JMX_CHUNK * JMX_LANES + il % JMX_LANES);
-}
-
 /* Channel c's detector `which` reads channel k (1-based, 0 = itself). */
 static void key_set(struct mixer *m, unsigned c, unsigned which, float v)
 {
@@ -293,8 +286,8 @@ static void key_set(struct mixer *m, unsigned c, unsigned which, float v)
 	int32_t ka = -1, kb = -1;
 	if (k) {
 		unsigned il = m->ch_lane[k - 1];
-		ka = key_off(il);
-		kb = k - 1 >= m->cfg.mono ? key_off(il + 1) : ka;
+		ka = (int32_t)il;
+		kb = k - 1 >= m->cfg.mono ? ka + 1 : ka;
 	}
 	unsigned il = m->ch_lane[c], nl = c < m->cfg.mono ? 1 : 2;
 	for (unsigned s = 0; s < nl; s++) {
@@ -536,7 +529,6 @@ void mixer_free(struct mixer *m)
 	free(m->bus_mute);
 	free(m->dl);
 	free(m->dly);
-	free(m->kx);
 	free(m->key_ch);
 	free((void *)m->ch_met);
 	free((void *)m->bus_met);
@@ -595,9 +587,8 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	unsigned dmax = (unsigned)lround(param_table[P_CH_DELAY].max * 0.001 * cfg->rate);
 	size_t dfl = strip_delay_floats(dmax);
 	m->dly = alloc_rt(m->ngroups * dfl * sizeof(float));
-	m->kx = alloc_rt((size_t)m->ngroups * JMX_CHUNK * sizeof(vf));
 	m->key_ch = alloc_rt(2 * m->nch * sizeof *m->key_ch);
-	if (!m->dly || !m->kx || !m->key_ch)
+	if (!m->dly || !m->key_ch)
 		goto fail;
 	if (!m->grp || !m->gext || !m->gch || !m->ch_lane || !m->ch_solo || !m->x || !m->mix || !m->mix_idx ||
 	    !m->ml || !m->mr || !m->sl || !m->sr || !m->bus || !m->bus_db || !m->bus_mute || !m->ch_met ||
@@ -824,25 +815,26 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 	if (pos == 0)
 		chunk_begin(m, off);
 
-	/* with keys: every group's input first, into kx, then the rest */
+	/* with keys: every group's input first (into its delay lines, which
+	 * the detectors read), then the rest */
 	const int keyed = m->keys_used != 0;
 	if (keyed)
 		for (unsigned gi = 0; gi < m->ngroups; gi++) {
 			struct strip_group *g = &m->grp[gi];
-			vf *kx = m->kx + (size_t)gi * JMX_CHUNK;
 			if (pos == 0)
 				strip_chunk_begin(g, &m->ck);
 			for (unsigned l = 0; l < JMX_LANES; l++)
 				src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
-			strip_input(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n, kx);
+			strip_input(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n,
+			            m->tap ? m->tapx : NULL);
 			if (m->tap)
-				tap_gather(m, gi, off, n, kx);
+				tap_gather(m, gi, off, n, m->tapx);
 		}
 	for (unsigned gi = 0; gi < m->ngroups; gi++) {
 		struct strip_group *g = &m->grp[gi];
 		vf *x = m->x + (size_t)gi * JMX_CHUNK;
 		if (keyed) {
-			strip_run(g, &m->ck, x, pos, n, m->kx);
+			strip_run(g, &m->ck, x, pos, n, m->grp);
 		} else {
 			if (pos == 0)
 				strip_chunk_begin(g, &m->ck);

@@ -926,7 +926,7 @@ ALWAYS_INLINE void dyn_loop(struct strip_group *g, struct strip_dyn *d, const st
 	} while (0)
 
 ALWAYS_INLINE void stage_gate(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
-                              unsigned n, const vf *kx)
+                              unsigned n, const struct strip_group *grp)
 {
 	vf da[JMX_CHUNK], db[JMX_CHUNK];
 	if (!g->run_gate) {
@@ -934,22 +934,22 @@ ALWAYS_INLINE void stage_gate(struct strip_group *g, const struct strip_chunk *c
 		g->gate_h = g->gate.pk = vf_set1(0.0f);
 		return;
 	}
-	int keys = kx || g->run_key ? strip_key_detect(g, ck, STRIP_KEY_GATE, x, kx, pos, n, da, db) : 0;
+	int keys = grp ? strip_key_detect(g, grp, ck, STRIP_KEY_GATE, x, pos, n, da, db) : 0;
 	DYN_KEYED(g, &g->gate, ck, x, pos, n, SM_GATE_MIX, DYN_GATE, keys, da, db);
 }
 
 ALWAYS_INLINE void stage_comp(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
-                              unsigned n, const vf *kx)
+                              unsigned n, const struct strip_group *grp)
 {
 	vf da[JMX_CHUNK], db[JMX_CHUNK];
 	if (!g->run_comp) {
 		g->comp_y = g->comp_ymax = g->comp.pk = vf_set1(0.0f);
 		g->comp.e0 = g->comp.e1 = vf_set1(1.0f);
 		if (g->run_key) /* the key's high-pass keeps its state */
-			strip_key_detect(g, ck, STRIP_KEY_COMP, x, kx, pos, n, da, db);
+			strip_key_detect(g, grp, ck, STRIP_KEY_COMP, x, pos, n, da, db);
 		return;
 	}
-	int keys = kx || g->run_key ? strip_key_detect(g, ck, STRIP_KEY_COMP, x, kx, pos, n, da, db) : 0;
+	int keys = grp || g->run_key ? strip_key_detect(g, grp, ck, STRIP_KEY_COMP, x, pos, n, da, db) : 0;
 	DYN_KEYED(g, &g->comp, ck, x, pos, n, SM_COMP_MIX, DYN_COMP, keys, da, db);
 }
 
@@ -1035,16 +1035,16 @@ JMX_HOT void strip_input(struct strip_group *g, const struct strip_chunk *ck,
 }
 
 JMX_HOT void strip_run(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n,
-                       const vf *kx)
+                       const struct strip_group *grp)
 {
 	if (pos == 0) {
 		g->gate_gmin = vf_set1(1.0f);
 		g->comp_ymax = vf_set1(0.0f);
 	}
 	stage_hpf(g, ck, x, pos, n);
-	stage_gate(g, ck, x, pos, n, kx);
+	stage_gate(g, ck, x, pos, n, grp);
 	stage_eq(g, ck, x, pos, n);
-	stage_comp(g, ck, x, pos, n, kx);
+	stage_comp(g, ck, x, pos, n, grp);
 	stage_meter(g, ck, x, n);
 
 	/* A NaN cannot get in, but state must never keep one if it did. */

@@ -188,10 +188,9 @@ struct strip_group {
 	float xf0[JMX_LANES], xf1[JMX_LANES];
 	unsigned char xf_k[JMX_LANES];
 
-	/* keys (strip_key.c), per detector (STRIP_KEY_*) and lane: offsets in
-	 * floats into the mixer's block of every group's post-trim lanes of
-	 * the piece (frame j of it at + 8 j), of the key and of its other
-	 * side (equal for a mono key); key_ext: lanes keyed by a channel;
+	/* keys (strip_key.c), per detector (STRIP_KEY_*) and lane: the
+	 * internal lane (group x 8 + lane) of the key and of its other side
+	 * (equal for a mono key); key_ext: lanes keyed by a channel;
 	 * key_two: lanes whose key has two sides */
 	int32_t key_a[2][JMX_LANES], key_b[2][JMX_LANES];
 	unsigned key_ext[2], key_two[2];
@@ -256,13 +255,13 @@ void strip_process(struct strip_group *g, const struct strip_chunk *ck, const fl
 
 /* strip_process in two halves, for keys: strip_input (input, trim,
  * polarity, delay; tap as above) of every group, then strip_run (the rest)
- * of every group, kx pointing at the groups' taps of the piece, JMX_CHUNK
- * vectors apart (NULL: no key from another channel).  So a key from any
- * channel is of the same frames, whatever the order of the groups. */
+ * of every group, grp pointing at all the groups (NULL: no key from
+ * another channel), whose delay lines then hold the piece.  So a key from
+ * any channel is of the same frames, whatever the order of the groups. */
 void strip_input(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
                  vf *x, unsigned pos, unsigned n, vf *tap);
 void strip_run(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n,
-               const vf *kx);
+               const struct strip_group *grp);
 
 /* ---- strip_key.c: the input delay and the keys ---- */
 
@@ -286,18 +285,19 @@ void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck, const 
                      unsigned pos, unsigned n, const float *dst[JMX_LANES], const float *now[JMX_LANES],
                      float *scratch);
 
-/* RT (mixer): lane l's detector `which` (STRIP_KEY_*) reads float offsets
- * a and b (its other side; = a for a mono key) of the key block, or its
- * own lane when a < 0. */
+/* RT (mixer): lane l's detector `which` (STRIP_KEY_*) reads internal
+ * lanes a and b (its other side; = a for a mono key), or its own lane
+ * when a < 0. */
 void strip_lane_key(struct strip_group *g, unsigned l, unsigned which, int32_t a, int32_t b);
 
 /* RT: the detector signal of `which` for frames pos..pos+n-1 of the
- * chunk: da[j] (and db[j], the key's other side, when the function
+ * chunk (grp: all the groups, their lines written for the piece, or
+ * NULL): da[j] (and db[j], the key's other side, when the function
  * returns 2) = the key, or x[j] on lanes keyed by themselves; for the
  * compressor through the key's high-pass where it is in.  Returns 0 when
  * every lane detects its own signal as it is (da, db untouched), 1 or 2. */
-int strip_key_detect(struct strip_group *g, const struct strip_chunk *ck, unsigned which, const vf *x,
-                     const vf *kx, unsigned pos, unsigned n, vf *da, vf *db);
+int strip_key_detect(struct strip_group *g, const struct strip_group *grp, const struct strip_chunk *ck,
+                     unsigned which, const vf *x, unsigned pos, unsigned n, vf *da, vf *db);
 
 /* The groups that feed one accumulator, those with static gains first. */
 struct strip_mix_list {

@@ -113,9 +113,9 @@ void strip_delay_chunk(struct strip_group *g, const struct strip_chunk *ck)
 	g->dly_on = on;
 }
 
-void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-                     unsigned pos, unsigned n, const float *dst[JMX_LANES], const float *now[JMX_LANES],
-                     float *scratch)
+JMX_HOT void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck,
+                             const float *const src[JMX_LANES], unsigned pos, unsigned n,
+                             const float *dst[JMX_LANES], const float *now[JMX_LANES], float *scratch)
 {
 	ASSERT_ROLE(ROLE_RT);
 	static const float zeros[JMX_CHUNK];
@@ -133,7 +133,17 @@ void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck, const 
 		 * magnitudes clamped; written at w .. w+n-1 past the end into
 		 * the mirror, then the wrapped part or the mirror copied */
 		float *d = line + w;
-		for (unsigned j = 0; j < n; j++) {
+		unsigned j = 0;
+		for (; j + JMX_LANES <= n; j += JMX_LANES) { /* eight at a time, as vectors */
+			vi b, a;
+			memcpy(&b, src[l] + j, sizeof b);
+			a = b & 0x7fffffff;
+			vi keep = (a < 0x7f800000) & (a >= 0x00800000), over = keep & (a > (int32_t)lim);
+			a = (a & keep & ~over) | (over & (int32_t)lim);
+			b = (b & INT32_MIN) | a;
+			memcpy(d + j, &b, sizeof b);
+		}
+		for (; j < n; j++) {
 			uint32_t b, a;
 			memcpy(&b, &src[l][j], sizeof b);
 			a = b & 0x7fffffffu;
@@ -155,8 +165,8 @@ void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck, const 
 		/* the crossfade: old line + a (new - old), a along the ramp */
 		const float *old = line + ((w - (unsigned)g->d_old[l]) & mask);
 		float a0 = g->xf0[l], da = g->xf1[l] - a0, *o = scratch + (size_t)l * JMX_CHUNK;
-		for (unsigned j = 0; j < n; j++)
-			o[j] = old[j] + (a0 + ck->ramp[pos + j] * da) * (cur[j] - old[j]);
+		for (unsigned i = 0; i < n; i++)
+			o[i] = old[i] + (a0 + ck->ramp[pos + i] * da) * (cur[i] - old[i]);
 		dst[l] = o;
 	}
 	g->dly_w = (w + n) & mask;
@@ -176,11 +186,84 @@ void strip_lane_key(struct strip_group *g, unsigned l, unsigned which, int32_t a
 	g->key_two[which] = a >= 0 && b != a ? g->key_two[which] | bit : g->key_two[which] & ~bit;
 }
 
+/* 8 x 8 transpose, as strip.c's (kept apart so that the two files do not
+ * call each other): row l of r[] (eight frames of lane l) becomes column l
+ * of c[] (eight lanes of one frame). */
+#ifdef __clang__
+#define vshuf(a, b, ...) __builtin_shufflevector((a), (b), __VA_ARGS__)
+#else
+#define vshuf(a, b, ...) __builtin_shuffle((a), (b), (vi){__VA_ARGS__})
+#endif
+static inline __attribute__((always_inline)) void transpose8(const vf r[8], vf c[8])
+{
+	vf t[8], u[8];
+	for (unsigned i = 0; i < 8; i += 2) {
+		t[i] = vshuf(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+		t[i + 1] = vshuf(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+	}
+	for (unsigned i = 0; i < 8; i += 4) {
+		u[i] = vshuf(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+		u[i + 1] = vshuf(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+		u[i + 2] = vshuf(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+		u[i + 3] = vshuf(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		c[i] = vshuf(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+		c[i + 4] = vshuf(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+	}
+}
+
+/* The keys of side `b` (0: key_a, 1: key_b) into d[0..n): each keyed
+ * lane's key lane from its group's delay line at the piece (written by
+ * strip_input of every group before any detector runs), times that
+ * lane's trim and polarity exactly as strip.c's input stage computes
+ * them, so a key is bit for bit the keying channel's post-trim signal;
+ * lanes that detect themselves take x. */
+static inline __attribute__((always_inline)) void
+key_rows(const struct strip_group *g, const struct strip_group *grp, const struct strip_chunk *ck,
+         unsigned which, int side, unsigned ext, const vf *x, unsigned pos, unsigned n, vf *d)
+{
+	static const float zeros[JMX_CHUNK];
+	const float *row[JMX_LANES];
+	vf g0 = vf_set1(0.0f), g1 = vf_set1(0.0f);
+	vi self;
+	for (unsigned l = 0; l < JMX_LANES; l++) {
+		int32_t k = side ? g->key_b[which][l] : g->key_a[which][l];
+		const struct strip_group *kg = &grp[k / (int32_t)JMX_LANES];
+		unsigned kl = (unsigned)k % JMX_LANES;
+		self[l] = (ext >> l) & 1 ? 0 : -1;
+		row[l] = zeros;
+		if (self[l] || !kg->dly)
+			continue;
+		row[l] = kg->dly + (size_t)kl * (kg->dly_n + JMX_CHUNK) + ((kg->dly_w - n) & (kg->dly_n - 1));
+		g0[l] = kg->prev[SM_IN][kl];
+		g1[l] = kg->cur[SM_IN][kl];
+	}
+	vf dg = g1 - g0;
+	unsigned j = 0;
+	for (; j + 8 <= n; j += 8) {
+		vf r[8];
+		for (unsigned l = 0; l < JMX_LANES; l++)
+			memcpy(&r[l], row[l] + j, sizeof r[l]);
+		transpose8(r, d + j);
+		for (unsigned i = 0; i < 8; i++)
+			d[j + i] = vsel(self, x[j + i], d[j + i] * (g0 + ck->ramp[pos + j + i] * dg));
+	}
+	for (; j < n; j++) {
+		vf v;
+		for (unsigned l = 0; l < JMX_LANES; l++)
+			v[l] = row[l][j];
+		d[j] = vsel(self, x[j], v * (g0 + ck->ramp[pos + j] * dg));
+	}
+}
+
 /* One side of the detector through the key's high-pass (direct form I,
  * as strip.c's channel high-pass), crossfaded with its input by the
  * on/off mix; s: x1 x2 y1 y2. */
-static void key_hpf(const struct strip_bq *q, vf s[4], const struct strip_group *g,
-                    const struct strip_chunk *ck, vf *d, unsigned pos, unsigned n, int ramp)
+static inline __attribute__((always_inline)) void key_hpf(const struct strip_bq *q, vf s[4],
+                                                          const struct strip_group *g,
+                                                          const struct strip_chunk *ck, vf *d, unsigned pos,
+                                                          unsigned n, const int ramp)
 {
 	vf x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3], c[5];
 	vf m0 = g->prev[SM_KEY_MIX], dm = g->cur[SM_KEY_MIX] - m0;
@@ -198,63 +281,53 @@ static void key_hpf(const struct strip_bq *q, vf s[4], const struct strip_group 
 	s[0] = x1, s[1] = x2, s[2] = y1, s[3] = y2;
 }
 
-JMX_HOT int strip_key_detect(struct strip_group *g, const struct strip_chunk *ck, unsigned which, const vf *x,
-                             const vf *kx, unsigned pos, unsigned n, vf *da, vf *db)
+/* The input history only (the filter out): it can fade in seamlessly. */
+static void key_hist(vf s[4], const vf *d, unsigned n)
+{
+	if (!n)
+		return;
+	s[1] = n >= 2 ? d[n - 2] : s[0];
+	s[0] = d[n - 1];
+	s[2] = s[3] = vf_set1(0.0f);
+}
+
+JMX_HOT int strip_key_detect(struct strip_group *g, const struct strip_group *grp,
+                             const struct strip_chunk *ck, unsigned which, const vf *x, unsigned pos,
+                             unsigned n, vf *da, vf *db)
 {
 	ASSERT_ROLE(ROLE_RT);
-	unsigned ext = kx ? g->key_ext[which] : 0, two = ext ? g->key_two[which] : 0;
+	unsigned ext = grp ? g->key_ext[which] : 0, two = ext ? g->key_two[which] : 0;
 	int hpf = which == STRIP_KEY_COMP && g->run_key;
-	int sides = two ? 2 : 1;
 	if (!ext && !hpf) {
-		/* the high-pass keeps its input history for a seamless return */
-		if (which == STRIP_KEY_COMP && n) {
-			struct strip_bq *q = &g->bq[STRIP_BQ_KEY];
-			q->s[1] = n >= 2 ? x[n - 2] : q->s[0];
-			q->s[0] = x[n - 1];
-			q->s[2] = q->s[3] = vf_set1(0.0f);
-			memcpy(g->keyb_s, q->s, sizeof g->keyb_s);
+		if (which == STRIP_KEY_COMP) {
+			key_hist(g->bq[STRIP_BQ_KEY].s, x, n);
+			memcpy(g->keyb_s, g->bq[STRIP_BQ_KEY].s, sizeof g->keyb_s);
 		}
 		return 0;
 	}
-	if (!ext) {
+	if (!ext)
 		memcpy(da, x, n * sizeof *x);
-	} else {
-		vi self = (vi){0};
-		for (unsigned l = 0; l < JMX_LANES; l++)
-			self[l] = (ext >> l) & 1 ? 0 : -1;
-		const float *kf = (const float *)kx;
-		const int32_t *oa = g->key_a[which], *ob = g->key_b[which];
-		for (unsigned j = 0; j < n; j++) {
-			const float *f = kf + (size_t)j * JMX_LANES;
-			vf a;
-			for (unsigned l = 0; l < JMX_LANES; l++)
-				a[l] = f[oa[l]];
-			da[j] = vsel(self, x[j], a);
-		}
-		if (two)
-			for (unsigned j = 0; j < n; j++) {
-				const float *f = kf + (size_t)j * JMX_LANES;
-				vf b;
-				for (unsigned l = 0; l < JMX_LANES; l++)
-					b[l] = f[ob[l]];
-				db[j] = vsel(self, x[j], b);
-			}
-	}
+	else
+		key_rows(g, grp, ck, which, 0, ext, x, pos, n, da);
+	if (two)
+		key_rows(g, grp, ck, which, 1, ext, x, pos, n, db);
 	if (which == STRIP_KEY_COMP) {
 		struct strip_bq *q = &g->bq[STRIP_BQ_KEY];
-		int ramp = (g->bq_ramp >> STRIP_BQ_KEY) & 1;
-		if (hpf) {
-			key_hpf(q, q->s, g, ck, da, pos, n, ramp);
+		if (!hpf) {
+			key_hist(q->s, da, n);
 			if (two)
-				key_hpf(q, g->keyb_s, g, ck, db, pos, n, ramp);
-			else
-				memcpy(g->keyb_s, q->s, sizeof g->keyb_s);
-		} else if (n) {
-			q->s[1] = n >= 2 ? da[n - 2] : q->s[0];
-			q->s[0] = da[n - 1];
-			q->s[2] = q->s[3] = vf_set1(0.0f);
-			memcpy(g->keyb_s, q->s, sizeof g->keyb_s);
+				key_hist(g->keyb_s, db, n);
+		} else if ((g->bq_ramp >> STRIP_BQ_KEY) & 1) {
+			key_hpf(q, q->s, g, ck, da, pos, n, 1);
+			if (two)
+				key_hpf(q, g->keyb_s, g, ck, db, pos, n, 1);
+		} else {
+			key_hpf(q, q->s, g, ck, da, pos, n, 0);
+			if (two)
+				key_hpf(q, g->keyb_s, g, ck, db, pos, n, 0);
 		}
+		if (!two)
+			memcpy(g->keyb_s, q->s, sizeof g->keyb_s);
 	}
-	return sides;
+	return two ? 2 : 1;
 }
