@@ -138,6 +138,15 @@ static void test_delay_click(void)
 	struct rt_msg mv = {P_CH_DELAY, 0, 0, RT_RAMP, 0.0f, 300.0f};
 	mixer_apply(r.m, &mv);
 	render(&r, t + 9600, len, 64);
+	/* the first change, on lines at rest: the output is x(i) or x(i - d)
+	 * or between them, never what the lines held before (their past is
+	 * written first, then the fade starts) */
+	size_t outside = 0;
+	for (size_t i = t; i < t + 4800; i++) {
+		double y = r.out[O_BL(0)][i], a0 = r.in[0][i], a1 = r.in[0][i - 480];
+		outside += y < fmin(a0, a1) - 1e-4 || y > fmax(a0, a1) + 1e-4; /* the send still settling */
+	}
+	CHECK(outside == 0, "0 -> 10 ms: %zu frames not between x(i) and x(i - 480)", outside);
 	double got = max_step(r.out[O_BL(0)], t - 1, len);
 	CHECK(got <= bound, "delay changes: largest step %.4g, bound %.4g (a jump would be up to %.3g)", got,
 	      bound, 2 * a);

@@ -826,7 +826,7 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 			for (unsigned l = 0; l < JMX_LANES; l++)
 				src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
 			strip_input(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n,
-			            m->tap ? m->tapx : NULL);
+			            m->tap ? m->tapx : NULL, 1);
 			if (m->tap)
 				tap_gather(m, gi, off, n, m->tapx);
 		}

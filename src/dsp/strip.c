@@ -1016,11 +1016,14 @@ ALWAYS_INLINE void scrub(vf *v)
 }
 
 JMX_HOT void strip_input(struct strip_group *g, const struct strip_chunk *ck,
-                         const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap)
+                         const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap,
+                         int lines)
 {
 	float scratch[JMX_LANES * JMX_CHUNK];
 	const float *dst[JMX_LANES], *now[JMX_LANES];
-	if (!g->dly) {
+	if (!g->dly || !(lines || g->dly_live)) {
+		/* nothing delays: the lines rest (strip_key.c) */
+		g->dly_hist = 0;
 		stage_input(g, ck, src, x, pos, n, 0);
 	} else {
 		strip_delay_run(g, ck, src, pos, n, dst, now, scratch);
@@ -1060,7 +1063,7 @@ JMX_HOT void strip_run(struct strip_group *g, const struct strip_chunk *ck, vf *
 void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
                    vf *x, unsigned pos, unsigned n, vf *tap)
 {
-	strip_input(g, ck, src, x, pos, n, tap);
+	strip_input(g, ck, src, x, pos, n, tap, 0);
 	strip_run(g, ck, x, pos, n, NULL);
 }
 

@@ -184,6 +184,8 @@ struct strip_group {
 	 * its chunk xf_k of the switch ramp) */
 	float *dly;
 	unsigned dly_n, dly_w, dly_max, dly_xf, dly_on;
+	unsigned dly_live; /* some lane delays, fades or is asked to: the lines are written */
+	unsigned dly_hist; /* frames written to the lines without a break (up to dly_n) */
 	int32_t d_cur[JMX_LANES], d_old[JMX_LANES], d_tgt[JMX_LANES];
 	float xf0[JMX_LANES], xf1[JMX_LANES];
 	unsigned char xf_k[JMX_LANES];
@@ -254,12 +256,13 @@ void strip_process(struct strip_group *g, const struct strip_chunk *ck, const fl
                    vf *x, unsigned pos, unsigned n, vf *tap);
 
 /* strip_process in two halves, for keys: strip_input (input, trim,
- * polarity, delay; tap as above) of every group, then strip_run (the rest)
+ * polarity, delay; tap as above; lines: write the piece to the delay
+ * lines even if no lane delays, for the keys) of every group, then strip_run (the rest)
  * of every group, grp pointing at all the groups (NULL: no key from
  * another channel), whose delay lines then hold the piece.  So a key from
  * any channel is of the same frames, whatever the order of the groups. */
 void strip_input(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-                 vf *x, unsigned pos, unsigned n, vf *tap);
+                 vf *x, unsigned pos, unsigned n, vf *tap, int lines);
 void strip_run(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n,
                const struct strip_group *grp);
 

@@ -15,9 +15,14 @@
  *   Each lane has a line of dly_n floats (a power of two of at least the
  *   largest delay, 100 ms at the mixer's rate, plus a chunk) and a copy
  *   of its first JMX_CHUNK floats after its end, so that any piece (at
- *   most a chunk) reads as one contiguous run from any position.  Every
- *   piece is written to the lines, delayed or not, so a new delay always
- *   has its past.  Delays are whole frames (the nearest to the ms asked).
+ *   most a chunk) reads as one contiguous run from any position.  The
+ *   lines are written while some lane of the group delays, fades or is
+ *   asked to, and while any channel is keyed by another (the keys read
+ *   them); otherwise they rest and the input is read as it comes.  A new
+ *   delay's fade starts once the lines hold the past it reads (dly_hist):
+ *   a delay asked of a resting group takes effect after at most itself
+ *   (100 ms) plus the fade.  Delays are whole frames (the nearest to the
+ *   ms asked).
  * - A delay change crossfades from the line at the old delay to the line
  *   at the new one along the switch ramp of dsp.h (5 ms in whole chunks,
  *   a raised cosine, its steps interpolated linearly inside a chunk by
@@ -89,14 +94,16 @@ void strip_delay_set(struct strip_group *g, unsigned l, float ms)
 void strip_delay_chunk(struct strip_group *g, const struct strip_chunk *ck)
 {
 	ASSERT_ROLE(ROLE_RT);
-	unsigned on = 0;
+	unsigned on = 0, asked = 0;
 	for (unsigned l = 0; l < JMX_LANES; l++) {
 		unsigned b = 1u << l;
+		int32_t reach = g->d_tgt[l] > g->d_cur[l] ? g->d_tgt[l] : g->d_cur[l];
 		if ((g->dly_xf & b) && g->xf_k[l] >= ck->sw_n) { /* the fade has ended */
 			g->dly_xf &= ~b;
 			g->d_old[l] = g->d_cur[l];
 		}
-		if (!(g->dly_xf & b) && g->d_tgt[l] != g->d_cur[l]) {
+		/* a fade starts once the lines hold the past both delays read */
+		if (!(g->dly_xf & b) && g->d_tgt[l] != g->d_cur[l] && g->dly_hist >= (unsigned)reach) {
 			g->d_old[l] = g->d_cur[l];
 			g->d_cur[l] = g->d_tgt[l];
 			g->xf_k[l] = 0;
@@ -109,8 +116,10 @@ void strip_delay_chunk(struct strip_group *g, const struct strip_chunk *ck)
 			g->xf_k[l] = (unsigned char)(k + 1);
 		}
 		on |= g->d_cur[l] != 0 || (g->dly_xf & b);
+		asked |= g->d_tgt[l] != 0;
 	}
 	g->dly_on = on;
+	g->dly_live = on || asked;
 }
 
 JMX_HOT void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck,
@@ -170,6 +179,7 @@ JMX_HOT void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck
 		dst[l] = o;
 	}
 	g->dly_w = (w + n) & mask;
+	g->dly_hist = g->dly_hist + n < N ? g->dly_hist + n : N;
 }
 
 /* ---- the keys ------------------------------------------------------ */
