@@ -1,6 +1,8 @@
 /*
  * bench.c - jackmixd-bench: offline cost of the whole console DSP with
- * every stage engaged (high-pass, gate, 4 EQ bands, compressor, pan,
+ * every stage engaged (input delay, high-pass, gate keyed by another
+ * channel, 4 EQ bands, compressor keyed by another channel through the
+ * key high-pass, pan,
  * fader, 4 sends per channel half pre / half post, 4 aux buses, master
  * EQ + compressor + width + limiter), rendered period by period from
  * plain buffers exactly as the JACK callback would.
@@ -9,7 +11,10 @@
  *                  [-s seconds] [--moving] [--scaling] [--record | --stems]
  *                  [--fx | --effect off|reverb|delay|chorus]
  *   jackmixd-bench --fx-alone [reverb|delay|chorus|all] [-r rate] [-p period] [-s seconds]
+ *                  [--no-keys]
  *
+ * --no-keys leaves the input delay at 0 and every gate and compressor
+ * detecting its own channel (the console before issue 15's channel items).
  * Prints microseconds per period (mean CPU time of the rendering thread,
  * which is what other load on the machine disturbs least, and the worst
  * wall-clock period), the share of one core that real time would take,
@@ -68,6 +73,7 @@ struct opts {
 	int record; /* 1: master to a ring, 2: master and stems */
 	int fx;     /* issue 15's buses (--fx) */
 	int effect; /* --effect: position in FX_TYPES, -1 without */
+	int nokeys; /* no delays, no keys */
 };
 
 static double now(clockid_t clk)
@@ -108,6 +114,14 @@ static void engage(struct mixer *m, const struct opts *o)
 		set(m, P_CH_DYN_MAKEUP, c, 0, 3);
 		set(m, P_CH_FADER, c, 0, -5);
 		set(m, P_CH_PAN, c, 0, (float)(c % 9) / 8.0f);
+		if (!o->nokeys) {
+			/* keys from other groups, earlier and later */
+			unsigned n = o->mono + o->stereo;
+			set(m, P_CH_DELAY, c, 0, 1.0f + 1.7f * (float)(c % 10));
+			set(m, P_CH_GATE_KEY, c, 0, (float)((c + 9) % n + 1));
+			set(m, P_CH_DYN_KEY, c, 0, (float)((c + n - 9 % n) % n + 1));
+			set(m, P_CH_DYN_KEY_HPF_ON, c, 0, 1);
+		}
 		for (unsigned b = 0; b < o->buses && !o->fx; b++) {
 			set(m, P_CH_SEND_LEVEL, c, b, -10);
 			set(m, P_CH_SEND_PRE, c, b, b < o->buses / 2);
@@ -317,13 +331,14 @@ static void usage(void)
 	                "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n"
 	                "                      [--fx | --effect off|reverb|delay|chorus]\n"
 	                "       jackmixd-bench --fx-alone [reverb|delay|chorus|all] [-r rate] [-p period] "
-	                "[-s seconds]\n");
+	                "[-s seconds]\n"
+	                "                      [--no-keys]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0, -1};
+	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0, -1, 0};
 	int scaling = 0;
 	const char *fx = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -340,6 +355,10 @@ int main(int argc, char **argv)
 			o.moving = 1;
 			continue;
 		}
+		if (!strcmp(a, "--no-keys")) {
+			o.nokeys = 1;
+			continue;
+		}
 		if (!strcmp(a, "--effect") && i + 1 < argc) {
 			static const char *const names[] = {"off", "reverb", "delay",
 			                                    "chorus"}; /* FX_TYPES */
@@ -349,7 +368,7 @@ int main(int argc, char **argv)
 					o.effect = k;
 			if (o.effect == 4)
 				usage();
-			o.mono = 1, o.stereo = 0, o.buses = 1;
+			o.mono = 1, o.stereo = 0, o.buses = 1, o.nokeys = 1;
 			i++;
 			continue;
 		}
@@ -394,9 +413,9 @@ int main(int argc, char **argv)
 
 	if (fx)
 		return bench_fx(&o, fx);
-	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses%s, %g s of audio a run%s%s\n", o.rate,
+	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses%s, %g s of audio a run%s%s%s\n", o.rate,
 	       o.period, o.buses, o.fx ? " (2 reverbs, delay, chorus, 4 subgroups; all to master)" : "",
-	       o.seconds, o.moving ? ", EQ sweeping" : "",
+	       o.seconds, o.nokeys ? ", no delays or keys" : "", o.moving ? ", EQ sweeping" : "",
 	       o.record == 2 ? ", master and stems to the recorder ring"
 	       : o.record    ? ", master to the recorder ring"
 	                     : "");

@@ -539,10 +539,10 @@ static void run_rt(double secs)
 {
 	struct msg m;
 	static const char *const modes[] = {"read", "write", "touch", "latch", "off"};
-	static const char *const bases[] = {"/ch/1/fader",        "/ch/2/fader",   "/ch/1/pan",
-	                                    "/ch/2/eq/1/hz",      "/ch/1/mute",    "/master/fader",
-	                                    "/ch/1/send/1/level", "/bus/1/delay",  "/bus/1/pan",
-	                                    "/bus/1/fx/time",     "/bus/1/eq/1/hz"};
+	static const char *const bases[] = {
+	    "/ch/1/fader",    "/ch/2/fader",        "/ch/1/pan",     "/ch/2/eq/1/hz",    "/ch/1/mute",
+	    "/master/fader",  "/ch/1/send/1/level", "/bus/1/delay",  "/bus/1/pan",       "/bus/1/fx/time",
+	    "/bus/1/eq/1/hz", "/ch/1/delay",        "/ch/1/dyn/key", "/ch/2/dyn/key/hpf"};
 	const unsigned nbases = sizeof bases / sizeof bases[0];
 	uint32_t s = 12345;
 	/* the bus engaged (issue 15): a delay effect, EQ, compressor, routed
@@ -552,6 +552,13 @@ static void run_rt(double secs)
 	sendi("/bus/1/dyn/on", 1);
 	sendi("/bus/1/master", 1);
 	send0("/automation/clear");
+	/* keys, the key high-pass and the delay engaged (issue 15) */
+	sendi("/ch/1/dyn/on", 1);
+	sendi("/ch/2/dyn/on", 1);
+	sendi("/ch/2/gate/on", 1);
+	sendi("/ch/2/gate/key", 1);
+	sendi("/ch/2/dyn/key", 1);
+	sendi("/ch/2/dyn/key/hpf/on", 1);
 	sends("/automation/mode", "write");
 	transport_stop_at(0);
 	transport_roll();
@@ -593,6 +600,12 @@ static void run_rt(double secs)
 				sendf("/bus/1/delay/ms", (float)((s >> 4) % 500));
 			else if (!strcmp(b, "/bus/1/fx/time"))
 				sendf("/bus/1/fx/time/ms", (float)(1 + (s >> 4) % 2000));
+			else if (!strcmp(b, "/ch/1/delay"))
+				sendf("/ch/1/delay/ms", (float)((s >> 4) % 1000) / 10.0f);
+			else if (!strcmp(b, "/ch/1/dyn/key"))
+				sendf("/ch/1/dyn/key", (float)((s >> 4) % 3));
+			else if (!strcmp(b, "/ch/2/dyn/key/hpf"))
+				sendf("/ch/2/dyn/key/hpf/hz", (float)(20 + (s >> 4) % 480));
 			else {
 				snprintf(path, sizeof path, "%s/db", b);
 				sendf(path, (float)((s >> 4) % 70) - 60);

@@ -400,8 +400,8 @@ static int cmd_numbers(void)
 	unsigned nparams = 0;
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		const struct param_info *p = &param_table[id];
-		if (p->type != PT_FLOAT)
-			continue;
+		if (!param_continuous((enum param_id)id))
+			continue; /* whole numbers (keys): the random round sends them */
 		if ((p->scope == SC_BUS || p->scope == SC_CH_BUS || p->scope == SC_BUS_BAND) && buses == 0)
 			continue;
 		nparams++;

@@ -137,6 +137,10 @@ awk '
 	max = f[4] + 0
 	taper = f[5]
 	gsub(/[ \t]/, "", taper)
+	unit = f[2]
+	gsub(/[ \t"]/, "", unit)
+	if (unit == "")
+		unit = "-"
 	if (!match($0, /DEFB?\([^)]*\)/))
 		next
 	d = substr($0, RSTART, RLENGTH)
@@ -146,7 +150,7 @@ awk '
 	nd = split(d, dv, ",")
 	for (i = nd + 1; i <= 4; i++)
 		dv[i] = dv[1]
-	print path, type, min, max, taper, dv[1], dv[2], dv[3], dv[4]
+	print path, type, min, max, taper, dv[1], dv[2], dv[3], dv[4], unit
 }' "$params" >"$T/params"
 [ "$(wc -l <"$T/params")" -ge 40 ] || jmx_die "could not read the parameter table from $params"
 nchan=$((mono + stereo))
@@ -183,6 +187,8 @@ expand() {
 			return (P[k] ~ /\/on$/) ? (rand() < 0.85) : (rand() < 0.5)
 		if (TY[k] == "PT_ENUM")
 			return int(rand() * (MAX[k] - MIN[k] + 1) + MIN[k])
+		if (U[k] == "ch") # a key: itself or any channel
+			return int(rand() * (nch + 1))
 		if (TA[k] == "TP_LOG" && MIN[k] > 0)
 			v = MIN[k] * exp(rand() * log(MAX[k] / MIN[k]))
 		else
@@ -192,7 +198,7 @@ expand() {
 	{
 		n++
 		P[n] = $1; TY[n] = $2; MIN[n] = $3; MAX[n] = $4; TA[n] = $5
-		D[n, 1] = $6; D[n, 2] = $7; D[n, 3] = $8; D[n, 4] = $9
+		D[n, 1] = $6; D[n, 2] = $7; D[n, 3] = $8; D[n, 4] = $9; U[n] = $10
 	}
 	END {
 		srand(seed)

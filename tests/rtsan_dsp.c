@@ -193,8 +193,10 @@ int main(int argc, char **argv)
 			unsigned n2, n1 = dims((enum param_id)id, &n2);
 			struct rt_msg *msg = &msgs[n_msgs++];
 			float v = p->min + uniform(&seed) * (p->max - p->min);
-			if (p->type != PT_FLOAT)
+			if (param_info_whole(p))
 				v = roundf(v);
+			if (id == P_CH_GATE_KEY || id == P_CH_DYN_KEY) /* a key: itself or any channel */
+				v = (float)(rnd(&seed) % (MONO + STEREO + 1));
 			if (p->type == PT_BOOL && strstr(p->path, "/on"))
 				v = rnd(&seed) % 8 ? 1.0f : 0.0f;
 			if (id == P_MASTER_MUTE || id == P_CH_MUTE)

@@ -257,8 +257,8 @@ static void test_roundtrip_every_param(void)
 			else if (c)
 				CHECK(c->i == (int)def && strcmp(c->types, "i") == 0, "%s: %s %d want i %d",
 				      path, c->types, c->i, (int)def);
-			if (p->type != PT_FLOAT)
-				continue;
+			if (!param_continuous((enum param_id)id))
+				continue; /* a channel number (a key) has no normalised form */
 			char npath[128];
 			const char *nt = p->npath ? p->npath : NULL;
 			CHECK(nt != NULL, "%s has no normalised path", p->path);
@@ -406,6 +406,27 @@ static void test_bad_input(void)
 	      st1.malformed);
 	CHECK(count(mark, &A, "/error") == 3, "malformed packets: %d /error replies",
 	      count(mark, &A, "/error"));
+}
+
+/* A key is a channel number (unit "ch", param_info_whole): rounded,
+ * clamped to this console's channels, never a timed move. */
+static void test_key_numbers(void)
+{
+	drain_rt();
+	sendf(&A, "/ch/2/dyn/key", 2.6f);
+	CHECK(model_get(model, P_CH_DYN_KEY, 1, 0) == 3.0f, "key 2.6 -> %g, want 3",
+	      (double)model_get(model, P_CH_DYN_KEY, 1, 0));
+	sendf(&A, "/ch/2/gate/key", 99.0f);
+	CHECK(model_get(model, P_CH_GATE_KEY, 1, 0) == (float)NCH, "key 99 -> %g, want the last channel %u",
+	      (double)model_get(model, P_CH_GATE_KEY, 1, 0), NCH);
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, 1);
+	lo_message_add_float(m, 500);
+	expect_error("timed move of a key", "/ch/2/dyn/key", m, "one argument");
+	CHECK(model_get(model, P_CH_DYN_KEY, 1, 0) == 3.0f, "a refused timed move changed the key");
+	sendf(&A, "/ch/2/dyn/key", 0.0f);
+	sendf(&A, "/ch/2/gate/key", 0.0f);
+	drain_rt();
 }
 
 static void test_syntax(void)
@@ -1220,6 +1241,7 @@ int main(void)
 	test_roundtrip_every_param();
 	drain_rt();
 	test_bad_input();
+	test_key_numbers();
 	test_syntax();
 	test_bundle();
 	test_allow();

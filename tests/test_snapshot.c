@@ -59,6 +59,8 @@ static float other_value(enum param_id id, unsigned i2, int audible)
 	case PT_ENUM:
 		return (float)(((int)def + 1) % ((int)p->max + 1));
 	case PT_FLOAT:
+		if (param_info_whole(p)) /* a channel number: one every console has */
+			return def == 1.0f ? 0 : 1;
 		do {
 			if (audible && p->taper == TP_FADER)
 				v = (float)(-20.0 + 25.0 * urand());

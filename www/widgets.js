@@ -242,6 +242,30 @@ export function choice(b, { name } = {}) {
   return wrap;
 }
 
+// A channel number (unit "ch": a gate or compressor key): 0 is the
+// channel itself, 1..N a channel of this console; a whole number, so a
+// list rather than a slider that would glide through the channels.
+export function channelChoice(b, { name } = {}) {
+  const wrap = el('div', 'choice');
+  wrap.append(el('span', 'slider-name', name ?? shortName(b.p.path)));
+  const sel = el('select', 'chan');
+  const n = b.ctx.table.counts?.n ?? 0;
+  for (let k = 0; k <= n; k++) {
+    const o = el('option', '', k === 0 ? 'self' : String(k));
+    o.value = String(k);
+    sel.append(o);
+  }
+  sel.addEventListener('change', () => sendValue(b, Number(sel.value)));
+  const show = (v) => {
+    sel.value = String(Math.round(Number(v) || 0));
+  };
+  b.ctx.store.on(b.addr, show);
+  if (!b.ctx.store.values.has(b.addr)) show(b.ctx.table.defaultOf(b.p, b.idx));
+  wrap.title = b.addr + (b.p.doc ? ' — ' + b.p.doc : '');
+  wrap.append(sel);
+  return wrap;
+}
+
 export function textField(b, { name, cls = '' } = {}) {
   const inp = el('input', 'text ' + cls);
   inp.placeholder = name ?? shortName(b.p.path);
@@ -263,6 +287,7 @@ export function control(ctx, p, idx, opts = {}) {
   if (p.type === 'bool') return toggle(b, opts);
   if (p.type === 'enum') return choice(b, opts);
   if (p.type === 'string') return textField(b, opts);
+  if (p.type === 'float' && p.unit === 'ch') return channelChoice(b, opts);
   if (p.type === 'meter') return meter(ctx, b.addr, p.unit === 'dBFS' ? 'level' : 'gr', { horizontal: true, name: shortName(p.path) });
   return slider(b, opts);
 }

@@ -553,7 +553,7 @@ static void auto_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2
 	a->ramping[flat] = 0; /* a ramp sets it again once the model holds it */
 	if (origin == a)
 		return;
-	if (a->recall_fade && origin == a->quiet && param_table[id].type == PT_FLOAT) {
+	if (a->recall_fade && origin == a->quiet && param_continuous(id)) {
 		/* a faded recall: model_ramp, not yet committed, so the audio
 		 * thread is still where the move starts.  Switches are left
 		 * out: the recall sets some at once, and they show the model */
@@ -603,7 +603,7 @@ int automation_stop(struct automation *a, enum param_id id, unsigned i1, unsigne
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	long flat = auto_flat(a, id, i1, i2);
-	if (flat < 0 || param_table[id].type != PT_FLOAT)
+	if (flat < 0 || !param_continuous(id))
 		return -1;
 	if (id == P_MASTER_FADER && a->fading) {
 		a->fading = 0;

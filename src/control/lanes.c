@@ -31,14 +31,14 @@ static const char *const lanes_modes[AUTOPLAY_MODES] = {"off", "read", "write", 
 int lanes_step(enum param_id id)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
-	return param_table[id].type != PT_FLOAT;
+	return !param_continuous(id);
 }
 
 float lanes_tolerance(enum param_id id)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	const struct param_info *p = &param_table[id];
-	if (p->type != PT_FLOAT)
+	if (!param_continuous(id))
 		return 0.0f;
 	if (p->taper == TP_LOG)
 		return 0.004f; /* ln units: 0.4 %, 0.006 octave */
@@ -517,9 +517,9 @@ int lanes_parse_line(struct lanes *L, const char *line, size_t len, char *err, s
 			}
 			tl = lanes_token(&p, end, &tok);
 			if (lanes_number(tok, tl, &b) < 0 || b < pi->min || b > pi->max ||
-			    (pi->type != PT_FLOAT && b != floor(b))) {
+			    (param_info_whole(pi) && b != floor(b))) {
 				lanes_err(err, errlen, "%.*s: value must be a %snumber in %g..%g", (int)plen,
-				          path, pi->type != PT_FLOAT ? "whole " : "", (double)pi->min,
+				          path, param_info_whole(pi) ? "whole " : "", (double)pi->min,
 				          (double)pi->max);
 				return -1;
 			}

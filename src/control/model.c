@@ -122,6 +122,10 @@ static enum model_result model_stage(struct model *m, enum param_id id, unsigned
 	if (!isfinite(value))
 		return MODEL_EINVAL;
 	float v = param_clamp(id, value);
+	/* a channel number (a key input) names one of this console's */
+	if (param_info_whole(&param_table[id]) && param_table[id].type == PT_FLOAT &&
+	    v > (float)m->shape.channels)
+		v = (float)m->shape.channels;
 	int clamped = v != value;
 	if (v == 0.0f)
 		v = 0.0f; /* no -0.0 in the model */

@@ -364,7 +364,7 @@ static int snap_number(struct snap_parse *ps, const struct param_info *pi, const
 		snap_err(ps->err, ps->errlen, ps->file, ps->line, "'%s' is not a decimal number", buf);
 		return -1;
 	}
-	if ((pi->type == PT_BOOL || pi->type == PT_ENUM) && *v != roundf(*v)) {
+	if (param_info_whole(pi) && *v != roundf(*v)) {
 		snap_err(ps->err, ps->errlen, ps->file, ps->line, "'%s' is not a whole number", buf);
 		return -1;
 	}

@@ -20,8 +20,20 @@
  *   count is odd, then stereo pairs on even lanes, so that a pair never
  *   straddles two groups (stereo-linked dynamics stay inside a vector).
  * - The stems' tap (mixer_tap_new) is a copy of every lane right after
- *   trim and polarity, gathered into the period's frames in input-lane
- *   order; without a tap nothing is copied.
+ *   trim and polarity (before the input delay), gathered into the period's
+ *   frames in input-lane order; without a tap nothing is copied.
+ * - Keys (/ch/<n>/gate/key, /ch/<n>/dyn/key): while any channel is keyed
+ *   by another, a piece renders every group's input first (strip_input,
+ *   which writes the piece into the group's delay lines) and then every
+ *   group's processing (strip_run, the detectors reading their keys from
+ *   those lines, after the key's trim): a key is of the same frames as
+ *   the channel it keys, whatever the order of the groups.  A key number
+ *   beyond the console's channels means the last channel (as the model
+ *   clamps it).
+ * - The input delay's lines (strip_key.c) are allocated and pre-faulted
+ *   here for the longest delay of the table (100 ms) at the mixer's rate:
+ *   a mixer runs at one rate only (the engine builds a new one, before
+ *   it runs, when JACK's rate changes), up to the highest accepted.
  * - Solo never touches the master path.  The solo sum is delayed by the
  *   master latency so the monitor's latency does not change when solo
  *   engages, and the monitor crossfades between the master copy and the
@@ -104,6 +116,10 @@ struct mixer {
 
 	struct master *ms;
 	unsigned lat;
+
+	float *dly;       /* every group's delay lines */
+	uint16_t *key_ch; /* per channel: gate key, compressor key (0 = itself) */
+	unsigned keys_used;
 
 	struct smoothed afl, solo, mon;
 	struct bus_rack *rack; /* the buses' processing after the sums (bus.c) */
@@ -202,6 +218,30 @@ static long flat_index(const struct mixer *m, enum param_id id, unsigned i1, uns
 	return -1;
 }
 
+/* Channel c's detector `which` reads channel k (1-based, 0 = itself). */
+static void key_set(struct mixer *m, unsigned c, unsigned which, float v)
+{
+	unsigned k = v >= 0.5f ? (unsigned)lroundf(v) : 0u;
+	if (k > m->nch)
+		k = m->nch;
+	uint16_t *old = &m->key_ch[2 * c + which];
+	m->keys_used += (k != 0) - (*old != 0);
+	*old = (uint16_t)k;
+	int32_t ka = -1, kb = -1;
+	if (k) {
+		unsigned il = m->ch_lane[k - 1];
+		ka = (int32_t)il;
+		kb = k - 1 >= m->cfg.mono ? ka + 1 : ka;
+	}
+	unsigned il = m->ch_lane[c], nl = c < m->cfg.mono ? 1 : 2;
+	for (unsigned s = 0; s < nl; s++) {
+		/* a stereo channel reads its key side by side (its link takes
+		 * the louder); a mono one both sides of a stereo key */
+		int32_t a = nl == 2 && s == 1 ? kb : ka, b = nl == 2 ? a : kb;
+		strip_lane_key(&m->grp[(il + s) / JMX_LANES], (il + s) % JMX_LANES, which, a, b);
+	}
+}
+
 /* Set a parameter now.  jump: the value is a point on a ramp's path, so
  * the next chunk goes straight to it instead of smoothing towards it. */
 static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, float v, int jump)
@@ -218,6 +258,10 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 				m->solo_count += on ? 1 : (unsigned)-1;
 				m->solo.tgt = m->solo_count + bus_rack_solos(m->rack) > 0;
 			}
+		}
+		if (id == P_CH_GATE_KEY || id == P_CH_DYN_KEY) {
+			key_set(m, i1, id == P_CH_DYN_KEY ? STRIP_KEY_COMP : STRIP_KEY_GATE, v);
+			return;
 		}
 		unsigned il = m->ch_lane[i1], nl = i1 < m->cfg.mono ? 1 : 2;
 		for (unsigned k = 0; k < nl; k++) {
@@ -333,7 +377,7 @@ void mixer_point(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, fl
 		ramp_drop(m, (unsigned)m->ramp_of[flat]);
 	v = param_clamp(id, v);
 	set_val(m, (unsigned)flat, v);
-	apply_now(m, id, i1, i2, v, pi->type == PT_FLOAT);
+	apply_now(m, id, i1, i2, v, param_continuous(id));
 }
 
 int mixer_ramping(const struct mixer *m, unsigned flat)
@@ -386,7 +430,7 @@ static void ramps_step(struct mixer *m)
 		enum param_id id = (enum param_id)r->id;
 		int end = r->len - r->done <= JMX_CHUNK;
 		r->done = end ? r->len : r->done + JMX_CHUNK;
-		if (param_table[id].type == PT_FLOAT) {
+		if (param_continuous(id)) {
 			float x = (float)r->done / (float)r->len;
 			float v = end ? r->target : from_path(id, r->from + x * (r->to - r->from));
 			set_val(m, r->flat, v);
@@ -428,6 +472,8 @@ void mixer_free(struct mixer *m)
 	free(m->tapx);
 	free(m->tap_run);
 	free(m->dl);
+	free(m->dly);
+	free(m->key_ch);
 	free((void *)m->ch_met);
 	free((void *)m->bus_met);
 	free((void *)m->bus_gr);
@@ -484,6 +530,12 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	m->ramps = alloc_rt(nflat * sizeof *m->ramps);
 	m->pub = alloc_rt(nflat * sizeof *m->pub);
 	m->ms = master_new(cfg->rate);
+	unsigned dmax = (unsigned)lround(param_table[P_CH_DELAY].max * 0.001 * cfg->rate);
+	size_t dfl = strip_delay_floats(dmax);
+	m->dly = alloc_rt(m->ngroups * dfl * sizeof(float));
+	m->key_ch = alloc_rt(2 * m->nch * sizeof *m->key_ch);
+	if (!m->dly || !m->key_ch)
+		goto fail;
 	if (!m->grp || !m->gext || !m->gch || !m->ch_lane || !m->ch_solo || !m->x || !m->mix || !m->mix_idx ||
 	    !m->ml || !m->mr || !m->sl || !m->sr || !m->rack || !m->bus_gr || !m->ch_met || !m->bus_met ||
 	    !m->bus_ms || !m->val || !m->ramp_of || !m->ramps || !m->pub || !m->ms)
@@ -504,6 +556,7 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 
 	for (unsigned g = 0; g < m->ngroups; g++) {
 		strip_group_init(&m->grp[g], cfg->rate, cfg->buses);
+		strip_delay_attach(&m->grp[g], m->dly + g * dfl, dmax);
 		for (unsigned l = 0; l < JMX_LANES; l++)
 			m->gext[g][l] = m->gch[g][l] = -1;
 	}
@@ -667,7 +720,7 @@ static void meter_pair(struct mixer *m, _Atomic uint32_t *cells, float ms[2], co
  * group's lanes map to runs of consecutive input lanes (at most two: the
  * pad after an odd number of mono channels splits one), so each run of
  * a frame is one short contiguous copy; a whole group is one vector. */
-static void tap_gather(struct mixer *m, unsigned gi, unsigned off, unsigned n)
+static void tap_gather(struct mixer *m, unsigned gi, unsigned off, unsigned n, const vf *tapx)
 {
 	const unsigned nl = m->lanes;
 	for (unsigned r = 0; r < 2; r++) {
@@ -677,11 +730,11 @@ static void tap_gather(struct mixer *m, unsigned gi, unsigned off, unsigned n)
 		float *d = m->tap + (size_t)off * nl + t->ext;
 		if (t->len == JMX_LANES) {
 			for (unsigned j = 0; j < n; j++, d += nl)
-				memcpy(d, &m->tapx[j], sizeof m->tapx[j]);
+				memcpy(d, &tapx[j], sizeof tapx[j]);
 			continue;
 		}
 		for (unsigned j = 0; j < n; j++, d += nl) {
-			const float *s = (const float *)&m->tapx[j] + t->lane;
+			const float *s = (const float *)&tapx[j] + t->lane;
 			for (unsigned k = 0; k < t->len; k++)
 				d[k] = s[k];
 		}
@@ -699,15 +752,35 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 	if (pos == 0)
 		chunk_begin(m, off);
 
+	/* with keys: every group's input first (into its delay lines, which
+	 * the detectors read), then the rest */
+	const int keyed = m->keys_used != 0;
+	if (keyed)
+		for (unsigned gi = 0; gi < m->ngroups; gi++) {
+			struct strip_group *g = &m->grp[gi];
+			if (pos == 0)
+				strip_chunk_begin(g, &m->ck);
+			for (unsigned l = 0; l < JMX_LANES; l++)
+				src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
+			strip_input(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n,
+			            m->tap ? m->tapx : NULL, 1);
+			if (m->tap)
+				tap_gather(m, gi, off, n, m->tapx);
+		}
 	for (unsigned gi = 0; gi < m->ngroups; gi++) {
 		struct strip_group *g = &m->grp[gi];
-		if (pos == 0)
-			strip_chunk_begin(g, &m->ck);
-		for (unsigned l = 0; l < JMX_LANES; l++)
-			src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
-		strip_process(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n, m->tap ? m->tapx : NULL);
-		if (m->tap)
-			tap_gather(m, gi, off, n);
+		vf *x = m->x + (size_t)gi * JMX_CHUNK;
+		if (keyed) {
+			strip_run(g, &m->ck, x, pos, n, m->grp);
+		} else {
+			if (pos == 0)
+				strip_chunk_begin(g, &m->ck);
+			for (unsigned l = 0; l < JMX_LANES; l++)
+				src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
+			strip_process(g, &m->ck, src, x, pos, n, m->tap ? m->tapx : NULL);
+			if (m->tap)
+				tap_gather(m, gi, off, n, m->tapx);
+		}
 		for (unsigned l = 0; l < JMX_LANES; l++) {
 			int c = m->gch[gi][l];
 			if (c < 0)

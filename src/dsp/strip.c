@@ -1,7 +1,9 @@
 /*
  * strip.c - channel strip DSP for groups of JMX_LANES lanes in lock-step:
- * input sanitising and trim/polarity, 12 dB/oct high-pass, gate, 4-band
- * EQ, compressor and meter per group (strip_process), then the mix of all
+ * input sanitising and trim/polarity, the input delay (strip_key.c), 12
+ * dB/oct high-pass, gate, 4-band EQ, compressor and meter per group
+ * (strip_process, or strip_input then strip_run when a gate or compressor
+ * is keyed by another channel, strip_key.c), then the mix of all
  * groups into the master, solo and aux bus sums (strip_mix).  On request
  * strip_process copies the lanes right after trim/polarity to a tap (the
  * recorder's stems).
@@ -282,6 +284,10 @@ static unsigned sm_of(enum param_id id, unsigned i2)
 		return 1u << SM_MASTER;
 	case P_CH_PAN:
 		return (1u << SM_PAN_L) | (1u << SM_PAN_R);
+	case P_CH_DYN_KEY_HPF_ON:
+		return 1u << SM_KEY_MIX;
+	case P_CH_DYN_KEY_HPF_HZ:
+		return 1u << SM_KEY_LHZ;
 	default:
 		return 0;
 	}
@@ -405,6 +411,15 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		g->pre_tgt[i2][l] = on;
 		g->send_active |= 1u << i2;
 		break;
+	case P_CH_DELAY:
+		strip_delay_set(g, l, v);
+		break;
+	case P_CH_DYN_KEY_HPF_ON:
+		g->tgt[SM_KEY_MIX][l] = on;
+		break;
+	case P_CH_DYN_KEY_HPF_HZ:
+		g->tgt[SM_KEY_LHZ][l] = strip_lhz(v, g->rate);
+		break;
 	default:
 		break;
 	}
@@ -467,9 +482,10 @@ void strip_group_init(struct strip_group *g, double rate, unsigned buses)
 static void design(struct strip_group *g, unsigned k, unsigned l)
 {
 	struct biquad_coef c;
-	if (k == STRIP_BQ_HPF) {
+	if (k == STRIP_BQ_HPF || k == STRIP_BQ_KEY) {
 		/* Q = 1/sqrt(2): Butterworth, exactly -3.01 dB at the corner */
-		c = biquad_design(BQ_HIGHPASS, g->rate, exp(g->cur[SM_HPF_LHZ][l]), 0.0, STRIP_HPF_Q);
+		unsigned sm = k == STRIP_BQ_HPF ? SM_HPF_LHZ : SM_KEY_LHZ;
+		c = biquad_design(BQ_HIGHPASS, g->rate, exp(g->cur[sm][l]), 0.0, STRIP_HPF_Q);
 	} else {
 		unsigned b = k - STRIP_BQ_EQ;
 		c = biquad_design((enum biquad_kind)g->lane[l].eq_type[b], g->rate,
@@ -487,8 +503,8 @@ static void design(struct strip_group *g, unsigned k, unsigned l)
 /* Smoothed values that feed biquad k. */
 static unsigned bq_params(unsigned k)
 {
-	if (k == STRIP_BQ_HPF)
-		return 1u << SM_HPF_LHZ;
+	if (k == STRIP_BQ_HPF || k == STRIP_BQ_KEY)
+		return 1u << (k == STRIP_BQ_HPF ? SM_HPF_LHZ : SM_KEY_LHZ);
 	unsigned b = k - STRIP_BQ_EQ;
 	return (1u << (SM_EQ_DB + b)) | (1u << (SM_EQ_LHZ + b)) | (1u << (SM_EQ_LQ + b));
 }
@@ -587,6 +603,8 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck)
 {
 	unsigned moved = 0, any = 0;
 
+	if (g->dly)
+		strip_delay_chunk(g, ck);
 	/* A group where nothing moved during the last chunk keeps prev ==
 	 * cur, og0 == og1 and c0 == c1: there is nothing to do. */
 	if (g->idle && !g->sm_active && !g->send_active && !ck->afl_moved)
@@ -642,6 +660,7 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck)
 	g->run_hpf = vany((g->cur[SM_HPF_MIX] != 0.0f) | (g->prev[SM_HPF_MIX] != 0.0f));
 	g->run_gate = vany((g->cur[SM_GATE_MIX] != 0.0f) | (g->prev[SM_GATE_MIX] != 0.0f));
 	g->run_comp = vany((g->cur[SM_COMP_MIX] != 0.0f) | (g->prev[SM_COMP_MIX] != 0.0f));
+	g->run_key = vany((g->cur[SM_KEY_MIX] != 0.0f) | (g->prev[SM_KEY_MIX] != 0.0f));
 	g->run_eq = 0;
 	for (unsigned b = 0; b < JMX_BANDS; b++)
 		g->run_eq |= vany((g->cur[SM_EQ_DB + b] != 0.0f) | (g->prev[SM_EQ_DB + b] != 0.0f));
@@ -726,10 +745,12 @@ ALWAYS_INLINE void sanitise(vf *p)
 }
 
 /* Gather the lanes' inputs into frame-major vectors (eight frames at a
- * time by an 8 x 8 transpose, the rest one by one), sanitised, then apply
- * trim and polarity. */
+ * time by an 8 x 8 transpose, the rest one by one), sanitised (already so
+ * when they come from the delay lines: clean), then apply trim and
+ * polarity. */
 ALWAYS_INLINE void stage_input(struct strip_group *g, const struct strip_chunk *ck,
-                               const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n)
+                               const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n,
+                               const int clean)
 {
 	static const float zeros[JMX_CHUNK];
 	const float *s[JMX_LANES];
@@ -742,7 +763,8 @@ ALWAYS_INLINE void stage_input(struct strip_group *g, const struct strip_chunk *
 		UNROLL
 		for (unsigned l = 0; l < JMX_LANES; l++) {
 			memcpy(&r[l], s[l] + j, sizeof r[l]);
-			sanitise(&r[l]);
+			if (!clean)
+				sanitise(&r[l]);
 		}
 		transpose8(r, x + j);
 		UNROLL
@@ -849,8 +871,16 @@ ALWAYS_INLINE void comp_block(struct strip_group *g, const vf *pk, const vf *m, 
 	*e1 = vexp2(-(*m * y));
 }
 
+/* da, db: NULL, or the detector signal (strip_key_detect) and its other
+ * side; constants at every call, so each use compiles to its own loop. */
+#define DET(v, i)                                                                                            \
+	({                                                                                                   \
+		vf det_a = da ? vabs(da[i]) : vabs(v), det_b = db ? vabs(db[i]) : det_a;                     \
+		vsel(det_a > det_b, det_a, det_b);                                                           \
+	})
 ALWAYS_INLINE void dyn_loop(struct strip_group *g, struct strip_dyn *d, const struct strip_chunk *ck, vf *x,
-                            unsigned pos, unsigned n, const vf *mix0, const vf *mix1, const int kind)
+                            unsigned pos, unsigned n, const vf *mix0, const vf *mix1, const int kind,
+                            const vf *da, const vf *db)
 {
 	const unsigned B = STRIP_DYN_BLOCK;
 	vf m0 = *mix0, dm = *mix1 - m0;
@@ -872,7 +902,7 @@ ALWAYS_INLINE void dyn_loop(struct strip_group *g, struct strip_dyn *d, const st
 				UNROLL
 				for (unsigned i = 0; i < B; i++) {
 					vf v = p[i];
-					pk = vmax(pk, vabs(v));
+					pk = vmax(pk, DET(v, p - x + i));
 					p[i] = v * (e0 + ((float)(i + 1) / (float)B) * de);
 				}
 				a += B, p += B;
@@ -880,7 +910,7 @@ ALWAYS_INLINE void dyn_loop(struct strip_group *g, struct strip_dyn *d, const st
 			}
 		}
 		vf v = *p;
-		pk = vmax(pk, vabs(v));
+		pk = vmax(pk, DET(v, p - x));
 		*p = v * (e0 + ((float)(a % B + 1) / (float)B) * de);
 		a++, p++;
 	}
@@ -889,26 +919,43 @@ ALWAYS_INLINE void dyn_loop(struct strip_group *g, struct strip_dyn *d, const st
 	d->e1 = e0 + de;
 }
 
+/* A detector with its key: its own signal, a key, or a key with two sides. */
+#define DYN_KEYED(g, d, ck, x, pos, n, mix, kind, keys, da, db)                                              \
+	do {                                                                                                 \
+		if ((keys) == 0)                                                                             \
+			dyn_loop(g, d, ck, x, pos, n, &g->prev[mix], &g->cur[mix], kind, NULL, NULL);        \
+		else if ((keys) == 1)                                                                        \
+			dyn_loop(g, d, ck, x, pos, n, &g->prev[mix], &g->cur[mix], kind, da, NULL);          \
+		else                                                                                         \
+			dyn_loop(g, d, ck, x, pos, n, &g->prev[mix], &g->cur[mix], kind, da, db);            \
+	} while (0)
+
 ALWAYS_INLINE void stage_gate(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
-                              unsigned n)
+                              unsigned n, const struct strip_group *grp)
 {
+	vf da[JMX_CHUNK], db[JMX_CHUNK];
 	if (!g->run_gate) {
 		g->gate_g = g->gate_gmin = g->gate.e0 = g->gate.e1 = vf_set1(1.0f);
 		g->gate_h = g->gate.pk = vf_set1(0.0f);
 		return;
 	}
-	dyn_loop(g, &g->gate, ck, x, pos, n, &g->prev[SM_GATE_MIX], &g->cur[SM_GATE_MIX], DYN_GATE);
+	int keys = grp ? strip_key_detect(g, grp, ck, STRIP_KEY_GATE, x, pos, n, da, db) : 0;
+	DYN_KEYED(g, &g->gate, ck, x, pos, n, SM_GATE_MIX, DYN_GATE, keys, da, db);
 }
 
 ALWAYS_INLINE void stage_comp(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos,
-                              unsigned n)
+                              unsigned n, const struct strip_group *grp)
 {
+	vf da[JMX_CHUNK], db[JMX_CHUNK];
 	if (!g->run_comp) {
 		g->comp_y = g->comp_ymax = g->comp.pk = vf_set1(0.0f);
 		g->comp.e0 = g->comp.e1 = vf_set1(1.0f);
+		if (g->run_key) /* the key's high-pass keeps its state */
+			strip_key_detect(g, grp, ck, STRIP_KEY_COMP, x, pos, n, da, db);
 		return;
 	}
-	dyn_loop(g, &g->comp, ck, x, pos, n, &g->prev[SM_COMP_MIX], &g->cur[SM_COMP_MIX], DYN_COMP);
+	int keys = grp || g->run_key ? strip_key_detect(g, grp, ck, STRIP_KEY_COMP, x, pos, n, da, db) : 0;
+	DYN_KEYED(g, &g->comp, ck, x, pos, n, SM_COMP_MIX, DYN_COMP, keys, da, db);
 }
 
 /* The four bands in series in one pass, transposed direct form II. */
@@ -973,21 +1020,39 @@ ALWAYS_INLINE void scrub(vf *v)
 	*v = vfinite(*v);
 }
 
-JMX_HOT void strip_process(struct strip_group *g, const struct strip_chunk *ck,
-                           const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap)
+JMX_HOT void strip_input(struct strip_group *g, const struct strip_chunk *ck,
+                         const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap,
+                         int lines)
+{
+	float scratch[JMX_LANES * JMX_CHUNK];
+	const float *dst[JMX_LANES], *now[JMX_LANES];
+	if (!g->dly || !(lines || g->dly_live)) {
+		/* nothing delays: the lines rest (strip_key.c) */
+		g->dly_hist = 0;
+		stage_input(g, ck, src, x, pos, n, 0);
+	} else {
+		strip_delay_run(g, ck, src, pos, n, dst, now, scratch);
+		stage_input(g, ck, dst, x, pos, n, 1);
+	}
+	/* the stems' and keys' tap, before the delay: every stage after
+	 * this one works in place */
+	if (tap && g->dly && g->dly_on)
+		stage_input(g, ck, now, tap, pos, n, 1);
+	else if (tap)
+		memcpy(tap, x, n * sizeof *x);
+}
+
+JMX_HOT void strip_run(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n,
+                       const struct strip_group *grp)
 {
 	if (pos == 0) {
 		g->gate_gmin = vf_set1(1.0f);
 		g->comp_ymax = vf_set1(0.0f);
 	}
-	stage_input(g, ck, src, x, pos, n);
-	/* the stems' tap: every stage after this one works in place */
-	if (tap)
-		memcpy(tap, x, n * sizeof *x);
 	stage_hpf(g, ck, x, pos, n);
-	stage_gate(g, ck, x, pos, n);
+	stage_gate(g, ck, x, pos, n, grp);
 	stage_eq(g, ck, x, pos, n);
-	stage_comp(g, ck, x, pos, n);
+	stage_comp(g, ck, x, pos, n, grp);
 	stage_meter(g, ck, x, n);
 
 	/* A NaN cannot get in, but state must never keep one if it did. */
@@ -997,6 +1062,14 @@ JMX_HOT void strip_process(struct strip_group *g, const struct strip_chunk *ck,
 	scrub(&g->gate_h), scrub(&g->comp_y), scrub(&g->met_ms);
 	scrub(&g->gate.pk), scrub(&g->comp.pk);
 	g->gate_g = vsel((vi)vfinite(g->gate_g) == (vi)g->gate_g, g->gate_g, vf_set1(1.0f));
+	scrub(&g->keyb_s[0]), scrub(&g->keyb_s[1]), scrub(&g->keyb_s[2]), scrub(&g->keyb_s[3]);
+}
+
+void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
+                   vf *x, unsigned pos, unsigned n, vf *tap)
+{
+	strip_input(g, ck, src, x, pos, n, tap, 0);
+	strip_run(g, ck, x, pos, n, NULL);
 }
 
 /* Horizontal sums of eight frames at once, a transposing add tree:

@@ -1,8 +1,9 @@
 /*
  * strip.h - channel strips, eight audio lanes at a time (structure of
- * arrays): trim/polarity -> high-pass -> gate -> 4-band EQ -> compressor,
- * then the composite gains that mix each lane into master, solo and aux
- * bus accumulators (fader, mute, pan, sends).
+ * arrays): trim/polarity -> delay -> high-pass -> gate -> 4-band EQ ->
+ * compressor (gate and compressor detecting their own lane or a key:
+ * another channel's signal after trim, strip_key.c), then the composite gains that mix each lane into master,
+ * solo and aux bus accumulators (fader, mute, pan, sends).
  *
  * Threads: strip_group_init, strip_lane_assign and strip_group_snap on the
  * control thread (inside mixer_new); everything else on the RT thread (or
@@ -79,11 +80,17 @@ enum strip_sm {
 	SM_PAN_R,                           /* lane's share of the right side */
 	SM_SOLO,                            /* 0..1 */
 	SM_MASTER,                          /* feeds the master directly 0..1 (/ch/<n>/master) */
+	SM_KEY_MIX,                         /* compressor key's high-pass in 0..1 */
+	SM_KEY_LHZ,                         /* ln(its corner Hz) */
 	SM_COUNT
 };
 
-/* Biquads of a strip: the high-pass and the EQ bands. */
-enum { STRIP_BQ_HPF = 0, STRIP_BQ_EQ = 1, STRIP_BQ_N = 1 + JMX_BANDS };
+/* Biquads of a strip: the high-pass, the EQ bands and the compressor
+ * key's high-pass. */
+enum { STRIP_BQ_HPF = 0, STRIP_BQ_EQ = 1, STRIP_BQ_KEY = 1 + JMX_BANDS, STRIP_BQ_N = 2 + JMX_BANDS };
+
+/* The two detectors that can take a key. */
+enum { STRIP_KEY_GATE = 0, STRIP_KEY_COMP = 1 };
 
 /* Composite mix gains: which accumulator a lane feeds. */
 enum { STRIP_OUT_MASTER = 0, STRIP_OUT_SOLO = 2, STRIP_OUT_BUS = 4 }; /* + 2 per bus */
@@ -169,6 +176,29 @@ struct strip_group {
 
 	struct strip_lane lane[JMX_LANES];
 
+	/* input delay (strip_key.c): dly holds one line per lane of dly_n +
+	 * JMX_CHUNK floats (dly_n a power of two; the first JMX_CHUNK frames
+	 * are mirrored after the end, so a piece reads contiguously from any
+	 * position), written at dly_w; NULL until strip_delay_attach.  Per
+	 * lane the delay read now, the one it fades from and the one asked
+	 * for, in frames; a lane in dly_xf fades (xf0 -> xf1 in this chunk,
+	 * its chunk xf_k of the switch ramp) */
+	float *dly;
+	unsigned dly_n, dly_w, dly_max, dly_xf, dly_on;
+	unsigned dly_live; /* some lane delays, fades or is asked to: the lines are written */
+	unsigned dly_hist; /* frames written to the lines without a break (up to dly_n) */
+	int32_t d_cur[JMX_LANES], d_old[JMX_LANES], d_tgt[JMX_LANES];
+	float xf0[JMX_LANES], xf1[JMX_LANES];
+	unsigned char xf_k[JMX_LANES];
+
+	/* keys (strip_key.c), per detector (STRIP_KEY_*) and lane: the
+	 * internal lane (group x 8 + lane) of the key and of its other side
+	 * (equal for a mono key); key_ext: lanes keyed by a channel;
+	 * key_two: lanes whose key has two sides */
+	int32_t key_a[2][JMX_LANES], key_b[2][JMX_LANES];
+	unsigned key_ext[2], key_two[2];
+	vf keyb_s[4]; /* the key high-pass's state on the second side */
+
 	double rate;
 	unsigned buses, nout;
 	unsigned sm_active;    /* enum strip_sm bits: values that may move */
@@ -178,7 +208,7 @@ struct strip_group {
 	unsigned type_wait;    /* some EQ band waits at 0 dB to change type */
 	unsigned bq_ramp;      /* biquads whose coefficients move in this chunk */
 	unsigned bq_dirty;     /* biquads to redesign at the next chunk */
-	unsigned run_hpf, run_gate, run_eq, run_comp;
+	unsigned run_hpf, run_gate, run_eq, run_comp, run_key;
 	unsigned char out_on[STRIP_MAX_OUT]; /* accumulator gets anything */
 };
 
@@ -225,6 +255,53 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck);
  * (the recorder's stems). */
 void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
                    vf *x, unsigned pos, unsigned n, vf *tap);
+
+/* strip_process in two halves, for keys: strip_input (input, trim,
+ * polarity, delay; tap as above; lines: write the piece to the delay
+ * lines even if no lane delays, for the keys) of every group, then strip_run (the rest)
+ * of every group, grp pointing at all the groups (NULL: no key from
+ * another channel), whose delay lines then hold the piece.  So a key from
+ * any channel is of the same frames, whatever the order of the groups. */
+void strip_input(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
+                 vf *x, unsigned pos, unsigned n, vf *tap, int lines);
+void strip_run(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n,
+               const struct strip_group *grp);
+
+/* ---- strip_key.c: the input delay and the keys ---- */
+
+/* Control thread, before RT runs: lines for delays up to max_frames,
+ * buf of strip_delay_floats(max_frames) floats, zeroed and pre-faulted. */
+unsigned strip_delay_floats(unsigned max_frames);
+void strip_delay_attach(struct strip_group *g, float *buf, unsigned max_frames);
+
+/* Delay of lane l in milliseconds (rounded to whole frames, clamped to
+ * the lines); the change crossfades over the switch ramp. */
+void strip_delay_set(struct strip_group *g, unsigned l, float ms);
+
+/* RT, from strip_chunk_begin: the crossfades' step for the chunk. */
+void strip_delay_chunk(struct strip_group *g, const struct strip_chunk *ck);
+
+/* RT: write the piece's inputs (sanitised; NULL = a pad) into the lines
+ * and point dst[l] at n frames of each lane as delayed (a crossfade is
+ * rendered into scratch, JMX_CHUNK floats a lane) and now[l] at them
+ * undelayed. */
+void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
+                     unsigned pos, unsigned n, const float *dst[JMX_LANES], const float *now[JMX_LANES],
+                     float *scratch);
+
+/* RT (mixer): lane l's detector `which` (STRIP_KEY_*) reads internal
+ * lanes a and b (its other side; = a for a mono key), or its own lane
+ * when a < 0. */
+void strip_lane_key(struct strip_group *g, unsigned l, unsigned which, int32_t a, int32_t b);
+
+/* RT: the detector signal of `which` for frames pos..pos+n-1 of the
+ * chunk (grp: all the groups, their lines written for the piece, or
+ * NULL): da[j] (and db[j], the key's other side, when the function
+ * returns 2) = the key, or x[j] on lanes keyed by themselves; for the
+ * compressor through the key's high-pass where it is in.  Returns 0 when
+ * every lane detects its own signal as it is (da, db untouched), 1 or 2. */
+int strip_key_detect(struct strip_group *g, const struct strip_group *grp, const struct strip_chunk *ck,
+                     unsigned which, const vf *x, unsigned pos, unsigned n, vf *da, vf *db);
 
 /* The groups that feed one accumulator, those with static gains first. */
 struct strip_mix_list {

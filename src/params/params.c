@@ -109,7 +109,7 @@ float param_from_norm(enum param_id id, float n)
 float param_clamp(enum param_id id, float v)
 {
 	const struct param_info *p = &param_table[id];
-	if (p->type == PT_BOOL || p->type == PT_ENUM)
+	if (param_info_whole(p))
 		v = roundf(v);
 	return v < p->min ? p->min : v > p->max ? p->max : v;
 }

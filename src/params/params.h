@@ -99,6 +99,11 @@ X(CH_NAME,        SC_CH, "/ch/<n>/name", NULL,           PT_STRING,"",     0,  0
 X(CH_SAFE,        SC_CH, "/ch/<n>/safe", NULL,           PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Recall safe: snapshot recall leaves this channel (all its parameters and name) as it is.") \
 X(CH_SEND_LEVEL,SC_CH_BUS,"/ch/<n>/send/<a>/level/db", "/ch/<n>/send/<a>/level", PT_FLOAT, "dB", -90, 10, TP_FADER, DEF(-90), NULL, "Send level to aux bus <a> (-90 = off).") \
 X(CH_SEND_PRE, SC_CH_BUS, "/ch/<n>/send/<a>/pre", NULL,  PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Send taken before the fader, mute and pan (1) or after them (0).") \
+X(CH_DELAY,         SC_CH, "/ch/<n>/delay/ms", "/ch/<n>/delay",     PT_FLOAT, "ms",   0, 100, TP_LIN, DEF(0), NULL, "Input delay after trim and polarity, for aligning microphones: whole samples (the nearest); a change crossfades from the old delay to the new in 5 ms.") \
+X(CH_GATE_KEY,      SC_CH, "/ch/<n>/gate/key", NULL,     PT_FLOAT, "ch",   0, 256, TP_NONE, DEF(0), NULL, "Gate key: 0 the channel itself, k channel k's signal after its trim and polarity, before its delay (a stereo key: its louder side); beyond the console's channels, the last.") \
+X(CH_DYN_KEY,       SC_CH, "/ch/<n>/dyn/key", NULL,      PT_FLOAT, "ch",   0, 256, TP_NONE, DEF(0), NULL, "Compressor key: 0 the channel itself, k channel k's signal after its trim and polarity, before its delay (a stereo key: its louder side), through the key high-pass when it is in.") \
+X(CH_DYN_KEY_HPF_ON,SC_CH, "/ch/<n>/dyn/key/hpf/on", NULL, PT_BOOL, "",    0,  1, TP_NONE, DEF(0), NULL, "High-pass (12 dB/oct Butterworth) on the compressor's key in, so low notes do not pump the compressor.") \
+X(CH_DYN_KEY_HPF_HZ,SC_CH, "/ch/<n>/dyn/key/hpf/hz", "/ch/<n>/dyn/key/hpf", PT_FLOAT, "Hz", 20, 500, TP_LOG, DEF(100), NULL, "Corner (-3 dB) of the key's high-pass.") \
 X(CH_METER,       SC_CH, "/ch/<n>/meter", "/ch/<n>/meter/norm",          PT_METER, "dBFS", -180, 20, TP_NONE, DEF(0), NULL, "Post-fader peak and RMS since last read.") \
 X(CH_GATE_GR,     SC_CH, "/ch/<n>/gate/gr", NULL,        PT_METER, "dB",   0, 80, TP_NONE, DEF(0), NULL, "Gate gain reduction, max since last read.") \
 X(CH_DYN_GR,      SC_CH, "/ch/<n>/dyn/gr", NULL,         PT_METER, "dB",   0, 80, TP_NONE, DEF(0), NULL, "Compressor gain reduction, max since last read.") \
@@ -223,6 +228,22 @@ static inline int param_automatable(enum param_id id)
 {
 	enum param_type t = param_table[id].type;
 	return (t == PT_FLOAT || t == PT_BOOL || t == PT_ENUM) && id != P_CH_SAFE;
+}
+
+/* Whole-number values that change in steps and never glide: switches,
+ * enumerations and channel numbers (a PT_FLOAT whose unit is "ch": a key
+ * input, where 2.5 or a glide from channel 1 to 9 through the channels
+ * between means nothing).  Only continuous parameters smooth, ramp, take
+ * timed moves and interpolate in lanes. */
+static inline int param_info_whole(const struct param_info *p)
+{
+	return p->type == PT_BOOL || p->type == PT_ENUM ||
+	       (p->type == PT_FLOAT && p->unit[0] == 'c' && p->unit[1] == 'h' && !p->unit[2]);
+}
+
+static inline int param_continuous(enum param_id id)
+{
+	return param_table[id].type == PT_FLOAT && !param_info_whole(&param_table[id]);
 }
 
 /* Length of the prefix of path that the automation addresses of a

@@ -180,7 +180,7 @@ static void osc_set(struct osc *o, const char *path, const struct osc_route *r, 
 		osc_error(o, path, "read-only");
 		return;
 	}
-	if (argc == 2 && p->type == PT_FLOAT && (r->form == FORM_UNIT || r->form == FORM_NORM)) {
+	if (argc == 2 && param_continuous(id) && (r->form == FORM_UNIT || r->form == FORM_NORM)) {
 		/* a timed move: value, then the time in milliseconds */
 		if (types[1] == 'T' || types[1] == 'F' ||
 		    osc_wire_arg_number(types[1], (const void *)argv[1], &ramp_ms) < 0) {

@@ -241,7 +241,7 @@ void osc_route_for_each_address(void (*fn)(void *ctx, const char *tmpl, unsigned
 			fn(ctx, buf, id, FORM_AUTO);
 			snprintf(buf, sizeof buf, "%.*s/touch", n, p->path);
 			fn(ctx, buf, id, FORM_TOUCH);
-			if (p->type == PT_FLOAT) {
+			if (param_continuous((enum param_id)id)) {
 				snprintf(buf, sizeof buf, "%.*s/stop", n, p->path);
 				fn(ctx, buf, id, FORM_STOP);
 			}
