@@ -108,7 +108,7 @@ struct result {
 
 static int run(const struct opts *o, struct result *res)
 {
-	struct mixer_config cfg = {o->mono, o->stereo, o->buses, o->rate};
+	struct mixer_config cfg = {o->mono, o->stereo, o->buses, o->rate, 0};
 	struct mixer *m = mixer_new(&cfg);
 	if (!m) {
 		fprintf(stderr, "jackmixd-bench: mixer_new failed (%u mono, %u stereo, %u buses)\n", o->mono,

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		else
 			seconds = atof(argv[i]);
 	}
-	struct mixer_config mc = {MONO, STEREO, BUSES, 48000.0};
+	struct mixer_config mc = {MONO, STEREO, BUSES, 48000.0, 0};
 	struct mixer *m = mixer_new(&mc);
 	static struct recring ring;
 	if (!m || recring_new(&ring, 1u << 16, 960) < 0) {

@@ -165,7 +165,7 @@ struct sim *sim_new(const struct sim_config *cfg)
 	s->now = SIM_START_MS;
 	control_set_clock(sim_clock, s);
 	struct param_shape shape = {cfg->mono + cfg->stereo, cfg->buses};
-	struct mixer_config mc = {cfg->mono, cfg->stereo, cfg->buses, (double)cfg->rate};
+	struct mixer_config mc = {cfg->mono, cfg->stereo, cfg->buses, (double)cfg->rate, 0};
 	s->ctl = control_new();
 	s->mixer = mixer_new(&mc);
 	if (!s->ctl || !s->mixer || rtq_init(&s->queue, 16384, sizeof(struct rt_msg)) < 0 ||

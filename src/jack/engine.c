@@ -432,7 +432,7 @@ struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
 	e->rate = jack_get_sample_rate(e->client);
 	atomic_init(&e->period, jack_get_buffer_size(e->client));
 
-	struct mixer_config mc = {cfg->mono, cfg->stereo, cfg->buses, (double)e->rate};
+	struct mixer_config mc = {cfg->mono, cfg->stereo, cfg->buses, (double)e->rate, 0};
 	e->mixer = mixer_new(&mc);
 	if (!e->mixer) {
 		log_err("cannot allocate the mixer (%u channels, %u buses)", cfg->mono + cfg->stereo,
@@ -1042,7 +1042,7 @@ int engine_reopen(struct engine *e)
 		 * the old rate: a new mixer, every value at its default until
 		 * the caller re-sends the model; what the queue still holds was
 		 * meant for the old one (no RT thread runs: we may drain it) */
-		struct mixer_config mc = {e->mono, e->stereo, e->buses, (double)rate};
+		struct mixer_config mc = {e->mono, e->stereo, e->buses, (double)rate, 0};
 		struct mixer *m = mixer_new(&mc);
 		if (!m || (e->stems && mixer_tap_new(m) < 0)) {
 			mixer_free(m);
