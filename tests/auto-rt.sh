@@ -3,7 +3,9 @@
 # daemon under the RT shim (tests/rtshim.c, see rt-safety.sh) while the
 # transport rolls, loops, stops and starts, and OSC keeps changing lane
 # modes, touching, writing, clearing and starting and stopping timed moves
-# (itest_auto rt), so that lane sets are replaced in flight.  The shim
+# (itest_auto rt), so that lane sets are replaced in flight; the
+# oscillator (pink) and talkback (talk_in, --talkback) are on, and their
+# levels and talkback's switch are among the parameters moved and written.  The shim
 # must report 0 forbidden calls and have watched the cycles.
 . "${srcdir:-.}/jack-env.sh"
 . "${srcdir:-.}/auto-env.sh"
@@ -18,7 +20,7 @@ name="jmx-autort-$$"
 start=$(date +%s)
 AUTO_PRELOAD=$shim JMX_RTSHIM_REPORT=$JMX_TMP/daemon.report
 export JMX_RTSHIM_REPORT
-auto_daemon "$name" "$port" -s "$JMX_TMP/console.state"
+auto_daemon "$name" "$port" -s "$JMX_TMP/console.state" --talkback
 unset JMX_RTSHIM_REPORT
 ./itest_auto rt "$name" "$port" "$seconds"
 rc=$?

@@ -539,12 +539,18 @@ static void run_rt(double secs)
 {
 	struct msg m;
 	static const char *const modes[] = {"read", "write", "touch", "latch", "off"};
-	static const char *const bases[] = {"/ch/1/fader",       "/ch/2/fader", "/ch/1/pan",
-	                                    "/ch/2/eq/1/hz",     "/ch/1/mute",  "/master/fader",
-	                                    "/ch/1/send/1/level"};
+	/* the console utilities too: the oscillator's and talkback's levels
+	 * and talkback's switch (the daemon runs with --talkback) */
+	static const char *const bases[] = {
+	    "/ch/1/fader",   "/ch/2/fader",        "/ch/1/pan",  "/ch/2/eq/1/hz", "/ch/1/mute",
+	    "/master/fader", "/ch/1/send/1/level", "/gen/level", "/talk/level",   "/talk/on"};
+	const unsigned nbases = sizeof bases / sizeof *bases;
 	uint32_t s = 12345;
 	send0("/automation/clear");
 	sends("/automation/mode", "write");
+	sends("/gen/type", "pink");
+	sendi("/gen/on", 1);
+	sendi("/talk/dest/master", 1);
 	transport_stop_at(0);
 	transport_roll();
 	uint64_t t0 = now_ms(), last_loop = t0;
@@ -552,7 +558,7 @@ static void run_rt(double secs)
 	while (now_ms() < t0 + (uint64_t)(secs * 1000)) {
 		char path[128];
 		s = s * 1664525u + 1013904223u;
-		const char *b = bases[(s >> 8) % 7];
+		const char *b = bases[(s >> 8) % nbases];
 		switch ((s >> 16) % 10) {
 		case 0:
 			snprintf(path, sizeof path, "%s/auto", b);
@@ -575,8 +581,8 @@ static void run_rt(double secs)
 			send0("/ch/1/fader/stop");
 			break;
 		default:
-			if (!strcmp(b, "/ch/1/mute"))
-				sendi("/ch/1/mute", (s >> 4) & 1);
+			if (!strcmp(b, "/ch/1/mute") || !strcmp(b, "/talk/on"))
+				sendi(b, (s >> 4) & 1);
 			else if (!strcmp(b, "/ch/2/eq/1/hz"))
 				sendf("/ch/2/eq/1/hz", (float)(50 + (s >> 4) % 2000));
 			else if (!strcmp(b, "/ch/1/pan"))
