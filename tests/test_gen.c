@@ -284,6 +284,39 @@ static void click_case(void)
 	trig_free(&r);
 }
 
+/* Monitor cut, mono and dim are click-free: a 100 Hz sine panned hard
+ * left, switched at its peak; the same bound as click_case. */
+static void mon_click_case(void)
+{
+	const double rate = 48000, hz = 100, a = 0.5;
+	const size_t len = 48000;
+	struct trig r = trig_open(1, 0, 0, rate, len);
+	const double bound = a * 2 * M_PI * hz / rate + a * M_PI / (2 * 0.005 * rate) * 1.05;
+	/* each switch when the sine is at its peak at the monitor output:
+	 * 120 frames past a whole cycle (480), plus the master's latency */
+	const size_t lat = mixer_latency(r.m), t[] = {12120 + lat, 18120 + lat, 24120 + lat, 30120 + lat};
+	for (size_t i = 0; i < len; i++)
+		r.in[0][i] = (float)(a * sin(2 * M_PI * hz * i / rate));
+	trig_set(&r, P_CH_PAN, 0, 0);
+	trig_run(&r, 0, t[0]);
+	trig_set(&r, P_MON_CUT, 0, 1);
+	trig_run(&r, t[0], t[1]);
+	CHECK(peak_of(r.out[2] + t[1] - 3000, 3000) == 0.0, "cut: silent");
+	trig_set(&r, P_MON_CUT, 0, 0);
+	trig_run(&r, t[1], t[2]);
+	trig_set(&r, P_MON_MONO, 0, 1);
+	trig_run(&r, t[2], t[3]);
+	CHECK_NEAR(peak_of(r.out[3] + t[3] - 3000, 3000), a / 2, a * 1e-3, "mono: R = L/2");
+	trig_set(&r, P_MON_DIM, 0, 1);
+	trig_run(&r, t[3], len);
+	CHECK_NEAR(db20(peak_of(r.out[2] + len - 8000, 8000)), db20(a / 2) - 20, 0.01, "dim: -20 dB");
+	double sl = max_step(r.out[2], len), sr = max_step(r.out[3], len);
+	CHECK(sl <= bound && sr <= bound,
+	      "monitor cut, uncut, mono, dim: steps %.4g %.4g, a ramp allows %.4g", sl, sr, bound);
+	printf("monitor click-free: largest step %.4g (ramp bound %.4g)\n", sl > sr ? sl : sr, bound);
+	trig_free(&r);
+}
+
 /* ---- talkback and the monitor ---------------------------------------- */
 
 static void talk_case(void)
@@ -464,6 +497,7 @@ int main(void)
 	noise_case(48000);
 	noise_case(96000);
 	click_case();
+	mon_click_case();
 	talk_case();
 	corr_case();
 	return test_exit("test_gen");
