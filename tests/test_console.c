@@ -1156,6 +1156,12 @@ static void test_utilities(void)
 	settle_capture(s);
 	expect_level(s, O_B2L, -12, "oscillator at bus 2, -12 dBFS");
 	expect_level(s, O_B1L, -100, "nothing at bus 1");
+	/* the destination's name ("bus/2") through a scene and back */
+	sim_osc_s(s, "/snapshot/save", "gen");
+	sim_osc_s(s, "/gen/dest", "master");
+	sim_osc_s(s, "/snapshot/load", "gen");
+	m = sim_query(s, "/gen/dest");
+	CHECK(m && m->num[0] == 3, "/gen/dest bus/2 recalled from a scene (%g)", m ? m->num[0] : NAN);
 	sim_osc_i(s, "/gen/on", 0);
 
 	/* /solo/clear, and the correlation of a centred mono channel */
