@@ -229,8 +229,8 @@ static void noise_case(double rate)
 		CHECK(fabs(d) <= 0.5, "pink at %.0f Hz: PSD x f %+.2f dB from the mean, want +-0.5",
 		      1000 * pow(2, (k - 14) / 3.0), d);
 	}
-	printf("pink at %.0f Hz: third-octave bands 40 Hz..16 kHz within %+.2f dB of flat (-3.01 dB/octave "
-	       "PSD)\n",
+	printf("pink at %.0f Hz: PSD x f in third octaves 40 Hz..16 kHz within %+.2f dB of flat "
+	       "(-3.01 dB/octave)\n",
 	       rate, worst);
 
 	gen_init(&g, rate, 777);
@@ -494,6 +494,7 @@ int main(void)
 	sine_case(44100, 997, -6);
 	sine_case(96000, 100, 0 - 3);
 	sine_case(48000, 15000, -20);
+	noise_case(44100);
 	noise_case(48000);
 	noise_case(96000);
 	click_case();
