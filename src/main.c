@@ -62,6 +62,9 @@ struct options {
 	unsigned n_connect_inputs;
 	const char *connect_master[MAX_PATTERNS];
 	unsigned n_connect_master;
+	const char *connect_talk[MAX_PATTERNS]; /* --connect-talkback */
+	unsigned n_connect_talk;
+	int talkback;                           /* --talkback */
 	const char *connect_midi[MAX_PATTERNS]; /* --connect-midi */
 	unsigned n_connect_midi;
 	struct midi_config midi; /* --midi-map, --mcu */
@@ -123,6 +126,9 @@ static void usage(FILE *f)
 	    "  -b, --buses N              stereo aux buses, 0..%u (default 2)\n"
 	    "  -i, --connect-inputs GLOB  connect channel inputs in order to JACK ports matching GLOB\n"
 	    "  -o, --connect-master GLOB  connect master_L/R to JACK ports matching GLOB\n"
+	    "      --talkback             a talkback input, talk_in (/talk/...)\n"
+	    "      --connect-talkback GLOB  connect talk_in to the first JACK port matching GLOB\n"
+	    "                             (implies --talkback)\n"
 	    "  -p, --osc-port PORT        OSC UDP port (default %u)\n"
 	    "      --listen ADDR          address to receive OSC on (default 127.0.0.1)\n"
 	    "      --allow CIDR           accept OSC from this network too (repeatable; loopback always)\n"
@@ -195,7 +201,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_MCU,
 		OPT_HTTP,
 		OPT_WWW,
-		OPT_WEB_KEYS
+		OPT_WEB_KEYS,
+		OPT_TALKBACK,
+		OPT_CONNECT_TALK
 	};
 	static const struct option longopts[] = {
 	    {"name", required_argument, NULL, 'n'},
@@ -224,6 +232,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"http", required_argument, NULL, OPT_HTTP},
 	    {"www", required_argument, NULL, OPT_WWW},
 	    {"web-keys", required_argument, NULL, OPT_WEB_KEYS},
+	    {"talkback", no_argument, NULL, OPT_TALKBACK},
+	    {"connect-talkback", required_argument, NULL, OPT_CONNECT_TALK},
 	    {"dump-osc", no_argument, NULL, OPT_DUMP_OSC},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -382,6 +392,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (parse_uint("--http", optarg, 0, 65535, &o->http_port) < 0)
 				return -1;
 			o->http_explicit = 1;
+			break;
+		case OPT_TALKBACK:
+			o->talkback = 1;
+			break;
+		case OPT_CONNECT_TALK:
+			if (o->n_connect_talk >= MAX_PATTERNS) {
+				fprintf(stderr, "jackmixd: --connect-talkback: at most %d patterns\n",
+				        MAX_PATTERNS);
+				return -1;
+			}
+			o->connect_talk[o->n_connect_talk++] = optarg;
+			o->talkback = 1;
 			break;
 		case OPT_WWW:
 		case OPT_WEB_KEYS:
@@ -862,8 +884,8 @@ static int console_start(struct app *app, const char *name, const struct session
 {
 	struct param_shape shape = {app->opt.mono + app->opt.stereo, app->opt.buses};
 	snprintf(app->client_name, sizeof app->client_name, "%s", name);
-	struct engine_config ec = {app->client_name, app->opt.server, app->opt.mono, app->opt.stereo,
-	                           app->opt.buses};
+	struct engine_config ec = {app->client_name, app->opt.server, app->opt.mono,
+	                           app->opt.stereo,  app->opt.buses,  app->opt.talkback};
 	app->engine = engine_open(&ec, app->ctl);
 	if (!app->engine)
 		return -1;
@@ -933,6 +955,8 @@ static int console_start(struct app *app, const char *name, const struct session
 		engine_connect_inputs(app->engine, app->opt.connect_inputs[i], session_wanted, app->session);
 	for (unsigned i = 0; i < app->opt.n_connect_master; i++)
 		engine_connect_master(app->engine, app->opt.connect_master[i], session_wanted, app->session);
+	for (unsigned i = 0; i < app->opt.n_connect_talk; i++)
+		engine_connect_talkback(app->engine, app->opt.connect_talk[i], session_wanted, app->session);
 	for (unsigned i = 0; i < app->opt.n_connect_midi; i++)
 		engine_connect_midi(app->engine, app->opt.connect_midi[i], session_wanted, app->session);
 	return 0;

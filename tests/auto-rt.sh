@@ -5,7 +5,9 @@
 # modes, touching, writing, clearing and starting and stopping timed moves
 # (itest_auto rt), so that lane sets are replaced in flight; bus 1 runs
 # its effect, EQ and compressor, routed to master, and its delay, balance,
-# effect time and an EQ band are among the lanes and moves.  The shim
+# effect time and an EQ band are among the lanes and moves; the
+# oscillator (pink) and talkback (talk_in, --talkback) are on, and their
+# levels and talkback's switch are among the parameters moved and written.  The shim
 # must report 0 forbidden calls and have watched the cycles.
 . "${srcdir:-.}/jack-env.sh"
 . "${srcdir:-.}/auto-env.sh"
@@ -20,7 +22,7 @@ name="jmx-autort-$$"
 start=$(date +%s)
 AUTO_PRELOAD=$shim JMX_RTSHIM_REPORT=$JMX_TMP/daemon.report
 export JMX_RTSHIM_REPORT
-auto_daemon "$name" "$port" -s "$JMX_TMP/console.state"
+auto_daemon "$name" "$port" -s "$JMX_TMP/console.state" --talkback
 unset JMX_RTSHIM_REPORT
 ./itest_auto rt "$name" "$port" "$seconds"
 rc=$?

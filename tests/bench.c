@@ -8,7 +8,7 @@
  * plain buffers exactly as the JACK callback would.
  *
  *   jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]
- *                  [-s seconds] [--moving] [--scaling] [--record | --stems]
+ *                  [-s seconds] [--moving] [--scaling] [--record | --stems] [--utilities]
  *                  [--fx | --effect off|reverb|delay|chorus]
  *   jackmixd-bench --fx-alone [reverb|delay|chorus|all] [-r rate] [-p period] [-s seconds]
  *                  [--no-keys]
@@ -45,6 +45,12 @@
  *       ./jackmixd-bench --fx-alone reverb -s $s; done
  *   (difference of the two summaries) / 48000
  *
+ * --utilities engages the console utilities too:
+ * pink noise from the oscillator and talkback (a talk_in input) into the
+ * master and every bus, the monitor dimmed and in mono.  Every run
+ * also prints the cost of the master's correlation meter (dsp/corr.c,
+ * always on) alone, in ns a frame and as a share of the period.
+ *
  * Instructions per channel-sample with callgrind (a fixed amount of work;
  * the set-up and warm-up cost is removed by running two durations):
  *
@@ -61,6 +67,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "corr.h"
 #include "dsp.h"
 #include "fx.h"
 #include "mixer.h"
@@ -74,6 +81,7 @@ struct opts {
 	int fx;     /* issue 15's buses (--fx) */
 	int effect; /* --effect: position in FX_TYPES, -1 without */
 	int nokeys; /* no delays, no keys */
+	int utilities;
 };
 
 static double now(clockid_t clk)
@@ -152,6 +160,31 @@ static void engage(struct mixer *m, const struct opts *o)
 	set(m, P_MASTER_COMP_ON, 0, 0, 1);
 	set(m, P_MASTER_WIDTH, 0, 0, 1.2f);
 	set(m, P_MASTER_LIMITER_ON, 0, 0, 1);
+	if (!o->utilities)
+		return;
+	set(m, P_GEN_TYPE, 0, 0, 1); /* pink: the dearest */
+	set(m, P_GEN_LEVEL, 0, 0, -30);
+	set(m, P_GEN_ON, 0, 0, 1);
+	set(m, P_TALK_ON, 0, 0, 1);
+	set(m, P_TALK_DEST_MASTER, 0, 0, 1);
+	set(m, P_MON_MONO, 0, 0, 1);
+	set(m, P_MON_DIM, 0, 0, 1);
+}
+
+/* The correlation meter alone on a master pair, in 64-frame chunks as
+ * the mixer runs it: ns a frame. */
+static double corr_cost(const float *l, const float *r, size_t len)
+{
+	struct corr c = {0};
+	volatile float sink;
+	const unsigned reps = 20000;
+	double t0 = now(CLOCK_THREAD_CPUTIME_ID);
+	for (unsigned k = 0; k < reps; k++)
+		for (size_t i = 0; i + 64 <= len; i += 64)
+			corr_run(&c, l + i, r + i, 64, 0.004f);
+	sink = corr_value(&c) + corr_loss_db(&c); /* and its two readings, per piece in the mixer */
+	(void)sink;
+	return (now(CLOCK_THREAD_CPUTIME_ID) - t0) * 1e9 / ((double)reps * (double)(len / 64 * 64));
 }
 
 /* xorshift noise: deterministic and cheap */
@@ -165,22 +198,23 @@ static float noise(uint32_t *s)
 
 struct result {
 	double us_mean, us_max, load, ns_cs;
+	double corr_ns; /* the correlation meter, ns a frame */
 };
 
 static int run(const struct opts *o, struct result *res)
 {
-	struct mixer_config cfg = {o->mono, o->stereo, o->buses, o->rate};
+	struct mixer_config cfg = {o->mono, o->stereo, o->buses, o->rate, (unsigned)o->utilities};
 	struct mixer *m = mixer_new(&cfg);
 	if (!m) {
 		fprintf(stderr, "jackmixd-bench: mixer_new failed (%u mono, %u stereo, %u buses)\n", o->mono,
 		        o->stereo, o->buses);
 		return -1;
 	}
-	const unsigned lanes = mixer_lanes(m), nout = mixer_outputs(m), ring = 16;
+	const unsigned lanes = mixer_lanes(m), nin = mixer_inputs(m), nout = mixer_outputs(m), ring = 16;
 	const size_t len = (size_t)ring * o->period;
-	float *inbuf = calloc((size_t)lanes * len, sizeof(float));
+	float *inbuf = calloc((size_t)nin * len, sizeof(float));
 	float *outbuf = calloc((size_t)nout * o->period, sizeof(float));
-	const float **in = calloc(lanes, sizeof *in);
+	const float **in = calloc(nin, sizeof *in);
 	float **out = calloc(nout, sizeof *out);
 	if (!inbuf || !outbuf || !in || !out) {
 		fprintf(stderr, "jackmixd-bench: out of memory\n");
@@ -189,7 +223,7 @@ static int run(const struct opts *o, struct result *res)
 	/* noise at about -20 dBFS plus a tone per lane: gates open, compressors
 	 * work */
 	uint32_t seed = 12345;
-	for (unsigned l = 0; l < lanes; l++)
+	for (unsigned l = 0; l < nin; l++)
 		for (size_t t = 0; t < len; t++)
 			inbuf[l * len + t] =
 			    0.2f * noise(&seed) +
@@ -215,7 +249,7 @@ static int run(const struct opts *o, struct result *res)
 		if (o->moving)
 			for (unsigned c = 0; c < o->mono + o->stereo; c++)
 				set(m, P_CH_EQ_HZ, c, 1, 300.0f + 200.0f * (float)((p / 8 + c) % 16));
-		for (unsigned l = 0; l < lanes; l++)
+		for (unsigned l = 0; l < nin; l++)
 			in[l] = inbuf + l * len + (size_t)(p % ring) * o->period;
 		double a = now(CLOCK_MONOTONIC);
 		mixer_process(m, in, out, o->period);
@@ -233,6 +267,7 @@ static int run(const struct opts *o, struct result *res)
 	res->us_max = tmax * 1e6;
 	res->load = 100.0 * per / real;
 	res->ns_cs = total * 1e9 / ((double)periods * o->period * lanes);
+	res->corr_ns = corr_cost(inbuf, inbuf + len, len);
 
 	free(inbuf);
 	free(outbuf);
@@ -332,13 +367,13 @@ static void usage(void)
 	                "                      [--fx | --effect off|reverb|delay|chorus]\n"
 	                "       jackmixd-bench --fx-alone [reverb|delay|chorus|all] [-r rate] [-p period] "
 	                "[-s seconds]\n"
-	                "                      [--no-keys]\n");
+	                "                      [--no-keys] [--utilities]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0, -1, 0};
+	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0, -1, 0, 0};
 	int scaling = 0;
 	const char *fx = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -349,6 +384,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--scaling")) {
 			scaling = 1;
+			continue;
+		}
+		if (!strcmp(a, "--utilities")) {
+			o.utilities = 1;
 			continue;
 		}
 		if (!strcmp(a, "--moving")) {
@@ -413,9 +452,10 @@ int main(int argc, char **argv)
 
 	if (fx)
 		return bench_fx(&o, fx);
-	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses%s, %g s of audio a run%s%s%s\n", o.rate,
+	printf("jackmixd-bench: %g Hz, %u-frame periods, %u buses%s, %g s of audio a run%s%s%s%s\n", o.rate,
 	       o.period, o.buses, o.fx ? " (2 reverbs, delay, chorus, 4 subgroups; all to master)" : "",
 	       o.seconds, o.nokeys ? ", no delays or keys" : "", o.moving ? ", EQ sweeping" : "",
+	       o.utilities ? ", oscillator, talkback, monitor dim and mono" : "",
 	       o.record == 2 ? ", master and stems to the recorder ring"
 	       : o.record    ? ", master to the recorder ring"
 	                     : "");
@@ -433,6 +473,10 @@ int main(int argc, char **argv)
 			return 1;
 		printf("%6u %6u %6u %12.2f %12.2f %10.2f %14.3f\n", r.mono + 2 * r.stereo, r.mono, r.stereo,
 		       res.us_mean, res.us_max, res.load, res.ns_cs);
+		printf(
+		    "%6s correlation meter: %.2f ns a frame, %.3f us a period (%.2f %% of this one's cost)\n",
+		    "", res.corr_ns, res.corr_ns * r.period * 1e-3,
+		    100.0 * res.corr_ns * r.period * 1e-3 / res.us_mean);
 		fflush(stdout);
 	}
 	return 0;

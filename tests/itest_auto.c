@@ -539,10 +539,14 @@ static void run_rt(double secs)
 {
 	struct msg m;
 	static const char *const modes[] = {"read", "write", "touch", "latch", "off"};
-	static const char *const bases[] = {
-	    "/ch/1/fader",    "/ch/2/fader",        "/ch/1/pan",     "/ch/2/eq/1/hz",    "/ch/1/mute",
-	    "/master/fader",  "/ch/1/send/1/level", "/bus/1/delay",  "/bus/1/pan",       "/bus/1/fx/time",
-	    "/bus/1/eq/1/hz", "/ch/1/delay",        "/ch/1/dyn/key", "/ch/2/dyn/key/hpf"};
+	/* the console utilities too: the oscillator's and talkback's levels
+	 * and talkback's switch (the daemon runs with --talkback) */
+	static const char *const bases[] = {"/ch/1/fader",        "/ch/2/fader",       "/ch/1/pan",
+	                                    "/ch/2/eq/1/hz",      "/ch/1/mute",        "/master/fader",
+	                                    "/ch/1/send/1/level", "/bus/1/delay",      "/bus/1/pan",
+	                                    "/bus/1/fx/time",     "/bus/1/eq/1/hz",    "/ch/1/delay",
+	                                    "/ch/1/dyn/key",      "/ch/2/dyn/key/hpf", "/gen/level",
+	                                    "/talk/level",        "/talk/on"};
 	const unsigned nbases = sizeof bases / sizeof bases[0];
 	uint32_t s = 12345;
 	/* the bus engaged (issue 15): a delay effect, EQ, compressor, routed
@@ -560,6 +564,9 @@ static void run_rt(double secs)
 	sendi("/ch/2/dyn/key", 1);
 	sendi("/ch/2/dyn/key/hpf/on", 1);
 	sends("/automation/mode", "write");
+	sends("/gen/type", "pink");
+	sendi("/gen/on", 1);
+	sendi("/talk/dest/master", 1);
 	transport_stop_at(0);
 	transport_roll();
 	uint64_t t0 = now_ms(), last_loop = t0;
@@ -590,8 +597,8 @@ static void run_rt(double secs)
 			send0("/ch/1/fader/stop");
 			break;
 		default:
-			if (!strcmp(b, "/ch/1/mute"))
-				sendi("/ch/1/mute", (s >> 4) & 1);
+			if (!strcmp(b, "/ch/1/mute") || !strcmp(b, "/talk/on"))
+				sendi(b, (s >> 4) & 1);
 			else if (!strcmp(b, "/ch/2/eq/1/hz") || !strcmp(b, "/bus/1/eq/1/hz"))
 				sendf(b, (float)(50 + (s >> 4) % 2000));
 			else if (!strcmp(b, "/ch/1/pan") || !strcmp(b, "/bus/1/pan"))

@@ -692,8 +692,9 @@ static int cmd_random(double seconds, double rate)
 				                                   : u < 0.5f;
 				lo_message_add_int32(m, on);
 			} else {
-				lo_message_add_int32(m,
-				                     (int32_t)(p->min + floorf(u * (p->max - p->min + 1))));
+				/* /gen/dest: a bus this console has (bus/<a> is 1 + a) */
+				float hi = p == &param_table[P_GEN_DEST] ? 1.0f + (float)buses : p->max;
+				lo_message_add_int32(m, (int32_t)(p->min + floorf(u * (hi - p->min + 1))));
 			}
 			send_msg(path, m);
 			sent++;

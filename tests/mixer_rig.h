@@ -24,7 +24,7 @@ struct rig {
 static inline struct rig rig_open(unsigned mono, unsigned stereo, unsigned buses, double rate, size_t len)
 {
 	struct rig r = {0};
-	struct mixer_config cfg = {mono, stereo, buses, rate};
+	struct mixer_config cfg = {mono, stereo, buses, rate, 0};
 	r.m = mixer_new(&cfg);
 	if (!r.m) {
 		fprintf(stderr, "mixer_new failed\n");

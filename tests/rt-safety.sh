@@ -9,8 +9,8 @@
 #     reported with exactly one malloc and one free per process cycle, so
 #     the shim provably watches a real JACK process thread, both with a
 #     process callback and with jack_set_process_thread;
-#  3. jackmixd -c 4 --stereo-channels 1 -b 2 under the shim, fed by
-#     jmx_tone (a sine on every input; jmx_tone runs under the shim too and
+#  3. jackmixd -c 4 --stereo-channels 1 -b 2 --talkback under the shim, fed by
+#     jmx_tone (a sine on every input, talk_in too; jmx_tone runs under the shim too and
 #     must itself be clean), master_L/R metered by jmx_tone;
 #  4. every DSP switch on, then JMX_RT_SECONDS (10) s of random values for
 #     every settable parameter of src/params/params.h (paths, ranges and defaults
@@ -102,9 +102,9 @@ fbport=$(jmx_free_udp_port) || jmx_fail "no free UDP port found"
 start=$(date +%s)
 jmx_daemon_start "$T/daemon.log" LD_PRELOAD="$shim" JMX_RTSHIM_REPORT="$T/daemon.report" -S "$JMX_SERVER" \
 	-n "$dname" -c $mono --stereo-channels $stereo -b $buses -p "$port" --feedback-port "$fbport" \
-	--record-dir "$T/takes" --record-stems split
+	--record-dir "$T/takes" --record-stems split --talkback
 daemon_pid=$JMX_DAEMON_PID
-nports=$((lanes + 2 * buses + 4))
+nports=$((lanes + 1 + 2 * buses + 4)) # the lanes, talk_in, the outputs
 if ! jmx_wait_ports "$dname" $nports 15; then
 	jmx_alive $daemon_pid || jmx_die "jackmixd exited during start-up"
 	jmx_die "jackmixd did not register $nports ports within 15 s" \
@@ -117,6 +117,7 @@ for p in $(jack_lsp -s "$JMX_SERVER" | grep "^$dname:in_"); do
 	k=$((k + 1))
 done
 [ $k -gt $lanes ] || jmx_die "jackmixd has only $((k - 1)) input ports, want $lanes"
+jmx_connect "$tname:out_1" "$dname:talk_in" || jmx_die "cannot connect $dname:talk_in"
 jmx_connect "$dname:master_L" "$tname:in_L" || jmx_die "cannot connect $dname:master_L"
 jmx_connect "$dname:master_R" "$tname:in_R" || jmx_die "cannot connect $dname:master_R"
 

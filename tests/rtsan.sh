@@ -73,13 +73,13 @@ tname=jmx-rtsan-tone-$$
 mkdir -p "$W/rec" "$W/reports" "$W/snaps"
 jmx_daemon_start "$W/daemon.log" RTSAN_OPTIONS="halt_on_error=false:log_path=$W/reports/rtsan" \
 	-S "$JMX_SERVER" -n "$dname" -c 4 --stereo-channels 1 -b 2 -p "$port" --feedback-port 0 \
-	--record-dir "$W/rec" --snapshot-dir "$W/snaps"
+	--record-dir "$W/rec" --snapshot-dir "$W/snaps" --talkback
 dpid=$JMX_DAEMON_PID
 JMX_DIAG='jmx_show "daemon log" "$W/daemon.log" 30
 for f in "$W"/reports/*; do
 	[ -f "$f" ] && jmx_show "RTSan report" "$f" 40
 done'
-jmx_wait_ports "$dname" 14 20 || jmx_die "the RTSan daemon did not register its ports"
+jmx_wait_ports "$dname" 15 20 || jmx_die "the RTSan daemon did not register its ports"
 tone() {
 	./jmx_tone -n "$tname" -c 6 -a -20 >>"$W/tone.log" 2>&1 &
 	jmx_track $!
@@ -91,6 +91,7 @@ tone() {
 		jmx_connect_missing "$tname:out_$k" "$dname:$p" || jmx_die "cannot connect the tone to $p"
 		k=$((k + 1))
 	done
+	jmx_connect_missing "$tname:out_1" "$dname:talk_in" || jmx_die "cannot connect the tone to talk_in"
 }
 tone
 ./jmx_hostile random "$port" 5 2 3 2000 >/dev/null || jmx_die "random traffic got errors"

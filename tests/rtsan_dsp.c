@@ -151,14 +151,14 @@ int main(int argc, char **argv)
 		else
 			seconds = atof(argv[i]);
 	}
-	struct mixer_config mc = {MONO, STEREO, BUSES, 48000.0};
+	struct mixer_config mc = {MONO, STEREO, BUSES, 48000.0, 1}; /* with talk_in */
 	struct mixer *m = mixer_new(&mc);
 	static struct recring ring;
 	if (!m || recring_new(&ring, 1u << 16, 960) < 0) {
 		fprintf(stderr, "rtsan_dsp: cannot allocate\n");
 		return 2;
 	}
-	unsigned lanes = mixer_lanes(m), outs = mixer_outputs(m);
+	unsigned lanes = mixer_inputs(m), outs = mixer_outputs(m);
 	float **inb = calloc(lanes, sizeof *inb), **outb = calloc(outs, sizeof *outb);
 	for (unsigned k = 0; k < lanes; k++) {
 		inb[k] = calloc(JMX_MAX_FRAMES, sizeof(float));
@@ -199,8 +199,10 @@ int main(int argc, char **argv)
 				v = (float)(rnd(&seed) % (MONO + STEREO + 1));
 			if (p->type == PT_BOOL && strstr(p->path, "/on"))
 				v = rnd(&seed) % 8 ? 1.0f : 0.0f;
-			if (id == P_MASTER_MUTE || id == P_CH_MUTE)
+			if (id == P_MASTER_MUTE || id == P_CH_MUTE || id == P_MON_CUT)
 				v = rnd(&seed) % 8 ? 0.0f : 1.0f;
+			if (id == P_GEN_DEST) /* a destination this console has */
+				v = (float)(rnd(&seed) % (2 + BUSES));
 			msg->id = (uint16_t)id;
 			msg->i1 = (uint16_t)(rnd(&seed) % n1);
 			msg->i2 = (uint16_t)(rnd(&seed) % n2);

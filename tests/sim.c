@@ -165,7 +165,8 @@ struct sim *sim_new(const struct sim_config *cfg)
 	s->now = SIM_START_MS;
 	control_set_clock(sim_clock, s);
 	struct param_shape shape = {cfg->mono + cfg->stereo, cfg->buses};
-	struct mixer_config mc = {cfg->mono, cfg->stereo, cfg->buses, (double)cfg->rate};
+	struct mixer_config mc = {cfg->mono, cfg->stereo, cfg->buses, (double)cfg->rate,
+	                          cfg->talkback ? 1u : 0u};
 	s->ctl = control_new();
 	s->mixer = mixer_new(&mc);
 	if (!s->ctl || !s->mixer || rtq_init(&s->queue, 16384, sizeof(struct rt_msg)) < 0 ||
@@ -173,6 +174,7 @@ struct sim *sim_new(const struct sim_config *cfg)
 		goto fail;
 	s->lanes = mixer_lanes(s->mixer);
 	s->outputs = mixer_outputs(s->mixer);
+	s->inputs = mixer_inputs(s->mixer);
 	s->model = model_new(&shape, &s->queue);
 	struct session_config sc = {NULL, s->dir, 0};
 	s->session = s->model ? session_new(&sc, s->ctl, s->model, NULL) : NULL;
@@ -209,12 +211,12 @@ struct sim *sim_new(const struct sim_config *cfg)
 		s->have_ring = 1;
 	}
 	s->msg = calloc(SIM_MAX_REPLIES, sizeof *s->msg);
-	s->in = calloc(s->lanes, sizeof *s->in);
+	s->in = calloc(s->inputs, sizeof *s->in);
 	s->out = calloc(s->outputs, sizeof *s->out);
 	s->cap = calloc(s->outputs, sizeof *s->cap);
 	if (!s->msg || !s->in || !s->out || !s->cap)
 		goto fail;
-	for (unsigned i = 0; i < s->lanes; i++)
+	for (unsigned i = 0; i < s->inputs; i++)
 		if (!(s->in[i] = calloc(cfg->period, sizeof(float))))
 			goto fail;
 	for (unsigned i = 0; i < s->outputs; i++)
@@ -266,7 +268,7 @@ void sim_free(struct sim *s)
 		recring_free(&s->ring);
 	control_free(s->ctl);
 	control_set_clock(NULL, NULL);
-	for (unsigned i = 0; s->in && i < s->lanes; i++)
+	for (unsigned i = 0; s->in && i < s->inputs; i++)
 		free(s->in[i]);
 	for (unsigned i = 0; s->out && i < s->outputs; i++)
 		free(s->out[i]);
@@ -321,7 +323,7 @@ static void sim_period(struct sim *s)
 {
 	unsigned n = s->cfg.period;
 	uint64_t at = sim_frames(s);
-	for (unsigned i = 0; i < s->lanes; i++) {
+	for (unsigned i = 0; i < s->inputs; i++) {
 		if (s->source)
 			s->source(s->source_ctx, i, at, s->in[i], n);
 		else

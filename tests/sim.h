@@ -57,6 +57,7 @@ struct sim_config {
 	unsigned period;      /* frames a period, 1..JMX_MAX_FRAMES */
 	uint32_t ring_frames; /* the recorder's ring (0: none); the test drains it */
 	int stems;            /* the ring has the stems' plane, the mixer keeps its tap */
+	int talkback;         /* talk_in, fed as the lane after the last (mixer_inputs) */
 };
 
 /* What a client got back (replies and feedback), decoded. */
@@ -89,6 +90,7 @@ struct sim {
 	atomic_ullong frames;
 	atomic_ulong cycles;
 	unsigned lanes, outputs;
+	unsigned inputs; /* lanes, and talk_in with talkback */
 	float **in, **out;
 	sim_source_fn source;
 	void *source_ctx;

@@ -434,7 +434,7 @@ static double rig_db(const struct rig *r, unsigned k)
 
 static void rig_init(struct rig *r)
 {
-	struct mixer_config mc = {2, 0, 1, RATE};
+	struct mixer_config mc = {2, 0, 1, RATE, 0};
 	memset(r, 0, sizeof *r);
 	rtq_init(&r->q, 16384, sizeof(struct rt_msg));
 	r->m = mixer_new(&mc);

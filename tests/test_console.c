@@ -105,7 +105,7 @@ static void source(void *ctx, unsigned lane, uint64_t at, float *buf, unsigned n
 static struct sim *console(unsigned mono, unsigned stereo, unsigned buses, uint32_t ring, int stems,
                            struct src *src)
 {
-	struct sim_config c = {mono, stereo, buses, RATE, PERIOD, ring, stems};
+	struct sim_config c = {mono, stereo, buses, RATE, PERIOD, ring, stems, 0};
 	struct sim *s = sim_new(&c);
 	if (!s)
 		exit(1);
@@ -829,7 +829,7 @@ static void test_mute_time(void)
 			const unsigned rate = rates[ri], cap = rate / 4; /* 250 ms */
 			const long lim = (long)rate / 100;               /* 10 ms of frames */
 			struct src src = {{DC}, {0}, 0, 0, 0};
-			struct sim_config c = {1, 0, 1, rate, periods[pi], 0, 0};
+			struct sim_config c = {1, 0, 1, rate, periods[pi], 0, 0, 0};
 			struct sim *s = sim_new(&c);
 			if (!s)
 				exit(1);
@@ -1165,6 +1165,77 @@ static void test_bus_scene(void)
 	expect_level(s, O_ML, a + centre, "recalled subgroup: master = the bus");
 	expect_level(s, O_MR, a + centre, "recalled subgroup: balance centre");
 	printf("  bus scene: recalled in 500 ms, largest step %.2f of its bound\n", step / bound);
+}
+
+/* ---- console utilities (issue 16): talkback, oscillator, /solo/clear ----------- */
+
+static void test_utilities(void)
+{
+	/* channel 1 and talk_in (lane 2) carry the tone */
+	struct src src = {{AMP, 0, AMP}, {HZ, 0, HZ}, 0, 0, 0};
+	struct sim_config c = {2, 0, 2, RATE, PERIOD, 0, 0, 1};
+	struct sim *s = sim_new(&c);
+	const double a = db20(AMP), centre = db20(sqrt(0.5));
+	if (!s)
+		exit(1);
+	sim_set_source(s, source, &src);
+	CHECK(s->inputs == s->lanes + 1, "talk_in is an input after the lanes");
+	settle_capture(s);
+	expect_level(s, O_B1L, -100, "talkback off");
+	expect_level(s, O_MONL, a + centre, "monitor = master copy");
+
+	/* momentary talkback through its touch, to bus 1 only, at -6 dB */
+	sim_osc_i(s, "/talk/dest/2", 0);
+	sim_osc_f(s, "/talk/level/db", -6);
+	sim_osc_i(s, "/talk/on/touch", 1);
+	settle_capture(s);
+	expect_level(s, O_B1L, a - 6, "talkback to bus 1 at its level");
+	expect_level(s, O_B2L, -100, "bus 2 not selected");
+	expect_level(s, O_MONL, a + centre - 20, "the monitor dims by /mon/dim/db while talking");
+	sim_osc_i(s, "/talk/on/touch", 0);
+	settle_capture(s);
+	expect_level(s, O_B1L, -100, "released: talkback off");
+	expect_level(s, O_MONL, a + centre, "released: the monitor back");
+	const struct sim_msg *m = sim_query(s, "/talk/on");
+	CHECK(m && m->num[0] == 0, "the release turned /talk/on off (%g)", m ? m->num[0] : NAN);
+
+	/* the oscillator: a bus this console has not is refused, bus 2 at -12 dBFS */
+	unsigned from = s->nmsg;
+	sim_osc_s(s, "/gen/dest", "bus/3");
+	CHECK(sim_last(s, "/error", from) != NULL, "/gen/dest bus/3 of 2 buses: /error");
+	m = sim_query(s, "/gen/dest");
+	CHECK(m && m->num[0] == 0, "/gen/dest still master (%g)", m ? m->num[0] : NAN);
+	sim_osc_s(s, "/gen/dest", "bus/2");
+	sim_osc_f(s, "/gen/hz", (float)HZ);
+	sim_osc_f(s, "/gen/level/db", -12);
+	sim_osc_i(s, "/gen/on", 1);
+	settle_capture(s);
+	expect_level(s, O_B2L, -12, "oscillator at bus 2, -12 dBFS");
+	expect_level(s, O_B1L, -100, "nothing at bus 1");
+	/* the destination's name ("bus/2") through a scene and back */
+	sim_osc_s(s, "/snapshot/save", "gen");
+	sim_osc_s(s, "/gen/dest", "master");
+	sim_osc_s(s, "/snapshot/load", "gen");
+	m = sim_query(s, "/gen/dest");
+	CHECK(m && m->num[0] == 3, "/gen/dest bus/2 recalled from a scene (%g)", m ? m->num[0] : NAN);
+	sim_osc_i(s, "/gen/on", 0);
+
+	/* /solo/clear, and the correlation of a centred mono channel */
+	sim_osc_i(s, "/ch/1/solo", 1);
+	sim_osc_i(s, "/ch/2/solo", 1);
+	sim_osc_0(s, "/solo/clear");
+	settle_capture(s);
+	m = sim_query(s, "/ch/1/solo");
+	CHECK(m && m->num[0] == 0, "/solo/clear: channel 1 (%g)", m ? m->num[0] : NAN);
+	m = sim_query(s, "/ch/2/solo");
+	CHECK(m && m->num[0] == 0, "/solo/clear: channel 2 (%g)", m ? m->num[0] : NAN);
+	expect_level(s, O_MONL, a + centre, "/solo/clear: the monitor is the master copy again");
+	m = sim_query(s, "/master/correlation");
+	CHECK(m && fabs(m->num[0] - 1) < 1e-5, "correlation of a centred mono channel (%g)",
+	      m ? m->num[0] : NAN);
+	sim_osc_i(s, "/mon/cut", 1);
+	settle_capture(s);
+	expect_level(s, O_MONL, -100, "/mon/cut");
 	sim_free(s);
 }
 
@@ -1179,5 +1250,6 @@ int main(void)
 	test_curves();
 	test_idle();
 	test_bus_scene();
+	test_utilities();
 	return test_exit("test_console");
 }

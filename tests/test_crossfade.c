@@ -48,7 +48,7 @@ static double db_at(double t_ms, double from, double to)
 int main(void)
 {
 	const struct param_shape shape = {2, 1};
-	struct mixer_config mc = {2, 0, 1, RATE};
+	struct mixer_config mc = {2, 0, 1, RATE, 0};
 	struct rtq q;
 	struct rt_msg msg;
 	static float in1[TOTAL], in2[TOTAL], outbuf[4 + 2][TOTAL];

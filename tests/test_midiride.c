@@ -157,7 +157,7 @@ static void rides(const char *mode)
 
 int main(void)
 {
-	struct sim_config c = {2, 0, 1, RATE, PERIOD, 0, 0};
+	struct sim_config c = {2, 0, 1, RATE, PERIOD, 0, 0, 0};
 	char err[256];
 	const char *map = "cc 1 7 /ch/1/fader/db\ncc 2 7 /ch/1/fader/db\n";
 	s = sim_new(&c);

@@ -970,7 +970,7 @@ static void test_mixer_tap(void)
 	enum { MONO = 3, STEREO = 2, LANES = MONO + 2 * STEREO, PER = 100, SETTLE = 480 };
 	static const float trim[MONO + STEREO] = {-6.0f, 3.5f, 0.0f, -12.0f, 20.0f};
 	static const int pol[MONO + STEREO] = {0, 1, 0, 1, 0};
-	struct mixer_config cfg = {MONO, STEREO, 2, RATE};
+	struct mixer_config cfg = {MONO, STEREO, 2, RATE, 0};
 	struct mixer *m = mixer_new(&cfg);
 	CHECK(m != NULL, "mixer_new");
 	if (!m)

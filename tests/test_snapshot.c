@@ -315,7 +315,7 @@ static void render(struct mixer *mx, struct rtq *q, float **out, unsigned frames
 static void test_render_identical(void)
 {
 	const unsigned frames = 48000;
-	struct mixer_config mc = {NCH - 1, 1, NBUS, 48000.0};
+	struct mixer_config mc = {NCH - 1, 1, NBUS, 48000.0, 0};
 	struct rtq qa, qb;
 	char err[512];
 	size_t len;

@@ -998,13 +998,13 @@ static void test_meters(void)
 
 static void test_shapes(void)
 {
-	struct mixer_config cfg = {3, 2, 4, RATE};
+	struct mixer_config cfg = {3, 2, 4, RATE, 0};
 	struct mixer *m = mixer_new(&cfg);
 	CHECK(m != NULL, "mixer_new");
 	CHECK(mixer_lanes(m) == 7, "lanes: one per mono, two per stereo channel");
 	CHECK(mixer_outputs(m) == 12, "outputs: 4 + 2 per bus");
 	mixer_free(m);
-	struct mixer_config empty = {0, 0, 0, RATE};
+	struct mixer_config empty = {0, 0, 0, RATE, 0};
 	m = mixer_new(&empty);
 	CHECK(m != NULL, "empty mixer");
 	float *out[4], buf[4][64];

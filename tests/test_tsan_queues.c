@@ -439,7 +439,7 @@ static void ap_set_drop(struct autoplay_set *s)
 
 static void test_autoplay(void)
 {
-	const struct mixer_config mc = {AP_MONO, 0, AP_BUSES, AP_RATE};
+	const struct mixer_config mc = {AP_MONO, 0, AP_BUSES, AP_RATE, 0};
 	const struct param_shape shape = {AP_MONO, AP_BUSES};
 	unsigned long published = 0, never = 0, reclaimed = 0, waits = 0, bursts = 0;
 	unsigned long last_back = 0, bad_gen = 0, bad_never = 0, bad_back = 0;

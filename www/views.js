@@ -474,6 +474,11 @@ export function masterView(ctx, root) {
   }
   const mon = ctx.table.under('/mon/');
   if (mon.length) cards.append(card(ctx, 'Monitor', mon, {}));
+  // the console utilities (issue 16), from the table like the rest
+  for (const [pre, title] of [['/gen/', 'Oscillator'], ['/talk/', 'Talkback']]) {
+    const rows = ctx.table.under(pre);
+    if (rows.length) cards.append(card(ctx, title, rows, {}));
+  }
   grid.append(cards);
   root.append(grid);
 }

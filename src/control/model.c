@@ -121,6 +121,10 @@ static enum model_result model_stage(struct model *m, enum param_id id, unsigned
 		return MODEL_EINVAL;
 	if (!isfinite(value))
 		return MODEL_EINVAL;
+	/* the table names destinations up to the most buses a console can
+	 * have: refuse one this console does not have (bus/<a> is 1 + a) */
+	if (id == P_GEN_DEST && param_clamp(id, value) > 1.0f + (float)m->shape.buses)
+		return MODEL_ERANGE;
 	float v = param_clamp(id, value);
 	/* a channel number (a key input) names one of this console's */
 	if (param_info_whole(&param_table[id]) && param_table[id].type == PT_FLOAT &&

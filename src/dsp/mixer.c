@@ -55,6 +55,16 @@
  * - Automation (autoplay.c) runs through the chunk hook, once per chunk
  *   after the ramps have stepped, and moves parameters with mixer_point:
  *   the same "point at the end of the chunk" as a ramp.
+ * - Console utilities (gen.c, corr.c): the oscillator and talk_in are
+ *   added to the sums of the outputs they go to, before those outputs'
+ *   faders (master: before the master chain), each through a gain per
+ *   destination (0 master, 1 monitor, 2 + b bus b) that smooths like a
+ *   bus fader, so on, off and a change of destination are click-free.
+ *   The monitor's gain is its fader x dim (while /mon/dim or talkback
+ *   is on) x cut, one smoothed gain; mono crossfades to (L+R)/2.
+ * - The correlation meter integrates the master outputs (after the
+ *   limiter); its two figures are published as atomics after every piece
+ *   and read without reset (a state, not a maximum).
  * - Meters hold "max since last read" as float bits in atomics (the order
  *   of non-negative float bits is the numeric order): RT raises them with
  *   a compare-and-swap only when it has a larger value, readers take them
@@ -70,7 +80,9 @@
 #include <string.h>
 
 #include "bus.h"
+#include "corr.h"
 #include "dsp.h"
+#include "gen.h"
 #include "master.h"
 #include "sm.h"
 #include "strip.h"
@@ -145,6 +157,18 @@ struct mixer {
 	_Atomic uint32_t master_met[2];
 	float *bus_ms; /* RMS state: L, R per bus */
 	float master_ms[2];
+
+	/* console utilities; destinations d: 0 master, 1 monitor, 2 + b bus b */
+	struct gen gen;
+	unsigned ndest, gen_dest;
+	unsigned char gen_on, gen_type, talk_on, talk_master, mon_dim, mon_cut;
+	unsigned char *talk_bus;
+	float gen_db, talk_db, mon_db, dim_db;
+	struct smoothed *gen_g, *talk_g; /* per destination */
+	struct smoothed mono;
+	float *gbuf, *tbuf, *gmon; /* one piece: oscillator, talk_in, oscillator to the monitor */
+	struct corr corr;
+	_Atomic uint32_t corr_pub[2]; /* correlation, mono loss dB: float bits */
 };
 
 /* ---- helpers -------------------------------------------------------- */
@@ -242,6 +266,77 @@ static void key_set(struct mixer *m, unsigned c, unsigned which, float v)
 	}
 }
 
+/* New targets of the utilities' gains, after any of their parameters
+ * changed (a handful of destinations: cheap enough to redo them all). */
+static void util_targets(struct mixer *m, int jump, int by_cut)
+{
+	float gl = m->gen_on ? dsp_db2lin(m->gen_db) : 0.0f, tl = m->talk_on ? dsp_db2lin(m->talk_db) : 0.0f;
+	for (unsigned d = 0; d < m->ndest; d++) {
+		int td = d == 0 ? m->talk_master : d == 1 ? 0 : m->talk_bus[d - 2];
+		sm_gain(&m->gen_g[d], d == m->gen_dest ? gl : 0.0f, 0);
+		sm_gain(&m->talk_g[d], td ? tl : 0.0f, 0);
+		m->gen_g[d].jump |= jump;
+		m->talk_g[d].jump |= jump;
+	}
+	float dim = m->mon_dim || m->talk_on ? dsp_db2lin(m->dim_db) : 1.0f;
+	sm_gain(&m->mon, fader_lin(m->mon_db, m->mon_cut) * dim, by_cut);
+	m->mon.jump |= jump;
+}
+
+/* The utilities' parameters (global and per bus); 0 for any other. */
+static int util_set(struct mixer *m, enum param_id id, unsigned i1, float v, int jump)
+{
+	unsigned char on = v >= 0.5f;
+	switch (id) {
+	case P_GEN_ON:
+		m->gen_on = on;
+		break;
+	case P_GEN_TYPE:
+		m->gen_type = (unsigned char)(v + 0.5f);
+		break;
+	case P_GEN_HZ:
+		gen_set_hz(&m->gen, v);
+		return 1;
+	case P_GEN_LEVEL:
+		m->gen_db = v;
+		break;
+	case P_GEN_DEST:
+		m->gen_dest = (unsigned)(v + 0.5f);
+		break;
+	case P_TALK_ON:
+		m->talk_on = on;
+		break;
+	case P_TALK_LEVEL:
+		m->talk_db = v;
+		break;
+	case P_TALK_DEST_MASTER:
+		m->talk_master = on;
+		break;
+	case P_TALK_DEST:
+		m->talk_bus[i1] = on;
+		break;
+	case P_MON_FADER:
+		m->mon_db = v;
+		break;
+	case P_MON_DIM:
+		m->mon_dim = on;
+		break;
+	case P_MON_DIM_DB:
+		m->dim_db = v;
+		break;
+	case P_MON_CUT:
+		m->mon_cut = on;
+		break;
+	case P_MON_MONO:
+		m->mono.tgt = on;
+		return 1;
+	default:
+		return 0;
+	}
+	util_targets(m, jump, id == P_MON_CUT);
+	return 1;
+}
+
 /* Set a parameter now.  jump: the value is a point on a ramp's path, so
  * the next chunk goes straight to it instead of smoothing towards it. */
 static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, float v, int jump)
@@ -274,15 +369,16 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 	}
 	case SC_BUS_BAND:
 	case SC_BUS:
+		if (util_set(m, id, i1, v, jump))
+			return;
 		bus_rack_set(m->rack, id, i1, i2, v, jump);
 		if (id == P_BUS_SOLO) /* the monitor follows any solo, channel or bus */
 			m->solo.tgt = m->solo_count + bus_rack_solos(m->rack) > 0;
 		return;
 	case SC_GLOBAL:
 	case SC_MASTER_BAND:
-		if (id == P_MON_FADER) {
-			sm_gain(&m->mon, fader_lin(v, 0), 0);
-			m->mon.jump = jump;
+		if (util_set(m, id, i1, v, jump)) {
+			/* done */
 		} else if (id == P_MON_AFL) {
 			m->afl.tgt = v >= 0.5f;
 		} else {
@@ -482,6 +578,12 @@ void mixer_free(struct mixer *m)
 	free(m->ramp_of);
 	free(m->ramps);
 	free((void *)m->pub);
+	free(m->talk_bus);
+	free(m->gen_g);
+	free(m->talk_g);
+	free(m->gbuf);
+	free(m->tbuf);
+	free(m->gmon);
 	free(m);
 }
 
@@ -534,7 +636,16 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	size_t dfl = strip_delay_floats(dmax);
 	m->dly = alloc_rt(m->ngroups * dfl * sizeof(float));
 	m->key_ch = alloc_rt(2 * m->nch * sizeof *m->key_ch);
-	if (!m->dly || !m->key_ch)
+	m->ndest = 2 + cfg->buses;
+	m->talk_bus = alloc_rt(cfg->buses);
+	m->gen_g = alloc_rt(m->ndest * sizeof *m->gen_g);
+	m->talk_g = alloc_rt(m->ndest * sizeof *m->talk_g);
+	m->gbuf = alloc_rt(JMX_CHUNK * sizeof(float));
+	m->tbuf = alloc_rt(JMX_CHUNK * sizeof(float));
+	m->gmon = alloc_rt(JMX_CHUNK * sizeof(float));
+	gen_init(&m->gen, cfg->rate, 0x6a6d78); /* fixed seed: the same noise every run */
+	if (!m->dly || !m->key_ch || !m->talk_bus || !m->gen_g || !m->talk_g || !m->gbuf || !m->tbuf ||
+	    !m->gmon)
 		goto fail;
 	if (!m->grp || !m->gext || !m->gch || !m->ch_lane || !m->ch_solo || !m->x || !m->mix || !m->mix_idx ||
 	    !m->ml || !m->mr || !m->sl || !m->sr || !m->rack || !m->bus_gr || !m->ch_met || !m->bus_met ||
@@ -594,6 +705,11 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	sm_snap(&m->solo);
 	sm_snap(&m->mon);
 	bus_rack_snap(m->rack);
+	sm_snap(&m->mono);
+	for (unsigned d = 0; d < m->ndest; d++) {
+		sm_snap(&m->gen_g[d]);
+		sm_snap(&m->talk_g[d]);
+	}
 
 	m->ck.coef = dsp_smooth_coef(cfg->rate, JMX_CHUNK);
 	m->ck.sw_n = dsp_switch_chunks(cfg->rate);
@@ -664,6 +780,11 @@ unsigned mixer_lanes(const struct mixer *m)
 	return m->lanes;
 }
 
+unsigned mixer_inputs(const struct mixer *m)
+{
+	return m->lanes + (m->cfg.talkback ? 1u : 0u);
+}
+
 unsigned mixer_outputs(const struct mixer *m)
 {
 	return 4 + 2 * m->cfg.buses;
@@ -686,6 +807,11 @@ static void chunk_begin(struct mixer *m, unsigned off)
 	sm_step(&m->solo, ck);
 	sm_step(&m->mon, ck);
 	bus_rack_chunk_begin(m->rack, ck);
+	sm_step(&m->mono, ck);
+	for (unsigned d = 0; d < m->ndest; d++) {
+		sm_step(&m->gen_g[d], ck);
+		sm_step(&m->talk_g[d], ck);
+	}
 	m->ck.afl = m->afl.cur;
 	m->ck.afl_moved = m->afl.cur != m->afl.prev;
 }
@@ -713,6 +839,57 @@ static void meter_pair(struct mixer *m, _Atomic uint32_t *cells, float ms[2], co
 	ms[1] = dsp_finite_or_zero(ms[1]);
 	meter_raise(&cells[0], pl > pr ? pl : pr);
 	meter_raise(&cells[1], ms[0] > ms[1] ? ms[0] : ms[1]);
+}
+
+static int sm_live(const struct smoothed *s)
+{
+	return s->cur != 0.0f || s->prev != 0.0f;
+}
+
+/* Add src at gain g (smoothed) to dst[] and, when dst2, to dst2[] too. */
+static void util_add(float *dst, float *dst2, const float *src, const struct smoothed *g, const float *ramp,
+                     unsigned n)
+{
+	for (unsigned j = 0; j < n; j++) {
+		float x = src[j] * sm_at(g, ramp[j]);
+		dst[j] += x;
+		if (dst2)
+			dst2[j] += x;
+	}
+}
+
+/* The oscillator and talk_in into the sums of their destinations (the
+ * monitor's share of the oscillator into gmon, added in the monitor). */
+static void util_inject(struct mixer *m, const float *const *in, unsigned off, float *ml, float *mr,
+                        const float *ramp, unsigned n)
+{
+	int gen = 0, talk = 0;
+	for (unsigned d = 0; d < m->ndest; d++) {
+		gen |= sm_live(&m->gen_g[d]);
+		talk |= sm_live(&m->talk_g[d]);
+	}
+	memset(m->gmon, 0, n * sizeof(float));
+	if (gen)
+		gen_run(&m->gen, (enum gen_type)m->gen_type, m->gbuf, n);
+	if (talk && m->cfg.talkback && in) {
+		const float *t = in[m->lanes] + off;
+		for (unsigned j = 0; j < n; j++) { /* a hostile port: no NaN, no blast */
+			float x = dsp_finite_or_zero(t[j]);
+			m->tbuf[j] = x > JMX_INPUT_LIMIT    ? JMX_INPUT_LIMIT
+			             : x < -JMX_INPUT_LIMIT ? -JMX_INPUT_LIMIT
+			                                    : x;
+		}
+	} else {
+		talk = 0;
+	}
+	for (unsigned d = 0; (gen || talk) && d < m->ndest; d++) {
+		float *l = d == 0 ? ml : d == 1 ? m->gmon : bus_rack_sum(m->rack, d - 2, 0);
+		float *r = d == 0 ? mr : d == 1 ? NULL : bus_rack_sum(m->rack, d - 2, 1);
+		if (gen && sm_live(&m->gen_g[d]))
+			util_add(l, r, m->gbuf, &m->gen_g[d], ramp, n);
+		if (talk && sm_live(&m->talk_g[d]))
+			util_add(l, r, m->tbuf, &m->talk_g[d], ramp, n);
+	}
 }
 
 /* The stems' tap of group gi for this piece: its lanes after trim, frame
@@ -809,8 +986,11 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 		                 : bus_rack_sum(m->rack, (o - STRIP_OUT_BUS) / 2, o & 1);
 		strip_mix(m->grp, m->x, &m->ck, &m->mix[o], o, dst, pos, n);
 	}
-	/* the buses: effect, EQ, compressor, fader, delay to their outputs,
-	 * and into the master and solo sums */
+	/* the oscillator and talkback into their destinations' sums (the
+	 * buses' before their processing), then the buses: effect, EQ,
+	 * compressor, fader, delay to their outputs, and into the master and
+	 * solo sums */
+	util_inject(m, in, off, ml, mr, ramp, n);
 	bus_rack_process(m->rack, &m->ck, pos, n, out + 4, ml, mr, sl, sr);
 	master_process(m->ms, ml, mr, n);
 
@@ -824,9 +1004,12 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 		wp[1] = sr[j];
 		wp[2] = sm_at(&m->solo, ramp[j]);
 		const float *rp = &dl[3 * ((w - lat) & mask)];
-		float s = rp[2], g = sm_at(&m->mon, ramp[j]);
-		mon_l[j] = g * (rp[0] * s + ml[j] * (1.0f - s));
-		mon_r[j] = g * (rp[1] * s + mr[j] * (1.0f - s));
+		float s = rp[2], g = sm_at(&m->mon, ramp[j]), mf = sm_at(&m->mono, ramp[j]);
+		float a = rp[0] * s + ml[j] * (1.0f - s) + m->gmon[j],
+		      b = rp[1] * s + mr[j] * (1.0f - s) + m->gmon[j];
+		float c = 0.5f * (a + b);
+		mon_l[j] = g * (a + mf * (c - a));
+		mon_r[j] = g * (b + mf * (c - b));
 		w++;
 	}
 	m->dl_w = w & mask;
@@ -834,6 +1017,13 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 	memcpy(out[0], ml, n * sizeof(float));
 	memcpy(out[1], mr, n * sizeof(float));
 	meter_pair(m, m->master_met, m->master_ms, ml, mr, n);
+	corr_run(&m->corr, ml, mr, n, m->ck.rms_coef[n]);
+	float cv[2] = {corr_value(&m->corr), corr_loss_db(&m->corr)};
+	for (unsigned k = 0; k < 2; k++) {
+		uint32_t b;
+		memcpy(&b, &cv[k], sizeof b);
+		atomic_store_explicit(&m->corr_pub[k], b, memory_order_relaxed);
+	}
 
 	for (unsigned b = 0; b < m->cfg.buses; b++) {
 		meter_pair(m, &m->bus_met[2 * b], &m->bus_ms[2 * b], out[4 + 2 * b], out[5 + 2 * b], n);
@@ -898,6 +1088,13 @@ int mixer_meter_take(struct mixer *m, enum param_id id, unsigned idx, float out[
 		out[0] = dsp_lin2db(meter_take(&m->master_met[0]));
 		out[1] = dsp_lin2db(sqrtf(meter_take(&m->master_met[1])));
 		return 2;
+	case P_MASTER_CORR:
+	case P_MASTER_MONOLOSS: {
+		uint32_t b =
+		    atomic_load_explicit(&m->corr_pub[id == P_MASTER_MONOLOSS], memory_order_relaxed);
+		memcpy(&out[0], &b, sizeof out[0]);
+		return 1;
+	}
 	case P_MASTER_COMP_GR:
 	case P_MASTER_LIMITER_GR:
 		return master_meter_take(m->ms, id, out);

@@ -17,6 +17,7 @@
  * stereo.  Input lanes: one per mono channel, two (L then R) per stereo
  * channel, in channel order.  Outputs, in this order: master L, master R,
  * monitor L, monitor R, then bus 1 L, bus 1 R, bus 2 L, ...
+ * With cfg.talkback the talkback input (talk_in) follows the lanes.
  */
 #ifndef JMX_MIXER_H
 #define JMX_MIXER_H
@@ -29,10 +30,11 @@
 #define JMX_MAX_BUSES    32u
 
 struct mixer_config {
-	unsigned mono;   /* mono channels */
-	unsigned stereo; /* stereo channels, after the mono ones */
-	unsigned buses;  /* stereo aux buses */
-	double rate;     /* sample rate, Hz */
+	unsigned mono;     /* mono channels */
+	unsigned stereo;   /* stereo channels, after the mono ones */
+	unsigned buses;    /* stereo aux buses */
+	double rate;       /* sample rate, Hz */
+	unsigned talkback; /* 1: one more input after the lanes, talk_in */
 };
 
 /* A parameter change for the RT thread.  Indices are zero-based. */
@@ -66,11 +68,12 @@ void mixer_free(struct mixer *m);
 void mixer_apply(struct mixer *m, const struct rt_msg *msg);
 
 /* RT.  Render nframes (any number up to JMX_MAX_FRAMES; processed in
- * chunks of JMX_CHUNK).  in[] has mixer_lanes() pointers, out[] has
+ * chunks of JMX_CHUNK).  in[] has mixer_inputs() pointers, out[] has
  * mixer_outputs() pointers.  Sets flush-to-zero on the calling thread. */
 void mixer_process(struct mixer *m, const float *const *in, float *const *out, unsigned nframes);
 
-unsigned mixer_lanes(const struct mixer *m);   /* input buffers */
+unsigned mixer_lanes(const struct mixer *m);   /* channel input lanes */
+unsigned mixer_inputs(const struct mixer *m);  /* input buffers: the lanes, then talk_in with talkback */
 unsigned mixer_outputs(const struct mixer *m); /* 4 + 2 * buses */
 
 /* Control thread, before the RT thread runs: keep a copy of every input

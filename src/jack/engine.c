@@ -142,7 +142,7 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 	}
 	if ((pos.valid & JackPositionBBT) && pos.beats_per_minute > 0.0)
 		tr.bpm = (float)pos.beats_per_minute;
-	for (unsigned i = 0; i < e->lanes; i++)
+	for (unsigned i = 0; i < e->inputs; i++)
 		e->in_buf[i] = jack_port_get_buffer(e->in_ports[i], nframes);
 	for (unsigned i = 0; i < e->outputs; i++)
 		e->out_buf[i] = jack_port_get_buffer(e->out_ports[i], nframes);
@@ -307,6 +307,8 @@ static int engine_register_ports(struct engine *e, const struct engine_config *c
 				return -1;
 		}
 	}
+	if (e->talkback && !(e->in_ports[lane++] = engine_register(e, "talk_in", 0)))
+		return -1;
 	static const char *const fixed[] = {"master_L", "master_R", "mon_L", "mon_R"};
 	for (unsigned i = 0; i < 4; i++)
 		if (!(e->out_ports[o++] = engine_register(e, fixed[i], 1)))
@@ -397,7 +399,7 @@ static int engine_client_open(struct engine *e, const char *name, const char *se
 /* Ports and callbacks of a freshly opened client (before activation). */
 static int engine_client_setup(struct engine *e)
 {
-	struct engine_config cfg = {NULL, NULL, e->mono, e->stereo, e->buses};
+	struct engine_config cfg = {NULL, NULL, e->mono, e->stereo, e->buses, e->talkback};
 	if (engine_register_ports(e, &cfg) < 0)
 		return -1;
 	if (jack_set_process_callback(e->client, engine_process, e) ||
@@ -428,6 +430,7 @@ struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
 	e->ctl = ctl;
 	e->mono = cfg->mono;
 	e->stereo = cfg->stereo;
+	e->talkback = cfg->talkback != 0;
 	e->buses = cfg->buses;
 	if (cfg->server)
 		snprintf(e->server, sizeof e->server, "%s", cfg->server);
@@ -438,7 +441,7 @@ struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
 	e->rate = jack_get_sample_rate(e->client);
 	atomic_init(&e->period, jack_get_buffer_size(e->client));
 
-	struct mixer_config mc = {cfg->mono, cfg->stereo, cfg->buses, (double)e->rate};
+	struct mixer_config mc = {cfg->mono, cfg->stereo, cfg->buses, (double)e->rate, (unsigned)e->talkback};
 	e->mixer = mixer_new(&mc);
 	if (!e->mixer) {
 		log_err("cannot allocate the mixer (%u channels, %u buses)", cfg->mono + cfg->stereo,
@@ -451,9 +454,10 @@ struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
 	}
 	e->lanes = mixer_lanes(e->mixer);
 	e->outputs = mixer_outputs(e->mixer);
-	e->in_ports = calloc(e->lanes, sizeof *e->in_ports);
+	e->inputs = mixer_inputs(e->mixer);
+	e->in_ports = calloc(e->inputs, sizeof *e->in_ports);
 	e->out_ports = calloc(e->outputs, sizeof *e->out_ports);
-	e->in_buf = calloc(e->lanes, sizeof *e->in_buf);
+	e->in_buf = calloc(e->inputs, sizeof *e->in_buf);
 	e->out_buf = calloc(e->outputs, sizeof *e->out_buf);
 	if (!e->in_ports || !e->out_ports || !e->in_buf || !e->out_buf) {
 		log_err("out of memory");
@@ -464,7 +468,7 @@ struct engine *engine_open(const struct engine_config *cfg, struct control *ctl)
 	log_info("JACK client '%s' on server '%s': %u Hz, %u frames, %u input ports, %u output ports, "
 	         "master latency %u frames",
 	         jack_get_client_name(e->client), cfg->server ? cfg->server : "default", e->rate,
-	         atomic_load(&e->period), e->lanes, e->outputs, mixer_latency(e->mixer));
+	         atomic_load(&e->period), e->inputs, e->outputs, mixer_latency(e->mixer));
 	return e;
 fail:
 	engine_close(e);
@@ -513,14 +517,16 @@ static int engine_natcmp(const void *a, const void *b)
 	return (unsigned char)*x - (unsigned char)*y;
 }
 
-static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs, engine_conn_fn fn,
-                               void *ctx)
+/* to_inputs: our inputs from k ports from input first (the lanes, or
+ * talk_in), else master_L/R to two ports. */
+static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs, unsigned first,
+                               engine_conn_fn fn, void *ctx)
 {
 	const char **all = jack_get_ports(e->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
 	                                  to_inputs ? JackPortIsOutput : JackPortIsInput);
 	const char *own = jack_get_client_name(e->client);
 	size_t ownlen = strlen(own);
-	unsigned n = 0, made = 0, want = to_inputs ? e->lanes : 2;
+	unsigned n = 0, made = 0, want = !to_inputs ? 2 : first < e->lanes ? e->lanes : 1;
 	const char *match[1024];
 
 	if (!all) {
@@ -533,7 +539,7 @@ static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs
 			match[n++] = all[i];
 	qsort(match, n, sizeof *match, engine_natcmp);
 	for (unsigned i = 0; i < n && i < want; i++) {
-		jack_port_t *mine = to_inputs ? e->in_ports[i] : e->out_ports[i];
+		jack_port_t *mine = to_inputs ? e->in_ports[first + i] : e->out_ports[i];
 		const char *src = to_inputs ? match[i] : jack_port_name(mine);
 		const char *dst = to_inputs ? jack_port_name(mine) : match[i];
 		int r = jack_connect(e->client, src, dst);
@@ -555,13 +561,21 @@ static int engine_connect_glob(struct engine *e, const char *glob, int to_inputs
 int engine_connect_inputs(struct engine *e, const char *glob, engine_conn_fn made, void *ctx)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
-	return e->client ? engine_connect_glob(e, glob, 1, made, ctx) : -1;
+	return e->client ? engine_connect_glob(e, glob, 1, 0, made, ctx) : -1;
+}
+
+int engine_connect_talkback(struct engine *e, const char *glob, engine_conn_fn made, void *ctx)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (!e->talkback)
+		return 0;
+	return e->client ? engine_connect_glob(e, glob, 1, e->lanes, made, ctx) : -1;
 }
 
 int engine_connect_master(struct engine *e, const char *glob, engine_conn_fn made, void *ctx)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
-	return e->client ? engine_connect_glob(e, glob, 0, made, ctx) : -1;
+	return e->client ? engine_connect_glob(e, glob, 0, 0, made, ctx) : -1;
 }
 
 void engine_tick(struct engine *e)
@@ -727,7 +741,7 @@ const char *engine_client_name(const struct engine *e)
 
 static jack_port_t *engine_own_port(struct engine *e, const char *shortname)
 {
-	for (unsigned i = 0; i < e->lanes; i++)
+	for (unsigned i = 0; i < e->inputs; i++)
 		if (!strcmp(jack_port_short_name(e->in_ports[i]), shortname))
 			return e->in_ports[i];
 	for (unsigned o = 0; o < e->outputs; o++)
@@ -745,8 +759,8 @@ void engine_foreach_connection(struct engine *e, engine_conn_fn fn, void *ctx)
 	ASSERT_ROLE(ROLE_CONTROL);
 	if (!e->client)
 		return;
-	for (unsigned k = 0; k < e->lanes + e->outputs; k++) {
-		jack_port_t *p = k < e->lanes ? e->in_ports[k] : e->out_ports[k - e->lanes];
+	for (unsigned k = 0; k < e->inputs + e->outputs; k++) {
+		jack_port_t *p = k < e->inputs ? e->in_ports[k] : e->out_ports[k - e->inputs];
 		const char **peers = jack_port_get_all_connections(e->client, p);
 		if (!peers)
 			continue;
@@ -1015,7 +1029,7 @@ int engine_reopen(struct engine *e)
 	pthread_join(e->opener_thread, NULL);
 	atomic_store(&e->opener, OPENER_IDLE);
 	/* the lost client is closed now: no cycle of it can run */
-	memset(e->in_ports, 0, e->lanes * sizeof *e->in_ports);
+	memset(e->in_ports, 0, e->inputs * sizeof *e->in_ports);
 	memset(e->out_ports, 0, e->outputs * sizeof *e->out_ports);
 	e->midi_in = e->midi_out = NULL;
 	e->rt_client = NULL;
@@ -1048,7 +1062,7 @@ int engine_reopen(struct engine *e)
 		 * the old rate: a new mixer, every value at its default until
 		 * the caller re-sends the model; what the queue still holds was
 		 * meant for the old one (no RT thread runs: we may drain it) */
-		struct mixer_config mc = {e->mono, e->stereo, e->buses, (double)rate};
+		struct mixer_config mc = {e->mono, e->stereo, e->buses, (double)rate, (unsigned)e->talkback};
 		struct mixer *m = mixer_new(&mc);
 		if (!m || (e->stems && mixer_tap_new(m) < 0)) {
 			mixer_free(m);

@@ -22,6 +22,7 @@ struct engine_config {
 	const char *name;   /* JACK client name */
 	const char *server; /* JACK server name or NULL for the default */
 	unsigned mono, stereo, buses;
+	int talkback; /* the input talk_in (after the channels' inputs) */
 };
 
 struct engine;
@@ -39,6 +40,9 @@ typedef void (*engine_conn_fn)(void *ctx, const char *port, const char *peer);
  * connection made or found made, so that the session remembers it. */
 int engine_connect_inputs(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
 int engine_connect_master(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
+/* talk_in from the first JACK output port matching glob (natural order);
+ * the same return values, 0 without --talkback. */
+int engine_connect_talkback(struct engine *e, const char *glob, engine_conn_fn made, void *ctx);
 /* Control thread, before engine_start: timer (a control loop timer id)
  * is woken (control_timer_post) on every xrun, graph change, server loss
  * and return, so a timer that looks at those can sleep meanwhile.  -1

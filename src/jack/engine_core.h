@@ -28,6 +28,8 @@ struct engine {
 	struct mixer *mixer;
 	struct rtq queue;
 	unsigned lanes, outputs;
+	unsigned inputs; /* input ports: the lanes, then talk_in with --talkback */
+	int talkback;
 	jack_port_t **in_ports;
 	jack_port_t **out_ports;
 	/* the client the process callback runs in: set before jack_activate,

@@ -32,7 +32,7 @@ void engine_latency_apply(struct engine *e, jack_latency_callback_mode_t mode)
 	jack_latency_range_t r, in_r = {UINT32_MAX, 0};
 
 	if (mode == JackCaptureLatency) {
-		for (unsigned i = 0; i < e->lanes; i++) {
+		for (unsigned i = 0; i < e->inputs; i++) {
 			jack_port_get_latency_range(e->in_ports[i], JackCaptureLatency, &r);
 			if (r.min < in_r.min)
 				in_r.min = r.min;
@@ -59,7 +59,7 @@ void engine_latency_apply(struct engine *e, jack_latency_callback_mode_t mode)
 		}
 		if (out_r.min == UINT32_MAX)
 			out_r.min = 0;
-		for (unsigned i = 0; i < e->lanes; i++)
+		for (unsigned i = 0; i < e->inputs; i++)
 			jack_port_set_latency_range(e->in_ports[i], JackPlaybackLatency, &out_r);
 	}
 }

@@ -65,6 +65,15 @@ enum param_taper {
  * (fx_division_beats): d = dotted, t = triplet. */
 #define FX_TYPES     "off reverb delay chorus"
 #define FX_DIVISIONS "1/1 1/2 1/2d 1/2t 1/4 1/4d 1/4t 1/8 1/8d 1/8t 1/16 1/16d 1/16t 1/32"
+/* The oscillator (dsp/gen.h) and where it goes: master, the monitor, or
+ * aux bus <a> as "bus/<a>" (value 1 + a).  The names go up to the most
+ * buses a console can have (JMX_MAX_BUSES); the model refuses a bus the
+ * console was not started with (model.c). */
+#define GEN_TYPES "sine pink white"
+#define GEN_DESTS                                                                                            \
+	"master mon bus/1 bus/2 bus/3 bus/4 bus/5 bus/6 bus/7 bus/8 bus/9 bus/10 bus/11 bus/12 bus/13 "      \
+	"bus/14 bus/15 bus/16 bus/17 bus/18 bus/19 bus/20 bus/21 bus/22 bus/23 bus/24 bus/25 bus/26 bus/27 " \
+	"bus/28 bus/29 bus/30 bus/31 bus/32"
 
 /* clang-format off */
 #define JMX_PARAMS(X) \
@@ -169,6 +178,21 @@ X(MASTER_LOUD_I,       SC_GLOBAL, "/master/loudness/i", NULL,      PT_METER, "LU
 X(MASTER_LOUD_LRA,     SC_GLOBAL, "/master/loudness/lra", NULL,    PT_METER, "LU",      0, 100, TP_NONE, DEF(0), NULL, "Loudness range (EBU Tech 3342) since the same reset, updated every second.") \
 X(MASTER_LOUD_TP,      SC_GLOBAL, "/master/loudness/tp", NULL,     PT_METER, "dBTP", -120, 20, TP_NONE, DEF(0), NULL, "Maximum true peak of the master since the same reset.") \
 X(MON_FADER,           SC_GLOBAL, "/mon/fader/db", "/mon/fader",           PT_FLOAT, "dB", -90, 10, TP_FADER, DEF(0), NULL, "Monitor output level.") \
+X(GEN_ON,              SC_GLOBAL, "/gen/on", NULL,                 PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Oscillator on (click-free).") \
+X(GEN_TYPE,            SC_GLOBAL, "/gen/type", NULL,               PT_ENUM,  "",     0,  2, TP_NONE, DEF(0), GEN_TYPES, "Oscillator signal: sine, pink or white noise (noise at the RMS of a sine of the same level).") \
+X(GEN_HZ,              SC_GLOBAL, "/gen/hz", "/gen/hz/norm",       PT_FLOAT, "Hz",  20, 20000, TP_LOG, DEF(1000), NULL, "Oscillator sine frequency.") \
+X(GEN_LEVEL,           SC_GLOBAL, "/gen/level/db", "/gen/level",   PT_FLOAT, "dBFS", -90, 0, TP_LIN, DEF(-20), NULL, "Oscillator level: a sine's peak (0 dBFS = full scale); noise has the same RMS as that sine.") \
+X(GEN_DEST,            SC_GLOBAL, "/gen/dest", NULL,               PT_ENUM,  "",     0, 33, TP_NONE, DEF(0), GEN_DESTS, "Oscillator destination: master, mon (the monitor) or bus/<a>, added to the sum before that output's fader.") \
+X(TALK_ON,             SC_GLOBAL, "/talk/on", NULL,                PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Talkback on (latched; momentary with /talk/on/touch 1 and 0): talk_in to the selected destinations, and the monitor dims.") \
+X(TALK_LEVEL,          SC_GLOBAL, "/talk/level/db", "/talk/level", PT_FLOAT, "dB", -90, 10, TP_FADER, DEF(0), NULL, "Talkback level.") \
+X(TALK_DEST_MASTER,    SC_GLOBAL, "/talk/dest/master", NULL,       PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Talkback goes to the master (added to its sum, before the master fader).") \
+X(TALK_DEST,           SC_BUS,    "/talk/dest/<a>", NULL,          PT_BOOL,  "",     0,  1, TP_NONE, DEF(1), NULL, "Talkback goes to aux bus <a> (added to its sum, before the bus fader).") \
+X(MON_DIM,             SC_GLOBAL, "/mon/dim", NULL,                PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Dim the monitor by /mon/dim/db (also while talkback is on).") \
+X(MON_DIM_DB,          SC_GLOBAL, "/mon/dim/db", "/mon/dim/db/norm", PT_FLOAT, "dB", -60, 0, TP_LIN, DEF(-20), NULL, "Monitor dim depth.") \
+X(MON_MONO,            SC_GLOBAL, "/mon/mono", NULL,               PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Monitor in mono: (L+R)/2 (the sum at -6 dB) on both sides.") \
+X(MON_CUT,             SC_GLOBAL, "/mon/cut", NULL,                PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Cut the monitor output (click-free).") \
+X(MASTER_CORR,         SC_GLOBAL, "/master/correlation", NULL,     PT_METER, "",    -1,  1, TP_NONE, DEF(0), NULL, "Phase correlation of master L and R, sum(LR)/sqrt(sum(LL)sum(RR)) over 300 ms (exponential): +1 mono, 0 unrelated, -1 inverted; 0 in silence.") \
+X(MASTER_MONOLOSS,     SC_GLOBAL, "/master/monoloss/db", NULL,     PT_METER, "dB",   0, 120, TP_NONE, DEF(0), NULL, "Mono loss of the master over the same 300 ms: 10 log10 of the stereo power (L^2+R^2)/2 over the mono power ((L+R)/2)^2; 0 for mono, 3.01 for unrelated equal signals, 120 when everything cancels; 0 in silence.") \
 X(MON_AFL,             SC_GLOBAL, "/mon/afl", NULL,                PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Solo is after-fader (AFL, post-pan) instead of pre-fader (PFL).")
 /* clang-format on */
 

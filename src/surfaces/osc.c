@@ -253,7 +253,7 @@ static void osc_set(struct osc *o, const char *path, const struct osc_route *r, 
 	                                     : model_set(o->model, id, i1, i2, v, o);
 	o->cur.force_clamp = 0;
 	if (res < 0)
-		osc_error(o, path, "rejected");
+		osc_error(o, path, id == P_GEN_DEST ? "no such bus on this console" : "rejected");
 	else
 		o->st.applied++;
 }
@@ -509,6 +509,20 @@ static void osc_command(struct osc *o, const char *path, const struct osc_route 
 		osc_wire_i(&m, (int32_t)o->st.send_failed);
 		osc_reply(o, &m);
 		break;
+	case CMD_SOLO_CLEAR:
+		if (argc != 0) {
+			osc_error(o, path, "takes no arguments");
+			break;
+		}
+		for (unsigned c = 0; c < o->shape.channels; c++)
+			if (model_get(o->model, P_CH_SOLO, c, 0) >= 0.5f &&
+			    model_set(o->model, P_CH_SOLO, c, 0, 0.0f, o) >= 0)
+				o->st.applied++;
+		for (unsigned a = 0; a < o->shape.buses; a++) /* bus solos (AFL) too */
+			if (model_get(o->model, P_BUS_SOLO, a, 0) >= 0.5f &&
+			    model_set(o->model, P_BUS_SOLO, a, 0, 0.0f, o) >= 0)
+				o->st.applied++;
+		break;
 	case CMD_DUMP:
 		osc_cmd_dump(o, path, types, argv, argc);
 		break;
@@ -568,6 +582,11 @@ static void osc_automation_cmd(struct osc *o, const char *path, const struct osc
 			osc_error(o, path, "unsupported argument type");
 			return;
 		}
+	}
+	/* talkback is momentary through its touch: pressed while touched */
+	if (r->id == P_TALK_ON && r->form == FORM_TOUCH && argc == 1 && !a[0].str && isfinite(a[0].num)) {
+		o->cur.form = 0; /* the sender's button shows the state too */
+		model_set(o->model, P_TALK_ON, 0, 0, a[0].num > 0 ? 1.0f : 0.0f, o);
 	}
 	enum osc_param_cmd c = r->form == FORM_AUTO    ? OSC_PARAM_AUTO
 	                       : r->form == FORM_TOUCH ? OSC_PARAM_TOUCH

@@ -70,6 +70,7 @@ enum osc_cmd {
 	CMD_UNSUBSCRIBE,
 	CMD_METERS,
 	CMD_STATS,
+	CMD_SOLO_CLEAR,
 	CMD_EXT
 };
 #define OSC_MAX_EXT      32u /* commands handled outside this module */

@@ -46,6 +46,9 @@ const struct osc_route_command osc_route_commands[] = {
      "TouchOSC."},
     {"/stats", CMD_STATS, "",
      "Replies /stats i:datagrams i:denied i:malformed i:messages i:applied i:errors i:sent i:send_failed."},
+    {"/solo/clear", CMD_SOLO_CLEAR, "",
+     "Clears every channel's and bus's solo (/ch/<n>/solo 0, /bus/<a>/solo 0), as one change: the monitor "
+     "returns to the master."},
     /* implemented in main.c, bound with osc_add_command */
     {"/engine/status", CMD_EXT, "",
      "Replies /engine/status s:state i:sample_rate i:period h:xruns h:late f:dsp_max h:frames "
