@@ -235,6 +235,7 @@ static void fill(const char *tmpl, const char *n, const char *a, const char *b, 
 	size_t k = 0;
 	for (const char *s = tmpl; *s && k + 1 < len;) {
 		if (s[0] == '<' && s[1] && s[2] == '>') {
+			/* b stands for <b>, <d> and <g>: a path has at most one */
 			const char *v = s[1] == 'n' ? n : s[1] == 'a' ? a : b;
 			k += (size_t)snprintf(out + k, len - k, "%s", v);
 			s += 3;
@@ -402,7 +403,7 @@ static int cmd_numbers(void)
 		const struct param_info *p = &param_table[id];
 		if (p->type != PT_FLOAT)
 			continue;
-		if ((p->scope == SC_BUS || p->scope == SC_CH_BUS) && buses == 0)
+		if (strstr(p->path, "<a>") && buses == 0)
 			continue;
 		nparams++;
 		fill(p->path, "1", "1", "1", path, sizeof path);
@@ -527,11 +528,14 @@ static unsigned n_of(const struct param_info *p, char which)
 {
 	switch (which) {
 	case 'n':
-		return p->scope == SC_CH || p->scope == SC_CH_BAND || p->scope == SC_CH_BUS ? channels : 1;
+		return strstr(p->path, "<n>") ? channels : 1;
 	case 'a':
-		return p->scope == SC_BUS || p->scope == SC_CH_BUS ? buses : 1;
+		return strstr(p->path, "<a>") ? buses : 1;
 	default:
-		return p->scope == SC_CH_BAND || p->scope == SC_MASTER_BAND ? JMX_BANDS : 1;
+		return strstr(p->path, "<b>")   ? JMX_BANDS
+		       : strstr(p->path, "<d>") ? JMX_DCAS
+		       : strstr(p->path, "<g>") ? JMX_MUTEGROUPS
+		                                : 1;
 	}
 }
 
@@ -665,7 +669,7 @@ static int cmd_random(double seconds, double rate)
 
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		const struct param_info *p = &param_table[id];
-		if (settable(p) && !((p->scope == SC_BUS || p->scope == SC_CH_BUS) && buses == 0))
+		if (settable(p) && !(strstr(p->path, "<a>") && buses == 0))
 			ids[n_ids++] = (enum param_id)id;
 	}
 	long t0 = now_ms(), end = t0 + (long)(seconds * 1000.0);

@@ -58,7 +58,9 @@ static float other_value(enum param_id id, unsigned i2, int audible)
 		return (float)(((int)def + 1) % ((int)p->max + 1));
 	case PT_FLOAT:
 		do {
-			if (audible && p->taper == TP_FADER)
+			if (audible && id == P_DCA_FADER) /* every channel is in all 8 */
+				v = (float)(-1.0 + 2.0 * urand());
+			else if (audible && p->taper == TP_FADER)
 				v = (float)(-20.0 + 25.0 * urand());
 			else
 				v = (float)(p->min + (p->max - p->min) * (0.05 + 0.9 * urand()));

@@ -143,25 +143,28 @@ function groups(table, prefix) {
   return out;
 }
 
-// Controls for rows with indices idx; rows with a <b> (band) or <a> (bus)
-// dimension are laid out one line per index.
+// Controls for rows with indices idx; rows with a <b> (band), <a> (bus),
+// <d> (DCA group) or <g> (mute group) dimension are laid out one line per
+// index.
 function card(ctx, title, rows, idx) {
   const c = el('section', 'card');
   c.append(el('h3', null, title));
-  const flat = rows.filter((p) => !p.dims.some((d) => d === 'b' || d === 'a'));
+  const lined = ['b', 'a', 'd', 'g'].filter((d) => !(d === 'a' && idx.a !== undefined));
+  const flat = rows.filter((p) => !p.dims.some((d) => lined.includes(d)));
   const body = el('div', 'card-body');
   for (const p of flat) {
     if (p.type === 'meter' && p.unit === 'dBFS') continue; // the strip shows levels
     body.append(control(ctx, p, idx));
   }
   c.append(body);
-  for (const dim of ['b', 'a']) {
+  for (const dim of lined) {
     const per = rows.filter((p) => p.dims.includes(dim));
     if (!per.length) continue;
     const count = ctx.table.counts[dim] || 0;
     for (let k = 1; k <= count; k++) {
       const line = el('div', 'card-line');
-      line.append(el('span', 'line-name', dim === 'b' ? 'Band ' + k : nameOf(ctx, 'bus', k)));
+      const label = { b: 'Band ' + k, d: 'DCA ' + k, g: 'Mute group ' + k }[dim] ?? nameOf(ctx, 'bus', k);
+      line.append(el('span', 'line-name', label));
       for (const p of per) line.append(control(ctx, p, { ...idx, [dim]: k }, { name: lineName(p) }));
       c.append(line);
     }
@@ -446,6 +449,9 @@ export function masterView(ctx, root) {
     if (title === 'Compressor') cd.insertBefore(compCurve(ctx, '/master/comp/', {}), cd.children[1]);
     cards.append(cd);
   }
+  // DCA and mute groups: one line per group (the table's <d> and <g>)
+  const grp = ctx.table.under('/dca/').concat(ctx.table.under('/mutegroup/'));
+  if (grp.length) cards.append(card(ctx, 'Groups', grp, {}));
   const mon = ctx.table.under('/mon/');
   if (mon.length) cards.append(card(ctx, 'Monitor', mon, {}));
   grid.append(cards);
