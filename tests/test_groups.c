@@ -29,6 +29,7 @@
  */
 #include <string.h>
 
+#include "dsp_biquad.h"
 #include "lanes.h"
 #include "sim.h"
 #include "test_util.h"
@@ -311,6 +312,93 @@ static void test_mutegrp(void)
 	printf("  mutegrp: ramp %u frames; release restores individual mutes\n", last - start);
 }
 
+/* ---- linked pairs ----------------------------------------------------------------- */
+
+static void test_link(void)
+{
+	struct src src = {{DC, 0.01}, {0, 0}};
+	struct sim *s = console(3, 1, &src);
+	sim_osc_s(s, "/ch/1/name", "L");
+	sim_osc_s(s, "/ch/2/name", "R");
+	sim_osc_i(s, "/ch/1/hpf/on", 1);
+	sim_osc_f(s, "/ch/1/eq/2/db", 6);
+	sim_osc_f(s, "/ch/1/pan", 0.2f);
+	sim_osc_f(s, "/ch/1/fader/db", -3);
+	sim_osc_f(s, "/ch/1/send/1/level/db", -6);
+	sim_osc_i(s, "/ch/1/dca/4", 1);
+	sim_osc_i(s, "/ch/1/mutegroup/3", 1);
+	sim_osc_i(s, "/ch/1/polarity", 1);
+	sim_osc_i(s, "/ch/1/link", 1);
+	CHECK(query1(s, "/ch/2/link") == 1, "the pair's link reads 1 on channel 2");
+	CHECK(query1(s, "/ch/2/hpf/on") == 1 && query1(s, "/ch/2/eq/2/db") == 6 &&
+	          query1(s, "/ch/2/fader/db") == -3 && query1(s, "/ch/2/send/1/level/db") == -6 &&
+	          query1(s, "/ch/2/dca/4") == 1 && query1(s, "/ch/2/mutegroup/3") == 1,
+	      "linking copies channel 1 to channel 2");
+	CHECK(fabs(query1(s, "/ch/2/pan") - 0.8) < 1e-6, "pan mirrored: %g, want 0.8",
+	      query1(s, "/ch/2/pan"));
+	CHECK(query1(s, "/ch/2/polarity") == 0, "polarity stays each channel's own");
+	const struct sim_msg *m = sim_query(s, "/ch/2/name");
+	CHECK(m && !strcmp(m->str[0], "R"), "names stay apart");
+
+	/* a change to either applies to both */
+	sim_osc_f(s, "/ch/2/fader/db", -7);
+	sim_osc_f(s, "/ch/2/pan", 0.1f);
+	sim_osc_f(s, "/ch/1/eq/3/hz", 1234);
+	CHECK(query1(s, "/ch/1/fader/db") == -7, "ch 2's fader moved ch 1's (%g)",
+	      query1(s, "/ch/1/fader/db"));
+	CHECK(fabs(query1(s, "/ch/1/pan") - 0.9) < 1e-6, "ch 2's pan mirrored on ch 1 (%g)",
+	      query1(s, "/ch/1/pan"));
+	CHECK(query1(s, "/ch/2/eq/3/hz") == 1234, "ch 1's EQ moved ch 2's");
+	/* the last odd channel has no partner */
+	sim_osc_i(s, "/ch/3/link", 1);
+	CHECK(query1(s, "/ch/3/link") == 0, "channel 3 of 3 cannot link");
+	/* unlinked, each is its own again */
+	sim_osc_i(s, "/ch/2/link", 0);
+	sim_osc_f(s, "/ch/1/fader/db", -1);
+	CHECK(query1(s, "/ch/1/link") == 0 && query1(s, "/ch/2/fader/db") == -7, "unlinked: apart again");
+	sim_free(s);
+
+	/* stereo-linked detection: ch 1 DC 0.5 (-6.02 dBFS) hard left, ch 2
+	 * DC 0.01 (-40 dBFS), compressor at -30 dB, 4:1, hard knee.  Alone,
+	 * ch 2 stays under the threshold; linked, both take ch 1's gain
+	 * reduction, computed from the static curve. */
+	for (int linked = 0; linked < 2; linked++) {
+		s = console(2, 0, &src);
+		sim_osc_f(s, "/ch/1/pan", 0);
+		sim_osc_f(s, "/ch/2/pan", 1);
+		for (int c = 1; c <= 2; c++) {
+			char p[64];
+			snprintf(p, sizeof p, "/ch/%d/dyn/on", c);
+			sim_osc_i(s, p, 1);
+			snprintf(p, sizeof p, "/ch/%d/dyn/thr/db", c);
+			sim_osc_f(s, p, -30);
+			snprintf(p, sizeof p, "/ch/%d/dyn/ratio", c);
+			sim_osc_f(s, p, 4);
+			snprintf(p, sizeof p, "/ch/%d/dyn/knee/db", c);
+			sim_osc_f(s, p, 0);
+		}
+		if (linked)
+			sim_osc_i(s, "/ch/1/link", 1);
+		sim_run(s, RATE / 2); /* attack 10 ms, release 100 ms: settled */
+		sim_capture(s, PERIOD);
+		sim_run(s, PERIOD);
+		double gr = comp_gr_db((float)db20(DC), -30, 4, 0); /* 23.98 x 3/4 = 17.99 dB */
+		double l = db20(fabs(s->cap[O_ML][PERIOD - 1])), r = db20(fabs(s->cap[O_MR][PERIOD - 1]));
+		double want_r = db20(0.01) - (linked ? gr : 0);
+		/* the detector's fast log2/exp2: < 0.001 dB (strip.c) */
+		CHECK(fabs(l - (db20(DC) - gr)) < 0.002, "%s: ch 1 at %.4f dB, want %.4f",
+		      linked ? "linked" : "apart", l, db20(DC) - gr);
+		CHECK(fabs(r - want_r) < 0.002, "%s: ch 2 at %.4f dB, want %.4f", linked ? "linked" : "apart",
+		      r, want_r);
+		if (linked)
+			printf(
+			    "  link: copies, mirrors; linked detection reduces the quiet channel by %.3f dB "
+			    "(static curve %.3f)\n",
+			    db20(0.01) - r, gr);
+		sim_free(s);
+	}
+}
+
 /* ---- colours ------------------------------------------------------------------------ */
 
 static void test_color(void)
@@ -337,6 +425,7 @@ int main(void)
 	test_dca();
 	test_dcamove();
 	test_mutegrp();
+	test_link();
 	test_color();
 	return test_exit("test_groups");
 }

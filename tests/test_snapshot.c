@@ -74,6 +74,8 @@ static float other_value(enum param_id id, unsigned i2, int audible)
 
 static void set_all(struct model *m, int audible)
 {
+	/* every instance its own value: linked pairs must not copy each other */
+	model_set_follow(m, 0);
 	for (unsigned k = 0; k < P_COUNT; k++) {
 		enum param_id id = (enum param_id)k;
 		unsigned n1, n2;
@@ -93,6 +95,7 @@ static void set_all(struct model *m, int audible)
 				}
 			}
 	}
+	model_set_follow(m, 1);
 }
 
 static unsigned count_instances(const struct model *m)

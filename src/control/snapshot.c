@@ -105,6 +105,8 @@ struct snapshot *snapshot_new(const struct param_shape *shape)
 	if (!s)
 		return NULL;
 	s->values = model_new(shape, NULL);
+	if (s->values) /* a file's pairs are as they were saved */
+		model_set_follow(s->values, 0);
 	s->lanes = lanes_new(shape);
 	if (!s->values || !s->lanes) {
 		model_free(s->values);
@@ -826,6 +828,9 @@ unsigned snapshot_apply(const struct snapshot *s, struct model *live, float fade
 
 	if (a->channels != b->channels || a->buses != b->buses)
 		return 0;
+	/* the scene's linked pairs are consistent as saved: each value goes
+	 * where the scene says, not to the partner too */
+	model_set_follow(live, 0);
 	for (unsigned k = 0; k < P_COUNT; k++) {
 		enum param_id id = (enum param_id)k;
 		const struct param_info *pi = &param_table[id];
@@ -861,6 +866,7 @@ unsigned snapshot_apply(const struct snapshot *s, struct model *live, float fade
 			}
 		}
 	}
+	model_set_follow(live, 1);
 	return changed;
 }
 
