@@ -20,6 +20,11 @@
  *            a linked pair detects on both (the quiet channel is reduced by
  *            the loud one's gain reduction, computed from the static curve)
  *   color    colour names and numbers
+ *   presets  a channel preset holds the processing and nothing else, loads
+ *            onto another channel leaving its fader, sends, DCAs and name,
+ *            refuses hostile names (nothing written in or outside the
+ *            directory), a bus preset on a channel, damaged files; saving
+ *            again replaces the file whole, a planted symlink is refused
  *
  * Expected levels come from the laws (dB, constant-power pan, the X32
  * fader law of test_util.h, the compressor's static curve), never from the
@@ -27,7 +32,10 @@
  *
  * Threads: one (see sim.h).
  */
+#include <dirent.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dsp_biquad.h"
 #include "lanes.h"
@@ -420,6 +428,187 @@ static void test_color(void)
 	printf("  color: names, numbers, an unknown name refused\n");
 }
 
+/* ---- strip presets -------------------------------------------------------------- */
+
+static int reply_ok(struct sim *s, const char *path, const char *name, unsigned from)
+{
+	const struct sim_msg *m = sim_last(s, path, from);
+	return m && !strcmp(m->str[0], name) && !sim_last(s, "/error", from);
+}
+
+static char *slurp(const char *dir, const char *file)
+{
+	static char buf[65536];
+	char p[256];
+	snprintf(p, sizeof p, "%s/%s", dir, file);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return NULL;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+static unsigned count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	unsigned n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += e->d_name[0] != '.' || (e->d_name[1] && strcmp(e->d_name, ".."));
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_presets(void)
+{
+	struct src src = {{0}, {0}};
+	struct sim *s = console(4, 1, &src);
+	unsigned from = s->nmsg;
+	sim_osc_i(s, "/ch/1/hpf/on", 1);
+	sim_osc_f(s, "/ch/1/hpf/hz", 120);
+	sim_osc_f(s, "/ch/1/eq/2/db", 4.5f);
+	sim_osc_s(s, "/ch/1/eq/4/type", "peak");
+	sim_osc_f(s, "/ch/1/dyn/thr/db", -25);
+	sim_osc_i(s, "/ch/1/gate/on", 1);
+	sim_osc_f(s, "/ch/1/fader/db", -5);
+	sim_osc_s(s, "/ch/1/name", "Kick");
+	sim_osc_f(s, "/ch/1/send/1/level/db", -3);
+	sim_osc_i(s, "/ch/1/dca/2", 1);
+	sim_osc_s(s, "/ch/1/preset/save", "kick");
+	CHECK(reply_ok(s, "/ch/1/preset/save", "kick", from), "/ch/1/preset/save kick replies its name");
+	const char *t = slurp(s->dir, "kick.preset");
+	CHECK(t && strstr(t, "jackmixd-preset 1\nkind ch\n") && strstr(t, "\neq/2/db 4.5\n") &&
+	          strstr(t, "\nhpf/hz 120\n") && strstr(t, "\neq/4/type 0\n") && strstr(t, "\nend\n"),
+	      "the file holds the processing:\n%s", t ? t : "(none)");
+	CHECK(t && !strstr(t, "fader") && !strstr(t, "send") && !strstr(t, "name") && !strstr(t, "dca") &&
+	          !strstr(t, "mute") && !strstr(t, "pan"),
+	      "and no routing, fader, name or membership");
+
+	/* load onto channel 3: its processing changes, nothing else */
+	sim_osc_s(s, "/ch/3/name", "Snare");
+	from = s->nmsg;
+	sim_osc_s(s, "/ch/3/preset/load", "kick");
+	CHECK(reply_ok(s, "/ch/3/preset/load", "kick", from), "/ch/3/preset/load kick");
+	CHECK(query1(s, "/ch/3/hpf/on") == 1 && query1(s, "/ch/3/hpf/hz") == 120 &&
+	          query1(s, "/ch/3/eq/2/db") == 4.5 && query1(s, "/ch/3/eq/4/type") == 0 &&
+	          query1(s, "/ch/3/dyn/thr/db") == -25 && query1(s, "/ch/3/gate/on") == 1,
+	      "channel 3 has channel 1's processing");
+	const struct sim_msg *m = sim_query(s, "/ch/3/name");
+	CHECK(query1(s, "/ch/3/fader/db") == 0 && query1(s, "/ch/3/send/1/level/db") == -90 &&
+	          query1(s, "/ch/3/dca/2") == 0 && m && !strcmp(m->str[0], "Snare"),
+	      "channel 3's fader, sends, DCAs and name untouched");
+
+	/* hostile and bad names never become files, anywhere */
+	unsigned before = count_entries(s->dir);
+	static const char *const bad[] = {
+	    "../evil",
+	    "a/b",
+	    ".hidden",
+	    "",
+	    "x y",
+	    "/tmp/abs",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	for (unsigned k = 0; k < sizeof bad / sizeof *bad; k++) {
+		from = s->nmsg;
+		sim_osc_s(s, "/ch/1/preset/save", bad[k]);
+		CHECK(sim_last(s, "/error", from) != NULL, "save '%s' refused", bad[k]);
+		from = s->nmsg;
+		sim_osc_s(s, "/preset/delete", bad[k]);
+		CHECK(sim_last(s, "/error", from) != NULL, "delete '%s' refused", bad[k]);
+	}
+	char up[256];
+	snprintf(up, sizeof up, "%s/../evil.preset", s->dir);
+	CHECK(access(up, F_OK) != 0, "nothing written outside the directory");
+	CHECK(count_entries(s->dir) == before, "nothing written inside it either");
+
+	/* a bus preset is not a channel's */
+	from = s->nmsg;
+	sim_osc_s(s, "/bus/1/preset/save", "busp");
+	CHECK(reply_ok(s, "/bus/1/preset/save", "busp", from), "/bus/1/preset/save busp");
+	from = s->nmsg;
+	sim_osc_s(s, "/ch/2/preset/load", "busp");
+	CHECK(sim_last(s, "/error", from) != NULL, "a bus preset onto a channel: /error");
+	from = s->nmsg;
+	sim_osc_s(s, "/ch/9/preset/load", "kick");
+	CHECK(sim_last(s, "/error", from) != NULL, "channel 9 of 4: /error");
+
+	/* a damaged file changes nothing */
+	char p[256];
+	snprintf(p, sizeof p, "%s/bad.preset", s->dir);
+	FILE *f = fopen(p, "w");
+	if (f) {
+		fputs("jackmixd-preset 1\nkind ch\nhpf/on 1\nfader/db -90\nend\n", f);
+		fclose(f);
+	}
+	from = s->nmsg;
+	sim_osc_s(s, "/ch/2/preset/load", "bad");
+	CHECK(sim_last(s, "/error", from) != NULL && query1(s, "/ch/2/hpf/on") == 0 &&
+	          query1(s, "/ch/2/fader/db") == 0,
+	      "a preset with a fader line: /error, channel 2 untouched");
+	f = fopen(p, "w");
+	if (f) {
+		fputs("jackmixd-preset 1\nkind ch\nhpf/on 1\n", f); /* cut short */
+		fclose(f);
+	}
+	from = s->nmsg;
+	sim_osc_s(s, "/ch/2/preset/load", "bad");
+	CHECK(sim_last(s, "/error", from) != NULL && query1(s, "/ch/2/hpf/on") == 0,
+	      "a preset without its end line: /error, nothing changed");
+
+	/* atomic replacement: saving again replaces the file whole and leaves
+	 * no temporary file; a planted symlink is refused, its target kept */
+	sim_osc_f(s, "/ch/1/eq/2/db", -3);
+	from = s->nmsg;
+	sim_osc_s(s, "/ch/1/preset/save", "kick");
+	t = slurp(s->dir, "kick.preset");
+	CHECK(reply_ok(s, "/ch/1/preset/save", "kick", from) && t && strstr(t, "\neq/2/db -3\n") &&
+	          !strstr(t, "4.5"),
+	      "saved again: the new values, whole");
+	DIR *d = opendir(s->dir);
+	int tmp = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		tmp |= strstr(e->d_name, ".tmp.") != NULL;
+	if (d)
+		closedir(d);
+	CHECK(!tmp, "no temporary file left");
+	char target[256], link[256];
+	snprintf(target, sizeof target, "%s/target.txt", s->dir);
+	snprintf(link, sizeof link, "%s/planted.preset", s->dir);
+	f = fopen(target, "w");
+	if (f) {
+		fputs("keep me\n", f);
+		fclose(f);
+	}
+	CHECK(symlink("target.txt", link) == 0, "symlink planted");
+	from = s->nmsg;
+	sim_osc_s(s, "/ch/1/preset/save", "planted");
+	t = slurp(s->dir, "target.txt");
+	CHECK(sim_last(s, "/error", from) != NULL && t && !strcmp(t, "keep me\n"),
+	      "a save over a symlink is refused and its target kept");
+	from = s->nmsg;
+	sim_osc_s(s, "/ch/2/preset/load", "planted");
+	CHECK(sim_last(s, "/error", from) != NULL, "a symlinked preset is not read");
+
+	/* list and delete */
+	from = s->nmsg;
+	sim_osc_0(s, "/preset/list");
+	m = sim_last(s, "/preset/list", from);
+	CHECK(m && m->argc == 3 && !strcmp(m->str[0], "bad") && !strcmp(m->str[1], "busp"),
+	      "/preset/list: bad busp kick (%d names)", m ? m->argc : -1);
+	from = s->nmsg;
+	sim_osc_s(s, "/preset/delete", "kick");
+	CHECK(reply_ok(s, "/preset/delete", "kick", from) && !slurp(s->dir, "kick.preset"), "deleted");
+	from = s->nmsg;
+	sim_osc_s(s, "/preset/delete", "planted");
+	CHECK(sim_last(s, "/error", from) != NULL && slurp(s->dir, "target.txt"), "a symlink is not deleted");
+	unlink(link);
+	unlink(target);
+	sim_free(s);
+	printf("  presets: save, load (processing only), hostile names, bad files, atomic replacement\n");
+}
+
 int main(void)
 {
 	test_dca();
@@ -427,5 +616,6 @@ int main(void)
 	test_mutegrp();
 	test_link();
 	test_color();
+	test_presets();
 	return test_exit("test_groups");
 }
