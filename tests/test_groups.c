@@ -7,7 +7,8 @@
  *            DCAs' faders (one channel in two DCAs, the X32 law on
  *            /dca/<d>/fader, a bus as a member, the +10 dB limit, a DCA at
  *            -inf); a DCA mute silences its members; own faders and mutes
- *            never move; /ch/<n>/fader/effective/db reads the sum
+ *            never move; /ch/<n>/fader/effective/db reads the sum and is
+ *            fed back when a DCA moves
  *   dcamove  a timed DCA move follows the dB line at every sample like a
  *            channel fader's own move, and a DCA lane written while the
  *            transport rolls is played back on its members within the
@@ -135,6 +136,25 @@ static void test_dca(void)
 	CHECK(query1(s, "/ch/1/fader/db") == -2.0, "own fader untouched (%g)", query1(s, "/ch/1/fader/db"));
 	CHECK(fabs(query1(s, "/ch/1/fader/effective/db") - (-11.5)) < 1e-5, "effective fader %g, want -11.5",
 	      query1(s, "/ch/1/fader/effective/db"));
+
+	/* the effective fader is fed back when a DCA moves: subscribed to
+	 * values, a DCA 2 move sends ch 1's and ch 2's new sums */
+	lo_message sub = lo_message_new();
+	lo_message_add_int32(sub, 0);
+	lo_message_add_int32(sub, 30);
+	lo_message_add_string(sub, "values,/ch");
+	sim_osc_msg(s, "/subscribe", sub);
+	sim_run(s, RATE); /* the state burst */
+	unsigned from = s->nmsg;
+	sim_osc_f(s, "/dca/2/fader/db", -4.5f);
+	sim_run(s, RATE / 10);
+	const struct sim_msg *fb1 = sim_last(s, "/ch/1/fader/effective/db", from),
+	                     *fb2 = sim_last(s, "/ch/2/fader/effective/db", from);
+	CHECK(fb1 && fb1->num[0] == -12.5 && fb2 && fb2->num[0] == -4.5,
+	      "effective faders fed back after a DCA move: %g %g, want -12.5 -4.5", fb1 ? fb1->num[0] : NAN,
+	      fb2 ? fb2->num[0] : NAN);
+	sim_osc_0(s, "/unsubscribe");
+	sim_osc_f(s, "/dca/2/fader/db", -3.5f);
 
 	/* the X32 law on the normalised DCA fader: 0.5 is -10 dB */
 	sim_osc_f(s, "/dca/1/fader", 0.5f);

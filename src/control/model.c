@@ -214,6 +214,33 @@ static enum model_result model_stage(struct model *m, enum param_id id, unsigned
 	return r;
 }
 
+float model_effective_db(const struct model *m, enum param_id id, unsigned i1)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	int ch = id == P_CH_FADER_EFF;
+	unsigned n = ch ? m->shape.channels : m->shape.buses;
+	if ((id != P_CH_FADER_EFF && id != P_BUS_FADER_EFF) || i1 >= n)
+		return NAN;
+	const float *v = m->value;
+	float own = v[m->offset[ch ? P_CH_FADER : P_BUS_FADER] + i1], db = own;
+	int mu = v[m->offset[ch ? P_CH_MUTE : P_BUS_MUTE] + i1] >= 0.5f;
+	unsigned dca = m->offset[ch ? P_CH_DCA : P_BUS_DCA] + i1 * JMX_DCAS;
+	unsigned mg = m->offset[ch ? P_CH_MUTEGROUP : P_BUS_MUTEGROUP] + i1 * JMX_MUTEGROUPS;
+	/* the same sum as the RT thread's (mixer.c grp_eff) */
+	for (unsigned d = 0; d < JMX_DCAS; d++) {
+		if (v[dca + d] < 0.5f)
+			continue;
+		float g = v[m->offset[P_DCA_FADER] + d];
+		db = g <= JMX_DB_OFF ? JMX_DB_OFF : db + g;
+		mu |= v[m->offset[P_DCA_MUTE] + d] >= 0.5f;
+	}
+	for (unsigned g = 0; g < JMX_MUTEGROUPS; g++)
+		mu |= v[mg + g] >= 0.5f && v[m->offset[P_MUTEGROUP_ON] + g] >= 0.5f;
+	if (mu || db <= JMX_DB_OFF || own <= JMX_DB_OFF)
+		return JMX_DB_OFF;
+	return db > 10.0f ? 10.0f : db;
+}
+
 void model_set_follow(struct model *m, int on)
 {
 	ASSERT_ROLE(ROLE_CONTROL);

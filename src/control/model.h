@@ -63,6 +63,12 @@ const char *model_get_string(const struct model *m, enum param_id id, unsigned i
  * state whose pairs are already consistent is applied value by value. */
 void model_set_follow(struct model *m, int on);
 
+/* The effective fader of channel (P_CH_FADER_EFF) or bus (P_BUS_FADER_EFF)
+ * i1 from the model's values: own fader + its DCAs' in dB, limited to
+ * -90..+10, -90 when muted by itself, a DCA or a mute group (the target
+ * the RT thread folds, mixer.c).  NAN for another id or a bad index. */
+float model_effective_db(const struct model *m, enum param_id id, unsigned i1);
+
 /* Publish every staged change to the RT thread at once. */
 void model_commit(struct model *m);
 
