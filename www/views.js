@@ -17,6 +17,17 @@ function nameOf(ctx, kind, i) {
   return v || (kind === 'ch' ? 'Ch ' + i : 'Bus ' + i);
 }
 
+// X32's colours in table order (off red green yellow blue magenta cyan
+// white), then the same inverted: the colour as text on a dark ground.
+const COLORS = ['', '#d33', '#3b3', '#dd3', '#36e', '#c3c', '#3cc', '#eee'];
+function stripColor(node, v) {
+  const k = Number(v) || 0,
+    c = COLORS[k % 8],
+    inv = k >= 8;
+  node.style.background = c && !inv ? c : '';
+  node.style.color = c ? (inv ? c : '#111') : '';
+}
+
 // One strip.  kind: ch, bus, mon, master; mode: null or the bus whose send
 // levels the channel faders become.
 function strip(ctx, kind, i, mode, lock = false) {
@@ -31,6 +42,12 @@ function strip(ctx, kind, i, mode, lock = false) {
     name.href = kind === 'ch' ? '#ch/' + i : '#sends/' + i;
     ctx.store.on(addr, () => (name.textContent = nameOf(ctx, kind, i)));
     name.textContent = nameOf(ctx, kind, i);
+    // the scribble-strip colour (/…/color, X32's names by position)
+    if (t('color')) {
+      const paint = () => stripColor(name, ctx.store.get(`/${kind}/${i}/color`));
+      ctx.store.on(`/${kind}/${i}/color`, paint);
+      paint();
+    }
     const num = el('span', 'strip-num', String(i));
     s.append(num);
   } else {
