@@ -19,7 +19,8 @@
  *                     and plays: the level at three stopped positions
  *   rt SECONDS        lanes replaced, modes changed, touches, timed moves,
  *                     writes and clears while the transport rolls and
- *                     loops (for the RT-safety shim)
+ *                     loops (for the RT-safety shim), also of a DCA with
+ *                     members and of a mute group's switch
  *
  * What the console computes along the way (timed moves, fades, a read
  * pass against its write pass, glides, touch and latch, feedback) is
@@ -539,10 +540,16 @@ static void run_rt(double secs)
 {
 	struct msg m;
 	static const char *const modes[] = {"read", "write", "touch", "latch", "off"};
-	static const char *const bases[] = {"/ch/1/fader",       "/ch/2/fader", "/ch/1/pan",
-	                                    "/ch/2/eq/1/hz",     "/ch/1/mute",  "/master/fader",
-	                                    "/ch/1/send/1/level"};
+	static const char *const bases[] = {"/ch/1/fader",        "/ch/2/fader",  "/ch/1/pan",
+	                                    "/ch/2/eq/1/hz",      "/ch/1/mute",   "/master/fader",
+	                                    "/ch/1/send/1/level", "/dca/1/fader", "/mutegroup/1/on"};
+	const unsigned nb = sizeof bases / sizeof *bases;
 	uint32_t s = 12345;
+	/* channels 1 and 2 in DCA 1, channel 2 in mute group 1: DCA lanes and
+	 * moves, and the group's switch, refold their members in RT */
+	sendi("/ch/1/dca/1", 1);
+	sendi("/ch/2/dca/1", 1);
+	sendi("/ch/2/mutegroup/1", 1);
 	send0("/automation/clear");
 	sends("/automation/mode", "write");
 	transport_stop_at(0);
@@ -552,7 +559,7 @@ static void run_rt(double secs)
 	while (now_ms() < t0 + (uint64_t)(secs * 1000)) {
 		char path[128];
 		s = s * 1664525u + 1013904223u;
-		const char *b = bases[(s >> 8) % 7];
+		const char *b = bases[(s >> 8) % nb];
 		switch ((s >> 16) % 10) {
 		case 0:
 			snprintf(path, sizeof path, "%s/auto", b);
@@ -569,14 +576,15 @@ static void run_rt(double secs)
 				sends("/automation/mode", modes[(s >> 4) % 4]);
 			break;
 		case 3:
-			sendff("/ch/1/fader/db", (float)((s >> 4) % 60) - 50, (float)((s >> 9) % 300));
+			sendff((s >> 2) & 1 ? "/dca/1/fader/db" : "/ch/1/fader/db",
+			       (float)((s >> 4) % 60) - 50, (float)((s >> 9) % 300));
 			break;
 		case 4:
-			send0("/ch/1/fader/stop");
+			send0((s >> 2) & 1 ? "/dca/1/fader/stop" : "/ch/1/fader/stop");
 			break;
 		default:
-			if (!strcmp(b, "/ch/1/mute"))
-				sendi("/ch/1/mute", (s >> 4) & 1);
+			if (!strcmp(b, "/ch/1/mute") || !strcmp(b, "/mutegroup/1/on"))
+				sendi(b, (s >> 4) & 1);
 			else if (!strcmp(b, "/ch/2/eq/1/hz"))
 				sendf("/ch/2/eq/1/hz", (float)(50 + (s >> 4) % 2000));
 			else if (!strcmp(b, "/ch/1/pan"))
