@@ -429,11 +429,12 @@ static int cmd_indices(void)
 	char path[256], q[256];
 	struct target {
 		enum param_id id;
-		char which; /* the index replaced: n, a or b */
+		char which; /* the index replaced: n, a or b (b also <d>, <g>) */
 		unsigned count;
 	} targets[] = {
-	    {P_CH_FADER, 'n', channels},      {P_BUS_FADER, 'a', buses},     {P_CH_EQ_DB, 'b', JMX_BANDS},
-	    {P_MASTER_EQ_DB, 'b', JMX_BANDS}, {P_CH_SEND_LEVEL, 'a', buses},
+	    {P_CH_FADER, 'n', channels},   {P_BUS_FADER, 'a', buses},
+	    {P_CH_EQ_DB, 'b', JMX_BANDS},  {P_MASTER_EQ_DB, 'b', JMX_BANDS},
+	    {P_CH_SEND_LEVEL, 'a', buses}, {P_DCA_FADER, 'b', JMX_DCAS}, /* fill() puts the b index at <d> */
 	};
 	const char *bad[] = {"-1",
 	                     "0",
@@ -560,14 +561,16 @@ static void for_each_instance(void (*fn)(const struct param_info *, const char *
 	}
 }
 
+/* band: the third index (an EQ band, or a DCA or mute group, whose
+ * parameters have one default) */
 static void set_default(const struct param_info *p, const char *path, unsigned band, void *ctx)
 {
 	unsigned *n = ctx;
 	lo_message m = lo_message_new();
 	if (p->type == PT_FLOAT)
-		lo_message_add_float(m, p->def[band]);
+		lo_message_add_float(m, p->def[band < 4 ? band : 0]);
 	else
-		lo_message_add_int32(m, (int32_t)lrintf(p->def[band]));
+		lo_message_add_int32(m, (int32_t)lrintf(p->def[band < 4 ? band : 0]));
 	send_msg(path, m);
 	if (++*n % 64 == 0)
 		usleep(2000); /* stay well inside the socket buffer */
