@@ -2,7 +2,8 @@
 # engine-integration.sh - the running daemon on a private `jackd -d dummy`:
 # its ports appear, take connections, and the measured delay of master_L
 # behind bus_1_L equals the latency the daemon reports to JACK
-# (itest_engine, parameters over real OSC on loopback).  The levels
+# (itest_engine, parameters over real OSC on loopback), and a DCA move
+# and a mute group sent over OSC show at master_L.  The levels
 # through the mixer are test_console's (in-process, frame-exact).
 . "${srcdir:-.}/jack-env.sh"
 jmx_require jackd jack_lsp

@@ -19,7 +19,8 @@
  *                     and plays: the level at three stopped positions
  *   rt SECONDS        lanes replaced, modes changed, touches, timed moves,
  *                     writes and clears while the transport rolls and
- *                     loops (for the RT-safety shim)
+ *                     loops (for the RT-safety shim), also of a DCA with
+ *                     members and of a mute group's switch
  *
  * What the console computes along the way (timed moves, fades, a read
  * pass against its write pass, glides, touch and latch, feedback) is
@@ -541,12 +542,11 @@ static void run_rt(double secs)
 	static const char *const modes[] = {"read", "write", "touch", "latch", "off"};
 	/* the console utilities too: the oscillator's and talkback's levels
 	 * and talkback's switch (the daemon runs with --talkback) */
-	static const char *const bases[] = {"/ch/1/fader",        "/ch/2/fader",       "/ch/1/pan",
-	                                    "/ch/2/eq/1/hz",      "/ch/1/mute",        "/master/fader",
-	                                    "/ch/1/send/1/level", "/bus/1/delay",      "/bus/1/pan",
-	                                    "/bus/1/fx/time",     "/bus/1/eq/1/hz",    "/ch/1/delay",
-	                                    "/ch/1/dyn/key",      "/ch/2/dyn/key/hpf", "/gen/level",
-	                                    "/talk/level",        "/talk/on"};
+	static const char *const bases[] = {
+	    "/ch/1/fader",    "/ch/2/fader",        "/ch/1/pan",     "/ch/2/eq/1/hz",     "/ch/1/mute",
+	    "/master/fader",  "/ch/1/send/1/level", "/bus/1/delay",  "/bus/1/pan",        "/bus/1/fx/time",
+	    "/bus/1/eq/1/hz", "/ch/1/delay",        "/ch/1/dyn/key", "/ch/2/dyn/key/hpf", "/gen/level",
+	    "/talk/level",    "/talk/on",           "/dca/1/fader",  "/mutegroup/1/on"};
 	const unsigned nbases = sizeof bases / sizeof bases[0];
 	uint32_t s = 12345;
 	/* the bus engaged (issue 15): a delay effect, EQ, compressor, routed
@@ -555,6 +555,11 @@ static void run_rt(double secs)
 	sendi("/bus/1/eq/on", 1);
 	sendi("/bus/1/dyn/on", 1);
 	sendi("/bus/1/master", 1);
+	/* channels 1 and 2 in DCA 1, channel 2 in mute group 1: DCA lanes and
+	 * moves, and the group's switch, refold their members in RT */
+	sendi("/ch/1/dca/1", 1);
+	sendi("/ch/2/dca/1", 1);
+	sendi("/ch/2/mutegroup/1", 1);
 	send0("/automation/clear");
 	/* keys, the key high-pass and the delay engaged (issue 15) */
 	sendi("/ch/1/dyn/on", 1);
@@ -591,13 +596,15 @@ static void run_rt(double secs)
 				sends("/automation/mode", modes[(s >> 4) % 4]);
 			break;
 		case 3:
-			sendff("/ch/1/fader/db", (float)((s >> 4) % 60) - 50, (float)((s >> 9) % 300));
+			sendff((s >> 2) & 1 ? "/dca/1/fader/db" : "/ch/1/fader/db",
+			       (float)((s >> 4) % 60) - 50, (float)((s >> 9) % 300));
 			break;
 		case 4:
-			send0("/ch/1/fader/stop");
+			send0((s >> 2) & 1 ? "/dca/1/fader/stop" : "/ch/1/fader/stop");
 			break;
 		default:
-			if (!strcmp(b, "/ch/1/mute") || !strcmp(b, "/talk/on"))
+			if (!strcmp(b, "/ch/1/mute") || !strcmp(b, "/talk/on") ||
+			    !strcmp(b, "/mutegroup/1/on"))
 				sendi(b, (s >> 4) & 1);
 			else if (!strcmp(b, "/ch/2/eq/1/hz") || !strcmp(b, "/bus/1/eq/1/hz"))
 				sendf(b, (float)(50 + (s >> 4) % 2000));

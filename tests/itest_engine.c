@@ -4,7 +4,12 @@
  * daemon's ports, plays noise into <daemon>:in_1, sends it to bus 1 over
  * OSC (UDP on loopback), captures master_L and bus_1_L, and checks that
  * the measured delay of master_L relative to bus_1_L equals the latency
- * the daemon reports to JACK on those ports.  Then the buses (issue 15):
+ * the daemon reports to JACK on those ports.  Then, with the send
+ * pre-fader (bus_1_L = the input), a DCA move and a mute group over OSC,
+ * measured at master_L: the gain of master_L against bus_1_L at the
+ * measured delay is the DCA's (least squares over the same noise samples,
+ * so exact but for float rounding), and an engaged mute group silences
+ * master_L exactly.  Then the buses (issue 15):
  * bus 2, fed the same post-fader signal, with a 10 ms output delay, lags
  * bus_1_L by exactly 480 frames at its output; and with /ch/1/master off
  * and bus 1 routed to master at -6 dB, master_L is bus_1_L, the
@@ -64,13 +69,6 @@ static int process(jack_nframes_t n, void *arg)
 
 static lo_address osc;
 
-static void capture(void)
-{
-	atomic_store(&cap_pos, 0);
-	while (atomic_load(&cap_pos) < CAP_FRAMES)
-		usleep(10000);
-}
-
 /* The lag (0..2047) at which y best matches x, and the peak's sum. */
 static int best_lag(const float *x, const float *y, double *peak)
 {
@@ -98,6 +96,25 @@ static int connect_retry(const char *src, const char *dst)
 		usleep(100000);
 	}
 	return -1;
+}
+
+static void capture(void)
+{
+	usleep(250000); /* the changes arrive and the 10 ms smoothing settles */
+	atomic_store(&cap_pos, 0);
+	while (atomic_load(&cap_pos) < CAP_FRAMES)
+		usleep(10000);
+}
+
+/* master_L's gain against bus_1_L lag frames earlier, in dB */
+static double gain_db(int lag)
+{
+	double mb = 0, bb = 0;
+	for (unsigned i = 0; i + (unsigned)lag < CAP_FRAMES; i++) {
+		mb += (double)cap[C_ML][i + (unsigned)lag] * cap[C_B1L][i];
+		bb += (double)cap[C_B1L][i] * cap[C_B1L][i];
+	}
+	return db20(fabs(mb) / bb);
 }
 
 static void setf(const char *path, float v)
@@ -167,6 +184,35 @@ int main(int argc, char **argv)
 		e += (double)cap[C_B1L][i] * cap[C_B1L][i];
 	CHECK(best_c > 0.9 * e * (CAP_FRAMES - best) / CAP_FRAMES, "master is a delayed copy of bus_1_L");
 
+	/* groups: the send pre-fader, so bus_1_L is the input whatever the
+	 * fader and its DCAs do; channel 1 in DCA 1 and mute group 2 */
+	setf("/ch/1/send/1/pre", 1);
+	setf("/ch/1/dca/1", 1);
+	setf("/ch/1/mutegroup/2", 1);
+	setf("/dca/1/fader/db", -12);
+	capture();
+	/* float rounding over 9600 products: far below 0.001 dB; a skipped
+	 * period is skipped in both captures alike */
+	double g = best >= 0 ? gain_db(best) : NAN;
+	printf("  DCA 1 at -12 dB: master_L at %.5f dB of the input\n", g);
+	CHECK(fabs(g - -12.0) < 0.001, "DCA at -12 dB: master_L at %.5f dB of the input", g);
+	setf("/mutegroup/2/on", 1);
+	capture();
+	double pk = 0;
+	for (unsigned i = 0; i < CAP_FRAMES; i++)
+		pk = fmax(pk, fabs(cap[C_ML][i]));
+	CHECK(pk == 0.0, "mute group 2 on: master_L peaks at %g, want silence", pk);
+	setf("/mutegroup/2/on", 0);
+	setf("/dca/1/fader/db", -3);
+	capture();
+	g = best >= 0 ? gain_db(best) : NAN;
+	printf("  mute group released, DCA 1 at -3 dB: master_L at %.5f dB of the input\n", g);
+	CHECK(fabs(g - -3.0) < 0.001, "group released, DCA at -3 dB: master_L at %.5f dB", g);
+	/* back to no groups and post-fader sends for the buses */
+	setf("/ch/1/dca/1", 0);
+	setf("/ch/1/mutegroup/2", 0);
+	setf("/dca/1/fader/db", 0);
+	setf("/ch/1/send/1/pre", 0);
 	/* the buses: bus 2's output delay at its output; bus 1 as a subgroup
 	 * routed to master, the channel off the master */
 	int lat = (int)rm.max - (int)rb.max;
@@ -189,12 +235,12 @@ int main(int argc, char **argv)
 		xx += (double)cap[C_B1L][i] * cap[C_B1L][i];
 		xy += (double)cap[C_B1L][i] * cap[C_ML][i + (unsigned)lagm];
 	}
-	double g = xx > 0 ? xy / xx : 0;
-	printf("  subgroup to master: lag %d frames (latency %d), gain %.6f of bus_1_L\n", lagm, lat, g);
+	double gs = xx > 0 ? xy / xx : 0;
+	printf("  subgroup to master: lag %d frames (latency %d), gain %.6f of bus_1_L\n", lagm, lat, gs);
 	CHECK(lagm == lat, "master_L lags bus_1_L by %d, want the latency %d", lagm, lat);
 	/* float sums over 9600 samples: 1e-3 is far above rounding and far
 	 * below the 2x or 3x of a direct path left on */
-	CHECK(fabs(g - 1.0) < 1e-3, "master_L = %.6f x bus_1_L, want 1 (through the bus only)", g);
+	CHECK(fabs(gs - 1.0) < 1e-3, "master_L = %.6f x bus_1_L, want 1 (through the bus only)", gs);
 
 	jack_deactivate(client);
 	jack_client_close(client);

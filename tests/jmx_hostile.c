@@ -235,6 +235,7 @@ static void fill(const char *tmpl, const char *n, const char *a, const char *b, 
 	size_t k = 0;
 	for (const char *s = tmpl; *s && k + 1 < len;) {
 		if (s[0] == '<' && s[1] && s[2] == '>') {
+			/* b stands for <b>, <d> and <g>: a path has at most one */
 			const char *v = s[1] == 'n' ? n : s[1] == 'a' ? a : b;
 			k += (size_t)snprintf(out + k, len - k, "%s", v);
 			s += 3;
@@ -402,7 +403,7 @@ static int cmd_numbers(void)
 		const struct param_info *p = &param_table[id];
 		if (!param_continuous((enum param_id)id))
 			continue; /* whole numbers (keys): the random round sends them */
-		if ((p->scope == SC_BUS || p->scope == SC_CH_BUS || p->scope == SC_BUS_BAND) && buses == 0)
+		if (strstr(p->path, "<a>") && buses == 0)
 			continue;
 		nparams++;
 		fill(p->path, "1", "1", "1", path, sizeof path);
@@ -428,11 +429,12 @@ static int cmd_indices(void)
 	char path[256], q[256];
 	struct target {
 		enum param_id id;
-		char which; /* the index replaced: n, a or b */
+		char which; /* the index replaced: n, a or b (b also <d>, <g>) */
 		unsigned count;
 	} targets[] = {
-	    {P_CH_FADER, 'n', channels},      {P_BUS_FADER, 'a', buses},     {P_CH_EQ_DB, 'b', JMX_BANDS},
-	    {P_MASTER_EQ_DB, 'b', JMX_BANDS}, {P_CH_SEND_LEVEL, 'a', buses},
+	    {P_CH_FADER, 'n', channels},   {P_BUS_FADER, 'a', buses},
+	    {P_CH_EQ_DB, 'b', JMX_BANDS},  {P_MASTER_EQ_DB, 'b', JMX_BANDS},
+	    {P_CH_SEND_LEVEL, 'a', buses}, {P_DCA_FADER, 'b', JMX_DCAS}, /* fill() puts the b index at <d> */
 	};
 	const char *bad[] = {"-1",
 	                     "0",
@@ -527,13 +529,14 @@ static unsigned n_of(const struct param_info *p, char which)
 {
 	switch (which) {
 	case 'n':
-		return p->scope == SC_CH || p->scope == SC_CH_BAND || p->scope == SC_CH_BUS ? channels : 1;
+		return strstr(p->path, "<n>") ? channels : 1;
 	case 'a':
-		return p->scope == SC_BUS || p->scope == SC_CH_BUS || p->scope == SC_BUS_BAND ? buses : 1;
+		return strstr(p->path, "<a>") ? buses : 1;
 	default:
-		return p->scope == SC_CH_BAND || p->scope == SC_MASTER_BAND || p->scope == SC_BUS_BAND
-		           ? JMX_BANDS
-		           : 1;
+		return strstr(p->path, "<b>")   ? JMX_BANDS
+		       : strstr(p->path, "<d>") ? JMX_DCAS
+		       : strstr(p->path, "<g>") ? JMX_MUTEGROUPS
+		                                : 1;
 	}
 }
 
@@ -558,14 +561,16 @@ static void for_each_instance(void (*fn)(const struct param_info *, const char *
 	}
 }
 
+/* band: the third index (an EQ band, or a DCA or mute group, whose
+ * parameters have one default) */
 static void set_default(const struct param_info *p, const char *path, unsigned band, void *ctx)
 {
 	unsigned *n = ctx;
 	lo_message m = lo_message_new();
 	if (p->type == PT_FLOAT)
-		lo_message_add_float(m, p->def[band]);
+		lo_message_add_float(m, p->def[band < 4 ? band : 0]);
 	else
-		lo_message_add_int32(m, (int32_t)lrintf(p->def[band]));
+		lo_message_add_int32(m, (int32_t)lrintf(p->def[band < 4 ? band : 0]));
 	send_msg(path, m);
 	if (++*n % 64 == 0)
 		usleep(2000); /* stay well inside the socket buffer */
@@ -667,8 +672,7 @@ static int cmd_random(double seconds, double rate)
 
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		const struct param_info *p = &param_table[id];
-		if (settable(p) &&
-		    !((p->scope == SC_BUS || p->scope == SC_CH_BUS || p->scope == SC_BUS_BAND) && buses == 0))
+		if (settable(p) && !(strstr(p->path, "<a>") && buses == 0))
 			ids[n_ids++] = (enum param_id)id;
 	}
 	long t0 = now_ms(), end = t0 + (long)(seconds * 1000.0);

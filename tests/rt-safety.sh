@@ -165,10 +165,14 @@ nchan=$((mono + stereo))
 expand() {
 	awk -v mode="$1" -v seed="${2:-1}" -v count="${3:-0}" -v nch=$nchan -v nbus=$buses '
 	function tag(t) { return t == "PT_FLOAT" ? "f" : "i" }
+	# b numbers the third index: an EQ band (1..4), a DCA (1..8) or a
+	# mute group (1..6), whichever the path has
 	function inst(p, c, a, b) {
 		gsub(/<n>/, c, p)
 		gsub(/<a>/, a, p)
-		gsub(/<b>/, b, p)
+		gsub(/<b>/, (b - 1) % 4 + 1, p)
+		gsub(/<d>/, (b - 1) % 8 + 1, p)
+		gsub(/<g>/, (b - 1) % 6 + 1, p)
 		return p
 	}
 	function emit(k, c, a, b, v) {
@@ -177,11 +181,11 @@ expand() {
 	function each(k, how,    c, a, b, cmax, amax, bmax) {
 		cmax = index(P[k], "<n>") ? nch : 1
 		amax = index(P[k], "<a>") ? nbus : 1
-		bmax = index(P[k], "<b>") ? 4 : 1
+		bmax = index(P[k], "<b>") ? 4 : index(P[k], "<d>") ? 8 : index(P[k], "<g>") ? 6 : 1
 		for (c = 1; c <= cmax; c++)
 			for (a = 1; a <= amax; a++)
 				for (b = 1; b <= bmax; b++)
-					emit(k, c, a, b, how == "on" ? 1 : D[k, b])
+					emit(k, c, a, b, how == "on" ? 1 : D[k, (b - 1) % 4 + 1])
 	}
 	function rnd(k,    v) {
 		if (TY[k] == "PT_BOOL")
@@ -217,7 +221,7 @@ expand() {
 		} else {
 			for (i = 0; i < count; i++) {
 				k = int(rand() * n) + 1
-				emit(k, int(rand() * nch) + 1, int(rand() * nbus) + 1, int(rand() * 4) + 1, rnd(k))
+				emit(k, int(rand() * nch) + 1, int(rand() * nbus) + 1, int(rand() * 8) + 1, rnd(k))
 			}
 		}
 	}' "$T/params"

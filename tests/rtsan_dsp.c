@@ -116,30 +116,10 @@ static float uniform(uint32_t *s)
 
 static unsigned dims(enum param_id id, unsigned *n2)
 {
-	const unsigned ch = MONO + STEREO;
-	switch (param_table[id].scope) {
-	case SC_CH:
-		*n2 = 1;
-		return ch;
-	case SC_CH_BAND:
-		*n2 = JMX_BANDS;
-		return ch;
-	case SC_CH_BUS:
-		*n2 = BUSES;
-		return ch;
-	case SC_BUS:
-		*n2 = 1;
-		return BUSES;
-	case SC_MASTER_BAND:
-		*n2 = JMX_BANDS;
-		return 1;
-	case SC_BUS_BAND:
-		*n2 = JMX_BANDS;
-		return BUSES;
-	default:
-		*n2 = 1;
-		return 1;
-	}
+	const struct param_shape shape = {MONO + STEREO, BUSES};
+	unsigned n1;
+	param_dims(id, &shape, &n1, n2);
+	return n1;
 }
 
 int main(int argc, char **argv)

@@ -569,7 +569,9 @@ static void test_feedback(void)
 	unsigned expect = 0;
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		const struct param_info *p = &param_table[id];
-		if (p->type == PT_METER)
+		/* meters are not values, except the effective faders (read-only,
+		 * fed back when they change) */
+		if (p->type == PT_METER && id != P_CH_FADER_EFF && id != P_BUS_FADER_EFF)
 			continue;
 		unsigned n = param_instances((enum param_id)id, model_shape(model));
 		unsigned forms = 1;
@@ -751,13 +753,18 @@ static void test_dump_options(void)
 	lo_message m;
 
 	/* units: one message per instance under /ch/8; the count from the
-	 * templates (<a>: NBUS buses, <b>: 4 bands), not from the router */
+	 * templates (<a>: NBUS buses, <b>: 4 bands, <d>: 8 DCAs, <g>: 6 mute
+	 * groups), not from the router */
 	int want = 0;
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		const struct param_info *p = &param_table[id];
-		if (p->type == PT_METER || strncmp(p->path, "/ch/<n>/", 8) != 0)
+		if ((p->type == PT_METER && id != P_CH_FADER_EFF) || strncmp(p->path, "/ch/<n>/", 8) != 0)
 			continue;
-		want += strstr(p->path, "<b>") ? 4 : strstr(p->path, "<a>") ? (int)NBUS : 1;
+		want += strstr(p->path, "<b>")   ? 4
+		        : strstr(p->path, "<a>") ? (int)NBUS
+		        : strstr(p->path, "<d>") ? 8
+		        : strstr(p->path, "<g>") ? 6
+		                                 : 1;
 	}
 	int mark = ncap;
 	m = lo_message_new();

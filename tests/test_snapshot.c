@@ -62,7 +62,9 @@ static float other_value(enum param_id id, unsigned i2, int audible)
 		if (param_info_whole(p)) /* a channel number: one every console has */
 			return def == 1.0f ? 0 : 1;
 		do {
-			if (audible && p->taper == TP_FADER)
+			if (audible && id == P_DCA_FADER) /* every channel is in all 8 */
+				v = (float)(-1.0 + 2.0 * urand());
+			else if (audible && p->taper == TP_FADER)
 				v = (float)(-20.0 + 25.0 * urand());
 			else
 				v = (float)(p->min + (p->max - p->min) * (0.05 + 0.9 * urand()));
@@ -76,6 +78,8 @@ static float other_value(enum param_id id, unsigned i2, int audible)
 
 static void set_all(struct model *m, int audible)
 {
+	/* every instance its own value: linked pairs must not copy each other */
+	model_set_follow(m, 0);
 	for (unsigned k = 0; k < P_COUNT; k++) {
 		enum param_id id = (enum param_id)k;
 		unsigned n1, n2;
@@ -95,6 +99,7 @@ static void set_all(struct model *m, int audible)
 				}
 			}
 	}
+	model_set_follow(m, 1);
 }
 
 static unsigned count_instances(const struct model *m)

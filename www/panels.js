@@ -312,11 +312,12 @@ export function autoView(ctx, root, which = '1') {
   const lanes = el('section', 'card lanes');
   const rows = ctx.table.under(prefix, (p) => p.type !== 'meter' && p.type !== 'string' && !/\/safe$/.test(p.path));
   for (const p of rows) {
-    const count = p.dims.includes('b') ? ctx.table.counts.b : p.dims.includes('a') && prefix !== '/bus/<a>/' ? ctx.table.counts.a : 1;
+    // the index beyond the page's own: band, bus of a send, DCA or mute group
+    const dim = p.dims.find((d) => d !== 'n' && !(d === 'a' && prefix === '/bus/<a>/'));
+    const count = dim ? ctx.table.counts[dim] || 0 : 1;
     for (let k = 1; k <= count; k++) {
       const id = { ...idx };
-      if (p.dims.includes('b')) id.b = k;
-      if (p.dims.includes('a') && prefix !== '/bus/<a>/') id.a = k;
+      if (dim) id[dim] = k;
       const base = Table.fill(p.baseTpl, id);
       const line = el('div', 'lane');
       line.append(el('span', 'lane-name', Table.fill(p.path, id)));

@@ -113,7 +113,8 @@ export class Table {
   constructor(json) {
     const rows = Array.isArray(json) ? json : json.params || json.parameters || [];
     this.params = rows.filter((r) => r && r.path).map(row);
-    this.counts = { n: num(json.channels, 0), a: num(json.buses, 0), b: num(json.bands, 4) };
+    // <d> DCA groups and <g> mute groups: fixed counts, sent with the table
+    this.counts = { n: num(json.channels, 0), a: num(json.buses, 0), b: num(json.bands, 4), d: num(json.dcas, 8), g: num(json.mutegroups, 6) };
     const dims = json.dims || json.dimensions;
     if (dims && typeof dims === 'object' && !Array.isArray(dims)) for (const k in dims) this.counts[k] = num(dims[k], this.counts[k]);
     this.byPath = new Map(this.params.map((p) => [p.path, p]));

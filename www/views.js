@@ -17,6 +17,17 @@ function nameOf(ctx, kind, i) {
   return v || (kind === 'ch' ? 'Ch ' + i : 'Bus ' + i);
 }
 
+// X32's colours in table order (off red green yellow blue magenta cyan
+// white), then the same inverted: the colour as text on a dark ground.
+const COLORS = ['', '#d33', '#3b3', '#dd3', '#36e', '#c3c', '#3cc', '#eee'];
+function stripColor(node, v) {
+  const k = Number(v) || 0,
+    c = COLORS[k % 8],
+    inv = k >= 8;
+  node.style.background = c && !inv ? c : '';
+  node.style.color = c ? (inv ? c : '#111') : '';
+}
+
 // One strip.  kind: ch, bus, mon, master; mode: null or the bus whose send
 // levels the channel faders become.
 function strip(ctx, kind, i, mode, lock = false) {
@@ -31,6 +42,12 @@ function strip(ctx, kind, i, mode, lock = false) {
     name.href = kind === 'ch' ? '#ch/' + i : '#sends/' + i;
     ctx.store.on(addr, () => (name.textContent = nameOf(ctx, kind, i)));
     name.textContent = nameOf(ctx, kind, i);
+    // the scribble-strip colour (/…/color, X32's names by position)
+    if (t('color')) {
+      const paint = () => stripColor(name, ctx.store.get(`/${kind}/${i}/color`));
+      ctx.store.on(`/${kind}/${i}/color`, paint);
+      paint();
+    }
     const num = el('span', 'strip-num', String(i));
     s.append(num);
   } else {
@@ -151,26 +168,28 @@ function groups(table, prefix) {
   return out;
 }
 
-// Controls for rows with indices idx; rows with a <b> (band) or <a> (bus)
-// dimension that idx does not fix are laid out one line per index.
+// Controls for rows with indices idx; rows with a <b> (band), <a> (bus),
+// <d> (DCA group) or <g> (mute group) dimension are laid out one line per
+// index.
 function card(ctx, title, rows, idx) {
   const c = el('section', 'card');
   c.append(el('h3', null, title));
-  const lines = ['b', 'a'].filter((d) => idx[d] == null);
-  const flat = rows.filter((p) => !p.dims.some((d) => lines.includes(d)));
+  const lined = ['b', 'a', 'd', 'g'].filter((d) => idx[d] == null);
+  const flat = rows.filter((p) => !p.dims.some((d) => lined.includes(d)));
   const body = el('div', 'card-body');
   for (const p of flat) {
     if (p.type === 'meter' && p.unit === 'dBFS') continue; // the strip shows levels
     body.append(control(ctx, p, idx));
   }
   c.append(body);
-  for (const dim of lines) {
+  for (const dim of lined) {
     const per = rows.filter((p) => p.dims.includes(dim) && (dim === 'b' || !p.dims.includes('b')));
     if (!per.length) continue;
     const count = ctx.table.counts[dim] || 0;
     for (let k = 1; k <= count; k++) {
       const line = el('div', 'card-line');
-      line.append(el('span', 'line-name', dim === 'b' ? 'Band ' + k : nameOf(ctx, 'bus', k)));
+      const label = { b: 'Band ' + k, d: 'DCA ' + k, g: 'Mute group ' + k }[dim] ?? nameOf(ctx, 'bus', k);
+      line.append(el('span', 'line-name', label));
       for (const p of per) line.append(control(ctx, p, { ...idx, [dim]: k }, { name: lineName(p) }));
       c.append(line);
     }
@@ -472,6 +491,9 @@ export function masterView(ctx, root) {
     if (title === 'Compressor') cd.insertBefore(compCurve(ctx, '/master'), cd.children[1]);
     cards.append(cd);
   }
+  // DCA and mute groups: one line per group (the table's <d> and <g>)
+  const grp = ctx.table.under('/dca/').concat(ctx.table.under('/mutegroup/'));
+  if (grp.length) cards.append(card(ctx, 'Groups', grp, {}));
   const mon = ctx.table.under('/mon/');
   if (mon.length) cards.append(card(ctx, 'Monitor', mon, {}));
   // the console utilities (issue 16), from the table like the rest

@@ -845,7 +845,9 @@ void automation_load(struct automation *a, const struct lanes *from, int recall)
 		unsigned flat = a->autom[k];
 		enum param_id id = (enum param_id)a->fid[flat];
 		enum param_scope sc = param_table[id].scope;
-		if (recall && (sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS) &&
+		if (recall &&
+		    (sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS || sc == SC_CH_DCA ||
+		     sc == SC_CH_MGRP) &&
 		    model_get(a->model, P_CH_SAFE, a->fi1[flat], 0) >= 0.5f)
 			continue;
 		if (a->seg[flat].open) /* a pass in progress belongs to the old lanes */

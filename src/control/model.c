@@ -25,6 +25,7 @@ struct model {
 	unsigned n_dirty;
 	char (*names)[MODEL_NAME_MAX]; /* per flat index of string params */
 	unsigned long generation;
+	int no_follow; /* linked pairs do not follow each other (a recall) */
 	struct {
 		model_listener fn;
 		void *ctx;
@@ -111,8 +112,8 @@ static void model_notify(struct model *m, enum param_id id, unsigned i1, unsigne
 		m->listener[i].fn(m->listener[i].ctx, id, i1, i2, origin, clamped);
 }
 
-static enum model_result model_stage(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
-                                     float ramp_ms, const void *origin)
+static enum model_result model_stage_one(struct model *m, enum param_id id, unsigned i1, unsigned i2,
+                                         float value, float ramp_ms, const void *origin)
 {
 	unsigned flat;
 	if (model_flat(m, id, i1, i2, &flat) < 0)
@@ -141,6 +142,117 @@ static enum model_result model_stage(struct model *m, enum param_id id, unsigned
 	}
 	model_notify(m, id, i1, i2, origin, clamped);
 	return clamped ? MODEL_CLAMPED : MODEL_OK;
+}
+
+/* ---- linked pairs ------------------------------------------------------
+ * /ch/<n>/link joins odd channel n with n+1 (zero-based 2k and 2k+1): the
+ * link value is the same on both, and while it is on every change of a
+ * processing, level or membership parameter of one is made to the other
+ * too, here where every surface's, scene's and timed move's change
+ * passes, so surfaces, state files and the RT side all see two ordinary
+ * channels.  Pan mirrors (1 - p); name, polarity, solo, recall safe and
+ * colour stay each channel's own.  Turning the link on copies the odd
+ * channel to the even one.  The partner's change has no origin, so the
+ * surface that moved one channel is shown the other one moving. */
+static int model_follows(enum param_id id)
+{
+	enum param_scope sc = param_table[id].scope;
+	if (sc != SC_CH && sc != SC_CH_BAND && sc != SC_CH_BUS && sc != SC_CH_DCA && sc != SC_CH_MGRP)
+		return 0;
+	if (param_table[id].type == PT_STRING || param_table[id].type == PT_METER)
+		return 0;
+	return id != P_CH_POLARITY && id != P_CH_SOLO && id != P_CH_SAFE && id != P_CH_LINK &&
+	       id != P_CH_COLOR;
+}
+
+static float model_mirror(enum param_id id, float v)
+{
+	return id == P_CH_PAN ? 1.0f - v : v;
+}
+
+static enum model_result model_link(struct model *m, unsigned i1, float value, const void *origin)
+{
+	unsigned a = i1 & ~1u, b = a + 1, flat;
+	if (model_flat(m, P_CH_LINK, i1, 0, &flat) < 0)
+		return MODEL_ERANGE;
+	if (!isfinite(value))
+		return MODEL_EINVAL;
+	float on = param_clamp(P_CH_LINK, value);
+	int clamped = on != value;
+	if (b >= m->shape.channels) { /* the last odd channel has no partner */
+		clamped |= on != 0.0f;
+		on = 0.0f;
+	}
+	if (m->no_follow) { /* a file or scene sets each channel's own */
+		model_stage_one(m, P_CH_LINK, i1, 0, on, 0.0f, origin);
+		return clamped ? MODEL_CLAMPED : MODEL_OK;
+	}
+	int was = m->value[m->offset[P_CH_LINK] + a] >= 0.5f;
+	model_stage_one(m, P_CH_LINK, a, 0, on, 0.0f, a == i1 ? origin : NULL);
+	if (b < m->shape.channels)
+		model_stage_one(m, P_CH_LINK, b, 0, on, 0.0f, b == i1 ? origin : NULL);
+	if (on >= 0.5f && !was) {
+		for (unsigned id = 0; id < P_COUNT; id++) {
+			unsigned n1, n2, fa = 0, fb = 0;
+			if (!model_follows((enum param_id)id))
+				continue;
+			model_dims(m, (enum param_id)id, &n1, &n2);
+			for (unsigned i2 = 0; i2 < n2; i2++) {
+				model_flat(m, (enum param_id)id, a, i2, &fa);
+				model_flat(m, (enum param_id)id, b, i2, &fb);
+				float v = model_mirror((enum param_id)id, m->value[fa]);
+				if (m->value[fb] != v)
+					model_stage_one(m, (enum param_id)id, b, i2, v, 0.0f, NULL);
+			}
+		}
+	}
+	return clamped ? MODEL_CLAMPED : MODEL_OK;
+}
+
+static enum model_result model_stage(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,
+                                     float ramp_ms, const void *origin)
+{
+	if (id == P_CH_LINK)
+		return model_link(m, i1, value, origin);
+	enum model_result r = model_stage_one(m, id, i1, i2, value, ramp_ms, origin);
+	unsigned o = i1 ^ 1u, flat;
+	if (r >= 0 && !m->no_follow && model_follows(id) && o < m->shape.channels &&
+	    m->value[m->offset[P_CH_LINK] + i1] >= 0.5f && model_flat(m, id, i1, i2, &flat) == 0)
+		model_stage_one(m, id, o, i2, model_mirror(id, m->value[flat]), ramp_ms, NULL);
+	return r;
+}
+
+float model_effective_db(const struct model *m, enum param_id id, unsigned i1)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	int ch = id == P_CH_FADER_EFF;
+	unsigned n = ch ? m->shape.channels : m->shape.buses;
+	if ((id != P_CH_FADER_EFF && id != P_BUS_FADER_EFF) || i1 >= n)
+		return NAN;
+	const float *v = m->value;
+	float own = v[m->offset[ch ? P_CH_FADER : P_BUS_FADER] + i1], db = own;
+	int mu = v[m->offset[ch ? P_CH_MUTE : P_BUS_MUTE] + i1] >= 0.5f;
+	unsigned dca = m->offset[ch ? P_CH_DCA : P_BUS_DCA] + i1 * JMX_DCAS;
+	unsigned mg = m->offset[ch ? P_CH_MUTEGROUP : P_BUS_MUTEGROUP] + i1 * JMX_MUTEGROUPS;
+	/* the same sum as the RT thread's (mixer.c grp_eff) */
+	for (unsigned d = 0; d < JMX_DCAS; d++) {
+		if (v[dca + d] < 0.5f)
+			continue;
+		float g = v[m->offset[P_DCA_FADER] + d];
+		db = g <= JMX_DB_OFF ? JMX_DB_OFF : db + g;
+		mu |= v[m->offset[P_DCA_MUTE] + d] >= 0.5f;
+	}
+	for (unsigned g = 0; g < JMX_MUTEGROUPS; g++)
+		mu |= v[mg + g] >= 0.5f && v[m->offset[P_MUTEGROUP_ON] + g] >= 0.5f;
+	if (mu || db <= JMX_DB_OFF || own <= JMX_DB_OFF)
+		return JMX_DB_OFF;
+	return db > 10.0f ? 10.0f : db;
+}
+
+void model_set_follow(struct model *m, int on)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	m->no_follow = !on;
 }
 
 enum model_result model_set(struct model *m, enum param_id id, unsigned i1, unsigned i2, float value,

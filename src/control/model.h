@@ -57,6 +57,18 @@ enum model_result model_set_string(struct model *m, enum param_id id, unsigned i
                                    const void *origin);
 const char *model_get_string(const struct model *m, enum param_id id, unsigned i1);
 
+/* Linked pairs (/ch/<n>/link): while on (the default), a change to one
+ * channel of a linked pair is made to the other too (pan mirrored), and
+ * linking copies the odd channel to the even one.  Off while a scene or
+ * state whose pairs are already consistent is applied value by value. */
+void model_set_follow(struct model *m, int on);
+
+/* The effective fader of channel (P_CH_FADER_EFF) or bus (P_BUS_FADER_EFF)
+ * i1 from the model's values: own fader + its DCAs' in dB, limited to
+ * -90..+10, -90 when muted by itself, a DCA or a mute group (the target
+ * the RT thread folds, mixer.c).  NAN for another id or a bad index. */
+float model_effective_db(const struct model *m, enum param_id id, unsigned i1);
+
 /* Publish every staged change to the RT thread at once. */
 void model_commit(struct model *m);
 

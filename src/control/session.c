@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "preset.h"
 #include "snapshot.h"
 #include "statefile.h"
 
@@ -873,6 +874,68 @@ int session_scene_load(struct session *s, const char *name, float fade_ms, int c
 	}
 	snapshot_free(snap);
 	log_info("snapshot '%s' recalled over %g ms: %u parameters changed", name, (double)fade_ms, n);
+	return 0;
+}
+
+/* ---- strip presets: NAME.preset beside the scenes (preset.c) ----------- */
+
+int session_preset_save(struct session *s, int bus, unsigned idx, const char *name, char *err, size_t errlen)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (session_open_scenes(s, 1) < 0) {
+		snprintf(err, errlen, "no usable snapshot directory");
+		return -1;
+	}
+	if (preset_save(s->scene_dirfd, s->model, bus ? PRESET_BUS : PRESET_CH, idx, name, err, errlen) < 0) {
+		log_err("preset '%s': %s", snapshot_name_valid(name) ? name : "(invalid name)", err);
+		return -1;
+	}
+	log_info("preset '%s' saved from %s %u", name, bus ? "bus" : "channel", idx + 1);
+	return 0;
+}
+
+int session_preset_load(struct session *s, int bus, unsigned idx, const char *name, char *err, size_t errlen)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (session_open_scenes(s, 1) < 0) {
+		snprintf(err, errlen, "no usable snapshot directory");
+		return -1;
+	}
+	int n =
+	    preset_load(s->scene_dirfd, s->model, bus ? PRESET_BUS : PRESET_CH, idx, name, s, err, errlen);
+	if (n < 0) {
+		log_err("preset '%s': %s", snapshot_name_valid(name) ? name : "(invalid name)", err);
+		return -1;
+	}
+	model_commit(s->model);
+	log_info("preset '%s' loaded on %s %u: %d values changed", name, bus ? "bus" : "channel", idx + 1, n);
+	return 0;
+}
+
+int session_preset_delete(struct session *s, const char *name, char *err, size_t errlen)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	if (session_open_scenes(s, 0) < 0) {
+		snprintf(err, errlen, "no usable snapshot directory");
+		return -1;
+	}
+	if (preset_delete(s->scene_dirfd, name, err, errlen) < 0)
+		return -1;
+	log_info("preset '%s' deleted", name);
+	return 0;
+}
+
+int session_preset_list(struct session *s, char ***names, unsigned *n, char *err, size_t errlen)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	*names = NULL;
+	*n = 0;
+	if (session_open_scenes(s, 0) < 0)
+		return 0; /* no directory yet: no presets */
+	if (preset_list(s->scene_dirfd, names, n) < 0) {
+		snprintf(err, errlen, "cannot list the presets");
+		return -1;
+	}
 	return 0;
 }
 

@@ -130,6 +130,15 @@ int session_scene_delete(struct session *s, const char *name, char *err, size_t 
  * or -1 with a message in err. */
 int session_scene_list(struct session *s, char ***names, unsigned *n, char *err, size_t errlen);
 
+/* Strip presets (preset.h), NAME.preset in the snapshot directory: save
+ * channel (bus 0) or bus idx's processing, load one onto it (committed;
+ * linked pairs follow), delete, list (sorted, one malloc'd block the
+ * caller frees).  0, or -1 with a message in err and nothing changed. */
+int session_preset_save(struct session *s, int bus, unsigned idx, const char *name, char *err, size_t errlen);
+int session_preset_load(struct session *s, int bus, unsigned idx, const char *name, char *err, size_t errlen);
+int session_preset_delete(struct session *s, const char *name, char *err, size_t errlen);
+int session_preset_list(struct session *s, char ***names, unsigned *n, char *err, size_t errlen);
+
 /* Write the state file now, with the JACK connections as they are at this
  * moment (session_save_state after a look at the graph).  0, or -1 with
  * a message in err (logged). */

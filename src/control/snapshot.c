@@ -105,6 +105,8 @@ struct snapshot *snapshot_new(const struct param_shape *shape)
 	if (!s)
 		return NULL;
 	s->values = model_new(shape, NULL);
+	if (s->values) /* a file's pairs are as they were saved */
+		model_set_follow(s->values, 0);
 	s->lanes = lanes_new(shape);
 	if (!s->values || !s->lanes) {
 		model_free(s->values);
@@ -717,6 +719,21 @@ static void snap_write_block(struct sbuf *b, const struct model *m, enum param_s
 				snap_write_one(b, m, (enum param_id)id, i1, i2);
 }
 
+/* Every instance (i1, i2) of the two-index parameters of scope sc for
+ * index i1 (a channel's sends, DCA and mute-group memberships), grouped by
+ * their second index. */
+static void snap_write_by_i2(struct sbuf *b, const struct model *m, enum param_scope sc, unsigned i1)
+{
+	unsigned n1, n2 = 0;
+	for (unsigned id = 0; id < P_COUNT; id++)
+		if (param_table[id].scope == sc)
+			model_dims(m, (enum param_id)id, &n1, &n2);
+	for (unsigned i2 = 0; i2 < n2; i2++)
+		for (unsigned id = 0; id < P_COUNT; id++)
+			if (param_table[id].scope == sc && param_table[id].type != PT_METER)
+				snap_write_one(b, m, (enum param_id)id, i1, i2);
+}
+
 static void snap_lane_line(void *ctx, const char *line)
 {
 	sb_add(ctx, "%s\n", line);
@@ -746,19 +763,22 @@ char *snapshot_format_lanes(const struct model *m, const struct lanes *lanes,
 	for (unsigned c = 0; c < shape->channels; c++) {
 		sb_add(&b, "\n");
 		snap_write_block(&b, m, SC_CH, SC_CH_BAND, c);
-		unsigned n1, n2;
-		model_dims(m, P_CH_SEND_LEVEL, &n1, &n2);
-		for (unsigned a = 0; a < n2; a++)
-			for (unsigned id = 0; id < P_COUNT; id++)
-				if (param_table[id].scope == SC_CH_BUS)
-					snap_write_one(&b, m, (enum param_id)id, c, a);
+		snap_write_by_i2(&b, m, SC_CH_BUS, c);
+		snap_write_by_i2(&b, m, SC_CH_DCA, c);
+		snap_write_by_i2(&b, m, SC_CH_MGRP, c);
 	}
 	for (unsigned a = 0; a < shape->buses; a++) {
 		sb_add(&b, "\n");
 		snap_write_block(&b, m, SC_BUS, SC_BUS_BAND, a);
+		snap_write_by_i2(&b, m, SC_BUS_DCA, a);
+		snap_write_by_i2(&b, m, SC_BUS_MGRP, a);
 	}
 	sb_add(&b, "\n");
 	snap_write_block(&b, m, SC_GLOBAL, SC_MASTER_BAND, 0);
+	for (unsigned d = 0; d < JMX_DCAS; d++)
+		snap_write_block(&b, m, SC_DCA, SC_DCA, d);
+	for (unsigned g = 0; g < JMX_MUTEGROUPS; g++)
+		snap_write_block(&b, m, SC_MGRP, SC_MGRP, g);
 	if (conns && conns->n)
 		sb_add(&b, "\n");
 	for (unsigned i = 0; conns && i < conns->n; i++) {
@@ -795,7 +815,7 @@ static int snap_is_mute(enum param_id id)
 
 static int snap_channel_scope(enum param_scope sc)
 {
-	return sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS;
+	return sc == SC_CH || sc == SC_CH_BAND || sc == SC_CH_BUS || sc == SC_CH_DCA || sc == SC_CH_MGRP;
 }
 
 unsigned snapshot_apply(const struct snapshot *s, struct model *live, float fade_ms, unsigned flags,
@@ -808,6 +828,9 @@ unsigned snapshot_apply(const struct snapshot *s, struct model *live, float fade
 
 	if (a->channels != b->channels || a->buses != b->buses)
 		return 0;
+	/* the scene's linked pairs are consistent as saved: each value goes
+	 * where the scene says, not to the partner too */
+	model_set_follow(live, 0);
 	for (unsigned k = 0; k < P_COUNT; k++) {
 		enum param_id id = (enum param_id)k;
 		const struct param_info *pi = &param_table[id];
@@ -843,6 +866,7 @@ unsigned snapshot_apply(const struct snapshot *s, struct model *live, float fade
 			}
 		}
 	}
+	model_set_follow(live, 1);
 	return changed;
 }
 

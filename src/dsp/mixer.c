@@ -65,6 +65,14 @@
  * - The correlation meter integrates the master outputs (after the
  *   limiter); its two figures are published as atomics after every piece
  *   and read without reset (a state, not a maximum).
+ * - DCA groups, mute groups: the strips and buses get an effective fader
+ *   and mute (own fader + the sum in dB of the member's DCAs, muted by its
+ *   own mute, a DCA's or an engaged mute group), folded when one of the
+ *   inputs changes (grp_channel, grp_bus), so the per-sample path is the
+ *   plain fader gain's.  A DCA ramp or lane moves its members once a chunk
+ *   with the same "point at the end of the chunk", so they follow it as
+ *   exactly as their own fader's ramp; mute groups and DCA mutes take the
+ *   mute's switch ramp.  Own fader and mute values stay as they were set.
  * - Meters hold "max since last read" as float bits in atomics (the order
  *   of non-negative float bits is the numeric order): RT raises them with
  *   a compare-and-swap only when it has a larger value, readers take them
@@ -150,6 +158,8 @@ struct mixer {
 	/* monitor delay: solo L, solo R, fade, interleaved */
 	float *dl;
 	unsigned dl_mask, dl_w;
+
+	_Atomic uint32_t *eff; /* effective fader dB (float bits), channels then buses */
 
 	_Atomic uint32_t *ch_met;  /* CM_N per channel */
 	_Atomic uint32_t *bus_met; /* peak, ms per bus */
@@ -238,6 +248,18 @@ static long flat_index(const struct mixer *m, enum param_id id, unsigned i1, uns
 		return i2 < JMX_BANDS ? (long)(base + i2) : -1;
 	case SC_BUS_BAND:
 		return i1 < nb && i2 < JMX_BANDS ? (long)(base + i1 * JMX_BANDS + i2) : -1;
+	case SC_CH_DCA:
+		return i1 < m->nch && i2 < JMX_DCAS ? (long)(base + i1 * JMX_DCAS + i2) : -1;
+	case SC_CH_MGRP:
+		return i1 < m->nch && i2 < JMX_MUTEGROUPS ? (long)(base + i1 * JMX_MUTEGROUPS + i2) : -1;
+	case SC_BUS_DCA:
+		return i1 < nb && i2 < JMX_DCAS ? (long)(base + i1 * JMX_DCAS + i2) : -1;
+	case SC_BUS_MGRP:
+		return i1 < nb && i2 < JMX_MUTEGROUPS ? (long)(base + i1 * JMX_MUTEGROUPS + i2) : -1;
+	case SC_DCA:
+		return i1 < JMX_DCAS ? (long)(base + i1) : -1;
+	case SC_MGRP:
+		return i1 < JMX_MUTEGROUPS ? (long)(base + i1) : -1;
 	}
 	return -1;
 }
@@ -337,15 +359,122 @@ static int util_set(struct mixer *m, enum param_id id, unsigned i1, float v, int
 	return 1;
 }
 
+/* ---- DCA and mute groups -------------------------------------------- */
+
+/* The effective fader of a member (a channel or a bus, whose own fader,
+ * mute and memberships are at the flat indices given): its own fader plus
+ * the sum in dB of its DCAs', limited to the fader's range, -90 (off) as
+ * soon as one of them is off; *mute when its own mute, a DCA's mute or an
+ * engaged mute group holds it.  Computed only when one of these changes
+ * (and once a chunk while a DCA ramps or plays a lane), never per sample:
+ * the strip's and bus's fader smoothing see a plain fader target. */
+static float grp_eff(const struct mixer *m, unsigned fader, unsigned mute, unsigned dca, unsigned mg,
+                     int *muted)
+{
+	const float *v = m->val;
+	float db = v[fader];
+	int mu = v[mute] >= 0.5f;
+	for (unsigned d = 0; d < JMX_DCAS; d++) {
+		if (v[dca + d] < 0.5f)
+			continue;
+		float g = v[m->flat_off[P_DCA_FADER] + d];
+		db = g <= JMX_DB_OFF ? JMX_DB_OFF : db + g;
+		mu |= v[m->flat_off[P_DCA_MUTE] + d] >= 0.5f;
+	}
+	for (unsigned g = 0; g < JMX_MUTEGROUPS; g++)
+		mu |= v[mg + g] >= 0.5f && v[m->flat_off[P_MUTEGROUP_ON] + g] >= 0.5f;
+	*muted = mu;
+	return db <= JMX_DB_OFF || v[fader] <= JMX_DB_OFF ? JMX_DB_OFF : db > 10.0f ? 10.0f : db;
+}
+
+static void grp_publish(struct mixer *m, unsigned k, float db, int muted)
+{
+	float e = muted ? JMX_DB_OFF : db;
+	uint32_t b;
+	memcpy(&b, &e, sizeof b);
+	atomic_store_explicit(&m->eff[k], b, memory_order_relaxed);
+}
+
+/* Channel c's strip lanes take its effective fader and mute.  by_mute: the
+ * change is a mute's (the switch ramp of a mute); jump: a ramp's or a
+ * lane's point, gone straight to. */
+static void grp_channel(struct mixer *m, unsigned c, int jump)
+{
+	int muted;
+	float db = grp_eff(m, m->flat_off[P_CH_FADER] + c, m->flat_off[P_CH_MUTE] + c,
+	                   m->flat_off[P_CH_DCA] + c * JMX_DCAS,
+	                   m->flat_off[P_CH_MUTEGROUP] + c * JMX_MUTEGROUPS, &muted);
+	unsigned il = m->ch_lane[c], nl = c < m->cfg.mono ? 1 : 2;
+	for (unsigned k = 0; k < nl; k++) {
+		struct strip_group *g = &m->grp[(il + k) / JMX_LANES];
+		unsigned l = (il + k) % JMX_LANES;
+		/* mute first: a mute's change takes the mute's ramp, and the
+		 * fader then moves inside it as a fader does during a mute */
+		strip_lane_set(g, l, P_CH_MUTE, 0, (float)muted);
+		strip_lane_set(g, l, P_CH_FADER, 0, db);
+		if (jump)
+			strip_lane_jump(g, l, P_CH_FADER, 0);
+	}
+	grp_publish(m, c, db, muted);
+}
+
+static void grp_bus(struct mixer *m, unsigned a, int by_mute, int jump)
+{
+	int muted;
+	float db = grp_eff(m, m->flat_off[P_BUS_FADER] + a, m->flat_off[P_BUS_MUTE] + a,
+	                   m->flat_off[P_BUS_DCA] + a * JMX_DCAS,
+	                   m->flat_off[P_BUS_MUTEGROUP] + a * JMX_MUTEGROUPS, &muted);
+	/* the bus's own fader x mute (bus.c) takes the effective values:
+	 * the mute first, so that a mute's change takes the mute's ramp */
+	bus_rack_set(m->rack, P_BUS_MUTE, a, 0, (float)muted, 0);
+	bus_rack_set(m->rack, P_BUS_FADER, a, 0, db, jump);
+	(void)by_mute;
+	grp_publish(m, m->nch + a, db, muted);
+}
+
+/* Every member of DCA d (membership row id_ch / id_bus, n per member)
+ * or of mute group g. */
+static void grp_members(struct mixer *m, enum param_id id_ch, enum param_id id_bus, unsigned n, unsigned k,
+                        int by_mute, int jump)
+{
+	for (unsigned c = 0; c < m->nch; c++)
+		if (m->val[m->flat_off[id_ch] + c * n + k] >= 0.5f)
+			grp_channel(m, c, jump);
+	for (unsigned a = 0; a < m->cfg.buses; a++)
+		if (m->val[m->flat_off[id_bus] + a * n + k] >= 0.5f)
+			grp_bus(m, a, by_mute, jump);
+}
+
 /* Set a parameter now.  jump: the value is a point on a ramp's path, so
  * the next chunk goes straight to it instead of smoothing towards it. */
 static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, float v, int jump)
 {
 	const struct param_info *pi = &param_table[id];
 	switch (pi->scope) {
+	case SC_CH_DCA:
+	case SC_CH_MGRP:
+		grp_channel(m, i1, 0);
+		return;
+	case SC_BUS_DCA:
+	case SC_BUS_MGRP:
+		grp_bus(m, i1, 1, 0);
+		return;
+	case SC_DCA:
+		if (id == P_DCA_FADER || id == P_DCA_MUTE)
+			grp_members(m, P_CH_DCA, P_BUS_DCA, JMX_DCAS, i1, id == P_DCA_MUTE, jump);
+		return;
+	case SC_MGRP:
+		grp_members(m, P_CH_MUTEGROUP, P_BUS_MUTEGROUP, JMX_MUTEGROUPS, i1, 1, 0);
+		return;
 	case SC_CH:
 	case SC_CH_BAND:
 	case SC_CH_BUS: {
+		if (id == P_CH_FADER || id == P_CH_MUTE) {
+			grp_channel(m, i1, jump);
+			return;
+		}
+		if (id == P_CH_LINK && !((i1 ^ 1u) < m->cfg.mono && i1 < m->cfg.mono))
+			return; /* detection is linked for pairs of mono channels only */
 		if (id == P_CH_SOLO) {
 			unsigned char on = v >= 0.5f;
 			if (on != m->ch_solo[i1]) {
@@ -371,6 +500,10 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 	case SC_BUS:
 		if (util_set(m, id, i1, v, jump))
 			return;
+		if (id == P_BUS_FADER || id == P_BUS_MUTE) {
+			grp_bus(m, i1, id == P_BUS_MUTE, jump);
+			return;
+		}
 		bus_rack_set(m->rack, id, i1, i2, v, jump);
 		if (id == P_BUS_SOLO) /* the monitor follows any solo, channel or bus */
 			m->solo.tgt = m->solo_count + bus_rack_solos(m->rack) > 0;
@@ -567,6 +700,7 @@ void mixer_free(struct mixer *m)
 	free(m->tap);
 	free(m->tapx);
 	free(m->tap_run);
+	free((void *)m->eff);
 	free(m->dl);
 	free(m->dly);
 	free(m->key_ch);
@@ -620,6 +754,7 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	 * rate is the highest its delay lines will ever run at */
 	m->rack = bus_rack_new(cfg->buses, cfg->rate, cfg->rate);
 	m->bus_gr = alloc_rt(cfg->buses * sizeof *m->bus_gr);
+	m->eff = alloc_rt((m->nch + cfg->buses) * sizeof *m->eff);
 	m->ch_met = alloc_rt(m->nch * CM_N * sizeof *m->ch_met);
 	m->bus_met = alloc_rt(cfg->buses * 2 * sizeof *m->bus_met);
 	m->bus_ms = alloc_rt(cfg->buses * 2 * sizeof *m->bus_ms);
@@ -648,8 +783,8 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	    !m->gmon)
 		goto fail;
 	if (!m->grp || !m->gext || !m->gch || !m->ch_lane || !m->ch_solo || !m->x || !m->mix || !m->mix_idx ||
-	    !m->ml || !m->mr || !m->sl || !m->sr || !m->rack || !m->bus_gr || !m->ch_met || !m->bus_met ||
-	    !m->bus_ms || !m->val || !m->ramp_of || !m->ramps || !m->pub || !m->ms)
+	    !m->ml || !m->mr || !m->sl || !m->sr || !m->rack || !m->bus_gr || !m->eff || !m->ch_met ||
+	    !m->bus_met || !m->bus_ms || !m->val || !m->ramp_of || !m->ramps || !m->pub || !m->ms)
 		goto fail;
 	for (unsigned i = 0; i < nflat; i++)
 		m->ramp_of[i] = -1;
@@ -688,6 +823,8 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	for (int id = 0; id < P_COUNT; id++) {
 		unsigned n1, n2;
 		param_dims((enum param_id)id, &shape, &n1, &n2);
+		if (n1 * n2 == 0)
+			continue;
 		for (unsigned i1 = 0; i1 < n1; i1++)
 			for (unsigned i2 = 0; i2 < n2; i2++) {
 				struct rt_msg msg = {(uint16_t)id,
@@ -1062,6 +1199,16 @@ int mixer_meter_take(struct mixer *m, enum param_id id, unsigned idx, float out[
 		out[0] = dsp_lin2db(meter_take(&m->ch_met[idx * CM_N + CM_PEAK]));
 		out[1] = dsp_lin2db(sqrtf(meter_take(&m->ch_met[idx * CM_N + CM_MS])));
 		return 2;
+	case P_CH_FADER_EFF:
+	case P_BUS_FADER_EFF:
+		/* not a maximum: the value the RT thread last folded */
+		if (idx >= (id == P_CH_FADER_EFF ? m->nch : m->cfg.buses))
+			return 0;
+		uint32_t b = atomic_load_explicit(&m->eff[(id == P_CH_FADER_EFF ? 0 : m->nch) + idx],
+		                                  memory_order_relaxed);
+		memcpy(&v, &b, sizeof v);
+		out[0] = v;
+		return 1;
 	case P_CH_GATE_GR:
 		if (idx >= m->nch)
 			return 0;
@@ -1090,9 +1237,9 @@ int mixer_meter_take(struct mixer *m, enum param_id id, unsigned idx, float out[
 		return 2;
 	case P_MASTER_CORR:
 	case P_MASTER_MONOLOSS: {
-		uint32_t b =
+		uint32_t cb =
 		    atomic_load_explicit(&m->corr_pub[id == P_MASTER_MONOLOSS], memory_order_relaxed);
-		memcpy(&out[0], &b, sizeof out[0]);
+		memcpy(&out[0], &cb, sizeof out[0]);
 		return 1;
 	}
 	case P_MASTER_COMP_GR:

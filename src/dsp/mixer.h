@@ -98,7 +98,9 @@ unsigned mixer_latency(const struct mixer *m);
 /* Any thread.  Read and reset a meter: P_CH_METER, P_BUS_METER,
  * P_MASTER_METER give out[0] = peak dBFS, out[1] = RMS dBFS; the gain
  * reduction meters give out[0] = dB of reduction (>= 0).  Values are the
- * maximum since the last take.  Returns the number of values written
+ * maximum since the last take, except P_CH_FADER_EFF and P_BUS_FADER_EFF:
+ * out[0] = the effective fader in dB the RT thread last folded (own fader
+ * plus DCAs, -90 when muted by anything), not reset.  Returns the number of values written
  * (0 for an unknown id or index). */
 int mixer_meter_take(struct mixer *m, enum param_id id, unsigned idx, float out[2]);
 

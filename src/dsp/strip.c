@@ -40,7 +40,8 @@
  *   previous block's peak, interpolating the gain linearly across the
  *   block: per frame only a max and a multiply-add remain.  For a steady
  *   sine the compressor's input level is therefore the sine's peak level.
- *   Stereo channels use the louder lane for both.  The compressor computes
+ *   Stereo channels, and linked pairs of mono channels (/ch/<n>/link),
+ *   use the louder lane for both.  The compressor computes
  *   the static curve of comp_gr_db() in log2 units with a branch-free knee
  *   and a fast log2/exp2 (bit tricks and short polynomials, < 0.001 dB),
  *   smooths the reduction with attack/release in the log domain; make-up
@@ -419,6 +420,12 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		break;
 	case P_CH_DYN_KEY_HPF_HZ:
 		g->tgt[SM_KEY_LHZ][l] = strip_lhz(v, g->rate);
+		break;
+	case P_CH_LINK:
+		/* a linked pair of mono channels (lanes 2k, 2k+1) detects
+		 * like a stereo channel: the louder lane for both */
+		if (p->side == 0)
+			g->link[l] = on ? -1 : 0;
 		break;
 	default:
 		break;

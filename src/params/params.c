@@ -41,6 +41,24 @@ void param_dims(enum param_id id, const struct param_shape *shape, unsigned *n1,
 	case SC_BUS_BAND:
 		*n1 = shape->buses, *n2 = JMX_BANDS;
 		break;
+	case SC_CH_DCA:
+		*n1 = shape->channels, *n2 = JMX_DCAS;
+		break;
+	case SC_CH_MGRP:
+		*n1 = shape->channels, *n2 = JMX_MUTEGROUPS;
+		break;
+	case SC_BUS_DCA:
+		*n1 = shape->buses, *n2 = JMX_DCAS;
+		break;
+	case SC_BUS_MGRP:
+		*n1 = shape->buses, *n2 = JMX_MUTEGROUPS;
+		break;
+	case SC_DCA:
+		*n1 = JMX_DCAS;
+		break;
+	case SC_MGRP:
+		*n1 = JMX_MUTEGROUPS;
+		break;
 	}
 }
 

@@ -10,7 +10,8 @@
  *
  * Columns of JMX_PARAMS(X):
  *   X(ID, scope, path, npath, type, unit, min, max, taper, defaults, enums, doc)
- * path   engineering-unit OSC path; <n> channel, <a> aux bus, <b> EQ band
+ * path   engineering-unit OSC path; <n> channel, <a> aux bus, <b> EQ band,
+ *        <d> DCA group, <g> mute group
  * npath  OSC path of the normalised 0..1 form along the taper, or NULL:
  *        the unit path without its unit suffix, or the unit path + "/norm"
  *        where stripping would be ambiguous or there is no unit (equal to
@@ -35,7 +36,16 @@ enum param_scope {
 	SC_BUS,         /* per aux bus <a> */
 	SC_MASTER_BAND, /* per master EQ band <b> */
 	SC_BUS_BAND,    /* per aux bus <a> and EQ band <b> */
+	SC_CH_DCA,      /* per channel <n> and DCA group <d> */
+	SC_CH_MGRP,     /* per channel <n> and mute group <g> */
+	SC_BUS_DCA,     /* per aux bus <a> and DCA group <d> */
+	SC_BUS_MGRP,    /* per aux bus <a> and mute group <g> */
+	SC_DCA,         /* per DCA group <d> */
+	SC_MGRP,        /* per mute group <g> */
 };
+
+#define JMX_DCAS       8u /* DCA groups */
+#define JMX_MUTEGROUPS 6u /* mute groups */
 
 enum param_type {
 	PT_FLOAT,  /* continuous, engineering units */
@@ -75,6 +85,10 @@ enum param_taper {
 	"bus/14 bus/15 bus/16 bus/17 bus/18 bus/19 bus/20 bus/21 bus/22 bus/23 bus/24 bus/25 bus/26 bus/27 " \
 	"bus/28 bus/29 bus/30 bus/31 bus/32"
 
+/* X32's scribble-strip colours; the "i" variants are inverted. */
+#define COLORS                                                                                               \
+	"off red green yellow blue magenta cyan white offi redi greeni yellowi bluei magentai cyani whitei"
+
 /* clang-format off */
 #define JMX_PARAMS(X) \
 X(CH_TRIM,        SC_CH, "/ch/<n>/trim/db", "/ch/<n>/trim",        PT_FLOAT, "dB", -20, 20, TP_LIN, DEF(0), NULL, "Input trim.") \
@@ -106,6 +120,11 @@ X(CH_PAN,         SC_CH, "/ch/<n>/pan", "/ch/<n>/pan",            PT_FLOAT, "", 
 X(CH_MASTER,      SC_CH, "/ch/<n>/master", NULL,         PT_BOOL,  "",     0,  1, TP_NONE, DEF(1), NULL, "Channel feeds the master directly (0: only through its sends, e.g. post-fader to a subgroup bus routed to master); sends and solo are unaffected.") \
 X(CH_NAME,        SC_CH, "/ch/<n>/name", NULL,           PT_STRING,"",     0,  0, TP_NONE, DEF(0), NULL, "Channel name.") \
 X(CH_SAFE,        SC_CH, "/ch/<n>/safe", NULL,           PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Recall safe: snapshot recall leaves this channel (all its parameters and name) as it is.") \
+X(CH_DCA,    SC_CH_DCA, "/ch/<n>/dca/<d>", NULL,        PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Member of DCA group <d>: its fader adds to this channel's (in dB), its mute mutes it.") \
+X(CH_MUTEGROUP, SC_CH_MGRP, "/ch/<n>/mutegroup/<g>", NULL, PT_BOOL, "",  0,  1, TP_NONE, DEF(0), NULL, "Member of mute group <g>: silent while the group is on; its own mute is untouched.") \
+X(CH_LINK,        SC_CH, "/ch/<n>/link", NULL,           PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Link the pair of odd channel n and n+1 (either number of the pair): every change applies to both, pan mirrored, names apart; linking copies the odd channel to the even one; dynamics detect on both.") \
+X(CH_COLOR,       SC_CH, "/ch/<n>/color", NULL,          PT_ENUM,  "",     0, 15, TP_NONE, DEF(0), COLORS, "Channel colour (X32 names; the i variants are inverted).") \
+X(CH_FADER_EFF,   SC_CH, "/ch/<n>/fader/effective/db", NULL, PT_METER, "dB", -90, 10, TP_NONE, DEF(0), NULL, "Effective fader, read-only: own fader plus its DCAs', -90 (off) when muted by itself, a DCA or a mute group.") \
 X(CH_SEND_LEVEL,SC_CH_BUS,"/ch/<n>/send/<a>/level/db", "/ch/<n>/send/<a>/level", PT_FLOAT, "dB", -90, 10, TP_FADER, DEF(-90), NULL, "Send level to aux bus <a> (-90 = off).") \
 X(CH_SEND_PRE, SC_CH_BUS, "/ch/<n>/send/<a>/pre", NULL,  PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Send taken before the fader, mute and pan (1) or after them (0).") \
 X(CH_DELAY,         SC_CH, "/ch/<n>/delay/ms", "/ch/<n>/delay",     PT_FLOAT, "ms",   0, 100, TP_LIN, DEF(0), NULL, "Input delay after trim and polarity, for aligning microphones: whole samples (the nearest); a change crossfades from the old delay to the new in 5 ms.") \
@@ -118,6 +137,10 @@ X(CH_GATE_GR,     SC_CH, "/ch/<n>/gate/gr", NULL,        PT_METER, "dB",   0, 80
 X(CH_DYN_GR,      SC_CH, "/ch/<n>/dyn/gr", NULL,         PT_METER, "dB",   0, 80, TP_NONE, DEF(0), NULL, "Compressor gain reduction, max since last read.") \
 X(BUS_FADER,     SC_BUS, "/bus/<a>/fader/db", "/bus/<a>/fader",      PT_FLOAT, "dB", -90, 10, TP_FADER, DEF(0), NULL, "Aux bus fader.") \
 X(BUS_MUTE,      SC_BUS, "/bus/<a>/mute", NULL,          PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Aux bus mute.") \
+X(BUS_DCA,   SC_BUS_DCA, "/bus/<a>/dca/<d>", NULL,       PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Member of DCA group <d>: its fader adds to this bus's (in dB), its mute mutes it.") \
+X(BUS_MUTEGROUP, SC_BUS_MGRP, "/bus/<a>/mutegroup/<g>", NULL, PT_BOOL, "", 0,  1, TP_NONE, DEF(0), NULL, "Member of mute group <g>: silent while the group is on; its own mute is untouched.") \
+X(BUS_COLOR,     SC_BUS, "/bus/<a>/color", NULL,         PT_ENUM,  "",     0, 15, TP_NONE, DEF(0), COLORS, "Aux bus colour.") \
+X(BUS_FADER_EFF, SC_BUS, "/bus/<a>/fader/effective/db", NULL, PT_METER, "dB", -90, 10, TP_NONE, DEF(0), NULL, "Effective bus fader, read-only: own fader plus its DCAs', -90 (off) when muted by itself, a DCA or a mute group.") \
 X(BUS_NAME,      SC_BUS, "/bus/<a>/name", NULL,          PT_STRING,"",     0,  0, TP_NONE, DEF(0), NULL, "Aux bus name.") \
 X(BUS_METER,     SC_BUS, "/bus/<a>/meter", "/bus/<a>/meter/norm",         PT_METER, "dBFS", -180, 20, TP_NONE, DEF(0), NULL, "Bus output peak and RMS since last read.") \
 X(BUS_MASTER,    SC_BUS, "/bus/<a>/master", NULL,        PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "The bus also feeds the master after its fader, output delay and balance: a subgroup or an effect return (buses sum channels only, so routing has no loops).") \
@@ -177,6 +200,11 @@ X(MASTER_LOUD_S,       SC_GLOBAL, "/master/loudness/s", NULL,      PT_METER, "LU
 X(MASTER_LOUD_I,       SC_GLOBAL, "/master/loudness/i", NULL,      PT_METER, "LUFS", -120, 20, TP_NONE, DEF(0), NULL, "Integrated (gated) loudness since /master/loudness/reset or the last record start, updated every second.") \
 X(MASTER_LOUD_LRA,     SC_GLOBAL, "/master/loudness/lra", NULL,    PT_METER, "LU",      0, 100, TP_NONE, DEF(0), NULL, "Loudness range (EBU Tech 3342) since the same reset, updated every second.") \
 X(MASTER_LOUD_TP,      SC_GLOBAL, "/master/loudness/tp", NULL,     PT_METER, "dBTP", -120, 20, TP_NONE, DEF(0), NULL, "Maximum true peak of the master since the same reset.") \
+X(DCA_FADER,            SC_DCA, "/dca/<d>/fader/db", "/dca/<d>/fader", PT_FLOAT, "dB", -90, 10, TP_FADER, DEF(0), NULL, "DCA fader: added in dB to every member's own fader (the sum limited to -90..+10 dB); -90 turns the members off.") \
+X(DCA_MUTE,             SC_DCA, "/dca/<d>/mute", NULL,      PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "DCA mute: mutes every member; their own mutes are untouched.") \
+X(DCA_NAME,             SC_DCA, "/dca/<d>/name", NULL,      PT_STRING,"",     0,  0, TP_NONE, DEF(0), NULL, "DCA group name.") \
+X(DCA_COLOR,            SC_DCA, "/dca/<d>/color", NULL,     PT_ENUM,  "",     0, 15, TP_NONE, DEF(0), COLORS, "DCA group colour.") \
+X(MUTEGROUP_ON,        SC_MGRP, "/mutegroup/<g>/on", NULL,  PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Mute group on: every member is silent (the same ramp as mute); off restores each member's own mute.") \
 X(MON_FADER,           SC_GLOBAL, "/mon/fader/db", "/mon/fader",           PT_FLOAT, "dB", -90, 10, TP_FADER, DEF(0), NULL, "Monitor output level.") \
 X(GEN_ON,              SC_GLOBAL, "/gen/on", NULL,                 PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Oscillator on (click-free).") \
 X(GEN_TYPE,            SC_GLOBAL, "/gen/type", NULL,               PT_ENUM,  "",     0,  2, TP_NONE, DEF(0), GEN_TYPES, "Oscillator signal: sine, pink or white noise (noise at the RMS of a sine of the same level).") \
@@ -247,11 +275,13 @@ float param_clamp(enum param_id id, float v);
 
 /* Automation (lanes.h, automation.c): every parameter the audio thread
  * renders can have a lane, except the recall-safe flag, which only scene
- * recall on the control side reads. */
+ * recall on the control side reads, the link of a pair, which the control
+ * side acts on (model.c), and the colours, which are labels. */
 static inline int param_automatable(enum param_id id)
 {
 	enum param_type t = param_table[id].type;
-	return (t == PT_FLOAT || t == PT_BOOL || t == PT_ENUM) && id != P_CH_SAFE;
+	return (t == PT_FLOAT || t == PT_BOOL || t == PT_ENUM) && id != P_CH_SAFE && id != P_CH_LINK &&
+	       id != P_CH_COLOR && id != P_BUS_COLOR && id != P_DCA_COLOR;
 }
 
 /* Whole-number values that change in steps and never glide: switches,

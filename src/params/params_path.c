@@ -23,7 +23,18 @@ static int pp_placeholder(const char *t, size_t left)
 
 static int pp_slot(int letter)
 {
-	return letter == 'n' ? PARAMS_SLOT_N : letter == 'a' ? PARAMS_SLOT_A : PARAMS_SLOT_B;
+	switch (letter) {
+	case 'n':
+		return PARAMS_SLOT_N;
+	case 'a':
+		return PARAMS_SLOT_A;
+	case 'd':
+		return PARAMS_SLOT_D;
+	case 'g':
+		return PARAMS_SLOT_G;
+	default:
+		return PARAMS_SLOT_B;
+	}
 }
 
 /* The zero-based index a placeholder stands for in instance (i1, i2). */
@@ -31,8 +42,11 @@ static unsigned pp_index_of(enum param_id id, int letter, unsigned i1, unsigned 
 {
 	if (letter == 'n')
 		return i1;
+	enum param_scope sc = param_table[id].scope;
 	if (letter == 'a')
-		return param_table[id].scope == SC_BUS || param_table[id].scope == SC_BUS_BAND ? i1 : i2;
+		return sc == SC_BUS || sc == SC_BUS_BAND || sc == SC_BUS_DCA || sc == SC_BUS_MGRP ? i1 : i2;
+	if (letter == 'd' || letter == 'g')
+		return sc == SC_DCA || sc == SC_MGRP ? i1 : i2;
 	return i2;
 }
 
@@ -122,7 +136,7 @@ int params_path_match(const char *tmpl, size_t tlen, const char *s, size_t len, 
 {
 	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	size_t i = 0, t = 0;
-	num[0] = num[1] = num[2] = 0;
+	memset(num, 0, PARAMS_SLOTS * sizeof *num);
 	while (t < tlen) {
 		int ph = pp_placeholder(tmpl + t, tlen - t);
 		if (ph) {
@@ -150,7 +164,7 @@ int params_path_slots(const char *tmpl, const unsigned *ordered, unsigned n, uns
 	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	unsigned j = 0;
 	size_t tlen = strlen(tmpl);
-	num[0] = num[1] = num[2] = 0;
+	memset(num, 0, PARAMS_SLOTS * sizeof *num);
 	for (size_t t = 0; t < tlen; t++) {
 		int ph = pp_placeholder(tmpl + t, tlen - t);
 		if (!ph)
@@ -189,12 +203,31 @@ int params_path_index(enum param_id id, const unsigned num[PARAMS_SLOTS], const 
 	case SC_MASTER_BAND:
 		b = num[PARAMS_SLOT_B];
 		break;
+	case SC_CH_DCA:
+		a = num[PARAMS_SLOT_N], b = num[PARAMS_SLOT_D], what2 = "DCA";
+		break;
+	case SC_CH_MGRP:
+		a = num[PARAMS_SLOT_N], b = num[PARAMS_SLOT_G], what2 = "mute group";
+		break;
+	case SC_BUS_DCA:
+		a = num[PARAMS_SLOT_A], b = num[PARAMS_SLOT_D], what1 = "bus", what2 = "DCA";
+		break;
+	case SC_BUS_MGRP:
+		a = num[PARAMS_SLOT_A], b = num[PARAMS_SLOT_G], what1 = "bus", what2 = "mute group";
+		break;
+	case SC_DCA:
+		a = num[PARAMS_SLOT_D], what1 = "DCA";
+		break;
+	case SC_MGRP:
+		a = num[PARAMS_SLOT_G], what1 = "mute group";
+		break;
 	case SC_BUS_BAND:
 		a = num[PARAMS_SLOT_A], b = num[PARAMS_SLOT_B], what1 = "bus";
 		break;
 	}
 	int has1 = sc != SC_GLOBAL && sc != SC_MASTER_BAND;
-	int has2 = sc == SC_CH_BAND || sc == SC_CH_BUS || sc == SC_MASTER_BAND || sc == SC_BUS_BAND;
+	int has2 = sc == SC_CH_BAND || sc == SC_CH_BUS || sc == SC_MASTER_BAND || sc == SC_BUS_BAND ||
+	           sc == SC_CH_DCA || sc == SC_CH_MGRP || sc == SC_BUS_DCA || sc == SC_BUS_MGRP;
 	if (has1 && (a < 1 || a > n1)) {
 		snprintf(why, whylen, "%s %u out of range (1..%u)", what1, a, n1);
 		return -1;

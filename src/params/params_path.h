@@ -13,7 +13,9 @@
  * accepted, at most 9 digits); indices handed in and out are 0-based.
  * <a> is a parameter's first index where the scope is a bus (SC_BUS, and
  * SC_BUS_BAND with the band <b> second) and its second where it is a
- * channel's send to a bus (SC_CH_BUS).
+ * channel's send to a bus (SC_CH_BUS); <d> and <g> are the first index of
+ * a group's own parameters (SC_DCA, SC_MGRP) and the second of a member's
+ * membership (SC_CH_DCA, SC_BUS_MGRP ...).
  */
 #ifndef JMX_PARAMS_PATH_H
 #define JMX_PARAMS_PATH_H
@@ -32,7 +34,7 @@ enum params_form {
 
 /* Numbers of a concrete path by placeholder: num[PARAMS_SLOT_N] for <n>
  * and so on; 0 where the template has no such placeholder. */
-enum { PARAMS_SLOT_N, PARAMS_SLOT_A, PARAMS_SLOT_B, PARAMS_SLOTS };
+enum { PARAMS_SLOT_N, PARAMS_SLOT_A, PARAMS_SLOT_B, PARAMS_SLOT_D, PARAMS_SLOT_G, PARAMS_SLOTS };
 
 #define PARAMS_PATH_MAX 128 /* longest concrete path of the table, with room */
 

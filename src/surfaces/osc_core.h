@@ -45,7 +45,7 @@
 #define OSC_PREFIX_MAX      64u
 #define OSC_PATH_MAX        128u
 #define OSC_TX_MAX          512u
-#define OSC_ROUTES          512u /* hash slots, power of two */
+#define OSC_ROUTES          1024u /* hash slots, power of two: ~300 addresses */
 #define OSC_ERRLOG_SLOTS    1024u
 #define OSC_ERRLOG_RESET_MS 600000u
 #define OSC_MAX_RAMP_MS     3600000.0 /* timed moves: up to an hour */
@@ -73,7 +73,7 @@ enum osc_cmd {
 	CMD_SOLO_CLEAR,
 	CMD_EXT
 };
-#define OSC_MAX_EXT      32u /* commands handled outside this module */
+#define OSC_MAX_EXT      64u /* commands handled outside this module */
 #define OSC_MAX_EXT_ARGS 8
 
 /* The command rows of the namespace (osc_route.c): the router and

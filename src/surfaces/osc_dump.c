@@ -19,6 +19,7 @@
 
 #include "osc_core.h"
 #include "role.h"
+#include "dsp.h"
 
 static const char *osc_dump_type_name(enum param_type t)
 {
@@ -172,14 +173,19 @@ void osc_dump_params_json(FILE *f)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	static const char *const dims[][3] = {
-	    [SC_GLOBAL] = {NULL},       [SC_CH] = {"n"},  [SC_CH_BAND] = {"n", "b"},
-	    [SC_CH_BUS] = {"n", "a"},   [SC_BUS] = {"a"}, [SC_MASTER_BAND] = {"b"},
+	    [SC_GLOBAL] = {NULL},       [SC_CH] = {"n"},           [SC_CH_BAND] = {"n", "b"},
+	    [SC_CH_BUS] = {"n", "a"},   [SC_BUS] = {"a"},          [SC_MASTER_BAND] = {"b"},
+	    [SC_CH_DCA] = {"n", "d"},   [SC_CH_MGRP] = {"n", "g"}, [SC_BUS_DCA] = {"a", "d"},
+	    [SC_BUS_MGRP] = {"a", "g"}, [SC_DCA] = {"d"},          [SC_MGRP] = {"g"},
 	    [SC_BUS_BAND] = {"a", "b"},
 	};
 	struct osc_dump_ctx d = {f, 1};
 	fprintf(f,
-	        "{\"placeholders\":{\"n\":\"channel 1..N\",\"a\":\"aux bus 1..M\",\"b\":\"EQ band 1..4\"},\n"
-	        "\"params\":[\n");
+	        "{\"placeholders\":{\"n\":\"channel 1..N\",\"a\":\"aux bus 1..M\",\"b\":\"EQ band 1..4\","
+	        "\"d\":\"DCA group 1..%u\",\"g\":\"mute group 1..%u\"},\n"
+	        "\"bands\":%u,\"dcas\":%u,\"mutegroups\":%u,\n"
+	        "\"params\":[\n",
+	        JMX_DCAS, JMX_MUTEGROUPS, JMX_BANDS, JMX_DCAS, JMX_MUTEGROUPS);
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		const struct param_info *p = &param_table[id];
 		fprintf(f, "%s{\"path\":", id ? ",\n" : "");

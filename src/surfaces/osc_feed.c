@@ -74,6 +74,8 @@ static unsigned osc_forms(unsigned id)
 {
 	const struct param_info *p = &param_table[id];
 	unsigned f = FORM_UNIT;
+	if (id == P_CH_FADER_EFF || id == P_BUS_FADER_EFF)
+		return FORM_UNIT; /* read-only, but fed back when it changes */
 	if (p->type == PT_METER)
 		return 0;
 	if (p->type == PT_FLOAT) {
@@ -92,6 +94,12 @@ int osc_feed_encode_value(struct osc *o, unsigned id, unsigned i1, unsigned i2, 
 	ASSERT_ROLE(ROLE_CONTROL);
 	const struct param_info *p = &param_table[id];
 	char path[OSC_PATH_MAX], tmpl[OSC_PATH_MAX];
+	if ((id == P_CH_FADER_EFF || id == P_BUS_FADER_EFF) && form == FORM_UNIT) {
+		params_path_expand(p->path, strlen(p->path), id, i1, i2, path, sizeof path);
+		osc_wire_begin(m, path, "f");
+		osc_wire_f(m, model_effective_db(o->model, (enum param_id)id, i1));
+		return 0;
+	}
 	if (p->type == PT_METER)
 		return -1;
 	if (p->type == PT_STRING) {
@@ -322,6 +330,56 @@ static unsigned osc_fifo_pop(struct osc *o)
 	return flat;
 }
 
+/* Queue an instance for feedback that no surface set (no echo rule). */
+static void osc_feed_queue(struct osc *o, unsigned flat)
+{
+	o->fb_excl[flat] = 0;
+	o->fb_form[flat] = 0;
+	if (!o->fb_inlist[flat]) {
+		o->fb_inlist[flat] = 1;
+		osc_fifo_push(o, flat);
+		control_timer_wake(o->ctl, o->fb_timer);
+	}
+}
+
+/* The effective faders a change can move: a member's own fader, mute and
+ * memberships move its own; a DCA's fader and mute, a mute group's switch
+ * move those of their members (queued; sent if their value changed or
+ * not, coalesced like any value). */
+static void osc_feed_effective(struct osc *o, enum param_id id, unsigned i1, unsigned i2)
+{
+	enum param_id eff;
+	switch (id) {
+	case P_CH_FADER:
+	case P_CH_MUTE:
+	case P_CH_DCA:
+	case P_CH_MUTEGROUP:
+		osc_feed_queue(o, osc_flat(o, P_CH_FADER_EFF, i1, 0));
+		return;
+	case P_BUS_FADER:
+	case P_BUS_MUTE:
+	case P_BUS_DCA:
+	case P_BUS_MUTEGROUP:
+		osc_feed_queue(o, osc_flat(o, P_BUS_FADER_EFF, i1, 0));
+		return;
+	case P_DCA_FADER:
+	case P_DCA_MUTE:
+	case P_MUTEGROUP_ON:
+		for (int bus = 0; bus < 2; bus++) {
+			enum param_id mem = id == P_MUTEGROUP_ON ? (bus ? P_BUS_MUTEGROUP : P_CH_MUTEGROUP)
+			                                         : (bus ? P_BUS_DCA : P_CH_DCA);
+			eff = bus ? P_BUS_FADER_EFF : P_CH_FADER_EFF;
+			for (unsigned k = 0; k < o->n1[eff]; k++)
+				if (model_get(o->model, mem, k, i1) >= 0.5f)
+					osc_feed_queue(o, osc_flat(o, eff, k, 0));
+		}
+		return;
+	default:
+		(void)i2;
+		return;
+	}
+}
+
 void osc_feed_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, const void *origin,
                         int clamped)
 {
@@ -329,6 +387,7 @@ void osc_feed_on_change(void *ctx, enum param_id id, unsigned i1, unsigned i2, c
 	struct osc *o = ctx;
 	if (param_table[id].type == PT_METER)
 		return;
+	osc_feed_effective(o, id, i1, i2);
 	unsigned flat = osc_flat(o, id, i1, i2);
 	if (origin == (const void *)o && o->cur.active && !clamped && !o->cur.force_clamp && o->cur.form) {
 		o->fb_excl[flat] = o->cur.excl;

@@ -68,6 +68,21 @@ const struct osc_route_command osc_route_commands[] = {
     {"/snapshot/list", CMD_EXT, "", "Replies /snapshot/list s:name ... (sorted; 100 names a message)."},
     {"/snapshot/delete", CMD_EXT, "s:name", "Deletes scene name; replies /snapshot/delete s:name."},
     {"/state/save", CMD_EXT, "", "Writes the state file (-s) now; replies /state/save s:file."},
+    {"/ch/<n>/preset/save", CMD_EXT, "s:name",
+     "Saves channel n's processing (filters, gate, EQ, dynamics; not routing, fader, mute or name) as "
+     "strip preset name, a file name.preset beside the scenes, replaced atomically; replies "
+     "/ch/<n>/preset/save s:name.  Names as for scenes."},
+    {"/ch/<n>/preset/load", CMD_EXT, "s:name",
+     "Loads channel preset name onto channel n (its linked partner follows); a bus preset, a bad or "
+     "damaged file gets /error and changes nothing.  Replies /ch/<n>/preset/load s:name."},
+    {"/bus/<a>/preset/save", CMD_EXT, "s:name",
+     "Saves bus a's processing (its EQ, dynamics and effect settings; not routing, fader, mute or name) "
+     "as preset name; replies /bus/<a>/preset/save s:name."},
+    {"/bus/<a>/preset/load", CMD_EXT, "s:name",
+     "Loads bus preset name onto bus a; a channel preset gets /error and changes nothing.  Replies "
+     "/bus/<a>/preset/load s:name."},
+    {"/preset/list", CMD_EXT, "", "Replies /preset/list s:name ... (sorted; 100 names a message)."},
+    {"/preset/delete", CMD_EXT, "s:name", "Deletes preset name; replies /preset/delete s:name."},
     /* implemented in patch_osc.c, bound with osc_add_command */
     {"/jack/ports", CMD_EXT, "[s:pattern]",
      "Lists the JACK ports whose full name matches pattern (a glob, e.g. system:*; default all): one "

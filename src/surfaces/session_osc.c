@@ -1,5 +1,6 @@
 /*
- * session_osc.c - the OSC commands of scenes and the state file; see
+ * session_osc.c - the OSC commands of scenes, strip presets and the state
+ * file; see
  * session_osc.h.  session.c does the work through plain C calls; this
  * file checks and converts arguments and replies, as recorder_osc.c does
  * for the recorder.
@@ -170,13 +171,100 @@ static void sosc_cmd_state_save(void *ctx, struct osc *o, const char *path, cons
 		sosc_reply_name(o, path, session_state_file(so->s), -1);
 }
 
+/* Strip presets: /ch/<n>/preset/save|load, /bus/<a>/preset/save|load; the
+ * number in the concrete path is checked by session.c (preset.c). */
+static void sosc_preset(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv, int argc,
+                        int load)
+{
+	struct session_osc *so = ctx;
+	char err[512];
+	int bus = path[1] == 'b';
+	unsigned long n = strtoul(path + (bus ? 5 : 4), NULL, 10);
+	if (argc != 1 || !argv[0].str) {
+		osc_reply_error(o, path, "expects s:name");
+		return;
+	}
+	if (!snapshot_name_valid(argv[0].str)) {
+		osc_reply_error(o, path,
+		                "invalid preset name (1-64 of A-Z a-z 0-9 . _ -, not starting with '.')");
+		return;
+	}
+	unsigned idx = n >= 1 && n <= 100000 ? (unsigned)n - 1 : 100000u;
+	if ((load ? session_preset_load : session_preset_save)(so->s, bus, idx, argv[0].str, err,
+	                                                       sizeof err) < 0)
+		osc_reply_error(o, path, err);
+	else
+		sosc_reply_name(o, path, argv[0].str, -1);
+}
+
+static void sosc_cmd_preset_save(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
+                                 int argc)
+{
+	sosc_preset(ctx, o, path, argv, argc, 0);
+}
+
+static void sosc_cmd_preset_load(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
+                                 int argc)
+{
+	sosc_preset(ctx, o, path, argv, argc, 1);
+}
+
+static void sosc_cmd_preset_delete(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
+                                   int argc)
+{
+	struct session_osc *so = ctx;
+	char err[512];
+	if (argc != 1 || !argv[0].str) {
+		osc_reply_error(o, path, "expects s:name");
+		return;
+	}
+	if (session_preset_delete(so->s, argv[0].str, err, sizeof err) < 0)
+		osc_reply_error(o, path, err);
+	else
+		sosc_reply_name(o, path, argv[0].str, -1);
+}
+
+static void sosc_cmd_preset_list(void *ctx, struct osc *o, const char *path, const struct osc_arg *argv,
+                                 int argc)
+{
+	struct session_osc *so = ctx;
+	char **names, err[256];
+	unsigned n, i = 0;
+	(void)argv;
+	if (argc) {
+		osc_reply_error(o, path, "takes no arguments");
+		return;
+	}
+	if (session_preset_list(so->s, &names, &n, err, sizeof err) < 0) {
+		osc_reply_error(o, path, err);
+		return;
+	}
+	do {
+		lo_message m = lo_message_new();
+		if (!m)
+			break;
+		for (unsigned k = 0; k < SESSION_OSC_LIST_CHUNK && i < n; k++, i++)
+			lo_message_add_string(m, names[i]);
+		sosc_reply(o, m, path);
+	} while (i < n);
+	free(names);
+}
+
 static const struct {
 	const char *path;
 	osc_command_fn fn;
 } sosc_commands[] = {
-    {"/snapshot/save", sosc_cmd_save},    {"/snapshot/load", sosc_cmd_load},
-    {"/snapshot/list", sosc_cmd_list},    {"/snapshot/delete", sosc_cmd_delete},
+    {"/snapshot/save", sosc_cmd_save},
+    {"/snapshot/load", sosc_cmd_load},
+    {"/snapshot/list", sosc_cmd_list},
+    {"/snapshot/delete", sosc_cmd_delete},
     {"/state/save", sosc_cmd_state_save},
+    {"/ch/<n>/preset/save", sosc_cmd_preset_save},
+    {"/ch/<n>/preset/load", sosc_cmd_preset_load},
+    {"/bus/<a>/preset/save", sosc_cmd_preset_save},
+    {"/bus/<a>/preset/load", sosc_cmd_preset_load},
+    {"/preset/list", sosc_cmd_preset_list},
+    {"/preset/delete", sosc_cmd_preset_delete},
 };
 
 struct session_osc *session_osc_new(struct session *s, struct osc *o)

@@ -1,7 +1,8 @@
 /*
  * session_osc.h - scenes and the state file on the OSC surface:
  * /snapshot/save, /snapshot/load, /snapshot/list, /snapshot/delete and
- * /state/save (commands bound with osc_add_command; their rows and docs
+ * /state/save, strip presets (/ch/<n>/preset/save and /load, the same for
+ * /bus/<a>, /preset/list, /preset/delete) (commands bound with osc_add_command; their rows and docs
  * are in osc_route.c's command table).
  *
  * Threads: control thread only.
