@@ -68,7 +68,7 @@
  * - DCA groups, mute groups: the strips and buses get an effective fader
  *   and mute (own fader + the sum in dB of the member's DCAs, muted by its
  *   own mute, a DCA's or an engaged mute group), folded when one of the
- *   inputs changes (grp_channel, grp_bus), so the per-sample path is the
+ *   inputs changes (mixer_groups.c), so the per-sample path is the
  *   plain fader gain's.  A DCA ramp or lane moves its members once a chunk
  *   with the same "point at the end of the chunk", so they follow it as
  *   exactly as their own fader's ramp; mute groups and DCA mutes take the
@@ -82,104 +82,8 @@
 #include "mixer.h"
 #include "role.h"
 
-#include <math.h>
-#include <stdatomic.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "bus.h"
-#include "corr.h"
-#include "dsp.h"
-#include "gen.h"
-#include "master.h"
-#include "sm.h"
-#include "strip.h"
-
-#define RMS_TAU_S 0.3 /* RMS meter window (one-pole on the mean square) */
-
-enum { CM_PEAK, CM_MS, CM_GATE, CM_COMP, CM_N }; /* channel meter cells */
-
-/* A parameter moving along a ramp (RT_RAMP), in the taper's domain. */
-struct mixer_ramp {
-	uint16_t id, i1, i2;
-	unsigned flat;      /* index into val[] */
-	float from, to;     /* dB, ln(value) or value */
-	float target;       /* the value itself, for the last point */
-	uint32_t len, done; /* frames */
-};
-
-/* Lanes lane..lane+len-1 of a group are input lanes ext..ext+len-1. */
-struct tap_run {
-	unsigned lane, ext, len;
-};
-
-struct mixer {
-	struct mixer_config cfg;
-	unsigned nch, lanes, ngroups, nout;
-	struct strip_group *grp;
-	int (*gext)[JMX_LANES]; /* group lane -> external input lane, -1 pad */
-	int (*gch)[JMX_LANES];  /* group lane -> channel, -1 pad */
-	unsigned *ch_lane;      /* channel -> internal lane of its first lane */
-	unsigned char *ch_solo;
-	unsigned solo_count;
-
-	struct strip_chunk ck;
-	unsigned pos;               /* frame position inside the current chunk */
-	vf *x;                      /* every group's lane signals, JMX_CHUNK vectors each */
-	struct strip_mix_list *mix; /* per accumulator, rebuilt every chunk */
-	uint16_t *mix_idx;
-	float *ml, *mr;               /* master pair for one piece */
-	float *sl, *sr;               /* solo pair for one piece */
-	float *tap;                   /* stems: JMX_MAX_FRAMES frames of `lanes` floats, or NULL */
-	vf *tapx;                     /* one group's lanes after trim, JMX_CHUNK vectors */
-	struct tap_run (*tap_run)[2]; /* per group: lanes -> consecutive input lanes */
-
-	struct master *ms;
-	unsigned lat;
-
-	float *dly;       /* every group's delay lines */
-	uint16_t *key_ch; /* per channel: gate key, compressor key (0 = itself) */
-	unsigned keys_used;
-
-	struct smoothed afl, solo, mon;
-	struct bus_rack *rack; /* the buses' processing after the sums (bus.c) */
-
-	/* current value of every parameter instance (flat, table order), for
-	 * ramps to start from; the ramps in flight and each instance's ramp */
-	unsigned flat_off[P_COUNT + 1];
-	float *val;
-	int32_t *ramp_of;
-	struct mixer_ramp *ramps;
-	unsigned nramps;
-	_Atomic uint32_t *pub; /* float bits of val[], for other threads */
-	mixer_chunk_fn hook;
-	void *hook_ctx;
-
-	/* monitor delay: solo L, solo R, fade, interleaved */
-	float *dl;
-	unsigned dl_mask, dl_w;
-
-	_Atomic uint32_t *eff; /* effective fader dB (float bits), channels then buses */
-
-	_Atomic uint32_t *ch_met;  /* CM_N per channel */
-	_Atomic uint32_t *bus_met; /* peak, ms per bus */
-	_Atomic uint32_t *bus_gr;  /* compressor reduction dB per bus */
-	_Atomic uint32_t master_met[2];
-	float *bus_ms; /* RMS state: L, R per bus */
-	float master_ms[2];
-
-	/* console utilities; destinations d: 0 master, 1 monitor, 2 + b bus b */
-	struct gen gen;
-	unsigned ndest, gen_dest;
-	unsigned char gen_on, gen_type, talk_on, talk_master, mon_dim, mon_cut;
-	unsigned char *talk_bus;
-	float gen_db, talk_db, mon_db, dim_db;
-	struct smoothed *gen_g, *talk_g; /* per destination */
-	struct smoothed mono;
-	float *gbuf, *tbuf, *gmon; /* one piece: oscillator, talk_in, oscillator to the monitor */
-	struct corr corr;
-	_Atomic uint32_t corr_pub[2]; /* correlation, mono loss dB: float bits */
-};
+#include "mixer_core.h"
+#include "mixer_groups.h"
 
 /* ---- helpers -------------------------------------------------------- */
 
@@ -359,92 +263,6 @@ static int util_set(struct mixer *m, enum param_id id, unsigned i1, float v, int
 	return 1;
 }
 
-/* ---- DCA and mute groups -------------------------------------------- */
-
-/* The effective fader of a member (a channel or a bus, whose own fader,
- * mute and memberships are at the flat indices given): its own fader plus
- * the sum in dB of its DCAs', limited to the fader's range, -90 (off) as
- * soon as one of them is off; *mute when its own mute, a DCA's mute or an
- * engaged mute group holds it.  Computed only when one of these changes
- * (and once a chunk while a DCA ramps or plays a lane), never per sample:
- * the strip's and bus's fader smoothing see a plain fader target. */
-static float grp_eff(const struct mixer *m, unsigned fader, unsigned mute, unsigned dca, unsigned mg,
-                     int *muted)
-{
-	const float *v = m->val;
-	float db = v[fader];
-	int mu = v[mute] >= 0.5f;
-	for (unsigned d = 0; d < JMX_DCAS; d++) {
-		if (v[dca + d] < 0.5f)
-			continue;
-		float g = v[m->flat_off[P_DCA_FADER] + d];
-		db = g <= JMX_DB_OFF ? JMX_DB_OFF : db + g;
-		mu |= v[m->flat_off[P_DCA_MUTE] + d] >= 0.5f;
-	}
-	for (unsigned g = 0; g < JMX_MUTEGROUPS; g++)
-		mu |= v[mg + g] >= 0.5f && v[m->flat_off[P_MUTEGROUP_ON] + g] >= 0.5f;
-	*muted = mu;
-	return db <= JMX_DB_OFF || v[fader] <= JMX_DB_OFF ? JMX_DB_OFF : db > 10.0f ? 10.0f : db;
-}
-
-static void grp_publish(struct mixer *m, unsigned k, float db, int muted)
-{
-	float e = muted ? JMX_DB_OFF : db;
-	uint32_t b;
-	memcpy(&b, &e, sizeof b);
-	atomic_store_explicit(&m->eff[k], b, memory_order_relaxed);
-}
-
-/* Channel c's strip lanes take its effective fader and mute.  by_mute: the
- * change is a mute's (the switch ramp of a mute); jump: a ramp's or a
- * lane's point, gone straight to. */
-static void grp_channel(struct mixer *m, unsigned c, int jump)
-{
-	int muted;
-	float db = grp_eff(m, m->flat_off[P_CH_FADER] + c, m->flat_off[P_CH_MUTE] + c,
-	                   m->flat_off[P_CH_DCA] + c * JMX_DCAS,
-	                   m->flat_off[P_CH_MUTEGROUP] + c * JMX_MUTEGROUPS, &muted);
-	unsigned il = m->ch_lane[c], nl = c < m->cfg.mono ? 1 : 2;
-	for (unsigned k = 0; k < nl; k++) {
-		struct strip_group *g = &m->grp[(il + k) / JMX_LANES];
-		unsigned l = (il + k) % JMX_LANES;
-		/* mute first: a mute's change takes the mute's ramp, and the
-		 * fader then moves inside it as a fader does during a mute */
-		strip_lane_set(g, l, P_CH_MUTE, 0, (float)muted);
-		strip_lane_set(g, l, P_CH_FADER, 0, db);
-		if (jump)
-			strip_lane_jump(g, l, P_CH_FADER, 0);
-	}
-	grp_publish(m, c, db, muted);
-}
-
-static void grp_bus(struct mixer *m, unsigned a, int by_mute, int jump)
-{
-	int muted;
-	float db = grp_eff(m, m->flat_off[P_BUS_FADER] + a, m->flat_off[P_BUS_MUTE] + a,
-	                   m->flat_off[P_BUS_DCA] + a * JMX_DCAS,
-	                   m->flat_off[P_BUS_MUTEGROUP] + a * JMX_MUTEGROUPS, &muted);
-	/* the bus's own fader x mute (bus.c) takes the effective values:
-	 * the mute first, so that a mute's change takes the mute's ramp */
-	bus_rack_set(m->rack, P_BUS_MUTE, a, 0, (float)muted, 0);
-	bus_rack_set(m->rack, P_BUS_FADER, a, 0, db, jump);
-	(void)by_mute;
-	grp_publish(m, m->nch + a, db, muted);
-}
-
-/* Every member of DCA d (membership row id_ch / id_bus, n per member)
- * or of mute group g. */
-static void grp_members(struct mixer *m, enum param_id id_ch, enum param_id id_bus, unsigned n, unsigned k,
-                        int by_mute, int jump)
-{
-	for (unsigned c = 0; c < m->nch; c++)
-		if (m->val[m->flat_off[id_ch] + c * n + k] >= 0.5f)
-			grp_channel(m, c, jump);
-	for (unsigned a = 0; a < m->cfg.buses; a++)
-		if (m->val[m->flat_off[id_bus] + a * n + k] >= 0.5f)
-			grp_bus(m, a, by_mute, jump);
-}
-
 /* Set a parameter now.  jump: the value is a point on a ramp's path, so
  * the next chunk goes straight to it instead of smoothing towards it. */
 static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i2, float v, int jump)
@@ -453,24 +271,24 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 	switch (pi->scope) {
 	case SC_CH_DCA:
 	case SC_CH_MGRP:
-		grp_channel(m, i1, 0);
+		mixer_groups_channel(m, i1, 0);
 		return;
 	case SC_BUS_DCA:
 	case SC_BUS_MGRP:
-		grp_bus(m, i1, 1, 0);
+		mixer_groups_bus(m, i1, 1, 0);
 		return;
 	case SC_DCA:
 		if (id == P_DCA_FADER || id == P_DCA_MUTE)
-			grp_members(m, P_CH_DCA, P_BUS_DCA, JMX_DCAS, i1, id == P_DCA_MUTE, jump);
+			mixer_groups_members(m, P_CH_DCA, P_BUS_DCA, JMX_DCAS, i1, id == P_DCA_MUTE, jump);
 		return;
 	case SC_MGRP:
-		grp_members(m, P_CH_MUTEGROUP, P_BUS_MUTEGROUP, JMX_MUTEGROUPS, i1, 1, 0);
+		mixer_groups_members(m, P_CH_MUTEGROUP, P_BUS_MUTEGROUP, JMX_MUTEGROUPS, i1, 1, 0);
 		return;
 	case SC_CH:
 	case SC_CH_BAND:
 	case SC_CH_BUS: {
 		if (id == P_CH_FADER || id == P_CH_MUTE) {
-			grp_channel(m, i1, jump);
+			mixer_groups_channel(m, i1, jump);
 			return;
 		}
 		if (id == P_CH_LINK && !((i1 ^ 1u) < m->cfg.mono && i1 < m->cfg.mono))
@@ -501,7 +319,7 @@ static void apply_now(struct mixer *m, enum param_id id, unsigned i1, unsigned i
 		if (util_set(m, id, i1, v, jump))
 			return;
 		if (id == P_BUS_FADER || id == P_BUS_MUTE) {
-			grp_bus(m, i1, id == P_BUS_MUTE, jump);
+			mixer_groups_bus(m, i1, id == P_BUS_MUTE, jump);
 			return;
 		}
 		bus_rack_set(m->rack, id, i1, i2, v, jump);
