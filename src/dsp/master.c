@@ -4,10 +4,10 @@
  *   master fader and mute -> live leveler (leveler.c) -> lookahead
  *   true-peak limiter.
  *
- * Threads: master_new/master_free on the control thread, never while RT
- * runs.  master_set and master_process on the RT thread only: they never
- * allocate, lock or make system calls.  master_latency (immutable after
- * master_new) and master_meter_take (C11 atomics) from any thread.
+ * Threads: master_new/master_free (and master_settle, master_set_drive
+ * for offline runs) on the control thread, never while RT runs.  master_set and master_process on the RT
+ * thread only: they never allocate, lock or make system calls.  master_latency (immutable after master_new)
+ * and master_meter_take (C11 atomics) from any thread.
  *
  * Invariants:
  * - Every buffer is allocated and pre-faulted in master_new; nothing in
@@ -136,7 +136,7 @@ struct master {
 	 * so one vector op advances all eight phases. */
 	vf taps[TP_TAPS];
 	double rate;
-	float fader_db;
+	float fader_db, drive_db; /* drive: master_set_drive, offline only */
 	int mute, eq_on;
 	struct smooth gain, width;
 	/* gain follows the switch ramp (dsp.h) while sw_len > 0: from sw_from,
@@ -268,7 +268,7 @@ unsigned master_latency(const struct master *ms)
  * is settled by gain_step inside a ramp a mute started. */
 static void update_gain_target(struct master *ms, int by_mute)
 {
-	float t = ms->mute ? 0.0f : dsp_db2lin(ms->fader_db);
+	float t = ms->mute ? 0.0f : dsp_db2lin(ms->fader_db + ms->drive_db);
 	if (t == ms->gain.tgt)
 		return;
 	if (t == 0.0f || ms->gain.tgt == 0.0f) {
@@ -768,6 +768,38 @@ static void snap(struct smooth *s)
 	s->cur = s->tgt;
 }
 
+void master_settle(struct master *ms)
+{
+	struct limiter *lm = &ms->lim;
+	snap(&ms->gain);
+	ms->sw_len = 0;
+	snap(&ms->width);
+	for (unsigned b = 0; b < JMX_BANDS; b++) {
+		struct eq_band *bd = &ms->band[b];
+		bd->type = bd->type_tgt;
+		bd->db.tgt = ms->eq_on ? bd->db_user : 0.0f;
+		snap(&bd->db);
+		snap(&bd->lhz);
+		snap(&bd->lq);
+		bd->k_valid = 0;
+	}
+	snap(&ms->comp.mix);
+	snap(&ms->comp.thr);
+	snap(&ms->comp.lratio);
+	snap(&ms->comp.knee);
+	snap(&ms->comp.makeup);
+	snap(&lm->mix);
+	snap(&lm->ceil_db);
+	lm->ceil_lin = powf(10.0f, lm->ceil_db.cur * 0.05f);
+	ms->lev.mix = ms->lev.mix_tgt;
+}
+
+void master_set_drive(struct master *ms, float db)
+{
+	ms->drive_db = isfinite(db) ? (db < -90.0f ? -90.0f : db > 60.0f ? 60.0f : db) : 0.0f;
+	update_gain_target(ms, 0);
+}
+
 struct master *master_new(double rate)
 {
 	if (!(rate >= 8000.0 && rate <= 768000.0))
@@ -823,25 +855,7 @@ struct master *master_new(double rate)
 			master_set(ms, (enum param_id)id, b, param_default((enum param_id)id, b));
 	}
 	/* Start settled at the defaults: nothing ramps at start-up. */
-	snap(&ms->gain);
-	ms->sw_len = 0;
-	snap(&ms->width);
-	for (unsigned b = 0; b < JMX_BANDS; b++) {
-		struct eq_band *bd = &ms->band[b];
-		bd->type = bd->type_tgt;
-		bd->db.tgt = ms->eq_on ? bd->db_user : 0.0f;
-		snap(&bd->db);
-		snap(&bd->lhz);
-		snap(&bd->lq);
-	}
-	snap(&ms->comp.mix);
-	snap(&ms->comp.thr);
-	snap(&ms->comp.lratio);
-	snap(&ms->comp.knee);
-	snap(&ms->comp.makeup);
-	snap(&lm->mix);
-	snap(&lm->ceil_db);
-	lm->ceil_lin = powf(10.0f, lm->ceil_db.cur * 0.05f);
+	master_settle(ms);
 	return ms;
 }
 

@@ -35,6 +35,15 @@ void master_process(struct master *ms, float *l, float *r, unsigned n);
 
 unsigned master_latency(const struct master *ms);
 
+/* Offline runs (jackmixd-master), before the first master_process: jump
+ * every smoothed value to its target, so a chain set after master_new
+ * does not glide from the defaults over the first milliseconds. */
+void master_settle(struct master *ms);
+/* Offline mastering's loudness gain, dB, added to the fader's beyond the
+ * table's +10 dB (clamped to -90..+60): before the leveler and the
+ * limiter, after the EQ and compressor, like the fader. */
+void master_set_drive(struct master *ms, float db);
+
 /* Any thread: P_MASTER_COMP_GR or P_MASTER_LIMITER_GR, dB >= 0, max since
  * last take; P_MASTER_LEVELER_GAIN, the leveler's gain now (signed dB).
  * Returns 1, or 0 for another id. */
