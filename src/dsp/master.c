@@ -64,6 +64,7 @@
  *   at the curve's value for its peak level; gain = makeup - reduction.
  */
 #include "master.h"
+#include "role.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -770,6 +771,7 @@ static void snap(struct smooth *s)
 
 void master_settle(struct master *ms)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	struct limiter *lm = &ms->lim;
 	snap(&ms->gain);
 	ms->sw_len = 0;
@@ -796,6 +798,7 @@ void master_settle(struct master *ms)
 
 void master_set_drive(struct master *ms, float db)
 {
+	ASSERT_ROLE(ROLE_CONTROL);
 	ms->drive_db = isfinite(db) ? (db < -90.0f ? -90.0f : db > 60.0f ? 60.0f : db) : 0.0f;
 	update_gain_target(ms, 0);
 }

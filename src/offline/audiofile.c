@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "audiofile.h"
+#include "role.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@ struct audiofile {
 struct audiofile *audiofile_open(const char *path, unsigned max_channels, struct audiofile_info *info,
                                  char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	SF_INFO si;
 	memset(&si, 0, sizeof si);
 	SNDFILE *sf = sf_open(path, SFM_READ, &si);
@@ -67,6 +69,7 @@ struct audiofile *audiofile_open(const char *path, unsigned max_channels, struct
 
 int audiofile_rewind(struct audiofile *af, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	if (sf_seek(af->sf, 0, SEEK_SET) != 0) {
 		snprintf(err, errlen, "cannot rewind: %s", sf_strerror(af->sf));
 		return -1;
@@ -76,6 +79,7 @@ int audiofile_rewind(struct audiofile *af, char *err, size_t errlen)
 
 long audiofile_read(struct audiofile *af, float *frames, size_t n, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	sf_count_t got = sf_readf_float(af->sf, frames, (sf_count_t)n);
 	if (got < 0 || (got == 0 && sf_error(af->sf) != SF_ERR_NO_ERROR)) {
 		snprintf(err, errlen, "read error: %s", sf_strerror(af->sf));
@@ -87,6 +91,7 @@ long audiofile_read(struct audiofile *af, float *frames, size_t n, char *err, si
 struct audiofile *audiofile_create(const char *path, const struct audiofile_info *info, char *err,
                                    size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	static unsigned seq;
 	struct audiofile *af = calloc(1, sizeof *af);
 	size_t tl = strlen(path) + 48;
@@ -129,6 +134,7 @@ struct audiofile *audiofile_create(const char *path, const struct audiofile_info
 
 int audiofile_write(struct audiofile *af, const float *frames, size_t n, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	if (sf_writef_float(af->sf, frames, (sf_count_t)n) != (sf_count_t)n) {
 		snprintf(err, errlen, "%s: write error: %s", af->path, sf_strerror(af->sf));
 		return -1;
@@ -138,6 +144,7 @@ int audiofile_write(struct audiofile *af, const float *frames, size_t n, char *e
 
 int audiofile_commit(struct audiofile *af, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	int rc = 0;
 	sf_write_sync(af->sf);
 	if (sf_close(af->sf) != 0) {
@@ -173,6 +180,7 @@ int audiofile_commit(struct audiofile *af, char *err, size_t errlen)
 
 void audiofile_close(struct audiofile *af)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	if (!af)
 		return;
 	if (af->sf)

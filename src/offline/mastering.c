@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "mastering.h"
+#include "role.h"
 
 #include <ebur128.h>
 #include <fcntl.h>
@@ -46,6 +47,7 @@ static unsigned bands_of(enum param_id id)
 
 void mastering_chain_defaults(struct mastering_chain *c)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	for (unsigned id = 0; id < P_COUNT; id++)
 		for (unsigned b = 0; b < JMX_BANDS; b++)
 			c->v[id][b] = param_default((enum param_id)id, b);
@@ -64,6 +66,7 @@ static void take_values(struct mastering_chain *c, const struct snapshot *s, int
 
 int mastering_chain_load(struct mastering_chain *c, const char *path, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	struct snapshot *s = snapshot_new(&max_shape);
 	if (!s) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -78,6 +81,7 @@ int mastering_chain_load(struct mastering_chain *c, const char *path, char *err,
 
 int mastering_chain_assign(struct mastering_chain *c, const char *assign, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	const char *eq = strchr(assign, '=');
 	enum param_id id;
 	enum params_form form;
@@ -122,6 +126,7 @@ int mastering_chain_assign(struct mastering_chain *c, const char *assign, char *
 
 void mastering_chain_apply(const struct mastering_chain *c, struct master *ms)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	for (unsigned id = 0; id < P_COUNT; id++)
 		if (is_chain_param((enum param_id)id))
 			for (unsigned b = 0; b < bands_of((enum param_id)id); b++)
@@ -130,6 +135,7 @@ void mastering_chain_apply(const struct mastering_chain *c, struct master *ms)
 
 void mastering_series_free(struct mastering_series *s)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	free(s->m);
 	free(s->s);
 	free(s->tp);
@@ -138,6 +144,7 @@ void mastering_series_free(struct mastering_series *s)
 
 void mastering_stats_free(struct mastering_stats *st)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	if (st->ebur) {
 		ebur128_state *e = st->ebur;
 		ebur128_destroy(&e);
@@ -235,6 +242,7 @@ static int emit(struct acc *a, const float *l, const float *r, size_t n, char *e
 
 int mastering_run(const struct mastering_pass *p, struct mastering_stats *st, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	const unsigned ch = p->info.channels;
 	const size_t blk = p->info.rate / 10 ? p->info.rate / 10 : 1;
 	struct acc a = {.p = p, .blk_len = blk};
@@ -348,6 +356,7 @@ out:
 
 void mastering_album(struct mastering_stats *const *tracks, unsigned n, double *i, double *lra)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	ebur128_state *sts[n ? n : 1];
 	for (unsigned k = 0; k < n; k++)
 		sts[k] = tracks[k]->ebur;

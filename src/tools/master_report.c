@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "master_report.h"
+#include "role.h"
 
 #include <fcntl.h>
 #include <libgen.h>
@@ -64,6 +65,7 @@ static void text_stats(FILE *f, const char *what, const struct mastering_stats *
 
 void master_report_text(FILE *f, const struct master_run *r)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	fprintf(f, "target %.1f LUFS, ceiling %.1f dBTP, %s\n", r->target, r->ceiling,
 	        r->n == 1  ? "one track"
 	        : r->album ? "album (one gain)"
@@ -109,6 +111,7 @@ static void json_stats(FILE *f, const struct mastering_stats *s, int gr)
 
 void master_report_json(FILE *f, const struct master_run *r)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	fprintf(f, "{\"target\": %.2f, \"ceiling\": %.2f, \"mode\": \"%s\", \"max_limiting\": %.2f,\n",
 	        r->target, r->ceiling,
 	        r->n == 1  ? "single"
@@ -179,6 +182,7 @@ static void polyline(FILE *f, const struct master_run *r, size_t total, double l
 
 int master_report_svg(const char *path, const struct master_run *r, char *err, size_t errlen)
 {
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
