@@ -4,7 +4,8 @@
 # with a wide crest factor come from master_gen (seeded: decaying tones,
 # a bass line, noise-burst drums).  Checks:
 #   quiet (-32 LUFS) and loud (-8 LUFS, true peak +8.5 dBTP) inputs reach
-#   -14 LUFS within 0.2 LU with the true peak at most 0.1 dB over -1 dBTP;
+#   -14 LUFS within 0.2 LU with the true peak at most 0.1 dB over -1 dBTP,
+#   as WAV and as FLAC (the output's name picks the container);
 #   --preset broadcast reaches -23; --ceiling -3 holds -3;
 #   album mode keeps the tracks' difference (ffmpeg's I of each, in and
 #   out) within 0.2 LU and puts the album (ffmpeg on the two concatenated)
@@ -62,6 +63,9 @@ check "$d/quiet.out.wav" -14 -1 quiet
 check "$d/loud.out.wav" -14 -1 loud
 "$M" "$d/quiet.wav" -o "$d/bc.wav" --preset broadcast -q || bad "broadcast: exit $?"
 check "$d/bc.wav" -23 -1 "--preset broadcast"
+"$M" "$d/quiet.wav" -o "$d/quiet.flac" -q || bad "FLAC: exit $?"
+[ "$(head -c 4 "$d/quiet.flac")" = fLaC ] || bad "FLAC: $d/quiet.flac is not a FLAC file"
+check "$d/quiet.flac" -14 -1 "FLAC output (24-bit from a float input)"
 "$M" "$d/loud.wav" -o "$d/c3.wav" -c -3 -t -16 -q || bad "ceiling -3: exit $?"
 check "$d/c3.wav" -16 -3 "--ceiling -3 --target -16"
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 struct audiofile {
@@ -86,6 +87,23 @@ long audiofile_read(struct audiofile *af, float *frames, size_t n, char *err, si
 		return -1;
 	}
 	return (long)got;
+}
+
+int audiofile_format_for(const char *path, const struct audiofile_info *in)
+{
+	ASSERT_ROLE(ROLE_ANY_BUT_RT);
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	int major = in->format & SF_FORMAT_TYPEMASK, sub = in->format & SF_FORMAT_SUBMASK;
+	if (dot && (!slash || dot > slash)) {
+		if (!strcasecmp(dot, ".flac"))
+			major = SF_FORMAT_FLAC;
+		else if (!strcasecmp(dot, ".wav"))
+			major = SF_FORMAT_WAV;
+	}
+	SF_INFO si = {.samplerate = (int)in->rate, .channels = (int)in->channels, .format = major | sub};
+	if (!sf_format_check(&si))
+		si.format = major | SF_FORMAT_PCM_24; /* float into FLAC, say */
+	return sf_format_check(&si) ? si.format : in->format;
 }
 
 struct audiofile *audiofile_create(const char *path, const struct audiofile_info *info, char *err,

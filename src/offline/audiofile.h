@@ -31,6 +31,11 @@ int audiofile_rewind(struct audiofile *af, char *err, size_t errlen);
 /* Read up to n frames; returns frames read (0 at the end) or -1. */
 long audiofile_read(struct audiofile *af, float *frames, size_t n, char *err, size_t errlen);
 
+/* The format to write path in, for audio like in: the container its
+ * name asks for (.wav, .flac; anything else: in's), with in's sample
+ * format where the container takes it, else 24-bit. */
+int audiofile_format_for(const char *path, const struct audiofile_info *in);
+
 /* Create path's temporary sibling for writing in format (info->format;
  * 0: the same as a reference input's).  Nothing appears under path until
  * audiofile_commit. */

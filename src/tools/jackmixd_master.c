@@ -159,7 +159,7 @@ static int solve(struct master_run *run, struct master_track *t, unsigned n,
 			drop_outputs(&t[k], 1);
 			mastering_stats_free(&t[k].st_out);
 			mastering_series_free(&t[k].ser_out);
-			t[k].out = audiofile_create(t[k].out_path, &t[k].info, err, sizeof err);
+			t[k].out = audiofile_create(t[k].out_path, &t[k].out_info, err, sizeof err);
 			if (!t[k].out) {
 				fprintf(stderr, ME ": %s\n", err);
 				return 1;
@@ -396,6 +396,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, ME ": %s\n", err);
 			goto done;
 		}
+		t[k].out_info = t[k].info;
+		t[k].out_info.format = audiofile_format_for(t[k].out_path, &t[k].info);
 		struct mastering_pass p = {t[k].in, t[k].info, NULL, 0, 0, NULL, plot ? &t[k].ser_in : NULL};
 		if (mastering_run(&p, &t[k].st_in, err, sizeof err) < 0) {
 			fprintf(stderr, ME ": %s: %s\n", t[k].in_path, err);

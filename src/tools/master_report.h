@@ -15,8 +15,8 @@
 struct master_track {
 	const char *in_path;
 	char *out_path;
-	struct audiofile *in, *out; /* out: the last pass's file, until committed */
-	struct audiofile_info info;
+	struct audiofile *in, *out;           /* out: the last pass's file, until committed */
+	struct audiofile_info info, out_info; /* out_info: the output's format */
 	struct mastering_stats st_in, st_out;
 	struct mastering_series ser_in, ser_out;
 	double drive_db;   /* the loudness gain applied */
