@@ -159,6 +159,7 @@ static void engage(struct mixer *m, const struct opts *o)
 		set(m, P_MASTER_EQ_DB, 0, b, b & 1 ? -2.0f : 2.0f);
 	set(m, P_MASTER_COMP_ON, 0, 0, 1);
 	set(m, P_MASTER_WIDTH, 0, 0, 1.2f);
+	set(m, P_MASTER_LEVELER_ON, 0, 0, 1);
 	set(m, P_MASTER_LIMITER_ON, 0, 0, 1);
 	if (!o->utilities)
 		return;

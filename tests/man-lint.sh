@@ -1,5 +1,5 @@
 #!/bin/sh
-# man-lint.sh - the three man pages pass `mandoc -Tlint -W warning`: no
+# man-lint.sh - the four man pages pass `mandoc -Tlint -W warning`: no
 # warning, error or unsupported construct (style notes, such as the long
 # lines of the generated namespace table, are below that level and
 # allowed).  A `.TH` date mandoc cannot parse ("2025") is a warning: the
@@ -18,7 +18,7 @@ lint() {
 	printf '%s\n' "${out:-mandoc exited $st}"
 	return 1
 }
-for p in jackmixd.1 jackmixctl.1 jackmixd-osc.7; do
+for p in jackmixd.1 jackmixctl.1 jackmixd-osc.7 jackmixd-master.1; do
 	lint "$top_srcdir/man/$p" || {
 		echo "man-lint.sh: FAIL: $p has lint warnings (above)"
 		fail=1
@@ -28,5 +28,5 @@ done
 sed '1s/"[^"]*"/"2025"/' "$top_srcdir/man/jackmixctl.1" >"$tmp.1"
 head -n 1 "$tmp.1" | grep -q '"2025"' || { echo "man-lint.sh: FAIL: could not make the bad page"; fail=1; }
 lint "$tmp.1" >/dev/null && { echo "man-lint.sh: FAIL: a .TH date of \"2025\" passes the lint"; fail=1; }
-[ $fail -eq 0 ] && echo "man-lint: 3 pages, no mandoc warnings"
+[ $fail -eq 0 ] && echo "man-lint: 4 pages, no mandoc warnings"
 exit $fail

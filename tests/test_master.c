@@ -685,6 +685,39 @@ static void test_comp(void)
 
 /* ---------------------------------------------------------------- fader, mute */
 
+/* Offline use (jackmixd-master): master_settle puts a chain set after
+ * master_new in place before the first sample, and master_set_drive adds
+ * a gain beyond the fader's +10 dB.  -40 dBFS with the fader at -6 and
+ * +26 dB of drive is -20 dBFS from the first sample on (limiter out). */
+static void test_settle_drive(void)
+{
+	const double rate = 48000;
+	struct master *ms = master_new(rate);
+	master_set(ms, P_MASTER_LIMITER_ON, 0, 0.0f);
+	master_set(ms, P_MASTER_FADER, 0, -6.0f);
+	master_set_drive(ms, 26.0f);
+	master_settle(ms);
+	const unsigned lat = master_latency(ms);
+	const size_t n = 4096;
+	float *l = fbuf(n), *r = fbuf(n);
+	for (size_t i = 0; i < n; i++)
+		l[i] = r[i] = 0.01f; /* -40 dBFS, DC: the gain reads sample by sample */
+	run(ms, l, r, n);
+	double want = 0.01 * pow(10.0, 20.0 / 20.0), worst = 0;
+	for (size_t i = lat; i < n; i++)
+		worst = fmax(worst, fabs(l[i] - want) / want);
+	CHECK(worst < 1e-5, "settled fader -6 + drive +26: every sample at -20 dBFS (worst error %g)", worst);
+	master_set_drive(ms, 100.0f); /* clamped to +60 */
+	master_settle(ms);
+	for (size_t i = 0; i < n; i++)
+		l[i] = r[i] = 1e-5f;
+	run(ms, l, r, n);
+	CHECK_NEAR(db20(l[n - 1] / 1e-5), 54.0, 1e-3, "drive clamped to +60 dB (fader -6)");
+	free(l);
+	free(r);
+	master_free(ms);
+}
+
 static void test_fader_mute(void)
 {
 	const double rate = 48000;
@@ -889,6 +922,7 @@ int main(void)
 	test_eq_switch();
 	test_comp();
 	test_fader_mute();
+	test_settle_drive();
 	test_nonfinite();
 	test_meters();
 	test_limiter();

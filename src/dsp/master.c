@@ -1,12 +1,13 @@
 /*
  * master.c - the master bus insert chain on a stereo pair, in place:
  *   4-band EQ -> stereo-linked glue compressor -> width (M/S) ->
- *   master fader and mute -> lookahead true-peak limiter.
+ *   master fader and mute -> live leveler (leveler.c) -> lookahead
+ *   true-peak limiter.
  *
- * Threads: master_new/master_free on the control thread, never while RT
- * runs.  master_set and master_process on the RT thread only: they never
- * allocate, lock or make system calls.  master_latency (immutable after
- * master_new) and master_meter_take (C11 atomics) from any thread.
+ * Threads: master_new/master_free (and master_settle, master_set_drive
+ * for offline runs) on the control thread, never while RT runs.  master_set and master_process on the RT
+ * thread only: they never allocate, lock or make system calls.  master_latency (immutable after master_new)
+ * and master_meter_take (C11 atomics) from any thread.
  *
  * Invariants:
  * - Every buffer is allocated and pre-faulted in master_new; nothing in
@@ -30,7 +31,8 @@
  *   switches there without a step).  Attack and release times only change
  *   how fast an envelope moves, never its value, so they apply at once.
  * - When settled at their neutral values, the EQ (all bands at 0 dB),
- *   compressor (off), width (1), fader (0 dB) and limiter (gain 1 or out)
+ *   compressor (off), width (1), fader (0 dB), leveler (off) and limiter
+ *   (gain 1 or out)
  *   are bit-exact identities: quiet audio comes out sample-exact.
  * - Non-finite input is treated as 0 and magnitudes are clamped to
  *   JMX_INPUT_LIMIT before anything stores them; filter and detector
@@ -62,6 +64,7 @@
  *   at the curve's value for its peak level; gain = makeup - reduction.
  */
 #include "master.h"
+#include "role.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -70,6 +73,7 @@
 
 #include "dsp.h"
 #include "dsp_biquad.h"
+#include "leveler.h"
 
 /* The detector: 8x, 24 taps each side, Kaiser beta 6.  Against an
  * independent 64-tap reference, 16 taps a side (beta 8) under-read a
@@ -133,7 +137,7 @@ struct master {
 	 * so one vector op advances all eight phases. */
 	vf taps[TP_TAPS];
 	double rate;
-	float fader_db;
+	float fader_db, drive_db; /* drive: master_set_drive, offline only */
 	int mute, eq_on;
 	struct smooth gain, width;
 	/* gain follows the switch ramp (dsp.h) while sw_len > 0: from sw_from,
@@ -144,11 +148,13 @@ struct master {
 	int sw_mute, sw_moved;
 	struct eq_band band[JMX_BANDS];
 	struct comp comp;
+	struct leveler lev;
 	struct limiter lim;
 	/* float bits, >= 0: max since the last take; on their own line, the
 	 * meter reader must not pull the RT state's cache lines around */
 	_Alignas(64) _Atomic uint32_t comp_gr;
 	_Atomic uint32_t lim_gr;
+	_Atomic uint32_t lev_gain; /* float bits, signed: the leveler's gain now */
 };
 
 /* fmaxf is a libm call unless NaN can be ruled out at compile time; here
@@ -240,7 +246,11 @@ int master_meter_take(struct master *ms, enum param_id id, float out[2])
 		slot = &ms->comp_gr;
 	else if (id == P_MASTER_LIMITER_GR)
 		slot = &ms->lim_gr;
-	else
+	else if (id == P_MASTER_LEVELER_GAIN) {
+		uint32_t v = atomic_load_explicit(&ms->lev_gain, memory_order_relaxed);
+		memcpy(&out[0], &v, sizeof out[0]);
+		return 1;
+	} else
 		return 0;
 	uint32_t v = atomic_exchange_explicit(slot, 0, memory_order_relaxed);
 	memcpy(&out[0], &v, sizeof out[0]);
@@ -259,7 +269,7 @@ unsigned master_latency(const struct master *ms)
  * is settled by gain_step inside a ramp a mute started. */
 static void update_gain_target(struct master *ms, int by_mute)
 {
-	float t = ms->mute ? 0.0f : dsp_db2lin(ms->fader_db);
+	float t = ms->mute ? 0.0f : dsp_db2lin(ms->fader_db + ms->drive_db);
 	if (t == ms->gain.tgt)
 		return;
 	if (t == 0.0f || ms->gain.tgt == 0.0f) {
@@ -361,6 +371,12 @@ void master_set(struct master *ms, enum param_id id, unsigned band, float value)
 		break;
 	case P_MASTER_LIMITER_RELEASE:
 		ms->lim.rel = time_coef(ms->rate, value);
+		break;
+	case P_MASTER_LEVELER_ON:
+	case P_MASTER_LEVELER_TARGET:
+	case P_MASTER_LEVELER_RANGE:
+	case P_MASTER_LEVELER_SPEED:
+		leveler_set(&ms->lev, id, value);
 		break;
 	default:
 		break;
@@ -718,6 +734,13 @@ static void process_chunk(struct master *ms, float *l, float *r, unsigned n)
 		band_process(ms, &ms->band[b], l, r, n, c);
 	comp_process(ms, l, r, n, c);
 	width_gain_process(ms, l, r, n, c);
+	leveler_process(&ms->lev, l, r, n, c);
+	{
+		float gdb = leveler_gain_db(&ms->lev);
+		uint32_t v;
+		memcpy(&v, &gdb, sizeof v);
+		atomic_store_explicit(&ms->lev_gain, v, memory_order_relaxed);
+	}
 	/* Nothing above can make inf from finite input, but if it ever did,
 	 * the delay line and the detector (a NaN peak compares as quiet)
 	 * must not keep it: a cheap second gate, no clamp this time. */
@@ -746,6 +769,40 @@ static void snap(struct smooth *s)
 	s->cur = s->tgt;
 }
 
+void master_settle(struct master *ms)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	struct limiter *lm = &ms->lim;
+	snap(&ms->gain);
+	ms->sw_len = 0;
+	snap(&ms->width);
+	for (unsigned b = 0; b < JMX_BANDS; b++) {
+		struct eq_band *bd = &ms->band[b];
+		bd->type = bd->type_tgt;
+		bd->db.tgt = ms->eq_on ? bd->db_user : 0.0f;
+		snap(&bd->db);
+		snap(&bd->lhz);
+		snap(&bd->lq);
+		bd->k_valid = 0;
+	}
+	snap(&ms->comp.mix);
+	snap(&ms->comp.thr);
+	snap(&ms->comp.lratio);
+	snap(&ms->comp.knee);
+	snap(&ms->comp.makeup);
+	snap(&lm->mix);
+	snap(&lm->ceil_db);
+	lm->ceil_lin = powf(10.0f, lm->ceil_db.cur * 0.05f);
+	ms->lev.mix = ms->lev.mix_tgt;
+}
+
+void master_set_drive(struct master *ms, float db)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	ms->drive_db = isfinite(db) ? (db < -90.0f ? -90.0f : db > 60.0f ? 60.0f : db) : 0.0f;
+	update_gain_target(ms, 0);
+}
+
 struct master *master_new(double rate)
 {
 	if (!(rate >= 8000.0 && rate <= 768000.0))
@@ -769,6 +826,7 @@ struct master *master_new(double rate)
 
 	ms->rate = rate;
 	design_taps(ms);
+	leveler_init(&ms->lev, rate);
 	struct limiter *lm = &ms->lim;
 	float *p = (float *)((char *)ms + head);
 	lm->look = look;
@@ -790,6 +848,7 @@ struct master *master_new(double rate)
 	lm->sum = look;
 	atomic_init(&ms->comp_gr, 0);
 	atomic_init(&ms->lim_gr, 0);
+	atomic_init(&ms->lev_gain, 0);
 
 	for (unsigned id = 0; id < P_COUNT; id++) {
 		if (strncmp(param_table[id].name, "MASTER_", 7) != 0 || param_table[id].type == PT_METER)
@@ -799,25 +858,7 @@ struct master *master_new(double rate)
 			master_set(ms, (enum param_id)id, b, param_default((enum param_id)id, b));
 	}
 	/* Start settled at the defaults: nothing ramps at start-up. */
-	snap(&ms->gain);
-	ms->sw_len = 0;
-	snap(&ms->width);
-	for (unsigned b = 0; b < JMX_BANDS; b++) {
-		struct eq_band *bd = &ms->band[b];
-		bd->type = bd->type_tgt;
-		bd->db.tgt = ms->eq_on ? bd->db_user : 0.0f;
-		snap(&bd->db);
-		snap(&bd->lhz);
-		snap(&bd->lq);
-	}
-	snap(&ms->comp.mix);
-	snap(&ms->comp.thr);
-	snap(&ms->comp.lratio);
-	snap(&ms->comp.knee);
-	snap(&ms->comp.makeup);
-	snap(&lm->mix);
-	snap(&lm->ceil_db);
-	lm->ceil_lin = powf(10.0f, lm->ceil_db.cur * 0.05f);
+	master_settle(ms);
 	return ms;
 }
 

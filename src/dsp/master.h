@@ -1,7 +1,7 @@
 /*
  * master.h - the master bus insert chain on a stereo pair of plain float
  * buffers: 4-band EQ -> stereo-linked glue compressor -> width (M/S) ->
- * master fader and mute -> lookahead true-peak limiter.
+ * master fader and mute -> live leveler -> lookahead true-peak limiter.
  *
  * Threads: master_new/master_free on the control thread (never while RT
  * runs); master_set, master_jump, master_process on the RT thread; master_latency and
@@ -35,8 +35,18 @@ void master_process(struct master *ms, float *l, float *r, unsigned n);
 
 unsigned master_latency(const struct master *ms);
 
+/* Offline runs (jackmixd-master), before the first master_process: jump
+ * every smoothed value to its target, so a chain set after master_new
+ * does not glide from the defaults over the first milliseconds. */
+void master_settle(struct master *ms);
+/* Offline mastering's loudness gain, dB, added to the fader's beyond the
+ * table's +10 dB (clamped to -90..+60): before the leveler and the
+ * limiter, after the EQ and compressor, like the fader. */
+void master_set_drive(struct master *ms, float db);
+
 /* Any thread: P_MASTER_COMP_GR or P_MASTER_LIMITER_GR, dB >= 0, max since
- * last take.  Returns 1, or 0 for another id. */
+ * last take; P_MASTER_LEVELER_GAIN, the leveler's gain now (signed dB).
+ * Returns 1, or 0 for another id. */
 int master_meter_take(struct master *ms, enum param_id id, float out[2]);
 
 #endif

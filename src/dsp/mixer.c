@@ -1062,6 +1062,7 @@ int mixer_meter_take(struct mixer *m, enum param_id id, unsigned idx, float out[
 	}
 	case P_MASTER_COMP_GR:
 	case P_MASTER_LIMITER_GR:
+	case P_MASTER_LEVELER_GAIN:
 		return master_meter_take(m->ms, id, out);
 	default:
 		return 0;

@@ -192,6 +192,11 @@ X(MASTER_WIDTH,        SC_GLOBAL, "/master/width", "/master/width/norm",        
 X(MASTER_LIMITER_ON,   SC_GLOBAL, "/master/limiter/on", NULL,      PT_BOOL,  "",     0,  1, TP_NONE, DEF(1), NULL, "True-peak limiter in (its latency stays when out).") \
 X(MASTER_LIMITER_CEILING, SC_GLOBAL, "/master/limiter/ceiling/db", "/master/limiter/ceiling", PT_FLOAT, "dBTP", -20, 0, TP_LIN, DEF(-1), NULL, "Limiter ceiling, true peak.") \
 X(MASTER_LIMITER_RELEASE, SC_GLOBAL, "/master/limiter/release/ms", "/master/limiter/release", PT_FLOAT, "ms", 1, 1000, TP_LOG, DEF(50), NULL, "Limiter release time.") \
+X(MASTER_LEVELER_ON,     SC_GLOBAL, "/master/leveler/on", NULL, PT_BOOL, "", 0, 1, TP_NONE, DEF(0), NULL, "Live leveler in (before the limiter): a slow, gated short-term-loudness (3 s, K-weighted) gain for streams and long sets; it holds in silence and below target - range - 10 LU.") \
+X(MASTER_LEVELER_TARGET, SC_GLOBAL, "/master/leveler/target/lufs", "/master/leveler/target", PT_FLOAT, "LUFS", -40, -5, TP_LIN, DEF(-16), NULL, "Leveler target short-term loudness.") \
+X(MASTER_LEVELER_RANGE,  SC_GLOBAL, "/master/leveler/range/db", "/master/leveler/range", PT_FLOAT, "dB", 0, 24, TP_LIN, DEF(12), NULL, "The most the leveler may boost or cut.") \
+X(MASTER_LEVELER_SPEED,  SC_GLOBAL, "/master/leveler/speed/dbs", "/master/leveler/speed", PT_FLOAT, "dB/s", 0.05, 10, TP_LOG, DEF(0.5), NULL, "The fastest the leveler's gain may move.") \
+X(MASTER_LEVELER_GAIN,   SC_GLOBAL, "/master/leveler/gain", NULL, PT_METER, "dB", -24, 24, TP_NONE, DEF(0), NULL, "Leveler gain now (+ boost, - cut; 0 when out).") \
 X(MASTER_METER,        SC_GLOBAL, "/master/meter", "/master/meter/norm",           PT_METER, "dBFS", -180, 20, TP_NONE, DEF(0), NULL, "Master output peak and RMS since last read (L/R max).") \
 X(MASTER_COMP_GR,      SC_GLOBAL, "/master/comp/gr", NULL,         PT_METER, "dB",   0, 80, TP_NONE, DEF(0), NULL, "Glue compressor gain reduction, max since last read.") \
 X(MASTER_LIMITER_GR,   SC_GLOBAL, "/master/limiter/gr", NULL,      PT_METER, "dB",   0, 80, TP_NONE, DEF(0), NULL, "Limiter gain reduction, max since last read.") \
