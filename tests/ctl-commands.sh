@@ -135,9 +135,12 @@ $ctl dump --changed /ch/3 | sort >"$T/changed3"
 printf '%s\n' "/ch/3/fader 0.6" "/ch/3/fader/db -6" "/ch/3/fader/text -6.0 dB" | sort >"$T/want3"
 jmx_check "dump --changed /ch/3: $(tr '\n' ';' <"$T/changed3")" cmp -s "$T/changed3" "$T/want3"
 ../src/jackmixd --dump-osc >"$T/osc.txt" || jmx_die "--dump-osc"
-# instances of each parameter: <n> 8 channels, <a> 2 buses, <b> 4 bands
-want=$(awk -F'\t' '/^# helper/ { exit } /^#/ { next } $3 != "meter" {
-	n = 1; if ($1 ~ /<n>/) n *= 8; if ($1 ~ /<a>/) n *= 2; if ($1 ~ /<b>/) n *= 4; t += n } END { print t }' "$T/osc.txt")
+# instances of each parameter: <n> 8 channels, <a> 2 buses, <b> 4 bands,
+# <d> 8 DCA groups, <g> 6 mute groups; meters are not dumped, except the
+# effective faders, which are values (sent as feedback when they change)
+want=$(awk -F'\t' '/^# helper/ { exit } /^#/ { next } $3 != "meter" || $1 ~ /effective/ {
+	n = 1; if ($1 ~ /<n>/) n *= 8; if ($1 ~ /<a>/) n *= 2; if ($1 ~ /<b>/) n *= 4
+	if ($1 ~ /<d>/) n *= 8; if ($1 ~ /<g>/) n *= 6; t += n } END { print t }' "$T/osc.txt")
 $ctl dump --units >"$T/units"
 got=$(wc -l <"$T/units")
 uniq=$(cut -d' ' -f1 "$T/units" | sort -u | wc -l)

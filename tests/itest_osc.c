@@ -246,19 +246,19 @@ static int query(struct peer *p, const char *path, struct msg *out)
 /* The namespace, read from --dump-osc                                 */
 
 struct row {
-	char path[96], norm[96], type[16], unit[64], range[48], taper[16], def[64];
+	char path[96], norm[96], type[16], unit[512], range[48], taper[16], def[64];
 	double min, max;
 	double defs[4];
 	int has_norm;
 };
 
-static struct row rows[256];
+static struct row rows[1024];
 static int nrows;
 static int channels, buses;
 
 static int enum_index(const char *names, const char *name)
 {
-	char buf[64];
+	char buf[512];
 	snprintf(buf, sizeof buf, "%s", names);
 	int k = 0;
 	for (char *save = NULL, *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save), k++)
@@ -418,11 +418,14 @@ static void mode_roundtrip(struct peer *p)
 				continue;
 			}
 			if (!strcmp(r->type, "enum")) {
-				char names[64];
+				char names[512];
 				snprintf(names, sizeof names, "%s", r->unit);
 				int k = 0;
 				for (char *save = NULL, *t = strtok_r(names, "|", &save); t;
 				     t = strtok_r(NULL, "|", &save), k++) {
+					if (!strncmp(t, "bus/", 4) && atoi(t + 4) > buses)
+						continue; /* a bus this console has not: /error, tested below
+						           */
 					sends(p, path, t);
 					CHECK(query(p, path, &m) && m.num[0] == k, "%s: by name %s", path, t);
 				}
@@ -437,6 +440,8 @@ static void mode_roundtrip(struct peer *p)
 			                                    : r->min + 0.3 * (r->max - r->min);
 			if (!strcmp(r->taper, "fader"))
 				v = -12.5;
+			if (!strcmp(r->unit, "ch")) /* a key: a whole channel number of this console */
+				v = channels;
 			sendf(p, path, (float)v);
 			if (query(p, path, &m))
 				CHECK_NEAR(m.num[0], v, 1e-4 * fabs(v) + 1e-6, path);
@@ -542,8 +547,8 @@ static int burst_size(void)
 	int total = 0;
 	for (int i = 0; i < nrows; i++) {
 		const struct row *r = &rows[i];
-		if (!strcmp(r->type, "meter"))
-			continue;
+		if (!strcmp(r->type, "meter") && !strstr(r->path, "/effective"))
+			continue; /* meters are not state; effective faders are */
 		int inst = 1;
 		if (strstr(r->path, "<n>"))
 			inst *= channels;
@@ -551,6 +556,10 @@ static int burst_size(void)
 			inst *= buses;
 		if (strstr(r->path, "<b>"))
 			inst *= 4;
+		if (strstr(r->path, "<d>"))
+			inst *= 8; /* DCA groups */
+		if (strstr(r->path, "<g>"))
+			inst *= 6; /* mute groups */
 		int forms = 1;
 		if (!strcmp(r->type, "float"))
 			forms += r->has_norm + (!strcmp(r->taper, "fader") && strcmp(r->norm, "-") != 0);

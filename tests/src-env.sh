@@ -15,3 +15,10 @@ jmx_src_file() {
 	echo "src-env.sh: no module $1.c under $jmx_src_root" >&2
 	return 1
 }
+# The modules of the RT library (libjmxdsp_a_SOURCES in src/Makefile.am):
+# scripts that build it themselves take the list from there, so a new
+# DSP file needs no second list.
+jmx_rt_modules() {
+	sed -n '/^libjmxdsp_a_SOURCES/,/^$/p' "$jmx_src_root/Makefile.am" | grep -o '[a-z_0-9/]*\.c' |
+		sed 's|.*/||; s/\.c$//'
+}

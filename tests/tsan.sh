@@ -30,7 +30,7 @@ cflags="-std=gnu11 -g -O1 -fsanitize=thread"
 # what the test links of the RT library (libjmxdsp in src/Makefile.am),
 # instrumented too, compiled once for both builds
 mkdir "$work/lib" || exit 1
-for f in params mixer strip master recring midiring autoplay; do
+for f in $(jmx_rt_modules); do
 	"$CLANG" $cflags $jmx_src_inc -c "$(jmx_src_file $f)" -o "$work/lib/$f.o" || { echo "tsan.sh: FAIL: cannot build $f.c"; exit 1; }
 done
 build() { # OUTPUT [extra flags]
