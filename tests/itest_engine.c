@@ -150,7 +150,11 @@ int main(int argc, char **argv)
 	}
 	snprintf(name, sizeof name, "%s:in_1", d);
 	CHECK(connect_retry(jack_port_name(out_port), name) == 0, "connect to %s", name);
-	for (int c = 0; c < NCAP; c++) {
+	/* a daemon with one bus (pipewire.sh's) has no bus_2_L: the bus 2
+	 * delay check is skipped there */
+	snprintf(name, sizeof name, "%s:%s", d, cap_src[C_B2L]);
+	int have_b2 = jack_port_by_name(client, name) != NULL;
+	for (int c = 0; c < (have_b2 ? NCAP : C_B2L); c++) {
 		snprintf(name, sizeof name, "%s:%s", d, cap_src[c]);
 		CHECK(connect_retry(name, jack_port_name(cap_port[c])) == 0, "connect from %s", name);
 	}
@@ -186,6 +190,7 @@ int main(int argc, char **argv)
 
 	/* groups: the send pre-fader, so bus_1_L is the input whatever the
 	 * fader and its DCAs do; channel 1 in DCA 1 and mute group 2 */
+	setf("/ch/1/fader/db", 0); /* a caller (pipewire.sh) may have moved it */
 	setf("/ch/1/send/1/pre", 1);
 	setf("/ch/1/dca/1", 1);
 	setf("/ch/1/mutegroup/2", 1);
@@ -216,18 +221,22 @@ int main(int argc, char **argv)
 	/* the buses: bus 2's output delay at its output; bus 1 as a subgroup
 	 * routed to master, the channel off the master */
 	int lat = (int)rm.max - (int)rb.max;
-	setf("/ch/1/send/2/level/db", 0);
-	setf("/bus/2/delay/ms", 10.0f); /* 480 frames at 48 kHz */
+	if (have_b2) {
+		setf("/ch/1/send/2/level/db", 0);
+		setf("/bus/2/delay/ms", 10.0f); /* 480 frames at 48 kHz */
+	}
 	setf("/bus/1/fader/db", -6.0f);
 	lo_send(osc, "/ch/1/master", "i", 0);
 	lo_send(osc, "/bus/1/master", "i", 1);
 	usleep(500000); /* the crossfades and the smoothing (and the channel's
 	                 * master switch, a one-pole of 10 ms) settle */
 	capture();
-	double c2;
-	int lag2 = best_lag(cap[C_B1L], cap[C_B2L], &c2);
-	printf("  bus 2 output delay: measured %d frames, set 10 ms = 480\n", lag2);
-	CHECK(lag2 == 480, "bus_2_L lags bus_1_L by %d frames, want 480", lag2);
+	if (have_b2) {
+		double c2;
+		int lag2 = best_lag(cap[C_B1L], cap[C_B2L], &c2);
+		printf("  bus 2 output delay: measured %d frames, set 10 ms = 480\n", lag2);
+		CHECK(lag2 == 480, "bus_2_L lags bus_1_L by %d frames, want 480", lag2);
+	}
 	double cm;
 	int lagm = best_lag(cap[C_B1L], cap[C_ML], &cm);
 	double xx = 0, xy = 0;
@@ -241,6 +250,14 @@ int main(int argc, char **argv)
 	/* float sums over 9600 samples: 1e-3 is far above rounding and far
 	 * below the 2x or 3x of a direct path left on */
 	CHECK(fabs(gs - 1.0) < 1e-3, "master_L = %.6f x bus_1_L, want 1 (through the bus only)", gs);
+	/* leave the console as the first part set it (pipewire.sh measures on
+	 * after this): the channel on the master, the buses off it */
+	lo_send(osc, "/ch/1/master", "i", 1);
+	lo_send(osc, "/bus/1/master", "i", 0);
+	setf("/bus/1/fader/db", 0);
+	if (have_b2)
+		setf("/bus/2/delay/ms", 0);
+	usleep(250000);
 
 	jack_deactivate(client);
 	jack_client_close(client);

@@ -7,7 +7,8 @@
  * lane), never per sample: the strips' and buses' fader smoothing see a
  * plain target, so groups cost nothing per sample.
  *
- * Threads: the RT thread only (called from mixer.c's parameter dispatch),
+ * Threads: the RT thread (called from mixer.c's parameter dispatch), and
+ * the control thread through mixer_new's defaults before RT runs,
  * or a test standing in for it.
  */
 #include "mixer_groups.h"
@@ -52,7 +53,7 @@ static void groups_publish(struct mixer *m, unsigned k, float db, int muted)
  * lane's point, gone straight to. */
 void mixer_groups_channel(struct mixer *m, unsigned c, int jump)
 {
-	ASSERT_ROLE(ROLE_RT);
+	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* control: mixer_new's defaults, before RT runs */
 	int muted;
 	float db = groups_eff(m, m->flat_off[P_CH_FADER] + c, m->flat_off[P_CH_MUTE] + c,
 	                      m->flat_off[P_CH_DCA] + c * JMX_DCAS,
@@ -73,7 +74,7 @@ void mixer_groups_channel(struct mixer *m, unsigned c, int jump)
 
 void mixer_groups_bus(struct mixer *m, unsigned a, int by_mute, int jump)
 {
-	ASSERT_ROLE(ROLE_RT);
+	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* control: mixer_new's defaults, before RT runs */
 	int muted;
 	float db = groups_eff(m, m->flat_off[P_BUS_FADER] + a, m->flat_off[P_BUS_MUTE] + a,
 	                      m->flat_off[P_BUS_DCA] + a * JMX_DCAS,
@@ -91,7 +92,7 @@ void mixer_groups_bus(struct mixer *m, unsigned a, int by_mute, int jump)
 void mixer_groups_members(struct mixer *m, enum param_id id_ch, enum param_id id_bus, unsigned n, unsigned k,
                           int by_mute, int jump)
 {
-	ASSERT_ROLE(ROLE_RT);
+	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* control: mixer_new's defaults, before RT runs */
 	for (unsigned c = 0; c < m->nch; c++)
 		if (m->val[m->flat_off[id_ch] + c * n + k] >= 0.5f)
 			mixer_groups_channel(m, c, jump);

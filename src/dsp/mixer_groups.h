@@ -2,7 +2,7 @@
  * mixer_groups.h - DCA and mute groups folded into the members' targets
  * (mixer_groups.c).  Private to the mixer.
  *
- * Threads: the RT thread only.
+ * Threads: the RT thread, and the control thread in mixer_new.
  */
 #ifndef JMX_MIXER_GROUPS_H
 #define JMX_MIXER_GROUPS_H
