@@ -19,7 +19,10 @@
  *             switch ramp
  *   clicks    routing, balance, effect type, output delay and bus mute
  *             changed while a sine plays: no sample step beyond the sine's
- *             own slope plus the steepest ramp the laws allow
+ *             own slope plus the steepest ramp the laws allow; for the
+ *             effect type, plus the wet path's own step (the triangle
+ *             inequality), measured by running fx.h here on the same bus
+ *             input with the same switches
  *   nan       NaN and inf on a channel feeding a delayed, processed bus:
  *             every output finite, and back to the clean level
  *
@@ -30,6 +33,7 @@
 #include <string.h>
 
 #include "dsp.h"
+#include "fx.h"
 #include "mixer.h"
 #include "mixer_rig.h"
 #include "test_util.h"
@@ -371,6 +375,44 @@ static double max_step(const float *x, size_t from, size_t to)
 	return m;
 }
 
+/* The wet path of test_clicks' effect events, run here: an effect at the
+ * table's defaults (as mixer_new leaves a bus's) fed the bus's sum, the
+ * channel's cosine x c on both sides, from the first effect event on, in
+ * the mixer's own pieces (a new piece at every 64-frame chunk and every
+ * 256-frame period of render(), periods starting at each slot), the type
+ * switched before the same piece.  wet[] gets the left output from frame
+ * 0 of the run (zero before the first switch, when the bus skips its
+ * effect). */
+static void clicks_wet(float *wet, size_t len, size_t slot, const size_t *sw_at, const int *sw_to,
+                       unsigned nsw, double amp, double hz, double c)
+{
+	struct fx *fx = fx_new(RATE, RATE);
+	CHECK(fx != NULL, "fx_new");
+	for (unsigned p = 0; p < FXP_COUNT; p++) {
+		fx_set(fx, (enum fx_param)p, param_default((enum param_id)(P_BUS_FX_DECAY + p), 0));
+		fx_jump(fx, (enum fx_param)p);
+	}
+	float il[JMX_CHUNK], ir[JMX_CHUNK], ol[JMX_CHUNK], or_[JMX_CHUNK];
+	const float cf = (float)c;
+	unsigned k = 0;
+	for (size_t t = sw_at[0]; t < len;) {
+		size_t n = JMX_CHUNK - t % JMX_CHUNK, np = 256 - (t % slot) % 256;
+		n = n < np ? n : np;
+		n = n < len - t ? n : len - t;
+		for (; k < nsw && sw_at[k] <= t; k++)
+			fx_set_type(fx, (enum fx_type)sw_to[k]);
+		for (size_t j = 0; j < n; j++) {
+			/* fill_sine's float, then the channel's centre pan */
+			float x = (float)(amp * sin(2.0 * M_PI * hz * (double)(t + j) / RATE + M_PI / 2));
+			il[j] = ir[j] = x * cf;
+		}
+		fx_process(fx, il, ir, ol, or_, (unsigned)n);
+		memcpy(wet + t, ol, n * sizeof *ol);
+		t += n;
+	}
+	fx_free(fx);
+}
+
 static void test_clicks(void)
 {
 	const double amp = 0.5, hz = 100, c = sqrt(0.5);
@@ -389,7 +431,7 @@ static void test_clicks(void)
 	    {P_BUS_MASTER, 1, 1, "bus routed to master"},
 	    {P_BUS_PAN, 1, 1, "balance hard right"},
 	    {P_BUS_PAN, 0, 1, "balance hard left"},
-	    {P_BUS_FX, 1, 1, "effect off -> reverb (dry out, silent placeholder in)"},
+	    {P_BUS_FX, 1, 1, "effect off -> reverb (dry out, reverb in)"},
 	    {P_BUS_FX, 0, 1, "effect reverb -> off"},
 	    {P_BUS_DELAY, 100, 2, "delay 0 -> 100 ms (crossfade between two taps)"},
 	    {P_BUS_DELAY, 3, 2, "delay 100 -> 3 ms"},
@@ -398,12 +440,39 @@ static void test_clicks(void)
 	    {P_CH_MASTER, 1, 1, "channel onto the master beside the bus (a one-pole)"},
 	    {P_CH_MASTER, 0, 1, "channel off the master"},
 	};
-	size_t step = (size_t)(0.25 * RATE), len = step * (1 + sizeof ev / sizeof ev[0]);
+	const unsigned nev = sizeof ev / sizeof ev[0];
+	size_t step = (size_t)(0.25 * RATE), len = step * (1 + nev);
 	struct rig r = bus_rig(RATE, len, amp, hz);
+	/* the slots are whole cycles: a cosine puts every change on the
+	 * sine's peak, where a gain that jumped would step by the most */
+	fill_sine(r.in[0], len, amp, hz, RATE, M_PI / 2);
+	const size_t lat = mixer_latency(r.m);
+
+	/* The bus output during an effect change is dry x d(t) + wet(t): the
+	 * dry sum along the switch ramp, the effect's output (its own
+	 * crossfade between types) beside it.  |step(a + b)| <= |step a| +
+	 * |step b|: the dry part's bound as for any gain, plus the wet's own
+	 * largest step, computed here by running the effect on the same
+	 * input with the same switches.  The wet's path gains after the
+	 * effect are 1: EQ and compressor off, bus fader 0 dB, and into the
+	 * master the balance hard left (events before) gives L x 1, master
+	 * at 0 dB and its limiter off. */
+	size_t sw_at[2];
+	int sw_to[2];
+	unsigned nsw = 0;
+	for (unsigned k = 0; k < nev; k++)
+		if (ev[k].id == P_BUS_FX) {
+			sw_at[nsw] = step * (k + 1);
+			sw_to[nsw++] = (int)ev[k].v;
+		}
+	float *wet = calloc(len, sizeof *wet);
+	clicks_wet(wet, len, step, sw_at, sw_to, nsw, amp, hz, c);
+	const double wet_gain = 1.0;
+
 	rig_set(&r, P_CH_MASTER, 0, 0, 0.0f);
 	render(&r, 0, step, 256);
-	double worst = 0;
-	for (unsigned k = 0; k < sizeof ev / sizeof ev[0]; k++) {
+	double worst = 0, wet_worst = 0;
+	for (unsigned k = 0; k < nev; k++) {
 		rig_set(&r, ev[k].id, 0, 0, ev[k].v);
 		render(&r, step * (k + 1), step * (k + 2), 256);
 		/* with the channel on the master beside the bus, the master
@@ -412,24 +481,48 @@ static void test_clicks(void)
 		double bound = (paths * sine_step + amp * c * ev[k].jump * (M_PI / 2) / ramp_frames) * 1.001;
 		for (unsigned o = 0; o < 2; o++) {
 			unsigned out = o ? O_BL(0) : O_ML;
-			double got = max_step(r.out[out], step * (k + 1), step * (k + 2));
-			CHECK(got <= bound, "%s: step %g on %s, bound %g", ev[k].what, got,
-			      o ? "bus" : "master", bound);
-			worst = fmax(worst, got / bound);
+			/* the wet's step where this window sees it: the master's
+			 * output is the bus's lat frames later */
+			size_t sh = o ? 0 : lat, a = step * (k + 1) - sh - 1, b = step * (k + 2) - sh;
+			double wet_step = ev[k].id == P_BUS_FX ? wet_gain * max_step(wet, a, b) : 0;
+			/* from the frame before the change: its first step is the
+			 * change's first sample against the last one before it */
+			double got = max_step(r.out[out], step * (k + 1) - 1, step * (k + 2));
+			CHECK(got <= bound + wet_step * 1.001, "%s: step %g on %s, bound %g (wet %g)",
+			      ev[k].what, got, o ? "bus" : "master", bound + wet_step * 1.001, wet_step);
+			worst = fmax(worst, got / (bound + wet_step * 1.001));
+			wet_worst = fmax(wet_worst, wet_step);
+		}
+		/* the reference is the bus's wet path: once the dry sum has
+		 * ramped out (off -> reverb), the bus output is the wet alone */
+		if (ev[k].id == P_BUS_FX && ev[k].v != 0) {
+			size_t a = step * (k + 1) + (size_t)ramp_frames + 2 * JMX_CHUNK, b = step * (k + 2);
+			double d = 0;
+			for (size_t t = a; t < b; t++)
+				d = fmax(d, fabs((double)r.out[O_BL(0)][t] - wet[t]));
+			CHECK(d <= 1e-6 * peak_abs(wet + a, b - a),
+			      "the wet reference is %g off the bus's output", d);
+			printf("clicks: bus output = the wet reference within %.3g (peak %.3f)\n", d,
+			       peak_abs(wet + a, b - a));
 		}
 	}
+	/* the wet path is not silent: a bound that covered nothing would */
+	CHECK(wet_worst > 0.1 * sine_step, "the reverb's wet step %g: a silent effect?", wet_worst);
+	free(wet);
 	/* a delay swept by a ramp (RT_RAMP, a point a chunk) */
 	struct rt_msg m = {P_BUS_DELAY, 0, 0, RT_RAMP, 400.0f, 200.0f};
 	mixer_apply(r.m, &m);
-	size_t from = step * (sizeof ev / sizeof ev[0]);
+	size_t from = step * nev;
 	render(&r, from, len, 256); /* re-render the last slot with the sweep */
 	double bound = (sine_step + amp * c * 2 * (M_PI / 2) / ramp_frames) * 1.001;
 	double got = max_step(r.out[O_BL(0)], from, len);
 	CHECK(got <= bound, "delay sweep 3 -> 400 ms: step %g, bound %g", got, bound);
 	worst = fmax(worst, got / bound);
 	rig_free(&r);
-	printf("clicks: %zu changes and a delay sweep, worst step %.2f of its bound\n",
-	       sizeof ev / sizeof ev[0], worst);
+	printf(
+	    "clicks: %u changes and a delay sweep, worst step %.2f of its bound (the reverb's own step %.5f, "
+	    "the sine's %.5f)\n",
+	    nev, worst, wet_worst, sine_step);
 }
 
 /* ---- NaN and inf ------------------------------------------------------------------- */

@@ -169,6 +169,10 @@ void bus_rack_snap(struct bus_rack *r)
 		sm_snap(&b->mgl);
 		sm_snap(&b->mgr);
 		sm_snap(&b->so);
+		/* the effect starts at the table's values, not gliding there
+		 * from fx.c's placeholders the first time it runs */
+		for (unsigned p = 0; p < FXP_COUNT; p++)
+			fx_jump(b->fx, (enum fx_param)p);
 		b->d = b->d_old = b->d_tgt;
 		b->fade_k = 0;
 		b->fw0 = b->fw1 = 1.0f;

@@ -6,7 +6,8 @@
  *
  * Threads:
  *   fx_new, fx_free                     control thread, never while RT runs
- *   fx_set_type, fx_set, fx_jump,
+ *   fx_set_type, fx_set, fx_jump        RT, or control before RT runs (a
+ *                                       mixer's defaults, mixer_new)
  *   fx_set_tempo, fx_process            the RT thread only (or a test)
  *
  * Contract:
