@@ -37,6 +37,7 @@
 #include "mixer.h"
 #include "mixer_rig.h"
 #include "test_util.h"
+#include "fx_ref.h"
 
 #define RATE 48000.0
 #define WIN  19200 /* 0.4 s: whole cycles of 1 kHz, 100 Hz and 200 Hz */
@@ -375,44 +376,6 @@ static double max_step(const float *x, size_t from, size_t to)
 	return m;
 }
 
-/* The wet path of test_clicks' effect events, run here: an effect at the
- * table's defaults (as mixer_new leaves a bus's) fed the bus's sum, the
- * channel's cosine x c on both sides, from the first effect event on, in
- * the mixer's own pieces (a new piece at every 64-frame chunk and every
- * 256-frame period of render(), periods starting at each slot), the type
- * switched before the same piece.  wet[] gets the left output from frame
- * 0 of the run (zero before the first switch, when the bus skips its
- * effect). */
-static void clicks_wet(float *wet, size_t len, size_t slot, const size_t *sw_at, const int *sw_to,
-                       unsigned nsw, double amp, double hz, double c)
-{
-	struct fx *fx = fx_new(RATE, RATE);
-	CHECK(fx != NULL, "fx_new");
-	for (unsigned p = 0; p < FXP_COUNT; p++) {
-		fx_set(fx, (enum fx_param)p, param_default((enum param_id)(P_BUS_FX_DECAY + p), 0));
-		fx_jump(fx, (enum fx_param)p);
-	}
-	float il[JMX_CHUNK], ir[JMX_CHUNK], ol[JMX_CHUNK], or_[JMX_CHUNK];
-	const float cf = (float)c;
-	unsigned k = 0;
-	for (size_t t = sw_at[0]; t < len;) {
-		size_t n = JMX_CHUNK - t % JMX_CHUNK, np = 256 - (t % slot) % 256;
-		n = n < np ? n : np;
-		n = n < len - t ? n : len - t;
-		for (; k < nsw && sw_at[k] <= t; k++)
-			fx_set_type(fx, (enum fx_type)sw_to[k]);
-		for (size_t j = 0; j < n; j++) {
-			/* fill_sine's float, then the channel's centre pan */
-			float x = (float)(amp * sin(2.0 * M_PI * hz * (double)(t + j) / RATE + M_PI / 2));
-			il[j] = ir[j] = x * cf;
-		}
-		fx_process(fx, il, ir, ol, or_, (unsigned)n);
-		memcpy(wet + t, ol, n * sizeof *ol);
-		t += n;
-	}
-	fx_free(fx);
-}
-
 static void test_clicks(void)
 {
 	const double amp = 0.5, hz = 100, c = sqrt(0.5);
@@ -465,8 +428,12 @@ static void test_clicks(void)
 			sw_at[nsw] = step * (k + 1);
 			sw_to[nsw++] = (int)ev[k].v;
 		}
-	float *wet = calloc(len, sizeof *wet);
-	clicks_wet(wet, len, step, sw_at, sw_to, nsw, amp, hz, c);
+	/* the bus's sum: the channel's float cosine x the centre pan */
+	float *wet = calloc(len, sizeof *wet), *sum = calloc(len, sizeof *sum);
+	for (size_t t = 0; t < len; t++)
+		sum[t] = r.in[0][t] * (float)c;
+	CHECK(fxref_wet(wet, sum, len, RATE, 256, sw_at, sw_to, nsw, NULL) == 0, "fxref_wet");
+	free(sum);
 	const double wet_gain = 1.0;
 
 	rig_set(&r, P_CH_MASTER, 0, 0, 0.0f);
