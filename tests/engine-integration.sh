@@ -2,9 +2,11 @@
 # engine-integration.sh - the running daemon on a private `jackd -d dummy`:
 # its ports appear, take connections, and the measured delay of master_L
 # behind bus_1_L equals the latency the daemon reports to JACK
-# (itest_engine, parameters over real OSC on loopback), and a DCA move
-# and a mute group sent over OSC show at master_L.  The levels
-# through the mixer are test_console's (in-process, frame-exact).
+# (itest_engine, parameters over real OSC on loopback); then a DCA move
+# and a mute group sent over OSC show at master_L; then a bus delay, a
+# subgroup, and a reverb return whose tail at master_L decays at the set
+# RT60.  The levels through the mixer are test_console's (in-process,
+# frame-exact).
 . "${srcdir:-.}/jack-env.sh"
 jmx_require jackd jack_lsp
 jmx_setup

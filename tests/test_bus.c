@@ -25,6 +25,17 @@
  *             input with the same switches
  *   nan       NaN and inf on a channel feeding a delayed, processed bus:
  *             every output finite, and back to the clean level
+ *   fx return the real reverb on a bus routed to master: the master is
+ *             the effect's own response (fx.h run here) x the laws' gains
+ *             (bus fader, balance), and its RT60 measured there (1 kHz
+ *             octave, Schroeder, T30) is the setting within 10 %
+ *   fx trails noise into the reverb, then the channel muted or its send
+ *             off: the tail at the master decays at the set RT60 (10 %);
+ *             the bus muted: exact 0 once the switch ramp has run
+ *   fx sync   a synced delay on a bus follows mixer_set_tempo: the echo
+ *             at the master lands at lround(60 / BPM x beats x rate)
+ *             frames plus the master's latency, to the sample; no tempo:
+ *             the set time
  *
  * Threads: one (the test stands in for the RT thread).
  */
@@ -37,6 +48,7 @@
 #include "mixer.h"
 #include "mixer_rig.h"
 #include "test_util.h"
+#include "fx_ref.h"
 
 #define RATE 48000.0
 #define WIN  19200 /* 0.4 s: whole cycles of 1 kHz, 100 Hz and 200 Hz */
@@ -375,44 +387,6 @@ static double max_step(const float *x, size_t from, size_t to)
 	return m;
 }
 
-/* The wet path of test_clicks' effect events, run here: an effect at the
- * table's defaults (as mixer_new leaves a bus's) fed the bus's sum, the
- * channel's cosine x c on both sides, from the first effect event on, in
- * the mixer's own pieces (a new piece at every 64-frame chunk and every
- * 256-frame period of render(), periods starting at each slot), the type
- * switched before the same piece.  wet[] gets the left output from frame
- * 0 of the run (zero before the first switch, when the bus skips its
- * effect). */
-static void clicks_wet(float *wet, size_t len, size_t slot, const size_t *sw_at, const int *sw_to,
-                       unsigned nsw, double amp, double hz, double c)
-{
-	struct fx *fx = fx_new(RATE, RATE);
-	CHECK(fx != NULL, "fx_new");
-	for (unsigned p = 0; p < FXP_COUNT; p++) {
-		fx_set(fx, (enum fx_param)p, param_default((enum param_id)(P_BUS_FX_DECAY + p), 0));
-		fx_jump(fx, (enum fx_param)p);
-	}
-	float il[JMX_CHUNK], ir[JMX_CHUNK], ol[JMX_CHUNK], or_[JMX_CHUNK];
-	const float cf = (float)c;
-	unsigned k = 0;
-	for (size_t t = sw_at[0]; t < len;) {
-		size_t n = JMX_CHUNK - t % JMX_CHUNK, np = 256 - (t % slot) % 256;
-		n = n < np ? n : np;
-		n = n < len - t ? n : len - t;
-		for (; k < nsw && sw_at[k] <= t; k++)
-			fx_set_type(fx, (enum fx_type)sw_to[k]);
-		for (size_t j = 0; j < n; j++) {
-			/* fill_sine's float, then the channel's centre pan */
-			float x = (float)(amp * sin(2.0 * M_PI * hz * (double)(t + j) / RATE + M_PI / 2));
-			il[j] = ir[j] = x * cf;
-		}
-		fx_process(fx, il, ir, ol, or_, (unsigned)n);
-		memcpy(wet + t, ol, n * sizeof *ol);
-		t += n;
-	}
-	fx_free(fx);
-}
-
 static void test_clicks(void)
 {
 	const double amp = 0.5, hz = 100, c = sqrt(0.5);
@@ -465,8 +439,12 @@ static void test_clicks(void)
 			sw_at[nsw] = step * (k + 1);
 			sw_to[nsw++] = (int)ev[k].v;
 		}
-	float *wet = calloc(len, sizeof *wet);
-	clicks_wet(wet, len, step, sw_at, sw_to, nsw, amp, hz, c);
+	/* the bus's sum: the channel's float cosine x the centre pan */
+	float *wet = calloc(len, sizeof *wet), *sum = calloc(len, sizeof *sum);
+	for (size_t t = 0; t < len; t++)
+		sum[t] = r.in[0][t] * (float)c;
+	CHECK(fxref_wet(wet, sum, len, RATE, 256, sw_at, sw_to, nsw, NULL) == 0, "fxref_wet");
+	free(sum);
 	const double wet_gain = 1.0;
 
 	rig_set(&r, P_CH_MASTER, 0, 0, 0.0f);
@@ -562,6 +540,174 @@ static void test_nan(void)
 	printf("nan: NaN/inf through a processed, delayed bus: outputs finite, level back\n");
 }
 
+/* ---- the real effects on a bus ------------------------------------------------------ */
+
+/* One mono channel sent post-fader at 0 dB to bus 1, off the master
+ * itself; bus 1 runs `type`, routed to master; limiter out. */
+static struct rig fx_rig(size_t len, int type)
+{
+	struct rig r = rig_open(1, 0, 1, RATE, len);
+	rig_set(&r, P_MASTER_LIMITER_ON, 0, 0, 0.0f);
+	rig_set(&r, P_CH_MASTER, 0, 0, 0.0f);
+	rig_set(&r, P_CH_SEND_LEVEL, 0, 0, 0.0f);
+	rig_set(&r, P_BUS_MASTER, 0, 0, 1.0f);
+	rig_set(&r, P_BUS_FX, 0, 0, (float)type);
+	return r;
+}
+
+static void test_fx_return(void)
+{
+	static const double decays[] = {0.6, 1.5, 4};
+	const double c = sqrt(0.5), fader = -6, bal = 0.75;
+	/* the laws: bus fader in dB, the balance's left gain cos((p - 0.5) pi) */
+	const double g = pow(10.0, fader / 20) * cos((bal - 0.5) * M_PI);
+	for (unsigned k = 0; k < sizeof decays / sizeof decays[0]; k++) {
+		/* the click after 0.3 s: the send's and the decay's one-pole
+		 * glides from their defaults (10 ms) have snapped to their targets */
+		const size_t t0 = 14400, len = t0 + (size_t)((decays[k] + 0.6) * RATE);
+		struct rig r = fx_rig(len, FX_REVERB);
+		rig_set(&r, P_BUS_FX_DECAY, 0, 0, (float)decays[k]);
+		rig_set(&r, P_BUS_FADER, 0, 0, (float)fader);
+		rig_set(&r, P_BUS_PAN, 0, 0, (float)bal);
+		r.in[0][t0] = 1.0f;
+		render(&r, 0, len, 256);
+		const size_t lat = mixer_latency(r.m);
+		/* the effect alone, on the bus's sum (the click x the centre pan),
+		 * switched on at frame 0 as the bus's first piece switched it */
+		float *sum = calloc(len, sizeof *sum), *wet = calloc(len, sizeof *wet);
+		sum[t0] = (float)c;
+		float par[FXP_COUNT];
+		for (unsigned p = 0; p < FXP_COUNT; p++)
+			par[p] = NAN;
+		par[FXP_DECAY_S] = (float)decays[k];
+		size_t at0 = 0;
+		int ty = FX_REVERB;
+		CHECK(fxref_wet(wet, sum, len, RATE, 256, &at0, &ty, 1, par) == 0, "fxref_wet");
+		/* master L = g x the effect's response, lat frames later: energy
+		 * and the largest difference, float rounding only */
+		const float *ml = r.out[O_ML];
+		double e_m = 0, e_w = 0, diff = 0, pk = peak_abs(wet, len);
+		for (size_t t = 0; t + lat < len; t++) {
+			e_m += (double)ml[t + lat] * ml[t + lat];
+			e_w += (double)wet[t] * wet[t];
+			diff = fmax(diff, fabs(ml[t + lat] - g * wet[t]));
+		}
+		char what[100];
+		snprintf(what, sizeof what, "reverb return %.1f s: master level against the effect's",
+		         decays[k]);
+		CHECK_NEAR(10 * log10(e_m / e_w), db20(g), 1e-3, what);
+		CHECK(diff <= 1e-5 * pk, "%s: largest difference %g (peak %g)", what, diff, pk);
+		/* RT60 at the master, from the click on */
+		double tl = fxref_rt60_1k(ml + t0 + lat, len - t0 - lat, RATE);
+		double tr = fxref_rt60_1k(r.out[O_MR] + t0 + lat, len - t0 - lat, RATE);
+		printf("fx return: reverb %.1f s, RT60 at the master L %.3f s, R %.3f s; level %+.4f dB, law "
+		       "%+.4f dB\n",
+		       decays[k], tl, tr, 10 * log10(e_m / e_w), db20(g));
+		CHECK(fabs(tl / decays[k] - 1) <= 0.10, "RT60 at master L %.3f s for %.2f s", tl, decays[k]);
+		CHECK(fabs(tr / decays[k] - 1) <= 0.10, "RT60 at master R %.3f s for %.2f s", tr, decays[k]);
+		free(sum), free(wet);
+		rig_free(&r);
+	}
+}
+
+static void test_fx_trails(void)
+{
+	const double decay = 1.2;
+	const size_t stop = (size_t)(0.8 * RATE), len = stop + (size_t)(2.0 * RATE);
+	static const char *const how[] = {"channel muted", "send off", "bus muted"};
+	for (int k = 0; k < 3; k++) {
+		struct rig r = fx_rig(len, FX_REVERB);
+		rig_set(&r, P_BUS_FX_DECAY, 0, 0, (float)decay);
+		uint32_t z = 12345;
+		for (size_t t = 0; t < len; t++) { /* noise all along: only the mute stops it */
+			z ^= z << 13, z ^= z >> 17, z ^= z << 5;
+			r.in[0][t] = 0.5f * ((float)z / 4294967296.0f - 0.5f);
+		}
+		render(&r, 0, stop, 256);
+		if (k == 0)
+			rig_set(&r, P_CH_MUTE, 0, 0, 1.0f);
+		else if (k == 1)
+			rig_set(&r, P_CH_SEND_LEVEL, 0, 0, -90.0f);
+		else
+			rig_set(&r, P_BUS_MUTE, 0, 0, 1.0f);
+		render(&r, stop, len, 256);
+		const size_t lat = mixer_latency(r.m);
+		/* the mute or the send's switch ramp ends within its whole chunks
+		 * plus the chunk under way; the master is lat frames later */
+		size_t quiet = stop + (dsp_switch_chunks(RATE) + 1) * JMX_CHUNK + lat;
+		const float *ml = r.out[O_ML];
+		if (k == 2) {
+			double pm = peak_abs(ml + quiet, len - quiet),
+			       pb = peak_abs(r.out[O_BL(0)] + quiet - lat, len - quiet + lat);
+			CHECK(pm == 0.0 && pb == 0.0, "bus muted: the tail is cut (master %g, bus %g)", pm,
+			      pb);
+			printf(
+			    "fx trails: bus muted, master and bus outputs exact 0 after the switch ramp\n");
+		} else {
+			/* the effect's input is exact 0 from `quiet` - lat on: what
+			 * the master carries from there is the free decay */
+			double before = rms(ml + stop - 4800, 4800), after = rms(ml + quiet, 4800);
+			double t60 = fxref_rt60_1k(ml + quiet, len - quiet, RATE);
+			printf("fx trails: %s, the tail's RT60 at the master %.3f s (set %.1f s), rms %.4f "
+			       "-> %.4f\n",
+			       how[k], t60, decay, before, after);
+			CHECK(after > 0.1 * before, "%s: the tail does not ring on (rms %g, before %g)",
+			      how[k], after, before);
+			CHECK(fabs(t60 / decay - 1) <= 0.10,
+			      "%s: the tail decays with RT60 %.3f s, set %.2f s", how[k], t60, decay);
+		}
+		rig_free(&r);
+	}
+}
+
+static void test_fx_sync(void)
+{
+	static const struct {
+		float bpm;
+		const char *div;
+	} cs[] = {{120, "1/8d"}, {97, "1/4t"}, {140, "1/16"}, {60, "1/2"}, {0, "1/4"}};
+	const float set_ms = 700;
+	struct rig r = fx_rig((size_t)(16 * RATE), FX_DELAY);
+	const size_t lat = mixer_latency(r.m);
+	rig_set(&r, P_BUS_FX_SYNC, 0, 0, 1.0f);
+	rig_set(&r, P_BUS_FX_FEEDBACK, 0, 0, 0.0f);
+	rig_set(&r, P_BUS_FX_DAMP, 0, 0, (float)FX_DAMP_OFF_HZ);
+	rig_set(&r, P_BUS_FX_TIME, 0, 0, set_ms);
+	/* 0.3 s: the send's glide from -90 dB and the channel's master
+	 * switch (one-pole, 10 ms) have reached their targets exactly */
+	size_t t = 14400;
+	render(&r, 0, t, 256);
+	for (unsigned k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+		double beats = 0;
+		int d = fxref_division(cs[k].div, &beats);
+		CHECK(d >= 0, "division %s", cs[k].div);
+		rig_set(&r, P_BUS_FX_DIVISION, 0, 0, (float)d);
+		mixer_set_tempo(r.m, cs[k].bpm);
+		long D =
+		    cs[k].bpm > 0 ? lround(60.0 / cs[k].bpm * beats * RATE) : lround(set_ms * 1e-3 * RATE);
+		/* the line still holds the last click: the new tap reads it D
+		 * after it went in; let that pass (and the taps' 20 ms
+		 * crossfade) before the next click */
+		render(&r, t, t + (size_t)D + 4800, 256);
+		t += (size_t)D + 4800;
+		size_t t0 = t + 37;
+		r.in[0][t0] = 1.0f;
+		size_t end = t0 + (size_t)D + lat + 4800;
+		render(&r, t, end, 256);
+		long at = first_nonzero(r.out[O_ML] + t, end - t);
+		at = at < 0 ? -1 : at + (long)(t - t0);
+		CHECK(at == D + (long)lat,
+		      "%g BPM %s: echo at the master %ld frames after the click, want %ld + %zu",
+		      (double)cs[k].bpm, cs[k].div, at - (long)lat, D, lat);
+		/* the echo is the click x the centre pan, undistorted */
+		CHECK_NEAR(r.out[O_ML][t0 + (size_t)D + lat], sqrt(0.5), 1e-6, "the echo's value");
+		printf("fx sync: %5.1f BPM %-4s -> echo after %ld frames (%.4f s)\n", (double)cs[k].bpm,
+		       cs[k].div, at - (long)lat, (double)(at - (long)lat) / RATE);
+		t = end;
+	}
+	rig_free(&r);
+}
+
 int main(void)
 {
 	test_routing();
@@ -572,5 +718,8 @@ int main(void)
 	test_trails();
 	test_clicks();
 	test_nan();
+	test_fx_return();
+	test_fx_trails();
+	test_fx_sync();
 	return test_exit("test_bus");
 }

@@ -32,6 +32,9 @@
  *            master_L exactly the reported latency later
  *   bus scene a scene recall (500 ms fade) brings a subgroup's bus routing,
  *            delay, balance, EQ and effect back, exactly and click-free
+ *   fx scene scenes that change only a bus's effect type (reverb -> off,
+ *            off -> reverb): no step beyond the dry sum's switch-ramp bound
+ *            plus the wet path's own step (fx.h run here, fx_ref.h)
  *   mute     mute, unmute and a fader to -inf and back on the channel, bus,
  *            master and monitor reach their end (exact 0, or exactly the
  *            level before) within 10 ms, at 44.1, 48 and 96 kHz, periods
@@ -46,6 +49,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "fx_ref.h"
 #include "lanes.h"
 #include "response.h"
 #include "sim.h"
@@ -1239,6 +1243,102 @@ static void test_utilities(void)
 	sim_free(s);
 }
 
+/* ---- a scene swaps a bus's effect type --------------------------------------------- */
+
+/* Largest |x[i] - x[i-1]| for i in (from, to). */
+static double largest_step(const float *x, size_t from, size_t to)
+{
+	double m = 0;
+	for (size_t i = from + 1; i < to; i++)
+		m = fmax(m, fabs((double)x[i] - x[i - 1]));
+	return m;
+}
+
+/* Ch 1 sent post-fader at 0 dB to bus 1 routed to master (a return, ch 1
+ * off the master, limiter out).  Scene "dry" has the effect off, "wet"
+ * the reverb; the recalls (no fade: the type is a switch) land at the
+ * start of the next period.  The bus output is then d(t) x sum + wet(t):
+ * the dry sum along the switch ramp and the effect's output, its own
+ * crossfade between types.  By the triangle inequality a step is at most
+ * the dry part's (the tone's own step plus pi/2 of its amplitude a ramp
+ * length) plus the wet's own largest step, measured on fx.h run here on
+ * the same sum with the same switches (fxref_wet).  The wet's path gains
+ * are 1 (bus at 0 dB, balance centre gives L x 1, master at 0 dB). */
+static void test_fx_scene(void)
+{
+	struct src src = {{AMP}, {HZ}, 0, 0, 0};
+	struct sim *s = console(1, 0, 1, 0, 0, &src);
+	const double c = sqrt(0.5), ramp = dsp_switch_chunks(RATE) * JMX_CHUNK;
+	const unsigned total = 3 * RATE, lat = mixer_latency(s->mixer);
+	sim_capture(s, total);
+	sim_osc_f(s, "/ch/1/send/1/level/db", 0);
+	sim_osc_i(s, "/ch/1/master", 0);
+	sim_osc_i(s, "/bus/1/master", 1);
+	sim_osc_i(s, "/master/limiter/on", 0);
+	sim_run(s, SETTLE);
+	sim_osc_s(s, "/snapshot/save", "dry");
+	size_t sw_at[3];
+	int sw_to[3] = {1, 0, 1};
+	sw_at[0] = sim_frames(s);
+	sim_osc_s(s, "/bus/1/fx", "reverb");
+	/* and a period more before each recall: a period is 5 1/3 cycles of
+	 * the tone, so the recalls land where it is at +-0.87 of its peak,
+	 * not at a zero crossing, where a dry gain that jumped would hide */
+	sim_run(s, RATE / 2 + PERIOD);
+	sim_osc_s(s, "/snapshot/save", "wet");
+	sw_at[1] = sim_frames(s);
+	sim_osc_sf(s, "/snapshot/load", "dry", 0);
+	sim_run(s, 3 * RATE / 2 + PERIOD); /* the tail out, and the effect's 1 s of running on */
+	sw_at[2] = sim_frames(s);
+	sim_osc_sf(s, "/snapshot/load", "wet", 0);
+	sim_run(s, total - (unsigned)sim_frames(s));
+	for (unsigned k = 1; k < 3; k++) {
+		double ph = 2 * M_PI * HZ * (double)sw_at[k] / RATE;
+		CHECK(fabs(sin(ph)) > 0.8, "recall %u at the tone's phase %g: not near a peak", k,
+		      fmod(ph, 2 * M_PI));
+	}
+	const struct sim_msg *m = sim_query(s, "/bus/1/fx");
+	CHECK(m && m->num[0] == 1.0, "scene wet: the reverb is back (%g)", m ? m->num[0] : NAN);
+
+	/* the bus's sum: the source's float tone x the centre pan */
+	float *sum = calloc(total, sizeof *sum), *wet = calloc(total, sizeof *wet);
+	for (unsigned t = 0; t < total; t += PERIOD)
+		source(&src, 0, t, sum + t, total - t < PERIOD ? total - t : PERIOD);
+	for (unsigned t = 0; t < total; t++)
+		sum[t] *= (float)c;
+	CHECK(fxref_wet(wet, sum, total, RATE, PERIOD, sw_at, sw_to, 3, NULL) == 0, "fxref_wet");
+	/* the reference is the bus's wet path: once the dry sum has ramped out
+	 * after "wet" came back, the bus output is the wet alone, bit for bit */
+	size_t a = sw_at[2] + (size_t)ramp + 2 * JMX_CHUNK;
+	double d = 0;
+	for (size_t t = a; t < total; t++)
+		d = fmax(d, fabs((double)s->cap[O_B1L][t] - wet[t]));
+	CHECK(d <= 1e-6 * peak_abs(wet + a, total - a), "the wet reference is %g off the bus output", d);
+
+	const double dry = (AMP * c * 2 * M_PI * HZ / RATE + AMP * c * (M_PI / 2) / ramp) * 1.001;
+	double worst = 0;
+	for (unsigned k = 1; k < 3; k++) {
+		/* from a period before the recall to 0.4 s after it */
+		size_t from = sw_at[k] - PERIOD, to = sw_at[k] + RATE * 2 / 5;
+		for (unsigned o = 0; o < 2; o++) {
+			unsigned out = o ? O_B1L : O_ML;
+			size_t sh = o ? 0 : lat; /* the master is the bus lat frames later */
+			double ws = largest_step(wet, from - sh, to - sh),
+			       got = largest_step(s->cap[out], from, to);
+			double bound = dry + ws * 1.001;
+			CHECK(got <= bound, "recall of %s: step %g on %s, bound %g (wet %g)",
+			      k == 1 ? "dry" : "wet", got, o ? "bus 1" : "master", bound, ws);
+			worst = fmax(worst, got / bound);
+		}
+	}
+	printf(
+	    "  fx scene: reverb <-> off by scene recall, wet reference exact (%g), largest step %.2f of its "
+	    "bound\n",
+	    d, worst);
+	free(sum), free(wet);
+	sim_free(s);
+}
+
 int main(void)
 {
 	test_levels();
@@ -1251,5 +1351,6 @@ int main(void)
 	test_idle();
 	test_bus_scene();
 	test_utilities();
+	test_fx_scene();
 	return test_exit("test_console");
 }

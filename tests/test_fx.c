@@ -32,6 +32,7 @@
 #include "fx.h"
 #include "params.h"
 #include "test_util.h"
+#include "fx_ref.h"
 
 #define MAX_RATE 192000.0
 
@@ -80,56 +81,7 @@ static float *fbuf(size_t n)
 	return b;
 }
 
-/* ---- RT60: octave band at 1 kHz, Schroeder integration, T30 ---- */
-
-struct bq {
-	double b0, b1, b2, a1, a2, z1, z2;
-};
-
-/* RBJ band-pass (0 dB peak), bandwidth bw octaves */
-static struct bq bq_bandpass(double rate, double f0, double bw)
-{
-	double w = 2 * M_PI * f0 / rate, s = sin(w), al = s * sinh(log(2) / 2 * bw * w / s), a0 = 1 + al;
-	struct bq q = {al / a0, 0, -al / a0, -2 * cos(w) / a0, (1 - al) / a0, 0, 0};
-	return q;
-}
-
-static double bq_run(struct bq *q, double x)
-{
-	double y = q->b0 * x + q->z1;
-	q->z1 = q->b1 * x - q->a1 * y + q->z2;
-	q->z2 = q->b2 * x - q->a2 * y;
-	return y;
-}
-
-/* RT60 of h[0..n) in the 1 kHz octave band; 0 if the decay is too short */
-static double rt60_1k(const float *h, size_t n, double rate)
-{
-	/* two cascaded band-passes a little wider than the octave: together
-	 * about the octave's -3 dB points */
-	struct bq a = bq_bandpass(rate, 1000, 1.5), b = bq_bandpass(rate, 1000, 1.5);
-	double *e = malloc(n * sizeof *e);
-	for (size_t t = 0; t < n; t++) {
-		double y = bq_run(&b, bq_run(&a, h[t]));
-		e[t] = y * y;
-	}
-	for (size_t t = n - 1; t-- > 0;)
-		e[t] += e[t + 1];
-	double e0 = e[0], sx = 0, sy = 0, sxx = 0, sxy = 0;
-	unsigned long k = 0;
-	for (size_t t = 0; t < n; t++) {
-		double db = 10 * log10(e[t] / e0 + 1e-300);
-		if (db > -5 || db < -35)
-			continue;
-		double x = (double)t / rate;
-		sx += x, sy += db, sxx += x * x, sxy += x * db, k++;
-	}
-	free(e);
-	if (k < 10)
-		return 0;
-	double slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
-	return -60.0 / slope;
-}
+/* ---- RT60: octave band at 1 kHz, Schroeder integration, T30 (fx_ref.h) ---- */
 
 static void test_rt60(void)
 {
@@ -145,7 +97,7 @@ static void test_rt60(void)
 			float *il = fbuf(n), *ol = fbuf(n), * or = fbuf(n);
 			il[0] = 1;
 			render(fx, il, il, ol, or, n);
-			double tl = rt60_1k(ol, n, rates[r]), tr = rt60_1k(or, n, rates[r]);
+			double tl = fxref_rt60_1k(ol, n, rates[r]), tr = fxref_rt60_1k(or, n, rates[r]);
 			printf("reverb %5.0f Hz decay %4.1f s: RT60(1k) L %.3f s, R %.3f s\n", rates[r],
 			       decays[d], tl, tr);
 			CHECK(fabs(tl / decays[d] - 1) <= 0.10, "RT60 L at %g Hz: %.3f s for %.2f s",
@@ -166,7 +118,7 @@ static void test_rt60(void)
 		float *il = fbuf(n), *ol = fbuf(n), * or = fbuf(n);
 		il[0] = 1;
 		render(fe, il, il, ol, or, n);
-		double tl = rt60_1k(ol, n, 48000), tr = rt60_1k(or, n, 48000);
+		double tl = fxref_rt60_1k(ol, n, 48000), tr = fxref_rt60_1k(or, n, 48000);
 		printf("reverb 48000 Hz decay %4.1f s size %.1f: RT60(1k) L %.3f s, R %.3f s\n",
 		       (double)ends[k][0], (double)ends[k][1], tl, tr);
 		CHECK(fabs(tl / ends[k][0] - 1) <= 0.10 && fabs(tr / ends[k][0] - 1) <= 0.10,
@@ -185,10 +137,10 @@ static void test_rt60(void)
 	float *il = fbuf(n), *ol = fbuf(n), * or = fbuf(n);
 	il[0] = 1;
 	render(fx, il, il, ol, or, n);
-	double t1 = rt60_1k(ol, n, 48000);
+	double t1 = fxref_rt60_1k(ol, n, 48000);
 	/* the same band measurement at 8 kHz: resample the idea by running
 	 * the analysis at a rate 8 times lower (the band moves to 8 kHz) */
-	double t8 = rt60_1k(ol, n, 6000) / 8;
+	double t8 = fxref_rt60_1k(ol, n, 6000) / 8;
 	printf("reverb damp 4 kHz: RT60 1 kHz %.3f s, 8 kHz %.3f s\n", t1, t8);
 	CHECK(fabs(t1 / 2 - 1) <= 0.10, "RT60 at 1 kHz with damp 4 kHz: %.3f", t1);
 	CHECK(t8 < 0.5 * t1, "RT60 at 8 kHz %.3f not under half of 1 kHz's %.3f", t8, t1);
@@ -436,22 +388,6 @@ static void test_echoes(void)
 	free(il), free(z), free(ol), free(or);
 }
 
-/* position of a division's name in FX_DIVISIONS, and its length in
- * quarter notes from the name: "1/N" is 4/N, "d" 3/2 of it, "t" 2/3 */
-static int division(const char *name, double *beats)
-{
-	char list[] = FX_DIVISIONS;
-	int k = 0;
-	for (char *tok = strtok(list, " "); tok; tok = strtok(NULL, " "), k++)
-		if (!strcmp(tok, name)) {
-			double q = 4.0 / atof(name + 2);
-			char last = name[strlen(name) - 1];
-			*beats = last == 'd' ? q * 1.5 : last == 't' ? q * 2 / 3 : q;
-			return k;
-		}
-	return -1;
-}
-
 static void test_sync(void)
 {
 	static const struct {
@@ -462,7 +398,7 @@ static void test_sync(void)
 	const double rate = 48000;
 	for (unsigned k = 0; k < sizeof cases / sizeof *cases; k++) {
 		double beats = 0;
-		int d = division(cases[k].div, &beats);
+		int d = fxref_division(cases[k].div, &beats);
 		CHECK(d >= 0, "division %s not in FX_DIVISIONS", cases[k].div);
 		CHECK_NEAR(fx_division_beats((unsigned)d), beats, 1e-12, cases[k].div);
 		float p[FXP_COUNT];
