@@ -235,7 +235,7 @@ for c in "1 in_1" "2 in_2" "3 in_3_L" "4 in_3_R"; do
 	set -- $c
 	n=50
 	until jack_lsp -s "$JMX_SERVER" -c "$name:$2" 2>/dev/null | grep -q "^ *$src:out_$1\$"; do
-		[ $n -gt 0 ] || jmx_fail "44.1 kHz: $src:out_$1 -> $name:$2 not restored"
+		[ $n -gt 0 ] || { jmx_show daemon "$dlog" 40; jmx_fail "44.1 kHz: $src:out_$1 -> $name:$2 not restored"; }
 		n=$((n - 1))
 		sleep 0.1
 	done
