@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "lanes.h"
+#include "pbring.h"
+#include "playback.h"
 #include "render.h"
 #include "sim.h"
 #include "snapshot.h"
@@ -101,6 +103,198 @@ static int render(const char *state, const char *stems, const char *out, const c
 	if (r < 0)
 		fprintf(stderr, "render: %s\n", err);
 	return r;
+}
+
+/* The reader has read every block of a take of `frames` frames (the ring
+ * holds it all): from here the run is frame-exact. */
+static void playback_wait(struct sim *s, unsigned frames)
+{
+	struct playback_status st;
+	unsigned want = (frames + PBRING_BLOCK - 1) / PBRING_BLOCK;
+	for (int i = 0; i < 5000; i++) {
+		playback_status(s->pb, &st);
+		if (st.buffered >= want)
+			return;
+		usleep(1000);
+	}
+	CHECK(0, "the playback read %u of %u blocks in 5 s", st.buffered, want);
+}
+
+static void file_write(const char *dir, const char *name, const float *x, unsigned ch, unsigned n,
+                       unsigned rate)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	SF_INFO si = {0};
+	si.samplerate = (int)rate;
+	si.channels = (int)ch;
+	si.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+	SNDFILE *sf = sf_open(p, SFM_WRITE, &si);
+	if (!sf || sf_writef_float(sf, x, n) != (sf_count_t)n) {
+		fprintf(stderr, "%s:%d: cannot write %s\n", __FILE__, __LINE__, p);
+		exit(1);
+	}
+	sf_close(sf);
+}
+
+/* /playback/load name must be refused with an /error naming why, and the
+ * loaded take stays. */
+static void refused(struct sim *s, const char *name, const char *why)
+{
+	unsigned from = s->nmsg;
+	sim_osc_s(s, "/playback/load", name);
+	const struct sim_msg *e = sim_last(s, "/error", from);
+	CHECK(e && strstr(e->str[1], why), "/playback/load %s: %s, want an /error with '%s'", name,
+	      e ? e->str[1] : "no /error", why);
+	const struct sim_msg *st = sim_query(s, "/playback/status");
+	CHECK(st && !strcmp(st->str[0], "take"), "after /playback/load %s the take is '%s'", name,
+	      st ? st->str[0] : "?");
+}
+
+/* Virtual soundcheck: the recorded stems played back through another
+ * console with other settings (every channel on playback, a live input
+ * that must not leak in) give what jackmixd-render makes of the same
+ * stems with those settings: to the bit (bound -120 dBFS).  Then layout
+ * mismatches and hostile names are refused and change nothing. */
+static void test_playback(struct sim *rec, const float *stems, unsigned lanes)
+{
+	/* the live inputs play from the take's start on: they must not leak
+	 * in.  (Before, they would reach the compressors during the first
+	 * 10 ms crossfade to playback and leave them releasing, which the
+	 * render's settling does not see.) */
+	struct src live = {UINT64_MAX};
+	struct sim_config cfg = {2, 1, 2, RATE, PERIOD, 0, 0};
+	struct sim *s = sim_new(&cfg);
+	if (!s || sim_playback(s, 128) < 0)
+		exit(1);
+	(void)rec;
+	sim_set_source(s, source, &live);
+	file_write(s->dir, "take.stems.wav", stems, lanes, TAKE, RATE);
+	sim_osc_f(s, "/ch/1/fader/db", -4);
+	sim_osc_i(s, "/ch/1/eq/on", 1);
+	sim_osc_f(s, "/ch/1/eq/3/db", -5);
+	sim_osc_f(s, "/ch/2/pan", 0.8f);
+	sim_osc_i(s, "/ch/2/dyn/on", 1);
+	sim_osc_f(s, "/ch/2/dyn/thr/db", -30);
+	sim_osc_f(s, "/ch/3/send/1/level/db", -2);
+	sim_osc_i(s, "/master/comp/on", 1);
+	sim_osc_f(s, "/master/comp/thr/db", -18);
+	for (unsigned c = 1; c <= 3; c++) {
+		char p[32];
+		snprintf(p, sizeof p, "/ch/%u/source", c);
+		sim_osc_s(s, p, "playback");
+	}
+	unsigned from = s->nmsg;
+	sim_osc_s(s, "/playback/load", "take");
+	const struct sim_msg *st = sim_last(s, "/playback/status", from);
+	CHECK(st && !strcmp(st->str[0], "take") && fabs(st->num[2] - (double)TAKE / RATE) < 1e-6,
+	      "/playback/load take: %s %g s", st ? st->str[0] : "no reply", st ? st->num[2] : 0.0);
+	playback_wait(s, TAKE);
+	sim_run(s, SETTLE);
+	sim_osc_0(s, "/playback/start");
+	live.from = sim_frames(s);
+	const unsigned lat = mixer_latency(s->mixer), N = TAKE + 4096;
+	sim_capture(s, N);
+	sim_run(s, N);
+	st = sim_query(s, "/playback/status");
+	CHECK(st && st->num[0] == 0 && st->num[3] == 0, "after the take: playing %g, %g underrun frames",
+	      st ? st->num[0] : -1, st ? st->num[3] : -1);
+
+	/* the render of the same stems with this console's settings */
+	char state[128], mix[128];
+	snprintf(state, sizeof state, "%s/b.state", s->dir);
+	snprintf(mix, sizeof mix, "%s/b.wav", s->dir);
+	size_t len;
+	char *txt = snapshot_format_lanes(s->model, automation_lanes(s->autom), NULL, &len);
+	FILE *f = fopen(state, "w");
+	if (!txt || !f || fwrite(txt, 1, len, f) != len || fclose(f))
+		exit(1);
+	free(txt);
+	char stemfile[128];
+	snprintf(stemfile, sizeof stemfile, "%s/take.stems.wav", s->dir);
+	struct render_result res;
+	CHECK(render(state, stemfile, mix, NULL, 0, &res) == 0, "render failed");
+	unsigned ch, n;
+	float *mx = read_file(mix, &ch, &n);
+	double worst = 0, peak = 0, tail = 0;
+	for (unsigned k = 0; k < TAKE && n == TAKE; k++)
+		for (unsigned c = 0; c < 2; c++) {
+			worst = fmax(worst, fabs((double)mx[2 * k + c] - s->cap[c][k + lat]));
+			peak = fmax(peak, fabs(s->cap[c][k + lat]));
+		}
+	/* after the take: silence (the live inputs stay out) */
+	for (unsigned k = TAKE + lat + 2048; k < N; k++)
+		tail = fmax(tail, fabs(s->cap[0][k]));
+	CHECK(peak > 0.1 && db20(worst) <= -120, "playback vs render: %.1f dBFS apart (peak %.3g)",
+	      db20(worst), peak);
+	CHECK(db20(tail) < -200, "after the take's end the master holds %.3g (the live input leaks in?)",
+	      tail);
+	printf("  playback: %u frames through other settings within %.1f dBFS of jackmixd-render's mix\n",
+	       TAKE, db20(worst));
+	free(mx);
+
+	/* the crossfade back to live: 10 ms one-pole, no step */
+	sim_osc_s(s, "/ch/1/source", "live");
+
+	/* layouts that do not fit, names that would leave the directory */
+	float *three = calloc((size_t)4800 * 3, sizeof *three);
+	file_write(s->dir, "three.stems.wav", three, 3, 4800, RATE);
+	file_write(s->dir, "cd.stems.wav", stems, lanes, 4800, 44100);
+	file_write(s->dir, "split.ch01.wav", three, 1, 4800, RATE);
+	file_write(s->dir, "split.ch02.wav", three, 1, 4800, RATE);
+	file_write(s->dir, "split.ch03.wav", three, 1, 4800, RATE); /* channel 3 is stereo */
+	file_write(s->dir, "few.ch01.wav", three, 1, 4800, RATE);
+	free(three);
+	char lnk[160];
+	snprintf(lnk, sizeof lnk, "%s/evil.stems.wav", s->dir);
+	if (symlink(stemfile, lnk) < 0)
+		exit(1);
+	refused(s, "three", "3 channels, the console 4 input lanes");
+	refused(s, "cd", "44100 Hz, the console at 48000 Hz");
+	refused(s, "split", "channel 3 of the console stereo");
+	refused(s, "few", "no stem of channel 2");
+	refused(s, "nothere", "has no stems");
+	refused(s, "../take", "take names are");
+	refused(s, "/etc/passwd", "take names are");
+	refused(s, ".hidden", "take names are");
+	refused(s, "a/b", "take names are");
+	refused(s, "evil", "evil.stems.wav: ");
+	sim_free(s);
+}
+
+/* The ring itself: an empty ring plays silence and counts it; a locate
+ * (a new epoch) drops what was read for the old position. */
+static void test_pbring(void)
+{
+	struct pbring q;
+	struct pbring_meta *m;
+	if (pbring_new(&q, 2, 4) < 0)
+		exit(1);
+	float *b = pbring_block(&q, &m);
+	for (unsigned i = 0; i < PBRING_BLOCK; i++)
+		b[2 * i] = 1.0f + (float)i, b[2 * i + 1] = -1.0f;
+	*m = (struct pbring_meta){0, PBRING_BLOCK, 0, 0};
+	pbring_commit(&q);
+	CHECK(pbring_read(&q, 256) == NULL, "paused: a playback signal");
+	pbring_play(&q, 1);
+	const float *const *o = pbring_read(&q, 2 * PBRING_BLOCK);
+	CHECK(o && o[0][5] == 6.0f && o[1][PBRING_BLOCK - 1] == -1.0f && o[0][PBRING_BLOCK] == 0.0f &&
+	          atomic_load(&q.underruns) == PBRING_BLOCK,
+	      "one block then an underrun: %g %g, %llu frames counted (want %u)", o ? o[0][5] : 0.0,
+	      o ? o[0][PBRING_BLOCK] : 0.0, (unsigned long long)atomic_load(&q.underruns), PBRING_BLOCK);
+	b = pbring_block(&q, &m);
+	b[0] = 7.0f;
+	*m = (struct pbring_meta){0, PBRING_BLOCK, 0, 0};
+	pbring_commit(&q);
+	uint32_t e = pbring_flush(&q, 0);
+	b = pbring_block(&q, &m);
+	b[0] = 9.0f;
+	*m = (struct pbring_meta){e, PBRING_BLOCK, 1, 0};
+	pbring_commit(&q);
+	o = pbring_read(&q, 64);
+	CHECK(o && o[0][0] == 9.0f, "after a flush: %g, want 9 (the stale block dropped)", o ? o[0][0] : 0.0);
+	printf("  pbring: %u underrun frames counted, a stale block dropped\n", PBRING_BLOCK);
+	pbring_free(&q);
 }
 
 int main(void)
@@ -224,6 +418,9 @@ int main(void)
 		d0 = fmax(d0, fabs((double)m0[2 * k] - ml[2 * (k + lat)]));
 	CHECK(db20(d0) > -40, "rendered from transport 0, the lane should differ: %.1f dBFS", db20(d0));
 	printf("  from transport 0 instead of %u: %.1f dBFS apart (the lane)\n", TSTART, db20(d0));
+
+	test_playback(s, st, lanes);
+	test_pbring();
 
 	free(st);
 	free(ml);

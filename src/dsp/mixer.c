@@ -104,6 +104,7 @@ struct mixer {
 	float *ml, *mr;               /* master pair for one piece */
 	float *sl, *sr;               /* solo pair for one piece */
 	float *tap;                   /* stems: JMX_MAX_FRAMES frames of `lanes` floats, or NULL */
+	const float *const *pb;       /* this call's playback lanes (mixer_set_playback), or NULL */
 	vf *tapx;                     /* one group's lanes after trim, JMX_CHUNK vectors */
 	struct tap_run (*tap_run)[2]; /* per group: lanes -> consecutive input lanes */
 
@@ -662,6 +663,12 @@ fail:
 	return -1;
 }
 
+void mixer_set_playback(struct mixer *m, const float *const *pb)
+{
+	ASSERT_ROLE(ROLE_RT);
+	m->pb = pb;
+}
+
 const float *mixer_tap(const struct mixer *m)
 {
 	ASSERT_ROLE(ROLE_RT);
@@ -757,7 +764,7 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 {
 	const unsigned pos = m->pos;
 	const float *ramp = m->ck.ramp + pos;
-	const float *src[JMX_LANES];
+	const float *src[JMX_LANES], *pb[JMX_LANES];
 
 	if (pos == 0)
 		chunk_begin(m, off);
@@ -768,7 +775,13 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 			strip_chunk_begin(g, &m->ck);
 		for (unsigned l = 0; l < JMX_LANES; l++)
 			src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
-		strip_process(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n, m->tap ? m->tapx : NULL);
+		if (m->pb)
+			for (unsigned l = 0; l < JMX_LANES; l++)
+				pb[l] = m->gext[gi][l] >= 0 && m->pb[m->gext[gi][l]]
+				            ? m->pb[m->gext[gi][l]] + off
+				            : NULL;
+		strip_process(g, &m->ck, src, m->pb ? pb : NULL, m->x + (size_t)gi * JMX_CHUNK, pos, n,
+		              m->tap ? m->tapx : NULL);
 		if (m->tap)
 			tap_gather(m, gi, off, n);
 		for (unsigned l = 0; l < JMX_LANES; l++) {

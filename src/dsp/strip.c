@@ -278,6 +278,8 @@ static unsigned sm_of(enum param_id id, unsigned i2)
 		return 1u << SM_FADER;
 	case P_CH_SOLO:
 		return 1u << SM_SOLO;
+	case P_CH_SOURCE:
+		return 1u << SM_SRC;
 	case P_CH_PAN:
 		return (1u << SM_PAN_L) | (1u << SM_PAN_R);
 	default:
@@ -303,6 +305,9 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 	case P_CH_POLARITY:
 		p->polarity = on;
 		set_in(g, l);
+		break;
+	case P_CH_SOURCE:
+		g->tgt[SM_SRC][l] = on;
 		break;
 	case P_CH_HPF_ON:
 		g->tgt[SM_HPF_MIX][l] = on;
@@ -753,6 +758,28 @@ ALWAYS_INLINE void stage_input(struct strip_group *g, const struct strip_chunk *
 	}
 }
 
+/* The playback in place of the input (after trim and polarity) on lanes
+ * whose source is playback, crossfaded by SM_SRC: x (1 - s) + p s, so
+ * s = 1 gives the playback's sample exactly (a render of the same stems
+ * matches to the bit).  Nothing to do while no lane has any share. */
+ALWAYS_INLINE void stage_source(struct strip_group *g, const struct strip_chunk *ck,
+                                const float *const pb[JMX_LANES], vf *x, unsigned pos, unsigned n)
+{
+	vf s0 = g->prev[SM_SRC], ds = g->cur[SM_SRC] - s0;
+	int any = 0;
+	for (unsigned l = 0; l < JMX_LANES; l++)
+		any |= s0[l] != 0.0f || g->cur[SM_SRC][l] != 0.0f;
+	if (!any)
+		return;
+	for (unsigned j = 0; j < n; j++) {
+		vf v, s = s0 + ck->ramp[pos + j] * ds;
+		for (unsigned l = 0; l < JMX_LANES; l++)
+			v[l] = pb && pb[l] ? pb[l][j] : 0.0f;
+		sanitise(&v);
+		x[j] = x[j] * (1.0f - s) + v * s;
+	}
+}
+
 /* Coefficients at absolute frame a of a ramping chunk. */
 ALWAYS_INLINE void bq_coef_at(const struct strip_bq *q, float r, vf c[5])
 {
@@ -969,13 +996,15 @@ ALWAYS_INLINE void scrub(vf *v)
 }
 
 JMX_HOT void strip_process(struct strip_group *g, const struct strip_chunk *ck,
-                           const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap)
+                           const float *const src[JMX_LANES], const float *const pb[JMX_LANES], vf *x,
+                           unsigned pos, unsigned n, vf *tap)
 {
 	if (pos == 0) {
 		g->gate_gmin = vf_set1(1.0f);
 		g->comp_ymax = vf_set1(0.0f);
 	}
 	stage_input(g, ck, src, x, pos, n);
+	stage_source(g, ck, pb, x, pos, n);
 	/* the stems' tap: every stage after this one works in place */
 	if (tap)
 		memcpy(tap, x, n * sizeof *x);

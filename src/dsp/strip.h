@@ -78,6 +78,7 @@ enum strip_sm {
 	SM_PAN_L,                           /* lane's share of the left side */
 	SM_PAN_R,                           /* lane's share of the right side */
 	SM_SOLO,                            /* 0..1 */
+	SM_SRC,                             /* playback's share of the input 0..1 */
 	SM_COUNT
 };
 
@@ -221,9 +222,12 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck);
  * input of lane l at this piece (NULL for a pad); the lane signals are
  * left in x[0..n), frame-major.  tap: NULL, or n vectors that get the
  * lanes after input sanitising, trim and polarity, before the high-pass
- * (the recorder's stems). */
+ * (the recorder's stems).  pb: NULL, or the playback's lanes like src
+ * (NULL for one without): they replace the input after trim and polarity
+ * on the lanes whose /ch/<n>/source is playback, crossfaded (SM_SRC); a
+ * lane on playback without a playback signal is silent. */
 void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-                   vf *x, unsigned pos, unsigned n, vf *tap);
+                   const float *const pb[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap);
 
 /* The groups that feed one accumulator, those with static gains first. */
 struct strip_mix_list {

@@ -196,12 +196,15 @@ static int input_parse(struct render *r, const char *spec, unsigned *used, char 
 	return 0;
 }
 
-/* A stem channel's trim and polarity held neutral (the stem has them
- * already), lanes of them included. */
-static void neutralise(struct render *r, unsigned ch)
+/* Every channel on its live input (the file), and a stem channel's trim
+ * and polarity held neutral (the stem has them already), lanes of them
+ * included. */
+static void neutralise(struct render *r, unsigned ch, int stem)
 {
-	static const enum param_id ids[] = {P_CH_TRIM, P_CH_POLARITY};
-	for (unsigned k = 0; k < 2; k++) {
+	/* the render's files are the channels' inputs, whatever source the
+	 * console had them on (playback: the same stems, live) */
+	static const enum param_id ids[] = {P_CH_SOURCE, P_CH_TRIM, P_CH_POLARITY};
+	for (unsigned k = 0; k < (stem ? 3u : 1u); k++) {
 		model_set(r->model, ids[k], ch, 0, 0.0f, NULL);
 		long flat = lanes_flat(r->snap->lanes, ids[k], ch, 0);
 		if (flat >= 0) {
@@ -428,14 +431,13 @@ int render_run(const struct render_config *c, struct render_result *res, char *e
 		}
 		snapshot_apply(r->snap, r->model, 0.0f, 0, NULL);
 	}
-	for (unsigned i = 0; i < r->nin; i++) {
-		if (!r->in[i].stem)
-			continue;
-		for (unsigned ch = 0; ch < r->channels; ch++) {
+	for (unsigned ch = 0; ch < r->channels; ch++) {
+		int stem = 0;
+		for (unsigned i = 0; i < r->nin; i++) {
 			unsigned l = ch_lane(r, ch);
-			if (l >= r->in[i].lane0 && l < r->in[i].lane0 + r->in[i].chans)
-				neutralise(r, ch);
+			stem |= r->in[i].stem && l >= r->in[i].lane0 && l < r->in[i].lane0 + r->in[i].chans;
 		}
+		neutralise(r, ch, stem);
 	}
 	struct automation_config ac = {r->model, &r->queue, NULL, (double)r->rate, render_mixer, r};
 	if (!(r->autom = automation_new(&ac))) {
@@ -482,7 +484,7 @@ int render_run(const struct render_config *c, struct render_result *res, char *e
 			total = r->in[i].frames;
 	const unsigned lat = mixer_latency(r->mixer);
 	const uint32_t start = (uint32_t)llround(c->start_s * r->rate);
-	struct rtcycle rc = {r->mixer, &r->queue, automation_autoplay(r->autom), NULL, 0, NULL, NULL};
+	struct rtcycle rc = {r->mixer, &r->queue, automation_autoplay(r->autom), NULL, 0, NULL, NULL, NULL};
 
 	/* settle: silence, transport parked at the start, until every
 	 * setting is in the mixer and every smoothed value at its target */
