@@ -559,6 +559,7 @@ static void app_recorder_rebuild(struct app *app)
 	engine_set_recorder(app->engine, recorder_ring(r));
 	recorder_osc_rebind(app->rec_osc, r);
 	recorder_free(app->rec);
+	playback_set_rate(app->pb, rc.rate); /* a take at the old rate no longer fits */
 	app->rec = r;
 }
 

@@ -186,7 +186,7 @@ static void test_playback(struct sim *rec, const float *stems, unsigned lanes)
 	}
 	unsigned from = s->nmsg;
 	sim_osc_s(s, "/playback/load", "take");
-	const struct sim_msg *st = sim_last(s, "/playback/status", from);
+	const struct sim_msg *st = sim_last(s, "/playback/load", from);
 	CHECK(st && !strcmp(st->str[0], "take") && fabs(st->num[2] - (double)TAKE / RATE) < 1e-6,
 	      "/playback/load take: %s %g s", st ? st->str[0] : "no reply", st ? st->num[2] : 0.0);
 	playback_wait(s, TAKE);

@@ -356,6 +356,22 @@ int playback_locate(struct playback *p, double seconds, char *err, size_t errlen
 	return 0;
 }
 
+void playback_set_rate(struct playback *p, unsigned rate)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	struct pbtake old;
+	if (rate == p->cfg.rate)
+		return;
+	pbring_play(&p->ring, 0);
+	pthread_mutex_lock(&p->mu);
+	old = p->take;
+	memset(&p->take, 0, sizeof p->take);
+	p->cfg.rate = rate;
+	p->want_epoch = pbring_flush(&p->ring, 0);
+	pthread_mutex_unlock(&p->mu);
+	take_close(&old);
+}
+
 void playback_status(struct playback *p, struct playback_status *st)
 {
 	ASSERT_ROLE(ROLE_CONTROL);

@@ -6,7 +6,8 @@
  *
  * Threads:
  *   playback_new, playback_free, playback_load, playback_start,
- *   playback_stop, playback_locate, playback_status    control thread
+ *   playback_stop, playback_locate, playback_status,
+ *   playback_set_rate                                  control thread
  *   playback_ring                                      any (immutable)
  *   the reader (inside)                                its own disk thread
  *
@@ -55,5 +56,8 @@ int playback_start(struct playback *p, char *err, size_t errlen);
 void playback_stop(struct playback *p);
 int playback_locate(struct playback *p, double seconds, char *err, size_t errlen);
 void playback_status(struct playback *p, struct playback_status *st);
+/* The console now runs at rate (JACK came back at another one): a take
+ * loaded at another rate is stopped and unloaded. */
+void playback_set_rate(struct playback *p, unsigned rate);
 
 #endif

@@ -96,13 +96,17 @@ const struct osc_route_command osc_route_commands[] = {
      "/record/start gave it, or its master's file name): NAME.stems.wav/.flac with a channel per input "
      "lane, or NAME.ch01.wav ... one per channel.  They must fit the console (lanes, mono or stereo "
      "channels, sample rate), else /error says why and nothing changes.  Stops, and parks at 0 s. "
-     "Channels hear it with /ch/<n>/source playback.  Replies /playback/status."},
+     "Channels hear it with /ch/<n>/source playback.  Replies /playback/load with the arguments of "
+     "/playback/status."},
     {"/playback/start", CMD_EXT, "",
      "Plays the loaded take from its position into the channels on playback; frames the disk could "
-     "not deliver in time play as silence and are counted.  Replies /playback/status."},
-    {"/playback/stop", CMD_EXT, "", "Stops (pauses) where it is.  Replies /playback/status."},
+     "not deliver in time play as silence and are counted.  Replies /playback/start with the "
+     "arguments of /playback/status."},
+    {"/playback/stop", CMD_EXT, "",
+     "Stops (pauses) where it is.  Replies /playback/stop with the arguments of /playback/status."},
     {"/playback/locate", CMD_EXT, "f:seconds",
-     "Moves to seconds from the take's start (read ahead again from there).  Replies /playback/status."},
+     "Moves to seconds from the take's start (read ahead again from there).  Replies /playback/locate "
+     "with the arguments of /playback/status."},
     {"/playback/status", CMD_EXT, "",
      "Replies /playback/status s:take (\"\" none) i:playing f:position_s f:length_s h:underrun_frames "
      "i:blocks_read_ahead."},

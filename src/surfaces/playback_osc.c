@@ -84,7 +84,7 @@ static void posc_command(void *ctx, struct osc *o, const char *path, const struc
 		if (!strcmp(path, "/playback/stop"))
 			playback_stop(po->pb);
 	}
-	posc_status(po, "/playback/status");
+	posc_status(po, path); /* the reply has the command's path, as the recorder's */
 }
 
 struct playback_osc *playback_osc_new(struct playback *pb, struct osc *osc)

@@ -7,8 +7,8 @@
  *
  * Threads: control thread only.
  *
- * Invariants: every command gets one reply to its sender: /playback/status
- * after it, or one /error that says why, and then nothing changed.
+ * Invariants: every command gets one reply to its sender: its own path
+ * with /playback/status's arguments after it, or one /error that says why, and then nothing changed.
  */
 #ifndef JMX_PLAYBACK_OSC_H
 #define JMX_PLAYBACK_OSC_H
