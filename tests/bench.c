@@ -7,6 +7,7 @@
  *
  *   jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]
  *                  [-s seconds] [--moving] [--scaling] [--record | --stems]
+ *                  [--playback]
  *
  * Prints microseconds per period (mean CPU time of the rendering thread,
  * which is what other load on the machine disturbs least, and the worst
@@ -20,7 +21,9 @@
  * the recorder, pushing master L/R into a recorder ring of 10 s (as the
  * daemon does; the consumer is stubbed out); --stems does that with
  * --record-stems on: the mixer's post-trim tap and a ring with a column
- * per input lane more.
+ * per input lane more.  --playback puts every channel on playback
+ * (/ch/<n>/source) from a playback ring (pbring_read and the strips'
+ * source stage, what a virtual soundcheck adds to the audio thread).
  *
  * Instructions per channel-sample with callgrind (a fixed amount of work;
  * the set-up and warm-up cost is removed by running two durations):
@@ -40,13 +43,15 @@
 
 #include "dsp.h"
 #include "mixer.h"
+#include "pbring.h"
 #include "recring.h"
 
 struct opts {
 	unsigned mono, stereo, buses, period;
 	double rate, seconds;
 	int moving;
-	int record; /* 1: master to a ring, 2: master and stems */
+	int record;   /* 1: master to a ring, 2: master and stems */
+	int playback; /* every channel on playback from a pbring (virtual soundcheck) */
 };
 
 static double now(clockid_t clk)
@@ -146,6 +151,23 @@ static int run(const struct opts *o, struct result *res)
 		return -1;
 	}
 
+	/* --playback: the ring's consumer and the strips' source stage; the
+	 * producer only republishes blocks filled once (its cost is the
+	 * disk thread's, not the audio thread's) */
+	struct pbring pb;
+	memset(&pb, 0, sizeof pb);
+	if (o->playback) {
+		if (pbring_new(&pb, lanes, 16) < 0) {
+			fprintf(stderr, "jackmixd-bench: out of memory for the playback ring\n");
+			return -1;
+		}
+		for (size_t i = 0; i < (size_t)16 * PBRING_BLOCK * lanes; i++)
+			pb.buf[i] = 0.3f * noise(&seed);
+		for (unsigned c = 0; c < o->mono + o->stereo; c++)
+			set(m, P_CH_SOURCE, c, 0, 1);
+		pbring_play(&pb, 1);
+	}
+
 	const unsigned periods = (unsigned)(o->seconds * o->rate / o->period + 0.5);
 	const unsigned warm = (unsigned)(0.5 * o->rate / o->period);
 	double tmax = 0, t0 = 0;
@@ -157,7 +179,15 @@ static int run(const struct opts *o, struct result *res)
 				set(m, P_CH_EQ_HZ, c, 1, 300.0f + 200.0f * (float)((p / 8 + c) % 16));
 		for (unsigned l = 0; l < lanes; l++)
 			in[l] = inbuf + l * len + (size_t)(p % ring) * o->period;
+		while (o->playback && pbring_space(&pb)) {
+			struct pbring_meta *bm;
+			pbring_block(&pb, &bm);
+			*bm = (struct pbring_meta){atomic_load(&pb.epoch), PBRING_BLOCK, 0, 0};
+			pbring_commit(&pb);
+		}
 		double a = now(CLOCK_MONOTONIC);
+		if (o->playback)
+			mixer_set_playback(m, pbring_read(&pb, o->period));
 		mixer_process(m, in, out, o->period);
 		if (o->record) {
 			recring_push_ext(&q, out[0], out[1], mixer_tap(m), o->period);
@@ -179,6 +209,8 @@ static int run(const struct opts *o, struct result *res)
 	free(in);
 	free(out);
 	recring_free(&q);
+	if (o->playback)
+		pbring_free(&pb);
 	mixer_free(m);
 	return 0;
 }
@@ -186,18 +218,23 @@ static int run(const struct opts *o, struct result *res)
 static void usage(void)
 {
 	fprintf(stderr, "usage: jackmixd-bench [-c mono] [-S stereo] [-b buses] [-r rate] [-p period]\n"
-	                "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n");
+	                "                      [-s seconds] [--moving] [--scaling] [--record | --stems]\n"
+	                "                      [--playback]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0};
+	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0};
 	int scaling = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--scaling")) {
 			scaling = 1;
+			continue;
+		}
+		if (!strcmp(a, "--playback")) {
+			o.playback = 1;
 			continue;
 		}
 		if (!strcmp(a, "--moving")) {

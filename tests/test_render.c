@@ -233,8 +233,15 @@ static void test_playback(struct sim *rec, const float *stems, unsigned lanes)
 	       TAKE, db20(worst));
 	free(mx);
 
-	/* the crossfade back to live: 10 ms one-pole, no step */
-	sim_osc_s(s, "/ch/1/source", "live");
+	/* played to the end, a start plays it again from the start */
+	sim_osc_0(s, "/playback/start");
+	playback_wait(s, TAKE);
+	sim_run(s, 4800);
+	st = sim_query(s, "/playback/status");
+	CHECK(st && st->num[0] == 1 && st->num[1] > 0.09 && st->num[1] < 0.11 && st->num[3] == 0,
+	      "started again after the end: playing %g at %g s, %g underrun frames", st ? st->num[0] : -1,
+	      st ? st->num[1] : -1, st ? st->num[3] : -1);
+	sim_osc_0(s, "/playback/stop");
 
 	/* layouts that do not fit, names that would leave the directory */
 	float *three = calloc((size_t)4800 * 3, sizeof *three);

@@ -324,11 +324,17 @@ int playback_start(struct playback *p, char *err, size_t errlen)
 	ASSERT_ROLE(ROLE_CONTROL);
 	pthread_mutex_lock(&p->mu);
 	int loaded = p->take.n > 0;
+	if (loaded && atomic_load(&p->ring.pos) >= p->take.frames) {
+		/* played to the end: again from the start */
+		p->want_pos = 0;
+		p->want_epoch = pbring_flush(&p->ring, 0);
+	}
 	pthread_mutex_unlock(&p->mu);
 	if (!loaded) {
 		snprintf(err, errlen, "no take loaded (/playback/load s:take)");
 		return -1;
 	}
+	pbring_kick(&p->ring);
 	pbring_play(&p->ring, 1);
 	return 0;
 }

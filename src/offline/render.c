@@ -225,6 +225,11 @@ static int out_open(struct render *r, struct rout *o, const char *path, unsigned
 	}
 	snprintf(o->dir, sizeof o->dir, "%s", dirname(d));
 	const char *base = basename(b);
+	if (strlen(base) >= sizeof o->f.name) {
+		snprintf(err, errlen, "%s: the file name is too long (at most %zu bytes)", path,
+		         sizeof o->f.name - 1);
+		goto done;
+	}
 	o->dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (o->dirfd < 0) {
 		snprintf(err, errlen, "%s: %s", o->dir, strerror(errno));
@@ -285,7 +290,7 @@ static int out_close(struct rout *o, int keep, char *err, size_t errlen)
 			fsync(o->dirfd);
 		o->open = 0;
 	}
-	if (o->dirfd > 0)
+	if (o->dirfd >= 0)
 		close(o->dirfd);
 	o->dirfd = -1;
 	return ret;
@@ -465,6 +470,7 @@ int render_run(const struct render_config *c, struct render_result *res, char *e
 	for (unsigned o = 0; o < r->outputs; o++)
 		if (!(r->lout[o] = calloc(r->period, sizeof(float))))
 			goto oom;
+	ROLE_SET(ROLE_DISK);
 	if (c->bus_dir && recfile_mkdirs(c->bus_dir, err, errlen) < 0)
 		goto out;
 	for (unsigned i = 0; i < r->nouts; i++) {
@@ -484,12 +490,15 @@ int render_run(const struct render_config *c, struct render_result *res, char *e
 			total = r->in[i].frames;
 	const unsigned lat = mixer_latency(r->mixer);
 	const uint32_t start = (uint32_t)llround(c->start_s * r->rate);
+	ROLE_SET(ROLE_CONTROL);
 	struct rtcycle rc = {r->mixer, &r->queue, automation_autoplay(r->autom), NULL, 0, NULL, NULL, NULL};
 
 	/* settle: silence, transport parked at the start, until every
 	 * setting is in the mixer and every smoothed value at its target */
-	for (unsigned f = 0; f < RENDER_SETTLE || model_pending(r->model); f += r->period) {
+	for (unsigned f = 0;; f += r->period) {
 		ROLE_SET(ROLE_CONTROL);
+		if (f >= RENDER_SETTLE && !model_pending(r->model))
+			break;
 		model_commit(r->model);
 		automation_tick(r->autom, 0);
 		ROLE_SET(ROLE_RT);
@@ -558,6 +567,7 @@ oom:
 out:
 	render_free(r, 0);
 	free(r);
+	ROLE_SET(0); /* the caller's thread as we found it: without a role (a test's, or main's) */
 	res->cpu_s = cpu_now() - t0;
 	return ok ? 0 : -1;
 }
