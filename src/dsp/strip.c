@@ -771,10 +771,29 @@ ALWAYS_INLINE void stage_source(struct strip_group *g, const struct strip_chunk 
 		any |= s0[l] != 0.0f || g->cur[SM_SRC][l] != 0.0f;
 	if (!any)
 		return;
-	for (unsigned j = 0; j < n; j++) {
+	static const float zeros[JMX_CHUNK];
+	const float *p[JMX_LANES];
+	for (unsigned l = 0; l < JMX_LANES; l++)
+		p[l] = pb && pb[l] ? pb[l] : zeros;
+	unsigned j = 0;
+	for (; j + 8 <= n; j += 8) { /* as stage_input: an 8 x 8 transpose */
+		vf r[8], v[8];
+		UNROLL
+		for (unsigned l = 0; l < JMX_LANES; l++) {
+			memcpy(&r[l], p[l] + j, sizeof r[l]);
+			sanitise(&r[l]);
+		}
+		transpose8(r, v);
+		UNROLL
+		for (unsigned i = 0; i < 8; i++) {
+			vf s = s0 + ck->ramp[pos + j + i] * ds;
+			x[j + i] = x[j + i] * (1.0f - s) + v[i] * s;
+		}
+	}
+	for (; j < n; j++) {
 		vf v, s = s0 + ck->ramp[pos + j] * ds;
 		for (unsigned l = 0; l < JMX_LANES; l++)
-			v[l] = pb && pb[l] ? pb[l][j] : 0.0f;
+			v[l] = p[l][j];
 		sanitise(&v);
 		x[j] = x[j] * (1.0f - s) + v * s;
 	}

@@ -351,10 +351,12 @@ static int read_period(struct render *r, unsigned n, char *err, size_t errlen)
 			return -1;
 		}
 		in->done += got;
-		for (unsigned c = 0; c < in->chans; c++) {
-			float *d = r->lin[in->lane0 + c];
-			for (sf_count_t k = 0; k < got; k++)
-				d[k] = in->buf[k * in->chans + c];
+		/* frame by frame: the interleaved block is read once, in order */
+		float *const *d = r->lin + in->lane0;
+		for (sf_count_t k = 0; k < got; k++) {
+			const float *f = in->buf + k * in->chans;
+			for (unsigned c = 0; c < in->chans; c++)
+				d[c][k] = f[c];
 		}
 	}
 	return 0;

@@ -112,11 +112,16 @@ const float *const *pbring_read(struct pbring *q, unsigned n)
 		if (k > n - done)
 			k = n - done;
 		const float *src = q->buf + ((size_t)b * PBRING_BLOCK + q->off) * q->lanes;
-		for (unsigned l = 0; l < q->lanes; l++) {
-			float *d = q->out[l] + done;
-			for (unsigned i = 0; i < k; i++)
-				d[i] = q->off + i < m->frames ? src[(size_t)i * q->lanes + l] : 0.0f;
-		}
+		/* frame by frame: the block is read once, in order; frames past
+		 * a short last block's end are silence */
+		unsigned valid = m->frames > q->off ? m->frames - q->off : 0;
+		if (valid > k)
+			valid = k;
+		for (unsigned i = 0; i < valid; i++, src += q->lanes)
+			for (unsigned l = 0; l < q->lanes; l++)
+				q->out[l][done + i] = src[l];
+		for (unsigned l = 0; l < q->lanes && valid < k; l++)
+			memset(q->out[l] + done + valid, 0, (k - valid) * sizeof(float));
 		atomic_store_explicit(&q->pos, m->pos + q->off + k, memory_order_relaxed);
 		done += k;
 		q->off += k;
