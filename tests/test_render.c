@@ -304,6 +304,66 @@ static void test_pbring(void)
 	pbring_free(&q);
 }
 
+/* ---- the source switch is a crossfade, not a cut --------------------- */
+
+static void sine_source(void *ctx, unsigned lane, uint64_t at, float *buf, unsigned n)
+{
+	(void)ctx;
+	(void)lane;
+	for (unsigned i = 0; i < n; i++)
+		buf[i] = (float)(0.5 * sin(2 * M_PI * 1000.0 * (double)(at + i) / RATE));
+}
+
+static double window_peak(const float *x, unsigned from, unsigned n)
+{
+	double p = 0;
+	for (unsigned i = from; i < from + n; i++)
+		p = fmax(p, fabs(x[i]));
+	return p;
+}
+
+/* A 1 kHz tone on channel 1 (live), switched to playback with nothing
+ * playing (silence): the tone fades out along the smoothing's one-pole,
+ * chunk by chunk: after k chunks of 64 frames the gain is
+ * (1 - c)^k = exp(-64 k / (10 ms x 48 kHz)), e^-2 after 15 chunks (20
+ * ms), then snaps to silence.  No step is larger than the tone's own
+ * largest step (2 pi 1000 / 48000 of its peak): a cut would make one up
+ * to the whole peak. */
+static void test_switch(void)
+{
+	struct sim_config cfg = {1, 0, 0, RATE, PERIOD, 0, 0};
+	struct sim *s = sim_new(&cfg);
+	if (!s || sim_playback(s, 4) < 0)
+		exit(1);
+	sim_set_source(s, sine_source, NULL);
+	sim_run(s, SETTLE);
+	const unsigned lat = mixer_latency(s->mixer), pre = 2048, N = 48000;
+	sim_capture(s, N);
+	sim_run(s, pre);
+	sim_osc_s(s, "/ch/1/source", "playback");
+	sim_run(s, N - pre);
+	const float *x = s->cap[0];
+	const unsigned at = pre + lat; /* the switch reaches the master here */
+	double a = window_peak(x, at - 960, 960), step = 0, tone_step = a * 2 * M_PI * 1000.0 / RATE;
+	for (unsigned i = 1; i < N; i++)
+		step = fmax(step, fabs((double)x[i] - x[i - 1]));
+	double g20 = window_peak(x, at + 960 - 24, 48) / a, want = exp(-2.0);
+	int silent = 1;
+	for (unsigned i = at + 9600; i < N; i++)
+		silent &= x[i] == 0.0f;
+	CHECK(a > 0.1 && step <= tone_step * 1.001, "largest step %.4g, the tone's own %.4g (a click?)", step,
+	      tone_step);
+	/* within a chunk the gain moves linearly between its chunk values:
+	 * +-one chunk's step around e^-2 (a factor exp(+-64/480)) */
+	CHECK(g20 > want * exp(-64.0 / 480) && g20 < want * exp(64.0 / 480),
+	      "20 ms after the switch the tone is at %.4f of its level, want %.4f (e^-2)", g20, want);
+	CHECK(silent, "200 ms after the switch the master is not silent");
+	printf("  source switch: largest step %.4g (the tone's %.4g), %.3f at 20 ms (e^-2 = %.3f), then "
+	       "silence\n",
+	       step, tone_step, g20, want);
+	sim_free(s);
+}
+
 int main(void)
 {
 	struct src src = {UINT64_MAX};
@@ -428,6 +488,7 @@ int main(void)
 
 	test_playback(s, st, lanes);
 	test_pbring();
+	test_switch();
 
 	free(st);
 	free(ml);
