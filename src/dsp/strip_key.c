@@ -170,7 +170,21 @@ JMX_HOT void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck
 		float s0 = g->prev[SM_SRC][l], ds = g->cur[SM_SRC][l] - s0;
 		if (s0 != 0.0f || ds != 0.0f) {
 			const float *p = pb && pb[l] ? pb[l] : zeros;
-			for (j = 0; j < n; j++) {
+			for (j = 0; j + JMX_LANES <= n; j += JMX_LANES) { /* eight frames at a time */
+				vi b, a;
+				vf q, s, r;
+				memcpy(&b, p + j, sizeof b);
+				a = b & 0x7fffffff;
+				vi keep = (a < 0x7f800000) & (a >= 0x00800000),
+				   over = keep & (a > (int32_t)lim);
+				a = (a & keep & ~over) | (over & (int32_t)lim);
+				q = (vf)((b & INT32_MIN) | a);
+				memcpy(&r, ck->ramp + pos + j, sizeof r);
+				memcpy(&s, d + j, sizeof s);
+				s = s * (1.0f - (s0 + r * ds)) + q * (s0 + r * ds);
+				memcpy(d + j, &s, sizeof s);
+			}
+			for (; j < n; j++) {
 				uint32_t b, a;
 				float q, s = s0 + ck->ramp[pos + j] * ds;
 				memcpy(&b, &p[j], sizeof b);
