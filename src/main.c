@@ -40,6 +40,8 @@
 #include "osc_net.h"
 #include "params.h"
 #include "recorder.h"
+#include "playback.h"
+#include "playback_osc.h"
 #include "recorder_osc.h"
 #include "session.h"
 #include "patch_osc.h"
@@ -96,6 +98,8 @@ struct app {
 	struct nsm *nsm;
 	struct recorder *rec;
 	struct recorder_osc *rec_osc;
+	struct playback *pb; /* virtual soundcheck: takes from the record directory */
+	struct playback_osc *pb_osc;
 	struct automation_osc *autom_osc;
 	struct session_osc *session_osc;
 	struct patch_osc *patch_osc;
@@ -577,6 +581,7 @@ static void app_recorder_rebuild(struct app *app)
 	engine_set_recorder(app->engine, recorder_ring(r));
 	recorder_osc_rebind(app->rec_osc, r);
 	recorder_free(app->rec);
+	playback_set_rate(app->pb, rc.rate); /* a take at the old rate no longer fits */
 	app->rec = r;
 }
 
@@ -721,6 +726,10 @@ static int recorder_start_up(struct app *app)
 	if (!app->rec)
 		return -1;
 	engine_set_recorder(app->engine, recorder_ring(app->rec));
+	struct playback_config pc = {rc.dir, rc.rate, app->opt.mono, app->opt.stereo, 0};
+	if (!(app->pb = playback_new(&pc)))
+		return -1;
+	engine_set_playback(app->engine, playback_ring(app->pb));
 	return 0;
 }
 
@@ -914,7 +923,8 @@ static int console_start(struct app *app, const char *name, const struct session
 	if (web_start_up(app) < 0)
 		return -1;
 	app->rec_osc = recorder_osc_new(app->rec, app->osc, app->ctl);
-	if (!app->rec_osc)
+	app->pb_osc = app->rec_osc ? playback_osc_new(app->pb, app->osc) : NULL;
+	if (!app->pb_osc)
 		return -1;
 	app->session_osc = session_osc_new(app->session, app->osc);
 	if (!app->session_osc)
@@ -1136,6 +1146,7 @@ out:
 	nsm_free(app.nsm);
 	session_free(app.session);
 	recorder_osc_free(app.rec_osc);
+	playback_osc_free(app.pb_osc);
 	midi_osc_free(app.midi_osc); /* before the MIDI surface it calls */
 	automation_osc_free(app.autom_osc);
 	session_osc_free(app.session_osc);
@@ -1148,6 +1159,8 @@ out:
 	midi_free(app.midi);        /* its rings outlive the RT thread */
 	automation_free(app.autom); /* its lane sets too; after OSC, which calls into it */
 	recorder_free(app.rec);     /* after the RT thread stopped: the take gets every frame */
+	if (!abandoned)
+		playback_free(app.pb); /* its ring outlives the RT thread */
 	model_free(app.model);
 	if (!abandoned) /* else a thread stuck in libjack may still post to it */
 		control_free(app.ctl);

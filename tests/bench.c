@@ -11,7 +11,7 @@
  *                  [-s seconds] [--moving] [--scaling] [--record | --stems] [--utilities]
  *                  [--fx | --effect off|reverb|delay|chorus]
  *   jackmixd-bench --fx-alone [reverb|delay|chorus|all] [-r rate] [-p period] [-s seconds]
- *                  [--no-keys]
+ *                  [--no-keys] [--playback]
  *
  * --no-keys leaves the input delay at 0 and every gate and compressor
  * detecting its own channel (the console before issue 15's channel items).
@@ -51,6 +51,10 @@
  * also prints the cost of the master's correlation meter (dsp/corr.c,
  * always on) alone, in ns a frame and as a share of the period.
  *
+ * --playback puts every channel on playback
+ * (/ch/<n>/source) from a playback ring (pbring_read and the strips'
+ * source stage, what a virtual soundcheck adds to the audio thread).
+ *
  * Instructions per channel-sample with callgrind (a fixed amount of work;
  * the set-up and warm-up cost is removed by running two durations):
  *
@@ -71,6 +75,7 @@
 #include "dsp.h"
 #include "fx.h"
 #include "mixer.h"
+#include "pbring.h"
 #include "recring.h"
 
 struct opts {
@@ -82,6 +87,7 @@ struct opts {
 	int effect; /* --effect: position in FX_TYPES, -1 without */
 	int nokeys; /* no delays, no keys */
 	int utilities;
+	int playback; /* every channel on playback from a pbring (virtual soundcheck) */
 };
 
 static double now(clockid_t clk)
@@ -241,6 +247,23 @@ static int run(const struct opts *o, struct result *res)
 		return -1;
 	}
 
+	/* --playback: the ring's consumer and the strips' source stage; the
+	 * producer only republishes blocks filled once (its cost is the
+	 * disk thread's, not the audio thread's) */
+	struct pbring pb;
+	memset(&pb, 0, sizeof pb);
+	if (o->playback) {
+		if (pbring_new(&pb, lanes, 16) < 0) {
+			fprintf(stderr, "jackmixd-bench: out of memory for the playback ring\n");
+			return -1;
+		}
+		for (size_t i = 0; i < (size_t)16 * PBRING_BLOCK * lanes; i++)
+			pb.buf[i] = 0.3f * noise(&seed);
+		for (unsigned c = 0; c < o->mono + o->stereo; c++)
+			set(m, P_CH_SOURCE, c, 0, 1);
+		pbring_play(&pb, 1);
+	}
+
 	const unsigned periods = (unsigned)(o->seconds * o->rate / o->period + 0.5);
 	const unsigned warm = (unsigned)(0.5 * o->rate / o->period);
 	double tmax = 0, t0 = 0;
@@ -252,7 +275,15 @@ static int run(const struct opts *o, struct result *res)
 				set(m, P_CH_EQ_HZ, c, 1, 300.0f + 200.0f * (float)((p / 8 + c) % 16));
 		for (unsigned l = 0; l < nin; l++)
 			in[l] = inbuf + l * len + (size_t)(p % ring) * o->period;
+		while (o->playback && pbring_space(&pb)) {
+			struct pbring_meta *bm;
+			pbring_block(&pb, &bm);
+			*bm = (struct pbring_meta){atomic_load(&pb.epoch), PBRING_BLOCK, 0, 0};
+			pbring_commit(&pb);
+		}
 		double a = now(CLOCK_MONOTONIC);
+		if (o->playback)
+			mixer_set_playback(m, pbring_read(&pb, o->period));
 		mixer_process(m, in, out, o->period);
 		if (o->record) {
 			recring_push_ext(&q, out[0], out[1], mixer_tap(m), o->period);
@@ -275,6 +306,8 @@ static int run(const struct opts *o, struct result *res)
 	free(in);
 	free(out);
 	recring_free(&q);
+	if (o->playback)
+		pbring_free(&pb);
 	mixer_free(m);
 	return 0;
 }
@@ -368,13 +401,13 @@ static void usage(void)
 	                "                      [--fx | --effect off|reverb|delay|chorus]\n"
 	                "       jackmixd-bench --fx-alone [reverb|delay|chorus|all] [-r rate] [-p period] "
 	                "[-s seconds]\n"
-	                "                      [--no-keys] [--utilities]\n");
+	                "                      [--no-keys] [--utilities] [--playback]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0, -1, 0, 0};
+	struct opts o = {128, 0, 4, 64, 48000.0, 10.0, 0, 0, 0, -1, 0, 0, 0};
 	int scaling = 0;
 	const char *fx = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -389,6 +422,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--utilities")) {
 			o.utilities = 1;
+			continue;
+		}
+		if (!strcmp(a, "--playback")) {
+			o.playback = 1;
 			continue;
 		}
 		if (!strcmp(a, "--moving")) {

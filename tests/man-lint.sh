@@ -18,7 +18,7 @@ lint() {
 	printf '%s\n' "${out:-mandoc exited $st}"
 	return 1
 }
-for p in jackmixd.1 jackmixctl.1 jackmixd-osc.7 jackmixd-master.1; do
+for p in jackmixd.1 jackmixctl.1 jackmixd-osc.7 jackmixd-master.1 jackmixd-render.1; do
 	lint "$top_srcdir/man/$p" || {
 		echo "man-lint.sh: FAIL: $p has lint warnings (above)"
 		fail=1

@@ -17,7 +17,10 @@
 #     are read from the table itself, so this follows it), with oscsend,
 #     while a take records the master and split stems (--record-stems:
 #     the mixer's post-trim tap and the wide recorder ring on the RT
-#     thread);
+#     thread); then that take played back through every channel
+#     (/playback/load, /ch/<n>/source playback, /playback/start, a
+#     locate) under 2 s of random changes: the playback ring on the RT
+#     thread;
 #  5. proof that the OSC traffic reached the audio path: after resetting
 #     every parameter to its default the master carries the tones; muting
 #     the master silences it; unmuting brings them back;
@@ -260,6 +263,23 @@ done
 nstems=$(ls "$T/takes" | grep -c '^rt\.ch[0-9]*\.wav$')
 [ "$nstems" -eq $nchan ] || jmx_die "$nstems stem files for $nchan channels: $(ls "$T/takes")"
 jmx_note "recorded the master and $nstems stem files meanwhile"
+# the take played back through every channel (virtual soundcheck): the
+# playback ring read on the RT thread, locates (stale blocks dropped) and
+# random changes meanwhile
+oscsend 127.0.0.1 "$port" /playback/load s rt || jmx_die "oscsend /playback/load"
+c=1
+while [ $c -le $nchan ]; do
+	oscsend 127.0.0.1 "$port" /ch/$c/source s playback || jmx_die "oscsend /ch/$c/source"
+	c=$((c + 1))
+done
+oscsend 127.0.0.1 "$port" /playback/start || jmx_die "oscsend /playback/start"
+expand random $((seed + 1)) 4000 | grep -v '/source ' >"$T/random2.osc"
+send_all "$T/random2.osc" $(($(date +%s) + 2))
+oscsend 127.0.0.1 "$port" /playback/locate f 0.5 || jmx_die "oscsend /playback/locate"
+sleep 1
+oscsend 127.0.0.1 "$port" /playback/stop || jmx_die "oscsend /playback/stop"
+grep -q 'info: playback: take rt loaded' "$T/daemon.log" || jmx_die "the take was not loaded for playback"
+jmx_note "played the take back through $nchan channels with $sent random changes and a locate"
 [ "$osc_errors" -eq 0 ] || jmx_die "oscsend failed $osc_errors times: $(head -n 3 "$T/oscsend.err")"
 jmx_alive $daemon_pid || jmx_die "jackmixd died while parameters were changing"
 

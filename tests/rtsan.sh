@@ -13,7 +13,8 @@
 #  3. integration scenario: the RTSan daemon on a private jackd (dummy),
 #     a tone in, every switch on and random values for every parameter
 #     over OSC, hostile numbers, a snapshot recalled over 500 ms, a take
-#     recorded, periods 64 -> 8192 -> 128, a freewheel, the server killed
+#     recorded with stems, periods 64 -> 8192 -> 128, a freewheel, that
+#     take played back through every channel with a locate, the server killed
 #     and restarted at 44.1 kHz (mixer rebuilt, RT path again); SIGTERM:
 #     exit 0, and RTSan wrote no report.
 # Skips (77) only when clang-22 or its RTSan runtime is missing (or jackd,
@@ -73,7 +74,7 @@ tname=jmx-rtsan-tone-$$
 mkdir -p "$W/rec" "$W/reports" "$W/snaps"
 jmx_daemon_start "$W/daemon.log" RTSAN_OPTIONS="halt_on_error=false:log_path=$W/reports/rtsan" \
 	-S "$JMX_SERVER" -n "$dname" -c 4 --stereo-channels 1 -b 2 -p "$port" --feedback-port 0 \
-	--record-dir "$W/rec" --snapshot-dir "$W/snaps" --talkback
+	--record-dir "$W/rec" --snapshot-dir "$W/snaps" --talkback --record-stems multi
 dpid=$JMX_DAEMON_PID
 JMX_DIAG='jmx_show "daemon log" "$W/daemon.log" 30
 for f in "$W"/reports/*; do
@@ -99,13 +100,29 @@ tone
 ./jmx_osc "$port" /snapshot/save s a >/dev/null || jmx_die "/snapshot/save"
 ./jmx_hostile random "$port" 5 2 1 2000 >/dev/null
 ./jmx_osc "$port" /snapshot/load s a f 500 >/dev/null || jmx_die "/snapshot/load"
-./jmx_osc "$port" /record/start >/dev/null || jmx_die "/record/start"
+./jmx_osc "$port" /record/start s pb >/dev/null || jmx_die "/record/start"
 for p in 64 8192 128; do
 	jack_bufsize $p >/dev/null 2>&1 || jmx_die "jack_bufsize $p"
 	./jmx_hostile random "$port" 5 2 1 1000 >/dev/null
 done
 jack_freewheel y >/dev/null 2>&1 && sleep 1 && jack_freewheel n >/dev/null 2>&1 || jmx_die "jack_freewheel"
 ./jmx_osc "$port" /record/stop >/dev/null || jmx_die "/record/stop"
+# the take played back through every channel: the playback ring on the RT path
+n=0
+until grep -q 'info: recorded .*/pb\.wav' "$W/daemon.log"; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || jmx_die "the take with stems did not finish"
+	sleep 0.1
+done
+./jmx_osc "$port" /playback/load s pb >/dev/null || jmx_die "/playback/load"
+for c in 1 2 3 4; do
+	./jmx_osc -r 1 "$port" /ch/$c/source s playback >/dev/null || jmx_die "/ch/$c/source"
+done
+./jmx_osc "$port" /playback/start >/dev/null || jmx_die "/playback/start"
+./jmx_hostile random "$port" 5 2 1 1000 >/dev/null
+./jmx_osc "$port" /playback/locate f 0.2 >/dev/null || jmx_die "/playback/locate"
+sleep 0.5
+./jmx_osc "$port" /playback/stop >/dev/null || jmx_die "/playback/stop"
 jmx_jack_kill || jmx_die "jackd did not stop"
 JMX_RATE=44100 JMX_PERIOD=256 jmx_jack_start || jmx_die "the private JACK server did not restart"
 n=0

@@ -228,7 +228,8 @@ struct sim *sim_new(const struct sim_config *cfg)
 	                         s->have_ring ? &s->ring : NULL,
 	                         cfg->stems && s->have_ring,
 	                         &s->frames,
-	                         &s->cycles};
+	                         &s->cycles,
+	                         NULL};
 	s->client.sin_family = AF_INET;
 	s->client.sin_port = htons(50000);
 	s->client.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -254,6 +255,8 @@ void sim_free(struct sim *s)
 		return;
 	/* the order of main.c's shutdown: session, OSC, automation, model */
 	automation_osc_free(s->autom_osc);
+	playback_osc_free(s->pb_osc);
+	playback_free(s->pb);
 	session_osc_free(s->session_osc);
 	curve_osc_free(s->curve_osc);
 	session_free(s->session);
@@ -282,6 +285,15 @@ void sim_free(struct sim *s)
 	free(s->msg);
 	nftw(s->dir, sim_rm, 8, FTW_DEPTH | FTW_PHYS);
 	free(s);
+}
+
+int sim_playback(struct sim *s, uint32_t blocks)
+{
+	struct playback_config pc = {s->dir, s->cfg.rate, s->cfg.mono, s->cfg.stereo, blocks};
+	if (!(s->pb = playback_new(&pc)) || !(s->pb_osc = playback_osc_new(s->pb, s->osc)))
+		return -1;
+	s->rc.pb = playback_ring(s->pb);
+	return 0;
 }
 
 void sim_set_source(struct sim *s, sim_source_fn fn, void *ctx)

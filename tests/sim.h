@@ -37,6 +37,8 @@
 #include "curve_osc.h"
 #include "osc.h"
 #include "osc_net.h"
+#include "playback.h"
+#include "playback_osc.h"
 #include "recring.h"
 #include "rtcycle.h"
 #include "rtqueue.h"
@@ -84,6 +86,8 @@ struct sim {
 	struct session_osc *session_osc;
 	struct automation_osc *autom_osc;
 	struct curve_osc *curve_osc;
+	struct playback *pb;
+	struct playback_osc *pb_osc;
 	struct recring ring;
 	int have_ring;
 	struct rtcycle rc;
@@ -114,6 +118,11 @@ struct sim {
 
 /* NULL after a message on stderr. */
 struct sim *sim_new(const struct sim_config *cfg);
+/* Before the first period: the playback (virtual soundcheck, the
+ * /playback commands) with a ring of `blocks` blocks, its takes in s->dir.
+ * Its reader is a real thread: a test waits for it (playback_status) to
+ * have read ahead before it runs periods, to stay frame-exact.  0 or -1. */
+int sim_playback(struct sim *s, uint32_t blocks);
 void sim_free(struct sim *s);
 
 void sim_set_source(struct sim *s, sim_source_fn fn, void *ctx);

@@ -387,7 +387,7 @@ void bus_rack_process(struct bus_rack *r, const struct strip_chunk *ck, unsigned
 		const float *src[JMX_LANES] = {0};
 		for (unsigned l = 0; l < JMX_LANES && 4 * gi + l / 2 < r->n; l++)
 			src[l] = r->sum[4 * gi + l / 2][l & 1];
-		strip_process(&r->grp[gi], ck, src, r->x + (size_t)gi * JMX_CHUNK, pos, n, NULL);
+		strip_process(&r->grp[gi], ck, src, NULL, r->x + (size_t)gi * JMX_CHUNK, pos, n, NULL);
 	}
 
 	/* fader and mute (x the compressor's make-up), output delay, feeds */

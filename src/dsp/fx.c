@@ -102,14 +102,14 @@ void fx_free(struct fx *fx)
 
 void fx_set_type(struct fx *fx, enum fx_type type)
 {
-	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* as fx_set */
+	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* control: mixer_new's defaults (bus_rack_set) */
 	if ((unsigned)type <= FX_CHORUS)
 		fx->want = type;
 }
 
 void fx_set(struct fx *fx, enum fx_param p, float v)
 {
-	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* control: a mixer's defaults, before RT runs */
+	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* control: mixer_new's defaults (bus_rack_set) */
 	if ((unsigned)p >= FXP_COUNT || !isfinite(v))
 		return;
 	fx->tgt[p] = v;
@@ -119,14 +119,14 @@ void fx_set(struct fx *fx, enum fx_param p, float v)
 
 void fx_jump(struct fx *fx, enum fx_param p)
 {
-	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* as fx_set */
+	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* control: mixer_new's defaults (bus_rack_set) */
 	if ((unsigned)p < FXP_COUNT)
 		fx->cur[p] = fx->tgt[p];
 }
 
 void fx_set_tempo(struct fx *fx, float bpm)
 {
-	ASSERT_ROLE(ROLE_RT);
+	ASSERT_ROLE(ROLE_RT | ROLE_CONTROL); /* control: mixer_new's defaults (bus_rack_set) */
 	fx->bpm = isfinite(bpm) && bpm > 0.0f ? bpm : 0.0f;
 }
 

@@ -6,9 +6,11 @@
  *
  * Threads:
  *   fx_new, fx_free                     control thread, never while RT runs
- *   fx_set_type, fx_set, fx_jump        RT, or control before RT runs (a
- *                                       mixer's defaults, mixer_new)
- *   fx_set_tempo, fx_process            the RT thread only (or a test)
+ *   fx_set_type, fx_set, fx_jump,
+ *   fx_set_tempo                        the RT thread (or a test), or the
+ *                                       control thread before RT runs
+ *                                       (mixer_new's defaults)
+ *   fx_process                          the RT thread only (or a test)
  *
  * Contract:
  * - fx_new allocates, pre-faults and sizes every delay line for max_rate

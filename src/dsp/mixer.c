@@ -724,6 +724,12 @@ fail:
 	return -1;
 }
 
+void mixer_set_playback(struct mixer *m, const float *const *pb)
+{
+	ASSERT_ROLE(ROLE_RT);
+	m->pb = pb;
+}
+
 const float *mixer_tap(const struct mixer *m)
 {
 	ASSERT_ROLE(ROLE_RT);
@@ -873,13 +879,23 @@ static void tap_gather(struct mixer *m, unsigned gi, unsigned off, unsigned n, c
 	}
 }
 
+/* Group gi's playback lanes at frame off (mixer_set_playback), when
+ * there is a playback. */
+static void playback_lanes(const struct mixer *m, unsigned gi, unsigned off, const float *pb[JMX_LANES])
+{
+	if (!m->pb)
+		return;
+	for (unsigned l = 0; l < JMX_LANES; l++)
+		pb[l] = m->gext[gi][l] >= 0 && m->pb[m->gext[gi][l]] ? m->pb[m->gext[gi][l]] + off : NULL;
+}
+
 /* Frames pos..pos+n-1 of the current chunk; in[] is read from frame off,
  * out[] already points at the piece. */
 static void render_piece(struct mixer *m, const float *const *in, unsigned off, float *const *out, unsigned n)
 {
 	const unsigned pos = m->pos;
 	const float *ramp = m->ck.ramp + pos;
-	const float *src[JMX_LANES];
+	const float *src[JMX_LANES], *pb[JMX_LANES];
 
 	if (pos == 0)
 		chunk_begin(m, off);
@@ -894,7 +910,8 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 				strip_chunk_begin(g, &m->ck);
 			for (unsigned l = 0; l < JMX_LANES; l++)
 				src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
-			strip_input(g, &m->ck, src, m->x + (size_t)gi * JMX_CHUNK, pos, n,
+			playback_lanes(m, gi, off, pb);
+			strip_input(g, &m->ck, src, m->pb ? pb : NULL, m->x + (size_t)gi * JMX_CHUNK, pos, n,
 			            m->tap ? m->tapx : NULL, 1);
 			if (m->tap)
 				tap_gather(m, gi, off, n, m->tapx);
@@ -909,7 +926,8 @@ static void render_piece(struct mixer *m, const float *const *in, unsigned off, 
 				strip_chunk_begin(g, &m->ck);
 			for (unsigned l = 0; l < JMX_LANES; l++)
 				src[l] = m->gext[gi][l] >= 0 ? in[m->gext[gi][l]] + off : NULL;
-			strip_process(g, &m->ck, src, x, pos, n, m->tap ? m->tapx : NULL);
+			playback_lanes(m, gi, off, pb);
+			strip_process(g, &m->ck, src, m->pb ? pb : NULL, x, pos, n, m->tap ? m->tapx : NULL);
 			if (m->tap)
 				tap_gather(m, gi, off, n, m->tapx);
 		}

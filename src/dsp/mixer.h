@@ -5,7 +5,8 @@
  *
  * Threads:
  *   mixer_new, mixer_tap_new, mixer_free  control thread, never while RT runs
- *   mixer_apply, mixer_process, mixer_tap the RT thread only (or a test)
+ *   mixer_apply, mixer_process, mixer_tap,
+ *   mixer_set_playback                    the RT thread only (or a test)
  *   mixer_point, mixer_value,
  *   mixer_ramping,
  *   mixer_set_chunk_hook, mixer_set_tempo the RT thread only (or a test)
@@ -87,6 +88,13 @@ int mixer_tap_new(struct mixer *m);
  * NULL without a tap.  Frame k here is frame k of in[] after trim and
  * polarity; the master outputs carry it mixer_latency() frames later. */
 const float *mixer_tap(const struct mixer *m);
+
+/* RT, before mixer_process: the playback's signal for the next calls,
+ * one pointer per input lane like in[] (a NULL entry, or pb NULL: no
+ * playback there), each as long as the call's nframes.  It replaces the
+ * input after trim and polarity on channels whose /ch/<n>/source is
+ * playback (a 10 ms crossfade when that switches). */
+void mixer_set_playback(struct mixer *m, const float *const *pb);
 
 /* Frames of delay from input to master and monitor outputs (limiter
  * lookahead); constant for a given sample rate, bypassed or not.  The

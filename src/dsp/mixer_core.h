@@ -60,6 +60,7 @@ struct mixer {
 	float *ml, *mr;               /* master pair for one piece */
 	float *sl, *sr;               /* solo pair for one piece */
 	float *tap;                   /* stems: JMX_MAX_FRAMES frames of `lanes` floats, or NULL */
+	const float *const *pb;       /* this call's playback lanes (mixer_set_playback), or NULL */
 	vf *tapx;                     /* one group's lanes after trim, JMX_CHUNK vectors */
 	struct tap_run (*tap_run)[2]; /* per group: lanes -> consecutive input lanes */
 

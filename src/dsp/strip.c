@@ -8,6 +8,16 @@
  * strip_process copies the lanes right after trim/polarity to a tap (the
  * recorder's stems).
  *
+ * Virtual soundcheck (/ch/<n>/source): on a lane on playback the take's
+ * stem takes the input's place, x (1 - s) + p s with s smoothed like
+ * every switch (SM_SRC, 10 ms), and the lane's trim and polarity go to
+ * neutral (SM_IN to 1: a stem was tapped after them).  It enters before
+ * the input delay (strip_delay_run blends it into the lines; while they
+ * rest, stage_source blends after the gain, the same at s = 0 and 1), so
+ * the playback is delayed, keys from the channel read it and the tap
+ * carries it, exactly as for the live input: s = 1 is the stem to the
+ * bit, and a channel plays what jackmixd-render makes of its stem.
+ *
  * Threads: strip_group_init, strip_lane_assign and strip_group_snap run
  * on the control thread inside mixer_new; everything else on the RT
  * thread.  Nothing here allocates, locks or does I/O.
@@ -60,106 +70,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "strip_vec.h"
+
 #define LOG2_DB    6.02059991f /* dB per log2 unit */
 #define SETTLE_EPS 1e-5f       /* a smoothed value this close snaps to target */
-
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
-/* Small fixed loops over lanes, bands and frames in the hot code must be
- * unrolled so that their vectors live in registers; -O2 alone does not. */
-#define UNROLL _Pragma("GCC unroll 8")
-
-/* Vector helpers.  They are macros (GNU statement expressions, pure
- * arguments only) rather than inline functions because a function taking
- * a 32-byte vector by value makes GCC print an ABI note for the SSE2
- * build even when it is always inlined. */
-/* Two-vector shuffles with constant lane indices (0-7 first operand,
- * 8-15 second): GCC's and clang's builtins spelled alike. */
-#ifdef __clang__
-#define vshuf(a, b, ...) __builtin_shufflevector((a), (b), __VA_ARGS__)
-#else
-#define vshuf(a, b, ...) __builtin_shuffle((a), (b), (vi){__VA_ARGS__})
-#endif
-/* The masks of an 8 x 8 transpose in three rounds (AVX: unpcklps/unpckhps,
- * shufps, vperm2f128). */
-#define UNPACK_LO 0, 8, 1, 9, 4, 12, 5, 13
-#define UNPACK_HI 2, 10, 3, 11, 6, 14, 7, 15
-#define PAIRS_LO  0, 1, 8, 9, 4, 5, 12, 13
-#define PAIRS_HI  2, 3, 10, 11, 6, 7, 14, 15
-#define HALVES_LO 0, 1, 2, 3, 8, 9, 10, 11
-#define HALVES_HI 4, 5, 6, 7, 12, 13, 14, 15
-
-#define vsel(m, a, b) ((vf)(((m) & (vi)(a)) | (~(m) & (vi)(b))))
-#define vabs(a)       ((vf)((vi)(a)&0x7fffffff))
-/* Compare and select (GCC makes a compare and a blend).  GNU C has no
- * vector min/max operator, and element-wise loops are not reliably
- * vectorised back into maxps. */
-#define vmax(a, b)                                                                                           \
-	({                                                                                                   \
-		vf vmax_a = (a), vmax_b = (b);                                                               \
-		vsel(vmax_a > vmax_b, vmax_a, vmax_b);                                                       \
-	})
-#define vmin(a, b)                                                                                           \
-	({                                                                                                   \
-		vf vmin_a = (a), vmin_b = (b);                                                               \
-		vsel(vmin_a < vmin_b, vmin_a, vmin_b);                                                       \
-	})
-
-/* 0 where the float is NaN or infinite. */
-#define vfinite(a)                                                                                           \
-	({                                                                                                   \
-		vi vfin_b = (vi)(a);                                                                         \
-		(vf)(vfin_b & ((vfin_b & 0x7f800000) != 0x7f800000));                                        \
-	})
-
-/* log2(a) for a >= 0 (0 gives about -127): exponent plus a degree-4
- * minimax polynomial of the mantissa, max error 9e-5 (5e-4 dB). */
-#define vlog2(a)                                                                                             \
-	({                                                                                                   \
-		vi vlog_b = (vi)(a);                                                                         \
-		vf vlog_e = __builtin_convertvector(((vlog_b >> 23) & 0xff) - 127, vf);                      \
-		vf vlog_t = (vf)((vlog_b & 0x007fffff) | 0x3f800000) - 1.0f;                                 \
-		vf vlog_p = -0.0816149192f * vlog_t + 0.318677381f;                                          \
-		vlog_p = vlog_p * vlog_t - 0.674941825f;                                                     \
-		vlog_p = vlog_p * vlog_t + 1.43770418f;                                                      \
-		vlog_p = vlog_p * vlog_t + 8.75979080e-05f;                                                  \
-		vlog_e + vlog_p;                                                                             \
-	})
-
-/* 2^x for x in [-126, 126]: integer part into the exponent, fraction by
- * a degree-4 polynomial with p(0) = 1 exactly (unity gain stays exact),
- * max relative error 2.9e-6 (2.5e-5 dB). */
-#define vexp2(x)                                                                                             \
-	({                                                                                                   \
-		vf vexp_x = vmin(vmax((x), vf_set1(-126.0f)), vf_set1(126.0f));                              \
-		vi vexp_i = __builtin_convertvector(vexp_x, vi);                                             \
-		vexp_i += (vi)(__builtin_convertvector(vexp_i, vf) > vexp_x); /* floor */                    \
-		vf vexp_f = vexp_x - __builtin_convertvector(vexp_i, vf);                                    \
-		vf vexp_p = 0.0134266863f * vexp_f + 0.0522424698f;                                          \
-		vexp_p = vexp_p * vexp_f + 0.241280208f;                                                     \
-		vexp_p = vexp_p * vexp_f + 0.693044844f;                                                     \
-		vexp_p = vexp_p * vexp_f + 1.0f;                                                             \
-		(vf)((vi)vexp_p + (vexp_i << 23));                                                           \
-	})
-
-/* Louder of the two lanes of a stereo pair, on stereo lanes only. */
-#define vlink(a, link)                                                                                       \
-	({                                                                                                   \
-		vf vlink_a = (a);                                                                            \
-		vf vlink_s = vshuf(vlink_a, vlink_a, 1, 0, 3, 2, 5, 4, 7, 6);                                \
-		vmax(vlink_a, (vf)((vi)vlink_s & (link)));                                                   \
-	})
-
-/* Nonzero if any lane of the comparison result m is true. */
-#define vany(m)                                                                                              \
-	({                                                                                                   \
-		vi vany_m = (m);                                                                             \
-		uint64_t vany_w[sizeof(vi) / 8];                                                             \
-		memcpy(vany_w, &vany_m, sizeof vany_w);                                                      \
-		uint64_t vany_r = 0;                                                                         \
-		for (unsigned i_ = 0; i_ < sizeof(vi) / 8; i_++)                                             \
-			vany_r |= vany_w[i_];                                                                \
-		vany_r != 0;                                                                                 \
-	})
 
 /* ---- parameters (control values -> targets) ------------------------- */
 
@@ -174,7 +88,8 @@ static void set_in(struct strip_group *g, unsigned l)
 {
 	const struct strip_lane *p = &g->lane[l];
 	float lin = powf(10.0f, p->trim_db * 0.05f);
-	g->tgt[SM_IN][l] = p->polarity ? -lin : lin;
+	/* a stem played back has its trim and polarity already */
+	g->tgt[SM_IN][l] = g->tgt[SM_SRC][l] != 0.0f ? 1.0f : p->polarity ? -lin : lin;
 }
 
 static void set_eq_band(struct strip_group *g, unsigned l, unsigned b)
@@ -283,6 +198,8 @@ static unsigned sm_of(enum param_id id, unsigned i2)
 		return 1u << SM_SOLO;
 	case P_CH_MASTER:
 		return 1u << SM_MASTER;
+	case P_CH_SOURCE: /* trim and polarity go neutral on playback */
+		return (1u << SM_SRC) | (1u << SM_IN);
 	case P_CH_PAN:
 		return (1u << SM_PAN_L) | (1u << SM_PAN_R);
 	case P_CH_DYN_KEY_HPF_ON:
@@ -311,6 +228,10 @@ void strip_lane_set(struct strip_group *g, unsigned l, enum param_id id, unsigne
 		break;
 	case P_CH_POLARITY:
 		p->polarity = on;
+		set_in(g, l);
+		break;
+	case P_CH_SOURCE:
+		g->tgt[SM_SRC][l] = on;
 		set_in(g, l);
 		break;
 	case P_CH_HPF_ON:
@@ -787,6 +708,53 @@ ALWAYS_INLINE void stage_input(struct strip_group *g, const struct strip_chunk *
 	}
 }
 
+/* The playback in place of the input on lanes whose source is playback,
+ * crossfaded by SM_SRC, when the delay lines rest (else strip_delay_run
+ * blends it into the lines): x here is the input times the input gain
+ * SM_IN, which goes to 1 on playback, so x (1 - s) + p s g is the blend
+ * (live (1 - s) + p s) g of the lines' path, and s = g = 1 gives the
+ * playback's sample exactly (a render of the same stems matches to the
+ * bit).  Nothing to do while no lane has any share. */
+ALWAYS_INLINE void stage_source(struct strip_group *g, const struct strip_chunk *ck,
+                                const float *const pb[JMX_LANES], vf *x, unsigned pos, unsigned n)
+{
+	vf s0 = g->prev[SM_SRC], ds = g->cur[SM_SRC] - s0;
+	vf g0 = g->prev[SM_IN], dg = g->cur[SM_IN] - g0;
+	int any = 0;
+	for (unsigned l = 0; l < JMX_LANES; l++)
+		any |= s0[l] != 0.0f || g->cur[SM_SRC][l] != 0.0f;
+	if (!any)
+		return;
+	static const float zeros[JMX_CHUNK];
+	const float *p[JMX_LANES];
+	for (unsigned l = 0; l < JMX_LANES; l++)
+		p[l] = pb && pb[l] ? pb[l] : zeros;
+	unsigned j = 0;
+	for (; j + 8 <= n; j += 8) { /* as stage_input: an 8 x 8 transpose */
+		vf r[8], v[8];
+		UNROLL
+		for (unsigned l = 0; l < JMX_LANES; l++) {
+			memcpy(&r[l], p[l] + j, sizeof r[l]);
+			sanitise(&r[l]);
+		}
+		transpose8(r, v);
+		UNROLL
+		for (unsigned i = 0; i < 8; i++) {
+			float a = ck->ramp[pos + j + i];
+			vf s = s0 + a * ds;
+			x[j + i] = x[j + i] * (1.0f - s) + v[i] * (s * (g0 + a * dg));
+		}
+	}
+	for (; j < n; j++) {
+		float a = ck->ramp[pos + j];
+		vf v, s = s0 + a * ds;
+		for (unsigned l = 0; l < JMX_LANES; l++)
+			v[l] = p[l][j];
+		sanitise(&v);
+		x[j] = x[j] * (1.0f - s) + v * (s * (g0 + a * dg));
+	}
+}
+
 /* Coefficients at absolute frame a of a ramping chunk. */
 ALWAYS_INLINE void bq_coef_at(const struct strip_bq *q, float r, vf c[5])
 {
@@ -1028,8 +996,8 @@ ALWAYS_INLINE void scrub(vf *v)
 }
 
 JMX_HOT void strip_input(struct strip_group *g, const struct strip_chunk *ck,
-                         const float *const src[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap,
-                         int lines)
+                         const float *const src[JMX_LANES], const float *const pb[JMX_LANES], vf *x,
+                         unsigned pos, unsigned n, vf *tap, int lines)
 {
 	float scratch[JMX_LANES * JMX_CHUNK];
 	const float *dst[JMX_LANES], *now[JMX_LANES];
@@ -1037,12 +1005,15 @@ JMX_HOT void strip_input(struct strip_group *g, const struct strip_chunk *ck,
 		/* nothing delays: the lines rest (strip_key.c) */
 		g->dly_hist = 0;
 		stage_input(g, ck, src, x, pos, n, 0);
+		stage_source(g, ck, pb, x, pos, n);
 	} else {
-		strip_delay_run(g, ck, src, pos, n, dst, now, scratch);
+		/* the playback goes into the lines: delayed like the live
+		 * input, and what keys from this channel read */
+		strip_delay_run(g, ck, src, pb, pos, n, dst, now, scratch);
 		stage_input(g, ck, dst, x, pos, n, 1);
 	}
-	/* the stems' and keys' tap, before the delay: every stage after
-	 * this one works in place */
+	/* the stems' and keys' tap, what the channel plays before the delay:
+	 * every stage after this one works in place */
 	if (tap && g->dly && g->dly_on)
 		stage_input(g, ck, now, tap, pos, n, 1);
 	else if (tap)
@@ -1073,9 +1044,9 @@ JMX_HOT void strip_run(struct strip_group *g, const struct strip_chunk *ck, vf *
 }
 
 void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-                   vf *x, unsigned pos, unsigned n, vf *tap)
+                   const float *const pb[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap)
 {
-	strip_input(g, ck, src, x, pos, n, tap, 0);
+	strip_input(g, ck, src, pb, x, pos, n, tap, 0);
 	strip_run(g, ck, x, pos, n, NULL);
 }
 

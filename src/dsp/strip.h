@@ -82,6 +82,7 @@ enum strip_sm {
 	SM_MASTER,                          /* feeds the master directly 0..1 (/ch/<n>/master) */
 	SM_KEY_MIX,                         /* compressor key's high-pass in 0..1 */
 	SM_KEY_LHZ,                         /* ln(its corner Hz) */
+	SM_SRC,                             /* playback's share of the input 0..1 */
 	SM_COUNT
 };
 
@@ -252,9 +253,15 @@ void strip_chunk_begin(struct strip_group *g, const struct strip_chunk *ck);
  * input of lane l at this piece (NULL for a pad); the lane signals are
  * left in x[0..n), frame-major.  tap: NULL, or n vectors that get the
  * lanes after input sanitising, trim and polarity, before the high-pass
- * (the recorder's stems). */
+ * (the recorder's stems).  pb: NULL, or the playback's lanes like src
+ * (NULL for one without): they replace the input on the lanes whose
+ * /ch/<n>/source is playback, crossfaded (SM_SRC), with trim and polarity
+ * held neutral there (a stem has them already); a lane on playback
+ * without a playback signal is silent.  The playback goes through the
+ * input delay, the tap and the keys read from the channel as the live
+ * input does: the tap carries what the channel plays. */
 void strip_process(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-                   vf *x, unsigned pos, unsigned n, vf *tap);
+                   const float *const pb[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap);
 
 /* strip_process in two halves, for keys: strip_input (input, trim,
  * polarity, delay; tap as above; lines: write the piece to the delay
@@ -263,7 +270,7 @@ void strip_process(struct strip_group *g, const struct strip_chunk *ck, const fl
  * another channel), whose delay lines then hold the piece.  So a key from
  * any channel is of the same frames, whatever the order of the groups. */
 void strip_input(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-                 vf *x, unsigned pos, unsigned n, vf *tap, int lines);
+                 const float *const pb[JMX_LANES], vf *x, unsigned pos, unsigned n, vf *tap, int lines);
 void strip_run(struct strip_group *g, const struct strip_chunk *ck, vf *x, unsigned pos, unsigned n,
                const struct strip_group *grp);
 
@@ -281,13 +288,14 @@ void strip_delay_set(struct strip_group *g, unsigned l, float ms);
 /* RT, from strip_chunk_begin: the crossfades' step for the chunk. */
 void strip_delay_chunk(struct strip_group *g, const struct strip_chunk *ck);
 
-/* RT: write the piece's inputs (sanitised; NULL = a pad) into the lines
- * and point dst[l] at n frames of each lane as delayed (a crossfade is
- * rendered into scratch, JMX_CHUNK floats a lane) and now[l] at them
- * undelayed. */
+/* RT: write the piece's inputs (sanitised; NULL = a pad) into the lines,
+ * on lanes with a share of playback (SM_SRC) crossfaded with pb[l]
+ * (sanitised; pb or pb[l] NULL: silence), and point dst[l] at n frames
+ * of each lane as delayed (a crossfade is rendered into scratch,
+ * JMX_CHUNK floats a lane) and now[l] at them undelayed. */
 void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck, const float *const src[JMX_LANES],
-                     unsigned pos, unsigned n, const float *dst[JMX_LANES], const float *now[JMX_LANES],
-                     float *scratch);
+                     const float *const pb[JMX_LANES], unsigned pos, unsigned n, const float *dst[JMX_LANES],
+                     const float *now[JMX_LANES], float *scratch);
 
 /* RT (mixer): lane l's detector `which` (STRIP_KEY_*) reads internal
  * lanes a and b (its other side; = a for a mono key), or its own lane

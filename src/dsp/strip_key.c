@@ -12,6 +12,10 @@
  * - The delay sits after trim and polarity, before the high-pass.  It is
  *   run on the sanitised input, before the trim gain: a gain commutes
  *   with a delay, and so a trim move is heard at once, not a delay later.
+ *   On a lane with a share of playback (/ch/<n>/source, strip.c) the
+ *   lines get the input crossfaded with the playback (trim and polarity
+ *   go neutral there), so the playback is delayed and keyed from as the
+ *   live input is.
  *   Each lane has a line of dly_n floats (a power of two of at least the
  *   largest delay, 100 ms at the mixer's rate, plus a chunk) and a copy
  *   of its first JMX_CHUNK floats after its end, so that any piece (at
@@ -123,8 +127,9 @@ void strip_delay_chunk(struct strip_group *g, const struct strip_chunk *ck)
 }
 
 JMX_HOT void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck,
-                             const float *const src[JMX_LANES], unsigned pos, unsigned n,
-                             const float *dst[JMX_LANES], const float *now[JMX_LANES], float *scratch)
+                             const float *const src[JMX_LANES], const float *const pb[JMX_LANES],
+                             unsigned pos, unsigned n, const float *dst[JMX_LANES],
+                             const float *now[JMX_LANES], float *scratch)
 {
 	ASSERT_ROLE(ROLE_RT);
 	static const float zeros[JMX_CHUNK];
@@ -159,6 +164,36 @@ JMX_HOT void strip_delay_run(struct strip_group *g, const struct strip_chunk *ck
 			a = a < 0x7f800000u && a >= 0x00800000u ? (a > lim ? lim : a) : 0u;
 			b = (b & 0x80000000u) | a;
 			memcpy(&d[j], &b, sizeof b);
+		}
+		/* the playback in place of the input (strip.c's stage_source
+		 * when the lines rest): live (1 - s) + p s, so s = 1 is p */
+		float s0 = g->prev[SM_SRC][l], ds = g->cur[SM_SRC][l] - s0;
+		if (s0 != 0.0f || ds != 0.0f) {
+			const float *p = pb && pb[l] ? pb[l] : zeros;
+			for (j = 0; j + JMX_LANES <= n; j += JMX_LANES) { /* eight frames at a time */
+				vi b, a;
+				vf q, s, r;
+				memcpy(&b, p + j, sizeof b);
+				a = b & 0x7fffffff;
+				vi keep = (a < 0x7f800000) & (a >= 0x00800000),
+				   over = keep & (a > (int32_t)lim);
+				a = (a & keep & ~over) | (over & (int32_t)lim);
+				q = (vf)((b & INT32_MIN) | a);
+				memcpy(&r, ck->ramp + pos + j, sizeof r);
+				memcpy(&s, d + j, sizeof s);
+				s = s * (1.0f - (s0 + r * ds)) + q * (s0 + r * ds);
+				memcpy(d + j, &s, sizeof s);
+			}
+			for (; j < n; j++) {
+				uint32_t b, a;
+				float q, s = s0 + ck->ramp[pos + j] * ds;
+				memcpy(&b, &p[j], sizeof b);
+				a = b & 0x7fffffffu;
+				a = a < 0x7f800000u && a >= 0x00800000u ? (a > lim ? lim : a) : 0u;
+				b = (b & 0x80000000u) | a;
+				memcpy(&q, &b, sizeof q);
+				d[j] = d[j] * (1.0f - s) + q * s;
+			}
 		}
 		if (w + n > N)
 			memcpy(line, line + N, (w + n - N) * sizeof *line);

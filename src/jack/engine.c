@@ -126,7 +126,7 @@ static int engine_process(jack_nframes_t nframes, void *arg)
 	struct engine *e = arg;
 	struct timespec t0, t1;
 	const struct rtcycle rc = {e->mixer,     &e->queue,  e->autoplay, e->rec,
-	                           e->rec_stems, &e->frames, &e->cycles};
+	                           e->rec_stems, &e->frames, &e->cycles,  e->pb};
 	struct rtcycle_transport tr = {0, 0, atomic_load_explicit(&e->freewheel, memory_order_relaxed), 0.0f};
 	jack_position_t pos;
 	int rolling;
@@ -680,6 +680,12 @@ void engine_set_autoplay(struct engine *e, struct autoplay *ap)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
 	e->autoplay = ap;
+}
+
+void engine_set_playback(struct engine *e, struct pbring *ring)
+{
+	ASSERT_ROLE(ROLE_CONTROL);
+	e->pb = ring;
 }
 
 void engine_set_recorder(struct engine *e, struct recring *ring)

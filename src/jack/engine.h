@@ -101,6 +101,10 @@ int engine_rename(struct engine *e, const char *name);
  * activation. */
 struct recring;
 void engine_set_recorder(struct engine *e, struct recring *ring);
+/* Control, before engine_start: the RT thread plays this ring's frames
+ * into the channels on playback (pbring.h, playback.h). */
+struct pbring;
+void engine_set_playback(struct engine *e, struct pbring *ring);
 /* Control, before engine_start and engine_set_recorder: the recorder
  * takes stems, so the mixer keeps a post-trim tap (mixer_tap_new; so does
  * a mixer rebuilt for another rate) and the RT thread pushes it with the

@@ -76,6 +76,7 @@ struct engine {
 	int rec_stems;                   /* rec has a stem column per input lane: push the mixer's tap too */
 	int stems;                       /* every mixer (also one rebuilt at a new rate) keeps a tap */
 	struct autoplay *autoplay;       /* automation lanes, or NULL; set before activation */
+	struct pbring *pb;               /* the playback ring, or NULL; set before activation */
 	jack_port_t *midi_in, *midi_out; /* control surfaces (midi.h) */
 	struct midiring *midi;           /* their rings, or NULL; set before activation */
 };

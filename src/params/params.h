@@ -71,6 +71,8 @@ enum param_taper {
 		(a), (b), (c), (d)                                                                           \
 	}
 #define EQ_TYPES "peak lshelf hshelf"
+/* A channel's input (/ch/<n>/source): the JACK port, or the take played back. */
+#define SOURCE_TYPES "live playback"
 /* A bus's effect (dsp/fx.h enum fx_type) and a synced delay's note value
  * (fx_division_beats): d = dotted, t = triplet. */
 #define FX_TYPES     "off reverb delay chorus"
@@ -93,6 +95,7 @@ enum param_taper {
 #define JMX_PARAMS(X) \
 X(CH_TRIM,        SC_CH, "/ch/<n>/trim/db", "/ch/<n>/trim",        PT_FLOAT, "dB", -20, 20, TP_LIN, DEF(0), NULL, "Input trim.") \
 X(CH_POLARITY,    SC_CH, "/ch/<n>/polarity", NULL,       PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Invert polarity of the input.") \
+X(CH_SOURCE,      SC_CH, "/ch/<n>/source", NULL,         PT_ENUM,  "",     0,  1, TP_NONE, DEF(0), SOURCE_TYPES, "Input: live (the JACK input) or playback (the loaded take's stem of this channel, /playback/*), switched with a 10 ms crossfade; a stem enters as it was recorded: trim and polarity held neutral (it has them), before the input delay, so it is delayed and read by keys as the live input is.") \
 X(CH_HPF_ON,      SC_CH, "/ch/<n>/hpf/on", NULL,         PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "High-pass filter (12 dB/oct Butterworth) in.") \
 X(CH_HPF_HZ,      SC_CH, "/ch/<n>/hpf/hz", "/ch/<n>/hpf",         PT_FLOAT, "Hz",  20, 400, TP_LOG, DEF(80), NULL, "High-pass corner (-3 dB) frequency.") \
 X(CH_GATE_ON,     SC_CH, "/ch/<n>/gate/on", NULL,        PT_BOOL,  "",     0,  1, TP_NONE, DEF(0), NULL, "Noise gate in.") \

@@ -39,6 +39,7 @@ void rtcycle_run(const struct rtcycle *c, const float *const *in, float *const *
 		for (unsigned i = 0, n = mixer_outputs(c->mixer); i < n; i++)
 			memset(out[i], 0, nframes * sizeof(float));
 	} else {
+		mixer_set_playback(c->mixer, c->pb ? pbring_read(c->pb, nframes) : NULL);
 		mixer_process(c->mixer, in, out, nframes);
 	}
 	/* whole periods or nothing; a period that does not fit is counted

@@ -2,7 +2,8 @@
  * rtcycle.h - the audio thread's whole work for one period, on plain
  * buffers and without any JACK call: take the control thread's changes
  * from the queue (mixer_apply), play automation against the transport the
- * caller hands in (autoplay_cycle), render (mixer_process, or silence for
+ * caller hands in (autoplay_cycle), take the playback's frames
+ * (pbring_read: never waits, silence when the disk is late), render (mixer_process, or silence for
  * a period larger than we promise to render), push the master and the
  * stems' tap into the recorder's ring, count frames and periods.
  *
@@ -24,6 +25,7 @@
 
 #include "autoplay.h"
 #include "mixer.h"
+#include "pbring.h"
 #include "recring.h"
 #include "rtqueue.h"
 
@@ -48,6 +50,7 @@ struct rtcycle {
 	int rec_stems;             /* push the mixer's tap as the ring's stems */
 	atomic_ullong *frames;     /* rendered so far, or NULL */
 	atomic_ulong *cycles;      /* periods so far, or NULL */
+	struct pbring *pb;         /* the playback (virtual soundcheck), or NULL */
 };
 
 /* The transport as the period's first sample sees it. */

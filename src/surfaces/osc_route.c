@@ -108,6 +108,26 @@ const struct osc_route_command osc_route_commands[] = {
      "Makes the connections other programs made to this console's ports (to port only, if given; e.g. "
      "a player that connects itself) wanted: kept when their client goes away, made again when it "
      "returns.  Replies /jack/keep i:count (those that were not wanted yet)."},
+    /* implemented in playback_osc.c, bound with osc_add_command */
+    {"/playback/load", CMD_EXT, "s:take",
+     "Virtual soundcheck: loads a take's stems from the record directory (take: its name as "
+     "/record/start gave it, or its master's file name): NAME.stems.wav/.flac with a channel per input "
+     "lane, or NAME.ch01.wav ... one per channel.  They must fit the console (lanes, mono or stereo "
+     "channels, sample rate), else /error says why and nothing changes.  Stops, and parks at 0 s. "
+     "Channels hear it with /ch/<n>/source playback.  Replies /playback/load with the arguments of "
+     "/playback/status."},
+    {"/playback/start", CMD_EXT, "",
+     "Plays the loaded take from its position into the channels on playback; frames the disk could "
+     "not deliver in time play as silence and are counted.  Replies /playback/start with the "
+     "arguments of /playback/status."},
+    {"/playback/stop", CMD_EXT, "",
+     "Stops (pauses) where it is.  Replies /playback/stop with the arguments of /playback/status."},
+    {"/playback/locate", CMD_EXT, "f:seconds",
+     "Moves to seconds from the take's start (read ahead again from there).  Replies /playback/locate "
+     "with the arguments of /playback/status."},
+    {"/playback/status", CMD_EXT, "",
+     "Replies /playback/status s:take (\"\" none) i:playing f:position_s f:length_s h:underrun_frames "
+     "i:blocks_read_ahead."},
     /* implemented in recorder_osc.c, bound with osc_add_command */
     {"/record/start", CMD_EXT, "[s:name]",
      "Starts recording the master (after the limiter), and with --record-stems every channel after its "
