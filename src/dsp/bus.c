@@ -85,17 +85,6 @@ struct bus_rack {
 	struct bus_one *bus;
 };
 
-static void *bus_alloc(size_t n)
-{
-	void *p = NULL;
-	if (n == 0)
-		n = 64;
-	if (posix_memalign(&p, 64, n) != 0)
-		return NULL;
-	memset(p, 0, n); /* pre-fault */
-	return p;
-}
-
 void bus_rack_free(struct bus_rack *r)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
@@ -118,7 +107,7 @@ void bus_rack_free(struct bus_rack *r)
 struct bus_rack *bus_rack_new(unsigned buses, double rate, double max_rate)
 {
 	ASSERT_ROLE(ROLE_CONTROL);
-	struct bus_rack *r = bus_alloc(sizeof *r);
+	struct bus_rack *r = dsp_alloc_rt(sizeof *r);
 	if (!r)
 		return NULL;
 	if (max_rate < rate)
@@ -126,12 +115,12 @@ struct bus_rack *bus_rack_new(unsigned buses, double rate, double max_rate)
 	r->n = buses;
 	r->rate = rate;
 	r->ngroups = (2 * buses + JMX_LANES - 1) / JMX_LANES;
-	r->grp = bus_alloc(r->ngroups * sizeof *r->grp);
-	r->x = bus_alloc((size_t)r->ngroups * JMX_CHUNK * sizeof(vf));
-	r->sum = bus_alloc(buses * sizeof *r->sum);
-	r->fxl = bus_alloc(JMX_CHUNK * sizeof(float));
-	r->fxr = bus_alloc(JMX_CHUNK * sizeof(float));
-	r->bus = bus_alloc(buses * sizeof *r->bus);
+	r->grp = dsp_alloc_rt(r->ngroups * sizeof *r->grp);
+	r->x = dsp_alloc_rt((size_t)r->ngroups * JMX_CHUNK * sizeof(vf));
+	r->sum = dsp_alloc_rt(buses * sizeof *r->sum);
+	r->fxl = dsp_alloc_rt(JMX_CHUNK * sizeof(float));
+	r->fxr = dsp_alloc_rt(JMX_CHUNK * sizeof(float));
+	r->bus = dsp_alloc_rt(buses * sizeof *r->bus);
 	if (!r->grp || !r->x || !r->sum || !r->fxl || !r->fxr || !r->bus)
 		goto fail;
 	unsigned len = 1;
@@ -140,7 +129,7 @@ struct bus_rack *bus_rack_new(unsigned buses, double rate, double max_rate)
 	r->dl_mask = len - 1;
 	for (unsigned a = 0; a < buses; a++) {
 		r->bus[a].fx = fx_new(rate, max_rate);
-		r->bus[a].dl = bus_alloc((size_t)len * 2 * sizeof(float));
+		r->bus[a].dl = dsp_alloc_rt((size_t)len * 2 * sizeof(float));
 		if (!r->bus[a].fx || !r->bus[a].dl)
 			goto fail;
 		r->bus[a].dry.tgt = 1.0f;

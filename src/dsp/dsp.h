@@ -16,6 +16,8 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define JMX_CHUNK      64u   /* frames per render chunk */
 #define JMX_LANES      8u    /* lanes per strip group (one AVX vector) */
@@ -149,6 +151,21 @@ static inline void dsp_denormals_off(void)
 static inline float dsp_finite_or_zero(float x)
 {
 	return isfinite(x) ? x : 0.0f;
+}
+
+/* Control thread, before the RT thread runs: n bytes (at least 64),
+ * cache-line aligned and zeroed, which also pre-faults them, for memory
+ * the audio thread will touch (the mixer's and the buses' state); NULL
+ * when out of memory.  free() releases it. */
+static inline void *dsp_alloc_rt(size_t n)
+{
+	void *p = NULL;
+	if (n == 0)
+		n = 64;
+	if (posix_memalign(&p, 64, n) != 0)
+		return NULL;
+	memset(p, 0, n);
+	return p;
 }
 
 #endif

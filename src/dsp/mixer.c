@@ -87,17 +87,6 @@
 
 /* ---- helpers -------------------------------------------------------- */
 
-static void *alloc_rt(size_t n)
-{
-	void *p = NULL;
-	if (n == 0)
-		n = 64;
-	if (posix_memalign(&p, 64, n) != 0)
-		return NULL;
-	memset(p, 0, n); /* pre-fault */
-	return p;
-}
-
 static void meter_raise(_Atomic uint32_t *cell, float v)
 {
 	uint32_t nb, ob;
@@ -546,7 +535,7 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	    cfg->mono + cfg->stereo > JMX_MAX_CHANNELS || cfg->buses > JMX_MAX_BUSES ||
 	    cfg->buses > STRIP_MAX_BUSES)
 		return NULL;
-	struct mixer *m = alloc_rt(sizeof *m);
+	struct mixer *m = dsp_alloc_rt(sizeof *m);
 	if (!m)
 		return NULL;
 	m->cfg = *cfg;
@@ -556,46 +545,46 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	m->ngroups = (nint + JMX_LANES - 1) / JMX_LANES;
 	m->nout = STRIP_OUT_BUS + 2 * cfg->buses;
 
-	m->grp = alloc_rt(m->ngroups * sizeof *m->grp);
-	m->gext = alloc_rt(m->ngroups * sizeof *m->gext);
-	m->gch = alloc_rt(m->ngroups * sizeof *m->gch);
-	m->ch_lane = alloc_rt(m->nch * sizeof *m->ch_lane);
-	m->ch_solo = alloc_rt(m->nch);
-	m->x = alloc_rt((size_t)m->ngroups * JMX_CHUNK * sizeof(vf));
-	m->mix = alloc_rt(m->nout * sizeof *m->mix);
-	m->mix_idx = alloc_rt((size_t)m->nout * m->ngroups * sizeof *m->mix_idx);
-	m->ml = alloc_rt(JMX_CHUNK * sizeof(float));
-	m->mr = alloc_rt(JMX_CHUNK * sizeof(float));
-	m->sl = alloc_rt(JMX_CHUNK * sizeof(float));
-	m->sr = alloc_rt(JMX_CHUNK * sizeof(float));
+	m->grp = dsp_alloc_rt(m->ngroups * sizeof *m->grp);
+	m->gext = dsp_alloc_rt(m->ngroups * sizeof *m->gext);
+	m->gch = dsp_alloc_rt(m->ngroups * sizeof *m->gch);
+	m->ch_lane = dsp_alloc_rt(m->nch * sizeof *m->ch_lane);
+	m->ch_solo = dsp_alloc_rt(m->nch);
+	m->x = dsp_alloc_rt((size_t)m->ngroups * JMX_CHUNK * sizeof(vf));
+	m->mix = dsp_alloc_rt(m->nout * sizeof *m->mix);
+	m->mix_idx = dsp_alloc_rt((size_t)m->nout * m->ngroups * sizeof *m->mix_idx);
+	m->ml = dsp_alloc_rt(JMX_CHUNK * sizeof(float));
+	m->mr = dsp_alloc_rt(JMX_CHUNK * sizeof(float));
+	m->sl = dsp_alloc_rt(JMX_CHUNK * sizeof(float));
+	m->sr = dsp_alloc_rt(JMX_CHUNK * sizeof(float));
 	/* the mixer is rebuilt when JACK's rate changes (engine.c), so its
 	 * rate is the highest its delay lines will ever run at */
 	m->rack = bus_rack_new(cfg->buses, cfg->rate, cfg->rate);
-	m->bus_gr = alloc_rt(cfg->buses * sizeof *m->bus_gr);
-	m->eff = alloc_rt((m->nch + cfg->buses) * sizeof *m->eff);
-	m->ch_met = alloc_rt(m->nch * CM_N * sizeof *m->ch_met);
-	m->bus_met = alloc_rt(cfg->buses * 2 * sizeof *m->bus_met);
-	m->bus_ms = alloc_rt(cfg->buses * 2 * sizeof *m->bus_ms);
+	m->bus_gr = dsp_alloc_rt(cfg->buses * sizeof *m->bus_gr);
+	m->eff = dsp_alloc_rt((m->nch + cfg->buses) * sizeof *m->eff);
+	m->ch_met = dsp_alloc_rt(m->nch * CM_N * sizeof *m->ch_met);
+	m->bus_met = dsp_alloc_rt(cfg->buses * 2 * sizeof *m->bus_met);
+	m->bus_ms = dsp_alloc_rt(cfg->buses * 2 * sizeof *m->bus_ms);
 	struct param_shape shape = {m->nch, cfg->buses};
 	for (unsigned id = 0; id <= P_COUNT; id++)
 		m->flat_off[id] = param_offset((enum param_id)id, &shape);
 	unsigned nflat = m->flat_off[P_COUNT];
-	m->val = alloc_rt(nflat * sizeof *m->val);
-	m->ramp_of = alloc_rt(nflat * sizeof *m->ramp_of);
-	m->ramps = alloc_rt(nflat * sizeof *m->ramps);
-	m->pub = alloc_rt(nflat * sizeof *m->pub);
+	m->val = dsp_alloc_rt(nflat * sizeof *m->val);
+	m->ramp_of = dsp_alloc_rt(nflat * sizeof *m->ramp_of);
+	m->ramps = dsp_alloc_rt(nflat * sizeof *m->ramps);
+	m->pub = dsp_alloc_rt(nflat * sizeof *m->pub);
 	m->ms = master_new(cfg->rate);
 	unsigned dmax = (unsigned)lround(param_table[P_CH_DELAY].max * 0.001 * cfg->rate);
 	size_t dfl = strip_delay_floats(dmax);
-	m->dly = alloc_rt(m->ngroups * dfl * sizeof(float));
-	m->key_ch = alloc_rt(2 * m->nch * sizeof *m->key_ch);
+	m->dly = dsp_alloc_rt(m->ngroups * dfl * sizeof(float));
+	m->key_ch = dsp_alloc_rt(2 * m->nch * sizeof *m->key_ch);
 	m->ndest = 2 + cfg->buses;
-	m->talk_bus = alloc_rt(cfg->buses);
-	m->gen_g = alloc_rt(m->ndest * sizeof *m->gen_g);
-	m->talk_g = alloc_rt(m->ndest * sizeof *m->talk_g);
-	m->gbuf = alloc_rt(JMX_CHUNK * sizeof(float));
-	m->tbuf = alloc_rt(JMX_CHUNK * sizeof(float));
-	m->gmon = alloc_rt(JMX_CHUNK * sizeof(float));
+	m->talk_bus = dsp_alloc_rt(cfg->buses);
+	m->gen_g = dsp_alloc_rt(m->ndest * sizeof *m->gen_g);
+	m->talk_g = dsp_alloc_rt(m->ndest * sizeof *m->talk_g);
+	m->gbuf = dsp_alloc_rt(JMX_CHUNK * sizeof(float));
+	m->tbuf = dsp_alloc_rt(JMX_CHUNK * sizeof(float));
+	m->gmon = dsp_alloc_rt(JMX_CHUNK * sizeof(float));
 	gen_init(&m->gen, cfg->rate, 0x6a6d78); /* fixed seed: the same noise every run */
 	if (!m->dly || !m->key_ch || !m->talk_bus || !m->gen_g || !m->talk_g || !m->gbuf || !m->tbuf ||
 	    !m->gmon)
@@ -613,7 +602,7 @@ struct mixer *mixer_new(const struct mixer_config *cfg)
 	unsigned dl = 1;
 	while (dl < m->lat + JMX_CHUNK + 1)
 		dl <<= 1;
-	m->dl = alloc_rt((size_t)dl * 3 * sizeof(float));
+	m->dl = dsp_alloc_rt((size_t)dl * 3 * sizeof(float));
 	if (!m->dl)
 		goto fail;
 	m->dl_mask = dl - 1;
@@ -687,9 +676,9 @@ int mixer_tap_new(struct mixer *m)
 		return 0;
 	/* a whole period of the largest size: the engine pushes it after
 	 * mixer_process returns, and a period is not cut into pieces there */
-	m->tap = alloc_rt((size_t)JMX_MAX_FRAMES * (m->lanes ? m->lanes : 1) * sizeof(float));
-	m->tapx = alloc_rt(JMX_CHUNK * sizeof(vf));
-	m->tap_run = alloc_rt(m->ngroups * sizeof *m->tap_run);
+	m->tap = dsp_alloc_rt((size_t)JMX_MAX_FRAMES * (m->lanes ? m->lanes : 1) * sizeof(float));
+	m->tapx = dsp_alloc_rt(JMX_CHUNK * sizeof(vf));
+	m->tap_run = dsp_alloc_rt(m->ngroups * sizeof *m->tap_run);
 	if (!m->tap || !m->tapx || !m->tap_run)
 		goto fail;
 	/* the lane layout (mixer.h) allows at most two runs a group: mono
