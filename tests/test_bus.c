@@ -378,15 +378,6 @@ static void test_trails(void)
 
 /* ---- clicks ------------------------------------------------------------------------ */
 
-/* Largest |x[i] - x[i-1]| in x[from, to). */
-static double max_step(const float *x, size_t from, size_t to)
-{
-	double m = 0;
-	for (size_t i = from + 1; i < to; i++)
-		m = fmax(m, fabs((double)x[i] - x[i - 1]));
-	return m;
-}
-
 static void test_clicks(void)
 {
 	const double amp = 0.5, hz = 100, c = sqrt(0.5);

@@ -108,14 +108,6 @@ static double xf_step(double rate)
 	return worst;
 }
 
-static double max_step(const float *y, size_t from, size_t to)
-{
-	double m = 0.0;
-	for (size_t i = from + 1; i < to; i++)
-		m = fmax(m, fabs((double)y[i] - (double)y[i - 1]));
-	return m;
-}
-
 static void test_delay_click(void)
 {
 	const double rate = 48000.0, f = 997.0, a = 0.5;

@@ -447,14 +447,6 @@ static void test_sync(void)
 
 /* ---- clicks ---- */
 
-static double max_step(const float *x, size_t from, size_t to)
-{
-	double m = 0;
-	for (size_t t = from + 1; t < to; t++)
-		m = fmax(m, fabs((double)x[t] - x[t - 1]));
-	return m;
-}
-
 static void sine(float *x, size_t n, double a, double f, double rate)
 {
 	for (size_t t = 0; t < n; t++)

@@ -707,15 +707,6 @@ static void test_denormals(void)
 
 /* ---- smoothing ---------------------------------------------------------- */
 
-/* Largest sample-to-sample step of x[from..to). */
-static double max_step(const float *x, size_t from, size_t to)
-{
-	double m = 0;
-	for (size_t t = from + 1; t < to; t++)
-		m = fmax(m, fabs((double)x[t] - x[t - 1]));
-	return m;
-}
-
 static void test_smoothing(void)
 {
 	/* A gain g moves once per chunk and is interpolated linearly across

@@ -110,6 +110,16 @@ static inline double tone_amplitude_steady(const float *x, size_t n, double hz, 
 /* The X32 fader law of the engine issue, from its definition (four
  * linear segments in dB; -90 is off), and its inverse by bisection, so
  * that no test takes the daemon's own inverse on trust. */
+/* Largest sample-to-sample step |x[i] - x[i-1]| in x[from, to): the
+ * measure of a click the smoothing and crossfade tests bound. */
+static inline double max_step(const float *x, size_t from, size_t to)
+{
+	double m = 0;
+	for (size_t i = from + 1; i < to; i++)
+		m = fmax(m, fabs((double)x[i] - x[i - 1]));
+	return m;
+}
+
 static inline double x32_to_db(double f)
 {
 	if (f <= 0)
